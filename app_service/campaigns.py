@@ -1,0 +1,102 @@
+"""Accounts and campaigns: create, read, change status; campaign counts from the rollups."""
+
+from __future__ import annotations
+
+import psycopg
+
+from app_service.db import one, rows
+from app_service.models import CampaignSpec
+from app_service.queries import Q
+
+STATUSES = ("draft", "active", "paused", "archived")
+
+
+class InvalidCampaign(ValueError):
+    """A campaign definition that cannot run, with the field at fault."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field} {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def create_account(conn: psycopg.Connection, name: str, *, default_country: str = "US",
+                   timezone: str = "UTC") -> int:
+    """Create a tenant; its country reads national phone numbers, its zone is the default."""
+    if not one(conn, Q.timezone_exists, {"name": timezone})[0]:
+        raise InvalidCampaign("timezone", f"{timezone!r} is not an IANA timezone name")
+    row = one(conn, Q.create_account,
+              {"name": name, "default_country": default_country.upper(), "timezone": timezone})
+    return int(row[0])
+
+
+def _check(spec: CampaignSpec) -> None:
+    if not spec.steps:
+        raise InvalidCampaign("steps", "must name at least one step")
+    if len(spec.steps) > 20:
+        raise InvalidCampaign("steps", "may have at most 20 steps")
+    if spec.send_window_start >= spec.send_window_end:
+        raise InvalidCampaign("send_window_end", "must be later than send_window_start")
+    if spec.kind == "reminder":
+        for i, step in enumerate(spec.steps, start=1):
+            if step.offset.total_seconds() >= 0 and step.local_time is None:
+                raise InvalidCampaign(f"steps[{i}].offset", "must be before the appointment for a reminder")
+    for i, step in enumerate(spec.steps, start=1):
+        if not step.template.strip():
+            raise InvalidCampaign(f"steps[{i}].template", "must not be empty")
+        if (step.channel or spec.channel) == "email" and not step.subject:
+            raise InvalidCampaign(f"steps[{i}].subject", "is required for an email step")
+
+
+def create_campaign(conn: psycopg.Connection, spec: CampaignSpec) -> int:
+    """Create a campaign (status draft) with its steps, atomically."""
+    _check(spec)
+    with conn.transaction():
+        (campaign_id,) = one(conn, Q.create_campaign, {
+            "account_id": spec.account_id, "name": spec.name, "kind": spec.kind,
+            "channel": spec.channel, "send_window_start": spec.send_window_start,
+            "send_window_end": spec.send_window_end, "window_policy": spec.window_policy,
+            "max_attempts": spec.max_attempts, "retry_base": spec.retry_base,
+            "retry_max": spec.retry_max,
+        })
+        for number, step in enumerate(spec.steps, start=1):
+            conn.execute(Q.create_campaign_step, {
+                "campaign_id": campaign_id, "step": number, "name": step.name,
+                "send_offset": step.offset, "local_time": step.local_time,
+                "channel": step.channel or spec.channel, "template": step.template,
+                "subject": step.subject,
+            })
+    return int(campaign_id)
+
+
+def get_campaign(conn: psycopg.Connection, campaign_id: int) -> dict | None:
+    found = rows(conn, Q.get_campaign, {"id": campaign_id})
+    if not found:
+        return None
+    campaign = found[0]
+    campaign["steps"] = rows(conn, Q.campaign_steps, {"campaign_id": campaign_id})
+    return campaign
+
+
+def set_status(conn: psycopg.Connection, campaign_id: int, status: str) -> str:
+    """Activate, pause, resume (active) or archive; raises on a transition not allowed."""
+    if status not in STATUSES:
+        raise InvalidCampaign("status", f"must be one of {', '.join(STATUSES)}")
+    return one(conn, Q.set_campaign_status, {"campaign_id": campaign_id, "status": status})[0]
+
+
+def campaign_counts(conn: psycopg.Connection, campaign_id: int) -> dict[str, int]:
+    """Message counts by state ("suppressed:opted_out" keeps the reason), O(1) in size."""
+    from app_service.packets import state_counts
+
+    return state_counts(rows(conn, Q.campaign_counts, {"campaign_id": campaign_id}))
+
+
+def archive_campaign(conn: psycopg.Connection, campaign_id: int) -> int:
+    """Archive: pending messages are cancelled, rows leave the hot tables, counts stay."""
+    return int(one(conn, Q.archive_campaign, {"campaign_id": campaign_id})[0])
+
+
+def campaign_relations(conn: psycopg.Connection, campaign_id: int) -> list[dict]:
+    """Where a campaign's data lives: relation, predicate, serving index, estimated rows."""
+    return rows(conn, Q.campaign_relations, {"campaign_id": campaign_id})

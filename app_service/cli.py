@@ -1,0 +1,394 @@
+"""`reminderly`: the one entry point for every local job."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+import psycopg
+
+from app_service import campaigns, db, dispatch_queue, embedded, migrate, packets
+from app_service.config import Settings
+from app_service.packet_source import PacketFormatError, file_source
+
+
+class CliError(click.ClickException):
+    """A one-line message and exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the errors a user can cause into one line and a non-zero exit."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (PacketFormatError, campaigns.InvalidCampaign, migrate.MigrationError, ValueError) as exc:
+            raise CliError(str(exc)) from None
+        except psycopg.OperationalError as exc:
+            raise CliError(f"cannot reach the database: {str(exc).splitlines()[0]}") from None
+        except psycopg.Error as exc:
+            raise CliError(exc.diag.message_primary or type(exc).__name__) from None
+
+    return wrapper
+
+
+def _connect() -> psycopg.Connection:
+    return psycopg.connect(db.ready_url(), autocommit=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """reminderly: appointment reminders, surveys and review requests, run as campaigns.
+
+    Every command uses DATABASE_URL when it is set, else the embedded PostgreSQL in
+    .reminderly/ (started on demand).
+    """
+
+
+# --- db -------------------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database: embedded server, migrations, psql."""
+
+
+@db_group.command("start")
+@friendly_errors
+def db_start() -> None:
+    """Start the embedded PostgreSQL (a no-op when DATABASE_URL is set) and migrate it."""
+    settings = Settings.from_env()
+    url = db.ready_url(settings)
+    where = "DATABASE_URL" if settings.database_url else str(settings.pgdata)
+    click.echo(f"database ready ({where})")
+    if not settings.database_url:
+        click.echo(f"url: {url}")
+
+
+@db_group.command("stop")
+@friendly_errors
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL."""
+    settings = Settings.from_env()
+    if settings.database_url:
+        raise CliError("DATABASE_URL is set: that server is not managed by reminderly")
+    click.echo("stopped" if embedded.stop(settings.pgdata) else "not running")
+
+
+@db_group.command("status")
+@friendly_errors
+def db_status() -> None:
+    """Say whether the database runs and whether its schema is current (exit 1 if not)."""
+    settings = Settings.from_env()
+    if settings.database_url:
+        url = settings.database_url
+    else:
+        status = embedded.status(settings.pgdata)
+        if not status.running:
+            click.echo(f"embedded database: stopped ({settings.pgdata})")
+            sys.exit(1)
+        click.echo(f"embedded database: running, pid {status.pid} ({settings.pgdata})")
+        url = status.url
+    with psycopg.connect(url) as conn:
+        todo = migrate.pending(conn)
+    click.echo("schema: current" if not todo else f"schema: {len(todo)} pending ({', '.join(todo)})")
+    sys.exit(0 if not todo else 1)
+
+
+@db_group.command("migrate")
+@friendly_errors
+def db_migrate() -> None:
+    """Apply pending migrations and changed procedures."""
+    report = migrate.migrate(db.database_url())
+    for name in report.applied + report.routines:
+        click.echo(f"applied {name}")
+    if not report.changed:
+        click.echo("schema already current")
+
+
+@db_group.command("psql", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@friendly_errors
+def db_psql(args: tuple[str, ...]) -> None:
+    """Open psql on the database (extra arguments go to psql)."""
+    sys.exit(embedded.run_psql(db.database_url(), list(args)))
+
+
+# --- packets ----------------------------------------------------------------------------------
+
+
+@main.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--campaign", "campaign_id", type=int, required=True, help="Campaign id.")
+@click.option("--idempotency-key", help="Loading again with the same key returns the same packet.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@friendly_errors
+def load(file: Path, campaign_id: int, idempotency_key: str | None, as_json: bool) -> None:
+    """Load a packet (CSV with a header, or a JSON array) into a campaign."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    size = file.stat().st_size
+    source, handle = file_source(file)
+    with _connect() as conn, handle, Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+        TextColumn("{task.fields[rows]} rows"), TimeElapsedColumn(),
+        transient=True, disable=as_json or not sys.stderr.isatty(), console=_stderr_console(),
+    ) as bar:
+        task = bar.add_task(file.name, total=size, rows=0)
+        result = packets.load_packet(
+            conn, campaign_id, source, idempotency_key=idempotency_key,
+            progress=lambda p: bar.update(task, completed=p.bytes, rows=p.rows),
+        )
+        status = packets.packet_status(conn, result.packet_id)
+    assert status is not None
+    if as_json:
+        click.echo(json.dumps(_status_dict(status) | {"created": result.created}, default=str, indent=2))
+    else:
+        if not result.created:
+            click.echo(f"packet {result.packet_id} already holds this content; nothing loaded again")
+        _print_status(status)
+    if status.status == "failed":
+        sys.exit(1)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _status_dict(status: packets.PacketStatus) -> dict[str, Any]:
+    return {
+        "packet_id": status.id, "campaign_id": status.campaign_id, "status": status.status,
+        "rows_submitted": status.rows_submitted, "rows_accepted": status.rows_accepted,
+        "rows_rejected": status.rows_rejected, "messages_planned": status.messages_planned,
+        "appointments": status.appointments, "messages": status.messages,
+        "rejected_by_reason": [
+            {"column": c, "reason": r, "rows": n} for c, r, n in status.rejected_by_reason
+        ],
+        "failure_reason": status.failure_reason, "stage_seconds": status.stage_seconds,
+    }
+
+
+def _print_status(status: packets.PacketStatus) -> None:
+    click.echo(f"packet {status.id} (campaign {status.campaign_id}): {status.status}")
+    if status.failure_reason:
+        click.echo(f"  failed: {status.failure_reason}")
+        return
+    click.echo(f"  rows: {status.rows_submitted} submitted, {status.rows_accepted} accepted, "
+               f"{status.rows_rejected} rejected")
+    for column, reason, n in status.rejected_by_reason:
+        click.echo(f"    {n:>7}  {column} {reason}")
+    appts = ", ".join(f"{v} {k}" for k, v in status.appointments.items() if v)
+    if appts:
+        click.echo(f"  appointments: {appts}")
+    msgs = ", ".join(f"{v} {k}" for k, v in status.messages.items())
+    click.echo(f"  messages: {msgs or 'none'}")
+
+
+@main.group("packet")
+def packet_group() -> None:
+    """Look at a packet."""
+
+
+@packet_group.command("status")
+@click.argument("packet_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def packet_status_cmd(packet_id: int, as_json: bool) -> None:
+    """A packet's state, row counts and message counts."""
+    with _connect() as conn:
+        status = packets.packet_status(conn, packet_id)
+    if status is None:
+        raise CliError(f"packet {packet_id} does not exist")
+    if as_json:
+        click.echo(json.dumps(_status_dict(status), default=str, indent=2))
+    else:
+        _print_status(status)
+
+
+@packet_group.command("errors")
+@click.argument("packet_id", type=int)
+@click.option("--after", type=int, default=0, help="Show rows after this row number.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50)
+@friendly_errors
+def packet_errors_cmd(packet_id: int, after: int, limit: int) -> None:
+    """A packet's rejected rows: row number, column, reason."""
+    with _connect() as conn:
+        found = packets.row_errors(conn, packet_id, after=after, limit=limit)
+    for e in found:
+        click.echo(f"row {e.row_no}: {e.column} {e.reason}")
+    if not found:
+        click.echo("no rejected rows" if after == 0 else "no more rejected rows")
+
+
+@packet_group.command("cancel")
+@click.argument("packet_id", type=int)
+@friendly_errors
+def packet_cancel_cmd(packet_id: int) -> None:
+    """Cancel a packet's pending messages."""
+    with _connect() as conn:
+        n = packets.cancel_packet(conn, packet_id)
+    click.echo(f"cancelled {n} pending messages")
+
+
+# --- campaigns and queue ----------------------------------------------------------------------
+
+
+@main.group("campaign")
+def campaign_group() -> None:
+    """Look at or change a campaign."""
+
+
+def _offset(delta: timedelta) -> str:
+    """-2 days -> "48h before"; 2 hours -> "2h after"."""
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(abs(seconds), 3600)
+    text = f"{hours}h" + (f"{rest // 60}m" if rest else "")
+    return f"{text} {'before' if seconds < 0 else 'after'}"
+
+
+@campaign_group.command("show")
+@click.argument("campaign_id", type=int)
+@friendly_errors
+def campaign_show(campaign_id: int) -> None:
+    """A campaign, its steps and its message counts."""
+    with _connect() as conn:
+        campaign = campaigns.get_campaign(conn, campaign_id)
+        if campaign is None:
+            raise CliError(f"campaign {campaign_id} does not exist")
+        counts = campaigns.campaign_counts(conn, campaign_id)
+    click.echo(f"campaign {campaign['id']} {campaign['name']!r}: {campaign['kind']} by "
+               f"{campaign['channel']}, {campaign['status']}")
+    for s in campaign["steps"]:
+        at = f" at {s['local_time']}" if s["local_time"] else ""
+        click.echo(f"  step {s['step']} {s['name']}: {_offset(s['send_offset'])}{at} by {s['channel']}")
+    click.echo("  messages: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "none"))
+
+
+for _verb, _status in (("activate", "active"), ("pause", "paused"), ("resume", "active"), ("archive", "archived")):
+
+    def _make(verb: str, status: str) -> None:
+        @campaign_group.command(verb, help=f"Set a campaign {status}.")
+        @click.argument("campaign_id", type=int)
+        @friendly_errors
+        def _cmd(campaign_id: int) -> None:
+            with _connect() as conn:
+                if status == "archived":
+                    moved = campaigns.archive_campaign(conn, campaign_id)
+                    click.echo(f"campaign {campaign_id}: archived ({moved} messages moved out of the hot tables)")
+                else:
+                    click.echo(f"campaign {campaign_id}: {campaigns.set_status(conn, campaign_id, status)}")
+
+    _make(_verb, _status)
+
+
+@campaign_group.command("relations")
+@click.argument("campaign_id", type=int)
+@friendly_errors
+def campaign_relations_cmd(campaign_id: int) -> None:
+    """Where a campaign's data lives: relation, predicate, index, estimated rows."""
+    with _connect() as conn:
+        for r in campaigns.campaign_relations(conn, campaign_id):
+            click.echo(f"{r['role']:<9} {r['relation']:<24} {r['predicate']:<20} "
+                       f"{r['index']:<36} ~{r['estimated_rows']} rows")
+
+
+@main.command("tick")
+@friendly_errors
+def tick() -> None:
+    """One pass of the queue's housekeeping: reclaim expired leases, mark due messages ready,
+    advance packet states."""
+    with _connect() as conn:
+        reclaimed = dispatch_queue.reclaim_expired_leases(conn)
+        ready = dispatch_queue.mark_ready(conn)
+        advanced = dispatch_queue.refresh_packet_states(conn)
+    click.echo(f"reclaimed {reclaimed} expired leases, {ready} messages ready, {advanced} packets advanced")
+
+
+# --- maintenance ------------------------------------------------------------------------------
+
+
+@main.group("maintain")
+def maintain_group() -> None:
+    """Maintenance: PII retention, statistics, interrupted loads."""
+
+
+@maintain_group.command("purge-pii")
+@click.option("--days", type=click.IntRange(1), required=True, help="Retention in days.")
+@friendly_errors
+def purge_pii_cmd(days: int) -> None:
+    """Erase personal data of customers not seen for --days, and raw rows of older packets."""
+    from app_service.queries import Q
+
+    with _connect() as conn:
+        purged, deleted = db.one(conn, Q.purge_pii, {"retention": timedelta(days=days)})
+    click.echo(f"purged {purged} customers, deleted {deleted} raw packet rows")
+
+
+@maintain_group.command("analyze")
+@friendly_errors
+def analyze_cmd() -> None:
+    """Refresh planner statistics of the hot tables."""
+    from app_service.queries import Q
+
+    with _connect() as conn:
+        conn.execute(Q.analyze_hot_tables)
+    click.echo("analyzed")
+
+
+@maintain_group.command("fail-stale-packets")
+@click.option("--minutes", type=click.IntRange(1), default=60, show_default=True)
+@friendly_errors
+def fail_stale_cmd(minutes: int) -> None:
+    """Fail packets whose load was interrupted more than --minutes ago."""
+    from app_service.queries import Q
+
+    with _connect() as conn:
+        (n,) = db.one(conn, Q.fail_stale_packets, {"age": timedelta(minutes=minutes)})
+    click.echo(f"failed {n} interrupted packets")
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+
+@main.command("demo")
+@click.option("--packets", "n_packets", type=click.IntRange(1, 50), default=3, show_default=True)
+@click.option("--rows", type=click.IntRange(1, 10_000), default=40, show_default=True)
+@friendly_errors
+def demo(n_packets: int, rows: int) -> None:
+    """Create a demo account, campaigns and packets of sample customers, and show the flow."""
+    from app_service import demo_data
+
+    with _connect() as conn:
+        account_id, reminder_id, survey_id = demo_data.create_demo_campaigns(conn)
+        click.echo(f"account {account_id}: reminder campaign {reminder_id}, survey campaign {survey_id}")
+        for n in range(n_packets):
+            body = demo_data.sample_csv(seed=n, rows=rows)
+            from app_service.packet_source import csv_source
+
+            result = packets.load_packet(conn, reminder_id, csv_source(io.BytesIO(body), f"demo-{n + 1}.csv"))
+            status = packets.packet_status(conn, result.packet_id)
+            assert status is not None
+            _print_status(status)
+        ready = dispatch_queue.mark_ready(conn)
+        dispatch_queue.refresh_packet_states(conn)
+        counts = campaigns.campaign_counts(conn, reminder_id)
+    click.echo(f"{ready} messages due now are ready for the workers")
+    click.echo("campaign messages: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    click.echo(f"next: reminderly campaign show {reminder_id}   reminderly packet errors {result.packet_id}")
+
+
+if __name__ == "__main__":
+    main()

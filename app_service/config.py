@@ -1,0 +1,29 @@
+"""Where the database is: `DATABASE_URL` if set, else the embedded server's folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from app_service import PROJECT_ROOT
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process settings read once from the environment."""
+
+    database_url: str | None
+    data_dir: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = os.environ.get("REMINDERLY_DATA_DIR")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            data_dir=Path(data_dir) if data_dir else PROJECT_ROOT / ".reminderly",
+        )
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"

@@ -1,0 +1,57 @@
+"""Connections: resolve the database URL (DATABASE_URL or the embedded server) and pool them."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import dict_row, tuple_row
+from psycopg_pool import ConnectionPool
+
+from app_service import embedded, migrate
+from app_service.config import Settings
+
+
+def database_url(settings: Settings | None = None, *, start: bool = True) -> str:
+    """The URL to use: DATABASE_URL when set, else the embedded server (started if needed)."""
+    settings = settings or Settings.from_env()
+    if settings.database_url:
+        return settings.database_url
+    if start:
+        return embedded.start(settings.pgdata)
+    status = embedded.status(settings.pgdata)
+    if not status.running or status.url is None:
+        raise RuntimeError("the embedded database is not running: run `reminderly db start`")
+    return status.url
+
+
+def ready_url(settings: Settings | None = None) -> str:
+    """A database URL whose schema is current (migrations applied)."""
+    url = database_url(settings)
+    migrate.migrate(url)
+    return url
+
+
+def open_pool(url: str, *, min_size: int = 1, max_size: int = 4, name: str = "reminderly") -> ConnectionPool:
+    """A psycopg pool; rows come back as dicts and connections are checked before reuse."""
+    pool = ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        name=name,
+        kwargs={"row_factory": dict_row, "application_name": name},
+        check=ConnectionPool.check_connection,
+        open=False,
+    )
+    pool.open(wait=True, timeout=30)
+    return pool
+
+
+def one(conn: psycopg.Connection, query: str, params: dict | None = None) -> tuple | None:
+    """The first row of `query` as a tuple, whatever the connection's row factory."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        return cur.execute(query, params).fetchone()
+
+
+def rows(conn: psycopg.Connection, query: str, params: dict | None = None) -> list[dict]:
+    """All rows of `query` as dicts, whatever the connection's row factory."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, params).fetchall()

@@ -1,0 +1,93 @@
+"""Typed values the library takes and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Literal
+
+Kind = Literal["reminder", "survey", "review_request"]
+Channel = Literal["sms", "email"]
+
+PENDING = frozenset({"scheduled", "ready", "claimed", "retry"})
+FINAL = frozenset({"sent", "delivered", "failed", "dead", "suppressed", "cancelled"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """One schedule step: send at appointment + offset (negative: before), optionally at a
+    fixed local time on that day (review requests "next morning at 10:00")."""
+
+    name: str
+    offset: timedelta
+    template: str
+    channel: Channel | None = None
+    local_time: time | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    account_id: int
+    name: str
+    kind: Kind
+    channel: Channel
+    steps: list[Step]
+    send_window_start: time = time(9, 0)
+    send_window_end: time = time(20, 0)
+    window_policy: Literal["defer", "advance"] = "defer"
+    max_attempts: int = 5
+    retry_base: timedelta = timedelta(seconds=30)
+    retry_max: timedelta = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    account_id: int
+    campaign_id: int
+    packet_id: int
+    customer_id: int
+    appointment_id: int
+    step: int
+    channel: Channel
+    attempts: int
+
+
+@dataclass(frozen=True)
+class RowError:
+    row_no: int
+    column: str
+    reason: str
+    value: str | None
+
+
+@dataclass
+class PacketStatus:
+    id: int
+    campaign_id: int
+    status: str
+    rows_submitted: int
+    rows_accepted: int
+    rows_rejected: int
+    messages_planned: int
+    appointments: dict[str, int]
+    messages: dict[str, int]
+    rejected_by_reason: list[tuple[str, str, int]] = field(default_factory=list)
+    failure_reason: str | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    packet_id: int
+    status: str
+    created: bool
+    """False when the packet already existed (same idempotency key or same content)."""
+    duplicate_of: int | None
+    rows_submitted: int
+    rows_accepted: int
+    rows_rejected: int
+    messages_planned: int
+    failure_reason: str | None = None

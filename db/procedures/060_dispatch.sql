@@ -1,0 +1,99 @@
+-- The dispatch queue: messages move scheduled -> ready -> claimed -> sent, or back through
+-- retry with exponential backoff, or to dead after the campaign's max_attempts.
+
+-- Make due messages ready ("move messages in data packets or mark them as ready"): scheduled
+-- or retry messages of active campaigns whose send_at has come. A reminder whose appointment
+-- has already started (the workers were down) is suppressed instead. Returns how many moved.
+CREATE OR REPLACE FUNCTION mark_ready(p_limit integer DEFAULT 10000) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    WITH due AS (
+        SELECT m.id, (cs.send_offset < interval '0' AND a.starts_at <= now()) AS passed
+        FROM messages m
+        JOIN campaigns c ON c.id = m.campaign_id
+        JOIN campaign_steps cs ON cs.campaign_id = m.campaign_id AND cs.step = m.step
+        JOIN appointments a ON a.id = m.appointment_id
+        WHERE m.status IN ('scheduled', 'retry') AND m.send_at <= now() AND c.status = 'active'
+        ORDER BY m.send_at
+        LIMIT p_limit
+        FOR UPDATE OF m SKIP LOCKED
+    )
+    UPDATE messages m SET status = CASE WHEN due.passed THEN 'suppressed' ELSE 'ready' END,
+           reason = CASE WHEN due.passed THEN 'appointment_passed' ELSE '' END, updated_at = now()
+    FROM due WHERE m.id = due.id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
+-- Claim up to p_limit ready messages for worker p_worker with a lease of p_lease: concurrent
+-- workers skip each other's rows (FOR UPDATE SKIP LOCKED); attempts counts every claim.
+CREATE OR REPLACE FUNCTION claim_batch(p_worker text, p_limit integer, p_lease interval)
+RETURNS TABLE (id bigint, account_id bigint, campaign_id bigint, packet_id bigint, customer_id bigint,
+               appointment_id bigint, step smallint, channel text, attempts smallint)
+LANGUAGE sql AS $$
+    WITH c AS (
+        SELECT q.id FROM messages q
+        WHERE q.status = 'ready'
+        ORDER BY q.send_at
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE messages m SET status = 'claimed', attempts = m.attempts + 1, lease_owner = p_worker,
+           lease_expires_at = now() + p_lease, updated_at = now()
+    FROM c WHERE m.id = c.id
+    RETURNING m.id, m.account_id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id,
+              m.step, m.channel, m.attempts
+$$;
+
+-- Record messages sent by p_worker. Only messages still claimed by that worker change (a
+-- lease that expired and was reclaimed is not the worker's any more); returns their ids.
+CREATE OR REPLACE FUNCTION complete_messages(p_worker text, p_ids bigint[],
+                                             p_provider_ids text[] DEFAULT NULL)
+RETURNS SETOF bigint
+LANGUAGE sql AS $$
+    UPDATE messages m SET status = 'sent', sent_at = now(), lease_owner = NULL,
+           lease_expires_at = NULL, last_error = NULL, updated_at = now(),
+           provider_message_id = x.provider_id
+    FROM unnest(p_ids, coalesce(p_provider_ids, array_fill(NULL::text, array[cardinality(p_ids)])))
+         AS x(id, provider_id)
+    WHERE m.id = x.id AND m.status = 'claimed' AND m.lease_owner = p_worker
+    RETURNING m.id
+$$;
+
+-- Record failed sends by p_worker. Permanent errors fail at once; transient ones retry after
+-- retry_base * 2^(attempts-1) (capped at retry_max, with +-20% jitter) until the campaign's
+-- max_attempts, then the message is dead. Returns each message's new status.
+CREATE OR REPLACE FUNCTION fail_messages(p_worker text, p_ids bigint[], p_errors text[],
+                                         p_permanent boolean[])
+RETURNS TABLE (id bigint, status text, send_at timestamptz)
+LANGUAGE sql AS $$
+    UPDATE messages m SET
+        status = CASE WHEN x.permanent THEN 'failed'
+                      WHEN m.attempts >= c.max_attempts THEN 'dead'
+                      ELSE 'retry' END,
+        send_at = CASE WHEN x.permanent OR m.attempts >= c.max_attempts THEN m.send_at
+                       ELSE now() + least(c.retry_max, c.retry_base * power(2, m.attempts - 1))
+                                    * (0.8 + 0.4 * random()) END,
+        last_error = left(x.error, 1000), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+    FROM unnest(p_ids, p_errors, p_permanent) AS x(id, error, permanent), campaigns c
+    WHERE m.id = x.id AND c.id = m.campaign_id AND m.status = 'claimed' AND m.lease_owner = p_worker
+    RETURNING m.id, m.status, m.send_at
+$$;
+
+-- Leases that expired (their worker died or stalled): back to ready, or dead when the
+-- attempts are spent. Returns how many were reclaimed.
+CREATE OR REPLACE FUNCTION reclaim_expired_leases() RETURNS integer
+LANGUAGE sql AS $$
+    WITH r AS (
+        UPDATE messages m SET
+            status = CASE WHEN m.attempts >= c.max_attempts THEN 'dead' ELSE 'ready' END,
+            last_error = 'lease expired (worker ' || m.lease_owner || ')',
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        FROM campaigns c
+        WHERE m.status = 'claimed' AND m.lease_expires_at < now() AND c.id = m.campaign_id
+        RETURNING 1
+    ) SELECT count(*)::integer FROM r
+$$;

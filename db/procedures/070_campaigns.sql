@@ -1,0 +1,66 @@
+-- Campaign status changes and consent.
+
+-- Move a campaign draft -> active -> paused -> active ... -> archived. Pausing returns its
+-- ready messages to scheduled, so no worker claims them; resuming lets mark_ready pick them
+-- up again. Raises when the transition is not allowed.
+CREATE OR REPLACE FUNCTION set_campaign_status(p_campaign bigint, p_status text) RETURNS campaigns
+LANGUAGE plpgsql AS $$
+DECLARE
+    c campaigns;
+BEGIN
+    SELECT * INTO c FROM campaigns WHERE id = p_campaign FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'campaign % does not exist', p_campaign USING ERRCODE = 'no_data_found';
+    END IF;
+    IF NOT ((c.status, p_status) IN (('draft', 'active'), ('active', 'paused'), ('paused', 'active'),
+                                     ('draft', 'archived'), ('active', 'archived'), ('paused', 'archived'))) THEN
+        RAISE EXCEPTION 'campaign % cannot go from % to %', p_campaign, c.status, p_status
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF p_status = 'paused' THEN
+        UPDATE messages SET status = 'scheduled', updated_at = now()
+        WHERE campaign_id = p_campaign AND status = 'ready';
+    END IF;
+    UPDATE campaigns SET status = p_status, updated_at = now() WHERE id = p_campaign RETURNING * INTO c;
+    RETURN c;
+END
+$$;
+
+-- Record an opt-in or opt-out in the consent ledger, update the customer's current state,
+-- and on opt-out suppress every message to them on that channel that has not gone yet
+-- (including claimed ones: their worker's complete_messages then finds them gone).
+-- Returns the number of messages suppressed.
+CREATE OR REPLACE FUNCTION record_consent(p_customer bigint, p_channel text, p_action text,
+                                          p_source text, p_note text DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    cu customers;
+    n integer := 0;
+BEGIN
+    SELECT * INTO cu FROM customers WHERE id = p_customer FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % does not exist', p_customer USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO consent_events (account_id, customer_id, channel, action, source, note)
+    VALUES (cu.account_id, cu.id, p_channel, p_action, p_source, p_note);
+    IF p_action = 'opt_out' THEN
+        UPDATE customers SET
+            sms_opted_out_at = CASE WHEN p_channel = 'sms' THEN coalesce(sms_opted_out_at, now()) ELSE sms_opted_out_at END,
+            email_opted_out_at = CASE WHEN p_channel = 'email' THEN coalesce(email_opted_out_at, now()) ELSE email_opted_out_at END,
+            updated_at = now()
+        WHERE id = p_customer;
+        UPDATE messages SET status = 'suppressed', reason = 'opted_out', lease_owner = NULL,
+               lease_expires_at = NULL, updated_at = now()
+        WHERE customer_id = p_customer AND channel = p_channel
+          AND status IN ('scheduled', 'ready', 'claimed', 'retry');
+        GET DIAGNOSTICS n = ROW_COUNT;
+    ELSE
+        UPDATE customers SET
+            sms_opted_out_at = CASE WHEN p_channel = 'sms' THEN NULL ELSE sms_opted_out_at END,
+            email_opted_out_at = CASE WHEN p_channel = 'email' THEN NULL ELSE email_opted_out_at END,
+            updated_at = now()
+        WHERE id = p_customer;
+    END IF;
+    RETURN n;
+END
+$$;

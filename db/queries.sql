@@ -1,0 +1,157 @@
+-- Every statement the Python library runs, named (the listmonk layout).
+-- Parameters are psycopg named placeholders: %(name)s.
+
+-- name: create_account
+INSERT INTO accounts (name, default_country, timezone)
+VALUES (%(name)s, %(default_country)s, %(timezone)s)
+RETURNING id, name, default_country, timezone, created_at;
+
+-- name: get_account
+SELECT id, name, default_country, timezone, created_at FROM accounts WHERE id = %(id)s;
+
+-- name: timezone_exists
+SELECT EXISTS (SELECT 1 FROM timezones WHERE name = %(name)s);
+
+-- name: create_campaign
+INSERT INTO campaigns (account_id, name, kind, channel, send_window_start, send_window_end,
+                       window_policy, max_attempts, retry_base, retry_max)
+VALUES (%(account_id)s, %(name)s, %(kind)s, %(channel)s, %(send_window_start)s, %(send_window_end)s,
+        %(window_policy)s, %(max_attempts)s, %(retry_base)s, %(retry_max)s)
+RETURNING id;
+
+-- name: create_campaign_step
+INSERT INTO campaign_steps (campaign_id, step, name, send_offset, local_time, channel, template, subject)
+VALUES (%(campaign_id)s, %(step)s, %(name)s, %(send_offset)s, %(local_time)s, %(channel)s,
+        %(template)s, %(subject)s);
+
+-- name: get_campaign
+SELECT id, account_id, name, kind, channel, status, send_window_start, send_window_end,
+       window_policy, max_attempts, retry_base, retry_max, created_at, archived_at
+FROM campaigns WHERE id = %(id)s;
+
+-- name: campaign_steps
+SELECT step, name, send_offset, local_time, channel, template, subject
+FROM campaign_steps WHERE campaign_id = %(campaign_id)s ORDER BY step;
+
+-- name: set_campaign_status
+SELECT status FROM set_campaign_status(%(campaign_id)s, %(status)s);
+
+-- name: create_packet
+SELECT packet_id, created FROM create_packet(%(campaign_id)s, %(source)s, %(filename)s, %(key)s);
+
+-- name: create_packet_inbox
+SELECT create_packet_inbox();
+
+-- name: copy_packet_inbox
+COPY pg_temp.packet_inbox (row_no, customer_id, first_name, last_name, phone, email, timezone,
+                           appointment_id, appointment_at, status, location_id, extra,
+                           error_column, error_reason) FROM STDIN;
+
+-- name: mark_packet_loaded
+SELECT mark_packet_loaded(%(packet_id)s, %(checksum)s);
+
+-- name: validate_packet
+SELECT accepted, rejected FROM validate_packet(%(packet_id)s);
+
+-- name: plan_packet
+SELECT plan_packet(%(packet_id)s);
+
+-- name: fail_packet
+SELECT fail_packet(%(packet_id)s, %(reason)s);
+
+-- name: delete_packet
+DELETE FROM packets WHERE id = %(packet_id)s AND status = 'received';
+
+-- name: packet_by_checksum
+SELECT id FROM packets
+WHERE campaign_id = %(campaign_id)s AND checksum = %(checksum)s AND status NOT IN ('failed', 'cancelled');
+
+-- name: get_packet
+SELECT id, account_id, campaign_id, status, source, filename, idempotency_key, rows_submitted,
+       rows_accepted, rows_rejected, appointments_new, appointments_moved, appointments_cancelled,
+       appointments_unchanged, messages_planned, failure_reason, received_at, loaded_at,
+       validated_at, ready_at, dispatching_at, completed_at, failed_at
+FROM packets WHERE id = %(packet_id)s;
+
+-- name: packet_counts
+SELECT status, reason, n FROM packet_counts(%(packet_id)s);
+
+-- name: packet_rejections_by_reason
+SELECT error_column, regexp_replace(error_reason, 'row \d+', 'row N') AS reason, count(*) AS n
+FROM packet_rows WHERE packet_id = %(packet_id)s AND error_reason IS NOT NULL
+GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2;
+
+-- name: row_errors
+SELECT row_no, error_column, error_reason,
+       left(CASE error_column
+                WHEN 'customer_id' THEN customer_id WHEN 'phone' THEN phone WHEN 'email' THEN email
+                WHEN 'timezone' THEN timezone WHEN 'appointment_id' THEN appointment_id
+                WHEN 'appointment_at' THEN appointment_at WHEN 'status' THEN status
+                WHEN 'location_id' THEN location_id END, 200) AS value
+FROM packet_rows
+WHERE packet_id = %(packet_id)s AND error_reason IS NOT NULL AND row_no > %(after)s
+ORDER BY row_no LIMIT %(limit)s;
+
+-- name: cancel_packet
+SELECT cancel_packet(%(packet_id)s);
+
+-- name: refresh_packet_states
+SELECT refresh_packet_states();
+
+-- name: fail_stale_packets
+SELECT fail_stale_packets(%(age)s);
+
+-- name: mark_ready
+SELECT mark_ready(%(limit)s);
+
+-- name: claim_batch
+SELECT id, account_id, campaign_id, packet_id, customer_id, appointment_id, step, channel, attempts
+FROM claim_batch(%(worker)s, %(limit)s, %(lease)s);
+
+-- name: complete_messages
+SELECT complete_messages FROM complete_messages(%(worker)s, %(ids)s, %(provider_ids)s);
+
+-- name: fail_messages
+SELECT id, status, send_at FROM fail_messages(%(worker)s, %(ids)s, %(errors)s, %(permanent)s);
+
+-- name: reclaim_expired_leases
+SELECT reclaim_expired_leases();
+
+-- name: campaign_counts
+SELECT status, reason, n FROM campaign_counts(%(campaign_id)s);
+
+-- name: record_consent
+SELECT record_consent(%(customer_id)s, %(channel)s, %(action)s, %(source)s, %(note)s);
+
+-- name: customer_by_external_id
+SELECT id, account_id, external_id, first_name, last_name, phone, email, timezone, locale,
+       sms_opted_out_at, email_opted_out_at, last_seen_at, pii_purged_at
+FROM customers WHERE account_id = %(account_id)s AND external_id = %(external_id)s;
+
+-- name: customer_history
+SELECT m.id, m.campaign_id, m.packet_id, m.step, m.channel, m.status, m.reason, m.send_at,
+       m.attempts, m.sent_at
+FROM messages m WHERE m.customer_id = %(customer_id)s AND m.id < %(before)s
+ORDER BY m.id DESC LIMIT %(limit)s;
+
+-- name: messages_by_packet
+SELECT id, customer_id, appointment_id, step, channel, status, reason, send_at, attempts, sent_at
+FROM messages WHERE packet_id = %(packet_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+
+-- name: message_states
+SELECT id, status, reason, attempts, send_at, last_error FROM messages WHERE id = ANY(%(ids)s) ORDER BY id;
+
+-- name: archive_campaign
+SELECT archive_campaign(%(campaign_id)s);
+
+-- name: purge_pii
+SELECT customers_purged, packet_rows_deleted FROM purge_pii(%(retention)s);
+
+-- name: analyze_hot_tables
+CALL analyze_hot_tables();
+
+-- name: campaign_relations
+SELECT role, relation::text, predicate, index::text, estimated_rows FROM campaign_relations(%(campaign_id)s);
+
+-- name: check_rollups
+SELECT campaign_id, status, reason, rollup, actual FROM check_rollups();
