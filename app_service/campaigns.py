@@ -20,13 +20,17 @@ class InvalidCampaign(ValueError):
         self.reason = reason
 
 
-def create_account(conn: psycopg.Connection, name: str, *, default_country: str = "US",
-                   timezone: str = "UTC") -> int:
+def create_account(
+    conn: psycopg.Connection, name: str, *, default_country: str = "US", timezone: str = "UTC"
+) -> int:
     """Create a tenant; its country reads national phone numbers, its zone is the default."""
     if not one(conn, Q.timezone_exists, {"name": timezone})[0]:
         raise InvalidCampaign("timezone", f"{timezone!r} is not an IANA timezone name")
-    row = one(conn, Q.create_account,
-              {"name": name, "default_country": default_country.upper(), "timezone": timezone})
+    row = one(
+        conn,
+        Q.create_account,
+        {"name": name, "default_country": default_country.upper(), "timezone": timezone},
+    )
     return int(row[0])
 
 
@@ -40,7 +44,9 @@ def _check(spec: CampaignSpec) -> None:
     if spec.kind == "reminder":
         for i, step in enumerate(spec.steps, start=1):
             if step.offset.total_seconds() >= 0 and step.local_time is None:
-                raise InvalidCampaign(f"steps[{i}].offset", "must be before the appointment for a reminder")
+                raise InvalidCampaign(
+                    f"steps[{i}].offset", "must be before the appointment for a reminder"
+                )
     for i, step in enumerate(spec.steps, start=1):
         if not step.template.strip():
             raise InvalidCampaign(f"steps[{i}].template", "must not be empty")
@@ -52,20 +58,36 @@ def create_campaign(conn: psycopg.Connection, spec: CampaignSpec) -> int:
     """Create a campaign (status draft) with its steps, atomically."""
     _check(spec)
     with conn.transaction():
-        (campaign_id,) = one(conn, Q.create_campaign, {
-            "account_id": spec.account_id, "name": spec.name, "kind": spec.kind,
-            "channel": spec.channel, "send_window_start": spec.send_window_start,
-            "send_window_end": spec.send_window_end, "window_policy": spec.window_policy,
-            "max_attempts": spec.max_attempts, "retry_base": spec.retry_base,
-            "retry_max": spec.retry_max,
-        })
+        (campaign_id,) = one(
+            conn,
+            Q.create_campaign,
+            {
+                "account_id": spec.account_id,
+                "name": spec.name,
+                "kind": spec.kind,
+                "channel": spec.channel,
+                "send_window_start": spec.send_window_start,
+                "send_window_end": spec.send_window_end,
+                "window_policy": spec.window_policy,
+                "max_attempts": spec.max_attempts,
+                "retry_base": spec.retry_base,
+                "retry_max": spec.retry_max,
+            },
+        )
         for number, step in enumerate(spec.steps, start=1):
-            conn.execute(Q.create_campaign_step, {
-                "campaign_id": campaign_id, "step": number, "name": step.name,
-                "send_offset": step.offset, "local_time": step.local_time,
-                "channel": step.channel or spec.channel, "template": step.template,
-                "subject": step.subject,
-            })
+            conn.execute(
+                Q.create_campaign_step,
+                {
+                    "campaign_id": campaign_id,
+                    "step": number,
+                    "name": step.name,
+                    "send_offset": step.offset,
+                    "local_time": step.local_time,
+                    "channel": step.channel or spec.channel,
+                    "template": step.template,
+                    "subject": step.subject,
+                },
+            )
     return int(campaign_id)
 
 

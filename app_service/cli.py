@@ -33,7 +33,12 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (PacketFormatError, campaigns.InvalidCampaign, migrate.MigrationError, ValueError) as exc:
+        except (
+            PacketFormatError,
+            campaigns.InvalidCampaign,
+            migrate.MigrationError,
+            ValueError,
+        ) as exc:
             raise CliError(str(exc)) from None
         except psycopg.OperationalError as exc:
             raise CliError(f"cannot reach the database: {str(exc).splitlines()[0]}") from None
@@ -102,7 +107,9 @@ def db_status() -> None:
         url = status.url
     with psycopg.connect(url) as conn:
         todo = migrate.pending(conn)
-    click.echo("schema: current" if not todo else f"schema: {len(todo)} pending ({', '.join(todo)})")
+    click.echo(
+        "schema: current" if not todo else f"schema: {len(todo)} pending ({', '.join(todo)})"
+    )
     sys.exit(0 if not todo else 1)
 
 
@@ -140,23 +147,39 @@ def load(file: Path, campaign_id: int, idempotency_key: str | None, as_json: boo
 
     size = file.stat().st_size
     source, handle = file_source(file)
-    with _connect() as conn, handle, Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
-        TextColumn("{task.fields[rows]} rows"), TimeElapsedColumn(),
-        transient=True, disable=as_json or not sys.stderr.isatty(), console=_stderr_console(),
-    ) as bar:
+    with (
+        _connect() as conn,
+        handle,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TextColumn("{task.fields[rows]} rows"),
+            TimeElapsedColumn(),
+            transient=True,
+            disable=as_json or not sys.stderr.isatty(),
+            console=_stderr_console(),
+        ) as bar,
+    ):
         task = bar.add_task(file.name, total=size, rows=0)
         result = packets.load_packet(
-            conn, campaign_id, source, idempotency_key=idempotency_key,
+            conn,
+            campaign_id,
+            source,
+            idempotency_key=idempotency_key,
             progress=lambda p: bar.update(task, completed=p.bytes, rows=p.rows),
         )
         status = packets.packet_status(conn, result.packet_id)
     assert status is not None
     if as_json:
-        click.echo(json.dumps(_status_dict(status) | {"created": result.created}, default=str, indent=2))
+        click.echo(
+            json.dumps(_status_dict(status) | {"created": result.created}, default=str, indent=2)
+        )
     else:
         if not result.created:
-            click.echo(f"packet {result.packet_id} already holds this content; nothing loaded again")
+            click.echo(
+                f"packet {result.packet_id} already holds this content; nothing loaded again"
+            )
         _print_status(status)
     if status.status == "failed":
         sys.exit(1)
@@ -170,14 +193,20 @@ def _stderr_console():
 
 def _status_dict(status: packets.PacketStatus) -> dict[str, Any]:
     return {
-        "packet_id": status.id, "campaign_id": status.campaign_id, "status": status.status,
-        "rows_submitted": status.rows_submitted, "rows_accepted": status.rows_accepted,
-        "rows_rejected": status.rows_rejected, "messages_planned": status.messages_planned,
-        "appointments": status.appointments, "messages": status.messages,
+        "packet_id": status.id,
+        "campaign_id": status.campaign_id,
+        "status": status.status,
+        "rows_submitted": status.rows_submitted,
+        "rows_accepted": status.rows_accepted,
+        "rows_rejected": status.rows_rejected,
+        "messages_planned": status.messages_planned,
+        "appointments": status.appointments,
+        "messages": status.messages,
         "rejected_by_reason": [
             {"column": c, "reason": r, "rows": n} for c, r, n in status.rejected_by_reason
         ],
-        "failure_reason": status.failure_reason, "stage_seconds": status.stage_seconds,
+        "failure_reason": status.failure_reason,
+        "stage_seconds": status.stage_seconds,
     }
 
 
@@ -186,8 +215,10 @@ def _print_status(status: packets.PacketStatus) -> None:
     if status.failure_reason:
         click.echo(f"  failed: {status.failure_reason}")
         return
-    click.echo(f"  rows: {status.rows_submitted} submitted, {status.rows_accepted} accepted, "
-               f"{status.rows_rejected} rejected")
+    click.echo(
+        f"  rows: {status.rows_submitted} submitted, {status.rows_accepted} accepted, "
+        f"{status.rows_rejected} rejected"
+    )
     for column, reason, n in status.rejected_by_reason:
         click.echo(f"    {n:>7}  {column} {reason}")
     appts = ", ".join(f"{v} {k}" for k, v in status.appointments.items() if v)
@@ -269,15 +300,24 @@ def campaign_show(campaign_id: int) -> None:
         if campaign is None:
             raise CliError(f"campaign {campaign_id} does not exist")
         counts = campaigns.campaign_counts(conn, campaign_id)
-    click.echo(f"campaign {campaign['id']} {campaign['name']!r}: {campaign['kind']} by "
-               f"{campaign['channel']}, {campaign['status']}")
+    click.echo(
+        f"campaign {campaign['id']} {campaign['name']!r}: {campaign['kind']} by "
+        f"{campaign['channel']}, {campaign['status']}"
+    )
     for s in campaign["steps"]:
         at = f" at {s['local_time']}" if s["local_time"] else ""
-        click.echo(f"  step {s['step']} {s['name']}: {_offset(s['send_offset'])}{at} by {s['channel']}")
+        click.echo(
+            f"  step {s['step']} {s['name']}: {_offset(s['send_offset'])}{at} by {s['channel']}"
+        )
     click.echo("  messages: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "none"))
 
 
-for _verb, _status in (("activate", "active"), ("pause", "paused"), ("resume", "active"), ("archive", "archived")):
+for _verb, _status in (
+    ("activate", "active"),
+    ("pause", "paused"),
+    ("resume", "active"),
+    ("archive", "archived"),
+):
 
     def _make(verb: str, status: str) -> None:
         @campaign_group.command(verb, help=f"Set a campaign {status}.")
@@ -287,9 +327,13 @@ for _verb, _status in (("activate", "active"), ("pause", "paused"), ("resume", "
             with _connect() as conn:
                 if status == "archived":
                     moved = campaigns.archive_campaign(conn, campaign_id)
-                    click.echo(f"campaign {campaign_id}: archived ({moved} messages moved out of the hot tables)")
+                    click.echo(
+                        f"campaign {campaign_id}: archived ({moved} messages moved out of the hot tables)"
+                    )
                 else:
-                    click.echo(f"campaign {campaign_id}: {campaigns.set_status(conn, campaign_id, status)}")
+                    click.echo(
+                        f"campaign {campaign_id}: {campaigns.set_status(conn, campaign_id, status)}"
+                    )
 
     _make(_verb, _status)
 
@@ -301,8 +345,10 @@ def campaign_relations_cmd(campaign_id: int) -> None:
     """Where a campaign's data lives: relation, predicate, index, estimated rows."""
     with _connect() as conn:
         for r in campaigns.campaign_relations(conn, campaign_id):
-            click.echo(f"{r['role']:<9} {r['relation']:<24} {r['predicate']:<20} "
-                       f"{r['index']:<36} ~{r['estimated_rows']} rows")
+            click.echo(
+                f"{r['role']:<9} {r['relation']:<24} {r['predicate']:<20} "
+                f"{r['index']:<36} ~{r['estimated_rows']} rows"
+            )
 
 
 @main.command("tick")
@@ -314,7 +360,9 @@ def tick() -> None:
         reclaimed = dispatch_queue.reclaim_expired_leases(conn)
         ready = dispatch_queue.mark_ready(conn)
         advanced = dispatch_queue.refresh_packet_states(conn)
-    click.echo(f"reclaimed {reclaimed} expired leases, {ready} messages ready, {advanced} packets advanced")
+    click.echo(
+        f"reclaimed {reclaimed} expired leases, {ready} messages ready, {advanced} packets advanced"
+    )
 
 
 # --- maintenance ------------------------------------------------------------------------------
@@ -373,12 +421,16 @@ def demo(n_packets: int, rows: int) -> None:
 
     with _connect() as conn:
         account_id, reminder_id, survey_id = demo_data.create_demo_campaigns(conn)
-        click.echo(f"account {account_id}: reminder campaign {reminder_id}, survey campaign {survey_id}")
+        click.echo(
+            f"account {account_id}: reminder campaign {reminder_id}, survey campaign {survey_id}"
+        )
         for n in range(n_packets):
             body = demo_data.sample_csv(seed=n, rows=rows)
             from app_service.packet_source import csv_source
 
-            result = packets.load_packet(conn, reminder_id, csv_source(io.BytesIO(body), f"demo-{n + 1}.csv"))
+            result = packets.load_packet(
+                conn, reminder_id, csv_source(io.BytesIO(body), f"demo-{n + 1}.csv")
+            )
             status = packets.packet_status(conn, result.packet_id)
             assert status is not None
             _print_status(status)
@@ -387,7 +439,9 @@ def demo(n_packets: int, rows: int) -> None:
         counts = campaigns.campaign_counts(conn, reminder_id)
     click.echo(f"{ready} messages due now are ready for the workers")
     click.echo("campaign messages: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    click.echo(f"next: reminderly campaign show {reminder_id}   reminderly packet errors {result.packet_id}")
+    click.echo(
+        f"next: reminderly campaign show {reminder_id}   reminderly packet errors {result.packet_id}"
+    )
 
 
 if __name__ == "__main__":

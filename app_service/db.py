@@ -30,7 +30,9 @@ def ready_url(settings: Settings | None = None) -> str:
     return url
 
 
-def open_pool(url: str, *, min_size: int = 1, max_size: int = 4, name: str = "reminderly") -> ConnectionPool:
+def open_pool(
+    url: str, *, min_size: int = 1, max_size: int = 4, name: str = "reminderly"
+) -> ConnectionPool:
     """A psycopg pool; rows come back as dicts and connections are checked before reuse."""
     pool = ConnectionPool(
         url,

@@ -17,47 +17,98 @@ FIRST = ["Ann", "Bob", "Carla", "Dev", "Elif", "Femi", "Gus", "Hana", "Ivo", "Ju
 LAST = ["Ng", "Okafor", "Silva", "Berg", "Khan", "Moreau", "Rossi", "Tanaka", "Walsh", "Young"]
 AREA_CODES = [212, 213, 303, 305, 312, 404, 415, 503, 512, 602, 617, 702, 713, 773, 818, 917]
 ZONES = ["America/Chicago", "America/New_York", "America/Denver", "America/Los_Angeles"]
-HEADER = ["customer_id", "first_name", "last_name", "phone", "email", "timezone",
-          "appointment_id", "appointment_at", "location_id", "provider"]
+HEADER = [
+    "customer_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "timezone",
+    "appointment_id",
+    "appointment_at",
+    "location_id",
+    "provider",
+]
 
 
 def create_demo_campaigns(conn: psycopg.Connection) -> tuple[int, int, int]:
     """A demo practice with an SMS reminder campaign (48 h and 2 h before) and an email
     survey (2 h after the visit), both active."""
-    account_id = campaigns.create_account(conn, "Demo Dental", default_country="US", timezone="America/Chicago")
-    reminder = campaigns.create_campaign(conn, CampaignSpec(
-        account_id, "Appointment reminders", "reminder", "sms", [
-            Step("48 hours before", timedelta(hours=-48),
-                 "Hi {{ first_name }}, see you on {{ appointment_at }}. Reply C to confirm."),
-            Step("2 hours before", timedelta(hours=-2), "Reminder: your visit is at {{ appointment_at }}."),
-        ]))
-    survey = campaigns.create_campaign(conn, CampaignSpec(
-        account_id, "After-visit survey", "survey", "email", [
-            Step("2 hours after", timedelta(hours=2), "How was your visit, {{ first_name }}?",
-                 subject="How did we do?"),
-        ]))
+    account_id = campaigns.create_account(
+        conn, "Demo Dental", default_country="US", timezone="America/Chicago"
+    )
+    reminder = campaigns.create_campaign(
+        conn,
+        CampaignSpec(
+            account_id,
+            "Appointment reminders",
+            "reminder",
+            "sms",
+            [
+                Step(
+                    "48 hours before",
+                    timedelta(hours=-48),
+                    "Hi {{ first_name }}, see you on {{ appointment_at }}. Reply C to confirm.",
+                ),
+                Step(
+                    "2 hours before",
+                    timedelta(hours=-2),
+                    "Reminder: your visit is at {{ appointment_at }}.",
+                ),
+            ],
+        ),
+    )
+    survey = campaigns.create_campaign(
+        conn,
+        CampaignSpec(
+            account_id,
+            "After-visit survey",
+            "survey",
+            "email",
+            [
+                Step(
+                    "2 hours after",
+                    timedelta(hours=2),
+                    "How was your visit, {{ first_name }}?",
+                    subject="How did we do?",
+                ),
+            ],
+        ),
+    )
     for campaign_id in (reminder, survey):
         campaigns.set_status(conn, campaign_id, "active")
     return account_id, reminder, survey
 
 
-def sample_rows(seed: int, rows: int, *, bad_every: int = 13, start: datetime | None = None) -> list[list[str]]:
+def sample_rows(
+    seed: int, rows: int, *, bad_every: int = 13, start: datetime | None = None
+) -> list[list[str]]:
     """`rows` appointment rows over the next days; every `bad_every`-th row has one mistake
     (bad phone, bad timezone, bad date, missing id) so the row errors show up too."""
     rng = random.Random(seed)
-    start = start or datetime.now(ZoneInfo("America/Chicago")).replace(minute=0, second=0, microsecond=0)
+    start = start or datetime.now(ZoneInfo("America/Chicago")).replace(
+        minute=0, second=0, microsecond=0
+    )
     out = []
     for i in range(rows):
         n = seed * 1_000_000 + i
         zone = ZONES[i % len(ZONES)]
         local = start.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-        when = local + timedelta(hours=rng.choice([1, 3, 20, 26, 50, 74]), minutes=rng.choice([0, 15, 30, 45]))
+        when = local + timedelta(
+            hours=rng.choice([1, 3, 20, 26, 50, 74]), minutes=rng.choice([0, 15, 30, 45])
+        )
         when = datetime.combine(when.date(), max(when.time(), time(8, 0)))
         row = [
-            f"cust-{n}", rng.choice(FIRST), rng.choice(LAST),
+            f"cust-{n}",
+            rng.choice(FIRST),
+            rng.choice(LAST),
             f"({rng.choice(AREA_CODES)}) {rng.randint(201, 989)}-{rng.randint(1000, 9999)}",
-            f"cust{n}@example.com", zone, f"appt-{n}", when.strftime("%Y-%m-%dT%H:%M"),
-            f"loc-{i % 3 + 1}", rng.choice(["Dr. Lee", "Dr. Park", "Dr. Diaz"]),
+            f"cust{n}@example.com",
+            zone,
+            f"appt-{n}",
+            when.strftime("%Y-%m-%dT%H:%M"),
+            f"loc-{i % 3 + 1}",
+            rng.choice(["Dr. Lee", "Dr. Park", "Dr. Diaz"]),
         ]
         if bad_every and i % bad_every == bad_every - 1:
             mistake = (i // bad_every) % 4

@@ -16,28 +16,43 @@ def mark_ready(conn: psycopg.Connection, limit: int = 10_000) -> int:
     return int(one(conn, Q.mark_ready, {"limit": limit})[0])
 
 
-def claim(conn: psycopg.Connection, worker: str, limit: int = 100,
-          lease: timedelta = timedelta(seconds=60)) -> list[ClaimedMessage]:
+def claim(
+    conn: psycopg.Connection,
+    worker: str,
+    limit: int = 100,
+    lease: timedelta = timedelta(seconds=60),
+) -> list[ClaimedMessage]:
     """Lease up to `limit` ready messages to `worker` (SKIP LOCKED: workers never collide)."""
     found = rows(conn, Q.claim_batch, {"worker": worker, "limit": limit, "lease": lease})
     return [ClaimedMessage(**r) for r in found]
 
 
-def complete(conn: psycopg.Connection, worker: str, ids: list[int],
-             provider_ids: list[str | None] | None = None) -> set[int]:
+def complete(
+    conn: psycopg.Connection,
+    worker: str,
+    ids: list[int],
+    provider_ids: list[str | None] | None = None,
+) -> set[int]:
     """Mark sent; returns the ids that were still this worker's (the others lost their lease)."""
-    found = rows(conn, Q.complete_messages, {"worker": worker, "ids": ids, "provider_ids": provider_ids})
+    found = rows(
+        conn, Q.complete_messages, {"worker": worker, "ids": ids, "provider_ids": provider_ids}
+    )
     return {r["complete_messages"] for r in found}
 
 
-def fail(conn: psycopg.Connection, worker: str, failures: list[tuple[int, str, bool]]) -> dict[int, str]:
+def fail(
+    conn: psycopg.Connection, worker: str, failures: list[tuple[int, str, bool]]
+) -> dict[int, str]:
     """Record (id, error, permanent) failures; returns each message's new status
     (retry, dead or failed). Messages no longer leased to `worker` are left alone."""
     if not failures:
         return {}
     ids, errors, permanent = (list(x) for x in zip(*failures, strict=True))
-    found = rows(conn, Q.fail_messages,
-                 {"worker": worker, "ids": ids, "errors": errors, "permanent": permanent})
+    found = rows(
+        conn,
+        Q.fail_messages,
+        {"worker": worker, "ids": ids, "errors": errors, "permanent": permanent},
+    )
     return {r["id"]: r["status"] for r in found}
 
 

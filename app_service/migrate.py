@@ -106,26 +106,34 @@ def _check_applied(conn: psycopg.Connection, files: list[SqlFile]) -> set[str]:
     return set(applied)
 
 
-def pending(conn: psycopg.Connection) -> list[str]:
-    """Names of migrations and routines not yet applied; [] when the schema is current."""
-    has_table = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0]
-    files = migration_files()
+def pending(
+    conn: psycopg.Connection,
+    *,
+    migrations_dir: Path = MIGRATIONS_DIR,
+    routines_dir: Path = ROUTINES_DIR,
+) -> list[str]:
+    """Names of migrations and routines not yet applied; [] when the schema is current.
+    Raises MigrationError when an applied migration changed or went missing."""
+    (has_table,) = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    files = migration_files(migrations_dir)
     if not has_table:
-        return [f.name for f in files] + [f.name for f in routine_files()]
+        return [f.name for f in files] + [f.name for f in routine_files(routines_dir)]
     applied = _check_applied(conn, files)
     routines = dict(conn.execute("SELECT file, checksum FROM schema_routines").fetchall())
     return [f.name for f in files if f.key not in applied] + [
-        f.name for f in routine_files() if routines.get(f.key) != f.checksum
+        f.name for f in routine_files(routines_dir) if routines.get(f.key) != f.checksum
     ]
 
 
-def migrate(url: str) -> MigrationReport:
+def migrate(
+    url: str, *, migrations_dir: Path = MIGRATIONS_DIR, routines_dir: Path = ROUTINES_DIR
+) -> MigrationReport:
     """Bring the database at `url` to the schema in db/; a no-op when it is current."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
         try:
             conn.execute(_BOOKKEEPING)
-            files = migration_files()
+            files = migration_files(migrations_dir)
             applied = _check_applied(conn, files)
             done = []
             for f in files:
@@ -140,7 +148,7 @@ def migrate(url: str) -> MigrationReport:
                 done.append(f.name)
             routines = dict(conn.execute("SELECT file, checksum FROM schema_routines").fetchall())
             redone = []
-            for f in routine_files():
+            for f in routine_files(routines_dir):
                 if routines.get(f.key) == f.checksum:
                     continue
                 with conn.transaction():

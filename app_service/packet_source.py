@@ -118,7 +118,9 @@ class _RowBuilder:
 
     def build(self, row_no: int, values: list[str]) -> InboxRow:
         if len(values) != len(self.header):
-            return self.error(row_no, "row", f"has {len(values)} fields; the header has {len(self.header)}")
+            return self.error(
+                row_no, "row", f"has {len(values)} fields; the header has {len(self.header)}"
+            )
         joined = "\x1f".join(values)
         if _BAD_CHARS.search(joined):
             for name, value in zip(self.header, values, strict=True):
@@ -128,7 +130,13 @@ class _RowBuilder:
         cells = [v.strip() or None for v in values]
         known = [None if i is None else cells[i] for i in self.known]
         extra = {n: cells[i] for i, n in self.extras if cells[i] is not None}
-        return (row_no, *known, json.dumps(extra, ensure_ascii=False) if extra else None, None, None)
+        return (
+            row_no,
+            *known,
+            json.dumps(extra, ensure_ascii=False) if extra else None,
+            None,
+            None,
+        )
 
 
 @dataclass
@@ -160,7 +168,10 @@ def csv_source(stream: IO[bytes], filename: str | None = None) -> PacketSource:
 
     def rows() -> Iterator[InboxRow]:
         text = io.TextIOWrapper(
-            io.BufferedReader(hashing, 1 << 16), encoding="utf-8-sig", errors="surrogateescape", newline=""
+            io.BufferedReader(hashing, 1 << 16),
+            encoding="utf-8-sig",
+            errors="surrogateescape",
+            newline="",
         )
         reader = csv.reader(_bounded_lines(text, MAX_LINE_CHARS), strict=False)
         try:
@@ -180,13 +191,17 @@ def csv_source(stream: IO[bytes], filename: str | None = None) -> PacketSource:
                     break
                 except csv.Error:
                     row_no += 1
-                    yield builder.error(row_no, "row", f"has a field longer than {MAX_FIELD_CHARS} characters")
+                    yield builder.error(
+                        row_no, "row", f"has a field longer than {MAX_FIELD_CHARS} characters"
+                    )
                     continue
                 if not values:
                     continue  # a blank line is not a row
                 row_no += 1
                 if len(values) == 1 and values[0] == _OVERSIZED:
-                    yield builder.error(row_no, "row", f"is longer than {MAX_LINE_CHARS} characters")
+                    yield builder.error(
+                        row_no, "row", f"is longer than {MAX_LINE_CHARS} characters"
+                    )
                     continue
                 yield builder.build(row_no, values)
         finally:
@@ -258,7 +273,9 @@ def rows_source(items: Iterable[dict[str, Any]]) -> PacketSource:
             progress.bytes += len(encoded)
             yield item
 
-    return PacketSource("rows", None, lambda: _dict_rows(hashed()), lambda: digest.digest(), progress)
+    return PacketSource(
+        "rows", None, lambda: _dict_rows(hashed()), lambda: digest.digest(), progress
+    )
 
 
 def file_source(path: Path) -> tuple[PacketSource, IO[bytes]]:

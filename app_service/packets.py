@@ -47,7 +47,12 @@ def load_packet(
     packet_id, created = one(
         conn,
         Q.create_packet,
-        {"campaign_id": campaign_id, "source": source.kind, "filename": source.filename, "key": idempotency_key},
+        {
+            "campaign_id": campaign_id,
+            "source": source.kind,
+            "filename": source.filename,
+            "key": idempotency_key,
+        },
     )
     if not created:
         return _result(conn, packet_id, created=False, duplicate_of=packet_id)
@@ -56,32 +61,48 @@ def load_packet(
             _copy_rows(conn, source, progress)
             try:
                 with conn.transaction():
-                    conn.execute(Q.mark_packet_loaded, {"packet_id": packet_id, "checksum": source.checksum})
+                    conn.execute(
+                        Q.mark_packet_loaded, {"packet_id": packet_id, "checksum": source.checksum}
+                    )
             except errors.UniqueViolation:
-                (existing,) = one(conn, Q.packet_by_checksum, {"campaign_id": campaign_id, "checksum": source.checksum})
+                (existing,) = one(
+                    conn,
+                    Q.packet_by_checksum,
+                    {"campaign_id": campaign_id, "checksum": source.checksum},
+                )
                 raise _Duplicate(existing) from None
             conn.execute(Q.validate_packet, {"packet_id": packet_id})
             conn.execute(Q.plan_packet, {"packet_id": packet_id})
     except _Duplicate as dup:
         conn.execute(Q.delete_packet, {"packet_id": packet_id})
-        log.info("packet content already loaded", extra={"packet_id": dup.existing, "campaign_id": campaign_id})
+        log.info(
+            "packet content already loaded",
+            extra={"packet_id": dup.existing, "campaign_id": campaign_id},
+        )
         return _result(conn, dup.existing, created=False, duplicate_of=dup.existing)
     except PacketFormatError as exc:
         conn.execute(Q.fail_packet, {"packet_id": packet_id, "reason": str(exc)})
         log.info("packet failed: %s", exc, extra={"packet_id": packet_id})
     except psycopg.Error as exc:
-        reason = f"database error {exc.sqlstate or ''}: {exc.diag.message_primary or type(exc).__name__}"
+        reason = (
+            f"database error {exc.sqlstate or ''}: {exc.diag.message_primary or type(exc).__name__}"
+        )
         conn.execute(Q.fail_packet, {"packet_id": packet_id, "reason": reason})
         log.warning("packet failed: %s", reason, extra={"packet_id": packet_id})
     except BaseException:
         # a bug or an interrupt: the packet is failed, never left 'received', and the error goes on
         if not conn.closed and not conn.broken:
-            conn.execute(Q.fail_packet, {"packet_id": packet_id, "reason": "load aborted by an internal error"})
+            conn.execute(
+                Q.fail_packet,
+                {"packet_id": packet_id, "reason": "load aborted by an internal error"},
+            )
         raise
     return _result(conn, packet_id, created=True, duplicate_of=None)
 
 
-def _copy_rows(conn: psycopg.Connection, source: PacketSource, progress: ProgressCallback | None) -> None:
+def _copy_rows(
+    conn: psycopg.Connection, source: PacketSource, progress: ProgressCallback | None
+) -> None:
     conn.execute(Q.create_packet_inbox)
     with conn.cursor() as cur, cur.copy(Q.copy_packet_inbox) as copy:
         write = copy.write_row
@@ -95,7 +116,9 @@ def _copy_rows(conn: psycopg.Connection, source: PacketSource, progress: Progres
         progress(source.progress)
 
 
-def _result(conn: psycopg.Connection, packet_id: int, *, created: bool, duplicate_of: int | None) -> LoadResult:
+def _result(
+    conn: psycopg.Connection, packet_id: int, *, created: bool, duplicate_of: int | None
+) -> LoadResult:
     status = packet_status(conn, packet_id, with_reasons=False)
     assert status is not None
     return LoadResult(
@@ -119,7 +142,9 @@ _STAGES = (
 )
 
 
-def packet_status(conn: psycopg.Connection, packet_id: int, *, with_reasons: bool = True) -> PacketStatus | None:
+def packet_status(
+    conn: psycopg.Connection, packet_id: int, *, with_reasons: bool = True
+) -> PacketStatus | None:
     """A packet's state, row counts, message counts by state (from the rollups) and the time
     it spent in each stage; None when it does not exist."""
     found = rows(conn, Q.get_packet, {"packet_id": packet_id})
@@ -157,7 +182,9 @@ def packet_status(conn: psycopg.Connection, packet_id: int, *, with_reasons: boo
     )
 
 
-def row_errors(conn: psycopg.Connection, packet_id: int, *, after: int = 0, limit: int = 100) -> list[RowError]:
+def row_errors(
+    conn: psycopg.Connection, packet_id: int, *, after: int = 0, limit: int = 100
+) -> list[RowError]:
     """Rejected rows of a packet in row order, a page at a time (after = last row_no seen)."""
     found = rows(conn, Q.row_errors, {"packet_id": packet_id, "after": after, "limit": limit})
     return [RowError(r["row_no"], r["error_column"], r["error_reason"], r["value"]) for r in found]
@@ -170,7 +197,10 @@ def cancel_packet(conn: psycopg.Connection, packet_id: int) -> int:
 
 def state_counts(found: list[dict]) -> dict[str, int]:
     """Rollup rows (status, reason, n) as {"sent": 3, "suppressed:opted_out": 1}."""
-    return {(r["status"] if not r["reason"] else f"{r['status']}:{r['reason']}"): int(r["n"]) for r in found}
+    return {
+        (r["status"] if not r["reason"] else f"{r['status']}:{r['reason']}"): int(r["n"])
+        for r in found
+    }
 
 
 __all__ = ["PacketFormatError", "cancel_packet", "load_packet", "packet_status", "row_errors"]

@@ -1,0 +1,129 @@
+"""Test fixtures: a real PostgreSQL started by the suite, and a fresh database per test.
+
+The embedded server (pgserver) starts in a temporary folder and is deleted at the end; with
+DATABASE_URL set, that server is used instead. The schema is migrated once into a template
+database; each test gets its own copy (CREATE DATABASE ... TEMPLATE), so no test sees another's
+rows and global operations (claim, mark_ready) can be asserted exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import time, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from app_service import campaigns, embedded, migrate
+from app_service.models import CampaignSpec, Step
+
+TEMPLATE = "reminderly_test_template"
+_counter = itertools.count(1)
+
+
+def _with_db(url: str, dbname: str) -> str:
+    return make_conninfo(url, dbname=dbname)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """Admin URL of the server the suite uses."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    folder = Path(tempfile.mkdtemp(prefix="reminderly-test-"))
+    yield embedded.start(folder / "pgdata", database="postgres", keep_running=False)
+
+
+@pytest.fixture(scope="session")
+def template_url(server_url: str) -> str:
+    """A migrated template database (built once per session)."""
+    name = f"{TEMPLATE}_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = _with_db(server_url, name)
+    migrate.migrate(url)
+    return url
+
+
+@pytest.fixture
+def db_url(server_url: str, template_url: str) -> Iterator[str]:
+    """URL of a fresh, migrated database for this test only."""
+    name = f"rt_{os.getpid()}_{next(_counter)}"
+    template = conninfo_to_dict(template_url)["dbname"]
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+    yield _with_db(server_url, name)
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(db_url, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture
+def account(conn: psycopg.Connection) -> int:
+    return campaigns.create_account(
+        conn, "Test Practice", default_country="US", timezone="America/Chicago"
+    )
+
+
+ALWAYS_OPEN = (time(0, 0), time.max)
+
+
+def make_campaign(
+    conn: psycopg.Connection,
+    account_id: int,
+    *,
+    kind: str = "reminder",
+    channel: str = "sms",
+    offsets: tuple[float, ...] = (-48, -2),
+    window: tuple[time, time] = ALWAYS_OPEN,
+    activate: bool = True,
+    **kwargs,
+) -> int:
+    """A campaign with one step per offset (hours from the appointment)."""
+    steps = [
+        Step(
+            f"step {i}",
+            timedelta(hours=h),
+            f"Hello {{{{ first_name }}}} ({i})",
+            subject="Your visit" if channel == "email" else None,
+        )
+        for i, h in enumerate(offsets, start=1)
+    ]
+    spec = CampaignSpec(
+        account_id,
+        f"{kind} campaign",
+        kind,
+        channel,
+        steps,
+        send_window_start=window[0],
+        send_window_end=window[1],
+        **kwargs,
+    )
+    campaign_id = campaigns.create_campaign(conn, spec)
+    if activate:
+        campaigns.set_status(conn, campaign_id, "active")
+    return campaign_id
+
+
+@pytest.fixture
+def campaign(conn: psycopg.Connection, account: int) -> int:
+    return make_campaign(conn, account)
