@@ -106,10 +106,8 @@ def _copy_rows(
     conn.execute(Q.create_packet_inbox)
     with conn.cursor() as cur, cur.copy(Q.copy_packet_inbox) as copy:
         write = copy.write_row
-        n = 0
-        for row in source.rows():
+        for n, row in enumerate(source.rows(), start=1):
             write(row)
-            n += 1
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress(source.progress)
     if progress is not None:

@@ -55,14 +55,16 @@ def test_applies_in_order_and_rerun_is_a_no_op(empty_url, dirs):
 def test_changed_applied_migration_is_refused(empty_url, dirs):
     run(empty_url, dirs)
     (dirs[0] / "0001_first.sql").write_text("CREATE TABLE t1 (id bigint PRIMARY KEY);")
-    with pytest.raises(migrate.MigrationError, match="0001_first.sql changed after it was applied"):
+    with pytest.raises(
+        migrate.MigrationError, match=r"0001_first\.sql changed after it was applied"
+    ):
         run(empty_url, dirs)
 
 
 def test_missing_applied_migration_is_refused(empty_url, dirs):
     run(empty_url, dirs)
     (dirs[0] / "0002_second.sql").unlink()
-    with pytest.raises(migrate.MigrationError, match="0002_second.sql is missing"):
+    with pytest.raises(migrate.MigrationError, match=r"0002_second\.sql is missing"):
         run(empty_url, dirs)
 
 
@@ -90,7 +92,7 @@ def test_failing_migration_leaves_nothing_behind(empty_url, dirs):
 
 def test_badly_named_file_is_refused(empty_url, dirs):
     (dirs[0] / "3_oops.sql").write_text("SELECT 1;")
-    with pytest.raises(migrate.MigrationError, match="NNNN_name.sql"):
+    with pytest.raises(migrate.MigrationError, match=r"NNNN_name\.sql"):
         run(empty_url, dirs)
 
 
