@@ -12,16 +12,15 @@ import itertools
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import time, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+from helpers import make_campaign
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from app_service import campaigns, embedded, migrate
-from app_service.models import CampaignSpec, Step
 
 TEMPLATE = "reminderly_test_template"
 _counter = itertools.count(1)
@@ -82,46 +81,6 @@ def account(conn: psycopg.Connection) -> int:
     return campaigns.create_account(
         conn, "Test Practice", default_country="US", timezone="America/Chicago"
     )
-
-
-ALWAYS_OPEN = (time(0, 0), time.max)
-
-
-def make_campaign(
-    conn: psycopg.Connection,
-    account_id: int,
-    *,
-    kind: str = "reminder",
-    channel: str = "sms",
-    offsets: tuple[float, ...] = (-48, -2),
-    window: tuple[time, time] = ALWAYS_OPEN,
-    activate: bool = True,
-    **kwargs,
-) -> int:
-    """A campaign with one step per offset (hours from the appointment)."""
-    steps = [
-        Step(
-            f"step {i}",
-            timedelta(hours=h),
-            f"Hello {{{{ first_name }}}} ({i})",
-            subject="Your visit" if channel == "email" else None,
-        )
-        for i, h in enumerate(offsets, start=1)
-    ]
-    spec = CampaignSpec(
-        account_id,
-        f"{kind} campaign",
-        kind,
-        channel,
-        steps,
-        send_window_start=window[0],
-        send_window_end=window[1],
-        **kwargs,
-    )
-    campaign_id = campaigns.create_campaign(conn, spec)
-    if activate:
-        campaigns.set_status(conn, campaign_id, "active")
-    return campaign_id
 
 
 @pytest.fixture

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
 
-from app_service import packets
+from app_service import campaigns, packets
+from app_service.models import CampaignSpec, Step
 from app_service.packet_source import csv_source, rows_source
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -72,3 +73,43 @@ def make_due(conn: psycopg.Connection, **where) -> None:
         f"UPDATE messages SET send_at = now() - interval '1 second' WHERE status = 'scheduled' AND {clause}",
         where,
     )
+
+
+ALWAYS_OPEN = (time(0, 0), time.max)
+
+
+def make_campaign(
+    conn: psycopg.Connection,
+    account_id: int,
+    *,
+    kind: str = "reminder",
+    channel: str = "sms",
+    offsets: tuple[float, ...] = (-48, -2),
+    window: tuple[time, time] = ALWAYS_OPEN,
+    activate: bool = True,
+    **kwargs,
+) -> int:
+    """A campaign with one step per offset (hours from the appointment)."""
+    steps = [
+        Step(
+            f"step {i}",
+            timedelta(hours=h),
+            f"Hello {{{{ first_name }}}} ({i})",
+            subject="Your visit" if channel == "email" else None,
+        )
+        for i, h in enumerate(offsets, start=1)
+    ]
+    spec = CampaignSpec(
+        account_id,
+        f"{kind} campaign",
+        kind,
+        channel,
+        steps,
+        send_window_start=window[0],
+        send_window_end=window[1],
+        **kwargs,
+    )
+    campaign_id = campaigns.create_campaign(conn, spec)
+    if activate:
+        campaigns.set_status(conn, campaign_id, "active")
+    return campaign_id
