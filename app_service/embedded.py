@@ -77,7 +77,7 @@ def stop(pgdata: Path) -> bool:
 
 def binary(name: str) -> Path:
     """Path of a PostgreSQL client binary shipped in the wheel (psql, pg_dump, ...)."""
-    return Path(_pgserver().POSTGRES_BIN_PATH) / name
+    return Path(_pgserver().__file__).parent / "pginstall" / "bin" / name
 
 
 def run_psql(url: str, args: list[str]) -> int:

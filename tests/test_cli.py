@@ -1,0 +1,158 @@
+"""The `reminderly` command: real processes against real databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import csv_bytes, person
+
+from app_service.cli import main
+
+
+def cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": db_url}
+    return subprocess.run(
+        [sys.executable, "-m", "app_service.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def runner(db_url, monkeypatch) -> CliRunner:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return CliRunner()
+
+
+def test_load_prints_a_summary_and_the_errors(runner, conn, campaign, tmp_path):
+    path = tmp_path / "tomorrow.csv"
+    path.write_bytes(csv_bytes([person(1), person(2, phone="12"), person(3)]))
+    result = runner.invoke(main, ["load", str(path), "--campaign", str(campaign)])
+    assert result.exit_code == 0, result.output
+    assert "rows: 3 submitted, 2 accepted, 1 rejected" in result.output
+    assert "phone is not a valid phone number (default country US)" in result.output
+    assert "messages: 4 scheduled" in result.output
+    errors = runner.invoke(main, ["packet", "errors", "1"])
+    assert errors.output.strip() == "row 2: phone is not a valid phone number (default country US)"
+    status = json.loads(runner.invoke(main, ["packet", "status", "1", "--json"]).output)
+    assert status["rows_accepted"] == 2 and status["messages"] == {"scheduled": 4}
+
+
+def test_load_same_file_twice_says_so(runner, campaign, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(csv_bytes([person(1)]))
+    runner.invoke(main, ["load", str(path), "--campaign", str(campaign)])
+    again = runner.invoke(main, ["load", str(path), "--campaign", str(campaign)])
+    assert again.exit_code == 0
+    assert "packet 1 already holds this content" in again.output
+
+
+def test_failed_packet_exits_non_zero_with_the_reason(db_url, campaign, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"name,phone\nAnn,1\n")
+    result = cli(db_url, "load", str(path), "--campaign", str(campaign))
+    assert result.returncode == 1
+    assert "failed: the header has no customer_id column" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["load", "{txt}", "--campaign", "1"], "error: notes.txt: expected a .csv or .json file"),
+        (
+            ["load", "{csv}", "--campaign", "999"],
+            "error: campaign 999 does not exist or is archived",
+        ),
+        (["packet", "status", "42"], "error: packet 42 does not exist"),
+        (
+            ["campaign", "pause", "{campaign}"],
+            "error: campaign {campaign} cannot go from draft to paused",
+        ),
+    ],
+)
+def test_user_errors_are_one_line_and_non_zero(db_url, conn, account, tmp_path, args, message):
+    from helpers import make_campaign
+
+    draft = make_campaign(conn, account, activate=False)
+    (tmp_path / "notes.txt").write_text("hi")
+    (tmp_path / "p.csv").write_bytes(csv_bytes([person(1)]))
+    values = {
+        "txt": str(tmp_path / "notes.txt"),
+        "csv": str(tmp_path / "p.csv"),
+        "campaign": str(draft),
+    }
+    result = cli(db_url, *[a.format(**values) for a in args])
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == message.format(**values)
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_one_line(tmp_path):
+    result = cli("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", "campaign", "show", "1")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot reach the database")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_then_tick_and_campaign_commands(runner):
+    demo = runner.invoke(main, ["demo", "--packets", "2", "--rows", "30"])
+    assert demo.exit_code == 0, demo.output
+    assert demo.output.count("rows: 30 submitted") == 2
+    show = runner.invoke(main, ["campaign", "show", "1"])
+    assert "step 1 48 hours before: 48h before by sms" in show.output
+    assert runner.invoke(main, ["tick"]).exit_code == 0
+    assert runner.invoke(main, ["campaign", "pause", "1"]).output.strip() == "campaign 1: paused"
+    assert runner.invoke(main, ["campaign", "resume", "1"]).output.strip() == "campaign 1: active"
+    rel = runner.invoke(main, ["campaign", "relations", "1"])
+    assert "messages_once" in rel.output
+    assert "archived" in runner.invoke(main, ["campaign", "archive", "1"]).output
+    assert (
+        "purged 0 customers"
+        in runner.invoke(main, ["maintain", "purge-pii", "--days", "30"]).output
+    )
+    assert runner.invoke(main, ["maintain", "analyze"]).output.strip() == "analyzed"
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    out = runner.invoke(main, ["--help"]).output
+    for name in ("db", "load", "packet", "campaign", "tick", "maintain", "demo"):
+        assert name in out
+    for group in ("db", "packet", "campaign", "maintain"):
+        assert runner.invoke(main, [group, "--help"]).exit_code == 0
+
+
+def test_embedded_database_lifecycle(tmp_path: Path):
+    """db start / status / psql / stop on a private embedded server, as a user would."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["REMINDERLY_DATA_DIR"] = str(tmp_path / "data")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "app_service.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert run("db", "status").returncode == 1
+    started = run("db", "start")
+    assert started.returncode == 0, started.stderr
+    try:
+        status = run("db", "status")
+        assert status.returncode == 0
+        assert "running" in status.stdout and "schema: current" in status.stdout
+        psql = run("db", "psql", "-tAc", "SELECT count(*) FROM schema_migrations")
+        assert psql.stdout.strip() == "2"
+    finally:
+        assert run("db", "stop").stdout.strip() == "stopped"
+    assert "stopped" in run("db", "status").stdout

@@ -1,0 +1,88 @@
+"""Maintenance procedures: archive, PII purge, statistics, where a campaign's data lives."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from helpers import load_rows, make_campaign, make_due, person, statuses
+
+from app_service import campaigns
+from app_service import dispatch_queue as dq
+from app_service.db import one
+from app_service.queries import Q
+
+
+def test_archive_moves_rows_out_and_keeps_the_counts(conn, account, campaign):
+    other = make_campaign(conn, account)
+    load_rows(conn, campaign, [person(i) for i in range(1, 4)])
+    load_rows(conn, other, [person(i) for i in range(10, 12)])
+    make_due(conn, campaign_id=campaign)
+    dq.mark_ready(conn)
+    sent = dq.claim(conn, "w", limit=2)
+    dq.complete(conn, "w", [m.id for m in sent])
+    before = campaigns.campaign_counts(conn, campaign)
+    assert before == {"sent": 2, "ready": 4}
+
+    assert campaigns.archive_campaign(conn, campaign) == 6
+    assert statuses(conn, campaign_id=campaign) == {}
+    assert conn.execute(
+        "SELECT count(*) FROM messages_archive WHERE campaign_id = %s", [campaign]
+    ).fetchone() == (6,)
+    after = campaigns.campaign_counts(conn, campaign)
+    assert after == {"sent": 2, "cancelled:campaign_archived": 4}
+    assert statuses(conn, campaign_id=other) == {"scheduled": 4}  # other campaigns untouched
+    assert conn.execute("SELECT * FROM check_rollups()").fetchall() == []
+    relations = {r["role"]: r["relation"] for r in campaigns.campaign_relations(conn, campaign)}
+    assert relations["messages"] == "messages_archive"
+    assert campaigns.get_campaign(conn, campaign)["status"] == "archived"
+
+
+def test_campaign_relations_name_relation_predicate_and_index(conn, campaign):
+    load_rows(conn, campaign, [person(1)])
+    found = {r["role"]: r for r in campaigns.campaign_relations(conn, campaign)}
+    assert set(found) == {"counts", "packets", "steps", "messages", "events"}
+    assert found["messages"]["relation"] == "messages"
+    assert found["messages"]["predicate"] == f"campaign_id = {campaign}"
+    assert found["messages"]["index"] == "messages_once"
+    assert all(r["estimated_rows"] is not None for r in found.values())
+
+
+def test_purge_pii_erases_customers_past_retention_with_nothing_pending(conn, campaign):
+    load_rows(conn, campaign, [person(1), person(2)])
+    conn.execute("UPDATE messages SET status = 'sent', sent_at = now() WHERE customer_id = 1")
+    conn.execute("UPDATE customers SET last_seen_at = now() - interval '400 days'")
+    conn.execute("UPDATE packets SET received_at = now() - interval '400 days'")
+    purged, deleted = one(conn, Q.purge_pii, {"retention": timedelta(days=365)})
+    assert (purged, deleted) == (1, 2)  # customer 2 still has messages to send
+    rows = conn.execute(
+        "SELECT external_id, phone, email, first_name, pii_purged_at IS NOT NULL FROM customers ORDER BY id"
+    )
+    assert rows.fetchall() == [
+        ("c1", None, None, None, True),
+        ("c2", "+13125550002", "c2@example.com", "Name2", False),
+    ]
+    merge = conn.execute("SELECT merge_fields FROM appointments WHERE customer_id = 1").fetchone()[
+        0
+    ]
+    assert merge == {}
+
+
+def test_returning_customer_gets_details_back_after_purge(conn, campaign):
+    load_rows(conn, campaign, [person(1)])
+    conn.execute("UPDATE messages SET status = 'sent', sent_at = now()")
+    conn.execute("UPDATE customers SET last_seen_at = now() - interval '400 days'")
+    one(conn, Q.purge_pii, {"retention": timedelta(days=365)})
+    load_rows(conn, campaign, [person(1, appointment_id="a-new")])
+    assert conn.execute("SELECT phone, pii_purged_at FROM customers").fetchone() == (
+        "+13125550001",
+        None,
+    )
+
+
+def test_analyze_hot_tables_runs(conn, campaign):
+    load_rows(conn, campaign, [person(1)])
+    conn.execute(Q.analyze_hot_tables)
+    (analyzed,) = conn.execute(
+        "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'messages'"
+    ).fetchone()
+    assert analyzed
