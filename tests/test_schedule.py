@@ -78,8 +78,9 @@ def test_send_window_in_recipient_zone(conn, due_utc, policy, expected):
 
 def plan(conn, starts_utc: str, hours: float, policy: str = "defer", tz: str = "America/Chicago"):
     return conn.execute(
-        "SELECT send_at, reason FROM plan_send(%s, %s, %s, NULL, '09:00', '20:00', %s)",
-        [utc(starts_utc), tz, timedelta(hours=hours), policy],
+        "SELECT s, plan_reason(d, %(starts)s, s) FROM step_due_at(%(starts)s, %(tz)s, %(offset)s, NULL) AS d, "
+        "plan_send_at(d, %(tz)s, '09:00', '20:00', %(policy)s) AS s",
+        {"starts": utc(starts_utc), "tz": tz, "offset": timedelta(hours=hours), "policy": policy},
     ).fetchone()
 
 
@@ -99,8 +100,9 @@ def test_past_due_step_is_sent_now_if_the_window_allows(conn):
     with conn.transaction():  # one transaction: now() is the same in both statements
         now = conn.execute("SELECT now()").fetchone()[0]
         send_at, reason = conn.execute(
-            "SELECT send_at, reason FROM plan_send(%s, 'UTC', %s, NULL, '00:00', '23:59:59', 'defer')",
-            [now + timedelta(hours=5), timedelta(hours=-48)],
+            "SELECT s, plan_reason(d, %(starts)s, s) FROM step_due_at(%(starts)s, 'UTC', %(offset)s, NULL) AS d, "
+            "plan_send_at(d, 'UTC', '00:00', '23:59:59', 'defer') AS s",
+            {"starts": now + timedelta(hours=5), "offset": timedelta(hours=-48)},
         ).fetchone()
     assert reason == ""
     assert send_at == now

@@ -72,14 +72,16 @@ $$;
 -- Validate: normalise phones, emails, timezones and appointment times of the inbox rows,
 -- check required fields, reject duplicates within the packet, and write every row to
 -- packet_rows with either its normalised values or its first error (column and reason).
+-- (force_custom_plan: a plan cached while the tables were small would keep scanning them.)
 CREATE OR REPLACE FUNCTION validate_packet(p_packet bigint, OUT accepted integer, OUT rejected integer)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     pk packets;
     acct accounts;
     camp campaigns;
     needs_phone boolean;
     needs_email boolean;
+    region phone_regions;
 BEGIN
     SELECT * INTO STRICT pk FROM packets WHERE id = p_packet FOR UPDATE;
     IF pk.status <> 'loaded' THEN
@@ -90,9 +92,11 @@ BEGIN
     needs_phone := camp.channel = 'sms';
     needs_email := camp.channel = 'email';
 
-    WITH norm AS (
+    SELECT * INTO region FROM phone_regions WHERE phone_regions.region = acct.default_country;
+
+    WITH norm AS MATERIALIZED (  -- materialised: each function runs once per row
         SELECT i.*,
-               normalize_phone(i.phone, acct.default_country) AS phone_e164,
+               normalize_phone(i.phone, region) AS phone_e164,
                normalize_email(i.email) AS email_norm,
                coalesce(i.timezone, l.timezone, acct.timezone) AS tz_name,
                tzn.name IS NOT NULL AS tz_ok
@@ -165,7 +169,7 @@ $$;
 -- appointments into one message per campaign step, with send_at inside the send window
 -- in the recipient's timezone (or suppressed, with the reason). Returns messages created.
 CREATE OR REPLACE FUNCTION plan_packet(p_packet bigint) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     pk packets;
     camp campaigns;
@@ -237,10 +241,17 @@ BEGIN
                    ELSE 'unchanged'
                END AS kind
         FROM up LEFT JOIN old ON old.id = up.id
-    ), steps AS (
-        SELECT s.*, ch.id AS appointment_id, ch.customer_id, ch.starts_at, ch.timezone, ch.kind
+    ), due AS (
+        SELECT s.*, ch.id AS appointment_id, ch.customer_id, ch.starts_at, ch.timezone, ch.kind,
+               step_due_at(ch.starts_at, ch.timezone, s.send_offset, s.local_time) AS due_at
         FROM campaign_steps s CROSS JOIN change ch
         WHERE s.campaign_id = camp.id AND ch.status = 'booked'
+    ), timed AS (
+        SELECT d.*, plan_send_at(d.due_at, d.timezone, camp.send_window_start, camp.send_window_end,
+                                 camp.window_policy) AS send_at
+        FROM due d
+    ), steps AS MATERIALIZED (
+        SELECT t.*, plan_reason(t.due_at, t.starts_at, t.send_at) AS why FROM timed t
     ), cancelled AS (
         -- pending messages of cancelled appointments, or of the customer an appointment left
         UPDATE messages m SET status = 'cancelled',
@@ -253,10 +264,9 @@ BEGIN
         RETURNING m.id
     ), replanned AS (
         -- pending (or cancelled, now rebooked) messages of moved appointments get new times
-        UPDATE messages m SET status = CASE WHEN p.reason = '' THEN 'scheduled' ELSE 'suppressed' END,
-               reason = p.reason, send_at = p.send_at, updated_at = now()
-        FROM steps st, LATERAL plan_send(st.starts_at, st.timezone, st.send_offset, st.local_time,
-                                         camp.send_window_start, camp.send_window_end, camp.window_policy) p
+        UPDATE messages m SET status = CASE WHEN st.why = '' THEN 'scheduled' ELSE 'suppressed' END,
+               reason = st.why, send_at = st.send_at, updated_at = now()
+        FROM steps st
         WHERE st.kind = 'moved' AND m.campaign_id = camp.id AND m.appointment_id = st.appointment_id
           AND m.customer_id = st.customer_id AND m.step = st.step
           AND (m.status IN ('scheduled', 'ready', 'retry')
@@ -266,17 +276,15 @@ BEGIN
         INSERT INTO messages (account_id, campaign_id, packet_id, customer_id, appointment_id, step,
                               channel, status, reason, send_at)
         SELECT pk.account_id, camp.id, p_packet, st.customer_id, st.appointment_id, st.step, st.channel,
-               CASE WHEN why = '' THEN 'scheduled' ELSE 'suppressed' END, why, p.send_at
+               CASE WHEN w.why = '' THEN 'scheduled' ELSE 'suppressed' END, w.why, st.send_at
         FROM steps st
         JOIN customers cu ON cu.id = st.customer_id
-        CROSS JOIN LATERAL plan_send(st.starts_at, st.timezone, st.send_offset, st.local_time,
-                                     camp.send_window_start, camp.send_window_end, camp.window_policy) p
         CROSS JOIN LATERAL (SELECT CASE
                    WHEN st.channel = 'sms' AND cu.sms_opted_out_at IS NOT NULL THEN 'opted_out'
                    WHEN st.channel = 'email' AND cu.email_opted_out_at IS NOT NULL THEN 'opted_out'
                    WHEN st.channel = 'sms' AND cu.phone IS NULL THEN 'no_address'
                    WHEN st.channel = 'email' AND cu.email IS NULL THEN 'no_address'
-                   ELSE p.reason END AS why) w
+                   ELSE st.why END AS why) w
         WHERE st.kind IN ('new', 'moved')
         ON CONFLICT ON CONSTRAINT messages_once DO NOTHING
         RETURNING 1
