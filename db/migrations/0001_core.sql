@@ -175,6 +175,10 @@ CREATE TABLE appointments (
     status         text        NOT NULL DEFAULT 'booked' CHECK (status IN ('booked', 'cancelled')),
     merge_fields   jsonb       NOT NULL DEFAULT '{}',
     last_packet_id bigint      NOT NULL,
+    -- what the last packet did to it: new | moved | cancelled | unchanged (set by plan_packet,
+    -- so the upsert returns it without joining the old rows)
+    last_change    text        NOT NULL DEFAULT 'new'
+                   CHECK (last_change IN ('new', 'moved', 'cancelled', 'unchanged')),
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     UNIQUE (account_id, external_id)
@@ -205,7 +209,8 @@ CREATE TABLE messages (
     sent_at             timestamptz,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT messages_once UNIQUE (campaign_id, customer_id, appointment_id, step),
+    -- (campaign, appointment) leads: replan and cancel look messages up by it
+    CONSTRAINT messages_once UNIQUE (campaign_id, appointment_id, step, customer_id),
     CHECK ((status = 'claimed') = (lease_expires_at IS NOT NULL))
 );
 

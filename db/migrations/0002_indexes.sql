@@ -2,8 +2,10 @@
 -- Unique constraints in 0001 are indexes too:
 --   customers (account_id, external_id)      customer upsert in plan_packet; get customer by id
 --   appointments (account_id, external_id)   appointment upsert / move / cancel in plan_packet
---   messages_once (campaign_id, customer_id, appointment_id, step)
---                                            duplicate-send guard; campaign-leading reads
+--   messages_once (campaign_id, appointment_id, step, customer_id)
+--                                            duplicate-send guard; plan_packet's replan and
+--                                            cancel of an appointment's messages;
+--                                            campaign-leading reads (archive_campaign)
 --   packets (campaign_id, idempotency_key)   packet idempotency by key
 --   packet_rows (packet_id, row_no)          row errors of a packet, paginated (row_errors)
 -- Every message update changes status, so none is HOT: each index here costs a write on every
@@ -19,9 +21,6 @@ CREATE INDEX messages_packet_idx ON messages (packet_id, id);
 
 -- customer_history (a customer's messages, newest first); record_consent (cancel pending).
 CREATE INDEX messages_customer_idx ON messages (customer_id, id);
-
--- plan_packet: replan or cancel the pending messages of moved / cancelled appointments.
-CREATE INDEX messages_appointment_idx ON messages (appointment_id);
 
 -- packet_by_checksum: the same content submitted twice for a campaign is one packet.
 CREATE UNIQUE INDEX packets_checksum_uq ON packets (campaign_id, checksum)

@@ -98,15 +98,13 @@ BEGIN
         SELECT i.*,
                normalize_phone(i.phone, region) AS phone_e164,
                normalize_email(i.email) AS email_norm,
-               coalesce(i.timezone, l.timezone, acct.timezone) AS tz_name,
-               tzn.name IS NOT NULL AS tz_ok
+               z.tz_name,
+               tzn.name IS NOT NULL AS tz_ok,
+               CASE WHEN tzn.name IS NOT NULL THEN parse_local_timestamp(i.appointment_at, z.tz_name) END AS starts_at
         FROM pg_temp.packet_inbox i
         LEFT JOIN locations l ON l.account_id = pk.account_id AND l.external_id = i.location_id
-        LEFT JOIN timezones tzn ON tzn.name = coalesce(i.timezone, l.timezone, acct.timezone)
-    ), timed AS (
-        SELECT n.*,
-               CASE WHEN n.tz_ok THEN parse_local_timestamp(n.appointment_at, n.tz_name) END AS starts_at
-        FROM norm n
+        CROSS JOIN LATERAL (SELECT coalesce(i.timezone, l.timezone, acct.timezone) AS tz_name) AS z
+        LEFT JOIN timezones tzn ON tzn.name = z.tz_name
     ), checked AS (
         SELECT t.*,
                coalesce(t.appointment_id,
@@ -134,7 +132,7 @@ BEGIN
                    WHEN t.status IS NOT NULL AND lower(t.status) NOT IN ('booked', 'cancelled')
                        THEN array['status', 'must be booked or cancelled']
                END AS err
-        FROM timed t
+        FROM norm t
     ), deduped AS (
         SELECT c.*,
                CASE WHEN c.err IS NULL THEN
@@ -216,31 +214,26 @@ BEGIN
         JOIN customers cu ON cu.account_id = pk.account_id AND cu.external_id = r.customer_id
         LEFT JOIN locations lo ON lo.account_id = pk.account_id AND lo.external_id = r.location_id
         WHERE r.packet_id = p_packet AND r.error_reason IS NULL
-    ), old AS (
-        SELECT a.id, a.external_id, a.starts_at, a.status, a.customer_id, a.timezone
-        FROM appointments a JOIN src s ON a.account_id = pk.account_id AND a.external_id = s.appointment_key
-    ), up AS (
+    ), change AS (
         INSERT INTO appointments AS a (account_id, external_id, customer_id, location_id, starts_at,
-                                       timezone, status, merge_fields, last_packet_id)
+                                       timezone, status, merge_fields, last_packet_id, last_change)
         SELECT pk.account_id, s.appointment_key, s.customer_id, s.location_id,
-               coalesce(s.starts_at, pk.received_at), s.tz, s.status, s.merge_fields, p_packet
+               coalesce(s.starts_at, pk.received_at), s.tz, s.status, s.merge_fields, p_packet,
+               CASE WHEN s.status = 'cancelled' THEN 'cancelled' ELSE 'new' END
         FROM src s
         ON CONFLICT (account_id, external_id) DO UPDATE SET
+            last_change = CASE
+                WHEN excluded.status = 'cancelled' AND a.status = 'booked' THEN 'cancelled'
+                WHEN excluded.status = 'cancelled' THEN 'unchanged'
+                WHEN a.status = 'cancelled' OR a.starts_at <> excluded.starts_at
+                     OR a.customer_id <> excluded.customer_id OR a.timezone <> excluded.timezone THEN 'moved'
+                ELSE 'unchanged'
+            END,
             customer_id = excluded.customer_id, location_id = excluded.location_id,
             starts_at = excluded.starts_at, timezone = excluded.timezone, status = excluded.status,
             merge_fields = excluded.merge_fields, last_packet_id = excluded.last_packet_id,
             updated_at = now()
-        RETURNING a.id, a.external_id, a.customer_id, a.starts_at, a.timezone, a.status
-    ), change AS (
-        SELECT up.*, CASE
-                   WHEN old.id IS NULL THEN CASE WHEN up.status = 'cancelled' THEN 'cancelled' ELSE 'new' END
-                   WHEN up.status = 'cancelled' AND old.status = 'booked' THEN 'cancelled'
-                   WHEN up.status = 'cancelled' THEN 'unchanged'
-                   WHEN old.status = 'cancelled' OR old.starts_at <> up.starts_at
-                        OR old.customer_id <> up.customer_id OR old.timezone <> up.timezone THEN 'moved'
-                   ELSE 'unchanged'
-               END AS kind
-        FROM up LEFT JOIN old ON old.id = up.id
+        RETURNING a.id, a.customer_id, a.starts_at, a.timezone, a.status, a.last_change AS kind
     ), due AS (
         SELECT s.*, ch.id AS appointment_id, ch.customer_id, ch.starts_at, ch.timezone, ch.kind,
                step_due_at(ch.starts_at, ch.timezone, s.send_offset, s.local_time) AS due_at
