@@ -9,7 +9,8 @@ from typing import Literal
 Kind = Literal["reminder", "survey", "review_request"]
 Channel = Literal["sms", "email"]
 
-PENDING = frozenset({"scheduled", "ready", "claimed", "retry"})
+PENDING = frozenset({"scheduled", "ready", "retry"})
+"""Not yet in a final state. A claimed message is a ready one with a lease."""
 FINAL = frozenset({"sent", "delivered", "failed", "dead", "suppressed", "cancelled"})
 
 

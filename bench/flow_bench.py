@@ -202,6 +202,11 @@ def run_workers(url: str, target, n: int) -> dict:
 
 
 def make_ready(conn: psycopg.Connection, campaign_ids: list[int]) -> dict:
+    """Only these campaigns active, their scheduled messages due now; mark_ready them all."""
+    conn.execute(
+        "UPDATE campaigns SET status = CASE WHEN id = ANY(%s) THEN 'active' ELSE 'paused' END",
+        [campaign_ids],
+    )
     conn.execute(
         "UPDATE messages SET send_at = now() - interval '1 second' "
         "WHERE campaign_id = ANY(%s) AND status = 'scheduled'",

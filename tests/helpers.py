@@ -56,11 +56,14 @@ def load_csv(conn: psycopg.Connection, campaign_id: int, body: bytes, **kwargs):
 
 
 def statuses(conn: psycopg.Connection, **where) -> dict[str, int]:
-    """Counts of messages by status (and reason), counted from the table itself."""
+    """Counts of messages by status (and reason), counted from the table itself; a ready
+    message with a lease shows as "claimed"."""
     clause = " AND ".join(f"{k} = %({k})s" for k in where) or "true"
     out: dict[str, int] = {}
     for status, reason, n in conn.execute(
-        f"SELECT status, reason, count(*) FROM messages WHERE {clause} GROUP BY 1, 2", where
+        "SELECT CASE WHEN lease_owner IS NOT NULL THEN 'claimed' ELSE status END, reason, count(*) "
+        f"FROM messages WHERE {clause} GROUP BY 1, 2",
+        where,
     ):
         out[status if not reason else f"{status}:{reason}"] = n
     return out

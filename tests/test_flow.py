@@ -42,7 +42,7 @@ def run_workers(conn, rng: random.Random) -> dict[str, int]:
         batch = dq.claim(conn, "flow-worker", limit=17)
         if not batch:
             pending = conn.execute(
-                "SELECT count(*) FROM messages WHERE status IN ('scheduled','ready','claimed','retry')"
+                "SELECT count(*) FROM messages WHERE status IN ('scheduled','ready','retry')"
             ).fetchone()[0]
             if pending == 0:
                 return outcomes

@@ -47,6 +47,24 @@ def test_claim_leases_and_counts_attempts_then_complete(conn, campaign):
     ).fetchone() == (4,)
 
 
+def test_a_claim_is_a_hot_update_that_moves_no_counter(conn, campaign):
+    """Claiming sets only the lease columns, which no index covers: no index writes, and no
+    rollup counter moves. (HOT needs room on the page: after a vacuum, as autovacuum keeps.)"""
+    load_rows(conn, campaign, [person(i) for i in range(1, 51)])
+    make_due(conn)
+    dq.mark_ready(conn)
+    conn.execute("VACUUM messages")
+    before = campaigns.campaign_counts(conn, campaign)
+    with conn.transaction():
+        claimed = dq.claim(conn, "w", limit=100)
+        (hot,) = conn.execute(
+            "SELECT pg_stat_get_xact_tuples_hot_updated('messages'::regclass)"
+        ).fetchone()
+    assert len(claimed) == 100
+    assert hot == 100
+    assert campaigns.campaign_counts(conn, campaign) == before == {"ready": 100}
+
+
 def test_concurrent_claims_never_share_a_message(conn, db_url, campaign):
     load_rows(conn, campaign, [person(i) for i in range(1, 51)])
     make_due(conn)

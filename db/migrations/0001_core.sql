@@ -185,8 +185,11 @@ CREATE TABLE appointments (
 );
 
 -- One message to one customer for one appointment and one step of one campaign.
--- scheduled -> ready -> claimed -> sent -> delivered | failed -> retry | dead,
--- or suppressed (with a reason) / cancelled. Unique per (campaign, customer, appointment, step).
+-- scheduled -> ready -> (claimed: ready with a lease) -> sent -> delivered | failed -> retry
+-- | dead, or suppressed (with a reason) / cancelled. Unique per (campaign, appointment, step,
+-- customer). A claim only sets the lease columns, which no index covers, so it is a HOT
+-- update (no index writes) and moves no rollup counter; fillfactor leaves the room for it.
+-- Like a queue's visibility timeout: a claimed message is a ready message with a lease.
 CREATE TABLE messages (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     account_id          bigint      NOT NULL,
@@ -197,7 +200,7 @@ CREATE TABLE messages (
     step                smallint    NOT NULL,
     channel             text        NOT NULL CHECK (channel IN ('sms', 'email')),
     status              text        NOT NULL
-                        CHECK (status IN ('scheduled', 'ready', 'claimed', 'sent', 'delivered',
+                        CHECK (status IN ('scheduled', 'ready', 'sent', 'delivered',
                                           'failed', 'retry', 'dead', 'suppressed', 'cancelled')),
     reason              text        NOT NULL DEFAULT '',
     send_at             timestamptz NOT NULL,
@@ -211,8 +214,9 @@ CREATE TABLE messages (
     updated_at          timestamptz NOT NULL DEFAULT now(),
     -- (campaign, appointment) leads: replan and cancel look messages up by it
     CONSTRAINT messages_once UNIQUE (campaign_id, appointment_id, step, customer_id),
-    CHECK ((status = 'claimed') = (lease_expires_at IS NOT NULL))
-);
+    CHECK (lease_expires_at IS NULL OR status = 'ready'),
+    CHECK ((lease_owner IS NULL) = (lease_expires_at IS NULL))
+) WITH (fillfactor = 75);
 
 -- Interaction history per message: delivery receipts, clicks, replies, survey scores.
 CREATE TABLE message_events (

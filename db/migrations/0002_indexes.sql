@@ -12,9 +12,10 @@
 -- state change. messages therefore carries as few indexes as its hot queries need.
 
 -- claim_batch: ready messages in send_at order; mark_ready: due scheduled/retry messages;
--- reclaim_expired_leases: claimed messages. Partial, so it holds only the live queue.
+-- reclaim_expired_leases: leased (claimed) ready messages. Partial, so it holds only the live
+-- queue. The lease columns are deliberately in no index (claims stay HOT updates).
 CREATE INDEX messages_queue_idx ON messages (status, send_at)
-    WHERE status IN ('scheduled', 'ready', 'claimed', 'retry');
+    WHERE status IN ('scheduled', 'ready', 'retry');
 
 -- messages_by_packet (list a packet's messages); cancel_packet.
 CREATE INDEX messages_packet_idx ON messages (packet_id, id);

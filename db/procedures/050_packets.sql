@@ -249,10 +249,10 @@ BEGIN
         -- pending messages of cancelled appointments, or of the customer an appointment left
         UPDATE messages m SET status = 'cancelled',
                reason = CASE WHEN ch.kind = 'cancelled' THEN 'appointment_cancelled' ELSE 'appointment_reassigned' END,
-               lease_expires_at = NULL, lease_owner = NULL, updated_at = now()
+               updated_at = now()
         FROM change ch
         WHERE m.appointment_id = ch.id AND m.campaign_id = camp.id
-          AND m.status IN ('scheduled', 'ready', 'retry')
+          AND m.status IN ('scheduled', 'ready', 'retry') AND m.lease_owner IS NULL  -- in flight: left alone
           AND (ch.kind = 'cancelled' OR (ch.kind = 'moved' AND m.customer_id <> ch.customer_id))
         RETURNING m.id
     ), replanned AS (
@@ -262,7 +262,7 @@ BEGIN
         FROM steps st
         WHERE st.kind = 'moved' AND m.campaign_id = camp.id AND m.appointment_id = st.appointment_id
           AND m.customer_id = st.customer_id AND m.step = st.step
-          AND (m.status IN ('scheduled', 'ready', 'retry')
+          AND ((m.status IN ('scheduled', 'ready', 'retry') AND m.lease_owner IS NULL)
                OR (m.status = 'cancelled' AND m.reason = 'appointment_cancelled'))
         RETURNING m.id
     ), created AS (
@@ -316,7 +316,8 @@ LANGUAGE sql AS $$
     ) SELECT count(*)::integer FROM f
 $$;
 
--- Cancel a packet: its pending messages are cancelled; sent ones stay as they are.
+-- Cancel a packet: its pending messages are cancelled; sent ones, and ones a worker holds
+-- right now, stay as they are.
 CREATE OR REPLACE FUNCTION cancel_packet(p_packet bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -327,9 +328,8 @@ BEGIN
     IF NOT FOUND THEN
         RETURN 0;
     END IF;
-    UPDATE messages SET status = 'cancelled', reason = 'packet_cancelled', lease_expires_at = NULL,
-           lease_owner = NULL, updated_at = now()
-    WHERE packet_id = p_packet AND status IN ('scheduled', 'ready', 'retry');
+    UPDATE messages SET status = 'cancelled', reason = 'packet_cancelled', updated_at = now()
+    WHERE packet_id = p_packet AND status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
@@ -341,7 +341,7 @@ CREATE OR REPLACE FUNCTION refresh_packet_states() RETURNS integer
 LANGUAGE sql AS $$
     WITH s AS (
         SELECT p.id, p.status,
-               coalesce(sum(c.n) FILTER (WHERE c.status IN ('scheduled', 'ready', 'claimed', 'retry')), 0) AS pending,
+               coalesce(sum(c.n) FILTER (WHERE c.status IN ('scheduled', 'ready', 'retry')), 0) AS pending,
                coalesce(sum(c.n) FILTER (WHERE c.status <> 'scheduled'), 0) AS moving
         FROM packets p LEFT JOIN packet_message_counts c ON c.packet_id = p.id
         WHERE p.status IN ('ready', 'dispatching')

@@ -1,5 +1,7 @@
--- The dispatch queue: messages move scheduled -> ready -> claimed -> sent, or back through
--- retry with exponential backoff, or to dead after the campaign's max_attempts.
+-- The dispatch queue: messages move scheduled -> ready -> (leased) -> sent, or back through
+-- retry with exponential backoff, or to dead after the campaign's max_attempts. A claimed
+-- message is a ready message with a lease (lease_owner, lease_expires_at), like a queue's
+-- visibility timeout: claiming writes no index and moves no rollup counter.
 
 -- Make due messages ready ("move messages in data packets or mark them as ready"): scheduled
 -- or retry messages of active campaigns whose send_at has come. A reminder whose appointment
@@ -28,27 +30,28 @@ BEGIN
 END
 $$;
 
--- Claim up to p_limit ready messages for worker p_worker with a lease of p_lease: concurrent
--- workers skip each other's rows (FOR UPDATE SKIP LOCKED); attempts counts every claim.
+-- Claim up to p_limit ready, unleased messages for worker p_worker with a lease of p_lease:
+-- concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); attempts counts every
+-- claim. Leased rows stay in the queue index and are stepped over (at most workers x batch).
 CREATE OR REPLACE FUNCTION claim_batch(p_worker text, p_limit integer, p_lease interval)
 RETURNS TABLE (id bigint, account_id bigint, campaign_id bigint, packet_id bigint, customer_id bigint,
                appointment_id bigint, step smallint, channel text, attempts smallint)
 LANGUAGE sql AS $$
     WITH c AS (
         SELECT q.id FROM messages q
-        WHERE q.status = 'ready'
+        WHERE q.status = 'ready' AND q.lease_owner IS NULL
         ORDER BY q.send_at
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED
     )
-    UPDATE messages m SET status = 'claimed', attempts = m.attempts + 1, lease_owner = p_worker,
+    UPDATE messages m SET attempts = m.attempts + 1, lease_owner = p_worker,
            lease_expires_at = now() + p_lease, updated_at = now()
     FROM c WHERE m.id = c.id
     RETURNING m.id, m.account_id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id,
               m.step, m.channel, m.attempts
 $$;
 
--- Record messages sent by p_worker. Only messages still claimed by that worker change (a
+-- Record messages sent by p_worker. Only messages still leased to that worker change (a
 -- lease that expired and was reclaimed is not the worker's any more); returns their ids.
 CREATE OR REPLACE FUNCTION complete_messages(p_worker text, p_ids bigint[],
                                              p_provider_ids text[] DEFAULT NULL)
@@ -59,7 +62,7 @@ LANGUAGE sql AS $$
            provider_message_id = x.provider_id
     FROM unnest(p_ids, coalesce(p_provider_ids, array_fill(NULL::text, array[cardinality(p_ids)])))
          AS x(id, provider_id)
-    WHERE m.id = x.id AND m.status = 'claimed' AND m.lease_owner = p_worker
+    WHERE m.id = x.id AND m.status = 'ready' AND m.lease_owner = p_worker
     RETURNING m.id
 $$;
 
@@ -79,12 +82,12 @@ LANGUAGE sql AS $$
                                     * (0.8 + 0.4 * random()) END,
         last_error = left(x.error, 1000), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
     FROM unnest(p_ids, p_errors, p_permanent) AS x(id, error, permanent), campaigns c
-    WHERE m.id = x.id AND c.id = m.campaign_id AND m.status = 'claimed' AND m.lease_owner = p_worker
+    WHERE m.id = x.id AND c.id = m.campaign_id AND m.status = 'ready' AND m.lease_owner = p_worker
     RETURNING m.id, m.status, m.send_at
 $$;
 
--- Leases that expired (their worker died or stalled): back to ready, or dead when the
--- attempts are spent. Returns how many were reclaimed.
+-- Leases that expired (their worker died or stalled): released, so the message is ready
+-- again, or dead when the attempts are spent. Returns how many were reclaimed.
 CREATE OR REPLACE FUNCTION reclaim_expired_leases() RETURNS integer
 LANGUAGE sql AS $$
     WITH r AS (
@@ -93,7 +96,8 @@ LANGUAGE sql AS $$
             last_error = 'lease expired (worker ' || m.lease_owner || ')',
             lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
         FROM campaigns c
-        WHERE m.status = 'claimed' AND m.lease_expires_at < now() AND c.id = m.campaign_id
+        WHERE m.status = 'ready' AND m.lease_owner IS NOT NULL AND m.lease_expires_at < now()
+          AND c.id = m.campaign_id
         RETURNING 1
     ) SELECT count(*)::integer FROM r
 $$;

@@ -1,8 +1,8 @@
 -- Campaign status changes and consent.
 
 -- Move a campaign draft -> active -> paused -> active ... -> archived. Pausing returns its
--- ready messages to scheduled, so no worker claims them; resuming lets mark_ready pick them
--- up again. Raises when the transition is not allowed.
+-- ready messages to scheduled, so no worker claims them (ones already leased finish);
+-- resuming lets mark_ready pick them up again. Raises when the transition is not allowed.
 CREATE OR REPLACE FUNCTION set_campaign_status(p_campaign bigint, p_status text) RETURNS campaigns
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -19,7 +19,7 @@ BEGIN
     END IF;
     IF p_status = 'paused' THEN
         UPDATE messages SET status = 'scheduled', updated_at = now()
-        WHERE campaign_id = p_campaign AND status = 'ready';
+        WHERE campaign_id = p_campaign AND status = 'ready' AND lease_owner IS NULL;
     END IF;
     UPDATE campaigns SET status = p_status, updated_at = now() WHERE id = p_campaign RETURNING * INTO c;
     RETURN c;
@@ -28,7 +28,7 @@ $$;
 
 -- Record an opt-in or opt-out in the consent ledger, update the customer's current state,
 -- and on opt-out suppress every message to them on that channel that has not gone yet
--- (including claimed ones: their worker's complete_messages then finds them gone).
+-- (including leased ones: their worker's complete_messages then finds them gone).
 -- Returns the number of messages suppressed.
 CREATE OR REPLACE FUNCTION record_consent(p_customer bigint, p_channel text, p_action text,
                                           p_source text, p_note text DEFAULT NULL) RETURNS integer
@@ -52,7 +52,7 @@ BEGIN
         UPDATE messages SET status = 'suppressed', reason = 'opted_out', lease_owner = NULL,
                lease_expires_at = NULL, updated_at = now()
         WHERE customer_id = p_customer AND channel = p_channel
-          AND status IN ('scheduled', 'ready', 'claimed', 'retry');
+          AND status IN ('scheduled', 'ready', 'retry');
         GET DIAGNOSTICS n = ROW_COUNT;
     ELSE
         UPDATE customers SET
