@@ -71,12 +71,15 @@ def explain(
 
 
 def function_body(conn: psycopg.Connection, name: str, args: dict) -> sql.Composed:
-    """The stored body of SQL function `name`, its parameters replaced by literal `args`."""
-    body, names = conn.execute(
-        "SELECT prosrc, proargnames FROM pg_proc WHERE proname = %s AND prolang = "
-        "(SELECT oid FROM pg_language WHERE lanname = 'sql')",
+    """The stored body of function `name` (for plpgsql, its RETURN QUERY statement), its
+    parameters replaced by literal `args`."""
+    body, names, language = conn.execute(
+        "SELECT p.prosrc, p.proargnames, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+        "WHERE p.proname = %s",
         [name],
     ).fetchone()
+    if language == "plpgsql":
+        body = body.split("RETURN QUERY", 1)[1].split(";", 1)[0]
     if not names:
         return sql.Composed([sql.SQL(body)])
     parts = re.split(r"\b(" + "|".join(map(re.escape, names)) + r")\b", body)

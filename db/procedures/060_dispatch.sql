@@ -33,10 +33,15 @@ $$;
 -- Claim up to p_limit ready, unleased messages for worker p_worker with a lease of p_lease:
 -- concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); attempts counts every
 -- claim. Leased rows stay in the queue index and are stepped over (at most workers x batch).
+DROP FUNCTION IF EXISTS claim_batch(text, integer, interval);
 CREATE OR REPLACE FUNCTION claim_batch(p_worker text, p_limit integer, p_lease interval)
 RETURNS TABLE (id bigint, account_id bigint, campaign_id bigint, packet_id bigint, customer_id bigint,
                appointment_id bigint, step smallint, channel text, attempts smallint)
-LANGUAGE sql AS $$
+-- plpgsql with custom plans: planned with the real LIMIT, the queue index is walked for a
+-- few rows; a generic plan (an SQL function's) sorts every ready row on each claim.
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN QUERY
     WITH c AS (
         SELECT q.id FROM messages q
         WHERE q.status = 'ready' AND q.lease_owner IS NULL
@@ -48,7 +53,8 @@ LANGUAGE sql AS $$
            lease_expires_at = now() + p_lease, updated_at = now()
     FROM c WHERE m.id = c.id
     RETURNING m.id, m.account_id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id,
-              m.step, m.channel, m.attempts
+              m.step, m.channel, m.attempts;
+END
 $$;
 
 -- Record messages sent by p_worker. Only messages still leased to that worker change (a
