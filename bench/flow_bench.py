@@ -21,7 +21,6 @@ import io
 import json
 import multiprocessing as mp
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -322,7 +321,13 @@ def memory_probe(path: str, campaign_id: int) -> None:
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn, handle:
         result = packets.load_packet(conn, campaign_id, source)
     elapsed = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM: this process's own peak RSS. (ru_maxrss would carry over the peak of the
+    # benchmark process that forked it: Linux keeps it across exec.)
+    status = Path("/proc/self/status").read_text()
+    peak_mb = (
+        int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+        / 1024
+    )
     print(json.dumps({"peak_rss_mb": round(peak_mb, 1), "status": result.status,
                       "rows_accepted": result.rows_accepted, "seconds": round(elapsed, 1)}))  # fmt: skip
 
