@@ -6,6 +6,7 @@ import psycopg
 
 from app_service.db import one, rows
 from app_service.models import CampaignSpec
+from app_service.packets import state_counts
 from app_service.queries import Q
 
 STATUSES = ("draft", "active", "paused", "archived")
@@ -109,8 +110,6 @@ def set_status(conn: psycopg.Connection, campaign_id: int, status: str) -> str:
 
 def campaign_counts(conn: psycopg.Connection, campaign_id: int) -> dict[str, int]:
     """Message counts by state ("suppressed:opted_out" keeps the reason), O(1) in size."""
-    from app_service.packets import state_counts
-
     return state_counts(rows(conn, Q.campaign_counts, {"campaign_id": campaign_id}))
 
 

@@ -14,9 +14,10 @@ from typing import Any
 import click
 import psycopg
 
-from app_service import campaigns, db, dispatch_queue, embedded, migrate, packets
+from app_service import campaigns, db, demo_data, dispatch_queue, embedded, migrate, packets
 from app_service.config import Settings
-from app_service.packet_source import PacketFormatError, file_source
+from app_service.packet_source import PacketFormatError, csv_source, file_source
+from app_service.queries import Q
 
 
 class CliError(click.ClickException):
@@ -378,8 +379,6 @@ def maintain_group() -> None:
 @friendly_errors
 def purge_pii_cmd(days: int) -> None:
     """Erase personal data of customers not seen for --days, and raw rows of older packets."""
-    from app_service.queries import Q
-
     with _connect() as conn:
         purged, deleted = db.one(conn, Q.purge_pii, {"retention": timedelta(days=days)})
     click.echo(f"purged {purged} customers, deleted {deleted} raw packet rows")
@@ -389,8 +388,6 @@ def purge_pii_cmd(days: int) -> None:
 @friendly_errors
 def analyze_cmd() -> None:
     """Refresh planner statistics of the hot tables."""
-    from app_service.queries import Q
-
     with _connect() as conn:
         conn.execute(Q.analyze_hot_tables)
     click.echo("analyzed")
@@ -401,8 +398,6 @@ def analyze_cmd() -> None:
 @friendly_errors
 def fail_stale_cmd(minutes: int) -> None:
     """Fail packets whose load was interrupted more than --minutes ago."""
-    from app_service.queries import Q
-
     with _connect() as conn:
         (n,) = db.one(conn, Q.fail_stale_packets, {"age": timedelta(minutes=minutes)})
     click.echo(f"failed {n} interrupted packets")
@@ -417,8 +412,6 @@ def fail_stale_cmd(minutes: int) -> None:
 @friendly_errors
 def demo(n_packets: int, rows: int) -> None:
     """Create a demo account, campaigns and packets of sample customers, and show the flow."""
-    from app_service import demo_data
-
     with _connect() as conn:
         account_id, reminder_id, survey_id = demo_data.create_demo_campaigns(conn)
         click.echo(
@@ -426,8 +419,6 @@ def demo(n_packets: int, rows: int) -> None:
         )
         for n in range(n_packets):
             body = demo_data.sample_csv(seed=n, rows=rows)
-            from app_service.packet_source import csv_source
-
             result = packets.load_packet(
                 conn, reminder_id, csv_source(io.BytesIO(body), f"demo-{n + 1}.csv")
             )
