@@ -1,0 +1,77 @@
+"""The CDK app: every stage's stacks, checked by cdk-nag (AwsSolutions) at synth.
+
+    npx cdk synth                    # every stage
+    npx cdk synth -c stage=prod      # one stage (comma-separate several)
+
+Deploy order per stage: <prefix>-dr (DR region), -network, -database, -monitoring.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from cdk.config import STAGES, StageConfig
+from cdk.nag_acknowledgments import acknowledge_all
+from stacks.database_stack import DatabaseStack
+from stacks.dr_stack import DrStack
+from stacks.monitoring_stack import MonitoringStack
+from stacks.network_stack import NetworkStack
+
+
+def add_stage(app: cdk.App, config: StageConfig) -> dict[str, cdk.Stack]:
+    """The stacks of one stage, wired together."""
+    env = cdk.Environment(account=config.account, region=config.region)
+    tags = {"project": "reminderly", "stage": config.name}
+    dr = DrStack(app, f"{config.prefix}-dr", config=config, tags=tags,
+                 env=cdk.Environment(account=config.account, region=config.dr_region))  # fmt: skip
+    network = NetworkStack(app, f"{config.prefix}-network", config=config, env=env, tags=tags)
+    database = DatabaseStack(
+        app, f"{config.prefix}-database", config=config, vpc=network.vpc, env=env, tags=tags
+    )
+    database.add_stack_dependency(
+        dr, "the DR key and vault must exist before backups replicate to them"
+    )
+    monitoring = MonitoringStack(
+        app,
+        f"{config.prefix}-monitoring",
+        config=config,
+        database=database.instance,
+        env=env,
+        tags=tags,
+    )
+    return {"dr": dr, "network": network, "database": database, "monitoring": monitoring}
+
+
+CONTEXT_FILE = Path(__file__).resolve().parent.parent / "cdk.context.json"
+
+
+def build(
+    stage_names: list[str] | None = None, *, nag: bool = True, outdir: str | None = None
+) -> cdk.App:
+    """The app for `stage_names` (default: the `stage` context value, else every stage).
+    The committed cdk.context.json (pinned availability zones) is loaded here too, so a synth
+    outside the CDK CLI (the tests) makes no AWS lookup either."""
+    context = json.loads(CONTEXT_FILE.read_text())
+    app = cdk.App(outdir=outdir, context=context) if outdir else cdk.App(context=context)
+    names = stage_names or _stages_from_context(app)
+    for name in names:
+        if name not in STAGES:
+            raise SystemExit(f"unknown stage {name!r}: one of {', '.join(STAGES)}")
+        add_stage(app, STAGES[name])
+    if nag:
+        acknowledge_all(app)
+        cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app
+
+
+def _stages_from_context(app: cdk.App) -> list[str]:
+    wanted = app.node.try_get_context("stage")
+    return [s.strip() for s in wanted.split(",")] if wanted else list(STAGES)
+
+
+if __name__ == "__main__":
+    build().synth()

@@ -1,0 +1,145 @@
+"""Database: RDS for PostgreSQL 16 with its key, parameters, credentials and backups."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
+from constructs import Construct
+
+from cdk.config import StageConfig
+from stacks.dr_stack import dr_vault_name, replication_key_alias
+from stacks.parts.retention import retention
+
+# Slow statements, lock waits and temp files are logged; SSL is required for every connection.
+PARAMETERS = {
+    "rds.force_ssl": "1",
+    "log_min_duration_statement": "500",
+    "log_lock_waits": "1",
+    "log_temp_files": "0",
+    "log_autovacuum_min_duration": "1000",
+    "idle_in_transaction_session_timeout": "60000",
+    "shared_preload_libraries": "pg_stat_statements",
+}
+
+
+class DatabaseStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, vpc: ec2.IVpc, **kwargs
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        prod_like = config.name != "dev"
+        self.key = kms.Key(
+            self,
+            "Key",
+            description=f"{config.prefix}: database storage, snapshots, Performance Insights, credentials",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN if prod_like else RemovalPolicy.DESTROY,
+        )
+        engine = rds.DatabaseInstanceEngine.postgres(
+            version=getattr(rds.PostgresEngineVersion, config.db_engine_version)
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="PostgreSQL: reachable only from the reminderly service tasks and the rotation function",
+            allow_all_outbound=False,
+        )
+        self.instance = rds.DatabaseInstance(
+            self,
+            "Postgres",
+            engine=engine,
+            instance_type=ec2.InstanceType(config.db_instance_type),
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            security_groups=[self.security_group],
+            publicly_accessible=False,
+            multi_az=config.db_multi_az,
+            database_name="reminderly",
+            credentials=rds.Credentials.from_generated_secret(
+                "reminderly",
+                secret_name=f"{config.prefix}/database/master",
+                encryption_key=self.key,
+            ),
+            parameter_group=rds.ParameterGroup(
+                self, "Parameters", engine=engine, parameters=PARAMETERS
+            ),
+            storage_type=rds.StorageType.GP3,
+            allocated_storage=config.db_allocated_storage_gib,
+            max_allocated_storage=config.db_max_allocated_storage_gib,
+            storage_encrypted=True,
+            storage_encryption_key=self.key,
+            backup_retention=Duration.days(config.db_backup_retention_days),
+            preferred_backup_window="06:00-06:30",
+            preferred_maintenance_window="sun:07:00-sun:07:30",
+            copy_tags_to_snapshot=True,
+            deletion_protection=config.db_deletion_protection,
+            removal_policy=RemovalPolicy.SNAPSHOT if prod_like else RemovalPolicy.DESTROY,
+            auto_minor_version_upgrade=False,  # the minor version is pinned in config
+            enable_performance_insights=True,
+            performance_insight_encryption_key=self.key,
+            monitoring_interval=Duration.seconds(60),
+            instance_identifier=f"{config.prefix}-postgres",
+            cloudwatch_logs_exports=["postgresql", "upgrade"],
+            iam_authentication=True,
+        )
+        # The exported logs' groups, with retention, made here rather than by CDK's
+        # log-retention custom resource (a Lambda with broad permissions).
+        for log in ("postgresql", "upgrade"):
+            group = logs.LogGroup(
+                self,
+                f"{log.capitalize()}Logs",
+                log_group_name=f"/aws/rds/instance/{config.prefix}-postgres/{log}",
+                retention=retention(config.log_retention_days),
+                removal_policy=RemovalPolicy.RETAIN if prod_like else RemovalPolicy.DESTROY,
+            )
+            self.instance.node.add_dependency(group)
+        self.instance.add_rotation_single_user(automatically_after=Duration.days(30))
+        # Automated backups replicated to the DR region (no L2 property: the CFN one).
+        cfn: rds.CfnDBInstance = self.instance.node.default_child  # type: ignore[assignment]
+        cfn.add_property_override("AutomaticBackupReplicationRegion", config.dr_region)
+        cfn.add_property_override(
+            "AutomaticBackupReplicationKmsKeyId",
+            f"arn:aws:kms:{config.dr_region}:{config.account}:{replication_key_alias(config)}",
+        )
+        self._backup_plan(config)
+
+    def _backup_plan(self, config: StageConfig) -> None:
+        """AWS Backup: daily snapshots kept 35 days, each copied to the DR region's vault."""
+        vault = backup.BackupVault(
+            self,
+            "Vault",
+            backup_vault_name=f"{config.prefix}-vault",
+            encryption_key=self.key,
+            removal_policy=RemovalPolicy.RETAIN if config.name != "dev" else RemovalPolicy.DESTROY,
+        )
+        dr_vault = backup.BackupVault.from_backup_vault_arn(
+            self,
+            "DrVault",
+            f"arn:aws:backup:{config.dr_region}:{config.account}:backup-vault:{dr_vault_name(config)}",
+        )
+        plan = backup.BackupPlan(self, "Plan", backup_vault=vault)
+        plan.add_rule(
+            backup.BackupPlanRule(
+                rule_name="daily",
+                schedule_expression=events.Schedule.cron(hour="5", minute="0"),
+                delete_after=Duration.days(35),
+                copy_actions=[
+                    backup.BackupPlanCopyActionProps(
+                        destination_backup_vault=dr_vault, delete_after=Duration.days(35)
+                    )
+                ],
+            )
+        )
+        plan.add_selection(
+            "Database", resources=[backup.BackupResource.from_rds_database_instance(self.instance)]
+        )
+
+    def allow_from(self, peer: ec2.IConnectable, description: str) -> None:
+        """Open PostgreSQL to `peer` (the service tasks) and nothing else."""
+        self.instance.connections.allow_default_port_from(peer, description)

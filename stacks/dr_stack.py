@@ -1,0 +1,61 @@
+"""DR region: the keys and the backup vault that copies of the database land in.
+
+Deployed first (it is referenced by name from the primary region): the KMS key for RDS
+automated-backup replication, and an AWS Backup vault with its own key, locked in prod.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk.config import StageConfig
+
+
+def replication_key_alias(config: StageConfig) -> str:
+    return f"alias/{config.prefix}-rds-backup-replication"
+
+
+def dr_vault_name(config: StageConfig) -> str:
+    return f"{config.prefix}-dr-vault"
+
+
+class DrStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        keep = RemovalPolicy.DESTROY if config.name == "dev" else RemovalPolicy.RETAIN
+        self.replication_key = kms.Key(
+            self,
+            "RdsBackupReplicationKey",
+            description="Encrypts RDS automated backups replicated into this region",
+            enable_key_rotation=True,
+            alias=replication_key_alias(config),
+            removal_policy=keep,
+        )
+        vault_key = kms.Key(
+            self,
+            "VaultKey",
+            description="Encrypts the DR backup vault",
+            enable_key_rotation=True,
+            removal_policy=keep,
+        )
+        self.vault = backup.BackupVault(
+            self,
+            "Vault",
+            backup_vault_name=dr_vault_name(config),
+            encryption_key=vault_key,
+            removal_policy=keep,
+            # vault lock (compliance mode once its grace time passes): no one, root included,
+            # can delete recovery points before min_retention: ransomware and bad-actor proof
+            lock_configuration=backup.LockConfiguration(
+                min_retention=Duration.days(7),
+                max_retention=Duration.days(400),
+                changeable_for=Duration.days(3),
+            )
+            if config.backup_vault_lock
+            else None,
+        )

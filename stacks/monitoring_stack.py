@@ -1,0 +1,143 @@
+"""Monitoring: alarms (each with its runbook), a composite alarm that pages, a dashboard."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from cdk.config import StageConfig
+from stacks.parts.runbook_alarm import RunbookAlarm, runbook_url
+
+GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+APP_NAMESPACE = "Reminderly"  # the app's Embedded Metric Format namespace
+
+
+class MonitoringStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        database: rds.IDatabaseInstance,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        key = kms.Key(
+            self, "PagingKey", description="Encrypts the paging topic", enable_key_rotation=True
+        )
+        self.topic = sns.Topic(
+            self, "Paging", topic_name=f"{config.prefix}-paging", master_key=key, enforce_ssl=True
+        )
+        if config.alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        key.grant_encrypt_decrypt(_cloudwatch_principal())
+
+        t = config.alarms
+        five = Duration.minutes(5)
+        rds_alarms = [
+            self._alarm("rds-cpu-high", "Database CPU above {t}% for 15 minutes.", t.rds_cpu_percent, GT,
+                        database.metric_cpu_utilization(period=five)),
+            self._alarm("rds-free-storage-low", "Database free storage below {t} GiB.", t.rds_free_storage_gib * 2**30, LT,
+                        database.metric_free_storage_space(period=five)),
+            self._alarm("rds-freeable-memory-low", "Database freeable memory below {t} MiB.",
+                        t.rds_freeable_memory_mib * 2**20, LT, database.metric_freeable_memory(period=five)),
+            self._alarm("rds-connections-high", "Database connections above {t}.", t.rds_connections, GT,
+                        database.metric_database_connections(period=five)),
+            self._alarm("rds-transaction-id-wraparound", "Oldest transaction ID age above {t}: vacuum is not keeping up.",
+                        t.rds_max_used_transaction_ids, GT, database.metric("MaximumUsedTransactionIDs", period=five)),
+            self._alarm("backup-copy-failed", "An AWS Backup copy to the DR region failed.", 0, GT,
+                        cloudwatch.Metric(namespace="AWS/Backup", metric_name="NumberOfCopyJobsFailed",
+                                          statistic="Sum", period=Duration.hours(1)),
+                        evaluation_periods=1),
+        ]  # fmt: skip
+        app_alarms = [
+            self._alarm("oldest-ready-message-age", "The oldest ready message has waited over 5 minutes: reminders are late.",
+                        300, GT, self._app("OldestReadyMessageAgeSeconds", "Maximum")),
+            self._alarm("dispatch-failure-rate", "Over 5% of sends failed in 15 minutes.", 5, GT,
+                        cloudwatch.MathExpression(
+                            expression="100 * failed / MAX([sent + failed, 1])",
+                            using_metrics={"failed": self._app("MessagesFailed", "Sum"),
+                                           "sent": self._app("MessagesSent", "Sum")},
+                            period=five, label="dispatch failure %")),
+            self._alarm("dead-messages", "Messages went dead (retries spent).", 0, GT,
+                        self._app("MessagesDead", "Sum"), evaluation_periods=1),
+            self._alarm("packet-load-failures", "Packets failed to load.", 0, GT,
+                        self._app("PacketsFailed", "Sum"), evaluation_periods=1),
+            self._alarm("worker-heartbeat-missing", "No worker heartbeat for 5 minutes: no messages are being sent.",
+                        1, LT, self._app("WorkerHeartbeat", "SampleCount", period=Duration.minutes(1)),
+                        evaluation_periods=5, missing_data=cloudwatch.TreatMissingData.BREACHING),
+        ]  # fmt: skip
+        self.alarms = rds_alarms + app_alarms
+
+        degraded_id = "service-degraded"
+        self.degraded = cloudwatch.CompositeAlarm(
+            self,
+            "ServiceDegraded",
+            composite_alarm_name=f"{config.prefix}-{degraded_id}",
+            alarm_description=(
+                "Customers are not getting their messages on time, or the database is in trouble. "
+                f"Runbook: {runbook_url(config, degraded_id)}"
+            ),
+            alarm_rule=cloudwatch.AlarmRule.any_of(
+                *(a.alarm for a in self.alarms if a.alarm_id in {
+                    "oldest-ready-message-age", "worker-heartbeat-missing", "dispatch-failure-rate",
+                    "rds-cpu-high", "rds-free-storage-low", "rds-transaction-id-wraparound"})
+            ),
+        )  # fmt: skip
+        self.degraded.add_alarm_action(actions.SnsAction(self.topic))
+        self._dashboard(database)
+
+    def _app(
+        self, name: str, statistic: str, period: Duration = Duration.minutes(5)
+    ) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=APP_NAMESPACE, metric_name=name, statistic=statistic, period=period,
+            dimensions_map={"Stage": self.config.name},
+        )  # fmt: skip
+
+    def _alarm(
+        self, alarm_id: str, summary: str, threshold: float, comparison, metric, **kwargs
+    ) -> RunbookAlarm:
+        shown = (
+            threshold / 2**30
+            if "GiB" in summary
+            else threshold / 2**20
+            if "MiB" in summary
+            else threshold
+        )
+        return RunbookAlarm(
+            self, alarm_id, config=self.config, summary=summary.format(t=f"{shown:g}"), metric=metric,
+            threshold=threshold, comparison=comparison, **kwargs,
+        )  # fmt: skip
+
+    def _dashboard(self, database: rds.IDatabaseInstance) -> None:
+        board = cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=f"{self.config.prefix}-overview"
+        )
+        board.add_widgets(
+            cloudwatch.AlarmStatusWidget(
+                title="Alarms", alarms=[a.alarm for a in self.alarms] + [self.degraded], width=24
+            ),
+        )
+        board.add_widgets(
+            cloudwatch.GraphWidget(title="Oldest ready message (s)", left=[self._app("OldestReadyMessageAgeSeconds", "Maximum")]),
+            cloudwatch.GraphWidget(title="Sent / failed / dead", left=[
+                self._app("MessagesSent", "Sum"), self._app("MessagesFailed", "Sum"), self._app("MessagesDead", "Sum")]),
+            cloudwatch.GraphWidget(title="Database CPU / connections", left=[database.metric_cpu_utilization()],
+                                   right=[database.metric_database_connections()]),
+        )  # fmt: skip
+
+
+def _cloudwatch_principal():
+    from aws_cdk import aws_iam as iam
+
+    return iam.ServicePrincipal("cloudwatch.amazonaws.com")

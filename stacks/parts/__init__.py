@@ -1,0 +1,1 @@
+"""Small constructs shared by the stacks."""
