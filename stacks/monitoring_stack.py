@@ -96,11 +96,9 @@ class MonitoringStack(Stack):
         self.degraded.add_alarm_action(actions.SnsAction(self.topic))
         self._dashboard(database)
 
-    def _app(
-        self, name: str, statistic: str, period: Duration = Duration.minutes(5)
-    ) -> cloudwatch.Metric:
+    def _app(self, name: str, statistic: str, period: Duration | None = None) -> cloudwatch.Metric:
         return cloudwatch.Metric(
-            namespace=APP_NAMESPACE, metric_name=name, statistic=statistic, period=period,
+            namespace=APP_NAMESPACE, metric_name=name, statistic=statistic, period=period or Duration.minutes(5),
             dimensions_map={"Stage": self.config.name},
         )  # fmt: skip
 
