@@ -1,0 +1,115 @@
+"""Liveness and readiness, in-process and over a real socket against gunicorn."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from app_service import PROJECT_ROOT
+from app_service.api import create_app
+
+
+def test_health_never_needs_the_database():
+    client = create_app("postgresql://nobody@127.0.0.1:1/none").test_client()
+    response = client.get("/v1/health")
+    assert response.status_code == 200 and response.json == {"status": "ok"}
+
+
+def test_ready_when_the_schema_is_current(db_url):
+    response = create_app(db_url).test_client().get("/v1/ready")
+    assert response.status_code == 200
+    assert response.json == {"status": "ready", "database": "ok", "migrations": "current"}
+
+
+def test_not_ready_with_pending_migrations_is_a_problem(server_url):
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS ready_empty WITH (FORCE)")
+        conn.execute("CREATE DATABASE ready_empty")
+    response = (
+        create_app(make_conninfo(server_url, dbname="ready_empty")).test_client().get("/v1/ready")
+    )
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    body = response.json
+    assert body["status"] == 503 and body["title"] == "Not ready"
+    assert body["detail"].endswith("migrations pending")
+
+
+def test_unreachable_database_is_not_ready_without_leaking_details():
+    response = (
+        create_app("postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
+        .test_client()
+        .get("/v1/ready")
+    )
+    assert response.status_code == 503
+    assert response.json["detail"] == "the database is not reachable"
+
+
+def test_unknown_route_and_method_are_problems():
+    client = create_app("postgresql://x@127.0.0.1:1/x").test_client()
+    assert client.get("/nope").status_code == 404
+    assert client.get("/nope").mimetype == "application/problem+json"
+    wrong = client.post("/v1/health")
+    assert wrong.status_code == 405 and wrong.json["title"] == "Method Not Allowed"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(db_url):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "PORT": str(port), "WEB_CONCURRENCY": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:app_service.gunicorn_conf", "app_service.api:create_app()"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/v1/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base, proc
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_dockerfile_is_hadolint_clean():
+    result = subprocess.run(
+        ["hadolint", "--failure-threshold", "info", str(PROJECT_ROOT / "Dockerfile")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gunicorn_serves_the_probes_and_stops_on_sigterm(gunicorn):
+    base, proc = gunicorn
+    with urllib.request.urlopen(base + "/v1/ready", timeout=5) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {
+            "status": "ready",
+            "database": "ok",
+            "migrations": "current",
+        }
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(base + "/v1/nope", timeout=5)
+    assert missing.value.code == 404
+    assert missing.value.headers["Content-Type"] == "application/problem+json"
+    proc.terminate()
+    assert proc.wait(timeout=30) == 0  # graceful shutdown on SIGTERM
