@@ -1,4 +1,5 @@
-"""Where the database is: `DATABASE_URL` if set, else the embedded server's folder."""
+"""Where the database is: `DATABASE_URL` if set, else the PG* variables libpq reads (PGHOST
+set), else the embedded server's folder."""
 
 from __future__ import annotations
 
@@ -19,8 +20,13 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = os.environ.get("REMINDERLY_DATA_DIR")
+        url = os.environ.get("DATABASE_URL") or None
+        if url is None and os.environ.get("PGHOST"):
+            # In ECS the credentials arrive as PG* variables from Secrets Manager; libpq
+            # completes an empty URL from them.
+            url = "postgresql://"
         return cls(
-            database_url=os.environ.get("DATABASE_URL") or None,
+            database_url=url,
             data_dir=Path(data_dir) if data_dir else PROJECT_ROOT / ".reminderly",
         )
 

@@ -3,7 +3,7 @@
     npx cdk synth                    # every stage
     npx cdk synth -c stage=prod      # one stage (comma-separate several)
 
-Deploy order per stage: <prefix>-dr (DR region), -network, -database, -monitoring.
+Deploy order per stage: <prefix>-dr (DR region), -network, -database, -service, -monitoring.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from stacks.database_stack import DatabaseStack
 from stacks.dr_stack import DrStack
 from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
+from stacks.service_stack import ServiceStack
 
 
 def add_stage(app: cdk.App, config: StageConfig) -> dict[str, cdk.Stack]:
@@ -35,27 +36,33 @@ def add_stage(app: cdk.App, config: StageConfig) -> dict[str, cdk.Stack]:
     database.add_stack_dependency(
         dr, "the DR key and vault must exist before backups replicate to them"
     )
+    service = ServiceStack(
+        app, f"{config.prefix}-service", config=config, vpc=network.vpc, database=database.instance,
+        database_key=database.key, database_security_group=database.security_group, env=env, tags=tags,
+    )  # fmt: skip
     monitoring = MonitoringStack(
-        app,
-        f"{config.prefix}-monitoring",
-        config=config,
-        database=database.instance,
-        env=env,
-        tags=tags,
-    )
-    return {"dr": dr, "network": network, "database": database, "monitoring": monitoring}
+        app, f"{config.prefix}-monitoring", config=config, database=database.instance, env=env, tags=tags,
+    )  # fmt: skip
+    return {
+        "dr": dr,
+        "network": network,
+        "database": database,
+        "service": service,
+        "monitoring": monitoring,
+    }
 
 
-CONTEXT_FILE = Path(__file__).resolve().parent.parent / "cdk.context.json"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def build(
     stage_names: list[str] | None = None, *, nag: bool = True, outdir: str | None = None
 ) -> cdk.App:
     """The app for `stage_names` (default: the `stage` context value, else every stage).
-    The committed cdk.context.json (pinned availability zones) is loaded here too, so a synth
-    outside the CDK CLI (the tests) makes no AWS lookup either."""
-    context = json.loads(CONTEXT_FILE.read_text())
+    cdk.json's feature flags and the committed cdk.context.json (pinned availability zones)
+    are loaded here too, so a synth outside the CDK CLI (the tests) is the same, offline."""
+    context = {**json.loads((ROOT / "cdk.json").read_text())["context"],
+               **json.loads((ROOT / "cdk.context.json").read_text())}  # fmt: skip
     app = cdk.App(outdir=outdir, context=context) if outdir else cdk.App(context=context)
     names = stage_names or _stages_from_context(app)
     for name in names:

@@ -42,7 +42,21 @@ class StageConfig:
     backup_vault_lock: bool = False
     alarm_email: str | None = None
     domain_name: str | None = None
-    certificate_arn: str | None = None
+    # ACM certificate for the HTTPS listener (placeholders: set the stage's real one)
+    certificate_arn: str = (
+        "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
+    )
+    api_cpu: int = 512
+    api_memory_mib: int = 1024
+    api_min_tasks: int = 2
+    api_max_tasks: int = 6
+    worker_min_tasks: int = 1
+    worker_max_tasks: int = 4
+    ses_identity: str = "reminderly.example.com"  # verified SES domain the worker sends from
+    ses_configuration_set: str = "reminderly"
+    # the End User Messaging SMS phone pool the worker sends from (placeholder id: set the real one)
+    sms_pool_id: str = "pool-00000000000000000000000000000000"
+    waf_rate_limit_per_5_min: int = 2000
     alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
 
     @property
@@ -56,7 +70,8 @@ STAGES: dict[str, StageConfig] = {
         vpc_cidr="10.10.0.0/16", max_azs=2, nat_gateways=1,
         db_instance_type="t4g.medium", db_allocated_storage_gib=20, db_max_allocated_storage_gib=100,
         db_multi_az=False, db_backup_retention_days=7, db_deletion_protection=False,
-        log_retention_days=14,
+        log_retention_days=14, api_min_tasks=1, api_max_tasks=2, worker_max_tasks=2,
+        certificate_arn="arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000001",
     ),
     "staging": StageConfig(
         name="staging", account="222222222222", region="us-east-1", dr_region="us-west-2",
@@ -64,12 +79,15 @@ STAGES: dict[str, StageConfig] = {
         db_instance_type="m7g.large", db_allocated_storage_gib=50, db_max_allocated_storage_gib=200,
         db_multi_az=False, db_backup_retention_days=14, db_deletion_protection=True,
         log_retention_days=30,
+        certificate_arn="arn:aws:acm:us-east-1:222222222222:certificate/00000000-0000-0000-0000-000000000002",
     ),
     "prod": StageConfig(
         name="prod", account="333333333333", region="us-east-1", dr_region="us-west-2",
         vpc_cidr="10.30.0.0/16", max_azs=3, nat_gateways=3,
         db_instance_type="r7g.large", db_allocated_storage_gib=100, db_max_allocated_storage_gib=1000,
         db_multi_az=True, db_backup_retention_days=35, db_deletion_protection=True,
-        log_retention_days=90, backup_vault_lock=True,
+        log_retention_days=90, backup_vault_lock=True, api_cpu=1024, api_memory_mib=2048,
+        api_min_tasks=3, api_max_tasks=12, worker_min_tasks=2, worker_max_tasks=8,
+        certificate_arn="arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-0000-0000-000000000003",
     ),
 }  # fmt: skip

@@ -35,6 +35,22 @@ REGISTER: list[Ack] = [
         "staging runs single-AZ to save cost; prod is Multi-AZ (stage config, asserted in tests/infra)."),
     Ack("reminderly-dev-database/Postgres/Resource", "AwsSolutions-RDS10",
         "dev databases are disposable (torn down with the stack); staging and prod have deletion protection."),
+    Ack("reminderly-*-service/LoadBalancer/SecurityGroup/Resource", "AwsSolutions-EC23",
+        "The load balancer is the public HTTPS front door (443, and 80 only to redirect to 443), behind AWS WAF."),
+    Ack("reminderly-*-service/*Task/Resource", "AwsSolutions-ECS2",
+        "The plain environment holds only non-secret settings (PGSSLMODE, REMINDERLY_STAGE); "
+        "database credentials come from Secrets Manager as ECS secrets."),
+    Ack("reminderly-*-service/*Task/ExecutionRole/DefaultPolicy/Resource", "AwsSolutions-IAM5[Resource::*]",
+        "ecr:GetAuthorizationToken has no resource-level permissions: AWS requires Resource '*' for it."),
+    Ack("reminderly-*-service/WorkerTask/TaskRole/DefaultPolicy/Resource", "AwsSolutions-IAM5[Resource::*]",
+        "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the "
+        "cloudwatch:namespace condition to the Reminderly namespace."),
+    Ack("reminderly-*-service/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/Resource",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        "The migrate-on-deploy custom resource's function needs only to write its own logs; its ECS "
+        "permissions are scoped to the migration task definition."),
+    Ack("reminderly-*-service/AccessLogs/Resource", "AwsSolutions-S1",
+        "This bucket receives the load balancer's access logs; logging its own accesses would recurse."),
 ]  # fmt: skip
 
 

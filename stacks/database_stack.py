@@ -139,7 +139,3 @@ class DatabaseStack(Stack):
         plan.add_selection(
             "Database", resources=[backup.BackupResource.from_rds_database_instance(self.instance)]
         )
-
-    def allow_from(self, peer: ec2.IConnectable, description: str) -> None:
-        """Open PostgreSQL to `peer` (the service tasks) and nothing else."""
-        self.instance.connections.allow_default_port_from(peer, description)

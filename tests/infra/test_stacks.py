@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -140,3 +141,133 @@ def test_paging_topic_is_encrypted_and_tls_only(templates, stage):
     t.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
     t.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
         Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})  # fmt: skip
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_front_door_is_https_only_behind_waf(templates, stage):
+    config = STAGES[stage]
+    t = template(templates, stage, "service")
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {
+            "Port": 443,
+            "Protocol": "HTTPS",
+            "Certificates": [{"CertificateArn": config.certificate_arn}],
+        },
+    )
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::Listener",
+        {
+            "Port": 80,
+            "DefaultActions": [
+                Match.object_like(
+                    {
+                        "Type": "redirect",
+                        "RedirectConfig": Match.object_like(
+                            {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}
+                        ),
+                    }
+                )
+            ],
+        },
+    )
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::TargetGroup", {"HealthCheckPath": "/v1/ready"}
+    )
+    t.has_resource_properties(
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "Scheme": "internet-facing",
+            "LoadBalancerAttributes": Match.array_with(
+                [
+                    {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
+                    {"Key": "access_logs.s3.enabled", "Value": "true"},
+                ]
+            ),
+        },
+    )
+    acl = next(
+        iter(resources(templates[f"reminderly-{stage}-service"], "AWS::WAFv2::WebACL").values())
+    )["Properties"]
+    names = {r["Name"] for r in acl["Rules"]}
+    assert {
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "per-ip-rate-limit",
+    } <= names
+    rate = next(r for r in acl["Rules"] if r["Name"] == "per-ip-rate-limit")
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == config.waf_rate_limit_per_5_min
+    t.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)  # fmt: skip
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_tasks_get_credentials_only_as_secrets(templates, stage):
+    raw = templates[f"reminderly-{stage}-service"]
+    definitions = resources(raw, "AWS::ECS::TaskDefinition")
+    assert len(definitions) == 3  # api, worker, migrate
+    for definition in definitions.values():
+        (container,) = definition["Properties"]["ContainerDefinitions"]
+        env = {e["Name"] for e in container.get("Environment", [])}
+        secrets = {s["Name"] for s in container["Secrets"]}
+        assert {"PGPASSWORD", "PGUSER", "PGHOST"} <= secrets
+        assert not env & {"PGPASSWORD", "DATABASE_URL", "PGUSER"}
+        assert container["ReadonlyRootFilesystem"] is True
+        assert container["LogConfiguration"]["LogDriver"] == "awslogs"
+    commands = sorted(
+        tuple(d["Properties"]["ContainerDefinitions"][0]["Command"][:2])
+        for d in definitions.values()
+    )
+    assert commands == [("gunicorn", "-c"), ("reminderly", "db"), ("reminderly", "worker")]
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_worker_may_send_and_nothing_more(templates, stage):
+    config = STAGES[stage]
+    raw = templates[f"reminderly-{stage}-service"]
+    statements = [
+        st for p in resources(raw, "AWS::IAM::Policy").values() if "WorkerTaskTaskRole" in str(p["Properties"]["Roles"])
+        for st in p["Properties"]["PolicyDocument"]["Statement"]
+    ]  # fmt: skip
+    actions = sorted(
+        a
+        for st in statements
+        for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+    )
+    assert actions == [
+        "cloudwatch:PutMetricData",
+        "ses:SendEmail",
+        "ses:SendRawEmail",
+        "sms-voice:SendTextMessage",
+    ]
+    text = json.dumps(statements)
+    assert f"identity/{config.ses_identity}" in text and f"pool/{config.sms_pool_id}" in text
+    metric = next(st for st in statements if st["Action"] == "cloudwatch:PutMetricData")
+    assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Reminderly"}}
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_migrations_run_before_the_services_and_scaling_is_wired(templates, stage):
+    raw = templates[f"reminderly-{stage}-service"]
+    (migrate_id,) = [
+        k
+        for k, v in raw["Resources"].items()
+        if v["Type"] == "Custom::AWS" and k.startswith("MigrateOnDeploy")
+    ]
+    assert "runTask" in json.dumps(raw["Resources"][migrate_id]["Properties"]["Create"])
+    for service in resources(raw, "AWS::ECS::Service").values():
+        assert migrate_id in service.get("DependsOn", [])
+        assert service["Properties"]["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {
+            "Enable": True,
+            "Rollback": True,
+        }
+    t = Template.from_json(raw)
+    t.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 2)
+    t.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"MetricName": "OldestReadyMessageAgeSeconds"}
+    )
+    t.has_resource_properties(
+        "AWS::ECS::Cluster",
+        {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
+    )
+    t.has_resource_properties("AWS::EC2::SecurityGroupIngress", {"FromPort": 5432, "ToPort": 5432,
+                                                                 "SourceSecurityGroupId": Match.any_value()})  # fmt: skip

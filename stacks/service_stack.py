@@ -1,0 +1,260 @@
+"""Service: the API and the worker on ECS Fargate behind an HTTPS load balancer with WAF.
+
+The front door is the Application Load Balancer with AWS WAF, not API Gateway: the API takes
+CSV packets of up to 100 MB streamed (API Gateway caps payloads at 10 MB and buffers them),
+per-key rate limits live in the app where the key is known, and WAF adds managed rule groups
+and a per-IP rate rule in front.
+
+Migrations run on every deploy as a one-off task started by a custom resource whose id is the
+image's hash; new API tasks report ready (/v1/ready) only once the schema is current, and the
+load balancer routes only to ready tasks, so a new version takes no traffic before it.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_wafv2 as wafv2
+from aws_cdk import custom_resources as cr
+from aws_cdk.aws_applicationautoscaling import MetricAggregationType, ScalingInterval
+from aws_cdk.aws_cloudwatch import Metric
+from constructs import Construct
+
+from app_service import PROJECT_ROOT
+from cdk.config import StageConfig
+from stacks.parts.retention import retention
+
+PORT = 8080
+
+
+class ServiceStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        vpc: ec2.IVpc,
+        database: rds.DatabaseInstance,
+        database_key: kms.IKey,
+        database_security_group: ec2.ISecurityGroup,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        self.cluster = ecs.Cluster(
+            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
+        )
+        self.image = ecr_assets.DockerImageAsset(
+            self,
+            "Image",
+            directory=str(PROJECT_ROOT),
+            file="Dockerfile",
+            platform=ecr_assets.Platform.LINUX_ARM64,
+        )
+        assert database.secret is not None
+        # Imported by ARN, with the key's decrypt granted on the roles (the key policy trusts
+        # the account's IAM): granting on the database stack's objects would make it refer back
+        # to this stack's roles, a dependency cycle.
+        secret = secretsmanager.Secret.from_secret_complete_arn(
+            self, "DatabaseSecret", database.secret.secret_arn
+        )
+        self.database_key = kms.Key.from_key_arn(self, "DatabaseKey", database_key.key_arn)
+        self.secrets = {
+            "PGHOST": ecs.Secret.from_secrets_manager(secret, "host"),
+            "PGPORT": ecs.Secret.from_secrets_manager(secret, "port"),
+            "PGDATABASE": ecs.Secret.from_secrets_manager(secret, "dbname"),
+            "PGUSER": ecs.Secret.from_secrets_manager(secret, "username"),
+            "PGPASSWORD": ecs.Secret.from_secrets_manager(secret, "password"),
+        }
+        self.container_env = {"PGSSLMODE": "require", "REMINDERLY_STAGE": config.name}
+        app_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        self.task_security_group = ec2.SecurityGroup(
+            self, "TaskSecurityGroup", vpc=vpc, description="reminderly API and worker tasks"
+        )
+        groups = [self.task_security_group]
+        # PostgreSQL admits these tasks. The rule lives in this stack: made on the database's
+        # group object it would sit in the database stack and point back here (a cycle).
+        ec2.CfnSecurityGroupIngress(
+            self, "DatabaseFromTasks", group_id=database_security_group.security_group_id, ip_protocol="tcp",
+            from_port=5432, to_port=5432, source_security_group_id=self.task_security_group.security_group_id,
+            description="PostgreSQL from reminderly tasks",
+        )  # fmt: skip
+
+        api_task = self._task("Api", ["gunicorn", "-c", "python:app_service.gunicorn_conf", "app_service.api:create_app()"],
+                              config.api_cpu, config.api_memory_mib, port=PORT)  # fmt: skip
+        worker_task = self._task("Worker", ["reminderly", "worker"], 512, 1024)
+        self.worker_role = worker_task.task_role
+        self._grant_sending(worker_task.task_role)
+        migrate_task = self._task("Migrate", ["reminderly", "db", "migrate"], 256, 512)
+
+        self.api = ecs.FargateService(
+            self, "ApiService", cluster=self.cluster, task_definition=api_task,
+            desired_count=config.api_min_tasks, min_healthy_percent=100, max_healthy_percent=200,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            vpc_subnets=app_subnets, security_groups=groups, assign_public_ip=False,
+        )  # fmt: skip
+        self.worker = ecs.FargateService(
+            self, "WorkerService", cluster=self.cluster, task_definition=worker_task,
+            desired_count=config.worker_min_tasks, min_healthy_percent=100, max_healthy_percent=200,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            vpc_subnets=app_subnets, security_groups=groups, assign_public_ip=False,
+        )  # fmt: skip
+        self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
+        self.load_balancer = self._front_door(vpc)
+        self._autoscaling()
+
+    def _task(self, name: str, command: list[str], cpu: int, memory: int, port: int | None = None):
+        task = ecs.FargateTaskDefinition(
+            self, f"{name}Task", cpu=cpu, memory_limit_mib=memory,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=ecs.CpuArchitecture.ARM64, operating_system_family=ecs.OperatingSystemFamily.LINUX),
+        )  # fmt: skip
+        log_group = logs.LogGroup(
+            self, f"{name}Logs", retention=retention(self.config.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
+        )  # fmt: skip
+        container = task.add_container(
+            name.lower(), image=ecs.ContainerImage.from_docker_image_asset(self.image), command=command,
+            environment=self.container_env, secrets=self.secrets,
+            logging=ecs.LogDrivers.aws_logs(stream_prefix=name.lower(), log_group=log_group),
+            stop_timeout=Duration.seconds(30), readonly_root_filesystem=True,
+        )  # fmt: skip
+        if port:
+            container.add_port_mappings(ecs.PortMapping(container_port=port))
+        self.database_key.grant_decrypt(task.obtain_execution_role())
+        return task
+
+    def _grant_sending(self, role: iam.IRole) -> None:
+        """The worker sends email through SES with its configuration set, and SMS through End
+        User Messaging from the stage's numbers: those actions on those resources only."""
+        arn = f"arn:aws:{{}}:{self.region}:{self.account}:{{}}"
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["ses:SendEmail", "ses:SendRawEmail"],
+            resources=[arn.format("ses", f"identity/{self.config.ses_identity}"),
+                       arn.format("ses", f"configuration-set/{self.config.ses_configuration_set}")],
+        ))  # fmt: skip
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["sms-voice:SendTextMessage"],
+            resources=[arn.format("sms-voice", f"pool/{self.config.sms_pool_id}")],
+        ))  # fmt: skip
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"], resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": "Reminderly"}},
+        ))  # fmt: skip
+
+    def _run_migrations_on_deploy(self, task: ecs.FargateTaskDefinition, subnets, groups) -> None:
+        vpc_subnets = self.cluster.vpc.select_subnets(subnet_type=subnets.subnet_type).subnet_ids
+        run_task = cr.AwsSdkCall(
+            service="ECS", action="runTask",
+            parameters={
+                "cluster": self.cluster.cluster_name, "taskDefinition": task.task_definition_arn,
+                "launchType": "FARGATE", "count": 1,
+                "networkConfiguration": {"awsvpcConfiguration": {
+                    "subnets": vpc_subnets, "securityGroups": [g.security_group_id for g in groups],
+                    "assignPublicIp": "DISABLED"}},
+            },
+            physical_resource_id=cr.PhysicalResourceId.of(f"migrate-{self.image.asset_hash}"),
+        )  # fmt: skip
+        migrate = cr.AwsCustomResource(
+            self, "MigrateOnDeploy", on_create=run_task, on_update=run_task,
+            policy=cr.AwsCustomResourcePolicy.from_statements([
+                iam.PolicyStatement(actions=["ecs:RunTask"], resources=[task.task_definition_arn]),
+                iam.PolicyStatement(actions=["iam:PassRole"],
+                                    resources=[task.task_role.role_arn, task.obtain_execution_role().role_arn]),
+            ]),
+            install_latest_aws_sdk=False,
+        )  # fmt: skip
+        self.api.node.add_dependency(migrate)
+        self.worker.node.add_dependency(migrate)
+
+    def _front_door(self, vpc: ec2.IVpc) -> elbv2.ApplicationLoadBalancer:
+        logs_bucket = s3.Bucket(
+            self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(self.config.log_retention_days))],
+            removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
+            auto_delete_objects=False,
+        )  # fmt: skip
+        alb = elbv2.ApplicationLoadBalancer(
+            self, "LoadBalancer", vpc=vpc, internet_facing=True, drop_invalid_header_fields=True,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+        )  # fmt: skip
+        alb.log_access_logs(logs_bucket, prefix="alb")
+        https = alb.add_listener(
+            "Https", port=443, protocol=elbv2.ApplicationProtocol.HTTPS,
+            certificates=[elbv2.ListenerCertificate.from_arn(self.config.certificate_arn)],
+            ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+        )  # fmt: skip
+        alb.add_redirect(source_port=80, target_port=443)
+        self.target_group = https.add_targets(
+            "Api", port=PORT, protocol=elbv2.ApplicationProtocol.HTTP, targets=[self.api],
+            health_check=elbv2.HealthCheck(path="/v1/ready", healthy_http_codes="200",
+                                           interval=Duration.seconds(15), healthy_threshold_count=2),
+            deregistration_delay=Duration.seconds(30),
+        )  # fmt: skip
+        self._waf(alb)
+        return alb
+
+    def _waf(self, alb: elbv2.ApplicationLoadBalancer) -> None:
+        def managed(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name, priority=priority, override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS", name=name)),
+                visibility_config=_visibility(name),
+            )  # fmt: skip
+
+        rate = wafv2.CfnWebACL.RuleProperty(
+            name="per-ip-rate-limit", priority=0, action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                limit=self.config.waf_rate_limit_per_5_min, aggregate_key_type="IP")),
+            visibility_config=_visibility("per-ip-rate-limit"),
+        )  # fmt: skip
+        acl = wafv2.CfnWebACL(
+            self, "WebAcl", scope="REGIONAL", default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=_visibility(f"{self.config.prefix}-web-acl"),
+            rules=[rate, managed("AWSManagedRulesCommonRuleSet", 1), managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
+                   managed("AWSManagedRulesAmazonIpReputationList", 3), managed("AWSManagedRulesSQLiRuleSet", 4)],
+        )  # fmt: skip
+        wafv2.CfnWebACLAssociation(
+            self, "WebAclAssociation", resource_arn=alb.load_balancer_arn, web_acl_arn=acl.attr_arn
+        )
+
+    def _autoscaling(self) -> None:
+        api = self.api.auto_scale_task_count(
+            min_capacity=self.config.api_min_tasks, max_capacity=self.config.api_max_tasks
+        )
+        api.scale_on_cpu_utilization("Cpu", target_utilization_percent=60)
+        api.scale_on_request_count(
+            "Requests", requests_per_target=500, target_group=self.target_group
+        )
+        worker = self.worker.auto_scale_task_count(
+            min_capacity=self.config.worker_min_tasks, max_capacity=self.config.worker_max_tasks
+        )
+        worker.scale_on_cpu_utilization("Cpu", target_utilization_percent=70)
+        oldest_ready = Metric(
+            namespace="Reminderly", metric_name="OldestReadyMessageAgeSeconds", statistic="Maximum",
+            period=Duration.minutes(1), dimensions_map={"Stage": self.config.name},
+        )  # fmt: skip
+        worker.scale_on_metric(
+            "OldestReadyMessageAge", metric=oldest_ready, adjustment_type=None,
+            metric_aggregation_type=MetricAggregationType.MAXIMUM, cooldown=Duration.minutes(2),
+            scaling_steps=[ScalingInterval(upper=30, change=-1), ScalingInterval(lower=60, change=+1),
+                           ScalingInterval(lower=300, change=+3)],
+        )  # fmt: skip
+
+
+def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+    )
