@@ -91,3 +91,17 @@ STAGES: dict[str, StageConfig] = {
         certificate_arn="arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-0000-0000-000000000003",
     ),
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Where the CI/CD pipeline runs and what it watches (placeholders: set the real ones)."""
+
+    account: str = "444444444444"
+    region: str = "us-east-1"
+    repository: str = "reminderly/reminderly"
+    branch: str = "main"
+    connection_arn: str = "arn:aws:codeconnections:us-east-1:444444444444:connection/00000000-0000-0000-0000-000000000000"
+
+
+PIPELINE = PipelineConfig()

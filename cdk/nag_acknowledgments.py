@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 
+from cdk.config import PIPELINE
+
 
 @dataclass(frozen=True)
 class Ack:
@@ -29,11 +31,11 @@ REGISTER: list[Ack] = [
     Ack("reminderly-*-database/Postgres/Resource", "AwsSolutions-RDS11",
         "Port 5432 is reachable only from the service tasks' security group inside isolated subnets; "
         "a non-default port adds no protection and breaks client defaults."),
-    Ack("reminderly-dev-database/Postgres/Resource", "AwsSolutions-RDS3",
+    Ack("*reminderly-dev-database/Postgres/Resource", "AwsSolutions-RDS3",
         "dev runs single-AZ to save cost; prod is Multi-AZ (stage config, asserted in tests/infra)."),
-    Ack("reminderly-staging-database/Postgres/Resource", "AwsSolutions-RDS3",
+    Ack("*reminderly-staging-database/Postgres/Resource", "AwsSolutions-RDS3",
         "staging runs single-AZ to save cost; prod is Multi-AZ (stage config, asserted in tests/infra)."),
-    Ack("reminderly-dev-database/Postgres/Resource", "AwsSolutions-RDS10",
+    Ack("*reminderly-dev-database/Postgres/Resource", "AwsSolutions-RDS10",
         "dev databases are disposable (torn down with the stack); staging and prod have deletion protection."),
     Ack("reminderly-*-service/LoadBalancer/SecurityGroup/Resource", "AwsSolutions-EC23",
         "The load balancer is the public HTTPS front door (443, and 80 only to redirect to 443), behind AWS WAF."),
@@ -51,7 +53,71 @@ REGISTER: list[Ack] = [
         "permissions are scoped to the migration task definition."),
     Ack("reminderly-*-service/AccessLogs/Resource", "AwsSolutions-S1",
         "This bucket receives the load balancer's access logs; logging its own accesses would recurse."),
+    Ack("reminderly-pipeline/Pipeline/Pipeline/ArtifactsBucket/Resource", "AwsSolutions-S1",
+        "Pipeline artifacts are short-lived build outputs; CloudTrail records access to the bucket."),
+    Ack("cross-region-stack-*/Default/CrossRegionCodePipelineReplicationBucket/Resource", "AwsSolutions-S1",
+        "The pipeline's cross-region artifact replica (for the DR-region stacks); CloudTrail records access."),
 ]  # fmt: skip
+
+
+def _pipeline_role_findings() -> list[Ack]:
+    """The IAM5 findings on the roles CDK Pipelines generates, one entry per finding."""
+    roles = "reminderly-pipeline/Pipeline/*/DefaultPolicy/Resource"
+    where = f"{PIPELINE.region}:{PIPELINE.account}"
+    groups = {
+        "CDK Pipelines roles read and write only the pipeline's own artifact buckets; the wildcards are "
+        "object-level actions and keys inside those buckets.": [
+            "Action::s3:Abort*",
+            "Action::s3:DeleteObject*",
+            "Action::s3:GetBucket*",
+            "Action::s3:GetObject*",
+            "Action::s3:List*",
+            "Resource::<PipelineArtifactsBucketAEA9A052.Arn>/*",
+            "Resource::arn:<AWS::Partition>:s3:::reminderly-pipeline-suppoeplicationbucket62199f47323e5f5fe19a/*",
+        ],
+        "CDK Pipelines roles encrypt artifacts with the pipeline's own KMS key; GenerateDataKey* and "
+        "ReEncrypt* are the data-key variants on that one key.": [
+            "Action::kms:GenerateDataKey*",
+            "Action::kms:ReEncrypt*",
+        ],
+        "Each CodeBuild project of the pipeline writes its own log group and report groups, whose names "
+        "CodeBuild suffixes at run time.": [
+            f"Resource::arn:<AWS::Partition>:logs:{where}:log-group:/aws/codebuild/<{p}>:*"
+            for p in (
+                "PipelineBuildSynthCdkBuildProject6BEFA8E6",
+                "PipelineStagingSmokeTest890F3537",
+                "PipelineUpdatePipelineSelfMutationDAA41400",
+            )
+        ]
+        + [
+            f"Resource::arn:<AWS::Partition>:codebuild:{where}:report-group/<{p}>-*"
+            for p in (
+                "PipelineBuildSynthCdkBuildProject6BEFA8E6",
+                "PipelineStagingSmokeTest890F3537",
+                "PipelineUpdatePipelineSelfMutationDAA41400",
+            )
+        ]
+        + [
+            f"Resource::arn:<AWS::Partition>:logs:{where}:log-group:/aws/codebuild/*",
+            f"Resource::arn:<AWS::Partition>:codebuild:{where}:report-group/*",
+        ],
+        "CDK Pipelines' roles call APIs with no resource-level permissions (ecr:GetAuthorizationToken, "
+        "codebuild report and pipeline state calls) and read the bootstrap version parameter.": [
+            "Resource::*"
+        ],
+        "The self-mutation step assumes the cdk-* bootstrap roles of the accounts it deploys to; "
+        "the bootstrap trust policies limit them to this pipeline's account.": [
+            f"Resource::arn:*:iam::{PIPELINE.account}:role/*"
+        ],
+    }
+    return [
+        Ack(roles, f"AwsSolutions-IAM5[{finding}]", reason)
+        for reason, found in groups.items()
+        for finding in found
+    ]
+
+
+REGISTER += _pipeline_role_findings()
 
 
 def acknowledge_all(app: cdk.App) -> dict[Ack, int]:

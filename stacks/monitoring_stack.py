@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sns as sns
@@ -13,6 +14,7 @@ from constructs import Construct
 
 from cdk.config import StageConfig
 from stacks.parts.runbook_alarm import RunbookAlarm, runbook_url
+from stacks.service_stack import ServiceStack
 
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
@@ -27,6 +29,7 @@ class MonitoringStack(Stack):
         *,
         config: StageConfig,
         database: rds.IDatabaseInstance,
+        service: ServiceStack,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -76,7 +79,7 @@ class MonitoringStack(Stack):
                         1, LT, self._app("WorkerHeartbeat", "SampleCount", period=Duration.minutes(1)),
                         evaluation_periods=5, missing_data=cloudwatch.TreatMissingData.BREACHING),
         ]  # fmt: skip
-        self.alarms = rds_alarms + app_alarms
+        self.alarms = rds_alarms + app_alarms + self._service_alarms(service)
 
         degraded_id = "service-degraded"
         self.degraded = cloudwatch.CompositeAlarm(
@@ -90,11 +93,50 @@ class MonitoringStack(Stack):
             alarm_rule=cloudwatch.AlarmRule.any_of(
                 *(a.alarm for a in self.alarms if a.alarm_id in {
                     "oldest-ready-message-age", "worker-heartbeat-missing", "dispatch-failure-rate",
-                    "rds-cpu-high", "rds-free-storage-low", "rds-transaction-id-wraparound"})
+                    "rds-cpu-high", "rds-free-storage-low", "rds-transaction-id-wraparound",
+                    "alb-5xx-rate", "api-unhealthy-hosts"})
             ),
         )  # fmt: skip
         self.degraded.add_alarm_action(actions.SnsAction(self.topic))
         self._dashboard(database)
+
+    def _service_alarms(self, service: ServiceStack) -> list[RunbookAlarm]:
+        """The front door and the ECS services."""
+        alb = service.load_balancer.metrics
+        tg = service.target_group.metrics
+        five = Duration.minutes(5)
+        requests = alb.request_count(period=five)
+        errors = alb.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=five)
+        target_errors = tg.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=five)
+        alarms = [
+            self._alarm("alb-5xx-rate", "Over 2% of requests got a 5xx answer for 15 minutes.", 2, GT,
+                        cloudwatch.MathExpression(
+                            expression="100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / MAX([FILL(requests, 0), 1])",
+                            using_metrics={"elb5xx": errors, "target5xx": target_errors, "requests": requests},
+                            period=five, label="5xx %")),
+            self._alarm("api-latency-p99-high", "API p99 latency above 1 s for 15 minutes.", 1.0, GT,
+                        tg.target_response_time(statistic="p99", period=five)),
+            self._alarm("api-unhealthy-hosts", "An API task fails its readiness check.", 0, GT,
+                        tg.unhealthy_host_count(period=Duration.minutes(1)), evaluation_periods=5),
+        ]  # fmt: skip
+        for name, svc in (("api", service.api), ("worker", service.worker)):
+            running = cloudwatch.Metric(
+                namespace="ECS/ContainerInsights", metric_name="RunningTaskCount", statistic="Minimum",
+                period=Duration.minutes(1),
+                dimensions_map={"ClusterName": service.cluster.cluster_name, "ServiceName": svc.service_name},
+            )  # fmt: skip
+            desired = cloudwatch.Metric(
+                namespace="ECS/ContainerInsights", metric_name="DesiredTaskCount", statistic="Maximum",
+                period=Duration.minutes(1),
+                dimensions_map={"ClusterName": service.cluster.cluster_name, "ServiceName": svc.service_name},
+            )  # fmt: skip
+            alarms.append(self._alarm(
+                f"{name}-tasks-below-desired", f"Fewer {name} tasks run than desired for 5 minutes.", 0, GT,
+                cloudwatch.MathExpression(expression="desired - running", period=Duration.minutes(1),
+                                          using_metrics={"desired": desired, "running": running},
+                                          label=f"{name} tasks missing"),
+                evaluation_periods=5))  # fmt: skip
+        return alarms
 
     def _app(self, name: str, statistic: str, period: Duration | None = None) -> cloudwatch.Metric:
         return cloudwatch.Metric(

@@ -12,7 +12,7 @@ load balancer routes only to ready tasks, so a new version takes no traffic befo
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
@@ -112,6 +112,10 @@ class ServiceStack(Stack):
         self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
         self.load_balancer = self._front_door(vpc)
         self._autoscaling()
+        self.api_url = CfnOutput(
+            self, "ApiUrl", value=f"https://{config.domain_name or self.load_balancer.load_balancer_dns_name}",
+            description="Base URL of the API (the smoke test and integrators use it)",
+        )  # fmt: skip
 
     def _task(self, name: str, command: list[str], cpu: int, memory: int, port: int | None = None):
         task = ecs.FargateTaskDefinition(

@@ -115,7 +115,23 @@ def test_network_spans_the_stage_azs_with_flow_logs_and_endpoints(templates, sta
 def test_every_alarm_links_its_runbook_and_opens_an_opsitem(templates, stage):
     raw = templates[f"reminderly-{stage}-monitoring"]
     alarms = resources(raw, "AWS::CloudWatch::Alarm")
-    assert len(alarms) >= 11
+    ids = {
+        a["Properties"]["AlarmName"].removeprefix(f"reminderly-{stage}-") for a in alarms.values()
+    }
+    assert ids == {
+        "rds-cpu-high", "rds-free-storage-low", "rds-freeable-memory-low", "rds-connections-high",
+        "rds-transaction-id-wraparound", "backup-copy-failed", "oldest-ready-message-age",
+        "dispatch-failure-rate", "dead-messages", "packet-load-failures", "worker-heartbeat-missing",
+        "alb-5xx-rate", "api-latency-p99-high", "api-unhealthy-hosts", "api-tasks-below-desired",
+        "worker-tasks-below-desired",
+    }  # fmt: skip
+    five_xx = next(
+        a for a in alarms.values() if a["Properties"]["AlarmName"].endswith("alb-5xx-rate")
+    )
+    expression = next(
+        m["Expression"] for m in five_xx["Properties"]["Metrics"] if "Expression" in m
+    )
+    assert "requests" in expression  # a rate over requests, not a raw count
     for alarm in alarms.values():
         p = alarm["Properties"]
         alarm_id = p["AlarmName"].removeprefix(f"reminderly-{stage}-")
