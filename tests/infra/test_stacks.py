@@ -287,3 +287,13 @@ def test_migrations_run_before_the_services_and_scaling_is_wired(templates, stag
     )
     t.has_resource_properties("AWS::EC2::SecurityGroupIngress", {"FromPort": 5432, "ToPort": 5432,
                                                                  "SourceSecurityGroupId": Match.any_value()})  # fmt: skip
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_restores_are_tested_weekly_from_the_newest_snapshot(templates, stage):
+    t = template(templates, stage, "database")
+    t.has_resource_properties("AWS::Backup::RestoreTestingPlan", {
+        "RecoveryPointSelection": Match.object_like({"Algorithm": "LATEST_WITHIN_WINDOW", "RecoveryPointTypes": ["SNAPSHOT"]}),
+        "ScheduleExpression": Match.string_like_regexp("^cron\\(")})  # fmt: skip
+    t.has_resource_properties("AWS::Backup::RestoreTestingSelection", {
+        "ProtectedResourceType": "RDS", "RestoreMetadataOverrides": Match.object_like({"publiclyaccessible": "false"})})  # fmt: skip
