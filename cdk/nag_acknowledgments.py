@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 
-from cdk.config import PIPELINE
+from cdk.config import PIPELINE, STAGES
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,30 @@ def _pipeline_role_findings() -> list[Ack]:
     ]
 
 
-REGISTER += _pipeline_role_findings()
+def _restore_testing_findings() -> list[Ack]:
+    """AWS Backup names the instances it restores for testing itself (awsbackup-restore-test-...),
+    and the snapshots, subnet, parameter and option groups it restores with are chosen at test
+    time: the role's resources are those name patterns in the stage's own account and region."""
+    acks = []
+    for stage in STAGES.values():
+        rds = f"arn:aws:rds:{stage.region}:{stage.account}"
+        for resource in (
+            "db:awsbackup-restore-test-*",
+            "snapshot:awsbackup*",
+            "subgrp:*",
+            "pg:*",
+            "og:*",
+        ):
+            acks.append(Ack(
+                f"*reminderly-{stage.name}-database/RestoreTestingRole/DefaultPolicy/Resource",
+                f"AwsSolutions-IAM5[Resource::{rds}:{resource}]",
+                "AWS Backup restore testing picks the snapshot and names the restored instance at run time; "
+                "the role is limited to those name patterns in the stage's account and region.",
+            ))  # fmt: skip
+    return acks
+
+
+REGISTER += _pipeline_role_findings() + _restore_testing_findings()
 
 
 def acknowledge_all(app: cdk.App) -> dict[Ack, int]:

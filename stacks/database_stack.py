@@ -140,3 +140,40 @@ class DatabaseStack(Stack):
         plan.add_selection(
             "Database", resources=[backup.BackupResource.from_rds_database_instance(self.instance)]
         )
+        self._restore_testing(config, vault)
+
+    def _restore_testing(self, config: StageConfig, vault: backup.BackupVault) -> None:
+        """AWS Backup restore testing: every week the newest recovery point is restored into a
+        throwaway instance (isolated subnets, no public access) and deleted after validation."""
+        role = iam.Role(
+            self, "RestoreTestingRole", assumed_by=iam.ServicePrincipal("backup.amazonaws.com"),
+            description="AWS Backup restore testing of the reminderly database",
+        )  # fmt: skip
+        rds_arn = f"arn:aws:rds:{self.region}:{self.account}"
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["rds:RestoreDBInstanceFromDBSnapshot", "rds:DescribeDBInstances", "rds:DeleteDBInstance",
+                     "rds:AddTagsToResource", "rds:DescribeDBSnapshots"],
+            resources=[f"{rds_arn}:db:awsbackup-restore-test-*", f"{rds_arn}:snapshot:awsbackup*",
+                       f"{rds_arn}:subgrp:*", f"{rds_arn}:pg:*", f"{rds_arn}:og:*"],
+        ))  # fmt: skip
+        # restoring an encrypted snapshot: RDS needs a grant on the key (named actions, no wildcards)
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:Encrypt", "kms:GenerateDataKey"],
+            resources=[self.key.key_arn],
+        ))  # fmt: skip
+        plan = backup.CfnRestoreTestingPlan(
+            self, "RestoreTestingPlan", restore_testing_plan_name=f"{config.prefix.replace('-', '_')}_restore_test",
+            schedule_expression="cron(0 9 ? * SAT *)", start_window_hours=4,
+            recovery_point_selection=backup.CfnRestoreTestingPlan.RestoreTestingRecoveryPointSelectionProperty(
+                algorithm="LATEST_WITHIN_WINDOW", include_vaults=[vault.backup_vault_arn],
+                recovery_point_types=["SNAPSHOT"], selection_window_days=7),
+        )  # fmt: skip
+        selection = backup.CfnRestoreTestingSelection(
+            self, "RestoreTestingSelection", restore_testing_plan_name=plan.restore_testing_plan_name,
+            restore_testing_selection_name="database", protected_resource_type="RDS",
+            iam_role_arn=role.role_arn, protected_resource_arns=[self.instance.instance_arn],
+            validation_window_hours=2,
+            restore_metadata_overrides={"dbinstanceclass": "db.t4g.medium", "multiaz": "false",
+                                        "publiclyaccessible": "false"},
+        )  # fmt: skip
+        selection.node.add_dependency(plan)
