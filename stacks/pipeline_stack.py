@@ -5,6 +5,7 @@ there, and after a manual approval deployed to prod. The pipeline updates itself
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import pipelines
 from constructs import Construct
 
@@ -47,6 +48,7 @@ class PipelineStack(cdk.Stack):
             self,
             "Pipeline",
             pipeline_name="reminderly",
+            pipeline_type=codepipeline.PipelineType.V2,
             cross_account_keys=True,  # staging and prod live in their own accounts
             enable_key_rotation=True,
             docker_enabled_for_synth=False,
