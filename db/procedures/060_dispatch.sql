@@ -64,7 +64,7 @@ CREATE OR REPLACE FUNCTION complete_messages(p_worker text, p_ids bigint[],
 RETURNS SETOF bigint
 LANGUAGE sql AS $$
     UPDATE messages m SET status = 'sent', sent_at = now(), lease_owner = NULL,
-           lease_expires_at = NULL, last_error = NULL, updated_at = now(),
+           lease_expires_at = NULL, last_error = NULL, updated_at = now(), send_started_at = NULL,
            provider_message_id = x.provider_id
     FROM unnest(p_ids, coalesce(p_provider_ids, array_fill(NULL::text, array[cardinality(p_ids)])))
          AS x(id, provider_id)
@@ -86,24 +86,73 @@ LANGUAGE sql AS $$
         send_at = CASE WHEN x.permanent OR m.attempts >= c.max_attempts THEN m.send_at
                        ELSE now() + least(c.retry_max, c.retry_base * power(2, m.attempts - 1))
                                     * (0.8 + 0.4 * random()) END,
-        last_error = left(x.error, 1000), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        last_error = left(x.error, 1000), lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
+        send_started_at = NULL  -- the provider answered: a retry cannot duplicate
     FROM unnest(p_ids, p_errors, p_permanent) AS x(id, error, permanent), campaigns c
     WHERE m.id = x.id AND c.id = m.campaign_id AND m.status = 'ready' AND m.lease_owner = p_worker
     RETURNING m.id, m.status, m.send_at
 $$;
 
 -- Leases that expired (their worker died or stalled): released, so the message is ready
--- again, or dead when the attempts are spent. Returns how many were reclaimed.
+-- again, or dead when the attempts are spent. A message whose worker had started the provider
+-- call (send_started_at) may have been delivered: it is failed as send_outcome_unknown and
+-- never sent again (the reconciliation rule: at most once). Returns how many were reclaimed.
 CREATE OR REPLACE FUNCTION reclaim_expired_leases() RETURNS integer
 LANGUAGE sql AS $$
     WITH r AS (
         UPDATE messages m SET
-            status = CASE WHEN m.attempts >= c.max_attempts THEN 'dead' ELSE 'ready' END,
+            status = CASE WHEN m.send_started_at IS NOT NULL THEN 'failed'
+                          WHEN m.attempts >= c.max_attempts THEN 'dead' ELSE 'ready' END,
+            reason = CASE WHEN m.send_started_at IS NOT NULL THEN 'send_outcome_unknown' ELSE m.reason END,
             last_error = 'lease expired (worker ' || m.lease_owner || ')',
             lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
         FROM campaigns c
         WHERE m.status = 'ready' AND m.lease_owner IS NOT NULL AND m.lease_expires_at < now()
           AND c.id = m.campaign_id
+        RETURNING 1
+    ) SELECT count(*)::integer FROM r
+$$;
+
+-- The advisory-lock class that serialises sends to a customer with changes of their consent:
+-- a worker holds (class, customer) while it calls the provider; record_consent waits for it.
+CREATE OR REPLACE FUNCTION customer_lock_key(p_customer bigint) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT (p_customer % 2147483647)::integer $$;
+
+-- Just before the provider call: the message must still be leased to p_worker and ready, and
+-- its customer reachable on its channel. Then send_started_at is set and committed, so a
+-- crash from here on can never lead to a second send. Returns 'send', or why not:
+-- 'lost_lease', or 'opted_out' (the message is suppressed now).
+CREATE OR REPLACE FUNCTION begin_send(p_worker text, p_message bigint) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    m messages;
+    opted boolean;
+BEGIN
+    SELECT * INTO m FROM messages WHERE id = p_message FOR UPDATE;
+    IF NOT FOUND OR m.status <> 'ready' OR m.lease_owner IS DISTINCT FROM p_worker THEN
+        RETURN 'lost_lease';
+    END IF;
+    SELECT CASE m.channel WHEN 'sms' THEN c.sms_opted_out_at IS NOT NULL ELSE c.email_opted_out_at IS NOT NULL END
+    INTO opted FROM customers c WHERE c.id = m.customer_id;
+    IF opted THEN
+        UPDATE messages SET status = 'suppressed', reason = 'opted_out', lease_owner = NULL,
+               lease_expires_at = NULL, updated_at = now()
+        WHERE id = p_message;
+        RETURN 'opted_out';
+    END IF;
+    UPDATE messages SET send_started_at = now() WHERE id = p_message;
+    RETURN 'send';
+END
+$$;
+
+-- Give back leases a stopping worker will not use (SIGTERM): its unsent messages are ready
+-- for others at once, their attempt not counted. Returns how many.
+CREATE OR REPLACE FUNCTION release_leases(p_worker text, p_ids bigint[]) RETURNS integer
+LANGUAGE sql AS $$
+    WITH r AS (
+        UPDATE messages SET lease_owner = NULL, lease_expires_at = NULL, attempts = greatest(attempts - 1, 0),
+               updated_at = now()
+        WHERE id = ANY(p_ids) AND lease_owner = p_worker AND status = 'ready' AND send_started_at IS NULL
         RETURNING 1
     ) SELECT count(*)::integer FROM r
 $$;

@@ -37,6 +37,9 @@ DECLARE
     cu customers;
     n integer := 0;
 BEGIN
+    -- wait for a send to this customer that is under way (the worker holds this lock across
+    -- the provider call): an opt-out never races a message already going out
+    PERFORM pg_advisory_xact_lock(72410, customer_lock_key(p_customer));
     SELECT * INTO cu FROM customers WHERE id = p_customer FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'customer % does not exist', p_customer USING ERRCODE = 'no_data_found';
@@ -52,9 +55,9 @@ BEGIN
         UPDATE messages SET status = 'suppressed', reason = 'opted_out', lease_owner = NULL,
                lease_expires_at = NULL, updated_at = now()
         WHERE customer_id = p_customer AND channel = p_channel
-          AND status IN ('scheduled', 'ready', 'retry');
+          AND status IN ('scheduled', 'ready', 'retry') AND send_started_at IS NULL;
         GET DIAGNOSTICS n = ROW_COUNT;
-    ELSE
+    ELSIF p_action = 'opt_in' THEN
         UPDATE customers SET
             sms_opted_out_at = CASE WHEN p_channel = 'sms' THEN NULL ELSE sms_opted_out_at END,
             email_opted_out_at = CASE WHEN p_channel = 'email' THEN NULL ELSE email_opted_out_at END,
