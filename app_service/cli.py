@@ -366,6 +366,85 @@ def tick() -> None:
     )
 
 
+# --- the worker -----------------------------------------------------------------------------
+
+
+def _channels(kind: str, pool) -> dict:
+    from app_service.worker.channels.outbox import OutboxChannel
+
+    if kind == "outbox":
+        outbox = OutboxChannel(pool)
+        return {"sms": outbox, "email": outbox}
+    import os
+
+    import boto3
+
+    from app_service.worker.channels.ses import SesChannel
+    from app_service.worker.channels.sms import SmsChannel
+
+    missing = [v for v in ("REMINDERLY_SES_FROM", "REMINDERLY_SES_CONFIGURATION_SET", "REMINDERLY_SMS_ORIGINATION")
+               if not os.environ.get(v)]  # fmt: skip
+    if missing:
+        raise CliError(f"--channel aws needs {', '.join(missing)}")
+    return {
+        "email": SesChannel(boto3.client("sesv2"), from_address=os.environ["REMINDERLY_SES_FROM"],
+                            configuration_set=os.environ["REMINDERLY_SES_CONFIGURATION_SET"]),
+        "sms": SmsChannel(boto3.client("pinpoint-sms-voice-v2"),
+                          origination_identity=os.environ["REMINDERLY_SMS_ORIGINATION"],
+                          configuration_set=os.environ.get("REMINDERLY_SMS_CONFIGURATION_SET", "reminderly")),
+    }  # fmt: skip
+
+
+@main.command("worker")
+@click.option("--channel", type=click.Choice(["outbox", "aws"]), default="outbox", show_default=True,
+              help="outbox: the local outbox table; aws: SES and End User Messaging SMS.")  # fmt: skip
+@click.option("--concurrency", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--batch", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--until-idle", is_flag=True, help="Stop once nothing is pending (tests, demos).")
+@friendly_errors
+def worker_cmd(channel: str, concurrency: int, batch: int, until_idle: bool) -> None:
+    """Run the ready tick and the dispatch loops until SIGTERM (or --until-idle)."""
+    import logging
+    import os
+    import signal
+
+    from app_service.worker import metrics
+    from app_service.worker.runner import Worker, WorkerSettings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    url = db.ready_url()
+    pool = db.open_pool(url, min_size=1, max_size=concurrency + 2, name="reminderly-worker")
+    worker = Worker(
+        pool, _channels(channel, pool), WorkerSettings(concurrency=concurrency, batch=batch),
+        # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
+        emit_metrics=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
+    )  # fmt: skip
+    signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
+    signal.signal(signal.SIGINT, lambda *_: worker.request_stop())
+    click.echo(f"worker {worker.name}: {channel} channel, concurrency {concurrency}", err=True)
+    counters = worker.run(until_idle=until_idle)
+    pool.close()
+    click.echo(f"worker {worker.name} stopped: {counters.sent} sent, {counters.failed} failed, "
+               f"{counters.retried} retried", err=True)  # fmt: skip
+
+
+@main.command("outbox")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@friendly_errors
+def outbox_cmd(limit: int) -> None:
+    """What the local outbox channel 'sent', newest first."""
+    with _connect() as conn:
+        found = db.rows(conn, Q.outbox_list, {"limit": limit})
+    for m in found:
+        subject = f" [{m['subject']}]" if m["subject"] else ""
+        click.echo(
+            f"{m['sent_at']:%Y-%m-%d %H:%M:%S} #{m['message_id']} {m['channel']} -> {m['recipient']}{subject}: {m['body']}"
+        )
+    if not found:
+        click.echo("the outbox is empty")
+
+
 # --- maintenance ------------------------------------------------------------------------------
 
 

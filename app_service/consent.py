@@ -16,12 +16,13 @@ def record(
     source: str,
     note: str | None = None,
 ) -> int:
-    """Record an opt_in or opt_out; an opt-out suppresses every unsent message to the customer
-    on that channel at once. Returns how many messages were suppressed."""
+    """Record an opt_in, opt_out or unreachable (a provider's permanent refusal); an opt-out
+    suppresses every unsent message to the customer on that channel at once. Returns how many
+    messages were suppressed."""
     if channel not in ("sms", "email"):
         raise ValueError("channel must be sms or email")
-    if action not in ("opt_in", "opt_out"):
-        raise ValueError("action must be opt_in or opt_out")
+    if action not in ("opt_in", "opt_out", "unreachable"):
+        raise ValueError("action must be opt_in, opt_out or unreachable")
     params = {
         "customer_id": customer_id,
         "channel": channel,

@@ -33,13 +33,14 @@ def ready_url(settings: Settings | None = None) -> str:
 def open_pool(
     url: str, *, min_size: int = 1, max_size: int = 4, name: str = "reminderly"
 ) -> ConnectionPool:
-    """A psycopg pool; rows come back as dicts and connections are checked before reuse."""
+    """A psycopg pool of autocommit connections (the library manages its own transactions);
+    rows come back as dicts and connections are checked before reuse."""
     pool = ConnectionPool(
         url,
         min_size=min_size,
         max_size=max_size,
         name=name,
-        kwargs={"row_factory": dict_row, "application_name": name},
+        kwargs={"row_factory": dict_row, "application_name": name, "autocommit": True},
         check=ConnectionPool.check_connection,
         open=False,
     )

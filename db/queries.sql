@@ -155,3 +155,48 @@ SELECT role, relation::text, predicate, index::text, estimated_rows FROM campaig
 
 -- name: check_rollups
 SELECT campaign_id, status, reason, rollup, actual FROM check_rollups();
+
+-- name: message_for_send
+SELECT m.id, m.account_id, m.customer_id, m.channel, m.step, cu.phone, cu.email, cu.first_name, cu.last_name,
+       st.template, st.subject, a.merge_fields, a.starts_at, a.timezone, l.name AS location_name,
+       l.review_url, ca.name AS campaign_name, ca.kind
+FROM messages m
+JOIN customers cu ON cu.id = m.customer_id
+JOIN appointments a ON a.id = m.appointment_id
+JOIN campaign_steps st ON st.campaign_id = m.campaign_id AND st.step = m.step
+JOIN campaigns ca ON ca.id = m.campaign_id
+LEFT JOIN locations l ON l.id = a.location_id
+WHERE m.id = ANY(%(ids)s);
+
+-- name: customer_send_lock
+SELECT pg_advisory_lock(72410, customer_lock_key(%(customer_id)s));
+
+-- name: customer_send_unlock
+SELECT pg_advisory_unlock(72410, customer_lock_key(%(customer_id)s));
+
+-- name: begin_send
+SELECT begin_send(%(worker)s, %(message_id)s);
+
+-- name: release_leases
+SELECT release_leases(%(worker)s, %(ids)s);
+
+-- name: outbox_put
+INSERT INTO outbox (message_id, account_id, channel, recipient, subject, body, headers)
+VALUES (%(message_id)s, %(account_id)s, %(channel)s, %(recipient)s, %(subject)s, %(body)s, %(headers)s)
+ON CONFLICT (message_id) DO NOTHING;
+
+-- name: outbox_list
+SELECT message_id, channel, recipient, subject, body, sent_at FROM outbox ORDER BY sent_at DESC LIMIT %(limit)s;
+
+-- name: heartbeat
+INSERT INTO worker_heartbeats AS h (worker, host, pid, sent, failed, state)
+VALUES (%(worker)s, %(host)s, %(pid)s, %(sent)s, %(failed)s, %(state)s)
+ON CONFLICT (worker) DO UPDATE SET beat_at = now(), sent = excluded.sent, failed = excluded.failed,
+                                   state = excluded.state;
+
+-- name: oldest_ready_age
+SELECT coalesce(extract(epoch FROM now() - min(send_at)), 0)::float8 FROM messages WHERE status = 'ready';
+
+-- name: pending_soon
+SELECT count(*) FROM messages
+WHERE status = 'ready' OR (status IN ('scheduled', 'retry') AND send_at <= now() + interval '2 seconds');

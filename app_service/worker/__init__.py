@@ -1,0 +1,1 @@
+"""The dispatch worker: ready tick, claim, render, send through a channel, record."""

@@ -1,0 +1,25 @@
+"""Embedded Metric Format (aws-embedded-metrics): the worker's counters as CloudWatch metrics,
+written to stdout, which the ECS awslogs driver ships to CloudWatch Logs (extracted there)."""
+
+from __future__ import annotations
+
+import os
+
+from aws_embedded_metrics import metric_scope
+from aws_embedded_metrics.config import get_config
+
+NAMESPACE = "Reminderly"
+
+_config = get_config()
+_config.namespace = NAMESPACE
+if not os.environ.get("AWS_EMF_ENVIRONMENT"):
+    _config.environment = "local"  # stdout: no agent needed, the log driver carries it
+
+
+@metric_scope
+def emit(values: dict[str, tuple[float, str]], metrics) -> None:
+    """Publish {name: (value, unit)} under the Stage dimension."""
+    metrics.set_namespace(NAMESPACE)
+    metrics.put_dimensions({"Stage": os.environ.get("REMINDERLY_STAGE", "local")})
+    for name, (value, unit) in values.items():
+        metrics.put_metric(name, value, unit)

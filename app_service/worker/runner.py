@@ -1,0 +1,278 @@
+"""The worker: a ready tick and N dispatch loops, with a heartbeat and a graceful stop.
+
+Each message goes: render -> (customer lock) begin_send, committed -> provider call ->
+complete or fail -> (unlock). The customer lock is the one record_consent takes, so an opt-out
+waits for a send already under way and suppresses everything after it; begin_send's committed
+marker means a worker dying mid-call leads to `send_outcome_unknown`, never a second send.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from app_service import consent
+from app_service import dispatch_queue as dq
+from app_service.db import one, rows
+from app_service.models import ClaimedMessage
+from app_service.queries import Q
+from app_service.worker import metrics
+from app_service.worker.channels.base import (
+    Channel,
+    OutgoingMessage,
+    PermanentSendError,
+    TransientSendError,
+)
+from app_service.worker.render import RenderError, render
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerSettings:
+    concurrency: int = 1
+    batch: int = 20
+    lease: timedelta = timedelta(seconds=60)
+    tick_seconds: float = 1.0
+    idle_sleep_seconds: float = 0.5
+    heartbeat_seconds: float = 5.0
+    stop_deadline_seconds: float = 25.0  # inside ECS's 30 s stop timeout
+    public_url: str = field(
+        default_factory=lambda: os.environ.get("REMINDERLY_PUBLIC_URL", "http://localhost:8080")
+    )
+
+
+@dataclass
+class Counters:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    dead: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, **values: int) -> None:
+        with self.lock:
+            for k, v in values.items():
+                setattr(self, k, getattr(self, k) + v)
+
+
+class Worker:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        channels: dict[str, Channel],
+        settings: WorkerSettings | None = None,
+        *,
+        name: str | None = None,
+        emit_metrics: Callable[[dict], None] | None = metrics.emit,
+    ):
+        self.pool = pool
+        self.channels = channels
+        self.settings = settings or WorkerSettings()
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.counters = Counters()
+        self.stop = threading.Event()
+        self._emit = emit_metrics
+        self._stop_requested_at: float | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        """SIGTERM: finish the message in hand, give back the rest of the batch, stop."""
+        if self._stop_requested_at is None:
+            self._stop_requested_at = time.monotonic()
+        self.stop.set()
+
+    def run(self, *, until_idle: bool = False) -> Counters:
+        """Run until stopped (or, with until_idle, until nothing is pending)."""
+        self._beat("running")
+        loops = [
+            threading.Thread(
+                target=self._dispatch_loop, args=(until_idle,), name=f"dispatch-{i}", daemon=True
+            )
+            for i in range(self.settings.concurrency)
+        ]
+        ticker = threading.Thread(
+            target=self._tick_loop, args=(until_idle,), name="tick", daemon=True
+        )
+        for t in (*loops, ticker):
+            t.start()
+        for t in loops:
+            t.join()
+        self.stop.set()
+        ticker.join()
+        self._beat("stopped")
+        return self.counters
+
+    # --- the ready tick, heartbeat and metrics -------------------------------------------------
+
+    def _tick_loop(self, until_idle: bool) -> None:
+        last_beat = 0.0
+        while not self.stop.is_set():
+            try:
+                self.tick()
+                if time.monotonic() - last_beat >= self.settings.heartbeat_seconds:
+                    self._beat("draining" if self.stop.is_set() else "running")
+                    last_beat = time.monotonic()
+            except psycopg.OperationalError as exc:
+                log.warning("tick: database unavailable (%s); retrying", type(exc).__name__)
+            self.stop.wait(self.settings.tick_seconds)
+
+    def tick(self) -> dict[str, float]:
+        """Reclaim expired leases, make due messages ready, advance packets, publish metrics."""
+        with self.pool.connection() as conn:
+            reclaimed = dq.reclaim_expired_leases(conn)
+            ready = dq.mark_ready(conn)
+            dq.refresh_packet_states(conn)
+            (oldest,) = one(conn, Q.oldest_ready_age)
+        values = {
+            "OldestReadyMessageAgeSeconds": (float(oldest), "Seconds"),
+            "ExpiredLeases": (float(reclaimed), "Count"),
+            "MessagesMadeReady": (float(ready), "Count"),
+            "WorkerHeartbeat": (1.0, "Count"),
+        }
+        if self._emit:
+            self._emit(values)
+        return {k: v for k, (v, _) in values.items()}
+
+    def _beat(self, state: str) -> None:
+        try:
+            with self.pool.connection() as conn:
+                conn.execute(Q.heartbeat, {
+                    "worker": self.name, "host": socket.gethostname(), "pid": os.getpid(),
+                    "sent": self.counters.sent, "failed": self.counters.failed, "state": state,
+                })  # fmt: skip
+        except psycopg.OperationalError:
+            log.warning("heartbeat: database unavailable")
+
+    # --- dispatch ------------------------------------------------------------------------------
+
+    def _dispatch_loop(self, until_idle: bool) -> None:
+        while not self.stop.is_set():
+            try:
+                with self.pool.connection() as conn:
+                    batch = dq.claim(conn, self.name, self.settings.batch, self.settings.lease)
+                    if not batch:
+                        if until_idle and not self._pending(conn):
+                            return
+                        self.stop.wait(self.settings.idle_sleep_seconds)
+                        continue
+                    self._dispatch_batch(conn, batch)
+            except psycopg.OperationalError as exc:
+                # the database restarted or the network blinked: leases protect the batch
+                log.warning("dispatch: database unavailable (%s); reconnecting", type(exc).__name__)
+                self.stop.wait(1.0)
+
+    def _pending(self, conn: psycopg.Connection) -> bool:
+        (n,) = one(conn, Q.pending_soon)
+        return n > 0
+
+    def _dispatch_batch(self, conn: psycopg.Connection, batch: list[ClaimedMessage]) -> None:
+        details = {
+            r["id"]: r for r in rows(conn, Q.message_for_send, {"ids": [m.id for m in batch]})
+        }
+        for i, claimed in enumerate(batch):
+            if self.stop.is_set():
+                rest = [m.id for m in batch[i:]]
+                (released,) = one(conn, Q.release_leases, {"worker": self.name, "ids": rest})
+                log.info("stopping: released %s leases", released)
+                return
+            self._dispatch_one(conn, claimed, details[claimed.id])
+
+    def _dispatch_one(self, conn: psycopg.Connection, claimed: ClaimedMessage, d: dict) -> None:
+        try:
+            outgoing = self._outgoing(d)
+        except RenderError as exc:
+            self._record_failure(conn, claimed, str(exc), permanent=True)
+            return
+        channel = self.channels.get(claimed.channel)
+        if channel is None:
+            self._record_failure(
+                conn, claimed, f"no {claimed.channel} channel configured", permanent=False
+            )
+            return
+        conn.execute(Q.customer_send_lock, {"customer_id": claimed.customer_id})
+        try:
+            (verdict,) = one(conn, Q.begin_send, {"worker": self.name, "message_id": claimed.id})
+            if verdict != "send":
+                return
+            start = time.monotonic()
+            try:
+                result = channel.send(outgoing)
+            except TransientSendError as exc:
+                self._record_failure(conn, claimed, str(exc), permanent=False)
+                return
+            except PermanentSendError as exc:
+                self._record_failure(conn, claimed, str(exc), permanent=True)
+                consent.record(
+                    conn,
+                    claimed.customer_id,
+                    claimed.channel,
+                    "unreachable",
+                    "provider",
+                    str(exc)[:200],
+                )
+                return
+            dq.complete(conn, self.name, [claimed.id], [result.provider_message_id])
+            self.counters.add(sent=1)
+            if self._emit:
+                self._emit({"MessagesSent": (1.0, "Count"),
+                            "SendLatencyMilliseconds": ((time.monotonic() - start) * 1000, "Milliseconds")})  # fmt: skip
+        finally:
+            conn.execute(Q.customer_send_unlock, {"customer_id": claimed.customer_id})
+
+    def _record_failure(
+        self, conn: psycopg.Connection, claimed: ClaimedMessage, error: str, *, permanent: bool
+    ) -> None:
+        outcome = dq.fail(conn, self.name, [(claimed.id, error, permanent)]).get(claimed.id)
+        if outcome == "retry":
+            self.counters.add(retried=1)
+        elif outcome == "dead":
+            self.counters.add(dead=1, failed=1)
+        elif outcome == "failed":
+            self.counters.add(failed=1)
+        log.info("message %s: %s (%s)", claimed.id, outcome, error)
+        if self._emit and outcome:
+            name = {"retry": "MessagesRetried", "dead": "MessagesDead", "failed": "MessagesFailed"}[
+                outcome
+            ]
+            self._emit({name: (1.0, "Count")})
+
+    def _outgoing(self, d: dict) -> OutgoingMessage:
+        tz = ZoneInfo(d["timezone"])
+        local = d["starts_at"].astimezone(tz)
+        fields = {
+            **(d["merge_fields"] or {}),
+            "first_name": d["first_name"], "last_name": d["last_name"],
+            "appointment_at": local.strftime("%a %b %-d at %-I:%M %p"),
+            "appointment_date": local.strftime("%A, %B %-d"), "appointment_time": local.strftime("%-I:%M %p"),
+            "location": d["location_name"], "review_url": d["review_url"],
+        }  # fmt: skip
+        fields = {k: v for k, v in fields.items() if v is not None}
+        body = render(d["template"], fields)
+        if d["channel"] == "sms":
+            if not d["phone"]:
+                raise RenderError("the customer has no phone number")
+            return OutgoingMessage(d["id"], d["account_id"], "sms", d["phone"], body)
+        if not d["email"]:
+            raise RenderError("the customer has no email address")
+        unsubscribe = f"{self.settings.public_url}/u/{d['id']}"
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        subject = render(d["subject"] or "", fields)
+        return OutgoingMessage(
+            d["id"], d["account_id"], "email", d["email"], body, subject, headers
+        )

@@ -1,0 +1,27 @@
+"""A worker in its own process, for the kill -9 and SIGTERM tests:
+python tests/worker_proc.py DB_URL DELAY_SECONDS LEASE_SECONDS"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from datetime import timedelta
+
+from app_service import db
+from app_service.worker.channels.faults import Faults, FaultyChannel
+from app_service.worker.channels.outbox import OutboxChannel
+from app_service.worker.runner import Worker, WorkerSettings
+
+if __name__ == "__main__":
+    url, delay, lease = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    pool = db.open_pool(url, max_size=4)
+    channel = FaultyChannel(OutboxChannel(pool), Faults(delay_seconds=delay))
+    worker = Worker(
+        pool, {"sms": channel, "email": channel},
+        WorkerSettings(batch=10, lease=timedelta(seconds=lease), tick_seconds=0.2, idle_sleep_seconds=0.1),
+        name=f"proc-{sys.argv[2]}", emit_metrics=None,
+    )  # fmt: skip
+    signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
+    print("started", flush=True)
+    worker.run()
+    print("stopped", flush=True)
