@@ -82,6 +82,13 @@ def db_start() -> None:
         click.echo(f"url: {url}")
 
 
+@db_group.command("url")
+@friendly_errors
+def db_url_cmd() -> None:
+    """Print the database URL (starting the embedded server if needed)."""
+    click.echo(db.ready_url())
+
+
 @db_group.command("stop")
 @friendly_errors
 def db_stop() -> None:

@@ -92,7 +92,15 @@ class ServiceStack(Stack):
 
         api_task = self._task("Api", ["gunicorn", "-c", "python:app_service.gunicorn_conf", "app_service.api:create_app()"],
                               config.api_cpu, config.api_memory_mib, port=PORT)  # fmt: skip
-        worker_task = self._task("Worker", ["reminderly", "worker"], 512, 1024)
+        worker_task = self._task(
+            "Worker", ["reminderly", "worker", "--channel", "aws"], 512, 1024,
+            environment={
+                "REMINDERLY_SES_FROM": f"Reminders <no-reply@{config.ses_identity}>",
+                "REMINDERLY_SES_CONFIGURATION_SET": config.ses_configuration_set,
+                "REMINDERLY_SMS_ORIGINATION": config.sms_pool_id,
+                "REMINDERLY_SMS_CONFIGURATION_SET": config.ses_configuration_set,
+            },
+        )  # fmt: skip
         self.worker_role = worker_task.task_role
         self._grant_sending(worker_task.task_role)
         migrate_task = self._task("Migrate", ["reminderly", "db", "migrate"], 256, 512)
@@ -117,7 +125,8 @@ class ServiceStack(Stack):
             description="Base URL of the API (the smoke test and integrators use it)",
         )  # fmt: skip
 
-    def _task(self, name: str, command: list[str], cpu: int, memory: int, port: int | None = None):
+    def _task(self, name: str, command: list[str], cpu: int, memory: int, port: int | None = None,
+              environment: dict[str, str] | None = None):  # fmt: skip
         task = ecs.FargateTaskDefinition(
             self, f"{name}Task", cpu=cpu, memory_limit_mib=memory,
             runtime_platform=ecs.RuntimePlatform(
@@ -129,7 +138,7 @@ class ServiceStack(Stack):
         )  # fmt: skip
         container = task.add_container(
             name.lower(), image=ecs.ContainerImage.from_docker_image_asset(self.image), command=command,
-            environment=self.container_env, secrets=self.secrets,
+            environment={**self.container_env, **(environment or {})}, secrets=self.secrets,
             logging=ecs.LogDrivers.aws_logs(stream_prefix=name.lower(), log_group=log_group),
             stop_timeout=Duration.seconds(30), readonly_root_filesystem=True,
         )  # fmt: skip
