@@ -100,11 +100,14 @@ def _loader(url: str, jobs: list[tuple[int, int, int, int]], barrier, results) -
         results.put(rows)
 
 
-def ingest(url: str, jobs: list[tuple[int, int, int, int]], loaders: int) -> dict:
+def in_parallel(target, args_per_process: list[tuple]) -> tuple[int, float]:
+    """Start one process per args tuple (each gets a start barrier and a result queue after
+    its args), release them together, and time them until the last has reported its count."""
     ctx = mp.get_context("spawn")
-    barrier, results = ctx.Barrier(loaders + 1), ctx.Queue()
-    shares = [jobs[i::loaders] for i in range(loaders)]
-    procs = [ctx.Process(target=_loader, args=(url, share, barrier, results)) for share in shares]
+    barrier, results = ctx.Barrier(len(args_per_process) + 1), ctx.Queue()
+    procs = [
+        ctx.Process(target=target, args=(*args, barrier, results)) for args in args_per_process
+    ]
     for p in procs:
         p.start()
     barrier.wait()
@@ -114,6 +117,11 @@ def ingest(url: str, jobs: list[tuple[int, int, int, int]], loaders: int) -> dic
     for p in procs:
         p.join()
         assert p.exitcode == 0
+    return total, elapsed
+
+
+def ingest(url: str, jobs: list[tuple[int, int, int, int]], loaders: int) -> dict:
+    total, elapsed = in_parallel(_loader, [(url, jobs[i::loaders]) for i in range(loaders)])
     return {"rows": total, "seconds": round(elapsed, 2), "rows_per_s": round(total / elapsed)}
 
 
@@ -183,20 +191,7 @@ def _bare_worker(url: str, name: str, barrier, results) -> None:
 
 
 def run_workers(url: str, target, n: int) -> dict:
-    ctx = mp.get_context("spawn")
-    barrier, results = ctx.Barrier(n + 1), ctx.Queue()
-    procs = [
-        ctx.Process(target=target, args=(url, f"bench-{i}", barrier, results)) for i in range(n)
-    ]
-    for p in procs:
-        p.start()
-    barrier.wait()
-    start = time.perf_counter()
-    done = sum(results.get() for _ in procs)
-    elapsed = time.perf_counter() - start
-    for p in procs:
-        p.join()
-        assert p.exitcode == 0
+    done, elapsed = in_parallel(target, [(url, f"bench-{i}") for i in range(n)])
     return {"messages": done, "seconds": round(elapsed, 2), "per_s": round(done / elapsed)}
 
 
