@@ -315,6 +315,7 @@ def memory_probe(path: str, campaign_id: int) -> None:
     start = time.perf_counter()
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn, handle:
         result = packets.load_packet(conn, campaign_id, source)
+        stages = packets.packet_status(conn, result.packet_id).stage_seconds
     elapsed = time.perf_counter() - start
     # VmHWM: this process's own peak RSS. (ru_maxrss would carry over the peak of the
     # benchmark process that forked it: Linux keeps it across exec.)
@@ -324,7 +325,8 @@ def memory_probe(path: str, campaign_id: int) -> None:
         / 1024
     )
     print(json.dumps({"peak_rss_mb": round(peak_mb, 1), "status": result.status,
-                      "rows_accepted": result.rows_accepted, "seconds": round(elapsed, 1)}))  # fmt: skip
+                      "rows_accepted": result.rows_accepted, "seconds": round(elapsed, 1),
+                      "stage_seconds": {k: round(v, 2) for k, v in stages.items()}}))  # fmt: skip
 
 
 # --- the run ----------------------------------------------------------------------------------

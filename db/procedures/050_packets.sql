@@ -234,11 +234,13 @@ BEGIN
             merge_fields = excluded.merge_fields, last_packet_id = excluded.last_packet_id,
             updated_at = now()
         RETURNING a.id, a.customer_id, a.starts_at, a.timezone, a.status, a.last_change AS kind
+    ), camp_steps AS MATERIALIZED (  -- a handful of rows, read once (not once per appointment)
+        SELECT * FROM campaign_steps WHERE campaign_id = camp.id
     ), due AS (
         SELECT s.*, ch.id AS appointment_id, ch.customer_id, ch.starts_at, ch.timezone, ch.kind,
                step_due_at(ch.starts_at, ch.timezone, s.send_offset, s.local_time) AS due_at
-        FROM campaign_steps s CROSS JOIN change ch
-        WHERE s.campaign_id = camp.id AND ch.status = 'booked'
+        FROM camp_steps s CROSS JOIN change ch
+        WHERE ch.status = 'booked'
     ), timed AS (
         SELECT d.*, plan_send_at(d.due_at, d.timezone, camp.send_window_start, camp.send_window_end,
                                  camp.window_policy) AS send_at
@@ -246,24 +248,43 @@ BEGIN
     ), steps AS MATERIALIZED (
         SELECT t.*, plan_reason(t.due_at, t.starts_at, t.send_at) AS why FROM timed t
     ), cancelled AS (
-        -- pending messages of cancelled appointments, or of the customer an appointment left
-        UPDATE messages m SET status = 'cancelled',
-               reason = CASE WHEN ch.kind = 'cancelled' THEN 'appointment_cancelled' ELSE 'appointment_reassigned' END,
-               updated_at = now()
-        FROM change ch
-        WHERE m.appointment_id = ch.id AND m.campaign_id = camp.id
-          AND m.status IN ('scheduled', 'ready', 'retry') AND m.lease_owner IS NULL  -- in flight: left alone
-          AND (ch.kind = 'cancelled' OR (ch.kind = 'moved' AND m.customer_id <> ch.customer_id))
+        -- pending messages of cancelled appointments, or of the customer an appointment left.
+        -- Driven from the changed appointments (LATERAL): the planner cannot size a CTE, and
+        -- scanning the CTE once per message of the campaign costs seconds on large packets.
+        UPDATE messages m SET status = 'cancelled', reason = t.why, updated_at = now()
+        FROM (
+            SELECT x.id, CASE WHEN ch.kind = 'cancelled' THEN 'appointment_cancelled'
+                              ELSE 'appointment_reassigned' END AS why
+            FROM change ch
+            CROSS JOIN LATERAL (
+                SELECT q.id FROM messages q
+                WHERE q.campaign_id = camp.id AND q.appointment_id = ch.id
+                  AND q.status IN ('scheduled', 'ready', 'retry') AND q.lease_owner IS NULL  -- in flight: left alone
+                  AND (ch.kind = 'cancelled' OR q.customer_id <> ch.customer_id)
+                OFFSET 0  -- a fence: kept as a per-appointment index lookup, not pulled up
+            ) AS x
+            WHERE ch.kind IN ('cancelled', 'moved')
+        ) AS t
+        WHERE m.id = t.id
         RETURNING m.id
     ), replanned AS (
         -- pending (or cancelled, now rebooked) messages of moved appointments get new times
-        UPDATE messages m SET status = CASE WHEN st.why = '' THEN 'scheduled' ELSE 'suppressed' END,
-               reason = st.why, send_at = st.send_at, updated_at = now()
-        FROM steps st
-        WHERE st.kind = 'moved' AND m.campaign_id = camp.id AND m.appointment_id = st.appointment_id
-          AND m.customer_id = st.customer_id AND m.step = st.step
-          AND ((m.status IN ('scheduled', 'ready', 'retry') AND m.lease_owner IS NULL)
-               OR (m.status = 'cancelled' AND m.reason = 'appointment_cancelled'))
+        UPDATE messages m SET status = CASE WHEN t.why = '' THEN 'scheduled' ELSE 'suppressed' END,
+               reason = t.why, send_at = t.send_at, updated_at = now()
+        FROM (
+            SELECT x.id, st.why, st.send_at
+            FROM steps st
+            CROSS JOIN LATERAL (
+                SELECT q.id FROM messages q
+                WHERE q.campaign_id = camp.id AND q.appointment_id = st.appointment_id
+                  AND q.step = st.step AND q.customer_id = st.customer_id
+                  AND ((q.status IN ('scheduled', 'ready', 'retry') AND q.lease_owner IS NULL)
+                       OR (q.status = 'cancelled' AND q.reason = 'appointment_cancelled'))
+                OFFSET 0
+            ) AS x
+            WHERE st.kind = 'moved'
+        ) AS t
+        WHERE m.id = t.id
         RETURNING m.id
     ), created AS (
         INSERT INTO messages (account_id, campaign_id, packet_id, customer_id, appointment_id, step,
