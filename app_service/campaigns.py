@@ -8,6 +8,7 @@ from app_service.db import one, rows
 from app_service.models import CampaignSpec
 from app_service.packets import state_counts
 from app_service.queries import Q
+from app_service.worker.segments import sms_segments
 
 STATUSES = ("draft", "active", "paused", "archived")
 
@@ -51,8 +52,32 @@ def _check(spec: CampaignSpec) -> None:
     for i, step in enumerate(spec.steps, start=1):
         if not step.template.strip():
             raise InvalidCampaign(f"steps[{i}].template", "must not be empty")
+        if (step.channel or spec.channel) == "sms":
+            segments = sms_segments(_sample_render(step.template))
+            if segments.count > spec.max_sms_segments:
+                raise InvalidCampaign(
+                    f"steps[{i}].template",
+                    f"is {segments.count} SMS segments ({segments.encoding}, merge fields filled with "
+                    f"{len(SAMPLE_VALUE)}-character samples); the limit is {spec.max_sms_segments}",
+                )
         if (step.channel or spec.channel) == "email" and not step.subject:
             raise InvalidCampaign(f"steps[{i}].subject", "is required for an email step")
+
+
+SAMPLE_VALUE = "Xxxxxxxxxx"
+
+
+def _sample_render(template: str) -> str:
+    """The template with every merge field filled by a 10-character sample value."""
+    from jinja2 import meta
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment()
+    try:
+        names = meta.find_undeclared_variables(env.parse(template))
+        return env.from_string(template).render(**dict.fromkeys(names, SAMPLE_VALUE))
+    except Exception as exc:  # jinja2 syntax errors and the like
+        raise InvalidCampaign("template", f"cannot be rendered: {exc}") from None
 
 
 def create_campaign(conn: psycopg.Connection, spec: CampaignSpec) -> int:

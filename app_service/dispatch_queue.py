@@ -32,11 +32,12 @@ def complete(
     worker: str,
     ids: list[int],
     provider_ids: list[str | None] | None = None,
+    segments: list[int | None] | None = None,
 ) -> set[int]:
-    """Mark sent; returns the ids that were still this worker's (the others lost their lease)."""
-    found = rows(
-        conn, Q.complete_messages, {"worker": worker, "ids": ids, "provider_ids": provider_ids}
-    )
+    """Mark sent, with the provider's ids and (SMS) the segments billed; returns the ids that
+    were still this worker's (the others lost their lease)."""
+    params = {"worker": worker, "ids": ids, "provider_ids": provider_ids, "segments": segments}
+    found = rows(conn, Q.complete_messages, params)
     return {r["complete_messages"] for r in found}
 
 

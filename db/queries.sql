@@ -109,7 +109,7 @@ SELECT id, account_id, campaign_id, packet_id, customer_id, appointment_id, step
 FROM claim_batch(%(worker)s, %(limit)s, %(lease)s);
 
 -- name: complete_messages
-SELECT complete_messages FROM complete_messages(%(worker)s, %(ids)s, %(provider_ids)s);
+SELECT complete_messages FROM complete_messages(%(worker)s, %(ids)s, %(provider_ids)s, %(segments)s::smallint[]);
 
 -- name: fail_messages
 SELECT id, status, send_at FROM fail_messages(%(worker)s, %(ids)s, %(errors)s, %(permanent)s);

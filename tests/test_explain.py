@@ -138,6 +138,8 @@ def test_lease_reclaim_and_completion_use_indexes(big):
     conn, _ = big
     assert_indexed(explain(conn, function_body(conn, "reclaim_expired_leases", {})))
     body = function_body(
-        conn, "complete_messages", {"p_worker": "w", "p_ids": [1, 2, 3], "p_provider_ids": None}
+        conn,
+        "complete_messages",
+        {"p_worker": "w", "p_ids": [1, 2, 3], "p_provider_ids": None, "p_segments": None},
     )
     assert_indexed(explain(conn, body))

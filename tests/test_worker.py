@@ -72,6 +72,7 @@ def test_five_packets_end_to_end_through_the_outbox(conn, pool, campaign):
         " WHERE c.external_id = 'c0' AND m.step = 1"
     ).fetchone()[0]
     assert body == "Hello Name0 (1)"
+    assert conn.execute("SELECT min(segments), max(segments) FROM messages").fetchone() == (1, 1)
     assert conn.execute(
         "SELECT count(*) FROM worker_heartbeats WHERE state = 'stopped'"
     ).fetchone() == (1,)

@@ -35,6 +35,7 @@ from app_service.worker.channels.base import (
     TransientSendError,
 )
 from app_service.worker.render import RenderError, render
+from app_service.worker.segments import sms_segments
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +225,8 @@ class Worker:
                     str(exc)[:200],
                 )
                 return
-            dq.complete(conn, self.name, [claimed.id], [result.provider_message_id])
+            segments = sms_segments(outgoing.body).count if outgoing.channel == "sms" else None
+            dq.complete(conn, self.name, [claimed.id], [result.provider_message_id], [segments])
             self.counters.add(sent=1)
             if self._emit:
                 self._emit({"MessagesSent": (1.0, "Count"),

@@ -6,6 +6,10 @@
 ALTER TABLE messages ADD COLUMN send_started_at timestamptz;
 ALTER TABLE messages_archive ADD COLUMN send_started_at timestamptz;
 
+-- SMS segments the message was billed as (GSM-7 or UCS-2 arithmetic in the worker).
+ALTER TABLE messages ADD COLUMN segments smallint;
+ALTER TABLE messages_archive ADD COLUMN segments smallint;
+
 -- The local outbox channel (development, demos, tests): what would have been sent.
 -- message_id is the idempotency key: a resend of the same message is a no-op.
 CREATE TABLE outbox (

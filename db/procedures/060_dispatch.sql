@@ -57,17 +57,22 @@ BEGIN
 END
 $$;
 
--- Record messages sent by p_worker. Only messages still leased to that worker change (a
--- lease that expired and was reclaimed is not the worker's any more); returns their ids.
+-- Record messages sent by p_worker, with the provider's ids and (SMS) the segments billed.
+-- Only messages still leased to that worker change (a lease that expired and was reclaimed is
+-- not the worker's any more); returns their ids.
+DROP FUNCTION IF EXISTS complete_messages(text, bigint[], text[]);
 CREATE OR REPLACE FUNCTION complete_messages(p_worker text, p_ids bigint[],
-                                             p_provider_ids text[] DEFAULT NULL)
+                                             p_provider_ids text[] DEFAULT NULL,
+                                             p_segments smallint[] DEFAULT NULL)
 RETURNS SETOF bigint
 LANGUAGE sql AS $$
     UPDATE messages m SET status = 'sent', sent_at = now(), lease_owner = NULL,
            lease_expires_at = NULL, last_error = NULL, updated_at = now(), send_started_at = NULL,
-           provider_message_id = x.provider_id
-    FROM unnest(p_ids, coalesce(p_provider_ids, array_fill(NULL::text, array[cardinality(p_ids)])))
-         AS x(id, provider_id)
+           provider_message_id = x.provider_id, segments = x.segments
+    FROM unnest(p_ids,
+                coalesce(p_provider_ids, array_fill(NULL::text, array[cardinality(p_ids)])),
+                coalesce(p_segments, array_fill(NULL::smallint, array[cardinality(p_ids)])))
+         AS x(id, provider_id, segments)
     WHERE m.id = x.id AND m.status = 'ready' AND m.lease_owner = p_worker
     RETURNING m.id
 $$;
