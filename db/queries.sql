@@ -200,3 +200,6 @@ SELECT coalesce(extract(epoch FROM now() - min(send_at)), 0)::float8 FROM messag
 -- name: pending_soon
 SELECT count(*) FROM messages
 WHERE status = 'ready' OR (status IN ('scheduled', 'retry') AND send_at <= now() + interval '2 seconds');
+
+-- name: record_reply
+SELECT record_reply(%(message_id)s, %(kind)s, %(text)s);

@@ -67,3 +67,41 @@ BEGIN
     RETURN n;
 END
 $$;
+
+-- A customer's SMS reply to a message: recorded as an interaction event, then applied.
+-- opt_out / opt_in go to the consent ledger; confirm skips the remaining reminder steps of that
+-- appointment (goal reached: suppressed 'confirmed'); cancel cancels the appointment and its
+-- pending messages in every campaign; help and other text are kept for the operator.
+CREATE OR REPLACE FUNCTION record_reply(p_message bigint, p_kind text, p_text text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    m messages;
+BEGIN
+    SELECT * INTO m FROM messages WHERE id = p_message;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'message % does not exist', p_message USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO message_events (account_id, campaign_id, message_id, customer_id, kind, data)
+    VALUES (m.account_id, m.campaign_id, m.id, m.customer_id, 'reply',
+            jsonb_build_object('text', p_text, 'classified', p_kind));
+    IF p_kind = 'opt_out' THEN
+        PERFORM record_consent(m.customer_id, 'sms', 'opt_out', 'sms reply', left(p_text, 200));
+    ELSIF p_kind = 'opt_in' THEN
+        PERFORM record_consent(m.customer_id, 'sms', 'opt_in', 'sms reply', left(p_text, 200));
+    ELSIF p_kind = 'confirm' THEN
+        INSERT INTO message_events (account_id, campaign_id, message_id, customer_id, kind)
+        VALUES (m.account_id, m.campaign_id, m.id, m.customer_id, 'confirmed');
+        UPDATE messages SET status = 'suppressed', reason = 'confirmed', updated_at = now()
+        WHERE campaign_id = m.campaign_id AND appointment_id = m.appointment_id
+          AND status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL;
+    ELSIF p_kind = 'cancel' THEN
+        INSERT INTO message_events (account_id, campaign_id, message_id, customer_id, kind)
+        VALUES (m.account_id, m.campaign_id, m.id, m.customer_id, 'cancelled_by_customer');
+        UPDATE appointments SET status = 'cancelled', updated_at = now() WHERE id = m.appointment_id;
+        UPDATE messages SET status = 'cancelled', reason = 'appointment_cancelled', updated_at = now()
+        WHERE appointment_id = m.appointment_id AND customer_id = m.customer_id
+          AND status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL;
+    END IF;
+    RETURN p_kind;
+END
+$$;
