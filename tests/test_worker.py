@@ -244,3 +244,46 @@ def test_sigterm_finishes_the_send_in_hand_and_returns_the_other_leases(conn, db
     sent = statuses(conn).get("sent", 0)
     assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == sent
     assert conn.execute("SELECT state FROM worker_heartbeats").fetchone() == ("stopped",)
+
+
+def test_the_database_restarts_mid_dispatch_and_the_worker_carries_on(tmp_path):
+    """A private server, restarted (fast shutdown) while a worker sends through it."""
+    from app_service import campaigns as camps
+    from app_service import embedded, migrate
+
+    pgdata = tmp_path / "pgdata"
+    url = embedded.start(pgdata, keep_running=False)
+    migrate.migrate(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        account = camps.create_account(conn, "Restart", timezone="America/Chicago")
+        campaign = make_campaign(conn, account)
+        load_rows(conn, campaign, [person(i) for i in range(1, 41)])
+        make_due(conn)
+    pool = db.open_pool(url, max_size=4)
+    channel = FaultyChannel(OutboxChannel(pool), Faults(delay_seconds=0.02))
+    settings = WorkerSettings(
+        **FAST, batch=5, lease=timedelta(seconds=2)
+    )  # leases cut by the restart expire soon
+    worker = Worker(pool, {"sms": channel}, settings, emit_metrics=None)
+    thread = threading.Thread(target=worker.run, kwargs={"until_idle": True})
+    thread.start()
+    time.sleep(0.3)
+    import pgserver
+
+    user = "pgserver" if os.geteuid() == 0 else None
+    pgserver.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata, user=user)
+    thread.join(60)
+    assert not thread.is_alive()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT reclaim_expired_leases()")
+        states = dict(
+            conn.execute(
+                "SELECT status || ':' || reason, count(*) FROM messages GROUP BY 1"
+            ).fetchall()
+        )
+        outbox = conn.execute("SELECT count(*), count(DISTINCT message_id) FROM outbox").fetchone()
+    pool.close()
+    embedded.stop(pgdata)
+    assert outbox[0] == outbox[1]
+    assert set(states) <= {"sent:", "failed:send_outcome_unknown", "ready:"}, states
+    assert states.get("sent:", 0) >= 70  # it carried on after the restart
