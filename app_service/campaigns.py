@@ -98,6 +98,7 @@ def create_campaign(conn: psycopg.Connection, spec: CampaignSpec) -> int:
                 "max_attempts": spec.max_attempts,
                 "retry_base": spec.retry_base,
                 "retry_max": spec.retry_max,
+                "frequency_cap": spec.frequency_cap,
             },
         )
         for number, step in enumerate(spec.steps, start=1):

@@ -40,6 +40,8 @@ class CampaignSpec:
     max_attempts: int = 5
     retry_base: timedelta = timedelta(seconds=30)
     retry_max: timedelta = timedelta(hours=1)
+    frequency_cap: timedelta | None = None
+    """At most one sent message of this campaign's kind per customer per this long."""
     max_sms_segments: int = 2
     """SMS steps longer than this (rendered with sample merge fields) are refused."""
 

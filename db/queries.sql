@@ -14,9 +14,9 @@ SELECT EXISTS (SELECT 1 FROM timezones WHERE name = %(name)s);
 
 -- name: create_campaign
 INSERT INTO campaigns (account_id, name, kind, channel, send_window_start, send_window_end,
-                       window_policy, max_attempts, retry_base, retry_max)
+                       window_policy, max_attempts, retry_base, retry_max, frequency_cap)
 VALUES (%(account_id)s, %(name)s, %(kind)s, %(channel)s, %(send_window_start)s, %(send_window_end)s,
-        %(window_policy)s, %(max_attempts)s, %(retry_base)s, %(retry_max)s)
+        %(window_policy)s, %(max_attempts)s, %(retry_base)s, %(retry_max)s, %(frequency_cap)s)
 RETURNING id;
 
 -- name: create_campaign_step

@@ -287,3 +287,27 @@ def test_the_database_restarts_mid_dispatch_and_the_worker_carries_on(tmp_path):
     assert outbox[0] == outbox[1]
     assert set(states) <= {"sent:", "failed:send_outcome_unknown", "ready:"}, states
     assert states.get("sent:", 0) >= 70  # it carried on after the restart
+
+
+def test_frequency_cap_allows_one_survey_per_customer_per_window(conn, pool, account):
+    first = make_campaign(
+        conn, account, kind="survey", offsets=(-1,), frequency_cap=timedelta(days=30)
+    )
+    second = make_campaign(
+        conn, account, kind="survey", offsets=(-1,), frequency_cap=timedelta(days=30)
+    )
+    load_rows(conn, first, [person(1, hours=5)])
+    make_due(conn)
+    run_worker(pool, OutboxChannel(pool))
+    load_rows(conn, second, [person(1, hours=6, appointment_id="a1-b"), person(2, hours=6)])
+    make_due(conn)
+    run_worker(pool, OutboxChannel(pool))
+    by_customer = dict(conn.execute(
+        "SELECT c.external_id || '/' || m.campaign_id, m.status || ':' || m.reason FROM messages m"
+        " JOIN customers c ON c.id = m.customer_id"
+    ).fetchall())  # fmt: skip
+    assert by_customer == {
+        f"c1/{first}": "sent:",
+        f"c1/{second}": "suppressed:frequency_cap",
+        f"c2/{second}": "sent:",
+    }

@@ -42,3 +42,7 @@ CREATE TABLE worker_heartbeats (
 ALTER TABLE consent_events DROP CONSTRAINT consent_events_action_check;
 ALTER TABLE consent_events ADD CONSTRAINT consent_events_action_check
     CHECK (action IN ('opt_in', 'opt_out', 'unreachable'));
+
+-- Per-customer frequency cap: at most one sent message of the campaign's kind (survey, say)
+-- per this interval, checked just before each send. NULL: no cap.
+ALTER TABLE campaigns ADD COLUMN frequency_cap interval CHECK (frequency_cap > interval '0');

@@ -123,15 +123,17 @@ $$;
 CREATE OR REPLACE FUNCTION customer_lock_key(p_customer bigint) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT (p_customer % 2147483647)::integer $$;
 
--- Just before the provider call: the message must still be leased to p_worker and ready, and
--- its customer reachable on its channel. Then send_started_at is set and committed, so a
--- crash from here on can never lead to a second send. Returns 'send', or why not:
--- 'lost_lease', or 'opted_out' (the message is suppressed now).
+-- Just before the provider call: the message must still be leased to p_worker and ready, its
+-- customer reachable on its channel, and under the campaign's frequency cap. Then
+-- send_started_at is set and committed, so a crash from here on can never lead to a second
+-- send. Returns 'send', or why not: 'lost_lease', 'opted_out' or 'frequency_cap' (the message
+-- is suppressed now).
 CREATE OR REPLACE FUNCTION begin_send(p_worker text, p_message bigint) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     m messages;
     opted boolean;
+    camp campaigns;
 BEGIN
     SELECT * INTO m FROM messages WHERE id = p_message FOR UPDATE;
     IF NOT FOUND OR m.status <> 'ready' OR m.lease_owner IS DISTINCT FROM p_worker THEN
@@ -144,6 +146,17 @@ BEGIN
                lease_expires_at = NULL, updated_at = now()
         WHERE id = p_message;
         RETURN 'opted_out';
+    END IF;
+    SELECT * INTO camp FROM campaigns WHERE id = m.campaign_id;
+    IF camp.frequency_cap IS NOT NULL AND EXISTS (
+        SELECT 1 FROM messages p JOIN campaigns pc ON pc.id = p.campaign_id
+        WHERE p.customer_id = m.customer_id AND p.id <> m.id AND pc.kind = camp.kind
+          AND p.status IN ('sent', 'delivered') AND p.sent_at > now() - camp.frequency_cap)
+    THEN
+        UPDATE messages SET status = 'suppressed', reason = 'frequency_cap', lease_owner = NULL,
+               lease_expires_at = NULL, updated_at = now()
+        WHERE id = p_message;
+        RETURN 'frequency_cap';
     END IF;
     UPDATE messages SET send_started_at = now() WHERE id = p_message;
     RETURN 'send';
