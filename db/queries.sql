@@ -168,14 +168,19 @@ JOIN campaigns ca ON ca.id = m.campaign_id
 LEFT JOIN locations l ON l.id = a.location_id
 WHERE m.id = ANY(%(ids)s);
 
--- name: customer_send_lock
-SELECT pg_advisory_lock(72410, customer_lock_key(%(customer_id)s));
+-- name: customer_send_locks
+-- in key order, so two workers locking overlapping customers cannot deadlock
+SELECT count(pg_advisory_lock(72410, k))
+FROM (SELECT DISTINCT customer_lock_key(c) AS k FROM unnest(%(customer_ids)s::bigint[]) AS c ORDER BY 1) AS s;
 
--- name: customer_send_unlock
-SELECT pg_advisory_unlock(72410, customer_lock_key(%(customer_id)s));
+-- name: customer_send_unlock_all
+SELECT pg_advisory_unlock_all();
 
--- name: begin_send
-SELECT begin_send(%(worker)s, %(message_id)s);
+-- name: begin_send_many
+SELECT id, verdict FROM begin_send_many(%(worker)s, %(ids)s);
+
+-- name: abandon_sends
+SELECT abandon_sends(%(worker)s, %(ids)s);
 
 -- name: release_leases
 SELECT release_leases(%(worker)s, %(ids)s);
@@ -203,3 +208,6 @@ WHERE status = 'ready' OR (status IN ('scheduled', 'retry') AND send_at <= now()
 
 -- name: record_reply
 SELECT record_reply(%(message_id)s, %(kind)s, %(text)s);
+
+-- name: outbox_async_commit
+SET synchronous_commit TO off;

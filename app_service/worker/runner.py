@@ -1,9 +1,10 @@
 """The worker: a ready tick and N dispatch loops, with a heartbeat and a graceful stop.
 
-Each message goes: render -> (customer lock) begin_send, committed -> provider call ->
-complete or fail -> (unlock). The customer lock is the one record_consent takes, so an opt-out
-waits for a send already under way and suppresses everything after it; begin_send's committed
-marker means a worker dying mid-call leads to `send_outcome_unknown`, never a second send.
+Each batch goes: render -> lock its customers (the lock record_consent takes) -> begin_send
+for all, one commit -> provider calls -> complete/fail in chunks -> unlock. An opt-out waits
+for sends already under way and suppresses everything after them; begin_send's committed
+marker means a worker dying mid-call leaves `send_outcome_unknown` (at most COMPLETE_EVERY
+messages, some perhaps delivered), never a second send.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from app_service.worker.render import RenderError, render
 from app_service.worker.segments import sms_segments
 
 log = logging.getLogger(__name__)
+COMPLETE_EVERY = 25  # sends recorded in chunks: a crash leaves at most this many outcome-unknown
 
 
 @dataclass
@@ -180,59 +182,103 @@ class Worker:
         return n > 0
 
     def _dispatch_batch(self, conn: psycopg.Connection, batch: list[ClaimedMessage]) -> None:
+        """One batch: render all, lock their customers (the lock record_consent takes), mark
+        them being sent in one commit, call the provider for each, record the results in
+        chunks. A stop mid-batch clears the marks of the messages not yet handed over."""
+        if self.stop.is_set():
+            (released,) = one(
+                conn, Q.release_leases, {"worker": self.name, "ids": [m.id for m in batch]}
+            )
+            log.info("stopping: released %s leases", released)
+            return
         details = {
             r["id"]: r for r in rows(conn, Q.message_for_send, {"ids": [m.id for m in batch]})
         }
-        for i, claimed in enumerate(batch):
-            if self.stop.is_set():
-                rest = [m.id for m in batch[i:]]
-                (released,) = one(conn, Q.release_leases, {"worker": self.name, "ids": rest})
-                log.info("stopping: released %s leases", released)
-                return
-            self._dispatch_one(conn, claimed, details[claimed.id])
+        ready: list[tuple[ClaimedMessage, OutgoingMessage, Channel]] = []
+        failures: list[tuple[ClaimedMessage, str, bool]] = []
+        for claimed in batch:
+            channel = self.channels.get(claimed.channel)
+            try:
+                outgoing = self._outgoing(details[claimed.id])
+            except RenderError as exc:
+                failures.append((claimed, str(exc), True))
+                continue
+            if channel is None:
+                failures.append((claimed, f"no {claimed.channel} channel configured", False))
+                continue
+            ready.append((claimed, outgoing, channel))
+        self._record_failures(conn, failures)
+        if not ready:
+            return
+        one(
+            conn,
+            Q.customer_send_locks,
+            {"customer_ids": sorted({c.customer_id for c, _, _ in ready})},
+        )
+        try:
+            verdicts = {r["id"]: r["verdict"] for r in rows(
+                conn, Q.begin_send_many, {"worker": self.name, "ids": [c.id for c, _, _ in ready]})}  # fmt: skip
+            to_send = [item for item in ready if verdicts.get(item[0].id) == "send"]
+            self._send_all(conn, to_send)
+        finally:
+            one(conn, Q.customer_send_unlock_all)
 
-    def _dispatch_one(self, conn: psycopg.Connection, claimed: ClaimedMessage, d: dict) -> None:
-        try:
-            outgoing = self._outgoing(d)
-        except RenderError as exc:
-            self._record_failure(conn, claimed, str(exc), permanent=True)
-            return
-        channel = self.channels.get(claimed.channel)
-        if channel is None:
-            self._record_failure(
-                conn, claimed, f"no {claimed.channel} channel configured", permanent=False
-            )
-            return
-        conn.execute(Q.customer_send_lock, {"customer_id": claimed.customer_id})
-        try:
-            (verdict,) = one(conn, Q.begin_send, {"worker": self.name, "message_id": claimed.id})
-            if verdict != "send":
-                return
+    def _send_all(
+        self,
+        conn: psycopg.Connection,
+        to_send: list[tuple[ClaimedMessage, OutgoingMessage, Channel]],
+    ) -> None:
+        sent: list[tuple[int, str | None, int | None]] = []
+        failures: list[tuple[ClaimedMessage, str, bool]] = []
+        unreachable: list[tuple[ClaimedMessage, str]] = []
+        for i, (claimed, outgoing, channel) in enumerate(to_send):
+            if self.stop.is_set():
+                rest = [c.id for c, _, _ in to_send[i:]]
+                (abandoned,) = one(conn, Q.abandon_sends, {"worker": self.name, "ids": rest})
+                log.info("stopping: gave back %s messages not yet sent", abandoned)
+                break
             start = time.monotonic()
             try:
                 result = channel.send(outgoing)
             except TransientSendError as exc:
-                self._record_failure(conn, claimed, str(exc), permanent=False)
-                return
+                failures.append((claimed, str(exc), False))
+                continue
             except PermanentSendError as exc:
-                self._record_failure(conn, claimed, str(exc), permanent=True)
-                consent.record(
-                    conn,
-                    claimed.customer_id,
-                    claimed.channel,
-                    "unreachable",
-                    "provider",
-                    str(exc)[:200],
-                )
-                return
+                failures.append((claimed, str(exc), True))
+                unreachable.append((claimed, str(exc)))
+                continue
             segments = sms_segments(outgoing.body).count if outgoing.channel == "sms" else None
-            dq.complete(conn, self.name, [claimed.id], [result.provider_message_id], [segments])
-            self.counters.add(sent=1)
+            sent.append((claimed.id, result.provider_message_id, segments))
             if self._emit:
-                self._emit({"MessagesSent": (1.0, "Count"),
-                            "SendLatencyMilliseconds": ((time.monotonic() - start) * 1000, "Milliseconds")})  # fmt: skip
-        finally:
-            conn.execute(Q.customer_send_unlock, {"customer_id": claimed.customer_id})
+                self._emit(
+                    {"SendLatencyMilliseconds": ((time.monotonic() - start) * 1000, "Milliseconds")}
+                )
+            if len(sent) >= COMPLETE_EVERY:  # bound what a crash would leave as outcome-unknown
+                self._complete(conn, sent)
+                sent = []
+        self._complete(conn, sent)
+        self._record_failures(conn, failures)
+        for claimed, error in unreachable:  # the provider refused the recipient for good
+            consent.record(
+                conn, claimed.customer_id, claimed.channel, "unreachable", "provider", error[:200]
+            )
+
+    def _complete(
+        self, conn: psycopg.Connection, sent: list[tuple[int, str | None, int | None]]
+    ) -> None:
+        if not sent:
+            return
+        ids, provider_ids, segments = (list(x) for x in zip(*sent, strict=True))
+        done = dq.complete(conn, self.name, ids, provider_ids, segments)
+        self.counters.add(sent=len(done))
+        if self._emit:
+            self._emit({"MessagesSent": (float(len(done)), "Count")})
+
+    def _record_failures(
+        self, conn: psycopg.Connection, failures: list[tuple[ClaimedMessage, str, bool]]
+    ) -> None:
+        for claimed, error, permanent in failures:
+            self._record_failure(conn, claimed, error, permanent=permanent)
 
     def _record_failure(
         self, conn: psycopg.Connection, claimed: ClaimedMessage, error: str, *, permanent: bool

@@ -174,3 +174,30 @@ LANGUAGE sql AS $$
         RETURNING 1
     ) SELECT count(*)::integer FROM r
 $$;
+
+-- begin_send for a batch, in one round trip and one commit: each message's verdict.
+CREATE OR REPLACE FUNCTION begin_send_many(p_worker text, p_ids bigint[])
+RETURNS TABLE (id bigint, verdict text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    m bigint;
+BEGIN
+    FOREACH m IN ARRAY p_ids LOOP
+        id := m;
+        verdict := begin_send(p_worker, m);
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+-- A stopping worker did not call the provider for these after all: clear their send markers
+-- and give the leases back (their attempt not counted). Returns how many.
+CREATE OR REPLACE FUNCTION abandon_sends(p_worker text, p_ids bigint[]) RETURNS integer
+LANGUAGE sql AS $$
+    WITH r AS (
+        UPDATE messages SET send_started_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
+               attempts = greatest(attempts - 1, 0), updated_at = now()
+        WHERE id = ANY(p_ids) AND lease_owner = p_worker AND status = 'ready'
+        RETURNING 1
+    ) SELECT count(*)::integer FROM r
+$$;
