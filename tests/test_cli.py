@@ -16,8 +16,11 @@ from app_service import migrate
 from app_service.cli import main
 
 
-def cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": db_url}
+def cli(
+    db_url: str | None, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run `reminderly` as a user would, against db_url (or, with None, the embedded default)."""
+    env = env if env is not None else {**os.environ, "DATABASE_URL": db_url}
     return subprocess.run(
         [sys.executable, "-m", "app_service.cli", *args],
         env=env,
@@ -137,13 +140,7 @@ def test_embedded_database_lifecycle(tmp_path: Path):
     env["REMINDERLY_DATA_DIR"] = str(tmp_path / "data")
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "app_service.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return cli(None, *args, env=env)
 
     assert run("db", "status").returncode == 1
     started = run("db", "start")

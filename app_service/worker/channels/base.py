@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+
+NETWORK_ERRORS = (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError)
+"""Failures to reach an AWS endpoint at all: always transient."""
+
 
 @dataclass(frozen=True)
 class OutgoingMessage:

@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
 
 from app_service.worker.channels.base import (
+    NETWORK_ERRORS,
     OutgoingMessage,
     PermanentSendError,
     SendResult,
@@ -53,6 +49,6 @@ class SesChannel:
             ):
                 raise PermanentSendError(f"ses {code}") from exc
             raise TransientSendError(f"ses {code or status}") from exc
-        except (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError) as exc:
+        except NETWORK_ERRORS as exc:
             raise TransientSendError(f"ses {type(exc).__name__}") from exc
         return SendResult(provider_message_id=response["MessageId"])

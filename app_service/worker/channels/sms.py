@@ -6,14 +6,10 @@ carries our message id in Context, which comes back on every status event."""
 
 from __future__ import annotations
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
 
 from app_service.worker.channels.base import (
+    NETWORK_ERRORS,
     OutgoingMessage,
     PermanentSendError,
     SendResult,
@@ -53,6 +49,6 @@ class SmsChannel:
             ):
                 raise TransientSendError(f"sms {code}") from exc
             raise PermanentSendError(f"sms {code}") from exc
-        except (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError) as exc:
+        except NETWORK_ERRORS as exc:
             raise TransientSendError(f"sms {type(exc).__name__}") from exc
         return SendResult(provider_message_id=response["MessageId"])
