@@ -105,24 +105,27 @@ class ServiceStack(Stack):
         self._grant_sending(worker_task.task_role)
         migrate_task = self._task("Migrate", ["reminderly", "db", "migrate"], 256, 512)
 
-        self.api = ecs.FargateService(
-            self, "ApiService", cluster=self.cluster, task_definition=api_task,
-            desired_count=config.api_min_tasks, min_healthy_percent=100, max_healthy_percent=200,
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            vpc_subnets=app_subnets, security_groups=groups, assign_public_ip=False,
-        )  # fmt: skip
-        self.worker = ecs.FargateService(
-            self, "WorkerService", cluster=self.cluster, task_definition=worker_task,
-            desired_count=config.worker_min_tasks, min_healthy_percent=100, max_healthy_percent=200,
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            vpc_subnets=app_subnets, security_groups=groups, assign_public_ip=False,
-        )  # fmt: skip
+        self.api = self._service("ApiService", api_task, config.api_min_tasks, app_subnets, groups)
+        self.worker = self._service(
+            "WorkerService", worker_task, config.worker_min_tasks, app_subnets, groups
+        )
         self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
         self.load_balancer = self._front_door(vpc)
         self._autoscaling()
         self.api_url = CfnOutput(
             self, "ApiUrl", value=f"https://{config.domain_name or self.load_balancer.load_balancer_dns_name}",
             description="Base URL of the API (the smoke test and integrators use it)",
+        )  # fmt: skip
+
+    def _service(
+        self, name: str, task: ecs.FargateTaskDefinition, desired: int, subnets, groups
+    ) -> ecs.FargateService:
+        """A private Fargate service that deploys with zero downtime and rolls back on failure."""
+        return ecs.FargateService(
+            self, name, cluster=self.cluster, task_definition=task,
+            desired_count=desired, min_healthy_percent=100, max_healthy_percent=200,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            vpc_subnets=subnets, security_groups=groups, assign_public_ip=False,
         )  # fmt: skip
 
     def _task(self, name: str, command: list[str], cpu: int, memory: int, port: int | None = None,

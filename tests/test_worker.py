@@ -195,18 +195,23 @@ def _spawn(db_url: str, delay: float, lease: float) -> subprocess.Popen:
     return proc
 
 
+def wait_for_outbox(conn, n: int, timeout: float = 20) -> None:
+    """Until the worker under test has sent at least n messages."""
+    deadline = time.monotonic() + timeout
+    while (
+        conn.execute("SELECT count(*) FROM outbox").fetchone()[0] < n
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.02)
+
+
 def test_kill_9_mid_batch_then_survivors_send_every_message_at_most_once(
     conn, db_url, pool, campaign
 ):
     load_rows(conn, campaign, [person(i) for i in range(1, 31)])
     make_due(conn)
     proc = _spawn(db_url, delay=0.05, lease=1.0)
-    deadline = time.monotonic() + 20
-    while (
-        conn.execute("SELECT count(*) FROM outbox").fetchone()[0] < 10
-        and time.monotonic() < deadline
-    ):
-        time.sleep(0.02)
+    wait_for_outbox(conn, 10)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     time.sleep(1.2)  # the dead worker's leases expire
@@ -227,12 +232,7 @@ def test_sigterm_finishes_the_send_in_hand_and_returns_the_other_leases(conn, db
     load_rows(conn, campaign, [person(i) for i in range(1, 21)])
     make_due(conn)
     proc = _spawn(db_url, delay=0.2, lease=60)
-    deadline = time.monotonic() + 20
-    while (
-        conn.execute("SELECT count(*) FROM outbox").fetchone()[0] < 2
-        and time.monotonic() < deadline
-    ):
-        time.sleep(0.02)
+    wait_for_outbox(conn, 2)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=25) == 0
