@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import psycopg
 
 from app_service.db import one, rows
-from app_service.models import CampaignSpec
+from app_service.models import CampaignSpec, Step
 from app_service.packets import state_counts
 from app_service.queries import Q
 from app_service.worker.segments import sms_segments
@@ -41,6 +43,8 @@ def _check(spec: CampaignSpec) -> None:
         raise InvalidCampaign("steps", "must name at least one step")
     if len(spec.steps) > 20:
         raise InvalidCampaign("steps", "may have at most 20 steps")
+    if spec.retry_max < spec.retry_base:
+        raise InvalidCampaign("retry_max", "must not be shorter than retry_base")
     if spec.send_window_start >= spec.send_window_end:
         raise InvalidCampaign("send_window_end", "must be later than send_window_start")
     if spec.kind == "reminder":
@@ -101,21 +105,98 @@ def create_campaign(conn: psycopg.Connection, spec: CampaignSpec) -> int:
                 "frequency_cap": spec.frequency_cap,
             },
         )
-        for number, step in enumerate(spec.steps, start=1):
-            conn.execute(
-                Q.create_campaign_step,
-                {
-                    "campaign_id": campaign_id,
-                    "step": number,
-                    "name": step.name,
-                    "send_offset": step.offset,
-                    "local_time": step.local_time,
-                    "channel": step.channel or spec.channel,
-                    "template": step.template,
-                    "subject": step.subject,
-                },
-            )
+        _insert_steps(conn, campaign_id, spec)
     return int(campaign_id)
+
+
+class CampaignNotDraft(Exception):
+    """Only a draft campaign's definition can change; a running one keeps what it promised."""
+
+
+def _insert_steps(conn: psycopg.Connection, campaign_id: int, spec: CampaignSpec) -> None:
+    for number, step in enumerate(spec.steps, start=1):
+        conn.execute(
+            Q.create_campaign_step,
+            {
+                "campaign_id": campaign_id,
+                "step": number,
+                "name": step.name,
+                "send_offset": step.offset,
+                "local_time": step.local_time,
+                "channel": step.channel or spec.channel,
+                "template": step.template,
+                "subject": step.subject,
+            },
+        )
+
+
+def update_draft(
+    conn: psycopg.Connection, campaign_id: int, changes: dict, steps: list[Step] | None = None
+) -> bool:
+    """Change a draft campaign's settings (and replace its steps), checked like a new one.
+    False when the campaign does not exist; CampaignNotDraft once it has been activated."""
+    with conn.transaction():
+        locked = one(conn, Q.lock_campaign, {"id": campaign_id})
+        if locked is None:
+            return False
+        if locked[0] != "draft":
+            raise CampaignNotDraft(f"campaign {campaign_id} is {locked[0]}, not draft")
+        current = get_campaign(conn, campaign_id)
+        spec = CampaignSpec(
+            account_id=current["account_id"],
+            name=current["name"],
+            kind=current["kind"],
+            channel=current["channel"],
+            steps=[
+                Step(
+                    s["name"],
+                    s["send_offset"],
+                    s["template"],
+                    s["channel"],
+                    s["local_time"],
+                    s["subject"],
+                )
+                for s in current["steps"]
+            ],
+            send_window_start=current["send_window_start"],
+            send_window_end=current["send_window_end"],
+            window_policy=current["window_policy"],
+            max_attempts=current["max_attempts"],
+            retry_base=current["retry_base"],
+            retry_max=current["retry_max"],
+            frequency_cap=current["frequency_cap"],
+        )
+        spec = replace(spec, **changes, **({"steps": steps} if steps is not None else {}))
+        _check(spec)
+        conn.execute(
+            Q.update_campaign,
+            {
+                "id": campaign_id,
+                "name": spec.name,
+                "send_window_start": spec.send_window_start,
+                "send_window_end": spec.send_window_end,
+                "window_policy": spec.window_policy,
+                "max_attempts": spec.max_attempts,
+                "retry_base": spec.retry_base,
+                "retry_max": spec.retry_max,
+                "frequency_cap": spec.frequency_cap,
+                "clear_frequency_cap": spec.frequency_cap is None,
+            },
+        )
+        if steps is not None:
+            conn.execute(Q.delete_campaign_steps, {"campaign_id": campaign_id})
+            _insert_steps(conn, campaign_id, spec)
+    return True
+
+
+def list_campaigns(
+    conn: psycopg.Connection, account_id: int, *, after: int, limit: int, status: str | None
+) -> list[dict]:
+    return rows(
+        conn,
+        Q.list_campaigns,
+        {"account_id": account_id, "after": after, "limit": limit, "status": status},
+    )
 
 
 def get_campaign(conn: psycopg.Connection, campaign_id: int) -> dict | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
@@ -31,10 +33,16 @@ def ready_url(settings: Settings | None = None) -> str:
 
 
 def open_pool(
-    url: str, *, min_size: int = 1, max_size: int = 4, name: str = "reminderly"
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 4,
+    name: str = "reminderly",
+    reset: Callable[[psycopg.Connection], None] | None = None,
 ) -> ConnectionPool:
     """A psycopg pool of autocommit connections (the library manages its own transactions);
-    rows come back as dicts and connections are checked before reuse."""
+    rows come back as dicts and connections are checked before reuse. `reset` runs on every
+    connection returned to the pool."""
     pool = ConnectionPool(
         url,
         min_size=min_size,
@@ -42,6 +50,7 @@ def open_pool(
         name=name,
         kwargs={"row_factory": dict_row, "application_name": name, "autocommit": True},
         check=ConnectionPool.check_connection,
+        reset=reset,
         open=False,
     )
     pool.open(wait=True, timeout=30)

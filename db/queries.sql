@@ -26,7 +26,8 @@ VALUES (%(campaign_id)s, %(step)s, %(name)s, %(send_offset)s, %(local_time)s, %(
 
 -- name: get_campaign
 SELECT id, account_id, name, kind, channel, status, send_window_start, send_window_end,
-       window_policy, max_attempts, retry_base, retry_max, created_at, archived_at
+       window_policy, max_attempts, retry_base, retry_max, frequency_cap, created_at, updated_at,
+       archived_at
 FROM campaigns WHERE id = %(id)s;
 
 -- name: campaign_steps
@@ -211,3 +212,146 @@ SELECT record_reply(%(message_id)s, %(kind)s, %(text)s);
 
 -- name: outbox_async_commit
 SET synchronous_commit TO off;
+
+-- ---------------------------------------------------------------------------------------------
+-- The HTTP API. These run under the request's role and account (row-level security), so
+-- their account filters are a second line, not the only one. Lists page by id (keyset).
+
+-- name: api_authenticate
+SELECT key_id, account_id, scopes, rate_limit, window_count, retry_after
+FROM api_authenticate(%(prefix)s, %(hash)s);
+
+-- name: api_enter_tenant
+SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %(account_id)s, false);
+
+-- name: api_leave_tenant
+RESET ROLE; RESET reminderly.account_id;
+
+-- name: create_api_key
+INSERT INTO api_keys (account_id, name, prefix, secret_hash, scopes, rate_limit_per_minute)
+VALUES (%(account_id)s, %(name)s, %(prefix)s, %(hash)s, %(scopes)s, %(rate_limit)s)
+RETURNING id, name, prefix, scopes, rate_limit_per_minute, created_at, last_used_at, revoked_at;
+
+-- name: list_api_keys
+SELECT id, name, prefix, scopes, rate_limit_per_minute, created_at, last_used_at, revoked_at
+FROM api_keys WHERE account_id = %(account_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+
+-- name: revoke_api_key
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+WHERE id = %(id)s AND account_id = %(account_id)s
+RETURNING id, name, prefix, scopes, rate_limit_per_minute, created_at, last_used_at, revoked_at;
+
+-- name: idempotency_claim
+INSERT INTO idempotency_keys (account_id, operation, key, request_hash, status_code, response)
+VALUES (%(account_id)s, %(operation)s, %(key)s, %(hash)s, 0, 'null')
+ON CONFLICT DO NOTHING RETURNING 1;
+
+-- name: idempotency_get
+SELECT request_hash, status_code, response, location FROM idempotency_keys
+WHERE account_id = %(account_id)s AND operation = %(operation)s AND key = %(key)s;
+
+-- name: idempotency_store
+UPDATE idempotency_keys SET status_code = %(status)s, response = %(response)s, location = %(location)s
+WHERE account_id = %(account_id)s AND operation = %(operation)s AND key = %(key)s;
+
+-- name: purge_api_bookkeeping
+SELECT purge_api_bookkeeping();
+
+-- name: list_campaigns
+SELECT id, account_id, name, kind, channel, status, send_window_start, send_window_end,
+       window_policy, max_attempts, retry_base, retry_max, frequency_cap, created_at, updated_at,
+       archived_at
+FROM campaigns
+WHERE account_id = %(account_id)s AND id > %(after)s
+  AND (%(status)s::text IS NULL OR status = %(status)s)
+ORDER BY id LIMIT %(limit)s;
+
+-- name: update_campaign
+-- only while draft; NULL keeps a field as it is
+UPDATE campaigns SET
+    name = coalesce(%(name)s, name),
+    send_window_start = coalesce(%(send_window_start)s, send_window_start),
+    send_window_end = coalesce(%(send_window_end)s, send_window_end),
+    window_policy = coalesce(%(window_policy)s, window_policy),
+    max_attempts = coalesce(%(max_attempts)s, max_attempts),
+    retry_base = coalesce(%(retry_base)s, retry_base),
+    retry_max = coalesce(%(retry_max)s, retry_max),
+    frequency_cap = CASE WHEN %(clear_frequency_cap)s THEN NULL
+                         ELSE coalesce(%(frequency_cap)s, frequency_cap) END,
+    updated_at = now()
+WHERE id = %(id)s AND status = 'draft'
+RETURNING id;
+
+-- name: lock_campaign
+SELECT status FROM campaigns WHERE id = %(id)s FOR UPDATE;
+
+-- name: delete_campaign_steps
+DELETE FROM campaign_steps WHERE campaign_id = %(campaign_id)s;
+
+-- name: upsert_customer
+-- by the business's own id; a field left out (NULL) keeps its value
+INSERT INTO customers AS c (account_id, external_id, first_name, last_name, phone, email, timezone, locale)
+VALUES (%(account_id)s, %(external_id)s, %(first_name)s, %(last_name)s, %(phone)s, %(email)s,
+        %(timezone)s, %(locale)s)
+ON CONFLICT (account_id, external_id) DO UPDATE SET
+    first_name = coalesce(excluded.first_name, c.first_name),
+    last_name = coalesce(excluded.last_name, c.last_name),
+    phone = coalesce(excluded.phone, c.phone),
+    email = coalesce(excluded.email, c.email),
+    timezone = coalesce(excluded.timezone, c.timezone),
+    locale = coalesce(excluded.locale, c.locale),
+    last_seen_at = now(), updated_at = now()
+RETURNING id, (xmax = 0) AS created;
+
+-- name: normalize_contact
+SELECT normalize_phone(%(phone)s, %(country)s) AS phone, normalize_email(%(email)s) AS email,
+       (%(timezone)s::text IS NULL OR EXISTS (SELECT 1 FROM timezones WHERE name = %(timezone)s)) AS timezone_ok;
+
+-- name: get_customer
+SELECT id, external_id, first_name, last_name, phone, email, timezone, locale,
+       sms_opted_out_at, email_opted_out_at, last_seen_at, pii_purged_at, created_at, updated_at
+FROM customers WHERE id = %(id)s;
+
+-- name: list_customers
+SELECT id, external_id, first_name, last_name, phone, email, timezone, locale,
+       sms_opted_out_at, email_opted_out_at, last_seen_at, pii_purged_at, created_at, updated_at
+FROM customers
+WHERE account_id = %(account_id)s AND id > %(after)s
+  AND (%(external_id)s::text IS NULL OR external_id = %(external_id)s)
+ORDER BY id LIMIT %(limit)s;
+
+-- name: create_template
+INSERT INTO templates (account_id, name, channel, subject, body)
+VALUES (%(account_id)s, %(name)s, %(channel)s, %(subject)s, %(body)s)
+RETURNING id, name, channel, subject, body, created_at, updated_at;
+
+-- name: get_template
+SELECT id, name, channel, subject, body, created_at, updated_at FROM templates WHERE id = %(id)s;
+
+-- name: list_templates
+SELECT id, name, channel, subject, body, created_at, updated_at FROM templates
+WHERE account_id = %(account_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+
+-- name: list_packets
+SELECT id FROM packets WHERE campaign_id = %(campaign_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+
+-- name: packet_checksum
+SELECT checksum FROM packets WHERE id = %(packet_id)s;
+
+-- name: messages_by_customer
+SELECT id, campaign_id, packet_id, customer_id, appointment_id, step, channel, status, reason,
+       send_at, attempts, sent_at, segments, updated_at
+FROM messages WHERE customer_id = %(customer_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+
+-- name: messages_of_packet
+SELECT id, campaign_id, packet_id, customer_id, appointment_id, step, channel, status, reason,
+       send_at, attempts, sent_at, segments, updated_at
+FROM messages WHERE packet_id = %(packet_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+
+-- name: get_message
+SELECT id, campaign_id, packet_id, customer_id, appointment_id, step, channel, status, reason,
+       send_at, attempts, sent_at, segments, updated_at, last_error, provider_message_id
+FROM messages WHERE id = %(id)s;
+
+-- name: message_events
+SELECT kind, data, occurred_at FROM message_events WHERE message_id = %(message_id)s ORDER BY occurred_at, id;

@@ -86,3 +86,29 @@ def account(conn: psycopg.Connection) -> int:
 @pytest.fixture
 def campaign(conn: psycopg.Connection, account: int) -> int:
     return make_campaign(conn, account)
+
+
+@pytest.fixture
+def app(db_url: str):
+    from app_service.api import create_app
+
+    application = create_app(db_url, validate_responses=True)
+    application.config["POOL_SIZE"] = 2
+    yield application
+    pool = application.extensions.get("reminderly.pool")
+    if pool is not None:
+        pool.close()
+
+
+@pytest.fixture
+def tenant(conn: psycopg.Connection, app):
+    from tests.api_support import make_tenant
+
+    return make_tenant(conn, app, "Tenant A")
+
+
+@pytest.fixture
+def other_tenant(conn: psycopg.Connection, app):
+    from tests.api_support import make_tenant
+
+    return make_tenant(conn, app, "Tenant B")

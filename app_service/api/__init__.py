@@ -1,54 +1,47 @@
-"""The HTTP API (Flask). So far: liveness and readiness, the probes the load balancer and
-ECS use; the resources of the API issue grow here."""
+"""The HTTP API (Flask), contract-first: openapi/ is the definition, every request and response
+is checked against it (api/contract.py), and every view is registered under its operationId.
+
+create_app() is the WSGI factory gunicorn calls: `app_service.api:create_app()`."""
 
 from __future__ import annotations
 
-import psycopg
-from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+import os
 
-from app_service import migrate
-from app_service.api.problems import problem
+from flask import Flask
+
+from app_service.api import hooks
+from app_service.api.contract import Contract
+from app_service.api.routes import (
+    accounts,
+    campaigns,
+    customers,
+    messages,
+    operations,
+    packets,
+    templates,
+)
 from app_service.config import Settings
 
+MAX_JSON_BYTES = 1 << 20
+MAX_PACKET_BYTES = 64 << 20
 
-def create_app(database_url: str | None = None) -> Flask:
-    """The WSGI app. The database URL comes from DATABASE_URL unless given."""
+
+def create_app(database_url: str | None = None, *, validate_responses: bool | None = None) -> Flask:
+    """The WSGI app. The database URL comes from DATABASE_URL unless given. Responses are
+    checked against the contract unless REMINDERLY_VALIDATE_RESPONSES=0."""
     app = Flask(__name__)
-    app.config["DATABASE_URL"] = database_url or Settings.from_env().database_url
-
-    @app.get("/v1/health")
-    def health() -> Response:
-        """Liveness: the process serves requests. Never touches the database, so a database
-        outage does not make the orchestrator kill healthy tasks."""
-        return jsonify(status="ok")
-
-    @app.get("/v1/ready")
-    def ready() -> Response | tuple[Response, int]:
-        """Readiness: the database answers and its schema is current."""
-        url = app.config["DATABASE_URL"]
-        if not url:
-            return problem(503, "Not ready", "no database is configured (DATABASE_URL)")
-        try:
-            with psycopg.connect(url, connect_timeout=3) as conn:
-                todo = migrate.pending(conn)
-        except migrate.MigrationError as exc:
-            return problem(503, "Not ready", f"schema mismatch: {exc}")
-        except psycopg.Error:
-            return problem(503, "Not ready", "the database is not reachable")
-        if todo:
-            return problem(503, "Not ready", f"{len(todo)} migrations pending")
-        return jsonify(status="ready", database="ok", migrations="current")
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        return problem(exc.code or 500, exc.name, exc.description or exc.name)
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
-        app.logger.exception("unhandled error")
-        return problem(
-            500, "Internal Server Error", "an unexpected error occurred; it has been logged"
-        )
-
+    if validate_responses is None:
+        validate_responses = os.environ.get("REMINDERLY_VALIDATE_RESPONSES", "1") != "0"
+    app.config.update(
+        DATABASE_URL=database_url or Settings.from_env().database_url,
+        POOL_SIZE=int(os.environ.get("REMINDERLY_API_POOL_SIZE", "8")),
+        MAX_JSON_BYTES=MAX_JSON_BYTES,
+        MAX_PACKET_BYTES=MAX_PACKET_BYTES,
+        VALIDATE_RESPONSES=validate_responses,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    hooks.install(app, Contract())
+    for module in (operations, accounts, customers, campaigns, templates, packets, messages):
+        module.register(app)
     return app

@@ -4,12 +4,64 @@ from __future__ import annotations
 
 import json
 
-from flask import Response
+from flask import Response, g, has_request_context
 
 PROBLEM_TYPE_BASE = "https://reminderly.dev/problems/"
 
 
 def problem(status: int, title: str, detail: str, **extra) -> Response:
     body = {"type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"), "title": title,
-            "status": status, "detail": detail, **extra}  # fmt: skip
-    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+            "status": status, "detail": detail}  # fmt: skip
+    if has_request_context() and getattr(g, "request_id", None):
+        body["request_id"] = g.request_id
+    headers = extra.pop("headers", None)
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return Response(
+        json.dumps(body), status=status, mimetype="application/problem+json", headers=headers
+    )
+
+
+class ApiError(Exception):
+    """Raised by a view or a hook; answered as a problem response."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        errors: list[dict] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra,
+    ):
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.errors, self.headers, self.extra = errors, headers, extra
+
+    def response(self) -> Response:
+        return problem(
+            self.status,
+            self.title,
+            self.detail,
+            errors=self.errors,
+            headers=self.headers,
+            **self.extra,
+        )
+
+
+def bad_field(pointer: str, reason: str) -> ApiError:
+    """A 400 naming one body field by its JSON pointer."""
+    return ApiError(
+        400,
+        "Bad Request",
+        f"{pointer or '/'}: {reason}",
+        errors=[{"pointer": pointer, "detail": reason}],
+    )
+
+
+def not_found(what: str, ident: int) -> ApiError:
+    return ApiError(404, "Not Found", f"{what} {ident} does not exist")
+
+
+def conflict(detail: str) -> ApiError:
+    return ApiError(409, "Conflict", detail)

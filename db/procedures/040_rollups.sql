@@ -1,10 +1,12 @@
 -- Rollup counters kept by statement-level triggers in the same transaction as every insert
 -- or status change of messages. Deletes (archive_campaign) are not counted: rollups outlive
 -- the rows they count.
+-- The trigger functions run as their owner (SECURITY DEFINER): the API's role may read its own
+-- accounts' rollups but never write them.
 
 -- Add the status counts of inserted messages to the campaign and packet rollups.
 CREATE OR REPLACE FUNCTION messages_count_inserted() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     WITH d AS MATERIALIZED (
         SELECT campaign_id, packet_id, status, reason, count(*) AS n
@@ -28,7 +30,7 @@ $$;
 -- the cost is linear in the rows updated (a join of the transition tables, which have no
 -- statistics, can be planned as a nested loop: hours for 100k rows).
 CREATE OR REPLACE FUNCTION messages_count_updated() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     WITH d AS MATERIALIZED (
         SELECT campaign_id, packet_id, status, reason, sum(n) AS n

@@ -4,11 +4,17 @@
 -- Archive a campaign: cancel what has not gone, then move its messages and events out of the
 -- hot tables into the *_archive tables. Its rollup counters stay, so reports still work.
 -- Returns the number of messages moved.
+-- It runs as its owner (SECURITY DEFINER: the API's role has no access to the archive tables);
+-- called under a SET ROLE (an API request), the campaign must belong to the request's account.
 CREATE OR REPLACE FUNCTION archive_campaign(p_campaign bigint) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     n bigint;
 BEGIN
+    IF current_setting('role') <> 'none' AND NOT EXISTS (
+        SELECT 1 FROM campaigns WHERE id = p_campaign AND account_id = app_account_id()) THEN
+        RAISE EXCEPTION 'campaign % does not exist', p_campaign USING ERRCODE = 'no_data_found';
+    END IF;
     PERFORM 1 FROM campaigns WHERE id = p_campaign AND status = 'archived' AND archived_at IS NULL FOR UPDATE;
     IF NOT FOUND THEN
         PERFORM set_campaign_status(p_campaign, 'archived');

@@ -1,0 +1,132 @@
+"""What runs around every request: a request id, authentication and the per-key rate limit,
+the switch to the caller's tenant, the contract check of the request and of the response, and
+one JSON log line (ids, route, status, timing; never a body, phone number or email)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from time import perf_counter
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from app_service.api import tenancy
+from app_service.api.contract import Contract
+from app_service.api.problems import ApiError, problem
+from app_service.api_keys import authenticate
+
+log = logging.getLogger("reminderly.api")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_TITLES = {413: "Content Too Large"}
+
+
+def install(app: Flask, contract: Contract) -> None:
+    @app.before_request
+    def begin() -> None:
+        g.started = perf_counter()
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.operation = None
+        if request.url_rule is None:
+            return  # Flask answers 404/405
+        operation = contract.operation(request.url_rule.rule, request.method)
+        if operation is None:
+            return  # not an API operation (/docs and its assets)
+        g.operation = operation
+        streamed = operation.get("x-streamed-body", False)
+        request.max_content_length = app.config[
+            "MAX_PACKET_BYTES" if streamed else "MAX_JSON_BYTES"
+        ]
+        scope = operation.get("x-required-scope")
+        if scope is not None:
+            _authenticate(scope)
+        contract.check_request(request, body=not streamed)
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        if g.get("operation") is not None and app.config["VALIDATE_RESPONSES"]:
+            errors = contract.response_errors(request, response)
+            if errors:
+                log.error(
+                    "response breaks the contract",
+                    extra={"operation": g.operation.get("operationId"), "errors": errors[:5],
+                           "status": response.status_code, "request_id": g.request_id},
+                )  # fmt: skip
+                response = problem(
+                    500, "Internal Server Error", "the response did not match the API definition"
+                )
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        caller = g.get("caller")
+        log.info(
+            "request",
+            extra={
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "route": request.url_rule.rule if request.url_rule else None,
+                "operation": (g.get("operation") or {}).get("operationId"),
+                "status": response.status_code,
+                "duration_ms": round((perf_counter() - g.get("started", perf_counter())) * 1000, 2),
+                "key_prefix": caller.prefix if caller else None,
+                "account_id": caller.account_id if caller else None,
+            },
+        )
+        return response
+
+    @app.teardown_request
+    def release(exc: BaseException | None) -> None:
+        tenancy.release(exc)
+
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError) -> Response:
+        return exc.response()
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        code = exc.code or 500
+        headers = (
+            {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+        )
+        detail = exc.description or exc.name
+        if code == 413:
+            detail = f"the body exceeds {request.max_content_length} bytes"
+        return problem(code, _TITLES.get(code, exc.name), detail, headers=headers)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.error("unhandled error", exc_info=exc, extra={"request_id": g.get("request_id")})
+        return problem(
+            500, "Internal Server Error", "an unexpected error occurred; it has been logged"
+        )
+
+
+def _authenticate(scope: str) -> None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401,
+            "Unauthorized",
+            "a valid API key is required (Authorization: Bearer rmd_...)",
+            headers={"WWW-Authenticate": 'Bearer realm="reminderly"'},
+        )
+    conn = tenancy.connection()
+    result = authenticate(conn, token.strip())
+    if result.caller is None:
+        raise ApiError(
+            401,
+            "Unauthorized",
+            "the API key is unknown, malformed or revoked",
+            headers={"WWW-Authenticate": 'Bearer realm="reminderly", error="invalid_token"'},
+        )
+    g.caller = result.caller
+    if result.rate_limited:
+        raise ApiError(
+            429,
+            "Too Many Requests",
+            "the key's per-minute request limit is spent",
+            headers={"Retry-After": str(result.retry_after)},
+        )
+    if scope not in result.caller.scopes:
+        raise ApiError(403, "Forbidden", f"this operation needs the {scope} scope")
+    tenancy.enter_tenant(conn, result.caller.account_id)

@@ -1,0 +1,58 @@
+"""Idempotency-Key for creating POSTs: the first response is stored with a hash of the body in
+the same transaction as the resource it created, so a retry (same key, same body) gets that
+response back and creates nothing, and a reused key with another body is a 409. Concurrent
+requests with one key serialise on its row. Errors are not stored: a failed create can be
+retried with the same key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from flask import Response, g, request
+from psycopg.types.json import Jsonb
+
+from app_service.api import tenancy
+from app_service.api.problems import ApiError, conflict
+from app_service.db import rows
+from app_service.queries import Q
+
+REPLAYED = "Idempotent-Replayed"
+
+
+def run(create: Callable[[], Response]) -> Response:
+    """Call `create` (which must return a JSON response) under the request's Idempotency-Key."""
+    key = request.headers.get("Idempotency-Key")
+    conn = tenancy.connection()
+    if key is None:
+        with conn.transaction():
+            return create()
+    ident = {"account_id": g.caller.account_id, "operation": f"{request.method} {request.path}",
+             "key": key}  # fmt: skip
+    digest = hashlib.sha256(request.get_data()).digest()
+    with conn.transaction():
+        claimed = rows(conn, Q.idempotency_claim, {**ident, "hash": digest})
+        if claimed:
+            response = create()
+            rows(
+                conn,
+                Q.idempotency_store,
+                {**ident, "status": response.status_code, "response": Jsonb(response.get_json()),
+                 "location": response.headers.get("Location")},
+            )  # fmt: skip
+            return response
+        stored = rows(conn, Q.idempotency_get, ident)[0]
+    if bytes(stored["request_hash"]) != digest:
+        raise conflict("this Idempotency-Key was used with a different request body")
+    if stored["status_code"] == 0:
+        raise ApiError(409, "Conflict", "a request with this Idempotency-Key is in progress")
+    headers = {REPLAYED: "true"}
+    if stored["location"]:
+        headers["Location"] = stored["location"]
+    return Response(
+        json.dumps(stored["response"]),
+        status=stored["status_code"],
+        mimetype="application/json",
+        headers=headers,
+    )

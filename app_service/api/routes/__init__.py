@@ -1,0 +1,36 @@
+"""The API's operations, one module per resource. Each view is registered under its
+operationId, so routes and the OpenAPI definition can be compared one to one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, g, jsonify, request
+
+from app_service.api import tenancy
+
+Register = Callable[[Flask], None]
+
+
+def route(app: Flask, rule: str, operation_id: str, view, method: str = "GET") -> None:
+    app.add_url_rule(rule, endpoint=operation_id, view_func=view, methods=[method])
+
+
+def body() -> dict:
+    """The JSON body (already checked against the contract)."""
+    return request.get_json(silent=True) or {}
+
+
+def conn():
+    return tenancy.connection()
+
+
+def account_id() -> int:
+    return g.caller.account_id
+
+
+def created(payload: dict, location: str):
+    response = jsonify(payload)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response

@@ -1,0 +1,162 @@
+"""Campaigns: create, read, list, change while draft, status transitions, the funnel."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import psycopg
+from flask import Flask, jsonify, request
+
+from app_service import campaigns
+from app_service.api import idempotency, shapes
+from app_service.api.paging import page
+from app_service.api.problems import ApiError, bad_field, conflict, not_found
+from app_service.api.routes import account_id, body, conn, created, route
+from app_service.db import rows
+from app_service.models import CampaignSpec, Step
+from app_service.queries import Q
+
+# API field -> (CampaignSpec field, conversion)
+_SETTINGS = {
+    "name": ("name", str),
+    "send_window_start": ("send_window_start", time.fromisoformat),
+    "send_window_end": ("send_window_end", time.fromisoformat),
+    "window_policy": ("window_policy", str),
+    "max_attempts": ("max_attempts", int),
+    "retry_base_seconds": ("retry_base", lambda s: timedelta(seconds=s)),
+    "retry_max_seconds": ("retry_max", lambda s: timedelta(seconds=s)),
+    "frequency_cap_seconds": ("frequency_cap", lambda s: None if s is None else timedelta(seconds=s)),
+    "max_sms_segments": ("max_sms_segments", int),
+}  # fmt: skip
+
+
+def campaign_or_404(campaign_id: int) -> dict:
+    found = campaigns.get_campaign(conn(), campaign_id)
+    if found is None:
+        raise not_found("campaign", campaign_id)
+    return found
+
+
+def _steps(items: list[dict]) -> list[Step]:
+    steps = []
+    for i, item in enumerate(items):
+        text, subject = item.get("template"), item.get("subject")
+        if (text is None) == (item.get("template_id") is None):
+            raise bad_field(f"/steps/{i}", "give exactly one of template and template_id")
+        if text is None:
+            found = rows(conn(), Q.get_template, {"id": item["template_id"]})
+            if not found:
+                raise bad_field(f"/steps/{i}/template_id", "no such template")
+            text, subject = found[0]["body"], subject or found[0]["subject"]
+        local = item.get("local_time")
+        steps.append(
+            Step(
+                name=item["name"],
+                offset=timedelta(minutes=item["offset_minutes"]),
+                template=text,
+                channel=item.get("channel"),
+                local_time=time.fromisoformat(local) if local else None,
+                subject=subject,
+            )
+        )
+    return steps
+
+
+def _invalid(exc: campaigns.InvalidCampaign) -> ApiError:
+    """The library names a step as steps[2].template (1-based); the API points into the body."""
+    field = exc.field
+    if field.startswith("steps["):
+        number, _, rest = field[len("steps[") :].partition("]")
+        field = f"steps/{int(number) - 1}{rest.replace('.', '/')}"
+    field = {"retry_max": "retry_max_seconds"}.get(field, field)
+    return bad_field(f"/{field}", exc.reason)
+
+
+def _settings(data: dict) -> dict:
+    return {_SETTINGS[k][0]: _SETTINGS[k][1](v) for k, v in data.items() if k in _SETTINGS}
+
+
+def _shaped(campaign_id: int):
+    return jsonify(shapes.campaign(campaign_or_404(campaign_id)))
+
+
+def register(app: Flask) -> None:
+    def list_campaigns():
+        status = request.args.get("status")
+        return page(
+            lambda after, limit: [
+                {**r, "steps": rows(conn(), Q.campaign_steps, {"campaign_id": r["id"]})}
+                for r in campaigns.list_campaigns(
+                    conn(), account_id(), after=after, limit=limit, status=status
+                )
+            ],
+            shapes.campaign,
+        )
+
+    def create_campaign():
+        data = body()
+
+        def create():
+            spec = CampaignSpec(
+                account_id=account_id(), kind=data["kind"], channel=data["channel"],
+                steps=_steps(data["steps"]), **_settings(data),
+            )  # fmt: skip
+            try:
+                new_id = campaigns.create_campaign(conn(), spec)
+            except campaigns.InvalidCampaign as exc:
+                raise _invalid(exc) from None
+            return created(shapes.campaign(campaign_or_404(new_id)), f"/v1/campaigns/{new_id}")
+
+        return idempotency.run(create)
+
+    def get_campaign(campaign_id: int):
+        return _shaped(campaign_id)
+
+    def update_campaign(campaign_id: int):
+        data = body()
+        steps = _steps(data["steps"]) if "steps" in data else None
+        try:
+            found = campaigns.update_draft(conn(), campaign_id, _settings(data), steps)
+        except campaigns.CampaignNotDraft as exc:
+            raise conflict(str(exc)) from None
+        except campaigns.InvalidCampaign as exc:
+            raise _invalid(exc) from None
+        if not found:
+            raise not_found("campaign", campaign_id)
+        return _shaped(campaign_id)
+
+    def transition(verb: str, source: tuple[str, ...], target: str):
+        def view(campaign_id: int):
+            current = campaign_or_404(campaign_id)["status"]
+            if current not in source:
+                raise conflict(f"campaign {campaign_id} is {current}; cannot {verb} it")
+            try:
+                if target == "archived":
+                    rows(conn(), Q.archive_campaign, {"campaign_id": campaign_id})
+                else:
+                    campaigns.set_status(conn(), campaign_id, target)
+            except psycopg.errors.CheckViolation:  # a concurrent change got there first
+                raise conflict(f"campaign {campaign_id} cannot {verb} now") from None
+            return _shaped(campaign_id)
+
+        view.__name__ = f"{verb}_campaign"
+        return view
+
+    def report(campaign_id: int):
+        c = campaign_or_404(campaign_id)
+        counts = campaigns.campaign_counts(conn(), campaign_id)
+        return jsonify(campaign_id=campaign_id, status=c["status"], funnel=shapes.funnel(counts))
+
+    route(app, "/v1/campaigns", "listCampaigns", list_campaigns)
+    route(app, "/v1/campaigns", "createCampaign", create_campaign, "POST")
+    route(app, "/v1/campaigns/<int:campaign_id>", "getCampaign", get_campaign)
+    route(app, "/v1/campaigns/<int:campaign_id>", "updateCampaign", update_campaign, "PATCH")
+    for verb, source, target in [
+        ("activate", ("draft",), "active"),
+        ("pause", ("active",), "paused"),
+        ("resume", ("paused",), "active"),
+        ("archive", ("draft", "active", "paused"), "archived"),
+    ]:
+        route(app, f"/v1/campaigns/<int:campaign_id>/{verb}", f"{verb}Campaign",
+              transition(verb, source, target), "POST")  # fmt: skip
+    route(app, "/v1/campaigns/<int:campaign_id>/report", "getCampaignReport", report)

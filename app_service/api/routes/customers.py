@@ -1,0 +1,81 @@
+"""Customers: upsert by the business's id, read, list, consent; and their messages."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+
+from app_service import consent, customers
+from app_service.api import idempotency, shapes
+from app_service.api.paging import page
+from app_service.api.problems import bad_field, not_found
+from app_service.api.routes import account_id, body, conn, created, route
+from app_service.db import rows
+from app_service.queries import Q
+
+
+def _customer_or_404(customer_id: int) -> dict:
+    found = customers.get_customer(conn(), customer_id)
+    if found is None:
+        raise not_found("customer", customer_id)
+    return found
+
+
+def register(app: Flask) -> None:
+    def list_customers():
+        external_id = request.args.get("external_id")
+        return page(
+            lambda after, limit: customers.list_customers(
+                conn(), account_id(), after=after, limit=limit, external_id=external_id
+            ),
+            shapes.customer,
+        )
+
+    def upsert():
+        data = body()
+
+        def create():
+            country = rows(conn(), Q.get_account, {"id": account_id()})[0]["default_country"]
+            try:
+                result = customers.upsert_customer(conn(), account_id(), country, data)
+            except customers.InvalidCustomer as exc:
+                raise bad_field(f"/{exc.field}", exc.reason) from None
+            shaped = shapes.customer(customers.get_customer(conn(), result.id))
+            if result.created:
+                return created(shaped, f"/v1/customers/{result.id}")
+            return jsonify(shaped)
+
+        return idempotency.run(create)
+
+    def get_customer(customer_id: int):
+        return jsonify(shapes.customer(_customer_or_404(customer_id)))
+
+    def change_consent(customer_id: int):
+        _customer_or_404(customer_id)
+        data = body()
+        with conn().transaction():
+            suppressed = consent.record(
+                conn(), customer_id, data["channel"], data["action"], data["source"],
+                data.get("note"),
+            )  # fmt: skip
+        return jsonify(
+            customer=shapes.customer(_customer_or_404(customer_id)),
+            suppressed_messages=suppressed,
+        )
+
+    def customer_messages(customer_id: int):
+        _customer_or_404(customer_id)
+        return page(
+            lambda after, limit: rows(
+                conn(), Q.messages_by_customer,
+                {"customer_id": customer_id, "after": after, "limit": limit},
+            ),
+            shapes.message,
+        )  # fmt: skip
+
+    route(app, "/v1/customers", "listCustomers", list_customers)
+    route(app, "/v1/customers", "upsertCustomer", upsert, "POST")
+    route(app, "/v1/customers/<int:customer_id>", "getCustomer", get_customer)
+    route(app, "/v1/customers/<int:customer_id>/consent", "changeConsent", change_consent, "POST")
+    route(
+        app, "/v1/customers/<int:customer_id>/messages", "listCustomerMessages", customer_messages
+    )

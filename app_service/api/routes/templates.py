@@ -1,0 +1,73 @@
+"""Templates and their preview."""
+
+from __future__ import annotations
+
+import psycopg
+from flask import Flask, jsonify
+
+from app_service import templates
+from app_service.api import idempotency, shapes
+from app_service.api.paging import page
+from app_service.api.problems import bad_field, conflict, not_found
+from app_service.api.routes import account_id, body, conn, created, route
+from app_service.db import rows
+from app_service.queries import Q
+
+
+def template_or_404(template_id: int) -> dict:
+    found = rows(conn(), Q.get_template, {"id": template_id})
+    if not found:
+        raise not_found("template", template_id)
+    return found[0]
+
+
+def register(app: Flask) -> None:
+    def list_templates():
+        return page(
+            lambda after, limit: rows(
+                conn(),
+                Q.list_templates,
+                {"account_id": account_id(), "after": after, "limit": limit},
+            ),
+            shapes.template,
+        )
+
+    def create_template():
+        data = body()
+        for field in ("body", "subject"):
+            if data.get(field):
+                try:
+                    templates.merge_fields(data[field])
+                except templates.TemplateInvalid as exc:
+                    raise bad_field(f"/{field}", str(exc)) from None
+        if data["channel"] == "email" and not data.get("subject"):
+            raise bad_field("/subject", "is required for an email template")
+
+        def create():
+            try:
+                with conn().transaction():
+                    row = rows(conn(), Q.create_template, {
+                        "account_id": account_id(), "name": data["name"], "channel": data["channel"],
+                        "subject": data.get("subject"), "body": data["body"],
+                    })[0]  # fmt: skip
+            except psycopg.errors.UniqueViolation:
+                raise conflict(f"a template named {data['name']!r} exists") from None
+            return created(shapes.template(row), f"/v1/templates/{row['id']}")
+
+        return idempotency.run(create)
+
+    def get_template(template_id: int):
+        return jsonify(shapes.template(template_or_404(template_id)))
+
+    def preview(template_id: int):
+        t = template_or_404(template_id)
+        fields = body().get("merge_fields", {})
+        try:
+            return jsonify(templates.preview(t["channel"], t["body"], t["subject"], fields))
+        except templates.TemplateInvalid as exc:
+            raise bad_field("/merge_fields", str(exc)) from None
+
+    route(app, "/v1/templates", "listTemplates", list_templates)
+    route(app, "/v1/templates", "createTemplate", create_template, "POST")
+    route(app, "/v1/templates/<int:template_id>", "getTemplate", get_template)
+    route(app, "/v1/templates/<int:template_id>/preview", "previewTemplate", preview, "POST")

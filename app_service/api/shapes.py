@@ -1,0 +1,127 @@
+"""Database rows to the JSON shapes the contract documents."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from app_service.models import PacketStatus
+from app_service.templates import merge_fields
+
+PENDING = ("scheduled", "ready", "retry")
+
+
+def ts(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def hhmm(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+def seconds(value: timedelta | None) -> int | None:
+    return int(value.total_seconds()) if value is not None else None
+
+
+def account(r: dict) -> dict:
+    return {"id": r["id"], "name": r["name"], "default_country": r["default_country"],
+            "timezone": r["timezone"], "created_at": ts(r["created_at"])}  # fmt: skip
+
+
+def api_key(r: dict) -> dict:
+    return {
+        "id": r["id"], "name": r["name"], "prefix": r["prefix"], "scopes": list(r["scopes"]),
+        "rate_limit_per_minute": r["rate_limit_per_minute"], "created_at": ts(r["created_at"]),
+        "last_used_at": ts(r["last_used_at"]), "revoked_at": ts(r["revoked_at"]),
+    }  # fmt: skip
+
+
+def customer(r: dict) -> dict:
+    return {
+        "id": r["id"], "external_id": r["external_id"], "first_name": r["first_name"],
+        "last_name": r["last_name"], "phone": r["phone"], "email": r["email"],
+        "timezone": r["timezone"], "locale": r["locale"],
+        "opted_out": {"sms": ts(r["sms_opted_out_at"]), "email": ts(r["email_opted_out_at"])},
+        "last_seen_at": ts(r["last_seen_at"]), "pii_purged_at": ts(r["pii_purged_at"]),
+        "created_at": ts(r["created_at"]), "updated_at": ts(r["updated_at"]),
+    }  # fmt: skip
+
+
+def step(r: dict) -> dict:
+    return {
+        "step": r["step"], "name": r["name"], "offset_minutes": int(r["send_offset"].total_seconds() // 60),
+        "local_time": hhmm(r["local_time"]), "channel": r["channel"], "template": r["template"],
+        "subject": r["subject"],
+    }  # fmt: skip
+
+
+def campaign(r: dict) -> dict:
+    return {
+        "id": r["id"], "name": r["name"], "kind": r["kind"], "channel": r["channel"],
+        "status": r["status"], "send_window_start": hhmm(r["send_window_start"]),
+        "send_window_end": hhmm(r["send_window_end"]), "window_policy": r["window_policy"],
+        "max_attempts": r["max_attempts"], "retry_base_seconds": seconds(r["retry_base"]),
+        "retry_max_seconds": seconds(r["retry_max"]),
+        "frequency_cap_seconds": seconds(r["frequency_cap"]),
+        "steps": [step(s) for s in r.get("steps", [])],
+        "created_at": ts(r["created_at"]), "updated_at": ts(r["updated_at"]),
+        "archived_at": ts(r["archived_at"]),
+    }  # fmt: skip
+
+
+def template(r: dict) -> dict:
+    fields = merge_fields(r["body"]) + (merge_fields(r["subject"]) if r["subject"] else [])
+    return {
+        "id": r["id"], "name": r["name"], "channel": r["channel"], "subject": r["subject"],
+        "body": r["body"], "merge_fields": sorted(set(fields)),
+        "created_at": ts(r["created_at"]), "updated_at": ts(r["updated_at"]),
+    }  # fmt: skip
+
+
+def rejections(status: PacketStatus) -> list[dict]:
+    return [{"column": c, "reason": r, "count": n} for c, r, n in status.rejected_by_reason]
+
+
+def packet(s: PacketStatus, source: str, filename: str | None) -> dict:
+    base = f"/v1/packets/{s.id}"
+    return {
+        "id": s.id, "campaign_id": s.campaign_id, "status": s.status, "source": source,
+        "filename": filename,
+        "rows": {"submitted": s.rows_submitted, "accepted": s.rows_accepted, "rejected": s.rows_rejected},
+        "appointments": s.appointments, "messages_planned": s.messages_planned,
+        "messages": s.messages, "rejected_by_reason": rejections(s),
+        "failure_reason": s.failure_reason, "stage_seconds": s.stage_seconds,
+        "received_at": ts(s.received_at),
+        "links": {"self": base, "errors": f"{base}/errors", "messages": f"{base}/messages"},
+    }  # fmt: skip
+
+
+def message(r: dict) -> dict:
+    return {
+        "id": r["id"], "campaign_id": r["campaign_id"], "packet_id": r["packet_id"],
+        "customer_id": r["customer_id"], "appointment_id": r["appointment_id"], "step": r["step"],
+        "channel": r["channel"], "status": r["status"], "reason": r["reason"],
+        "send_at": ts(r["send_at"]), "attempts": r["attempts"], "sent_at": ts(r["sent_at"]),
+        "segments": r["segments"], "updated_at": ts(r["updated_at"]),
+    }  # fmt: skip
+
+
+def funnel(counts: dict[str, int]) -> dict:
+    """Rollup counts ({"sent": 3, "suppressed:opted_out": 1}) as the report's funnel."""
+    by_status: dict[str, int] = {}
+    suppressed_by: dict[str, int] = {}
+    for key, n in counts.items():
+        status, _, reason = key.partition(":")
+        by_status[status] = by_status.get(status, 0) + n
+        if status == "suppressed":
+            suppressed_by[reason or "unspecified"] = (
+                suppressed_by.get(reason or "unspecified", 0) + n
+            )
+    get = by_status.get
+    return {
+        "planned": sum(by_status.values()),
+        "pending": sum(get(s, 0) for s in PENDING),
+        "sent": get("sent", 0) + get("delivered", 0),
+        "delivered": get("delivered", 0), "failed": get("failed", 0), "dead": get("dead", 0),
+        "suppressed": get("suppressed", 0), "cancelled": get("cancelled", 0),
+        "suppressed_by_reason": suppressed_by, "by_state": counts,
+    }  # fmt: skip

@@ -1,0 +1,47 @@
+-- The HTTP API's bookkeeping: key authentication with its rate window, idempotency expiry.
+
+-- Authenticate an API key by its prefix and the SHA-256 of the whole key, and count the
+-- request in the key's current one-minute window, in one round trip. Runs as the service's
+-- own login before the request switches to reminderly_api (the key decides the account).
+-- Returns no row for an unknown, wrong or revoked key; last_used_at moves at most once a
+-- minute so a busy key does not rewrite its row on every request.
+CREATE OR REPLACE FUNCTION api_authenticate(p_prefix text, p_hash bytea)
+RETURNS TABLE (key_id bigint, account_id bigint, scopes text[], rate_limit integer,
+               window_count integer, retry_after integer)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    k api_keys;
+    w timestamptz := date_trunc('minute', now());
+BEGIN
+    SELECT * INTO k FROM api_keys WHERE prefix = p_prefix;
+    IF NOT FOUND OR k.revoked_at IS NOT NULL OR k.secret_hash <> p_hash THEN
+        RETURN;
+    END IF;
+    INSERT INTO api_rate_windows AS r (key_id, window_start, n) VALUES (k.id, w, 1)
+    ON CONFLICT (key_id, window_start) DO UPDATE SET n = r.n + 1
+    RETURNING r.n INTO window_count;
+    IF k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute' THEN
+        UPDATE api_keys SET last_used_at = now() WHERE id = k.id;
+    END IF;
+    key_id := k.id;
+    account_id := k.account_id;
+    scopes := k.scopes;
+    rate_limit := k.rate_limit_per_minute;
+    retry_after := greatest(1, ceil(extract(epoch FROM w + interval '1 minute' - clock_timestamp())))::integer;
+    RETURN NEXT;
+END
+$$;
+
+-- Drop idempotency records older than their 24-hour promise and rate windows gone by.
+CREATE OR REPLACE FUNCTION purge_api_bookkeeping() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours';
+    GET DIAGNOSTICS n = ROW_COUNT;
+    DELETE FROM api_rate_windows WHERE window_start < now() - interval '2 minutes';
+    RETURN n;
+END
+$$;
