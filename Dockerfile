@@ -18,9 +18,11 @@ RUN groupadd --system --gid 10001 reminderly \
 WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-# The SQL (migrations, procedures, named queries) ships beside the installed package.
+# The SQL (migrations, procedures, named queries) and the OpenAPI tree ship beside the package.
 COPY db ./db
-ENV REMINDERLY_DB_DIR=/app/db
+COPY openapi ./openapi
+ENV REMINDERLY_DB_DIR=/app/db \
+    REMINDERLY_OPENAPI_DIR=/app/openapi
 USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \

@@ -3,6 +3,8 @@
 
 import os
 
+from app_service.logs import logconfig_dict as json_logging
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -10,6 +12,8 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 25  # inside ECS's 30 s stop timeout: finish in-flight requests on SIGTERM
 keepalive = 75  # longer than the ALB's 60 s idle timeout
-accesslog = "-"
-errorlog = "-"
+# One JSON line per request comes from the app (app_service/api/hooks.py) with its request id;
+# gunicorn's own access log would repeat it as text, query strings included.
+accesslog = None
+logconfig_dict = json_logging(os.environ.get("LOG_LEVEL", "INFO"))
 forwarded_allow_ips = "*"  # behind the ALB, which is the only way in

@@ -24,11 +24,14 @@ class JsonFormatter(logging.Formatter):
         out.update({k: v for k, v in record.__dict__.items() if k not in _RESERVED})
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
-            # the exception's class and where it happened, not its message: messages of
-            # database errors quote row values (a failing row's phone, say)
+            # the exception's class and where it happened (file, line, function; no source text),
+            # not its message: database errors quote row values (a failing row's phone, say)
             out["error"] = type(exc).__name__
             out["sqlstate"] = getattr(exc, "sqlstate", None)
-            out["stack"] = "".join(traceback.format_tb(record.exc_info[2]))[-4000:]
+            out["stack"] = [
+                f"{f.filename}:{f.lineno} in {f.name}"
+                for f in traceback.extract_tb(record.exc_info[2])
+            ][-30:]
         return json.dumps(out, default=str)
 
 
