@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -251,7 +252,11 @@ def json_source(stream: IO[bytes], filename: str | None = None) -> PacketSource:
     def rows() -> Iterator[InboxRow]:
         reader = io.BufferedReader(hashing, 1 << 16)
         try:
-            yield from _dict_rows(ijson.items(reader, "item"))
+            events = ijson.parse(reader)
+            first = next(events, None)
+            if first is None or first[:2] != ("", "start_array"):
+                raise PacketFormatError("the body must be a JSON array of row objects")
+            yield from _dict_rows(ijson.items(itertools.chain([first], events), "item"))
         except ijson.JSONError as exc:
             raise PacketFormatError(f"the JSON is malformed: {exc}") from None
         except UnicodeDecodeError:

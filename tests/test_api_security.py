@@ -55,7 +55,7 @@ def test_keys_are_shown_once_stored_hashed_listed_by_prefix_and_revocable(conn, 
     reader = {"Authorization": f"Bearer {token}"}
     client = tenant.client
     assert client.get("/v1/campaigns", headers=reader).status_code == 200
-    used = [k for k in tenant.get("/v1/api-keys").json["data"] if k["id"] == key_id][0]
+    used = next(k for k in tenant.get("/v1/api-keys").json["data"] if k["id"] == key_id)
     assert used["last_used_at"] is not None
 
     revoked = tenant.delete(f"/v1/api-keys/{key_id}")
@@ -169,7 +169,9 @@ def test_body_limits_and_content_types(app, tenant):
     big = {"name": "x" * (1 << 20), "channel": "sms", "body": "hi"}
     body = _problem(tenant.post("/v1/templates", json=big), 413)
     assert "1048576" in body["detail"]
-    _problem(tenant.post("/v1/templates", data="name=x", headers={"Content-Type": "text/plain"}), 415)
+    _problem(
+        tenant.post("/v1/templates", data="name=x", headers={"Content-Type": "text/plain"}), 415
+    )
     c = tenant.post("/v1/campaigns", json=CAMPAIGN).json
     _problem(tenant.post(f"/v1/campaigns/{c['id']}/packets", data=b"x",
                          headers={"Content-Type": "application/xml"}), 415)  # fmt: skip
@@ -205,6 +207,9 @@ def test_errors_carry_no_stack_trace_and_logs_carry_no_pii(app, tenant, caplog):
 
 
 def test_a_request_id_is_echoed_or_made(tenant):
-    assert tenant.get("/v1/account", headers={"X-Request-Id": "abc-123"}).headers["X-Request-Id"] == "abc-123"
+    assert (
+        tenant.get("/v1/account", headers={"X-Request-Id": "abc-123"}).headers["X-Request-Id"]
+        == "abc-123"
+    )
     made = tenant.get("/v1/account", headers={"X-Request-Id": "bad id!"}).headers["X-Request-Id"]
     assert len(made) == 32 and made != "bad id!"

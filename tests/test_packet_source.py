@@ -161,6 +161,12 @@ def test_malformed_json_fails_the_packet():
         list(json_source(io.BytesIO(b'[{"customer_id": "c1"}, {"customer_id": ')).rows())
 
 
+@pytest.mark.parametrize("body", [b'{"customer_id": "c1"}', b'"rows"', b"", b"42"])
+def test_json_that_is_not_an_array_fails_the_packet(body):
+    with pytest.raises(PacketFormatError, match=r"JSON array|malformed"):
+        list(json_source(io.BytesIO(body)).rows())
+
+
 def test_rows_source_checksum_depends_on_content_not_key_order():
     a = rows_source([{"customer_id": "c1", "phone": "1"}])
     b = rows_source([{"phone": "1", "customer_id": "c1"}])

@@ -35,8 +35,7 @@ def run(create: Callable[[], Response]) -> Response:
         claimed = rows(conn, Q.idempotency_claim, {**ident, "hash": digest})
         if claimed:
             response = create()
-            rows(
-                conn,
+            conn.execute(
                 Q.idempotency_store,
                 {**ident, "status": response.status_code, "response": Jsonb(response.get_json()),
                  "location": response.headers.get("Location")},
