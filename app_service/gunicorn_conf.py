@@ -16,4 +16,7 @@ keepalive = 75  # longer than the ALB's 60 s idle timeout
 # gunicorn's own access log would repeat it as text, query strings included.
 accesslog = None
 logconfig_dict = json_logging(os.environ.get("LOG_LEVEL", "INFO"))
+# The ALB bounds the request line (16 KB); unlimited here, so an over-long query parameter is
+# answered by the app as a documented 400 problem, not by gunicorn as an HTML 414.
+limit_request_line = 0
 forwarded_allow_ips = "*"  # behind the ALB, which is the only way in

@@ -112,3 +112,49 @@ def other_tenant(conn: psycopg.Connection, app):
     from tests.api_support import make_tenant
 
     return make_tenant(conn, app, "Tenant B")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(db_url, tmp_path):
+    """The API served by gunicorn (its config file from the repo) on a free loopback port:
+    (base URL, process). Its output (JSON log lines) goes to tmp_path/gunicorn.log."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from app_service import PROJECT_ROOT
+
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "PORT": str(port), "WEB_CONCURRENCY": "1",
+           "GUNICORN_THREADS": "4", "REMINDERLY_API_POOL_SIZE": "4"}  # fmt: skip
+    log = (tmp_path / "gunicorn.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:app_service.gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}", "app_service.api:create_app()"],
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/v1/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError((tmp_path / "gunicorn.log").read_text(errors="replace")[-3000:])
+    yield base, proc
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=30)
+    log.close()

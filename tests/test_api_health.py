@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -63,32 +60,6 @@ def test_unknown_route_and_method_are_problems():
     assert client.get("/nope").mimetype == "application/problem+json"
     wrong = client.post("/v1/health")
     assert wrong.status_code == 405 and wrong.json["title"] == "Method Not Allowed"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def gunicorn(db_url):
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "PORT": str(port), "WEB_CONCURRENCY": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:app_service.gunicorn_conf", "app_service.api:create_app()"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/v1/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base, proc
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 def test_dockerfile_is_hadolint_clean():

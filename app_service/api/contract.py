@@ -67,6 +67,21 @@ def _describe(exc: Exception) -> list[dict]:
     return [{"pointer": "", "detail": str(cause or exc)}]
 
 
+def _nul_characters(value, path: tuple = ()) -> list[dict]:
+    """Strings holding U+0000, which PostgreSQL text cannot store: refused up front, by field."""
+    if isinstance(value, str):
+        return (
+            [{"pointer": _pointer(path), "detail": "must not contain the NUL character"}]
+            if "\x00" in value
+            else []
+        )
+    if isinstance(value, dict):
+        return [e for k, v in value.items() for e in _nul_characters(v, (*path, k))]
+    if isinstance(value, list):
+        return [e for i, v in enumerate(value) for e in _nul_characters(v, (*path, i))]
+    return []
+
+
 class _RequestOfResponse(FlaskOpenAPIRequest):
     """The request as response validation sees it: it only finds the operation, so the body
     (perhaps too large, perhaps already streamed into the database) is never read again."""
@@ -103,6 +118,19 @@ class Contract:
     def check_request(self, request: Request, *, body: bool = True) -> None:
         """Raise a 400 naming every invalid parameter or body field, 415 for a media type the
         operation does not take."""
+        if body and request.is_json and request.content_length:
+            try:
+                json.loads(request.get_data())
+            except (ValueError, UnicodeDecodeError) as exc:
+                reason = (
+                    "is not valid UTF-8"
+                    if isinstance(exc, UnicodeDecodeError)
+                    else f"is not valid JSON ({exc})"
+                )
+                raise ApiError(
+                    400, "Bad Request", f"the body {reason}",
+                    errors=[{"pointer": "", "detail": f"the body {reason}"}],
+                ) from None  # fmt: skip
         wrapped = FlaskOpenAPIRequest(request)
         errors: list[dict] = []
         validators = [self._params, self._body] if body else [self._params]
@@ -123,6 +151,8 @@ class Contract:
             # JSON Schema reports unevaluatedProperties for every property of a subschema that
             # failed; the failing field itself is the useful error
             errors = [e for e in errors if "nevaluated properties" not in e["detail"]] or errors
+        if not errors and body and request.is_json and request.content_length:
+            errors = _nul_characters(request.get_json())
         if errors:
             first = errors[0]
             where = first.get("pointer") or first.get("parameter") or "/"

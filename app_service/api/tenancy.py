@@ -6,6 +6,8 @@ no request ever inherits another's identity."""
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 from flask import current_app, g
 from psycopg_pool import ConnectionPool
@@ -18,19 +20,26 @@ def _reset(conn: psycopg.Connection) -> None:
     conn.execute(Q.api_leave_tenant)
 
 
+_POOL_LOCK = threading.Lock()
+
+
 def pool() -> ConnectionPool:
-    """The process's pool, opened on first use (after gunicorn forks its workers)."""
+    """The process's pool, opened on first use (after gunicorn forks its workers); the first
+    requests of a threaded worker arrive together, so exactly one of them opens it."""
     app = current_app
     existing = app.extensions.get("reminderly.pool")
     if existing is None:
-        existing = open_pool(
-            app.config["DATABASE_URL"],
-            min_size=1,
-            max_size=app.config["POOL_SIZE"],
-            name="reminderly-api",
-            reset=_reset,
-        )
-        app.extensions["reminderly.pool"] = existing
+        with _POOL_LOCK:
+            existing = app.extensions.get("reminderly.pool")
+            if existing is None:
+                existing = open_pool(
+                    app.config["DATABASE_URL"],
+                    min_size=1,
+                    max_size=app.config["POOL_SIZE"],
+                    name="reminderly-api",
+                    reset=_reset,
+                )
+                app.extensions["reminderly.pool"] = existing
     return existing
 
 

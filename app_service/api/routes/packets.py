@@ -12,7 +12,7 @@ from app_service.api.problems import ApiError, conflict, not_found
 from app_service.api.routes import conn, route
 from app_service.api.routes.campaigns import campaign_or_404
 from app_service.db import one, rows
-from app_service.packet_source import csv_source, json_source
+from app_service.packet_source import PacketFormatError, csv_source, json_source
 from app_service.queries import Q
 
 _SOURCES = {"text/csv": csv_source, "application/json": json_source}
@@ -50,10 +50,19 @@ def register(app: Flask) -> None:
             existing = rows(conn(), Q.get_packet, {"packet_id": result.packet_id})[0]
             if key is not None and existing["idempotency_key"] == key:
                 # the same key: it is a retry only if the body is the same
-                for _ in source.rows():
-                    pass
-                (stored,) = one(conn(), Q.packet_checksum, {"packet_id": result.packet_id})
-                if stored is not None and bytes(stored) != source.checksum:
+                try:
+                    for _ in source.rows():
+                        pass
+                    same = (
+                        bytes(
+                            one(conn(), Q.packet_checksum, {"packet_id": result.packet_id})[0]
+                            or b""
+                        )
+                        == source.checksum
+                    )
+                except PacketFormatError:
+                    same = False
+                if not same:
                     raise conflict("this Idempotency-Key was used with a different packet body")
             response = jsonify({**_shaped(result.packet_id), "duplicate_of": result.packet_id})
             if key is not None:
