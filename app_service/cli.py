@@ -14,7 +14,16 @@ from typing import Any
 import click
 import psycopg
 
-from app_service import campaigns, db, demo_data, dispatch_queue, embedded, migrate, packets
+from app_service import (
+    api_keys,
+    campaigns,
+    db,
+    demo_data,
+    dispatch_queue,
+    embedded,
+    migrate,
+    packets,
+)
 from app_service.config import Settings
 from app_service.packet_source import PacketFormatError, csv_source, file_source
 from app_service.queries import Q
@@ -452,6 +461,81 @@ def outbox_cmd(limit: int) -> None:
         click.echo("the outbox is empty")
 
 
+# --- accounts and API keys -------------------------------------------------------------------
+
+
+@main.group("account")
+def account_group() -> None:
+    """Tenants: each business using reminderly is an account."""
+
+
+@account_group.command("create")
+@click.argument("name")
+@click.option("--country", default="US", show_default=True, help="Country of national numbers.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA timezone name.")
+@friendly_errors
+def account_create(name: str, country: str, timezone: str) -> None:
+    """Create an account and its first admin API key (the key is shown only now)."""
+    with _connect() as conn, conn.transaction():
+        account_id = campaigns.create_account(
+            conn, name, default_country=country, timezone=timezone
+        )
+        key = api_keys.create_key(conn, account_id, "initial admin key", ["admin"])
+    click.echo(f"account {account_id} created")
+    click.echo(f"admin API key (shown once, store it now): {key.token}")
+
+
+@main.group("api-key")
+def api_key_group() -> None:
+    """API keys of an account: scoped (read, write, admin), hashed at rest, revocable."""
+
+
+@api_key_group.command("create")
+@click.option("--account", "account_id", type=int, required=True)
+@click.option("--name", required=True)
+@click.option("--scope", "scopes", type=click.Choice(api_keys.SCOPES), multiple=True,
+              required=True, help="Repeat for several scopes.")  # fmt: skip
+@click.option("--rate-limit", type=click.IntRange(1), default=6000, show_default=True,
+              help="Requests per minute.")  # fmt: skip
+@friendly_errors
+def api_key_create(account_id: int, name: str, scopes: tuple[str, ...], rate_limit: int) -> None:
+    """Create a key; it is printed once and stored only as a hash."""
+    with _connect() as conn:
+        if db.one(conn, Q.get_account, {"id": account_id}) is None:
+            raise CliError(f"account {account_id} does not exist")
+        key = api_keys.create_key(
+            conn, account_id, name, list(scopes), rate_limit_per_minute=rate_limit
+        )
+    click.echo(f"key {key.record['id']} ({key.record['prefix']}): {key.token}")
+
+
+@api_key_group.command("list")
+@click.option("--account", "account_id", type=int, required=True)
+@friendly_errors
+def api_key_list(account_id: int) -> None:
+    """The account's keys by prefix (secrets are never shown again)."""
+    with _connect() as conn:
+        keys = api_keys.list_keys(conn, account_id, after=0, limit=1000)
+    for k in keys:
+        state = f"revoked {k['revoked_at']:%Y-%m-%d}" if k["revoked_at"] else "active"
+        used = f"{k['last_used_at']:%Y-%m-%d %H:%M}" if k["last_used_at"] else "never"
+        click.echo(
+            f"{k['id']:>6}  {k['prefix']}  {','.join(k['scopes']):<16} {state:<18} last used {used}  {k['name']}"
+        )
+
+
+@api_key_group.command("revoke")
+@click.option("--account", "account_id", type=int, required=True)
+@click.argument("key_id", type=int)
+@friendly_errors
+def api_key_revoke(account_id: int, key_id: int) -> None:
+    """Revoke a key at once for every API process."""
+    with _connect() as conn:
+        if api_keys.revoke_key(conn, account_id, key_id) is None:
+            raise CliError(f"account {account_id} has no key {key_id}")
+    click.echo(f"key {key_id} revoked")
+
+
 # --- maintenance ------------------------------------------------------------------------------
 
 
@@ -479,6 +563,15 @@ def analyze_cmd() -> None:
     click.echo("analyzed")
 
 
+@maintain_group.command("purge-api-records")
+@friendly_errors
+def purge_api_records_cmd() -> None:
+    """Drop idempotency records past their 24 hours and spent rate windows."""
+    with _connect() as conn:
+        (n,) = db.one(conn, Q.purge_api_bookkeeping)
+    click.echo(f"deleted {n} expired idempotency records")
+
+
 @maintain_group.command("fail-stale-packets")
 @click.option("--minutes", type=click.IntRange(1), default=60, show_default=True)
 @friendly_errors
@@ -500,9 +593,11 @@ def demo(n_packets: int, rows: int) -> None:
     """Create a demo account, campaigns and packets of sample customers, and show the flow."""
     with _connect() as conn:
         account_id, reminder_id, survey_id = demo_data.create_demo_campaigns(conn)
+        key = api_keys.create_key(conn, account_id, "demo key", ["admin"])
         click.echo(
             f"account {account_id}: reminder campaign {reminder_id}, survey campaign {survey_id}"
         )
+        click.echo(f"API key for this demo account (admin, shown once): {key.token}")
         for n in range(n_packets):
             body = demo_data.sample_csv(seed=n, rows=rows)
             result = packets.load_packet(
@@ -518,6 +613,10 @@ def demo(n_packets: int, rows: int) -> None:
     click.echo("campaign messages: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     click.echo(
         f"next: reminderly campaign show {reminder_id}   reminderly packet errors {result.packet_id}"
+    )
+    click.echo(
+        f"      curl -H 'Authorization: Bearer {key.token}' "
+        f"http://127.0.0.1:8080/v1/campaigns/{reminder_id}/report"
     )
 
 

@@ -154,3 +154,37 @@ def test_embedded_database_lifecycle(tmp_path: Path):
     finally:
         assert run("db", "stop").stdout.strip() == "stopped"
     assert "stopped" in run("db", "status").stdout
+
+
+def test_account_and_api_key_commands_make_keys_the_api_accepts(runner, db_url):
+    from app_service.api import create_app
+
+    made = runner.invoke(main, ["account", "create", "Cli Clinic", "--timezone", "America/Denver"])
+    assert made.exit_code == 0, made.output
+    admin = made.output.strip().splitlines()[-1].rsplit(" ", 1)[1]
+    account = int(made.output.split()[1])
+    reader = runner.invoke(main, ["api-key", "create", "--account", str(account), "--name", "bi",
+                                  "--scope", "read"])  # fmt: skip
+    assert reader.exit_code == 0, reader.output
+    read_token = reader.output.strip().rsplit(" ", 1)[1]
+    key_id = int(reader.output.split()[1])
+    client = create_app(db_url).test_client()
+    for token in (admin, read_token):
+        got = client.get("/v1/account", headers={"Authorization": f"Bearer {token}"})
+        assert got.status_code == 200 and got.json["timezone"] == "America/Denver"
+    listed = runner.invoke(main, ["api-key", "list", "--account", str(account)]).output
+    assert "read" in listed and read_token not in listed and admin not in listed
+    revoked = runner.invoke(main, ["api-key", "revoke", "--account", str(account), str(key_id)])
+    assert revoked.output.strip() == f"key {key_id} revoked"
+    assert (
+        client.get("/v1/account", headers={"Authorization": f"Bearer {read_token}"}).status_code
+        == 401
+    )
+    wrong = runner.invoke(main, ["api-key", "revoke", "--account", str(account + 1), str(key_id)])
+    assert (
+        wrong.exit_code == 1
+        and wrong.output.strip() == f"error: account {account + 1} has no key {key_id}"
+    )
+    bad = runner.invoke(main, ["account", "create", "X", "--timezone", "Mars/Base"])
+    assert bad.exit_code == 1 and "IANA" in bad.output
+    assert "deleted 0" in runner.invoke(main, ["maintain", "purge-api-records"]).output
