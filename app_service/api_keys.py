@@ -105,7 +105,8 @@ class AuthResult:
 
 
 def authenticate(conn: psycopg.Connection, token: str) -> AuthResult:
-    """Check a bearer token and count it against its key's per-minute limit."""
+    """Check a bearer token, count it against its key's per-minute limit, and switch the
+    connection to the key's tenant (row-level security applies from here on)."""
     prefix = parse_token(token)
     if prefix is None:
         return AuthResult(None)

@@ -82,6 +82,8 @@ class PacketStatus:
     failure_reason: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     received_at: datetime | None = None
+    source: str = "rows"
+    filename: str | None = None
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,8 @@ def packet_status(
         failure_reason=p["failure_reason"],
         stage_seconds=stages,
         received_at=p["received_at"],
+        source=p["source"],
+        filename=p["filename"],
     )
 
 

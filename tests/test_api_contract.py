@@ -111,3 +111,21 @@ def test_the_definition_and_swagger_ui_are_served_without_a_cdn():
     for asset in re.findall(r'(?:src|href)="([^"]+)"', html):
         got = client.get(asset)
         assert got.status_code == 200 and len(got.data) > 100, asset
+
+
+def test_a_response_that_breaks_the_contract_is_a_500_and_logged_without_values(
+    tenant, app, caplog
+):
+    from flask import jsonify
+
+    app.view_functions["getAccount"] = lambda: jsonify(id="+13125550123", name=5)
+    response = tenant.get("/v1/account")
+    assert response.status_code == 500
+    assert response.json["detail"] == "the response did not match the API definition"
+    (record,) = [r for r in caplog.records if r.getMessage() == "response breaks the contract"]
+    assert {"pointer": "/id", "kind": "ValidationErrorKind_Type"} in record.errors or any(
+        e["pointer"] == "/id" for e in record.errors
+    )
+    assert "+1312" not in str(record.__dict__)
+    app.view_functions["getAccount"] = lambda: (jsonify(status="ok"), 418)
+    assert tenant.get("/v1/account").status_code == 500  # an undocumented status

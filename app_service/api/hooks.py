@@ -42,12 +42,12 @@ def install(app: Flask, contract: Contract) -> None:
         scope = operation.get("x-required-scope")
         if scope is not None:
             _authenticate(scope)
-        contract.check_request(request, body=not streamed)
+        contract.check_request(operation, request, body=not streamed)
 
     @app.after_request
     def finish(response: Response) -> Response:
         if g.get("operation") is not None and app.config["VALIDATE_RESPONSES"]:
-            errors = contract.response_errors(request, response)
+            errors = contract.response_errors(g.operation, response)
             if errors:
                 log.error(
                     "response breaks the contract",
@@ -129,4 +129,4 @@ def _authenticate(scope: str) -> None:
         )
     if scope not in result.caller.scopes:
         raise ApiError(403, "Forbidden", f"this operation needs the {scope} scope")
-    tenancy.enter_tenant(conn, result.caller.account_id)
+    # authenticate() has switched the connection to the caller's tenant (role and account)

@@ -81,11 +81,11 @@ def rejections(status: PacketStatus) -> list[dict]:
     return [{"column": c, "reason": r, "count": n} for c, r, n in status.rejected_by_reason]
 
 
-def packet(s: PacketStatus, source: str, filename: str | None) -> dict:
+def packet(s: PacketStatus) -> dict:
     base = f"/v1/packets/{s.id}"
     return {
-        "id": s.id, "campaign_id": s.campaign_id, "status": s.status, "source": source,
-        "filename": filename,
+        "id": s.id, "campaign_id": s.campaign_id, "status": s.status, "source": s.source,
+        "filename": s.filename,
         "rows": {"submitted": s.rows_submitted, "accepted": s.rows_accepted, "rejected": s.rows_rejected},
         "appointments": s.appointments, "messages_planned": s.messages_planned,
         "messages": s.messages, "rejected_by_reason": rejections(s),

@@ -25,6 +25,9 @@ BEGIN
             error_column   text,
             error_reason   text
         ) ON COMMIT DELETE ROWS;
+        -- one session may load as its own login and, in an API request, as reminderly_api:
+        -- both may use the inbox whichever created it (the login is a member of the role)
+        GRANT SELECT, INSERT, UPDATE, DELETE ON pg_temp.packet_inbox TO reminderly_api;
     END IF;
 END
 $$;

@@ -1,10 +1,11 @@
 -- The HTTP API's bookkeeping: key authentication with its rate window, idempotency expiry.
 
--- Authenticate an API key by its prefix and the SHA-256 of the whole key, and count the
--- request in the key's current one-minute window, in one round trip. Runs as the service's
--- own login before the request switches to reminderly_api (the key decides the account).
--- Returns no row for an unknown, wrong or revoked key; last_used_at moves at most once a
--- minute so a busy key does not rewrite its row on every request.
+-- Authenticate an API key by its prefix and the SHA-256 of the whole key, count the request in
+-- the key's current one-minute window, and switch the session to the key's tenant (role
+-- reminderly_api, reminderly.account_id), in one round trip. Runs as the service's own login
+-- (the key decides the account); the pool resets role and account when the connection comes
+-- back. Returns no row, and switches nothing, for an unknown, wrong or revoked key.
+-- last_used_at moves at most once a minute so a busy key does not rewrite its row each time.
 CREATE OR REPLACE FUNCTION api_authenticate(p_prefix text, p_hash bytea)
 RETURNS TABLE (key_id bigint, account_id bigint, scopes text[], rate_limit integer,
                window_count integer, retry_after integer)
@@ -29,6 +30,8 @@ BEGIN
     scopes := k.scopes;
     rate_limit := k.rate_limit_per_minute;
     retry_after := greatest(1, ceil(extract(epoch FROM w + interval '1 minute' - clock_timestamp())))::integer;
+    PERFORM set_config('reminderly.account_id', k.account_id::text, false);
+    PERFORM set_config('role', 'reminderly_api', false);
     RETURN NEXT;
 END
 $$;

@@ -18,17 +18,15 @@ from app_service.queries import Q
 _SOURCES = {"text/csv": csv_source, "application/json": json_source}
 
 
-def _packet(packet_id: int) -> tuple[packets.PacketStatus, dict]:
+def _packet(packet_id: int) -> packets.PacketStatus:
     status = packets.packet_status(conn(), packet_id)
     if status is None:
         raise not_found("packet", packet_id)
-    row = rows(conn(), Q.get_packet, {"packet_id": packet_id})[0]
-    return status, row
+    return status
 
 
 def _shaped(packet_id: int) -> dict:
-    status, row = _packet(packet_id)
-    return shapes.packet(status, row["source"], row["filename"])
+    return shapes.packet(_packet(packet_id))
 
 
 def register(app: Flask) -> None:
@@ -117,7 +115,7 @@ def register(app: Flask) -> None:
         )
 
     def cancel(packet_id: int):
-        status, _ = _packet(packet_id)
+        status = _packet(packet_id)
         if status.status in ("completed", "failed", "cancelled"):
             raise conflict(f"packet {packet_id} is {status.status}; cannot cancel it")
         packets.cancel_packet(conn(), packet_id)
@@ -135,7 +133,7 @@ def register(app: Flask) -> None:
         )
 
     def report(packet_id: int):
-        status, _ = _packet(packet_id)
+        status = _packet(packet_id)
         return jsonify(
             packet_id=packet_id, campaign_id=status.campaign_id, status=status.status,
             rows={"submitted": status.rows_submitted, "accepted": status.rows_accepted,
