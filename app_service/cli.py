@@ -536,6 +536,28 @@ def api_key_revoke(account_id: int, key_id: int) -> None:
     click.echo(f"key {key_id} revoked")
 
 
+# --- the API definition ----------------------------------------------------------------------
+
+
+@main.group("openapi")
+def openapi_group() -> None:
+    """The API definition (the openapi/ tree)."""
+
+
+@openapi_group.command("bundle")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@friendly_errors
+def openapi_bundle(output: Path) -> None:
+    """Bundle openapi/ into one OpenAPI 3.1 JSON document (what /v1/openapi.json serves)."""
+    from app_service.api.spec import SpecError, write_bundle
+
+    try:
+        write_bundle(output)
+    except SpecError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"wrote {output}")
+
+
 # --- maintenance ------------------------------------------------------------------------------
 
 

@@ -19,4 +19,9 @@ logconfig_dict = json_logging(os.environ.get("LOG_LEVEL", "INFO"))
 # The ALB bounds the request line (16 KB); unlimited here, so an over-long query parameter is
 # answered by the app as a documented 400 problem, not by gunicorn as an HTML 414.
 limit_request_line = 0
+# The container's root filesystem is read-only: worker heartbeats go to /dev/shm (tmpfs), and
+# the runtime control socket (a file under $HOME) is not used.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+control_socket_disable = True
 forwarded_allow_ips = "*"  # behind the ALB, which is the only way in

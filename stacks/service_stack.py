@@ -1,7 +1,7 @@
 """Service: the API and the worker on ECS Fargate behind an HTTPS load balancer with WAF.
 
 The front door is the Application Load Balancer with AWS WAF, not API Gateway: the API takes
-CSV packets of up to 100 MB streamed (API Gateway caps payloads at 10 MB and buffers them),
+CSV packets of up to 64 MiB streamed (API Gateway caps payloads at 10 MB and buffers them),
 per-key rate limits live in the app where the key is known, and WAF adds managed rule groups
 and a per-IP rate rule in front.
 

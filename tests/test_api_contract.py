@@ -129,3 +129,16 @@ def test_a_response_that_breaks_the_contract_is_a_500_and_logged_without_values(
     assert "+1312" not in str(record.__dict__)
     app.view_functions["getAccount"] = lambda: (jsonify(status="ok"), 418)
     assert tenant.get("/v1/account").status_code == 500  # an undocumented status
+
+
+def test_the_cli_writes_the_same_bundle(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from app_service.cli import main
+
+    out = tmp_path / "openapi.json"
+    result = CliRunner().invoke(main, ["openapi", "bundle", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text()) == DOC
