@@ -5,7 +5,10 @@ there, and after a manual approval deployed to prod. The pipeline updates itself
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import pipelines
 from constructs import Construct
 
@@ -18,9 +21,11 @@ SYNTH_COMMANDS = [
 ]
 
 SMOKE_COMMANDS = [
-    'curl --fail --silent --show-error --retry 5 --retry-all-errors "$API_URL/v1/health"',
-    'curl --fail --silent --show-error --retry 10 --retry-all-errors "$API_URL/v1/ready"',
+    # health, readiness, and a small packet through the API (its campaign stays a draft and the
+    # packet is cancelled: nothing is sent); tests/test_api_server.py runs the same script
+    "bash scripts/smoke.sh",
 ]
+SMOKE_KEY_SECRET = "reminderly/pipeline/smoke-api-key"
 
 
 class ReminderlyStage(cdk.Stage):
@@ -56,11 +61,25 @@ class PipelineStack(cdk.Stack):
         )
         staging = ReminderlyStage(self, "Staging", config=STAGES["staging"],
                                   env=cdk.Environment(account=STAGES["staging"].account, region=STAGES["staging"].region))  # fmt: skip
-        self.pipeline.add_stage(
-            staging,
-            post=[pipelines.ShellStep("SmokeTest", env_from_cfn_outputs={"API_URL": staging.api_url},
-                                      commands=SMOKE_COMMANDS)],
+        # A write key of a smoke-test account in staging, put here once by an operator
+        # (`reminderly account create "pipeline smoke test"`, then `aws secretsmanager
+        # put-secret-value`); CodeBuild hands it to the step as a masked variable.
+        smoke_key = secretsmanager.Secret(
+            self, "SmokeApiKey", secret_name=SMOKE_KEY_SECRET,
+            description="API key (write scope) of the staging smoke-test account",
         )  # fmt: skip
+        smoke = pipelines.CodeBuildStep(
+            "SmokeTest", input=source, commands=SMOKE_COMMANDS,
+            env_from_cfn_outputs={"API_URL": staging.api_url},
+            build_environment=codebuild.BuildEnvironment(environment_variables={
+                "SMOKE_API_KEY": codebuild.BuildEnvironmentVariable(
+                    type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
+                    value=smoke_key.secret_arn),
+            }),
+            role_policy_statements=[iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[smoke_key.secret_arn])],
+        )  # fmt: skip
+        self.pipeline.add_stage(staging, post=[smoke])
         prod = ReminderlyStage(self, "Prod", config=STAGES["prod"],
                                env=cdk.Environment(account=STAGES["prod"].account, region=STAGES["prod"].region))  # fmt: skip
         self.pipeline.add_stage(prod, pre=[pipelines.ManualApprovalStep("PromoteToProd")])

@@ -158,3 +158,25 @@ def test_schemathesis_finds_no_server_error_and_no_contract_break(gunicorn, db_u
     report = run.stdout[-8000:] + run.stderr[-2000:]
     assert run.returncode == 0, report
     assert "No issues found" in run.stdout or "passed" in run.stdout, report
+
+
+def test_the_pipelines_smoke_script_passes_against_a_live_server(gunicorn, db_url):
+    """scripts/smoke.sh is what the pipeline runs after deploying staging."""
+    from app_service import PROJECT_ROOT
+
+    base, _ = gunicorn
+    _, token = _token(db_url, scopes=("write",))
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "API_URL": base, "SMOKE_API_KEY": token}
+    for run in ("101", "102"):  # a second build reuses the campaign, loads a new packet
+        result = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "smoke.sh")],
+                                env={**env, "CODEBUILD_BUILD_NUMBER": run},
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "loaded, planned, cancelled" in result.stdout
+    with psycopg.connect(db_url) as conn:
+        statuses = conn.execute("SELECT status, count(*) FROM packets GROUP BY 1").fetchall()
+        (campaigns_made,) = conn.execute("SELECT count(*) FROM campaigns").fetchone()
+    assert statuses == [("cancelled", 2)] and campaigns_made == 1
+    bad = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "smoke.sh")],
+                         env={**env, "SMOKE_API_KEY": "rmd_wrong"}, capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode != 0

@@ -117,3 +117,7 @@ def test_pipeline_tests_then_staging_smoke_approval_prod(templates):
         if "scripts/test.sh" in b["Properties"]["Source"]["BuildSpec"]
     )
     assert "npx cdk synth" in synth_spec
+    smoke = next(b for b in builds if "scripts/smoke.sh" in b["Properties"]["Source"]["BuildSpec"])
+    env = {v["Name"]: v for v in smoke["Properties"]["Environment"]["EnvironmentVariables"]}
+    assert env["SMOKE_API_KEY"]["Type"] == "SECRETS_MANAGER"  # masked, never in the buildspec
+    assert "rmd_" not in json.dumps(smoke)
