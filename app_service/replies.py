@@ -41,9 +41,19 @@ def classify(text: str) -> str:
     return "other"
 
 
+_SCORE = re.compile(r"^\s*(10|[0-9])\s*(?:/\s*10|out of 10)?\s*[!.]*\s*$", re.IGNORECASE)
+
+
+def survey_score(text: str) -> int | None:
+    """A survey answer by SMS: a number from 0 to 10 alone ("9", "10!", "8/10"); a number
+    inside a sentence ("can I come at 3?") is not an answer."""
+    match = _SCORE.match(text.strip())
+    return int(match.group(1)) if match else None
+
+
 def handle_reply(conn: psycopg.Connection, message_id: int, text: str) -> str:
-    """Record a reply to a message and apply it (consent, confirmation, cancellation);
-    returns its classification."""
-    kind = classify(text)
+    """Record a reply to a message and apply it (consent, confirmation, cancellation, a survey
+    score); returns its classification."""
+    kind = "score" if survey_score(text) is not None else classify(text)
     one(conn, Q.record_reply, {"message_id": message_id, "kind": kind, "text": text[:1600]})
     return kind

@@ -355,3 +355,34 @@ FROM messages WHERE id = %(id)s;
 
 -- name: message_events
 SELECT kind, data, occurred_at FROM message_events WHERE message_id = %(message_id)s ORDER BY occurred_at, id;
+
+-- ---------------------------------------------------------------------------------------------
+-- Inbound: receipts, replies, links (the webhook and link endpoints; they run as the service's
+-- own login: the message or the signature names the tenant, not an API key).
+
+-- name: record_delivery
+SELECT record_delivery(%(source)s, %(event_id)s, %(provider_id)s, %(outcome)s, %(detail)s);
+
+-- name: record_inbound_sms
+SELECT record_inbound_sms(%(event_id)s, %(from)s, %(kind)s, %(text)s);
+
+-- name: record_survey_response
+SELECT record_survey_response(%(message_id)s, %(score)s, %(comment)s, %(channel)s);
+
+-- name: record_click
+SELECT record_click(%(message_id)s, %(target)s);
+
+-- name: link_target
+SELECT m.id, m.channel, m.status, ca.kind, ca.name AS campaign_name, l.review_url, l.name AS location_name,
+       acc.name AS account_name,
+       EXISTS (SELECT 1 FROM survey_responses s WHERE s.message_id = m.id) AS answered
+FROM messages m
+JOIN campaigns ca ON ca.id = m.campaign_id
+JOIN accounts acc ON acc.id = m.account_id
+JOIN appointments a ON a.id = m.appointment_id
+LEFT JOIN locations l ON l.id = a.location_id
+WHERE m.id = %(message_id)s;
+
+-- name: unsubscribe_email
+SELECT record_consent(customer_id, 'email', 'opt_out', 'list-unsubscribe', NULL)
+FROM messages WHERE id = %(message_id)s;

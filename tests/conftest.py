@@ -92,7 +92,7 @@ def campaign(conn: psycopg.Connection, account: int) -> int:
 def app(db_url: str):
     from app_service.api import create_app
 
-    application = create_app(db_url, validate_responses=True)
+    application = create_app(db_url, validate_responses=True, link_secret_value="test-link-secret")
     application.config["POOL_SIZE"] = 2
     yield application
     pool = application.extensions.get("reminderly.pool")

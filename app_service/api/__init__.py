@@ -15,20 +15,30 @@ from app_service.api.routes import (
     accounts,
     campaigns,
     customers,
+    inbound,
     messages,
     operations,
     packets,
     templates,
 )
 from app_service.config import Settings
+from app_service.inbound import sns
+from app_service.links import LinkSigner, link_secret
 
 MAX_JSON_BYTES = 1 << 20
 MAX_PACKET_BYTES = 64 << 20
 
 
-def create_app(database_url: str | None = None, *, validate_responses: bool | None = None) -> Flask:
+def create_app(
+    database_url: str | None = None,
+    *,
+    validate_responses: bool | None = None,
+    link_secret_value: str | None = None,
+) -> Flask:
     """The WSGI app. The database URL comes from DATABASE_URL unless given. Responses are
-    checked against the contract unless REMINDERLY_VALIDATE_RESPONSES=0."""
+    checked against the contract unless REMINDERLY_VALIDATE_RESPONSES=0. SNS deliveries are
+    accepted from the topics in REMINDERLY_SNS_TOPICS (comma-separated ARNs); links are signed
+    with REMINDERLY_LINK_SECRET."""
     app = Flask(__name__)
     if validate_responses is None:
         validate_responses = os.environ.get("REMINDERLY_VALIDATE_RESPONSES", "1") != "0"
@@ -39,9 +49,24 @@ def create_app(database_url: str | None = None, *, validate_responses: bool | No
         MAX_PACKET_BYTES=MAX_PACKET_BYTES,
         VALIDATE_RESPONSES=validate_responses,
         JSON_SORT_KEYS=False,
+        SNS_TOPICS=frozenset(
+            t.strip() for t in os.environ.get("REMINDERLY_SNS_TOPICS", "").split(",") if t.strip()
+        ),
+        SNS_CERT_FETCHER=sns.fetch_certificate,
+        SNS_CONFIRM=inbound.confirm_subscription,
     )
+    app.extensions["reminderly.links"] = LinkSigner(link_secret_value or link_secret())
     app.json.sort_keys = False
     hooks.install(app, Contract())
-    for module in (operations, accounts, customers, campaigns, templates, packets, messages):
+    for module in (
+        operations,
+        accounts,
+        customers,
+        campaigns,
+        templates,
+        packets,
+        messages,
+        inbound,
+    ):
         module.register(app)
     return app

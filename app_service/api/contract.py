@@ -103,7 +103,9 @@ class Contract:
         for status, response in raw.get("responses", {}).items():
             response = self._resolve(response)
             op.responses[status] = {
-                media: self._validator(spec["schema"]) if "schema" in spec else None
+                media: self._validator(spec["schema"])
+                if "json" in media and "schema" in spec
+                else None
                 for media, spec in response.get("content", {}).items()
             }
         return op
@@ -193,11 +195,8 @@ class Contract:
         """Where a response breaks the contract (empty when it conforms): the status, the
         media type, or the body's fields, as pointers and error kinds without values."""
         status = str(response.status_code)
-        media = (
-            op.responses.get(status)
-            or op.responses.get(f"{status[0]}XX")
-            or op.responses.get("default")
-        )
+        keys = (status, f"{status[0]}XX", "default")
+        media = next((op.responses[k] for k in keys if k in op.responses), None)
         if media is None:
             return [{"pointer": "", "kind": f"status {status} is not documented"}]
         if not media:

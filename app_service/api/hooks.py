@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from app_service.api import tenancy
 from app_service.api.contract import Contract
 from app_service.api.problems import ApiError, problem
+from app_service.api.routes.inbound import verify_sns
 from app_service.api_keys import authenticate
 
 log = logging.getLogger("reminderly.api")
@@ -39,6 +40,8 @@ def install(app: Flask, contract: Contract) -> None:
         request.max_content_length = app.config[
             "MAX_PACKET_BYTES" if streamed else "MAX_JSON_BYTES"
         ]
+        if operation.get("x-signature") == "sns":
+            verify_sns(app)  # SNS deliveries carry a signature, not an API key
         scope = operation.get("x-required-scope")
         if scope is not None:
             _authenticate(scope)

@@ -26,6 +26,7 @@ from psycopg_pool import ConnectionPool
 from app_service import consent
 from app_service import dispatch_queue as dq
 from app_service.db import one, rows
+from app_service.links import LinkSigner, link_secret
 from app_service.models import ClaimedMessage
 from app_service.queries import Q
 from app_service.worker import metrics
@@ -54,6 +55,8 @@ class WorkerSettings:
     public_url: str = field(
         default_factory=lambda: os.environ.get("REMINDERLY_PUBLIC_URL", "http://localhost:8080")
     )
+    link_secret: str | None = None
+    """Signs the links in messages (REMINDERLY_LINK_SECRET, else the local data folder's)."""
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Worker:
         self.stop = threading.Event()
         self._emit = emit_metrics
         self._stop_requested_at: float | None = None
+        self.links = LinkSigner(self.settings.link_secret or link_secret())
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -305,8 +309,14 @@ class Worker:
             "first_name": d["first_name"], "last_name": d["last_name"],
             "appointment_at": local.strftime("%a %b %-d at %-I:%M %p"),
             "appointment_date": local.strftime("%A, %B %-d"), "appointment_time": local.strftime("%-I:%M %p"),
-            "location": d["location_name"], "review_url": d["review_url"],
+            "location": d["location_name"],
         }  # fmt: skip
+        # the survey page or the review site, through a signed link that records the click
+        # (and is the same for every recipient: no one is routed by their predicted rating)
+        tracked = self.links.url(self.settings.public_url, d["id"], "r")
+        fields["survey_url"] = tracked
+        if d["review_url"]:
+            fields["review_url"] = tracked
         fields = {k: v for k, v in fields.items() if v is not None}
         body = render(d["template"], fields)
         if d["channel"] == "sms":
@@ -315,7 +325,7 @@ class Worker:
             return OutgoingMessage(d["id"], d["account_id"], "sms", d["phone"], body)
         if not d["email"]:
             raise RenderError("the customer has no email address")
-        unsubscribe = f"{self.settings.public_url}/u/{d['id']}"
+        unsubscribe = self.links.url(self.settings.public_url, d["id"], "u")
         headers = {
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

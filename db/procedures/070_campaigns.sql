@@ -71,7 +71,8 @@ $$;
 -- A customer's SMS reply to a message: recorded as an interaction event, then applied.
 -- opt_out / opt_in go to the consent ledger; confirm skips the remaining reminder steps of that
 -- appointment (goal reached: suppressed 'confirmed'); cancel cancels the appointment and its
--- pending messages in every campaign; help and other text are kept for the operator.
+-- pending messages in every campaign; a number 0-10 answers a survey; help and other text are
+-- kept for the operator.
 CREATE OR REPLACE FUNCTION record_reply(p_message bigint, p_kind text, p_text text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -94,6 +95,9 @@ BEGIN
         UPDATE messages SET status = 'suppressed', reason = 'confirmed', updated_at = now()
         WHERE campaign_id = m.campaign_id AND appointment_id = m.appointment_id
           AND status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL;
+    ELSIF p_kind = 'score' AND EXISTS (SELECT 1 FROM campaigns WHERE id = m.campaign_id AND kind = 'survey') THEN
+        -- a survey answered by SMS: recorded once, and no follow-up (100_inbound.sql)
+        PERFORM record_survey_response(m.id, substring(p_text FROM '\m(10|[0-9])\M')::integer, NULL, 'sms');
     ELSIF p_kind = 'cancel' THEN
         INSERT INTO message_events (account_id, campaign_id, message_id, customer_id, kind)
         VALUES (m.account_id, m.campaign_id, m.id, m.customer_id, 'cancelled_by_customer');

@@ -1,0 +1,132 @@
+"""What comes back: SNS deliveries (receipts, inbound SMS), and the links in messages: the
+survey page and review redirect (/r/<token>) and the email unsubscribe (/u/<token>).
+
+These are not called with API keys: SNS messages are trusted by their signature (checked in
+api/hooks.py before the view runs), links by their HMAC token. They run as the service's own
+login, since the message, not a key, names the tenant."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from flask import Flask, Response, current_app, g, jsonify, redirect, render_template, request
+
+from app_service.api.problems import ApiError
+from app_service.api.routes import conn, route
+from app_service.db import one, rows
+from app_service.inbound import sns
+from app_service.inbound.events import UnreadableNotification, apply_notification
+from app_service.links import LinkSigner
+from app_service.queries import Q
+
+
+def confirm_subscription(url: str) -> None:
+    """Visit an SNS SubscribeURL (its host checked first)."""
+    sns.check_aws_url(url, "SubscribeURL")
+    with urllib.request.urlopen(url, timeout=5) as response:
+        response.read()
+
+
+def _signer() -> LinkSigner:
+    return current_app.extensions["reminderly.links"]
+
+
+def _target(token: str, purpose: str) -> dict:
+    message_id = _signer().message_id(token, purpose)
+    found = rows(conn(), Q.link_target, {"message_id": message_id}) if message_id else []
+    if not found:
+        raise ApiError(404, "Not Found", "this link is not valid")
+    return found[0]
+
+
+def _page(heading: str, text: str, target: dict, status: int = 200, form_action: str | None = None):
+    html = render_template("message.html", heading=heading, text=text, form_action=form_action,
+                           account_name=target.get("account_name"))  # fmt: skip
+    return Response(html, status=status, mimetype="text/html")
+
+
+def register(app: Flask) -> None:
+    def sns_webhook():
+        message = g.sns_message  # verified by the hook
+        kind = message["Type"]
+        if kind == "SubscriptionConfirmation":
+            app.config["SNS_CONFIRM"](message["SubscribeURL"])
+            return jsonify(status="subscribed")
+        if kind == "UnsubscribeConfirmation":
+            return jsonify(status="ignored")
+        try:
+            with conn().transaction():
+                done = apply_notification(conn(), message["MessageId"], message["Message"])
+        except UnreadableNotification as exc:
+            raise ApiError(
+                400, "Bad Request", str(exc), errors=[{"pointer": "/Message", "detail": str(exc)}]
+            ) from None
+        return jsonify(status=done)
+
+    def link(token: str):
+        target = _target(token, "r")
+        one(conn(), Q.record_click, {"message_id": target["id"], "target": target["kind"]})
+        if target["kind"] == "review_request" and target["review_url"]:
+            return redirect(target["review_url"], code=302)
+        if target["kind"] != "survey":
+            return _page("Thank you", "There is nothing more to do here.", target)
+        if target["answered"]:
+            return _page("Thank you", "Your answer has been recorded.", target)
+        html = render_template("survey.html", location_name=target["location_name"],
+                               account_name=target["account_name"])  # fmt: skip
+        return Response(html, mimetype="text/html")
+
+    def answer(token: str):
+        target = _target(token, "r")
+        if target["kind"] != "survey":
+            raise ApiError(404, "Not Found", "this link has no survey")
+        raw = request.form.get("score", "")
+        if not raw.isdigit() or not 0 <= int(raw) <= 10:
+            page = _page(
+                "Please choose a score", "Pick a number from 0 to 10, then send.", target, 400
+            )
+            return page
+        with conn().transaction():
+            one(conn(), Q.record_survey_response, {"message_id": target["id"], "score": int(raw),
+                                                   "comment": request.form.get("comment", "")[:2000],
+                                                   "channel": "web"})  # fmt: skip
+        return _page("Thank you", "Your answer has been recorded.", target)
+
+    def unsubscribe_page(token: str):
+        target = _target(token, "u")
+        return _page(
+            "Unsubscribe", "Stop receiving these emails?", target, form_action="Unsubscribe"
+        )
+
+    def unsubscribe(token: str):
+        """Also the RFC 8058 one-click POST (List-Unsubscribe-Post) a mail client sends."""
+        target = _target(token, "u")
+        with conn().transaction():
+            one(conn(), Q.unsubscribe_email, {"message_id": target["id"]})
+        return _page("Unsubscribed", "You will not receive these emails any more.", target)
+
+    route(app, "/v1/webhooks/sns", "receiveSnsMessage", sns_webhook, "POST")
+    route(app, "/r/<token>", "openLink", link)
+    route(app, "/r/<token>", "answerSurvey", answer, "POST")
+    route(app, "/u/<token>", "showUnsubscribe", unsubscribe_page)
+    route(app, "/u/<token>", "unsubscribe", unsubscribe, "POST")
+
+
+def verify_sns(app: Flask) -> None:
+    """The hook for operations marked x-signature: sns (api/hooks.py)."""
+    try:
+        message = json.loads(request.get_data())
+    except ValueError:
+        raise ApiError(400, "Bad Request", "the body is not an SNS message (JSON)") from None
+    if not isinstance(message, dict):
+        raise ApiError(400, "Bad Request", "the body is not an SNS message (JSON object)")
+    try:
+        sns.verify(
+            message, allowed_topics=app.config["SNS_TOPICS"], fetch=app.config["SNS_CERT_FETCHER"]
+        )
+    except sns.SnsRejected as exc:
+        raise ApiError(
+            403, "Forbidden", f"not a valid SNS message for this deployment: {exc}"
+        ) from None
+    g.sns_message = message

@@ -1,0 +1,2 @@
+"""What comes back from providers (delivery receipts, inbound SMS) and from customers (link
+clicks, survey answers)."""

@@ -1,0 +1,54 @@
+"""Signed, unguessable links in messages: /r/<token> (survey page or review site) and
+/u/<token> (email unsubscribe). The token carries the message id and the link's purpose,
+signed with HMAC (itsdangerous) under REMINDERLY_LINK_SECRET; a token for another purpose, or
+altered in any character, is refused."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app_service.config import Settings
+
+PURPOSES = {"r": "track", "u": "unsubscribe"}
+
+
+def link_secret(settings: Settings | None = None) -> str:
+    """REMINDERLY_LINK_SECRET (Secrets Manager in AWS); locally, a random secret kept in the
+    data folder, so the API and the worker on one machine agree."""
+    value = os.environ.get("REMINDERLY_LINK_SECRET")
+    if value:
+        return value
+    settings = settings or Settings.from_env()
+    path: Path = settings.data_dir / "link-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class LinkSigner:
+    def __init__(self, secret: str):
+        self._serializer = URLSafeSerializer(secret, salt="reminderly-links-v1")
+
+    def token(self, message_id: int, purpose: str) -> str:
+        if purpose not in PURPOSES:
+            raise ValueError(f"unknown link purpose {purpose!r}")
+        return self._serializer.dumps([purpose, message_id])
+
+    def message_id(self, token: str, purpose: str) -> int | None:
+        """The message a token was made for, or None when it is not a valid token for it."""
+        try:
+            found, message_id = self._serializer.loads(token)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        if found != purpose or not isinstance(message_id, int) or message_id <= 0:
+            return None
+        return message_id
+
+    def url(self, base: str, message_id: int, purpose: str) -> str:
+        return f"{base.rstrip('/')}/{purpose}/{self.token(message_id, purpose)}"
