@@ -53,6 +53,10 @@ REGISTER: list[Ack] = [
         "permissions are scoped to the migration task definition."),
     Ack("reminderly-*-service/AccessLogs/Resource", "AwsSolutions-S1",
         "This bucket receives the load balancer's access logs; logging its own accesses would recurse."),
+    Ack("reminderly-*-service/LinkSecret/Resource", "AwsSolutions-SMG4",
+        "The link-signing secret is not rotated on a schedule: a new secret invalidates the survey, review "
+        "and unsubscribe links of every message already sent (unsubscribe links must keep working). "
+        "It is rotated deliberately, by the runbook, when exposed."),
     Ack("reminderly-pipeline/SmokeApiKey/Resource", "AwsSolutions-SMG4",
         "The smoke test's API key is issued by reminderly, not by Secrets Manager: it is rotated by "
         "creating a new key (reminderly api-key create), putting it here and revoking the old one."),

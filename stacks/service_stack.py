@@ -5,6 +5,10 @@ CSV packets of up to 64 MiB streamed (API Gateway caps payloads at 10 MB and buf
 per-key rate limits live in the app where the key is known, and WAF adds managed rule groups
 and a per-IP rate rule in front.
 
+What comes back (SES and SMS events, inbound SMS) arrives through one encrypted SNS topic per
+stage, subscribed over HTTPS to the API's signature-checking webhook; the links in messages are
+signed with a generated secret both the API and the worker read.
+
 Migrations run on every deploy as a one-off task started by a custom resource whose id is the
 image's hash; new API tasks report ready (/v1/ready) only once the schema is current, and the
 load balancer routes only to ready tasks, so a new version takes no traffic before it.
@@ -23,6 +27,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from aws_cdk.aws_applicationautoscaling import MetricAggregationType, ScalingInterval
@@ -76,6 +82,14 @@ class ServiceStack(Stack):
             "PGUSER": ecs.Secret.from_secrets_manager(secret, "username"),
             "PGPASSWORD": ecs.Secret.from_secrets_manager(secret, "password"),
         }
+        # Signs the survey, review and unsubscribe links in messages. Not rotated on a schedule:
+        # a new secret invalidates the links of every message already sent.
+        link_secret = secretsmanager.Secret(
+            self, "LinkSecret", description=f"reminderly {config.name}: signs the links in messages",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=48, exclude_punctuation=True),
+        )  # fmt: skip
+        self.secrets["REMINDERLY_LINK_SECRET"] = ecs.Secret.from_secrets_manager(link_secret)
         self.container_env = {"PGSSLMODE": "require", "REMINDERLY_STAGE": config.name}
         app_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.task_security_group = ec2.SecurityGroup(
@@ -112,10 +126,17 @@ class ServiceStack(Stack):
         self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
         self.load_balancer = self._front_door(vpc)
         self._autoscaling()
+        public_url = f"https://{config.domain_name or self.load_balancer.load_balancer_dns_name}"
         self.api_url = CfnOutput(
-            self, "ApiUrl", value=f"https://{config.domain_name or self.load_balancer.load_balancer_dns_name}",
+            self, "ApiUrl", value=public_url,
             description="Base URL of the API (the smoke test and integrators use it)",
         )  # fmt: skip
+        for task in (api_task, worker_task):
+            task.default_container.add_environment("REMINDERLY_PUBLIC_URL", public_url)
+        self.inbound_topic = self._inbound(public_url)
+        api_task.default_container.add_environment(
+            "REMINDERLY_SNS_TOPICS", self.inbound_topic.topic_arn
+        )
 
     def _service(
         self, name: str, task: ecs.FargateTaskDefinition, desired: int, subnets, groups
@@ -149,6 +170,38 @@ class ServiceStack(Stack):
             container.add_port_mappings(ecs.PortMapping(container_port=port))
         self.database_key.grant_decrypt(task.obtain_execution_role())
         return task
+
+    def _inbound(self, public_url: str) -> sns.Topic:
+        """The topic SES (configuration set event destination) and End User Messaging SMS (event
+        destination, two-way SMS) publish to, delivered to the API over HTTPS. Encrypted with
+        a key those two services may use, TLS-only, publishable only by them for this account."""
+        key = kms.Key(self, "InboundKey", enable_key_rotation=True,
+                      description="Encrypts the inbound events topic (SES and SMS events, replies)")  # fmt: skip
+        publishers = [
+            iam.ServicePrincipal("ses.amazonaws.com"),
+            iam.ServicePrincipal("sms-voice.amazonaws.com"),
+        ]
+        key.add_to_resource_policy(iam.PolicyStatement(
+            actions=["kms:GenerateDataKey*", "kms:Decrypt"], principals=publishers, resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+        ))  # fmt: skip
+        topic = sns.Topic(
+            self,
+            "Inbound",
+            topic_name=f"{self.config.prefix}-inbound",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        topic.add_to_resource_policy(iam.PolicyStatement(
+            actions=["sns:Publish"], principals=publishers, resources=[topic.topic_arn],
+            conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+        ))  # fmt: skip
+        topic.add_subscription(subscriptions.UrlSubscription(
+            f"{public_url}/v1/webhooks/sns", protocol=sns.SubscriptionProtocol.HTTPS))  # fmt: skip
+        CfnOutput(self, "InboundTopicArn", value=topic.topic_arn,
+                  description="Point the SES configuration set's and the SMS configuration set's event "
+                              "destinations, and two-way SMS of the phone pool, at this topic")  # fmt: skip
+        return topic
 
     def _grant_sending(self, role: iam.IRole) -> None:
         """The worker sends email through SES with its configuration set, and SMS through End

@@ -297,3 +297,39 @@ def test_restores_are_tested_weekly_from_the_newest_snapshot(templates, stage):
         "ScheduleExpression": Match.string_like_regexp("^cron\\(")})  # fmt: skip
     t.has_resource_properties("AWS::Backup::RestoreTestingSelection", {
         "ProtectedResourceType": "RDS", "RestoreMetadataOverrides": Match.object_like({"publiclyaccessible": "false"})})  # fmt: skip
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_inbound_events_reach_the_webhook_encrypted_and_links_are_signed(templates, stage):
+    t = template(templates, stage, "service")
+    raw = templates[f"reminderly-{stage}-service"]
+    t.has_resource_properties("AWS::SNS::Topic", {"TopicName": f"reminderly-{stage}-inbound",
+                                                  "KmsMasterKeyId": Match.any_value()})  # fmt: skip
+    (subscription,) = resources(raw, "AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "https"
+    assert json.dumps(subscription["Properties"]["Endpoint"]).endswith('/v1/webhooks/sns"]]}')
+    policy = next(iter(resources(raw, "AWS::SNS::TopicPolicy").values()))["Properties"][
+        "PolicyDocument"
+    ]
+    publish = next(
+        s
+        for s in policy["Statement"]
+        if s["Effect"] == "Allow" and s.get("Action") == "sns:Publish"
+    )
+    assert sorted(publish["Principal"]["Service"]) == [
+        "ses.amazonaws.com",
+        "sms-voice.amazonaws.com",
+    ]
+    assert "aws:SourceAccount" in publish["Condition"]["StringEquals"]
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+               for s in policy["Statement"])  # fmt: skip
+    for definition in resources(raw, "AWS::ECS::TaskDefinition").values():
+        (container,) = definition["Properties"]["ContainerDefinitions"]
+        env = {e["Name"] for e in container.get("Environment", [])}
+        command = container["Command"][:2]
+        if command[0] == "gunicorn":
+            assert {"REMINDERLY_SNS_TOPICS", "REMINDERLY_PUBLIC_URL"} <= env
+        if command[:2] == ["reminderly", "worker"]:
+            assert "REMINDERLY_PUBLIC_URL" in env
+        assert "REMINDERLY_LINK_SECRET" in {s["Name"] for s in container["Secrets"]}
+        assert "REMINDERLY_LINK_SECRET" not in env
