@@ -417,8 +417,19 @@ def _channels(kind: str, pool) -> dict:
 @click.option("--concurrency", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--batch", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--until-idle", is_flag=True, help="Stop once nothing is pending (tests, demos).")
+@click.option("--sms-rate", type=click.FloatRange(min=0.01), envvar="REMINDERLY_SMS_RATE",
+              help="SMS per second from this sender, shared by all workers [env REMINDERLY_SMS_RATE].")  # fmt: skip
+@click.option("--email-rate", type=click.FloatRange(min=0.01), envvar="REMINDERLY_EMAIL_RATE",
+              help="Emails per second (the SES send rate), shared by all workers [env REMINDERLY_EMAIL_RATE].")  # fmt: skip
 @friendly_errors
-def worker_cmd(channel: str, concurrency: int, batch: int, until_idle: bool) -> None:
+def worker_cmd(
+    channel: str,
+    concurrency: int,
+    batch: int,
+    until_idle: bool,
+    sms_rate: float | None,
+    email_rate: float | None,
+) -> None:
     """Run the ready tick and the dispatch loops until SIGTERM (or --until-idle)."""
     import logging
     import os
@@ -431,10 +442,18 @@ def worker_cmd(channel: str, concurrency: int, batch: int, until_idle: bool) -> 
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     url = db.ready_url()
     pool = db.open_pool(url, min_size=1, max_size=concurrency + 2, name="reminderly-worker")
+    from app_service.worker.ratelimit import SendRate, SharedRateLimiter
+
+    channels = _channels(channel, pool)
+    limiters = {
+        name: SharedRateLimiter(pool, SendRate(f"{name}:{channels[name].sender}", rate, burst=max(1.0, rate)))
+        for name, rate in (("sms", sms_rate), ("email", email_rate)) if rate
+    }  # fmt: skip
     worker = Worker(
-        pool, _channels(channel, pool), WorkerSettings(concurrency=concurrency, batch=batch),
+        pool, channels, WorkerSettings(concurrency=concurrency, batch=batch),
         # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
         emit_metrics=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
+        limiters=limiters,
     )  # fmt: skip
     signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
     signal.signal(signal.SIGINT, lambda *_: worker.request_stop())

@@ -56,6 +56,10 @@ class StageConfig:
     ses_configuration_set: str = "reminderly"
     # the End User Messaging SMS phone pool the worker sends from (placeholder id: set the real one)
     sms_pool_id: str = "pool-00000000000000000000000000000000"
+    # provider send rates, shared by all workers (the pool's numbers' combined messages per
+    # second, the SES account's maximum send rate): set them to what AWS granted the account
+    sms_per_second: float = 1.0
+    email_per_second: float = 14.0
     waf_rate_limit_per_5_min: int = 2000
     alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
 

@@ -386,3 +386,9 @@ WHERE m.id = %(message_id)s;
 -- name: unsubscribe_email
 SELECT record_consent(customer_id, 'email', 'opt_out', 'list-unsubscribe', NULL)
 FROM messages WHERE id = %(message_id)s;
+
+-- name: configure_send_rate
+SELECT configure_send_rate(%(key)s, %(rate)s, %(burst)s);
+
+-- name: take_send_tokens
+SELECT granted, wait_seconds FROM take_send_tokens(%(key)s, %(wanted)s);

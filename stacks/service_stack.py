@@ -113,6 +113,8 @@ class ServiceStack(Stack):
                 "REMINDERLY_SES_CONFIGURATION_SET": config.ses_configuration_set,
                 "REMINDERLY_SMS_ORIGINATION": config.sms_pool_id,
                 "REMINDERLY_SMS_CONFIGURATION_SET": config.ses_configuration_set,
+                "REMINDERLY_SMS_RATE": str(config.sms_per_second),
+                "REMINDERLY_EMAIL_RATE": str(config.email_per_second),
             },
         )  # fmt: skip
         self.worker_role = worker_task.task_role

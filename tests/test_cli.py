@@ -188,3 +188,18 @@ def test_account_and_api_key_commands_make_keys_the_api_accepts(runner, db_url):
     bad = runner.invoke(main, ["account", "create", "X", "--timezone", "Mars/Base"])
     assert bad.exit_code == 1 and "IANA" in bad.output
     assert "deleted 0" in runner.invoke(main, ["maintain", "purge-api-records"]).output
+
+
+def test_worker_rates_are_shared_buckets(runner, conn, campaign):
+    from tests.helpers import load_rows, make_due, person
+
+    load_rows(conn, campaign, [person(1)])
+    make_due(conn)
+    result = runner.invoke(
+        main, ["worker", "--until-idle", "--sms-rate", "50", "--email-rate", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    buckets = conn.execute("SELECT key, rate, burst FROM send_rate_limits ORDER BY key").fetchall()
+    assert buckets == [("email:outbox", 5.0, 5.0), ("sms:outbox", 50.0, 50.0)]
+    bad = runner.invoke(main, ["worker", "--until-idle", "--sms-rate", "0"])
+    assert bad.exit_code == 2 and "--sms-rate" in bad.output

@@ -36,6 +36,7 @@ from app_service.worker.channels.base import (
     PermanentSendError,
     TransientSendError,
 )
+from app_service.worker.ratelimit import SharedRateLimiter
 from app_service.worker.render import RenderError, render
 from app_service.worker.segments import sms_segments
 
@@ -82,9 +83,11 @@ class Worker:
         *,
         name: str | None = None,
         emit_metrics: Callable[[dict], None] | None = metrics.emit,
+        limiters: dict[str, SharedRateLimiter] | None = None,
     ):
         self.pool = pool
         self.channels = channels
+        self.limiters = limiters or {}  # channel name -> its sender's shared send rate
         self.settings = settings or WorkerSettings()
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.counters = Counters()
@@ -236,7 +239,8 @@ class Worker:
         failures: list[tuple[ClaimedMessage, str, bool]] = []
         unreachable: list[tuple[ClaimedMessage, str]] = []
         for i, (claimed, outgoing, channel) in enumerate(to_send):
-            if self.stop.is_set():
+            limiter = self.limiters.get(claimed.channel)
+            if self.stop.is_set() or (limiter is not None and not limiter.acquire(self.stop)):
                 rest = [c.id for c, _, _ in to_send[i:]]
                 (abandoned,) = one(conn, Q.abandon_sends, {"worker": self.name, "ids": rest})
                 log.info("stopping: gave back %s messages not yet sent", abandoned)

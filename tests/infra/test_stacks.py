@@ -330,6 +330,6 @@ def test_inbound_events_reach_the_webhook_encrypted_and_links_are_signed(templat
         if command[0] == "gunicorn":
             assert {"REMINDERLY_SNS_TOPICS", "REMINDERLY_PUBLIC_URL"} <= env
         if command[:2] == ["reminderly", "worker"]:
-            assert "REMINDERLY_PUBLIC_URL" in env
+            assert {"REMINDERLY_PUBLIC_URL", "REMINDERLY_SMS_RATE", "REMINDERLY_EMAIL_RATE"} <= env
         assert "REMINDERLY_LINK_SECRET" in {s["Name"] for s in container["Secrets"]}
         assert "REMINDERLY_LINK_SECRET" not in env

@@ -42,5 +42,6 @@ class PermanentSendError(Exception):
 
 class Channel(Protocol):
     name: str
+    sender: str  # the sending identity whose provider rate applies (pool id, SES domain)
 
     def send(self, message: OutgoingMessage) -> SendResult: ...

@@ -28,6 +28,7 @@ class Faults:
 class FaultyChannel:
     def __init__(self, inner: Channel, faults: Faults):
         self.name = inner.name
+        self.sender = getattr(inner, "sender", inner.name)
         self._inner = inner
         self._faults = faults
         self._rng = random.Random(faults.seed)

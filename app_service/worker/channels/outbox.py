@@ -18,6 +18,7 @@ class OutboxChannel:
     per message), with asynchronous commit: a development sink, idempotent on message_id."""
 
     name = "outbox"
+    sender = "outbox"
 
     def __init__(self, pool: ConnectionPool):
         self._conninfo = pool.conninfo

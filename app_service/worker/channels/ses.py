@@ -24,6 +24,8 @@ class SesChannel:
         self._client = client
         self._from = from_address
         self._configuration_set = configuration_set
+        # the SES account's send rate is per account and region; the identity names it here
+        self.sender = from_address.rsplit("@", 1)[-1].rstrip(">")
 
     def send(self, message: OutgoingMessage) -> SendResult:
         headers = [{"Name": k, "Value": v} for k, v in sorted(message.headers.items())]

@@ -30,6 +30,7 @@ class SmsChannel:
         self._client = client
         self._origination = origination_identity
         self._configuration_set = configuration_set
+        self.sender = origination_identity  # a pool or number: its carriers' rate applies
 
     def send(self, message: OutgoingMessage) -> SendResult:
         try:
