@@ -355,3 +355,15 @@ def test_unknown_routes_and_methods_are_problems(tenant):
     body = _problem(wrong, 405)
     assert "GET" in wrong.headers["Allow"] and body["title"] == "Method Not Allowed"
     assert json.loads(tenant.get("/v1/openapi.json").data)["openapi"].startswith("3.1")
+
+
+def test_packet_outcomes_are_published_as_metrics_for_the_alarm(app, tenant):
+    published = []
+    app.config["EMIT_METRICS"] = published.append
+    c = _campaign(tenant)
+    tenant.post(f"/v1/campaigns/{c['id']}/packets", data=b"name\nx\n", headers=CSV)
+    _packet(tenant, c["id"], [person(1), person(2, phone="1")])
+    assert published == [
+        {"PacketsFailed": (1.0, "Count"), "PacketRowsRejected": (0.0, "Count")},
+        {"PacketsLoaded": (1.0, "Count"), "PacketRowsRejected": (1.0, "Count")},
+    ]

@@ -24,6 +24,7 @@ from app_service.api.routes import (
 from app_service.config import Settings
 from app_service.inbound import sns
 from app_service.links import LinkSigner, link_secret
+from app_service.worker import metrics
 
 MAX_JSON_BYTES = 1 << 20
 MAX_PACKET_BYTES = 64 << 20
@@ -54,6 +55,8 @@ def create_app(
         ),
         SNS_CERT_FETCHER=sns.fetch_certificate,
         SNS_CONFIRM=inbound.confirm_subscription,
+        # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
+        EMIT_METRICS=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
     )
     app.extensions["reminderly.links"] = LinkSigner(link_secret_value or link_secret())
     app.json.sort_keys = False

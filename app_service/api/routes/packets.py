@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 
 from app_service import packets
 from app_service.api import shapes
@@ -66,6 +66,10 @@ def register(app: Flask) -> None:
             if key is not None:
                 response.headers[REPLAYED] = "true"
             return response
+        emit = current_app.config["EMIT_METRICS"]
+        if emit is not None:  # the packet-load-failures alarm counts PacketsFailed
+            emit({"PacketsFailed" if result.status == "failed" else "PacketsLoaded": (1.0, "Count"),
+                  "PacketRowsRejected": (float(result.rows_rejected), "Count")})  # fmt: skip
         if result.status == "failed":
             raise ApiError(
                 400,
