@@ -661,5 +661,13 @@ def demo(n_packets: int, rows: int) -> None:
     )
 
 
+def _register_groups() -> None:
+    from app_service.ops import cli as ops_cli
+
+    ops_cli.register(main, _connect, friendly_errors, CliError)
+
+
+_register_groups()
+
 if __name__ == "__main__":
     main()

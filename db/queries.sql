@@ -195,10 +195,12 @@ ON CONFLICT (message_id) DO NOTHING;
 SELECT message_id, channel, recipient, subject, body, sent_at FROM outbox ORDER BY sent_at DESC LIMIT %(limit)s;
 
 -- name: heartbeat
+-- returns when an operator asked this worker to drain (NULL: keep going)
 INSERT INTO worker_heartbeats AS h (worker, host, pid, sent, failed, state)
 VALUES (%(worker)s, %(host)s, %(pid)s, %(sent)s, %(failed)s, %(state)s)
 ON CONFLICT (worker) DO UPDATE SET beat_at = now(), sent = excluded.sent, failed = excluded.failed,
-                                   state = excluded.state;
+                                   state = excluded.state
+RETURNING drain_requested_at;
 
 -- name: oldest_ready_age
 SELECT coalesce(extract(epoch FROM now() - min(send_at)), 0)::float8 FROM messages WHERE status = 'ready';
@@ -392,3 +394,30 @@ SELECT configure_send_rate(%(key)s, %(rate)s, %(burst)s);
 
 -- name: take_send_tokens
 SELECT granted, wait_seconds FROM take_send_tokens(%(key)s, %(wanted)s);
+
+-- ---------------------------------------------------------------------------------------------
+-- Operations (reminderly ops ...).
+
+-- name: pause_sending
+INSERT INTO sending_pauses (scope, reason, paused_by) VALUES (%(scope)s, %(reason)s, %(by)s)
+ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, paused_by = excluded.paused_by, paused_at = now();
+
+-- name: resume_sending
+DELETE FROM sending_pauses WHERE scope = %(scope)s RETURNING scope;
+
+-- name: sending_pauses
+SELECT scope, reason, paused_by, paused_at FROM sending_pauses ORDER BY scope;
+
+-- name: replay_dead
+SELECT replay_dead(%(campaign_id)s, %(since)s, %(error)s, %(dry_run)s);
+
+-- name: queue_health
+SELECT oldest_ready_seconds, ready, leased, expired_leases, dead, retrying, workers_alive FROM queue_health();
+
+-- name: list_workers
+SELECT worker, host, pid, state, started_at, beat_at, sent, failed, drain_requested_at
+FROM worker_heartbeats WHERE beat_at > now() - interval '1 day' ORDER BY beat_at DESC;
+
+-- name: request_drain
+UPDATE worker_heartbeats SET drain_requested_at = now() WHERE worker = %(worker)s AND state <> 'stopped'
+RETURNING worker;

@@ -159,12 +159,16 @@ class Worker:
     def _beat(self, state: str) -> None:
         try:
             with self.pool.connection() as conn:
-                conn.execute(Q.heartbeat, {
+                (drain,) = one(conn, Q.heartbeat, {
                     "worker": self.name, "host": socket.gethostname(), "pid": os.getpid(),
                     "sent": self.counters.sent, "failed": self.counters.failed, "state": state,
                 })  # fmt: skip
         except psycopg.OperationalError:
             log.warning("heartbeat: database unavailable")
+            return
+        if drain is not None and not self.stop.is_set():
+            log.info("drain requested by an operator at %s: stopping", drain)
+            self.request_stop()
 
     # --- dispatch ------------------------------------------------------------------------------
 

@@ -39,12 +39,19 @@ RETURNS TABLE (id bigint, account_id bigint, campaign_id bigint, packet_id bigin
                appointment_id bigint, step smallint, channel text, attempts smallint)
 -- plpgsql with custom plans: planned with the real LIMIT, the queue index is walked for a
 -- few rows; a generic plan (an SQL function's) sorts every ready row on each claim.
+-- Nothing of a paused scope is claimed (sending_pauses: all, or one channel).
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    paused text[] := ARRAY(SELECT scope FROM sending_pauses);
 BEGIN
+    IF 'all' = ANY(paused) THEN
+        RETURN;
+    END IF;
     RETURN QUERY
     WITH c AS (
         SELECT q.id FROM messages q
         WHERE q.status = 'ready' AND q.lease_owner IS NULL
+          AND (cardinality(paused) = 0 OR q.channel <> ALL(paused))
         ORDER BY q.send_at
         LIMIT p_limit
         FOR UPDATE SKIP LOCKED
