@@ -663,8 +663,10 @@ def demo(n_packets: int, rows: int) -> None:
 
 def _register_groups() -> None:
     from app_service.ops import cli as ops_cli
+    from app_service.ops import dr_cli
 
     ops_cli.register(main, _connect, friendly_errors, CliError)
+    dr_cli.register(main, friendly_errors, CliError)
 
 
 _register_groups()

@@ -129,7 +129,8 @@ def _acknowledged(url: str) -> set[int]:
         return {r[0] for r in conn.execute("SELECT id FROM messages WHERE sent_at IS NOT NULL")}
 
 
-def _latest_write(url: str) -> datetime:
+def latest_write(url: str) -> datetime:
+    """The newest write the checked tables hold (messages updated, packets received)."""
     with psycopg.connect(url) as conn:
         return conn.execute(
             "SELECT greatest((SELECT max(updated_at) FROM messages), (SELECT max(received_at) FROM packets))"
@@ -230,7 +231,7 @@ def run(workdir: Path | None = None, *, packets_n: int = 3, rows: int = 200) -> 
         _run("pg_dump", ["-d", url, "-Fc", "-f", str(root / "reminderly.dump")])
         expected = table_state(url)
         acknowledged = _acknowledged(url)
-        last_acknowledged_write = _latest_write(url)
+        last_acknowledged_write = latest_write(url)
         report.rows_before = {t: n for t, (n, _) in expected.items()}
         report.acknowledged_messages = len(acknowledged)
         time.sleep(
@@ -277,7 +278,7 @@ def _verify(
     rto = time.monotonic() - started_at
     mismatched = [t for t in CHECKED_TABLES if state[t] != expected[t]]
     lost = len(acknowledged - _acknowledged(url))
-    rpo = max(0.0, (last_write - _latest_write(url)).total_seconds())
+    rpo = max(0.0, (last_write - latest_write(url)).total_seconds())
     return RestoreResult(method, round(rto, 2), round(rpo, 3), not mismatched, mismatched, lost)
 
 

@@ -1,0 +1,264 @@
+"""Disaster recovery in AWS (`reminderly dr status|drill|failover`), through boto3.
+
+Per stage the objectives are below (dr/README.md explains them). What protects against what:
+- region loss: RDS automated backups replicated to the DR region (point-in-time restore there,
+  RPO of minutes);
+- corruption, ransomware, a bad migration: AWS Backup daily copies into the DR region's vault,
+  locked in prod (RPO: a day), and point-in-time restore in the primary region.
+
+Clients are passed in (tests give botocore Stubbers and assert every call's parameters).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+DR_NAMESPACE = "Reminderly/DR"
+
+
+@dataclass(frozen=True)
+class Objectives:
+    rpo_seconds: int
+    rto_seconds: int
+    drill_every_days: int
+
+
+OBJECTIVES = {
+    "dev": Objectives(rpo_seconds=24 * 3600, rto_seconds=8 * 3600, drill_every_days=30),
+    "staging": Objectives(rpo_seconds=3600, rto_seconds=4 * 3600, drill_every_days=14),
+    "prod": Objectives(rpo_seconds=15 * 60, rto_seconds=2 * 3600, drill_every_days=7),
+}
+"""RPO: the newest restorable point in the DR region may be at most this old. RTO: from the
+decision to restore to a verified database. A drill at least this often."""
+
+
+def instance_id(stage: str) -> str:
+    return f"reminderly-{stage}-postgres"
+
+
+def vault_name(stage: str) -> str:
+    return f"reminderly-{stage}-dr-vault"
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RestorePoints:
+    stage: str
+    replicated_backup_arn: str | None
+    replicated_latest: datetime | None
+    vault_latest: datetime | None
+    newest: datetime | None
+    age_seconds: float | None
+    rpo_seconds: int
+    breached: bool
+
+
+def restore_points(
+    rds_dr: Any, backup_dr: Any, stage: str, now: datetime | None = None
+) -> RestorePoints:
+    """The newest restorable points in the DR region: the replicated automated backups'
+    latest restorable time, and the newest completed recovery point in the DR vault."""
+    now = now or datetime.now(UTC)
+    replicated = rds_dr.describe_db_instance_automated_backups(
+        DBInstanceIdentifier=instance_id(stage)
+    )
+    backups = [
+        b
+        for b in replicated.get("DBInstanceAutomatedBackups", [])
+        if b.get("Status") in ("replicating", "active")
+    ]
+    arn = backups[0]["DBInstanceAutomatedBackupsArn"] if backups else None
+    replicated_latest = max((b["RestoreWindow"]["LatestTime"] for b in backups if b.get("RestoreWindow", {}).get("LatestTime")), default=None)  # fmt: skip
+    points = backup_dr.list_recovery_points_by_backup_vault(
+        BackupVaultName=vault_name(stage), MaxResults=100
+    )
+    vault_latest = max((p["CreationDate"] for p in points.get("RecoveryPoints", []) if p.get("Status") == "COMPLETED"), default=None)  # fmt: skip
+    newest = max((t for t in (replicated_latest, vault_latest) if t is not None), default=None)
+    age = (now - newest).total_seconds() if newest else None
+    rpo = OBJECTIVES[stage].rpo_seconds
+    return RestorePoints(
+        stage, arn, replicated_latest, vault_latest, newest, age, rpo, age is None or age > rpo
+    )
+
+
+# --- drill ----------------------------------------------------------------------------------
+
+
+@dataclass
+class DrillResult:
+    stage: str
+    target_instance: str
+    restore_started: str
+    verified_at: str | None = None
+    rto_seconds: float | None = None
+    rpo_seconds: float | None = None
+    verification: dict = field(default_factory=dict)
+    succeeded: bool = False
+    error: str | None = None
+    breaches: list[str] = field(default_factory=list)
+
+
+Verifier = Callable[[str, int], dict]
+"""(host, port) of the restored instance -> {"tables": {...}, "latest_write": datetime}."""
+
+
+def drill(
+    *,
+    stage: str,
+    rds_dr: Any,
+    backup_dr: Any,
+    cloudwatch: Any,
+    verify: Verifier,
+    primary_latest_write: Callable[[], datetime],
+    instance_class: str = "db.t4g.medium",
+    subnet_group: str | None = None,
+    security_groups: list[str] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    wait_delay: int = 30,
+) -> DrillResult:
+    """Restore the newest replicated point into a temporary instance in the DR region, wait for
+    it, verify it, measure RTO and RPO, delete it, and publish the results as metrics."""
+    points = restore_points(rds_dr, backup_dr, stage, now())
+    target = f"reminderly-{stage}-drill-{now():%Y%m%d%H%M}"
+    result = DrillResult(stage, target, now().isoformat())
+    if points.replicated_backup_arn is None:
+        result.error = "no replicated automated backup in the DR region"
+        _publish(cloudwatch, result, OBJECTIVES[stage])
+        return result
+    started = clock()
+    params: dict[str, Any] = {
+        "SourceDBInstanceAutomatedBackupsArn": points.replicated_backup_arn,
+        "TargetDBInstanceIdentifier": target, "UseLatestRestorableTime": True,
+        "DBInstanceClass": instance_class, "MultiAZ": False, "PubliclyAccessible": False,
+        "DeletionProtection": False, "CopyTagsToSnapshot": False,
+        "Tags": [{"Key": "reminderly:drill", "Value": stage}],
+    }  # fmt: skip
+    if subnet_group:
+        params["DBSubnetGroupName"] = subnet_group
+    if security_groups:
+        params["VpcSecurityGroupIds"] = security_groups
+    rds_dr.restore_db_instance_to_point_in_time(**params)
+    try:
+        rds_dr.get_waiter("db_instance_available").wait(
+            DBInstanceIdentifier=target, WaiterConfig={"Delay": wait_delay, "MaxAttempts": 120})  # fmt: skip
+        endpoint = rds_dr.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0][
+            "Endpoint"
+        ]
+        result.verification = verify(endpoint["Address"], endpoint["Port"])
+        result.rto_seconds = round(clock() - started, 1)
+        result.verified_at = now().isoformat()
+        restored = result.verification["latest_write"]
+        result.rpo_seconds = max(0.0, round((primary_latest_write() - restored).total_seconds(), 1))
+        result.succeeded = True
+    except Exception as exc:  # the drill reports its failure: that is its job
+        result.error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    finally:
+        rds_dr.delete_db_instance(
+            DBInstanceIdentifier=target, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+        )
+    _publish(cloudwatch, result, OBJECTIVES[stage])
+    return result
+
+
+def _publish(cloudwatch: Any, result: DrillResult, objectives: Objectives) -> None:
+    """The drill's outcome as metrics: the DR alarms fire when none arrives for too long, or
+    when a drill breaches its objectives."""
+    if result.rto_seconds is not None and result.rto_seconds > objectives.rto_seconds:
+        result.breaches.append(f"RTO {result.rto_seconds:.0f} s > {objectives.rto_seconds} s")
+    if result.rpo_seconds is not None and result.rpo_seconds > objectives.rpo_seconds:
+        result.breaches.append(f"RPO {result.rpo_seconds:.0f} s > {objectives.rpo_seconds} s")
+    dims = [{"Name": "Stage", "Value": result.stage}]
+    data = [{"MetricName": "DrillSucceeded", "Dimensions": dims, "Value": 1.0 if result.succeeded and not result.breaches else 0.0, "Unit": "Count"}]  # fmt: skip
+    if result.rto_seconds is not None:
+        data.append(
+            {
+                "MetricName": "DrillRtoSeconds",
+                "Dimensions": dims,
+                "Value": result.rto_seconds,
+                "Unit": "Seconds",
+            }
+        )
+    if result.rpo_seconds is not None:
+        data.append(
+            {
+                "MetricName": "DrillRpoSeconds",
+                "Dimensions": dims,
+                "Value": result.rpo_seconds,
+                "Unit": "Seconds",
+            }
+        )
+    cloudwatch.put_metric_data(Namespace=DR_NAMESPACE, MetricData=data)
+
+
+def report_json(result: DrillResult) -> str:
+    return json.dumps(asdict(result), default=str, indent=2)
+
+
+# --- failover -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailoverStep:
+    title: str
+    service: str
+    action: str
+    params: dict
+
+
+def failover_plan(stage: str, replicated_backup_arn: str, *, dr_region: str, instance_class: str,
+                  api_tasks: int, worker_tasks: int) -> list[FailoverStep]:  # fmt: skip
+    """Every call of a region failover, in order (printed by --dry-run, run otherwise)."""
+    target = f"{instance_id(stage)}-dr"
+    return [
+        FailoverStep("Restore the newest replicated point as the new primary database", "rds",
+                     "restore_db_instance_to_point_in_time", {
+                         "SourceDBInstanceAutomatedBackupsArn": replicated_backup_arn,
+                         "TargetDBInstanceIdentifier": target, "UseLatestRestorableTime": True,
+                         "DBInstanceClass": instance_class, "MultiAZ": stage == "prod",
+                         "PubliclyAccessible": False, "DeletionProtection": stage != "dev",
+                         "Tags": [{"Key": "reminderly:failover", "Value": stage}]}),
+        FailoverStep("Wait until it is available", "rds", "wait:db_instance_available",
+                     {"DBInstanceIdentifier": target}),
+        FailoverStep("Point the service's database secret at it", "secretsmanager", "update_secret_host",
+                     {"SecretId": f"reminderly/{stage}/database", "host": f"<endpoint of {target}>"}),
+        FailoverStep("Record the active region (the service and the runbooks read it)", "ssm", "put_parameter",
+                     {"Name": f"/reminderly/{stage}/active-region", "Value": dr_region, "Type": "String",
+                      "Overwrite": True}),
+        FailoverStep("Scale the DR region's API service up", "ecs", "update_service",
+                     {"cluster": f"reminderly-{stage}-dr", "service": "api", "desiredCount": api_tasks}),
+        FailoverStep("Scale the DR region's worker service up", "ecs", "update_service",
+                     {"cluster": f"reminderly-{stage}-dr", "service": "worker", "desiredCount": worker_tasks}),
+    ]  # fmt: skip
+
+
+def run_failover(
+    steps: list[FailoverStep], clients: dict[str, Any], log: Callable[[str], None]
+) -> None:
+    """Run the plan; each step is logged before it runs, so a stop midway says where it was."""
+    endpoint = None
+    for n, step in enumerate(steps, start=1):
+        log(f"step {n}/{len(steps)}: {step.title}")
+        client = clients[step.service]
+        if step.action.startswith("wait:"):
+            client.get_waiter(step.action[5:]).wait(
+                **step.params, WaiterConfig={"Delay": 30, "MaxAttempts": 120}
+            )
+            endpoint = client.describe_db_instances(**step.params)["DBInstances"][0]["Endpoint"][
+                "Address"
+            ]
+        elif step.action == "update_secret_host":
+            current = json.loads(
+                client.get_secret_value(SecretId=step.params["SecretId"])["SecretString"]
+            )
+            client.put_secret_value(SecretId=step.params["SecretId"],
+                                    SecretString=json.dumps({**current, "host": endpoint}))  # fmt: skip
+        else:
+            getattr(client, step.action)(**step.params)

@@ -1,0 +1,227 @@
+"""Disaster recovery: the AWS calls with botocore's Stubber (every parameter asserted), the
+drill's verification against the real local database, and a real drill on local clusters."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from click.testing import CliRunner
+
+from app_service.cli import main
+from app_service.ops import dr, dr_cli, local_drill
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+ARN = "arn:aws:rds:us-west-2:333333333333:auto-backup:ab-xyz"
+
+
+def clients():
+    return (boto3.client("rds", region_name="us-west-2"), boto3.client("backup", region_name="us-west-2"),
+            boto3.client("cloudwatch", region_name="us-east-1"))  # fmt: skip
+
+
+def stub_points(rds_stub: Stubber, backup_stub: Stubber, stage: str, replicated_age: timedelta | None,
+                vault_age: timedelta) -> None:  # fmt: skip
+    backups = [] if replicated_age is None else [{
+        "DBInstanceAutomatedBackupsArn": ARN, "Status": "replicating",
+        "RestoreWindow": {"EarliestTime": NOW - timedelta(days=7), "LatestTime": NOW - replicated_age}}]  # fmt: skip
+    rds_stub.add_response("describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": backups},
+                          {"DBInstanceIdentifier": f"reminderly-{stage}-postgres"})  # fmt: skip
+    backup_stub.add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": [
+        {"RecoveryPointArn": "arn:aws:backup:us-west-2:333333333333:recovery-point:rp-1", "Status": "COMPLETED",
+         "CreationDate": NOW - vault_age},
+        {"RecoveryPointArn": "arn:aws:backup:us-west-2:333333333333:recovery-point:rp-2", "Status": "RUNNING",
+         "CreationDate": NOW}]},
+        {"BackupVaultName": f"reminderly-{stage}-dr-vault", "MaxResults": 100})  # fmt: skip
+
+
+def test_restore_points_against_the_rpo():
+    rds, backup, _ = clients()
+    with Stubber(rds) as r, Stubber(backup) as b:
+        stub_points(r, b, "prod", timedelta(minutes=6), timedelta(hours=20))
+        ok = dr.restore_points(rds, backup, "prod", NOW)
+        stub_points(r, b, "prod", timedelta(minutes=40), timedelta(hours=20))
+        late = dr.restore_points(rds, backup, "prod", NOW)
+        stub_points(r, b, "dev", None, timedelta(hours=20))
+        vault_only = dr.restore_points(rds, backup, "dev", NOW)
+    assert (ok.age_seconds, ok.breached, ok.replicated_backup_arn) == (360, False, ARN)
+    assert late.breached and late.age_seconds == 2400
+    assert (
+        vault_only.newest == NOW - timedelta(hours=20) and not vault_only.breached
+    )  # dev: RPO a day
+
+
+def test_a_drill_restores_verifies_measures_cleans_up_and_publishes(db_url, conn, campaign):
+    from tests.helpers import load_rows, person
+
+    load_rows(conn, campaign, [person(1), person(2)])
+    rds, backup, cloudwatch = clients()
+    target = "reminderly-prod-drill-202611281200"
+    ticks = iter([100.0, 100.0 + 1500.0])
+    with Stubber(rds) as r, Stubber(backup) as b, Stubber(cloudwatch) as cw:
+        stub_points(r, b, "prod", timedelta(minutes=5), timedelta(hours=3))
+        r.add_response("restore_db_instance_to_point_in_time", {"DBInstance": {"DBInstanceIdentifier": target}}, {
+            "SourceDBInstanceAutomatedBackupsArn": ARN, "TargetDBInstanceIdentifier": target,
+            "UseLatestRestorableTime": True, "DBInstanceClass": "db.t4g.medium", "MultiAZ": False,
+            "PubliclyAccessible": False, "DeletionProtection": False, "CopyTagsToSnapshot": False,
+            "Tags": [{"Key": "reminderly:drill", "Value": "prod"}], "DBSubnetGroupName": "drill-subnets",
+            "VpcSecurityGroupIds": ["sg-1"]})  # fmt: skip
+        available = {"DBInstances": [{"DBInstanceIdentifier": target, "DBInstanceStatus": "available",
+                                      "Endpoint": {"Address": "drill.example", "Port": 5432}}]}  # fmt: skip
+        r.add_response(
+            "describe_db_instances", available, {"DBInstanceIdentifier": target}
+        )  # the waiter
+        r.add_response("describe_db_instances", available, {"DBInstanceIdentifier": target})
+        r.add_response("delete_db_instance", {}, {"DBInstanceIdentifier": target, "SkipFinalSnapshot": True,
+                                                  "DeleteAutomatedBackups": True})  # fmt: skip
+        dims = [{"Name": "Stage", "Value": "prod"}]
+        cw.add_response("put_metric_data", {}, {"Namespace": "Reminderly/DR", "MetricData": [
+            {"MetricName": "DrillSucceeded", "Dimensions": dims, "Value": 1.0, "Unit": "Count"},
+            {"MetricName": "DrillRtoSeconds", "Dimensions": dims, "Value": 1500.0, "Unit": "Seconds"},
+            {"MetricName": "DrillRpoSeconds", "Dimensions": dims, "Value": ANY, "Unit": "Seconds"}]})  # fmt: skip
+        seen = {}
+
+        def verify(host, port):  # the restored instance is, here, the test database
+            seen["endpoint"] = (host, port)
+            return {
+                "tables": local_drill.table_state(db_url),
+                "latest_write": local_drill.latest_write(db_url),
+            }
+
+        result = dr.drill(stage="prod", rds_dr=rds, backup_dr=backup, cloudwatch=cloudwatch, verify=verify,
+                          primary_latest_write=lambda: local_drill.latest_write(db_url) + timedelta(seconds=42),
+                          subnet_group="drill-subnets", security_groups=["sg-1"], clock=lambda: next(ticks),
+                          now=lambda: NOW, wait_delay=0)  # fmt: skip
+    assert result.succeeded and not result.breaches and result.error is None
+    assert seen["endpoint"] == ("drill.example", 5432)
+    assert (result.rto_seconds, result.rpo_seconds) == (1500.0, 42.0)
+    assert result.verification["tables"]["messages"][0] == 4
+    assert json.loads(dr.report_json(result))["target_instance"] == target
+
+
+def test_a_failed_drill_still_deletes_its_instance_and_reports_failure():
+    rds, backup, cloudwatch = clients()
+    target = "reminderly-staging-drill-202611281200"
+    with Stubber(rds) as r, Stubber(backup) as b, Stubber(cloudwatch) as cw:
+        stub_points(r, b, "staging", timedelta(minutes=5), timedelta(hours=3))
+        r.add_response("restore_db_instance_to_point_in_time", {}, None)
+        r.add_response("describe_db_instances", {"DBInstances": [{"DBInstanceIdentifier": target,
+                                                                   "DBInstanceStatus": "failed"}]}, None)  # fmt: skip
+        r.add_response("delete_db_instance", {}, {"DBInstanceIdentifier": target, "SkipFinalSnapshot": True,
+                                                  "DeleteAutomatedBackups": True})  # fmt: skip
+        cw.add_response("put_metric_data", {}, {"Namespace": "Reminderly/DR", "MetricData": [
+            {"MetricName": "DrillSucceeded", "Dimensions": [{"Name": "Stage", "Value": "staging"}],
+             "Value": 0.0, "Unit": "Count"}]})  # fmt: skip
+        result = dr.drill(stage="staging", rds_dr=rds, backup_dr=backup, cloudwatch=cloudwatch,
+                          verify=lambda h, p: pytest.fail("nothing to verify"), primary_latest_write=lambda: NOW,
+                          now=lambda: NOW, wait_delay=0)  # fmt: skip
+        r.assert_no_pending_responses()
+    assert not result.succeeded and "WaiterError" in result.error
+
+
+def test_failover_dry_run_prints_every_call_and_the_real_run_makes_them(monkeypatch):
+    rds, backup, _ = clients()
+    runner = CliRunner()
+    with Stubber(rds) as r, Stubber(backup) as b:
+        stub_points(r, b, "prod", timedelta(minutes=5), timedelta(hours=3))
+        monkeypatch.setattr(
+            dr_cli, "_client", lambda service, region: {"rds": rds, "backup": backup}[service]
+        )
+        out = runner.invoke(main, ["dr", "failover", "--stage", "prod", "--dry-run"])
+    assert out.exit_code == 0, out.output
+    assert (
+        "1. Restore the newest replicated point" in out.output and '"MultiAZ": true' in out.output
+    )
+    assert "ssm.put_parameter" in out.output and '"desiredCount": 2' in out.output
+
+    steps = dr.failover_plan(
+        "prod",
+        ARN,
+        dr_region="us-west-2",
+        instance_class="db.r6g.large",
+        api_tasks=2,
+        worker_tasks=1,
+    )
+    rds = boto3.client("rds", region_name="us-west-2")
+    sm = boto3.client("secretsmanager", region_name="us-west-2")
+    ssm = boto3.client("ssm", region_name="us-west-2")
+    ecs = boto3.client("ecs", region_name="us-west-2")
+    target = "reminderly-prod-postgres-dr"
+    with Stubber(rds) as r, Stubber(sm) as s, Stubber(ssm) as p, Stubber(ecs) as e:
+        r.add_response("restore_db_instance_to_point_in_time", {}, steps[0].params)
+        available = {
+            "DBInstances": [
+                {
+                    "DBInstanceStatus": "available",
+                    "Endpoint": {"Address": "new.example", "Port": 5432},
+                }
+            ]
+        }
+        r.add_response("describe_db_instances", available, {"DBInstanceIdentifier": target})
+        r.add_response("describe_db_instances", available, {"DBInstanceIdentifier": target})
+        secret = {
+            "host": "old.example",
+            "port": 5432,
+            "username": "reminderly",
+            "password": "pw",
+            "dbname": "reminderly",
+        }
+        s.add_response(
+            "get_secret_value",
+            {"SecretString": json.dumps(secret)},
+            {"SecretId": "reminderly/prod/database"},
+        )
+        s.add_response("put_secret_value", {}, {"SecretId": "reminderly/prod/database",
+                                                "SecretString": json.dumps({**secret, "host": "new.example"})})  # fmt: skip
+        p.add_response("put_parameter", {"Version": 2}, {"Name": "/reminderly/prod/active-region", "Value": "us-west-2",
+                                                         "Type": "String", "Overwrite": True})  # fmt: skip
+        e.add_response(
+            "update_service",
+            {},
+            {"cluster": "reminderly-prod-dr", "service": "api", "desiredCount": 2},
+        )
+        e.add_response(
+            "update_service",
+            {},
+            {"cluster": "reminderly-prod-dr", "service": "worker", "desiredCount": 1},
+        )
+        logged = []  # the waiter finds the instance available at once: no sleep
+        dr.run_failover(
+            steps, {"rds": rds, "secretsmanager": sm, "ssm": ssm, "ecs": ecs}, logged.append
+        )
+        for stub in (r, s, p, e):
+            stub.assert_no_pending_responses()
+    assert logged[0].startswith("step 1/6") and len(logged) == 6
+
+
+def test_failover_without_yes_refuses_and_status_exits_1_when_breached(monkeypatch):
+    rds, backup, _ = clients()
+    runner = CliRunner()
+    with Stubber(rds) as r, Stubber(backup) as b:
+        monkeypatch.setattr(
+            dr_cli, "_client", lambda service, region: {"rds": rds, "backup": backup}[service]
+        )
+        stub_points(r, b, "prod", timedelta(minutes=5), timedelta(hours=3))
+        refused = runner.invoke(main, ["dr", "failover", "--stage", "prod"])
+        stub_points(r, b, "prod", timedelta(hours=2), timedelta(hours=3))
+        breached = runner.invoke(main, ["dr", "status", "--stage", "prod"])
+    assert refused.exit_code == 1 and "--dry-run first" in refused.output
+    assert breached.exit_code == 1 and "RPO breached for prod" in breached.output
+
+
+def test_a_real_drill_on_local_clusters(tmp_path):
+    """pg_dump and base backup + WAL archive; a bad DELETE; the database destroyed; both
+    restored; every table's count and checksum as before; no acknowledged message lost; the
+    point-in-time restore brings the deleted rows back."""
+    report = local_drill.run(rows=100)
+    assert report.passed, report
+    assert report.acknowledged_messages == 80 and report.bad_delete_rows > 0
+    methods = {r.method.split(" ")[0]: r for r in report.restores}
+    assert set(methods) == {"pg_dump", "point-in-time"}
+    for r in report.restores:
+        assert r.tables_match and r.mismatched_tables == [] and r.acknowledged_lost == 0
+        assert r.rpo_seconds == 0 and r.rto_seconds > 0
+    assert methods["point-in-time"].deleted_rows_back is True
