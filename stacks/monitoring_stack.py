@@ -12,6 +12,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from app_service.ops.dr import DR_NAMESPACE, OBJECTIVES
 from cdk.config import StageConfig
 from stacks.parts.runbook_alarm import RunbookAlarm, runbook_url
 from stacks.service_stack import ServiceStack
@@ -79,7 +80,7 @@ class MonitoringStack(Stack):
                         1, LT, self._app("WorkerHeartbeat", "SampleCount", period=Duration.minutes(1)),
                         evaluation_periods=5, missing_data=cloudwatch.TreatMissingData.BREACHING),
         ]  # fmt: skip
-        self.alarms = rds_alarms + app_alarms + self._service_alarms(service)
+        self.alarms = rds_alarms + app_alarms + self._service_alarms(service) + self._dr_alarms()
 
         degraded_id = "service-degraded"
         self.degraded = cloudwatch.CompositeAlarm(
@@ -137,6 +138,25 @@ class MonitoringStack(Stack):
                                           label=f"{name} tasks missing"),
                 evaluation_periods=5))  # fmt: skip
         return alarms
+
+    def _dr_alarms(self) -> list[RunbookAlarm]:
+        """Drills (`reminderly dr drill`) publish DrillSucceeded (1, or 0 when the restore
+        failed or breached the RPO/RTO objectives): none for a week, or a failed one, alarms."""
+        objectives = OBJECTIVES[self.config.name]
+        day = Duration.days(1)
+
+        def succeeded(statistic: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(namespace=DR_NAMESPACE, metric_name="DrillSucceeded", statistic=statistic,
+                                     period=day, dimensions_map={"Stage": self.config.name})  # fmt: skip
+
+        return [
+            self._alarm("dr-drill-overdue", f"No successful DR drill in {objectives.drill_every_days} days.", 1, LT,
+                        succeeded("Maximum"), evaluation_periods=objectives.drill_every_days,
+                        missing_data=cloudwatch.TreatMissingData.BREACHING),
+            self._alarm("dr-drill-objective-breached",
+                        f"A DR drill failed or missed its objectives (RPO {objectives.rpo_seconds} s, "
+                        f"RTO {objectives.rto_seconds} s).", 1, LT, succeeded("Minimum"), evaluation_periods=1),
+        ]  # fmt: skip
 
     def _app(self, name: str, statistic: str, period: Duration | None = None) -> cloudwatch.Metric:
         return cloudwatch.Metric(

@@ -29,12 +29,13 @@ class Objectives:
 
 
 OBJECTIVES = {
-    "dev": Objectives(rpo_seconds=24 * 3600, rto_seconds=8 * 3600, drill_every_days=30),
-    "staging": Objectives(rpo_seconds=3600, rto_seconds=4 * 3600, drill_every_days=14),
+    "dev": Objectives(rpo_seconds=24 * 3600, rto_seconds=8 * 3600, drill_every_days=7),
+    "staging": Objectives(rpo_seconds=3600, rto_seconds=4 * 3600, drill_every_days=7),
     "prod": Objectives(rpo_seconds=15 * 60, rto_seconds=2 * 3600, drill_every_days=7),
 }
 """RPO: the newest restorable point in the DR region may be at most this old. RTO: from the
-decision to restore to a verified database. A drill at least this often."""
+decision to restore to a verified database. A successful drill at least this often (CloudWatch
+evaluates at most 7 days of daily periods, so the alarm cannot look further back)."""
 
 
 def instance_id(stage: str) -> str:
