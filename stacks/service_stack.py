@@ -135,6 +135,14 @@ class ServiceStack(Stack):
         )  # fmt: skip
         for task in (api_task, worker_task):
             task.default_container.add_environment("REMINDERLY_PUBLIC_URL", public_url)
+        # what scripts/stage-run.sh needs to run a one-off `reminderly ...` in the stage (runbooks)
+        for key, value, what in [
+            ("ClusterName", self.cluster.cluster_name, "the ECS cluster"),
+            ("WorkerTaskDefinition", worker_task.task_definition_arn, "one-off reminderly commands run as this"),
+            ("WorkerServiceName", self.worker.service_name, "its network settings are the one-off task's"),
+            ("WorkerLogGroup", self.log_groups["Worker"].log_group_name, "the worker's (and one-off commands') logs"),
+        ]:  # fmt: skip
+            CfnOutput(self, f"{key}Output", key=key, value=value, description=what)
         self.inbound_topic = self._inbound(public_url)
         api_task.default_container.add_environment(
             "REMINDERLY_SNS_TOPICS", self.inbound_topic.topic_arn
@@ -162,6 +170,7 @@ class ServiceStack(Stack):
             self, f"{name}Logs", retention=retention(self.config.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
         )  # fmt: skip
+        self.log_groups = {**getattr(self, "log_groups", {}), name: log_group}
         container = task.add_container(
             name.lower(), image=ecs.ContainerImage.from_docker_image_asset(self.image), command=command,
             environment={**self.container_env, **(environment or {})}, secrets=self.secrets,
