@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cdk.config import StageConfig
@@ -66,6 +67,18 @@ class DatabaseStack(Stack):
                 "reminderly",
                 secret_name=f"{config.prefix}/database/master",
                 encryption_key=self.key,
+                # a copy in the DR region, encrypted there with the DR stack's key: a region
+                # failover (reminderly dr failover) repoints it at the restored instance
+                replica_regions=[
+                    secretsmanager.ReplicaRegion(
+                        region=config.dr_region,
+                        encryption_key=kms.Key.from_key_arn(
+                            self,
+                            "DrSecretKey",
+                            f"arn:aws:kms:{config.dr_region}:{config.account}:{replication_key_alias(config)}",
+                        ),
+                    )
+                ],
             ),
             parameter_group=rds.ParameterGroup(
                 self, "Parameters", engine=engine, parameters=PARAMETERS

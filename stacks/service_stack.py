@@ -88,6 +88,7 @@ class ServiceStack(Stack):
             self, "LinkSecret", description=f"reminderly {config.name}: signs the links in messages",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=48, exclude_punctuation=True),
+            replica_regions=[secretsmanager.ReplicaRegion(region=config.dr_region)],  # links survive a failover
         )  # fmt: skip
         self.secrets["REMINDERLY_LINK_SECRET"] = ecs.Secret.from_secrets_manager(link_secret)
         self.container_env = {"PGSSLMODE": "require", "REMINDERLY_STAGE": config.name}

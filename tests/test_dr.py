@@ -170,11 +170,14 @@ def test_failover_dry_run_prints_every_call_and_the_real_run_makes_them(monkeypa
             "dbname": "reminderly",
         }
         s.add_response(
+            "stop_replication_to_replica", {}, {"SecretId": "reminderly-prod/database/master"}
+        )
+        s.add_response(
             "get_secret_value",
             {"SecretString": json.dumps(secret)},
-            {"SecretId": "reminderly/prod/database"},
+            {"SecretId": "reminderly-prod/database/master"},
         )
-        s.add_response("put_secret_value", {}, {"SecretId": "reminderly/prod/database",
+        s.add_response("put_secret_value", {}, {"SecretId": "reminderly-prod/database/master",
                                                 "SecretString": json.dumps({**secret, "host": "new.example"})})  # fmt: skip
         p.add_response("put_parameter", {"Version": 2}, {"Name": "/reminderly/prod/active-region", "Value": "us-west-2",
                                                          "Type": "String", "Overwrite": True})  # fmt: skip
@@ -194,7 +197,7 @@ def test_failover_dry_run_prints_every_call_and_the_real_run_makes_them(monkeypa
         )
         for stub in (r, s, p, e):
             stub.assert_no_pending_responses()
-    assert logged[0].startswith("step 1/6") and len(logged) == 6
+    assert logged[0].startswith("step 1/7") and len(logged) == 7
 
 
 def test_failover_without_yes_refuses_and_status_exits_1_when_breached(monkeypatch):
