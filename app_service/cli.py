@@ -555,6 +555,49 @@ def api_key_revoke(account_id: int, key_id: int) -> None:
     click.echo(f"key {key_id} revoked")
 
 
+# --- reports ---------------------------------------------------------------------------------
+
+
+@main.command("report")
+@click.argument("campaign_id", type=int)
+@click.option("--csv", "as_csv", is_flag=True, help="CSV: section, metric, value.")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def report_cmd(campaign_id: int, as_csv: bool, as_json: bool) -> None:
+    """A campaign's report: funnel, rates, and survey or review results (from the rollups)."""
+    from app_service import reports
+
+    with _connect() as conn:
+        found = reports.campaign_report(conn, campaign_id)
+    if found is None:
+        raise CliError(f"campaign {campaign_id} does not exist")
+    if as_csv:
+        click.echo(reports.report_csv(found), nl=False)
+        return
+    if as_json:
+        click.echo(json.dumps(found, indent=2, default=str))
+        return
+    f, r = found["funnel"], found["rates"]
+    pct = lambda v: "-" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+    click.echo(
+        f"campaign {campaign_id} {found['name']} ({found['kind']}, {found['channel']}, {found['status']})"
+    )
+    for label, key in (("planned", "planned"), ("pending", "pending"), ("sent", "sent"), ("delivered", "delivered"),
+                       ("failed", "failed"), ("dead", "dead"), ("suppressed", "suppressed"), ("cancelled", "cancelled"),
+                       ("responded", "responded"), ("confirmed", "confirmed"), ("opted out", "opted_out"),
+                       ("clicked", "clicked")):  # fmt: skip
+        click.echo(f"  {label:<11}{f[key]:>10}")
+    click.echo(f"  delivery {pct(r['delivery'])}  response {pct(r['response'])}  "
+               f"confirmation {pct(r['confirmation'])}  click {pct(r['click'])}")  # fmt: skip
+    if "survey" in found:
+        s = found["survey"]
+        click.echo(f"  survey: {s['responses']} answers, NPS {s['nps']}, average {s['average_score']}, "
+                   f"CSAT {s['csat_percent']}%, {s['comments']} comments")  # fmt: skip
+    if "review" in found:
+        click.echo(f"  review: {found['review']['clicked']} of {found['review']['sent']} clicked through "
+                   f"({pct(found['review']['conversion'])})")  # fmt: skip
+
+
 # --- the API definition ----------------------------------------------------------------------
 
 

@@ -421,3 +421,19 @@ FROM worker_heartbeats WHERE beat_at > now() - interval '1 day' ORDER BY beat_at
 -- name: request_drain
 UPDATE worker_heartbeats SET drain_requested_at = now() WHERE worker = %(worker)s AND state <> 'stopped'
 RETURNING worker;
+
+-- ---------------------------------------------------------------------------------------------
+-- Reports: every read is of rollups, by the campaign's key.
+
+-- name: campaign_event_counts
+SELECT kind, sum(n)::bigint AS n FROM campaign_event_counts WHERE campaign_id = %(campaign_id)s GROUP BY 1;
+
+-- name: survey_score_counts
+SELECT score, sum(n)::bigint AS n, sum(comments)::bigint AS comments FROM survey_score_counts
+WHERE campaign_id = %(campaign_id)s GROUP BY 1 ORDER BY 1;
+
+-- name: campaign_timeseries
+-- bucket: 'hour' or 'day' (in UTC)
+SELECT date_trunc(%(bucket)s, hour) AS bucket, metric, sum(n)::bigint AS n FROM campaign_hourly_counts
+WHERE campaign_id = %(campaign_id)s AND hour >= %(since)s AND hour < %(until)s
+GROUP BY 1, 2 ORDER BY 1, 2;

@@ -152,3 +152,31 @@ def test_lease_reclaim_and_completion_use_indexes(big):
         {"p_worker": "w", "p_ids": [1, 2, 3], "p_provider_ids": None, "p_segments": None},
     )
     assert_indexed(explain(conn, body))
+
+
+def test_report_rollups_are_read_by_key(big):
+    conn, ids = big
+    from datetime import UTC, datetime, timedelta
+
+    # rollups of 20,000 other campaigns (what a big deployment holds), then fresh statistics
+    conn.execute("""
+        INSERT INTO campaign_event_counts (campaign_id, kind, slot, n)
+        SELECT 1000000 + c, k, 0, 1 FROM generate_series(1, 20000) c, unnest(ARRAY['reply', 'delivered']) k;
+        INSERT INTO campaign_hourly_counts (campaign_id, hour, metric, slot, n)
+        SELECT 1000000 + c, date_trunc('hour', now()) - h * interval '1 hour', 'sent', 0, 1
+        FROM generate_series(1, 20000) c, generate_series(0, 5) h;
+        INSERT INTO survey_score_counts (campaign_id, score, slot, n, comments)
+        SELECT 1000000 + c, s, 0, 1, 0 FROM generate_series(1, 20000) c, generate_series(0, 10) s;
+        ANALYZE campaign_event_counts, campaign_hourly_counts, survey_score_counts""")
+    now = datetime.now(UTC)
+    for query, params in (
+        (Q.campaign_event_counts, {"campaign_id": ids["campaign"]}),
+        (Q.survey_score_counts, {"campaign_id": ids["campaign"]}),
+        (Q.campaign_timeseries, {"campaign_id": ids["campaign"], "bucket": "day",
+                                 "since": now - timedelta(days=7), "until": now}),
+    ):  # fmt: skip
+        nodes = explain(conn, query, params)
+        touched = [
+            (n["Node Type"], n.get("Relation Name")) for n in nodes if n.get("Relation Name")
+        ]
+        assert touched and all(kind != "Seq Scan" for kind, _ in touched), touched

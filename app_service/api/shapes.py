@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from app_service import reports
 from app_service.models import PacketStatus
 from app_service.templates import merge_fields
-
-PENDING = ("scheduled", "ready", "retry")
 
 
 def ts(value: datetime | None) -> str | None:
@@ -106,22 +105,5 @@ def message(r: dict) -> dict:
 
 
 def funnel(counts: dict[str, int]) -> dict:
-    """Rollup counts ({"sent": 3, "suppressed:opted_out": 1}) as the report's funnel."""
-    by_status: dict[str, int] = {}
-    suppressed_by: dict[str, int] = {}
-    for key, n in counts.items():
-        status, _, reason = key.partition(":")
-        by_status[status] = by_status.get(status, 0) + n
-        if status == "suppressed":
-            suppressed_by[reason or "unspecified"] = (
-                suppressed_by.get(reason or "unspecified", 0) + n
-            )
-    get = by_status.get
-    return {
-        "planned": sum(by_status.values()),
-        "pending": sum(get(s, 0) for s in PENDING),
-        "sent": get("sent", 0) + get("delivered", 0),
-        "delivered": get("delivered", 0), "failed": get("failed", 0), "dead": get("dead", 0),
-        "suppressed": get("suppressed", 0), "cancelled": get("cancelled", 0),
-        "suppressed_by_reason": suppressed_by, "by_state": counts,
-    }  # fmt: skip
+    """The funnel of message states (the packet report; campaigns add interactions)."""
+    return reports.funnel(counts)

@@ -102,9 +102,12 @@ BEGIN
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    INSERT INTO message_events (account_id, campaign_id, message_id, customer_id, kind, data)
-    VALUES (m.account_id, m.campaign_id, m.id, m.customer_id, 'survey_response',
-            jsonb_build_object('score', p_score, 'channel', p_channel));
+    -- an SMS answer is already an interaction (its 'reply' event); a web answer is one here
+    IF p_channel = 'web' THEN
+        INSERT INTO message_events (account_id, campaign_id, message_id, customer_id, kind, data)
+        VALUES (m.account_id, m.campaign_id, m.id, m.customer_id, 'survey_response',
+                jsonb_build_object('score', p_score, 'channel', p_channel));
+    END IF;
     UPDATE messages SET status = 'suppressed', reason = 'answered', updated_at = now()
     WHERE campaign_id = m.campaign_id AND appointment_id = m.appointment_id
       AND status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL;

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import psycopg
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 
-from app_service import campaigns
+from app_service import campaigns, reports
 from app_service.api import idempotency, shapes
 from app_service.api.paging import page
 from app_service.api.problems import ApiError, bad_field, conflict, not_found
@@ -28,6 +28,13 @@ _SETTINGS = {
     "frequency_cap_seconds": ("frequency_cap", lambda s: None if s is None else timedelta(seconds=s)),
     "max_sms_segments": ("max_sms_segments", int),
 }  # fmt: skip
+
+
+def _when(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    value = datetime.fromisoformat(raw.replace("Z", "+00:00"))  # the contract checked the format
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def campaign_or_404(campaign_id: int) -> dict:
@@ -143,9 +150,25 @@ def register(app: Flask) -> None:
         return view
 
     def report(campaign_id: int):
-        c = campaign_or_404(campaign_id)
-        counts = campaigns.campaign_counts(conn(), campaign_id)
-        return jsonify(campaign_id=campaign_id, status=c["status"], funnel=shapes.funnel(counts))
+        found = reports.campaign_report(conn(), campaign_id)
+        if found is None:
+            raise not_found("campaign", campaign_id)
+        if request.args.get("format") == "csv":
+            return Response(reports.report_csv(found), mimetype="text/csv", headers={
+                "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-report.csv"'})  # fmt: skip
+        return jsonify(found)
+
+    def timeseries(campaign_id: int):
+        campaign_or_404(campaign_id)
+        until = _when(request.args.get("until")) or datetime.now(UTC)
+        since = _when(request.args.get("since")) or until - timedelta(days=7)
+        if not since < until or until - since > timedelta(days=92):
+            raise ApiError(400, "Bad Request", "since must be before until, at most 92 days apart",
+                           errors=[{"parameter": "since", "in": "query", "detail": "must be before until, within 92 days"}])  # fmt: skip
+        bucket = request.args.get("bucket", "day")
+        points = reports.timeseries(conn(), campaign_id, bucket, since, until)
+        return jsonify(campaign_id=campaign_id, bucket=bucket, since=shapes.ts(since), until=shapes.ts(until),
+                       points=[{**p, "bucket": shapes.ts(p["bucket"])} for p in points])  # fmt: skip
 
     route(app, "/v1/campaigns", "listCampaigns", list_campaigns)
     route(app, "/v1/campaigns", "createCampaign", create_campaign, "POST")
@@ -160,3 +183,9 @@ def register(app: Flask) -> None:
         route(app, f"/v1/campaigns/<int:campaign_id>/{verb}", f"{verb}Campaign",
               transition(verb, source, target), "POST")  # fmt: skip
     route(app, "/v1/campaigns/<int:campaign_id>/report", "getCampaignReport", report)
+    route(
+        app,
+        "/v1/campaigns/<int:campaign_id>/report/timeseries",
+        "getCampaignTimeseries",
+        timeseries,
+    )

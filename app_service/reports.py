@@ -1,0 +1,155 @@
+"""Campaign reports, from the rollups only (message states, interactions, hourly activity,
+survey scores), so they cost the same for ten messages or ten million.
+
+NPS: the share of promoters (9-10) minus the share of detractors (0-6), in points from -100 to
+100. CSAT here: the share of answers of 8 or more (satisfied), in percent, with the average
+score beside it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import psycopg
+
+from app_service.campaigns import campaign_counts, get_campaign
+from app_service.db import rows
+from app_service.queries import Q
+
+PENDING = ("scheduled", "ready", "retry")
+
+
+def funnel(counts: dict[str, int], events: dict[str, int] | None = None) -> dict:
+    """Message-state rollups ({"sent": 3, "suppressed:opted_out": 1}) and interaction counts as
+    the funnel: where every planned message is, and what came back."""
+    events = events or {}
+    by_status: dict[str, int] = {}
+    suppressed_by: dict[str, int] = {}
+    for key, n in counts.items():
+        status, _, reason = key.partition(":")
+        by_status[status] = by_status.get(status, 0) + n
+        if status == "suppressed":
+            suppressed_by[reason or "unspecified"] = (
+                suppressed_by.get(reason or "unspecified", 0) + n
+            )
+    get = by_status.get
+    return {
+        "planned": sum(by_status.values()),
+        "pending": sum(get(s, 0) for s in PENDING),
+        "sent": get("sent", 0) + get("delivered", 0),
+        "delivered": get("delivered", 0), "failed": get("failed", 0), "dead": get("dead", 0),
+        "suppressed": get("suppressed", 0), "cancelled": get("cancelled", 0),
+        "suppressed_by_reason": suppressed_by,
+        # replies (an SMS survey answer is one) and survey answers on the web page
+        "responded": events.get("reply", 0) + events.get("survey_response", 0),
+        "confirmed": events.get("confirmed", 0),
+        "opted_out": suppressed_by.get("opted_out", 0),
+        "clicked": events.get("link_clicked", 0),
+        "by_state": counts,
+    }  # fmt: skip
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def survey_summary(score_rows: list[dict]) -> dict:
+    distribution = {str(s): 0 for s in range(11)}
+    comments = 0
+    for r in score_rows:
+        distribution[str(r["score"])] = int(r["n"])
+        comments += int(r["comments"])
+    total = sum(distribution.values())
+    promoters = sum(distribution[str(s)] for s in (9, 10))
+    detractors = sum(distribution[str(s)] for s in range(7))
+    passives = total - promoters - detractors
+    average = sum(int(s) * n for s, n in distribution.items()) / total if total else None
+    satisfied = sum(distribution[str(s)] for s in (8, 9, 10))
+    return {
+        "responses": total, "promoters": promoters, "passives": passives, "detractors": detractors,
+        "nps": round(100 * (promoters - detractors) / total, 1) if total else None,
+        "average_score": round(average, 2) if average is not None else None,
+        "csat_percent": round(100 * satisfied / total, 1) if total else None,
+        "comments": comments, "distribution": distribution,
+    }  # fmt: skip
+
+
+def campaign_report(conn: psycopg.Connection, campaign_id: int) -> dict | None:
+    campaign = get_campaign(conn, campaign_id)
+    if campaign is None:
+        return None
+    counts = campaign_counts(conn, campaign_id)
+    events = {
+        r["kind"]: int(r["n"])
+        for r in rows(conn, Q.campaign_event_counts, {"campaign_id": campaign_id})
+    }
+    f = funnel(counts, events)
+    report = {
+        "campaign_id": campaign_id, "name": campaign["name"], "kind": campaign["kind"],
+        "channel": campaign["channel"], "status": campaign["status"], "funnel": f,
+        "rates": {
+            "delivery": _rate(f["delivered"], f["sent"]), "response": _rate(f["responded"], f["sent"]),
+            "confirmation": _rate(f["confirmed"], f["sent"]), "click": _rate(f["clicked"], f["sent"]),
+            "opt_out": _rate(f["opted_out"], f["planned"]),
+        },
+    }  # fmt: skip
+    if campaign["kind"] == "survey":
+        report["survey"] = survey_summary(
+            rows(conn, Q.survey_score_counts, {"campaign_id": campaign_id})
+        )
+    if campaign["kind"] == "review_request":
+        report["review"] = {
+            "sent": f["sent"],
+            "clicked": f["clicked"],
+            "conversion": _rate(f["clicked"], f["sent"]),
+        }
+    return report
+
+
+SERIES = ("sent", "delivered", "responses", "clicked")
+
+
+def timeseries(
+    conn: psycopg.Connection, campaign_id: int, bucket: str, since: datetime, until: datetime
+) -> list[dict]:
+    """Activity per hour or day: sent, delivered, responses (replies and survey answers), clicks."""
+    if bucket not in ("hour", "day"):
+        raise ValueError("bucket must be hour or day")
+    out: dict[datetime, dict] = {}
+    for r in rows(conn, Q.campaign_timeseries,
+                  {"campaign_id": campaign_id, "bucket": bucket, "since": since, "until": until}):  # fmt: skip
+        point = out.setdefault(r["bucket"], {"bucket": r["bucket"], **dict.fromkeys(SERIES, 0)})
+        metric = {
+            "reply": "responses",
+            "survey_response": "responses",
+            "link_clicked": "clicked",
+        }.get(r["metric"], r["metric"])
+        if metric in SERIES:
+            point[metric] += int(r["n"])
+    return list(out.values())
+
+
+def report_csv(report: dict) -> str:
+    """The report as CSV: one row per figure (section, metric, value)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "metric", "value"])
+    for key in ("campaign_id", "name", "kind", "channel", "status"):
+        writer.writerow(["campaign", key, report[key]])
+    for key, value in report["funnel"].items():
+        if isinstance(value, dict):
+            for sub, n in value.items():
+                writer.writerow([f"funnel.{key}", sub, n])
+        else:
+            writer.writerow(["funnel", key, value])
+    for key, value in report["rates"].items():
+        writer.writerow(["rates", key, "" if value is None else value])
+    for section in ("survey", "review"):
+        for key, value in report.get(section, {}).items():
+            if isinstance(value, dict):
+                for sub, n in value.items():
+                    writer.writerow([f"{section}.{key}", sub, n])
+            else:
+                writer.writerow([section, key, "" if value is None else value])
+    return out.getvalue()

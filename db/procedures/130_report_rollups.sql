@@ -1,0 +1,61 @@
+-- Report rollups kept by statement triggers, in the transaction of each change (as
+-- 040_rollups.sql does for message states). They run as their owner: the API's role reads
+-- the rollups of its own campaigns and writes none.
+
+CREATE OR REPLACE FUNCTION message_events_counted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    WITH e AS MATERIALIZED (
+        SELECT campaign_id, kind, date_trunc('hour', occurred_at) AS hour, count(*) AS n
+        FROM new_rows GROUP BY 1, 2, 3
+    ), c AS (
+        INSERT INTO campaign_event_counts AS t (campaign_id, kind, slot, n)
+        SELECT campaign_id, kind, pg_backend_pid() % 16, sum(n) FROM e GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (campaign_id, kind, slot) DO UPDATE SET n = t.n + excluded.n
+    )
+    INSERT INTO campaign_hourly_counts AS t (campaign_id, hour, metric, slot, n)
+    SELECT campaign_id, hour, kind, pg_backend_pid() % 16, n FROM e ORDER BY 1, 2, 3
+    ON CONFLICT (campaign_id, hour, metric, slot) DO UPDATE SET n = t.n + excluded.n;
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS message_events_counts ON message_events;
+CREATE TRIGGER message_events_counts AFTER INSERT ON message_events
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION message_events_counted();
+
+-- Sends per hour: complete_messages sets sent_at = now() on the rows it sends, so within the
+-- statement's transaction "sent_at = now()" picks exactly the rows sent by it.
+CREATE OR REPLACE FUNCTION messages_sent_counted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO campaign_hourly_counts AS t (campaign_id, hour, metric, slot, n)
+    SELECT campaign_id, date_trunc('hour', sent_at), 'sent', pg_backend_pid() % 16, count(*)
+    FROM new_rows WHERE status = 'sent' AND sent_at = now()
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (campaign_id, hour, metric, slot) DO UPDATE SET n = t.n + excluded.n;
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS messages_sent_hourly ON messages;
+CREATE TRIGGER messages_sent_hourly AFTER UPDATE ON messages
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION messages_sent_counted();
+
+CREATE OR REPLACE FUNCTION survey_responses_counted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO survey_score_counts AS t (campaign_id, score, slot, n, comments)
+    SELECT campaign_id, score, pg_backend_pid() % 16, count(*), count(comment)
+    FROM new_rows GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (campaign_id, score, slot) DO UPDATE SET n = t.n + excluded.n, comments = t.comments + excluded.comments;
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS survey_responses_counts ON survey_responses;
+CREATE TRIGGER survey_responses_counts AFTER INSERT ON survey_responses
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION survey_responses_counted();
