@@ -437,3 +437,21 @@ WHERE campaign_id = %(campaign_id)s GROUP BY 1 ORDER BY 1;
 SELECT date_trunc(%(bucket)s, hour) AS bucket, metric, sum(n)::bigint AS n FROM campaign_hourly_counts
 WHERE campaign_id = %(campaign_id)s AND hour >= %(since)s AND hour < %(until)s
 GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- ---------------------------------------------------------------------------------------------
+-- Analytics.
+
+-- name: refresh_customer_scores
+SELECT refresh_customer_scores(%(account_id)s, %(half_life_days)s);
+
+-- name: ranked_customers
+-- by p_respond or p_positive (the caller picks the column from a fixed list)
+SELECT s.customer_id, c.external_id, c.first_name, s.kind, s.messages, s.responses, s.positives,
+       s.weight, s.p_respond, s.p_positive, s.best_hour, s.best_weekday, s.last_sent_at,
+       s.last_response_at, s.scored_at
+FROM customer_scores s JOIN customers c ON c.id = s.customer_id
+WHERE s.account_id = %(account_id)s AND s.kind = %(kind)s
+ORDER BY s.p_respond DESC, s.customer_id LIMIT %(limit)s;
+
+-- name: account_ids
+SELECT id FROM accounts ORDER BY id;
