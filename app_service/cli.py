@@ -598,6 +598,47 @@ def report_cmd(campaign_id: int, as_csv: bool, as_json: bool) -> None:
                    f"({pct(found['review']['conversion'])})")  # fmt: skip
 
 
+# --- analytics -------------------------------------------------------------------------------
+
+
+@main.group("analytics")
+def analytics_group() -> None:
+    """Customer scores: likely to respond, and to respond positively, per campaign kind."""
+
+
+@analytics_group.command("refresh")
+@click.option("--account", "account_id", type=int, help="One account (default: all).")
+@click.option("--half-life-days", type=click.FloatRange(min=1), default=90.0, show_default=True)
+@friendly_errors
+def analytics_refresh(account_id: int | None, half_life_days: float) -> None:
+    """Recompute the scores from every message sent and what came back."""
+    from app_service import analytics
+
+    with _connect() as conn:
+        accounts = [account_id] if account_id else [r[0] for r in conn.execute(Q.account_ids)]
+        for a in accounts:
+            n = analytics.refresh_scores(conn, a, half_life_days)
+            click.echo(f"account {a}: {n} customer scores")
+
+
+@analytics_group.command("top")
+@click.option("--account", "account_id", type=int, required=True)
+@click.option("--kind", type=click.Choice(["reminder", "survey", "review_request"]), required=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@friendly_errors
+def analytics_top(account_id: int, kind: str, limit: int) -> None:
+    """The customers most likely to respond, with the evidence behind each score."""
+    from app_service import analytics
+
+    with _connect() as conn:
+        found = analytics.ranked(conn, account_id, kind, limit)
+    for r in found:
+        click.echo(f"{r['external_id']:<20} respond {r['p_respond']:.2f}  positive {r['p_positive']:.2f}  "
+                   f"({r['responses']}/{r['messages']} answered, best hour {r['best_hour']}, weekday {r['best_weekday']})")  # fmt: skip
+    if not found:
+        click.echo("no scores: run `reminderly analytics refresh` first")
+
+
 # --- the API definition ----------------------------------------------------------------------
 
 

@@ -455,3 +455,10 @@ ORDER BY s.p_respond DESC, s.customer_id LIMIT %(limit)s;
 
 -- name: account_ids
 SELECT id FROM accounts ORDER BY id;
+
+-- name: try_analytics_lock
+-- one worker at a time refreshes scores (held to the end of its transaction)
+SELECT pg_try_advisory_xact_lock(72411, 1);
+
+-- name: scores_fresh
+SELECT coalesce(max(scored_at) > now() - make_interval(secs => %(seconds)s), false) FROM customer_scores;

@@ -57,3 +57,61 @@ def test_scores_are_per_account_and_behind_row_level_security(conn, app, account
     conn.execute(Q.api_leave_tenant)
     with pytest.raises(ValueError):
         analytics.ranked(conn, account, "newsletter")
+
+
+def test_ranked_customers_over_the_api_and_the_cli(conn, app, db_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from app_service.cli import main
+    from tests.api_support import make_tenant
+
+    tenant = make_tenant(conn, app, "Ranked")
+    survey = make_campaign(conn, tenant.account_id, kind="survey", offsets=(-48,))
+    analytics.synthetic_history(conn, tenant.account_id, survey, customers=200, seed=5)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    runner = CliRunner()
+    assert (
+        f"account {tenant.account_id}: 200 customer scores"
+        in runner.invoke(main, ["analytics", "refresh"]).output
+    )
+    body = tenant.get("/v1/analytics/customers?kind=survey&limit=5").json
+    assert body["kind"] == "survey" and len(body["data"]) == 5
+    ranks = [c["p_respond"] for c in body["data"]]
+    assert ranks == sorted(ranks, reverse=True)
+    first = body["data"][0]
+    assert first["evidence"]["messages"] >= first["evidence"]["responses"] >= 1
+    assert tenant.get("/v1/analytics/customers?kind=reminder").json["data"] == []
+    assert tenant.get("/v1/analytics/customers").status_code == 400  # kind is required
+    top = runner.invoke(
+        main,
+        [
+            "analytics",
+            "top",
+            "--account",
+            str(tenant.account_id),
+            "--kind",
+            "survey",
+            "--limit",
+            "3",
+        ],
+    )
+    assert top.exit_code == 0 and top.output.count("respond ") == 3
+
+
+def test_workers_refresh_scores_once_per_period(conn, db_url, account):
+    from app_service import db
+    from app_service.worker.channels.outbox import OutboxChannel
+    from app_service.worker.runner import Worker, WorkerSettings
+
+    survey = make_campaign(conn, account, kind="survey", offsets=(-48,))
+    analytics.synthetic_history(conn, account, survey, customers=20, seed=1)
+    pool = db.open_pool(db_url, max_size=3)
+    try:
+        worker = Worker(
+            pool, {"sms": OutboxChannel(pool)}, WorkerSettings(link_secret="s"), emit_metrics=None
+        )
+        assert worker.refresh_scores() == 1
+        assert worker.refresh_scores() == 0  # fresh: another worker need not redo it
+    finally:
+        pool.close()
+    assert conn.execute("SELECT count(*) FROM customer_scores").fetchone() == (20,)

@@ -13,6 +13,7 @@ from app_service.api import hooks
 from app_service.api.contract import Contract
 from app_service.api.routes import (
     accounts,
+    analytics,
     campaigns,
     customers,
     inbound,
@@ -70,6 +71,7 @@ def create_app(
         packets,
         messages,
         inbound,
+        analytics,
     ):
         module.register(app)
     return app

@@ -58,6 +58,8 @@ class WorkerSettings:
     )
     link_secret: str | None = None
     """Signs the links in messages (REMINDERLY_LINK_SECRET, else the local data folder's)."""
+    analytics_every_seconds: float = 24 * 3600
+    """How often customer scores are recomputed (one worker does it; the others find them fresh)."""
 
 
 @dataclass
@@ -129,15 +131,36 @@ class Worker:
 
     def _tick_loop(self, until_idle: bool) -> None:
         last_beat = 0.0
+        next_scores = time.monotonic() + self.settings.analytics_every_seconds
         while not self.stop.is_set():
             try:
                 self.tick()
+                if time.monotonic() >= next_scores:
+                    self.refresh_scores()
+                    next_scores = time.monotonic() + self.settings.analytics_every_seconds
                 if time.monotonic() - last_beat >= self.settings.heartbeat_seconds:
                     self._beat("draining" if self.stop.is_set() else "running")
                     last_beat = time.monotonic()
             except psycopg.OperationalError as exc:
                 log.warning("tick: database unavailable (%s); retrying", type(exc).__name__)
             self.stop.wait(self.settings.tick_seconds)
+
+    def refresh_scores(self) -> int:
+        """Recompute every account's customer scores, unless another worker is doing it or did
+        it within the period. Returns how many accounts were scored."""
+        from app_service import analytics
+
+        with self.pool.connection() as conn, conn.transaction():
+            if not one(conn, Q.try_analytics_lock)[0]:
+                return 0
+            (fresh,) = one(conn, Q.scores_fresh, {"seconds": self.settings.analytics_every_seconds})
+            if fresh:
+                return 0
+            accounts = [r["id"] for r in rows(conn, Q.account_ids)]
+            for account in accounts:
+                analytics.refresh_scores(conn, account)
+        log.info("customer scores refreshed for %s accounts", len(accounts))
+        return len(accounts)
 
     def tick(self) -> dict[str, float]:
         """Reclaim expired leases, make due messages ready, advance packets, publish metrics."""
