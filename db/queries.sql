@@ -462,3 +462,28 @@ SELECT pg_try_advisory_xact_lock(72411, 1);
 
 -- name: scores_fresh
 SELECT coalesce(max(scored_at) > now() - make_interval(secs => %(seconds)s), false) FROM customer_scores;
+
+-- ---------------------------------------------------------------------------------------------
+-- Dashboard (under the signed-in key's tenant, like the API).
+
+-- name: dashboard_key
+SELECT k.id, k.account_id, k.scopes, k.prefix, a.name AS account_name
+FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = %(key_id)s AND k.revoked_at IS NULL;
+
+-- name: sending_pause_list
+SELECT scope, reason, paused_at FROM sending_pause_list();
+
+-- name: customer_timeline
+SELECT * FROM (
+    SELECT m.sent_at AS at, 'message ' || m.id || ' (' || ca.name || ', step ' || m.step || '): ' || m.status
+           || CASE WHEN m.reason <> '' THEN ' (' || m.reason || ')' ELSE '' END AS text
+    FROM messages m JOIN campaigns ca ON ca.id = m.campaign_id
+    WHERE m.customer_id = %(customer_id)s AND m.sent_at IS NOT NULL
+    UNION ALL
+    SELECT e.occurred_at, e.kind || coalesce(': ' || (e.data ->> 'classified'), '') || coalesce(' score ' || (e.data ->> 'score'), '')
+    FROM message_events e WHERE e.customer_id = %(customer_id)s
+) t ORDER BY at DESC LIMIT 100;
+
+-- name: customer_scores_of
+SELECT kind, messages, responses, positives, p_respond, p_positive, best_hour, best_weekday
+FROM customer_scores WHERE customer_id = %(customer_id)s ORDER BY kind;

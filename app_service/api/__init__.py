@@ -23,6 +23,7 @@ from app_service.api.routes import (
     templates,
 )
 from app_service.config import Settings
+from app_service.dashboard import views as dashboard
 from app_service.inbound import sns
 from app_service.links import LinkSigner, link_secret
 from app_service.worker import metrics
@@ -59,7 +60,8 @@ def create_app(
         # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
         EMIT_METRICS=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
     )
-    app.extensions["reminderly.links"] = LinkSigner(link_secret_value or link_secret())
+    secret = link_secret_value or link_secret()
+    app.extensions["reminderly.links"] = LinkSigner(secret)
     app.json.sort_keys = False
     hooks.install(app, Contract())
     for module in (
@@ -74,4 +76,5 @@ def create_app(
         analytics,
     ):
         module.register(app)
+    dashboard.configure(app, secret)
     return app

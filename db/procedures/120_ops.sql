@@ -30,7 +30,20 @@ BEGIN
 END
 $$;
 
--- The numbers on-call looks at first.
+-- How many workers beat in the last minute, and what sending is paused: platform facts, no
+-- tenant data; owner-run, so the API's role (the dashboard) may ask without reading the tables.
+CREATE OR REPLACE FUNCTION workers_alive() RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT count(*) FROM worker_heartbeats WHERE state <> 'stopped' AND beat_at > now() - interval '1 minute';
+$$;
+
+CREATE OR REPLACE FUNCTION sending_pause_list(OUT scope text, OUT reason text, OUT paused_at timestamptz)
+RETURNS SETOF record
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT scope, reason, paused_at FROM sending_pauses ORDER BY scope;
+$$;
+
+-- The numbers on-call looks at first (run by the API's role, it counts that tenant's messages).
 CREATE OR REPLACE FUNCTION queue_health(OUT oldest_ready_seconds double precision, OUT ready bigint,
                                         OUT leased bigint, OUT expired_leases bigint, OUT dead bigint,
                                         OUT retrying bigint, OUT workers_alive bigint)
@@ -41,6 +54,6 @@ LANGUAGE sql STABLE AS $$
            count(*) FILTER (WHERE lease_expires_at < now()),
            (SELECT coalesce(sum(n), 0) FROM campaign_message_counts WHERE status = 'dead'),
            count(*) FILTER (WHERE status = 'retry'),
-           (SELECT count(*) FROM worker_heartbeats WHERE state <> 'stopped' AND beat_at > now() - interval '1 minute')
+           workers_alive()
     FROM messages WHERE status IN ('ready', 'retry');
 $$;

@@ -1,0 +1,197 @@
+"""The dashboard's pages and forms (see the package docstring for the security model)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import secrets
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session
+
+from app_service import api_keys, campaigns, customers, packets, reports
+from app_service.api import tenancy
+from app_service.dashboard.svg import bars
+from app_service.db import rows
+from app_service.ops import queue
+from app_service.packet_source import csv_source
+from app_service.queries import Q
+
+bp = Blueprint("dashboard", __name__, template_folder=str(Path(__file__).parent / "templates"))
+MAX_UPLOAD = 16 << 20
+
+
+def configure(app: Flask, link_secret: str) -> None:
+    # the session cookie is signed with a key derived from the deployment's link secret
+    app.secret_key = hmac.new(
+        link_secret.encode(), b"reminderly-dashboard-session", hashlib.sha256
+    ).hexdigest()
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="Strict",
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=8))  # fmt: skip
+    app.register_blueprint(bp)
+
+
+def _csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _check_csrf() -> None:
+    sent = request.form.get("csrf_token", "")
+    if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
+        abort(400, "the form has expired; reload the page")
+
+
+def page(template: str, **context) -> str:
+    return render_template(
+        template, csrf_token=_csrf_token(), session_info=g.get("dash"), **context
+    )
+
+
+def signed_in(view):
+    """The session's key must still exist and be unrevoked; the connection becomes its tenant."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key_id = session.get("key_id")
+        conn = tenancy.connection()
+        found = rows(conn, Q.dashboard_key, {"key_id": key_id}) if key_id else []
+        if not found:
+            session.pop("key_id", None)
+            return redirect("/login")
+        key = found[0]
+        scopes = api_keys.effective_scopes(key["scopes"])
+        g.dash = {"account_id": key["account_id"], "account_name": key["account_name"],
+                  "scope": "write" if "write" in scopes else "read", "can_write": "write" in scopes}  # fmt: skip
+        tenancy.enter_tenant(conn, key["account_id"])
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.get("/login")
+def login_form():
+    return page("dashboard/login.html")
+
+
+@bp.post("/login")
+def login():
+    _check_csrf()
+    result = api_keys.authenticate(tenancy.connection(), request.form.get("api_key", "").strip())
+    if result.caller is None or result.rate_limited:
+        return page("dashboard/login.html", error="That API key is not valid."), 401
+    session.clear()
+    session.permanent = True
+    session["key_id"] = result.caller.key_id
+    session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
+    return redirect("/")
+
+
+@bp.post("/logout")
+def logout():
+    _check_csrf()
+    session.clear()
+    return redirect("/login")
+
+
+@bp.get("/")
+@signed_in
+def campaigns_page():
+    conn = tenancy.connection()
+    found = campaigns.list_campaigns(conn, g.dash["account_id"], after=0, limit=200, status=None)
+    listed = [
+        {**c, "funnel": reports.funnel(campaigns.campaign_counts(conn, c["id"]))} for c in found
+    ]
+    return page("dashboard/campaigns.html", campaigns=listed)
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@signed_in
+def campaign_page(campaign_id: int):
+    conn = tenancy.connection()
+    report = reports.campaign_report(conn, campaign_id)
+    if report is None:
+        abort(404)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = today - timedelta(days=13)
+    points = {
+        p["bucket"].date(): p
+        for p in reports.timeseries(conn, campaign_id, "day", since, today + timedelta(days=1))
+    }
+    days = [(since + timedelta(days=i)).date() for i in range(14)]
+    series = {k: [points.get(d, {}).get(k, 0) for d in days] for k in reports.SERIES}
+    chart = bars("Messages sent, delivered, responses and clicks per day, last 14 days",
+                 [d.strftime("%b %d") for d in days], series)  # fmt: skip
+    survey_chart = ""
+    if "survey" in report:
+        dist = report["survey"]["distribution"]
+        survey_chart = bars(
+            "Survey answers per score, 0 to 10", list(dist), {"responses": list(dist.values())}
+        )
+    packet_ids = [
+        r["id"]
+        for r in rows(conn, Q.list_packets, {"campaign_id": campaign_id, "after": 0, "limit": 50})
+    ]
+    packet_rows = [rows(conn, Q.get_packet, {"packet_id": pid})[0] for pid in reversed(packet_ids)]
+    return page("dashboard/campaign.html", report=report, chart=chart, survey_chart=survey_chart, packets=packet_rows,
+                can_write=g.dash["can_write"])  # fmt: skip
+
+
+@bp.post("/campaigns/<int:campaign_id>/packets")
+@signed_in
+def upload(campaign_id: int):
+    _check_csrf()
+    if not g.dash["can_write"]:
+        abort(403, "this key can read but not change anything")
+    conn = tenancy.connection()
+    if campaigns.get_campaign(conn, campaign_id) is None:
+        abort(404)
+    file = request.files.get("packet")
+    if file is None or not file.filename:
+        abort(400, "choose a CSV file")
+    data = file.stream.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        abort(413, "the file is larger than 16 MiB; use the API for larger packets")
+    result = packets.load_packet(conn, campaign_id, csv_source(io.BytesIO(data), file.filename))
+    return redirect(f"/packets/{result.packet_id}")
+
+
+@bp.get("/packets/<int:packet_id>")
+@signed_in
+def packet_page(packet_id: int):
+    conn = tenancy.connection()
+    status = packets.packet_status(conn, packet_id)
+    if status is None:
+        abort(404)
+    p = {**rows(conn, Q.get_packet, {"packet_id": packet_id})[0]}
+    errors = packets.row_errors(conn, packet_id, limit=500)
+    return page("dashboard/packet.html", p=p, errors=errors)
+
+
+@bp.get("/customers/<int:customer_id>")
+@signed_in
+def customer_page(customer_id: int):
+    conn = tenancy.connection()
+    c = customers.get_customer(conn, customer_id)
+    if c is None:
+        abort(404)
+    timeline = [
+        {"when": r["at"], "text": r["text"]}
+        for r in rows(conn, Q.customer_timeline, {"customer_id": customer_id})
+    ]
+    scores = rows(conn, Q.customer_scores_of, {"customer_id": customer_id})
+    return page("dashboard/customer.html", c=c, timeline=timeline, scores=scores)
+
+
+@bp.get("/health")
+@signed_in
+def health_page():
+    conn = tenancy.connection()
+    h = queue.health(conn)
+    pauses = rows(conn, Q.sending_pause_list)
+    workers = h["workers_alive"]
+    return page("dashboard/health.html", h=h, pauses=pauses, workers=workers)

@@ -1,0 +1,145 @@
+"""The operator dashboard: sessions, CSRF, read-only keys (in-process), and in a real browser
+(Debian's Chromium driven by Playwright, against gunicorn): sign in, open a campaign, check the
+funnel shows the API's numbers, upload a CSV packet and see its row errors, at 1280 px and at
+phone width without horizontal scrolling. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app_service import PROJECT_ROOT, api_keys
+from tests.api_support import CAMPAIGN, make_tenant
+from tests.helpers import csv_bytes, person
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _signed_in(app, token: str):
+    client = app.test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"  # the session cookie is Secure
+    form = client.get("/login", base_url="https://localhost").get_data(as_text=True)
+    response = client.post(
+        "/login", data={"api_key": token, "csrf_token": _csrf(form)}, base_url="https://localhost"
+    )
+    return client, response
+
+
+def test_sign_in_sessions_csrf_and_read_only_keys(conn, app):
+    tenant = make_tenant(conn, app, "Dash")
+    assert (
+        app.test_client()
+        .get("/", base_url="https://localhost")
+        .headers["Location"]
+        .endswith("/login")
+    )
+    client, bad = _signed_in(app, "rmd_wrong")
+    assert bad.status_code == 401 and "not valid" in bad.get_data(as_text=True)
+    client, ok = _signed_in(app, tenant.token)
+    assert ok.status_code == 302 and ok.headers["Location"] == "/"
+    cookie = ok.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Strict" in cookie
+    assert tenant.token not in cookie
+    campaign = tenant.post("/v1/campaigns", json=CAMPAIGN).json
+    home = client.get("/", base_url="https://localhost").get_data(as_text=True)
+    assert CAMPAIGN["name"] in home
+    # a form without its CSRF token is refused
+    upload = f"/campaigns/{campaign['id']}/packets"
+    files = {"packet": (__import__("io").BytesIO(csv_bytes([person(1)])), "p.csv")}
+    assert client.post(upload, data=files, base_url="https://localhost").status_code == 400
+    # a read key sees the campaign and cannot upload
+    reader = api_keys.create_key(conn, tenant.account_id, "reader", ["read"]).token
+    rclient, _ = _signed_in(app, reader)
+    page = rclient.get(f"/campaigns/{campaign['id']}", base_url="https://localhost").get_data(
+        as_text=True
+    )
+    assert "Funnel" in page and "Upload a packet" not in page
+    files = {
+        "packet": (__import__("io").BytesIO(csv_bytes([person(1)])), "p.csv"),
+        "csrf_token": _csrf(page),
+    }
+    assert rclient.post(upload, data=files, base_url="https://localhost").status_code == 403
+    # revoking the key ends its sessions; another tenant's campaign is not found
+    tenant.delete(
+        f"/v1/api-keys/{next(k['id'] for k in tenant.get('/v1/api-keys').json['data'] if k['name'] == 'reader')}"
+    )
+    assert rclient.get("/", base_url="https://localhost").status_code == 302
+    other = make_tenant(conn, app, "Other")
+    oclient, _ = _signed_in(app, other.token)
+    assert (
+        oclient.get(f"/campaigns/{campaign['id']}", base_url="https://localhost").status_code == 404
+    )
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def test_in_a_real_browser(gunicorn, db_url, browser, tmp_path):
+    import psycopg
+
+    from app_service import campaigns as lib_campaigns
+    from tests.helpers import load_rows, make_campaign
+
+    base, _ = gunicorn
+    base = base.replace("127.0.0.1", "localhost")  # a secure context for the Secure cookie
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        account = lib_campaigns.create_account(conn, "Browser Clinic", timezone="America/Chicago")
+        token = api_keys.create_key(conn, account, "dash", ["write"]).token
+        campaign = make_campaign(conn, account, kind="survey", offsets=(-48, -2))
+        load_rows(conn, campaign, [person(i) for i in range(5)])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/login")
+    page.get_by_label("API key").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-campaigns.png"), full_page=True)
+    page.get_by_role("link", name="survey campaign").click()
+    # the funnel shows what the API reports
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base}/v1/campaigns/{campaign}/report", headers={"Authorization": f"Bearer {token}"}
+    )
+    report = json.loads(urllib.request.urlopen(request).read())
+    for metric in ("planned", "pending", "sent", "responded"):
+        shown = page.locator(f'#funnel [data-metric="{metric}"] .value').inner_text()
+        assert int(shown) == report["funnel"][metric], metric
+    assert page.locator("svg.chart title").first.text_content().startswith("Messages sent")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-campaign.png"), full_page=True)
+    # upload a small CSV with one bad row, and see its row error
+    upload = tmp_path / "tomorrow.csv"
+    upload.write_bytes(csv_bytes([person(10), person(11, phone="12345")]))
+    page.get_by_label("CSV file").set_input_files(str(upload))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(re.compile(r".*/packets/\d+$"))
+    errors = page.locator("#row-errors tbody tr")
+    assert errors.count() == 1 and "phone" in errors.first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-packet.png"), full_page=True)
+    page.goto(f"{base}/health")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-health.png"), full_page=True)
+    # phone width: no horizontal scrolling on the main pages
+    phone = browser.new_page(viewport={"width": 375, "height": 800})
+    phone.context.add_cookies(page.context.cookies())
+    for path in ("/", f"/campaigns/{campaign}", "/health"):
+        phone.goto(f"{base}{path}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
+    phone.goto(f"{base}/campaigns/{campaign}")
+    phone.screenshot(path=str(ARTIFACTS / "dashboard-campaign-phone.png"), full_page=True)
+    assert Path(ARTIFACTS / "dashboard-campaign.png").stat().st_size > 10_000
