@@ -43,6 +43,14 @@ def _check(spec: CampaignSpec) -> None:
         raise InvalidCampaign("steps", "must name at least one step")
     if len(spec.steps) > 20:
         raise InvalidCampaign("steps", "may have at most 20 steps")
+    if spec.kind == "review_request" and spec.audience_by == "positive":
+        raise InvalidCampaign(
+            "audience_by",
+            "cannot be positive for a review request: asking only the customers predicted to be "
+            "happy is review gating, which review sites forbid",
+        )
+    if spec.audience_by is not None and spec.audience_top_n is None:
+        raise InvalidCampaign("audience_top_n", "is required with audience_by")
     if spec.retry_max < spec.retry_base:
         raise InvalidCampaign("retry_max", "must not be shorter than retry_base")
     if spec.send_window_start >= spec.send_window_end:
@@ -66,6 +74,11 @@ def _check(spec: CampaignSpec) -> None:
                 )
         if (step.channel or spec.channel) == "email" and not step.subject:
             raise InvalidCampaign(f"steps[{i}].subject", "is required for an email step")
+
+
+def _audience_by(spec: CampaignSpec) -> str | None:
+    """With an audience, ranked by the likelihood to respond unless said otherwise."""
+    return (spec.audience_by or "respond") if spec.audience_top_n is not None else None
 
 
 SAMPLE_VALUE = "Xxxxxxxxxx"
@@ -103,6 +116,8 @@ def create_campaign(conn: psycopg.Connection, spec: CampaignSpec) -> int:
                 "retry_base": spec.retry_base,
                 "retry_max": spec.retry_max,
                 "frequency_cap": spec.frequency_cap,
+                "audience_top_n": spec.audience_top_n,
+                "audience_by": _audience_by(spec),
             },
         )
         _insert_steps(conn, campaign_id, spec)
@@ -165,6 +180,8 @@ def update_draft(
             retry_base=current["retry_base"],
             retry_max=current["retry_max"],
             frequency_cap=current["frequency_cap"],
+            audience_top_n=current["audience_top_n"],
+            audience_by=current["audience_by"],
         )
         spec = replace(spec, **changes, **({"steps": steps} if steps is not None else {}))
         _check(spec)
@@ -181,6 +198,8 @@ def update_draft(
                 "retry_max": spec.retry_max,
                 "frequency_cap": spec.frequency_cap,
                 "clear_frequency_cap": spec.frequency_cap is None,
+                "audience_top_n": spec.audience_top_n,
+                "audience_by": _audience_by(spec),
             },
         )
         if steps is not None:

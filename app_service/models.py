@@ -41,6 +41,11 @@ class CampaignSpec:
     retry_base: timedelta = timedelta(seconds=30)
     retry_max: timedelta = timedelta(hours=1)
     frequency_cap: timedelta | None = None
+    audience_top_n: int | None = None
+    """Send only to the top N customers by score (customer_scores); None: everyone."""
+    audience_by: str | None = None
+    """respond (likely to answer) or positive (likely to answer positively; refused for review
+    requests: review gating is forbidden by review sites)."""
     """At most one sent message of this campaign's kind per customer per this long."""
     max_sms_segments: int = 2
     """SMS steps longer than this (rendered with sample merge fields) are refused."""

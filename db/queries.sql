@@ -14,9 +14,11 @@ SELECT EXISTS (SELECT 1 FROM timezones WHERE name = %(name)s);
 
 -- name: create_campaign
 INSERT INTO campaigns (account_id, name, kind, channel, send_window_start, send_window_end,
-                       window_policy, max_attempts, retry_base, retry_max, frequency_cap)
+                       window_policy, max_attempts, retry_base, retry_max, frequency_cap, audience_top_n,
+                       audience_by)
 VALUES (%(account_id)s, %(name)s, %(kind)s, %(channel)s, %(send_window_start)s, %(send_window_end)s,
-        %(window_policy)s, %(max_attempts)s, %(retry_base)s, %(retry_max)s, %(frequency_cap)s)
+        %(window_policy)s, %(max_attempts)s, %(retry_base)s, %(retry_max)s, %(frequency_cap)s,
+        %(audience_top_n)s, %(audience_by)s)
 RETURNING id;
 
 -- name: create_campaign_step
@@ -26,8 +28,8 @@ VALUES (%(campaign_id)s, %(step)s, %(name)s, %(send_offset)s, %(local_time)s, %(
 
 -- name: get_campaign
 SELECT id, account_id, name, kind, channel, status, send_window_start, send_window_end,
-       window_policy, max_attempts, retry_base, retry_max, frequency_cap, created_at, updated_at,
-       archived_at
+       window_policy, max_attempts, retry_base, retry_max, frequency_cap, audience_top_n, audience_by,
+       created_at, updated_at, archived_at
 FROM campaigns WHERE id = %(id)s;
 
 -- name: campaign_steps
@@ -261,8 +263,8 @@ SELECT purge_api_bookkeeping();
 
 -- name: list_campaigns
 SELECT id, account_id, name, kind, channel, status, send_window_start, send_window_end,
-       window_policy, max_attempts, retry_base, retry_max, frequency_cap, created_at, updated_at,
-       archived_at
+       window_policy, max_attempts, retry_base, retry_max, frequency_cap, audience_top_n, audience_by,
+       created_at, updated_at, archived_at
 FROM campaigns
 WHERE account_id = %(account_id)s AND id > %(after)s
   AND (%(status)s::text IS NULL OR status = %(status)s)
@@ -280,6 +282,8 @@ UPDATE campaigns SET
     retry_max = coalesce(%(retry_max)s, retry_max),
     frequency_cap = CASE WHEN %(clear_frequency_cap)s THEN NULL
                          ELSE coalesce(%(frequency_cap)s, frequency_cap) END,
+    audience_top_n = %(audience_top_n)s,
+    audience_by = %(audience_by)s,
     updated_at = now()
 WHERE id = %(id)s AND status = 'draft'
 RETURNING id;

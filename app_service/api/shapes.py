@@ -61,6 +61,7 @@ def campaign(r: dict) -> dict:
         "max_attempts": r["max_attempts"], "retry_base_seconds": seconds(r["retry_base"]),
         "retry_max_seconds": seconds(r["retry_max"]),
         "frequency_cap_seconds": seconds(r["frequency_cap"]),
+        "audience_top_n": r.get("audience_top_n"), "audience_by": r.get("audience_by"),
         "steps": [step(s) for s in r.get("steps", [])],
         "created_at": ts(r["created_at"]), "updated_at": ts(r["updated_at"]),
         "archived_at": ts(r["archived_at"]),

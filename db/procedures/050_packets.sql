@@ -289,6 +289,12 @@ BEGIN
         ) AS t
         WHERE m.id = t.id
         RETURNING m.id
+    ), audience AS (
+        -- the campaign's top N customers by score, when it has an audience (0010_audience.sql)
+        SELECT s.customer_id FROM customer_scores s
+        WHERE camp.audience_top_n IS NOT NULL AND s.account_id = pk.account_id AND s.kind = camp.kind
+        ORDER BY CASE WHEN camp.audience_by = 'positive' THEN s.p_positive ELSE s.p_respond END DESC, s.customer_id
+        LIMIT camp.audience_top_n
     ), created AS (
         INSERT INTO messages (account_id, campaign_id, packet_id, customer_id, appointment_id, step,
                               channel, status, reason, send_at)
@@ -296,11 +302,13 @@ BEGIN
                CASE WHEN w.why = '' THEN 'scheduled' ELSE 'suppressed' END, w.why, st.send_at
         FROM steps st
         JOIN customers cu ON cu.id = st.customer_id
+        LEFT JOIN audience au ON au.customer_id = st.customer_id
         CROSS JOIN LATERAL (SELECT CASE
                    WHEN st.channel = 'sms' AND cu.sms_opted_out_at IS NOT NULL THEN 'opted_out'
                    WHEN st.channel = 'email' AND cu.email_opted_out_at IS NOT NULL THEN 'opted_out'
                    WHEN st.channel = 'sms' AND cu.phone IS NULL THEN 'no_address'
                    WHEN st.channel = 'email' AND cu.email IS NULL THEN 'no_address'
+                   WHEN camp.audience_top_n IS NOT NULL AND au.customer_id IS NULL THEN 'not_in_audience'
                    ELSE st.why END AS why) w
         WHERE st.kind IN ('new', 'moved')
         ON CONFLICT ON CONSTRAINT messages_once DO NOTHING

@@ -27,6 +27,8 @@ _SETTINGS = {
     "retry_max_seconds": ("retry_max", lambda s: timedelta(seconds=s)),
     "frequency_cap_seconds": ("frequency_cap", lambda s: None if s is None else timedelta(seconds=s)),
     "max_sms_segments": ("max_sms_segments", int),
+    "audience_top_n": ("audience_top_n", lambda n: n),
+    "audience_by": ("audience_by", lambda v: v),
 }  # fmt: skip
 
 
