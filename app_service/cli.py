@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -741,7 +742,7 @@ def demo(n_packets: int, rows: int) -> None:
     )
     click.echo(
         f"      curl -H 'Authorization: Bearer {key.token}' "
-        f"http://127.0.0.1:8080/v1/campaigns/{reminder_id}/report"
+        f"http://127.0.0.1:{os.environ.get('PORT', '8080')}/v1/campaigns/{reminder_id}/report"
     )
 
 
