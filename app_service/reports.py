@@ -94,6 +94,7 @@ def campaign_report(conn: psycopg.Connection, campaign_id: int) -> dict | None:
             "opt_out": _rate(f["opted_out"], f["planned"]),
         },
     }  # fmt: skip
+    report["locations"] = locations(conn, campaign_id)
     if campaign["kind"] == "survey":
         report["survey"] = survey_summary(
             rows(conn, Q.survey_score_counts, {"campaign_id": campaign_id})
@@ -105,6 +106,28 @@ def campaign_report(conn: psycopg.Connection, campaign_id: int) -> dict | None:
             "conversion": _rate(f["clicked"], f["sent"]),
         }
     return report
+
+
+def locations(conn: psycopg.Connection, campaign_id: int) -> list[dict]:
+    """Messages per location of the business (from the location rollup): planned, pending,
+    sent, delivered, failed, suppressed; appointments without a location are "(none)"."""
+    out: dict[int, dict] = {}
+    for r in rows(conn, Q.campaign_location_counts, {"campaign_id": campaign_id}):
+        entry = out.setdefault(r["location_id"], {
+            "location": r["external_id"] or "(none)", "name": r["name"], "planned": 0, "pending": 0,
+            "sent": 0, "delivered": 0, "failed": 0, "suppressed": 0})  # fmt: skip
+        n = int(r["n"])
+        entry["planned"] += n
+        status = r["status"]
+        if status in PENDING:
+            entry["pending"] += n
+        if status in ("sent", "delivered"):
+            entry["sent"] += n
+        if status in ("delivered", "failed", "suppressed"):
+            entry[status] += n
+        if status == "dead":
+            entry["failed"] += n
+    return list(out.values())
 
 
 SERIES = ("sent", "delivered", "responses", "clicked")
@@ -145,6 +168,10 @@ def report_csv(report: dict) -> str:
             writer.writerow(["funnel", key, value])
     for key, value in report["rates"].items():
         writer.writerow(["rates", key, "" if value is None else value])
+    for loc in report.get("locations", []):
+        for key, value in loc.items():
+            if key not in ("location", "name"):
+                writer.writerow([f"location.{loc['location']}", key, value])
     for section in ("survey", "review"):
         for key, value in report.get(section, {}).items():
             if isinstance(value, dict):

@@ -491,3 +491,8 @@ SELECT * FROM (
 -- name: customer_scores_of
 SELECT kind, messages, responses, positives, p_respond, p_positive, best_hour, best_weekday
 FROM customer_scores WHERE customer_id = %(customer_id)s ORDER BY kind;
+
+-- name: campaign_location_counts
+SELECT c.location_id, l.external_id, l.name, c.status, sum(c.n)::bigint AS n
+FROM campaign_location_counts c LEFT JOIN locations l ON l.id = c.location_id
+WHERE c.campaign_id = %(campaign_id)s GROUP BY 1, 2, 3, 4 HAVING sum(c.n) <> 0 ORDER BY 2 NULLS LAST, 4;

@@ -192,3 +192,29 @@ def test_the_report_command(conn, db_url, account, monkeypatch):
     )
     missing = runner.invoke(main, ["report", "999"])
     assert missing.exit_code == 1 and missing.output.strip() == "error: campaign 999 does not exist"
+
+
+def test_a_breakdown_per_location_from_its_rollup(conn, db_url, account):
+    campaign = make_campaign(conn, account, offsets=(-48, -2))
+    rows = [
+        person(1, location_id="main"),
+        person(2, location_id="main"),
+        person(3, location_id="north"),
+        person(4),
+    ]
+    load_rows(conn, campaign, rows)
+    make_due(conn, step=1)
+    send_due(db_url)
+    found = {loc["location"]: loc for loc in reports.campaign_report(conn, campaign)["locations"]}
+    assert set(found) == {"main", "north", "(none)"}
+    assert (found["main"]["planned"], found["main"]["sent"], found["main"]["pending"]) == (4, 2, 2)
+    assert (found["north"]["planned"], found["(none)"]["planned"]) == (2, 2)
+    # a later packet moves customer 3's appointment (a day later, at main): its pending message
+    # moves with it; the one already sent stays where it was sent from
+    load_rows(conn, campaign, [person(3, hours=96, location_id="main")])
+    moved = {loc["location"]: loc for loc in reports.campaign_report(conn, campaign)["locations"]}
+    assert moved["main"]["planned"] == 5 and moved["north"]["planned"] == 1
+    recount = dict(conn.execute(
+        "SELECT coalesce(l.external_id, '(none)'), count(*) FROM messages m LEFT JOIN locations l ON l.id = m.location_id "
+        "WHERE m.campaign_id = %s GROUP BY 1", [campaign]).fetchall())  # fmt: skip
+    assert recount == {k: v["planned"] for k, v in moved.items() if v["planned"]}

@@ -1,5 +1,5 @@
 -- Rollup counters kept by statement-level triggers in the same transaction as every insert
--- or status change of messages. Deletes (archive_campaign) are not counted: rollups outlive
+-- or status change of messages: per campaign, per packet, and per campaign and location. Deletes (archive_campaign) are not counted: rollups outlive
 -- the rows they count.
 -- The trigger functions run as their owner (SECURITY DEFINER): the API's role may read its own
 -- accounts' rollups but never write them.
@@ -9,13 +9,18 @@ CREATE OR REPLACE FUNCTION messages_count_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     WITH d AS MATERIALIZED (
-        SELECT campaign_id, packet_id, status, reason, count(*) AS n
-        FROM new_rows GROUP BY 1, 2, 3, 4
+        SELECT campaign_id, packet_id, coalesce(location_id, 0) AS location_id, status, reason, count(*) AS n
+        FROM new_rows GROUP BY 1, 2, 3, 4, 5
     ), c AS (
         INSERT INTO campaign_message_counts AS t (campaign_id, status, reason, slot, n)
         SELECT campaign_id, status, reason, pg_backend_pid() % 16, sum(n)
         FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (campaign_id, status, reason, slot) DO UPDATE SET n = t.n + excluded.n
+    ), l AS (
+        INSERT INTO campaign_location_counts AS t (campaign_id, location_id, status, slot, n)
+        SELECT campaign_id, location_id, status, pg_backend_pid() % 16, sum(n)
+        FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (campaign_id, location_id, status, slot) DO UPDATE SET n = t.n + excluded.n
     )
     INSERT INTO packet_message_counts AS t (packet_id, status, reason, slot, n)
     SELECT packet_id, status, reason, pg_backend_pid() % 16, sum(n)
@@ -33,20 +38,27 @@ CREATE OR REPLACE FUNCTION messages_count_updated() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     WITH d AS MATERIALIZED (
-        SELECT campaign_id, packet_id, status, reason, sum(n) AS n
-        FROM (SELECT campaign_id, packet_id, status, reason, -count(*) AS n FROM old_rows GROUP BY 1, 2, 3, 4
+        SELECT campaign_id, packet_id, location_id, status, reason, sum(n) AS n
+        FROM (SELECT campaign_id, packet_id, coalesce(location_id, 0) AS location_id, status, reason, -count(*) AS n
+              FROM old_rows GROUP BY 1, 2, 3, 4, 5
               UNION ALL
-              SELECT campaign_id, packet_id, status, reason, count(*) FROM new_rows GROUP BY 1, 2, 3, 4) AS x
-        GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0
+              SELECT campaign_id, packet_id, coalesce(location_id, 0), status, reason, count(*)
+              FROM new_rows GROUP BY 1, 2, 3, 4, 5) AS x
+        GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0
     ), c AS (
         INSERT INTO campaign_message_counts AS t (campaign_id, status, reason, slot, n)
         SELECT campaign_id, status, reason, pg_backend_pid() % 16, sum(n)
-        FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
         ON CONFLICT (campaign_id, status, reason, slot) DO UPDATE SET n = t.n + excluded.n
+    ), l AS (
+        INSERT INTO campaign_location_counts AS t (campaign_id, location_id, status, slot, n)
+        SELECT campaign_id, location_id, status, pg_backend_pid() % 16, sum(n)
+        FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (campaign_id, location_id, status, slot) DO UPDATE SET n = t.n + excluded.n
     )
     INSERT INTO packet_message_counts AS t (packet_id, status, reason, slot, n)
     SELECT packet_id, status, reason, pg_backend_pid() % 16, sum(n)
-    FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
     ON CONFLICT (packet_id, status, reason, slot) DO UPDATE SET n = t.n + excluded.n;
     RETURN NULL;
 END

@@ -236,11 +236,11 @@ BEGIN
             starts_at = excluded.starts_at, timezone = excluded.timezone, status = excluded.status,
             merge_fields = excluded.merge_fields, last_packet_id = excluded.last_packet_id,
             updated_at = now()
-        RETURNING a.id, a.customer_id, a.starts_at, a.timezone, a.status, a.last_change AS kind
+        RETURNING a.id, a.customer_id, a.location_id, a.starts_at, a.timezone, a.status, a.last_change AS kind
     ), camp_steps AS MATERIALIZED (  -- a handful of rows, read once (not once per appointment)
         SELECT * FROM campaign_steps WHERE campaign_id = camp.id
     ), due AS (
-        SELECT s.*, ch.id AS appointment_id, ch.customer_id, ch.starts_at, ch.timezone, ch.kind,
+        SELECT s.*, ch.id AS appointment_id, ch.customer_id, ch.location_id, ch.starts_at, ch.timezone, ch.kind,
                step_due_at(ch.starts_at, ch.timezone, s.send_offset, s.local_time) AS due_at
         FROM camp_steps s CROSS JOIN change ch
         WHERE ch.status = 'booked'
@@ -273,9 +273,9 @@ BEGIN
     ), replanned AS (
         -- pending (or cancelled, now rebooked) messages of moved appointments get new times
         UPDATE messages m SET status = CASE WHEN t.why = '' THEN 'scheduled' ELSE 'suppressed' END,
-               reason = t.why, send_at = t.send_at, updated_at = now()
+               reason = t.why, send_at = t.send_at, location_id = t.location_id, updated_at = now()
         FROM (
-            SELECT x.id, st.why, st.send_at
+            SELECT x.id, st.why, st.send_at, st.location_id
             FROM steps st
             CROSS JOIN LATERAL (
                 SELECT q.id FROM messages q
@@ -297,9 +297,9 @@ BEGIN
         LIMIT camp.audience_top_n
     ), created AS (
         INSERT INTO messages (account_id, campaign_id, packet_id, customer_id, appointment_id, step,
-                              channel, status, reason, send_at)
+                              channel, status, reason, send_at, location_id)
         SELECT pk.account_id, camp.id, p_packet, st.customer_id, st.appointment_id, st.step, st.channel,
-               CASE WHEN w.why = '' THEN 'scheduled' ELSE 'suppressed' END, w.why, st.send_at
+               CASE WHEN w.why = '' THEN 'scheduled' ELSE 'suppressed' END, w.why, st.send_at, st.location_id
         FROM steps st
         JOIN customers cu ON cu.id = st.customer_id
         LEFT JOIN audience au ON au.customer_id = st.customer_id
