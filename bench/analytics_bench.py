@@ -1,6 +1,8 @@
-"""The analytics benchmark: time to score an account with about 1,000,000 interactions (sent
-messages and their replies) in one set-based pass, and how well the scores rank on a history
-with known true probabilities (AUC against the raw response rate and against the truth).
+"""The analytics and report benchmark, on one survey campaign of about 1,000,000 sent messages
+(and their replies): the time to score the account's customers in one set-based pass, how well
+the scores rank on a history with known true probabilities (AUC against the raw response rate
+and against the truth), and the latency of the campaign's report and its time series (p50/p95
+of 200 calls each), which read rollups only.
 
     python bench/analytics_bench.py             # 100,000 customers, about 1,000,000 messages
     python bench/analytics_bench.py --quick     # 10,000 customers
@@ -13,7 +15,7 @@ import json
 import random
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -24,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from flow_bench import database, log  # noqa: E402
 
-from app_service import analytics, campaigns, migrate  # noqa: E402
+from app_service import analytics, campaigns, migrate, reports  # noqa: E402
 from app_service.models import CampaignSpec, Step  # noqa: E402
 
 
@@ -55,6 +57,20 @@ def main() -> None:
             r["customer_id"]: r["p_respond"]
             for r in analytics.ranked(conn, account, "survey", limit=10**7)
         }
+        log("report latency")
+        latency = {}
+        until = datetime.now(UTC)
+        for name, call in (
+            ("campaign_report", lambda: reports.campaign_report(conn, survey)),
+            ("timeseries_day_90d", lambda: reports.timeseries(conn, survey, "day", until - timedelta(days=90), until)),
+        ):  # fmt: skip
+            samples = []
+            for _ in range(200):
+                start = time.perf_counter()
+                call()
+                samples.append((time.perf_counter() - start) * 1000)
+            samples.sort()
+            latency[name] = {"p50_ms": round(samples[100], 2), "p95_ms": round(samples[190], 2)}
     rng = random.Random(99)
     future = [rng.random() < c.true_p for c in truth]
     result = {
@@ -63,6 +79,7 @@ def main() -> None:
         "auc_score": round(analytics.auc([scores[c.customer_id] for c in truth], future), 4),
         "auc_raw_rate": round(analytics.auc([c.responses / c.messages for c in truth], future), 4),
         "auc_truth": round(analytics.auc([c.true_p for c in truth], future), 4),
+        "report_latency": latency,
     }  # fmt: skip
     print(json.dumps(result, indent=2))
 
