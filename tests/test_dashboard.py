@@ -74,9 +74,9 @@ def test_sign_in_sessions_csrf_and_read_only_keys(conn, app):
     assert rclient.get("/", base_url="https://localhost").status_code == 302
     other = make_tenant(conn, app, "Other")
     oclient, _ = _signed_in(app, other.token)
-    assert (
-        oclient.get(f"/campaigns/{campaign['id']}", base_url="https://localhost").status_code == 404
-    )
+    missing = oclient.get(f"/campaigns/{campaign['id']}", base_url="https://localhost")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"  # a page, not JSON
+    assert "Back to the campaigns" in missing.get_data(as_text=True)
 
 
 @pytest.fixture

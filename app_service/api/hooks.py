@@ -9,7 +9,7 @@ import re
 import uuid
 from time import perf_counter
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app_service.api import tenancy
@@ -94,6 +94,11 @@ def install(app: Flask, contract: Contract) -> None:
         detail = exc.description or exc.name
         if code == 413:
             detail = f"the body exceeds {request.max_content_length} bytes"
+        if request.blueprint == "dashboard":  # people in a browser get a page, not JSON
+            html = render_template(
+                "dashboard/error.html", title=exc.name, detail=detail, session_info=g.get("dash")
+            )
+            return Response(html, status=code, mimetype="text/html", headers=headers)
         return problem(code, _TITLES.get(code, exc.name), detail, headers=headers)
 
     @app.errorhandler(Exception)
