@@ -141,7 +141,9 @@ def test_sigterm_lets_a_request_in_flight_finish(gunicorn, db_url):
 
 def test_schemathesis_finds_no_server_error_and_no_contract_break(gunicorn, db_url, tmp_path):
     """Every operation of the bundled definition, positive and negative cases, against the live
-    server: no 5xx, every status, header, content type and body as documented."""
+    server: no 5xx, every status, header, content type and body as documented. One schemathesis
+    worker: with two threads, hypothesis's lambda descriptions (ast.parse) trip CPython 3.11's
+    "AST constructor recursion depth mismatch" inside schemathesis now and then."""
     base, _ = gunicorn
     _, token = _token(db_url, after=4321)
     spec = tmp_path / "openapi.json"
@@ -151,7 +153,7 @@ def test_schemathesis_finds_no_server_error_and_no_contract_break(gunicorn, db_u
         [exe, "run", str(spec), "--url", base, "-H", f"Authorization: Bearer {token}",
          "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
                      "response_schema_conformance,response_headers_conformance",
-         "--mode", "all", "--max-examples", "20", "--seed", "20261128", "--workers", "2",
+         "--mode", "all", "--max-examples", "20", "--seed", "20261128", "--workers", "1",
          "--request-timeout", "30", "--no-color"],
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
