@@ -136,7 +136,8 @@ SERIES = ("sent", "delivered", "responses", "clicked")
 def timeseries(
     conn: psycopg.Connection, campaign_id: int, bucket: str, since: datetime, until: datetime
 ) -> list[dict]:
-    """Activity per hour or day: sent, delivered, responses (replies and survey answers), clicks."""
+    """Activity per hour or day (the account's local days): sent, delivered, responses (replies
+    and survey answers), clicks."""
     if bucket not in ("hour", "day"):
         raise ValueError("bucket must be hour or day")
     out: dict[datetime, dict] = {}

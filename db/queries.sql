@@ -437,9 +437,13 @@ SELECT score, sum(n)::bigint AS n, sum(comments)::bigint AS comments FROM survey
 WHERE campaign_id = %(campaign_id)s GROUP BY 1 ORDER BY 1;
 
 -- name: campaign_timeseries
--- bucket: 'hour' or 'day' (in UTC)
-SELECT date_trunc(%(bucket)s, hour) AS bucket, metric, sum(n)::bigint AS n FROM campaign_hourly_counts
-WHERE campaign_id = %(campaign_id)s AND hour >= %(since)s AND hour < %(until)s
+-- bucket: 'hour' or 'day', in the account's timezone (a bucket is the instant it starts)
+SELECT date_trunc(%(bucket)s, h.hour AT TIME ZONE a.timezone) AT TIME ZONE a.timezone AS bucket,
+       h.metric, sum(h.n)::bigint AS n
+FROM campaign_hourly_counts h
+JOIN campaigns c ON c.id = h.campaign_id
+JOIN accounts a ON a.id = c.account_id
+WHERE h.campaign_id = %(campaign_id)s AND h.hour >= %(since)s AND h.hour < %(until)s
 GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- ---------------------------------------------------------------------------------------------

@@ -179,4 +179,6 @@ def test_report_rollups_are_read_by_key(big):
         touched = [
             (n["Node Type"], n.get("Relation Name")) for n in nodes if n.get("Relation Name")
         ]
-        assert touched and all(kind != "Seq Scan" for kind, _ in touched), touched
+        # the rollups are read by key; a tiny lookup table (accounts) may be scanned
+        rollups = [(kind, rel) for kind, rel in touched if rel.endswith("_counts")]
+        assert rollups and all(kind != "Seq Scan" for kind, _ in rollups), touched

@@ -218,3 +218,30 @@ def test_a_breakdown_per_location_from_its_rollup(conn, db_url, account):
         "SELECT coalesce(l.external_id, '(none)'), count(*) FROM messages m LEFT JOIN locations l ON l.id = m.location_id "
         "WHERE m.campaign_id = %s GROUP BY 1", [campaign]).fetchall())  # fmt: skip
     assert recount == {k: v["planned"] for k, v in moved.items() if v["planned"]}
+
+
+def test_days_are_the_accounts_local_days(conn, db_url):
+    from datetime import UTC, datetime, timedelta
+
+    from app_service import campaigns
+
+    account = campaigns.create_account(
+        conn, "Tokyo Clinic", default_country="JP", timezone="Asia/Tokyo"
+    )
+    campaign = make_campaign(conn, account, offsets=(-48,))
+    conn.execute(
+        "INSERT INTO campaign_hourly_counts (campaign_id, hour, metric, slot, n) VALUES "
+        "(%(c)s, '2026-11-27 14:00+00', 'sent', 0, 2), (%(c)s, '2026-11-27 16:00+00', 'sent', 0, 3)",
+        {"c": campaign},
+    )
+    days = reports.timeseries(conn, campaign, "day", datetime(2026, 11, 26, tzinfo=UTC),
+                              datetime(2026, 11, 29, tzinfo=UTC))  # fmt: skip
+    # 14:00 UTC is 23:00 on the 27th in Tokyo; 16:00 UTC is 01:00 on the 28th
+    assert [(d["bucket"].astimezone(UTC), d["sent"]) for d in days] == [
+        (datetime(2026, 11, 26, 15, tzinfo=UTC), 2),
+        (datetime(2026, 11, 27, 15, tzinfo=UTC), 3),
+    ]
+    assert (
+        timedelta(hours=9)
+        == days[0]["bucket"].astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo")).utcoffset()
+    )

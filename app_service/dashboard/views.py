@@ -6,9 +6,10 @@ import hashlib
 import hmac
 import io
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session
 
@@ -116,12 +117,11 @@ def campaign_page(campaign_id: int):
     report = reports.campaign_report(conn, campaign_id)
     if report is None:
         abort(404)
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    tz = ZoneInfo(rows(conn, Q.get_account, {"id": g.dash["account_id"]})[0]["timezone"])
+    today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     since = today - timedelta(days=13)
-    points = {
-        p["bucket"].date(): p
-        for p in reports.timeseries(conn, campaign_id, "day", since, today + timedelta(days=1))
-    }
+    found = reports.timeseries(conn, campaign_id, "day", since, today + timedelta(days=1))
+    points = {p["bucket"].astimezone(tz).date(): p for p in found}
     days = [(since + timedelta(days=i)).date() for i in range(14)]
     series = {k: [points.get(d, {}).get(k, 0) for d in days] for k in reports.SERIES}
     chart = bars("Messages sent, delivered, responses and clicks per day, last 14 days",
