@@ -76,6 +76,22 @@ def _check(spec: CampaignSpec) -> None:
             raise InvalidCampaign(f"steps[{i}].subject", "is required for an email step")
 
 
+def _settings(spec: CampaignSpec) -> dict:
+    """The settings columns of a campaign, as create_campaign and update_campaign take them."""
+    return {
+        "name": spec.name,
+        "send_window_start": spec.send_window_start,
+        "send_window_end": spec.send_window_end,
+        "window_policy": spec.window_policy,
+        "max_attempts": spec.max_attempts,
+        "retry_base": spec.retry_base,
+        "retry_max": spec.retry_max,
+        "frequency_cap": spec.frequency_cap,
+        "audience_top_n": spec.audience_top_n,
+        "audience_by": _audience_by(spec),
+    }
+
+
 def _audience_by(spec: CampaignSpec) -> str | None:
     """With an audience, ranked by the likelihood to respond unless said otherwise."""
     return (spec.audience_by or "respond") if spec.audience_top_n is not None else None
@@ -106,18 +122,9 @@ def create_campaign(conn: psycopg.Connection, spec: CampaignSpec) -> int:
             Q.create_campaign,
             {
                 "account_id": spec.account_id,
-                "name": spec.name,
                 "kind": spec.kind,
                 "channel": spec.channel,
-                "send_window_start": spec.send_window_start,
-                "send_window_end": spec.send_window_end,
-                "window_policy": spec.window_policy,
-                "max_attempts": spec.max_attempts,
-                "retry_base": spec.retry_base,
-                "retry_max": spec.retry_max,
-                "frequency_cap": spec.frequency_cap,
-                "audience_top_n": spec.audience_top_n,
-                "audience_by": _audience_by(spec),
+                **_settings(spec),
             },
         )
         _insert_steps(conn, campaign_id, spec)
@@ -187,20 +194,7 @@ def update_draft(
         _check(spec)
         conn.execute(
             Q.update_campaign,
-            {
-                "id": campaign_id,
-                "name": spec.name,
-                "send_window_start": spec.send_window_start,
-                "send_window_end": spec.send_window_end,
-                "window_policy": spec.window_policy,
-                "max_attempts": spec.max_attempts,
-                "retry_base": spec.retry_base,
-                "retry_max": spec.retry_max,
-                "frequency_cap": spec.frequency_cap,
-                "clear_frequency_cap": spec.frequency_cap is None,
-                "audience_top_n": spec.audience_top_n,
-                "audience_by": _audience_by(spec),
-            },
+            {"id": campaign_id, **_settings(spec)},
         )
         if steps is not None:
             conn.execute(Q.delete_campaign_steps, {"campaign_id": campaign_id})

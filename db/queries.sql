@@ -271,17 +271,16 @@ WHERE account_id = %(account_id)s AND id > %(after)s
 ORDER BY id LIMIT %(limit)s;
 
 -- name: update_campaign
--- only while draft; NULL keeps a field as it is
+-- only while draft; the caller passes every setting (the current ones merged with the changes)
 UPDATE campaigns SET
-    name = coalesce(%(name)s, name),
-    send_window_start = coalesce(%(send_window_start)s, send_window_start),
-    send_window_end = coalesce(%(send_window_end)s, send_window_end),
-    window_policy = coalesce(%(window_policy)s, window_policy),
-    max_attempts = coalesce(%(max_attempts)s, max_attempts),
-    retry_base = coalesce(%(retry_base)s, retry_base),
-    retry_max = coalesce(%(retry_max)s, retry_max),
-    frequency_cap = CASE WHEN %(clear_frequency_cap)s THEN NULL
-                         ELSE coalesce(%(frequency_cap)s, frequency_cap) END,
+    name = %(name)s,
+    send_window_start = %(send_window_start)s,
+    send_window_end = %(send_window_end)s,
+    window_policy = %(window_policy)s,
+    max_attempts = %(max_attempts)s,
+    retry_base = %(retry_base)s,
+    retry_max = %(retry_max)s,
+    frequency_cap = %(frequency_cap)s,
     audience_top_n = %(audience_top_n)s,
     audience_by = %(audience_by)s,
     updated_at = now()
@@ -340,6 +339,11 @@ WHERE account_id = %(account_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s
 
 -- name: list_packets
 SELECT id FROM packets WHERE campaign_id = %(campaign_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+
+-- name: recent_packets
+-- the dashboard's list: a campaign's newest packets with their row counts, one read
+SELECT id, status, rows_submitted, rows_accepted, rows_rejected, received_at FROM packets
+WHERE campaign_id = %(campaign_id)s ORDER BY id DESC LIMIT %(limit)s;
 
 -- name: packet_checksum
 SELECT checksum FROM packets WHERE id = %(packet_id)s;

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from app_service import reports
 from app_service.models import PacketStatus
 from app_service.templates import merge_fields
 
@@ -103,8 +102,3 @@ def message(r: dict) -> dict:
         "send_at": ts(r["send_at"]), "attempts": r["attempts"], "sent_at": ts(r["sent_at"]),
         "segments": r["segments"], "updated_at": ts(r["updated_at"]),
     }  # fmt: skip
-
-
-def funnel(counts: dict[str, int]) -> dict:
-    """The funnel of message states (the packet report; campaigns add interactions)."""
-    return reports.funnel(counts)

@@ -132,11 +132,7 @@ def campaign_page(campaign_id: int):
         survey_chart = bars(
             "Survey answers per score, 0 to 10", list(dist), {"responses": list(dist.values())}
         )
-    packet_ids = [
-        r["id"]
-        for r in rows(conn, Q.list_packets, {"campaign_id": campaign_id, "after": 0, "limit": 50})
-    ]
-    packet_rows = [rows(conn, Q.get_packet, {"packet_id": pid})[0] for pid in reversed(packet_ids)]
+    packet_rows = rows(conn, Q.recent_packets, {"campaign_id": campaign_id, "limit": 50})
     return page("dashboard/campaign.html", report=report, chart=chart, survey_chart=survey_chart, packets=packet_rows,
                 can_write=g.dash["can_write"])  # fmt: skip
 

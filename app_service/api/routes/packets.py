@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, request
 
-from app_service import packets
+from app_service import packets, reports
 from app_service.api import shapes
 from app_service.api.idempotency import REPLAYED
 from app_service.api.paging import page
@@ -143,7 +143,7 @@ def register(app: Flask) -> None:
             rows={"submitted": status.rows_submitted, "accepted": status.rows_accepted,
                   "rejected": status.rows_rejected},
             rejected_by_reason=shapes.rejections(status), stage_seconds=status.stage_seconds,
-            funnel=shapes.funnel(status.messages),
+            funnel=reports.funnel(status.messages),
         )  # fmt: skip
 
     route(app, "/v1/campaigns/<int:campaign_id>/packets", "listPackets", list_packets)
