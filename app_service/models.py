@@ -70,6 +70,29 @@ class RowError:
     column: str
     reason: str
     value: str | None
+    errors: tuple[RowIssue, ...] = ()
+    """Every error of the row; the first is column/reason."""
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One problem of one row: the column at fault and why."""
+
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A packet that is the full list of a scope: appointments starting in [starts_from,
+    starts_to), optionally only at these locations (the business's location ids). Booked
+    appointments of the scope it does not hold are cancelled as absent_from_snapshot, unless
+    that is more than the account's share (default 50%) and `force` is not set."""
+
+    starts_from: datetime
+    starts_to: datetime
+    locations: tuple[str, ...] | None = None
+    force: bool = False
 
 
 @dataclass
@@ -89,6 +112,12 @@ class PacketStatus:
     received_at: datetime | None = None
     source: str = "rows"
     filename: str | None = None
+    rows_warned: int = 0
+    warnings_by_reason: list[tuple[str, str, int]] = field(default_factory=list)
+    effects: list[dict] = field(default_factory=list)
+    """Per campaign: messages planned, suppressed, replanned, cancelled, first_send_at."""
+    first_send_at: datetime | None = None
+    snapshot: Snapshot | None = None
 
 
 @dataclass(frozen=True)
@@ -103,3 +132,9 @@ class LoadResult:
     rows_rejected: int
     messages_planned: int
     failure_reason: str | None = None
+    problem: Literal["unreadable", "empty", "snapshot_limit"] | None = None
+    """Why a load was refused or failed, for callers that map it to their medium."""
+    detail: dict | None = None
+    """Numbers behind the problem (snapshot_limit: absent, scope, limit)."""
+    preview: dict | None = None
+    """A dry run's report (the load's summary and its first row errors); nothing was kept."""

@@ -11,14 +11,19 @@ packet that already exists and loads nothing.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 from psycopg import errors
 
 from app_service.db import one, rows
-from app_service.models import LoadResult, PacketStatus, RowError
+from app_service.models import LoadResult, PacketStatus, RowError, RowIssue, Snapshot
 from app_service.packet_source import PacketFormatError, PacketSource, ReadProgress
 from app_service.queries import Q
 
@@ -28,9 +33,26 @@ ProgressCallback = Callable[[ReadProgress], None]
 PROGRESS_EVERY = 10_000
 
 
+EMPTY_PACKET = "the packet holds no rows"
+SNAPSHOT_LIMIT_SQLSTATE = "RM001"  # raised by plan_packet (db/procedures/050_packets.sql)
+
+
 class _Duplicate(Exception):
     def __init__(self, existing: int):
         self.existing = existing
+
+
+class _Refused(Exception):
+    """The snapshot would cancel more than the account allows: nothing of the load is kept."""
+
+    def __init__(self, reason: str, detail: dict):
+        self.reason = reason
+        self.detail = detail
+
+
+class _DryRunDone(Exception):
+    def __init__(self, result: LoadResult):
+        self.result = result
 
 
 def load_packet(
@@ -40,10 +62,37 @@ def load_packet(
     *,
     idempotency_key: str | None = None,
     progress: ProgressCallback | None = None,
+    snapshot: Snapshot | None = None,
+    dry_run: bool = False,
 ) -> LoadResult:
-    """Load, validate and plan one packet. `conn` must be in autocommit mode."""
+    """Load, validate and plan one packet. `conn` must be in autocommit mode.
+
+    With `dry_run`, everything runs in one transaction that is rolled back: the result's
+    `preview` says what the load would do, and nothing (not even the packet) is kept."""
     if not conn.autocommit:
         raise ValueError("load_packet needs an autocommit connection: it manages its transactions")
+    if dry_run:
+        if idempotency_key is not None:
+            raise ValueError("a dry run keeps nothing, so it takes no idempotency key")
+        try:
+            with conn.transaction():
+                _load(conn, campaign_id, source, None, progress, snapshot, dry_run=True)
+        except _DryRunDone as done:
+            return done.result
+        raise AssertionError("a dry run always ends in _DryRunDone")
+    return _load(conn, campaign_id, source, idempotency_key, progress, snapshot, dry_run=False)
+
+
+def _load(
+    conn: psycopg.Connection,
+    campaign_id: int,
+    source: PacketSource,
+    idempotency_key: str | None,
+    progress: ProgressCallback | None,
+    snapshot: Snapshot | None,
+    *,
+    dry_run: bool,
+) -> LoadResult:
     packet_id, created = one(
         conn,
         Q.create_packet,
@@ -56,48 +105,136 @@ def load_packet(
     )
     if not created:
         return _result(conn, packet_id, created=False, duplicate_of=packet_id)
+    problem = None
     try:
         with conn.transaction():
             _copy_rows(conn, source, progress)
             try:
                 with conn.transaction():
-                    conn.execute(
-                        Q.mark_packet_loaded, {"packet_id": packet_id, "checksum": source.checksum}
+                    (n,) = one(
+                        conn,
+                        Q.mark_packet_loaded,
+                        {"packet_id": packet_id, "checksum": load_checksum(source, snapshot)},
                     )
             except errors.UniqueViolation:
                 (existing,) = one(
                     conn,
                     Q.packet_by_checksum,
-                    {"campaign_id": campaign_id, "checksum": source.checksum},
+                    {"campaign_id": campaign_id, "checksum": load_checksum(source, snapshot)},
                 )
                 raise _Duplicate(existing) from None
+            if not n:
+                problem = "empty"
+                raise PacketFormatError(EMPTY_PACKET)
+            if snapshot is not None:
+                conn.execute(Q.set_packet_snapshot, _snapshot_params(packet_id, snapshot))
             conn.execute(Q.validate_packet, {"packet_id": packet_id})
-            conn.execute(Q.plan_packet, {"packet_id": packet_id})
+            try:
+                with conn.transaction():
+                    conn.execute(Q.plan_packet, {"packet_id": packet_id})
+            except psycopg.Error as exc:
+                if exc.sqlstate != SNAPSHOT_LIMIT_SQLSTATE:
+                    raise
+                detail = json.loads(exc.diag.message_detail or "{}")
+                raise _Refused(exc.diag.message_primary or "snapshot refused", detail) from None
+            if dry_run:
+                raise _DryRunDone(_preview(conn, packet_id))
+    except _DryRunDone:
+        raise
     except _Duplicate as dup:
+        if dry_run:
+            raise _DryRunDone(_result(conn, dup.existing, created=False, duplicate_of=dup.existing)) from None
         conn.execute(Q.delete_packet, {"packet_id": packet_id})
         log.info(
             "packet content already loaded",
             extra={"packet_id": dup.existing, "campaign_id": campaign_id},
         )
         return _result(conn, dup.existing, created=False, duplicate_of=dup.existing)
+    except _Refused as refused:
+        # the caller may send it again (with force, or the same idempotency key): keep nothing
+        if not dry_run:
+            conn.execute(Q.delete_packet, {"packet_id": packet_id})
+        log.info("snapshot refused", extra={"packet_id": packet_id, "campaign_id": campaign_id})
+        result = LoadResult(
+            packet_id=packet_id, status="refused", created=False, duplicate_of=None,
+            rows_submitted=0, rows_accepted=0, rows_rejected=0, messages_planned=0,
+            failure_reason=refused.reason, problem="snapshot_limit", detail=refused.detail,
+        )  # fmt: skip
+        if dry_run:
+            raise _DryRunDone(result) from None
+        return result
     except PacketFormatError as exc:
+        if dry_run:
+            raise _DryRunDone(_refused(packet_id, str(exc), problem or "unreadable")) from None
         conn.execute(Q.fail_packet, {"packet_id": packet_id, "reason": str(exc)})
         log.info("packet failed: %s", exc, extra={"packet_id": packet_id})
+        problem = problem or "unreadable"
     except psycopg.Error as exc:
         reason = (
             f"database error {exc.sqlstate or ''}: {exc.diag.message_primary or type(exc).__name__}"
         )
+        if dry_run:
+            raise
         conn.execute(Q.fail_packet, {"packet_id": packet_id, "reason": reason})
         log.warning("packet failed: %s", reason, extra={"packet_id": packet_id})
     except BaseException:
         # a bug or an interrupt: the packet is failed, never left 'received', and the error goes on
-        if not conn.closed and not conn.broken:
+        if not dry_run and not conn.closed and not conn.broken:
             conn.execute(
                 Q.fail_packet,
                 {"packet_id": packet_id, "reason": "load aborted by an internal error"},
             )
         raise
-    return _result(conn, packet_id, created=True, duplicate_of=None)
+    result = _result(conn, packet_id, created=True, duplicate_of=None)
+    return dataclasses.replace(result, problem=problem if result.status == "failed" else None)
+
+
+def load_checksum(source: PacketSource, snapshot: Snapshot | None) -> bytes:
+    """What makes two loads the same load: the content, and the snapshot scope it claims
+    (the same list as a snapshot of another day is another load). Valid once the source
+    has been read to its end."""
+    if snapshot is None:
+        return source.checksum
+    scope = json.dumps(_snapshot_params(0, snapshot), default=str, sort_keys=True).encode()
+    return hashlib.sha256(source.checksum + scope).digest()
+
+
+def _refused(packet_id: int, reason: str, problem: str) -> LoadResult:
+    return LoadResult(
+        packet_id=packet_id, status="failed", created=False, duplicate_of=None, rows_submitted=0,
+        rows_accepted=0, rows_rejected=0, messages_planned=0, failure_reason=reason,
+        problem=problem,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _snapshot_params(packet_id: int, snapshot: Snapshot) -> dict:
+    return {
+        "packet_id": packet_id,
+        "starts_from": snapshot.starts_from,
+        "starts_to": snapshot.starts_to,
+        "locations": list(snapshot.locations) if snapshot.locations else None,
+        "force": snapshot.force,
+    }
+
+
+DRY_RUN_ERRORS = 100
+"""Rejected rows a dry run reports (the first ones, in row order)."""
+
+
+def _preview(conn: psycopg.Connection, packet_id: int) -> LoadResult:
+    """What the load did inside the transaction about to be rolled back."""
+    status = packet_status(conn, packet_id)
+    assert status is not None
+    preview = summary(status) | {
+        "dry_run": True,
+        "row_errors": [row_error_dict(e) for e in row_errors(conn, packet_id, limit=DRY_RUN_ERRORS)],
+    }
+    return LoadResult(
+        packet_id=packet_id, status=status.status, created=False, duplicate_of=None,
+        rows_submitted=status.rows_submitted, rows_accepted=status.rows_accepted,
+        rows_rejected=status.rows_rejected, messages_planned=status.messages_planned,
+        failure_reason=status.failure_reason, preview=preview,
+    )  # fmt: skip
 
 
 def _copy_rows(
@@ -143,24 +280,37 @@ _STAGES = (
 def packet_status(
     conn: psycopg.Connection, packet_id: int, *, with_reasons: bool = True
 ) -> PacketStatus | None:
-    """A packet's state, row counts, message counts by state (from the rollups) and the time
-    it spent in each stage; None when it does not exist."""
+    """A packet's state, row counts, message counts by state (from the rollups), what it did
+    in each campaign and the time it spent in each stage; None when it does not exist."""
     found = rows(conn, Q.get_packet, {"packet_id": packet_id})
     if not found:
         return None
     p = found[0]
     counts = state_counts(rows(conn, Q.packet_counts, {"packet_id": packet_id}))
-    reasons = []
+    reasons: list[tuple[str, str, int]] = []
+    warnings: list[tuple[str, str, int]] = []
     if with_reasons and p["rows_rejected"]:
         reasons = [
             (r["error_column"], r["reason"], int(r["n"]))
             for r in rows(conn, Q.packet_rejections_by_reason, {"packet_id": packet_id})
+        ]
+    if with_reasons and p["rows_warned"]:
+        warnings = [
+            (r["column"], r["reason"], int(r["n"]))
+            for r in rows(conn, Q.packet_warnings_by_reason, {"packet_id": packet_id})
         ]
     stages = {
         name: (p[end] - p[start]).total_seconds()
         for name, start, end in _STAGES
         if p[start] is not None and p[end] is not None
     }
+    snapshot = None
+    if p["snapshot_from"] is not None:
+        locations = p["snapshot_locations"]
+        snapshot = Snapshot(
+            p["snapshot_from"], p["snapshot_to"], tuple(locations) if locations else None,
+            p["snapshot_force"],
+        )  # fmt: skip
     return PacketStatus(
         id=p["id"],
         campaign_id=p["campaign_id"],
@@ -169,9 +319,7 @@ def packet_status(
         rows_accepted=p["rows_accepted"],
         rows_rejected=p["rows_rejected"],
         messages_planned=p["messages_planned"],
-        appointments={
-            k: p[f"appointments_{k}"] for k in ("new", "moved", "cancelled", "unchanged")
-        },
+        appointments={k: p[f"appointments_{k}"] for k in APPOINTMENT_CHANGES},
         messages=counts,
         rejected_by_reason=reasons,
         failure_reason=p["failure_reason"],
@@ -179,15 +327,102 @@ def packet_status(
         received_at=p["received_at"],
         source=p["source"],
         filename=p["filename"],
+        rows_warned=p["rows_warned"],
+        warnings_by_reason=warnings,
+        effects=list(p["effects"] or []),
+        first_send_at=p["first_send_at"],
+        snapshot=snapshot,
     )
+
+
+APPOINTMENT_CHANGES = ("new", "moved", "cancelled", "absent", "unchanged")
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def summary(s: PacketStatus) -> dict[str, Any]:
+    """The one shape of a load's summary: the library's, the CLI's --json and the API's."""
+    return {
+        "id": s.id,
+        "campaign_id": s.campaign_id,
+        "status": s.status,
+        "source": s.source,
+        "filename": s.filename,
+        "rows": {
+            "submitted": s.rows_submitted,
+            "accepted": s.rows_accepted,
+            "rejected": s.rows_rejected,
+            "warned": s.rows_warned,
+        },
+        "appointments": s.appointments,
+        "messages_planned": s.messages_planned,
+        "first_send_at": _ts(s.first_send_at),
+        "effects": [
+            {
+                "campaign_id": int(e["campaign_id"]),
+                "planned": int(e["planned"]),
+                "suppressed": int(e["suppressed"]),
+                "replanned": int(e["replanned"]),
+                "cancelled": int(e["cancelled"]),
+                "first_send_at": _ts(_parse_ts(e.get("first_send_at"))),
+            }
+            for e in s.effects
+        ],
+        "messages": s.messages,
+        "rejected_by_reason": [
+            {"column": c, "reason": r, "rows": n} for c, r, n in s.rejected_by_reason
+        ],
+        "warnings_by_reason": [
+            {"column": c, "reason": r, "rows": n} for c, r, n in s.warnings_by_reason
+        ],
+        "snapshot": None
+        if s.snapshot is None
+        else {
+            "from": _ts(s.snapshot.starts_from),
+            "to": _ts(s.snapshot.starts_to),
+            "locations": list(s.snapshot.locations) if s.snapshot.locations else None,
+            "force": s.snapshot.force,
+        },
+        "failure_reason": s.failure_reason,
+        "stage_seconds": s.stage_seconds,
+        "received_at": _ts(s.received_at),
+    }
+
+
+def _parse_ts(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def row_errors(
     conn: psycopg.Connection, packet_id: int, *, after: int = 0, limit: int = 100
 ) -> list[RowError]:
-    """Rejected rows of a packet in row order, a page at a time (after = last row_no seen)."""
+    """Rejected rows of a packet in row order, a page at a time (after = last row_no seen),
+    each with every error it has."""
     found = rows(conn, Q.row_errors, {"packet_id": packet_id, "after": after, "limit": limit})
-    return [RowError(r["row_no"], r["error_column"], r["error_reason"], r["value"]) for r in found]
+    return [
+        RowError(
+            r["row_no"], r["error_column"], r["error_reason"], r["value"],
+            tuple(_issue(e) for e in (r["errors"] or [])),
+        )  # fmt: skip
+        for r in found
+    ]
+
+
+def _issue(text: str) -> RowIssue:
+    column, _, reason = text.partition(": ")
+    return RowIssue(column, reason)
+
+
+def row_error_dict(e: RowError) -> dict[str, Any]:
+    return {
+        "row_no": e.row_no,
+        "column": e.column,
+        "reason": e.reason,
+        "value": e.value,
+        "errors": [{"column": i.column, "reason": i.reason} for i in e.errors],
+    }
 
 
 def cancel_packet(conn: psycopg.Connection, packet_id: int) -> int:
@@ -203,4 +438,11 @@ def state_counts(found: list[dict]) -> dict[str, int]:
     }
 
 
-__all__ = ["PacketFormatError", "cancel_packet", "load_packet", "packet_status", "row_errors"]
+__all__ = [
+    "PacketFormatError",
+    "cancel_packet",
+    "load_packet",
+    "packet_status",
+    "row_errors",
+    "summary",
+]

@@ -71,10 +71,24 @@ WHERE campaign_id = %(campaign_id)s AND checksum = %(checksum)s AND status NOT I
 
 -- name: get_packet
 SELECT id, account_id, campaign_id, status, source, filename, idempotency_key, rows_submitted,
-       rows_accepted, rows_rejected, appointments_new, appointments_moved, appointments_cancelled,
-       appointments_unchanged, messages_planned, failure_reason, received_at, loaded_at,
-       validated_at, ready_at, dispatching_at, completed_at, failed_at
+       rows_accepted, rows_rejected, rows_warned, appointments_new, appointments_moved,
+       appointments_cancelled, appointments_absent, appointments_unchanged, messages_planned,
+       effects, first_send_at, snapshot_from, snapshot_to, snapshot_locations, snapshot_force,
+       failure_reason, received_at, loaded_at, validated_at, ready_at, dispatching_at,
+       completed_at, failed_at
 FROM packets WHERE id = %(packet_id)s;
+
+-- name: set_packet_snapshot
+UPDATE packets SET snapshot_from = %(starts_from)s, snapshot_to = %(starts_to)s,
+       snapshot_locations = %(locations)s, snapshot_force = %(force)s
+WHERE id = %(packet_id)s;
+
+-- name: packet_warnings_by_reason
+SELECT split_part(w, ': ', 1) AS column, substr(w, length(split_part(w, ': ', 1)) + 3) AS reason,
+       count(*) AS n
+FROM packet_rows, unnest(warnings) AS w
+WHERE packet_id = %(packet_id)s AND warnings IS NOT NULL
+GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2;
 
 -- name: packet_counts
 SELECT status, reason, n FROM packet_counts(%(packet_id)s);
@@ -85,7 +99,7 @@ FROM packet_rows WHERE packet_id = %(packet_id)s AND error_reason IS NOT NULL
 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2;
 
 -- name: row_errors
-SELECT row_no, error_column, error_reason,
+SELECT row_no, error_column, error_reason, errors,
        left(CASE error_column
                 WHEN 'customer_id' THEN customer_id WHEN 'phone' THEN phone WHEN 'email' THEN email
                 WHEN 'timezone' THEN timezone WHEN 'appointment_id' THEN appointment_id

@@ -26,7 +26,7 @@ def test_packet_goes_through_load_validate_plan(conn, campaign):
     assert result.messages_planned == 10  # 5 appointments x 2 steps
     status = packets.packet_status(conn, result.packet_id)
     assert status.messages == {"scheduled": 10}
-    assert status.appointments == {"new": 5, "moved": 0, "cancelled": 0, "unchanged": 0}
+    assert status.appointments == {"new": 5, "moved": 0, "cancelled": 0, "absent": 0, "unchanged": 0}
     assert set(status.stage_seconds) == {"load", "validate", "plan"}
     customer = conn.execute(
         "SELECT phone, email FROM customers WHERE external_id = 'c1'"
@@ -59,11 +59,11 @@ def test_bad_rows_are_rejected_one_by_one_and_good_rows_go_on(conn, campaign):
         person(12),
     ]
     result = load_rows(conn, campaign, rows)
-    assert (result.rows_submitted, result.rows_accepted, result.rows_rejected) == (12, 2, 10)
+    # row 3's email is not used by this SMS campaign: dropped with a warning, the row goes on
+    assert (result.rows_submitted, result.rows_accepted, result.rows_rejected) == (12, 3, 9)
     errors = {e.row_no: (e.column, e.reason) for e in packets.row_errors(conn, result.packet_id)}
     assert errors == {
         2: ("phone", "is not a valid phone number (default country US)"),
-        3: ("email", "is not a valid email address"),
         4: ("timezone", "is not an IANA timezone name"),
         5: ("appointment_at", "is not an ISO 8601 date-time"),
         6: ("appointment_id", "is required for a reminder campaign"),
@@ -75,9 +75,50 @@ def test_bad_rows_are_rejected_one_by_one_and_good_rows_go_on(conn, campaign):
     }
     values = {e.row_no: e.value for e in packets.row_errors(conn, result.packet_id)}
     assert values[2] == "555-12"
-    assert result.messages_planned == 4
+    assert result.messages_planned == 6
     status = packets.packet_status(conn, result.packet_id)
-    assert sum(n for _, _, n in status.rejected_by_reason) == 10
+    assert sum(n for _, _, n in status.rejected_by_reason) == 9
+    assert status.rows_warned == 1
+    assert status.warnings_by_reason == [("email", "dropped: not a valid email address", 1)]
+    email = conn.execute("SELECT email FROM customers WHERE external_id = 'c3'").fetchone()
+    assert email == (None,)
+
+
+def test_every_error_of_a_row_is_reported(conn, campaign):
+    rows = [person(1, phone="12", timezone="Mars/Olympus", appointment_id="", status="maybe")]
+    result = load_rows(conn, campaign, rows)
+    (error,) = packets.row_errors(conn, result.packet_id)
+    assert (error.column, error.reason) == ("status", "must be booked or cancelled")
+    assert [(i.column, i.reason) for i in error.errors] == [
+        ("status", "must be booked or cancelled"),
+        ("phone", "is not a valid phone number (default country US)"),
+        ("timezone", "is not an IANA timezone name"),
+        ("appointment_id", "is required for a reminder campaign"),
+    ]
+
+
+def test_a_cancellation_needs_only_its_ids(conn, campaign):
+    load_rows(conn, campaign, [person(1)])
+    result = load_rows(
+        conn, campaign, [{"customer_id": "c1", "appointment_id": "a1", "status": "cancelled"}]
+    )
+    assert (result.rows_accepted, result.rows_rejected) == (1, 0)
+    status = packets.packet_status(conn, result.packet_id)
+    assert status.appointments["cancelled"] == 1
+    kept = conn.execute("SELECT status, starts_at IS NOT NULL FROM appointments").fetchone()
+    assert kept == ("cancelled", True)
+    assert dict(conn.execute("SELECT status, count(*) FROM messages GROUP BY 1").fetchall()) == {
+        "cancelled": 2
+    }
+
+
+def test_an_empty_packet_fails_with_its_reason(conn, campaign):
+    result = load_rows(conn, campaign, [])
+    assert (result.status, result.problem, result.failure_reason) == (
+        "failed",
+        "empty",
+        "the packet holds no rows",
+    )
 
 
 def test_row_errors_are_paginated_by_row_number(conn, campaign):
@@ -226,10 +267,15 @@ def test_email_campaign_requires_email_and_suppresses_steps_without_address(conn
     )
 
 
-def test_review_request_without_visit_time_anchors_on_the_packet(conn, account):
+def test_review_request_without_visit_time_is_refused(conn, account):
     review = make_campaign(conn, account, kind="review_request", offsets=(1,))
     result = load_rows(conn, review, [{"customer_id": "c1", "phone": "3125550001"}])
-    assert result.rows_accepted == 1 and result.messages_planned == 1
+    assert (result.rows_accepted, result.rows_rejected) == (0, 1)
+    (error,) = packets.row_errors(conn, result.packet_id)
+    assert (error.column, error.reason) == (
+        "appointment_at",
+        "is required for a review request campaign",
+    )
 
 
 def test_merge_fields_keep_extra_columns(conn, campaign):

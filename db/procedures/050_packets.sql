@@ -72,9 +72,13 @@ BEGIN
 END
 $$;
 
--- Validate: normalise phones, emails, timezones and appointment times of the inbox rows,
--- check required fields, reject duplicates within the packet, and write every row to
--- packet_rows with either its normalised values or its first error (column and reason).
+-- Validate: normalise phones, emails, timezones and appointment times of the inbox rows and
+-- write every row to packet_rows with its normalised values, or with every error it has
+-- (`errors`, the first one also in error_column/error_reason). Rows are judged by what the
+-- campaign uses: a cancellation needs only its ids; a column the campaign does not send on
+-- (an email on an SMS campaign) is kept when valid and otherwise dropped with a warning.
+-- Every booked row needs a visit time (appointment_at), whatever the kind; reminders also
+-- need the business's appointment_id. Duplicates within the packet are rejected.
 -- (force_custom_plan: a plan cached while the tables were small would keep scanning them.)
 CREATE OR REPLACE FUNCTION validate_packet(p_packet bigint, OUT accepted integer, OUT rejected integer)
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
@@ -85,6 +89,7 @@ DECLARE
     needs_phone boolean;
     needs_email boolean;
     region phone_regions;
+    n_warned integer;
 BEGIN
     SELECT * INTO STRICT pk FROM packets WHERE id = p_packet FOR UPDATE;
     IF pk.status <> 'loaded' THEN
@@ -92,17 +97,19 @@ BEGIN
     END IF;
     SELECT * INTO STRICT acct FROM accounts WHERE id = pk.account_id;
     SELECT * INTO STRICT camp FROM campaigns WHERE id = pk.campaign_id;
-    needs_phone := camp.channel = 'sms';
-    needs_email := camp.channel = 'email';
+    needs_phone := camp.channel = 'sms' OR EXISTS (SELECT FROM campaign_steps s WHERE s.campaign_id = camp.id AND s.channel = 'sms');
+    needs_email := camp.channel = 'email' OR EXISTS (SELECT FROM campaign_steps s WHERE s.campaign_id = camp.id AND s.channel = 'email');
 
     SELECT * INTO region FROM phone_regions WHERE phone_regions.region = acct.default_country;
 
     WITH norm AS MATERIALIZED (  -- materialised: each function runs once per row
         SELECT i.*,
-               normalize_phone(i.phone, region) AS phone_e164,
-               normalize_email(i.email) AS email_norm,
+               normalize_phone(i.phone, region) AS phone_ok,
+               normalize_email(i.email) AS email_ok,
+               lower(i.status) = 'cancelled' AS is_cancel,
                z.tz_name,
                tzn.name IS NOT NULL AS tz_ok,
+               l.id IS NULL AND i.location_id IS NOT NULL AS location_unknown,
                CASE WHEN tzn.name IS NOT NULL THEN parse_local_timestamp(i.appointment_at, z.tz_name) END AS starts_at
         FROM pg_temp.packet_inbox i
         LEFT JOIN locations l ON l.account_id = pk.account_id AND l.external_id = i.location_id
@@ -114,73 +121,183 @@ BEGIN
                         'visit:' || t.customer_id || '@' ||
                         coalesce(to_char(t.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                  'packet:' || p_packet)) AS appt_key,
-               CASE
-                   WHEN t.error_reason IS NOT NULL THEN array[t.error_column, t.error_reason]
-                   WHEN t.customer_id IS NULL THEN array['customer_id', 'is required']
-                   WHEN length(t.customer_id) > 200 THEN array['customer_id', 'is longer than 200 characters']
-                   WHEN t.phone IS NOT NULL AND t.phone_e164 IS NULL
-                       THEN array['phone', 'is not a valid phone number (default country ' || acct.default_country || ')']
-                   WHEN needs_phone AND t.phone IS NULL THEN array['phone', 'is required for an sms campaign']
-                   WHEN t.email IS NOT NULL AND t.email_norm IS NULL THEN array['email', 'is not a valid email address']
-                   WHEN needs_email AND t.email IS NULL THEN array['email', 'is required for an email campaign']
-                   WHEN NOT t.tz_ok AND t.timezone IS NOT NULL THEN array['timezone', 'is not an IANA timezone name']
-                   WHEN NOT t.tz_ok THEN array['location_id', 'has a timezone that is not an IANA timezone name']
-                   WHEN t.appointment_at IS NULL AND camp.kind IN ('reminder', 'survey')
-                       THEN array['appointment_at', 'is required for a ' || camp.kind || ' campaign']
-                   WHEN t.appointment_at IS NOT NULL AND t.starts_at IS NULL
-                       THEN array['appointment_at', 'is not an ISO 8601 date-time']
-                   WHEN t.appointment_id IS NULL AND camp.kind = 'reminder'
-                       THEN array['appointment_id', 'is required for a reminder campaign']
-                   WHEN length(t.appointment_id) > 200 THEN array['appointment_id', 'is longer than 200 characters']
-                   WHEN t.status IS NOT NULL AND lower(t.status) NOT IN ('booked', 'cancelled')
-                       THEN array['status', 'must be booked or cancelled']
-               END AS err
+               array_remove(ARRAY[
+                   CASE WHEN t.error_reason IS NOT NULL THEN t.error_column || ': ' || t.error_reason END,
+                   CASE WHEN t.customer_id IS NULL THEN 'customer_id: is required'
+                        WHEN length(t.customer_id) > 200 THEN 'customer_id: is longer than 200 characters' END,
+                   CASE WHEN t.status IS NOT NULL AND lower(t.status) NOT IN ('booked', 'cancelled')
+                        THEN 'status: must be booked or cancelled' END,
+                   CASE WHEN t.is_cancel THEN NULL
+                        WHEN needs_phone AND t.phone IS NULL THEN 'phone: is required for an sms campaign'
+                        WHEN needs_phone AND t.phone_ok IS NULL
+                            THEN 'phone: is not a valid phone number (default country ' || acct.default_country || ')' END,
+                   CASE WHEN t.is_cancel THEN NULL
+                        WHEN needs_email AND t.email IS NULL THEN 'email: is required for an email campaign'
+                        WHEN needs_email AND t.email_ok IS NULL THEN 'email: is not a valid email address' END,
+                   CASE WHEN t.is_cancel OR t.tz_ok THEN NULL
+                        WHEN t.timezone IS NOT NULL THEN 'timezone: is not an IANA timezone name'
+                        ELSE 'location_id: has a timezone that is not an IANA timezone name' END,
+                   CASE WHEN t.is_cancel THEN NULL
+                        WHEN t.appointment_at IS NULL
+                            THEN 'appointment_at: is required for a ' || replace(camp.kind, '_', ' ') || ' campaign'
+                        WHEN t.starts_at IS NULL AND t.tz_ok THEN 'appointment_at: is not an ISO 8601 date-time'
+                        WHEN t.starts_at < now() - interval '1 year' OR t.starts_at > now() + interval '2 years'
+                            THEN 'appointment_at: must be within a year before and two years after today' END,
+                   CASE WHEN t.appointment_id IS NULL AND camp.kind = 'reminder'
+                            THEN 'appointment_id: is required for a reminder campaign'
+                        WHEN t.appointment_id IS NULL AND t.is_cancel AND t.starts_at IS NULL
+                            THEN 'appointment_id: is required to cancel (or the visit''s appointment_at)'
+                        WHEN length(t.appointment_id) > 200 THEN 'appointment_id: is longer than 200 characters' END
+               ], NULL) AS errs,
+               array_remove(ARRAY[
+                   CASE WHEN t.phone IS NOT NULL AND t.phone_ok IS NULL AND (t.is_cancel OR NOT needs_phone)
+                        THEN 'phone: dropped: not a valid phone number (default country ' || acct.default_country || ')' END,
+                   CASE WHEN t.email IS NOT NULL AND t.email_ok IS NULL AND (t.is_cancel OR NOT needs_email)
+                        THEN 'email: dropped: not a valid email address' END,
+                   CASE WHEN t.is_cancel AND t.appointment_at IS NOT NULL AND t.starts_at IS NULL
+                        THEN 'appointment_at: ignored: not an ISO 8601 date-time' END,
+                   CASE WHEN t.location_unknown
+                        THEN 'location_id: not defined for the account: the account''s defaults apply' END
+               ], NULL) AS warns
         FROM norm t
     ), deduped AS (
         SELECT c.*,
-               CASE WHEN c.err IS NULL THEN
-                   min(c.row_no) FILTER (WHERE c.err IS NULL) OVER (PARTITION BY c.appt_key)
+               CASE WHEN c.errs = '{}' THEN
+                   min(c.row_no) FILTER (WHERE c.errs = '{}') OVER (PARTITION BY c.appt_key)
                END AS first_row
         FROM checked c
+    ), final AS (
+        SELECT d.*,
+               CASE WHEN d.first_row <> d.row_no
+                    THEN ARRAY['appointment_id: duplicates row ' || d.first_row || ' of this packet']
+                    ELSE d.errs END AS all_errs
+        FROM deduped d
     ), ins AS (
         INSERT INTO packet_rows (packet_id, row_no, customer_id, first_name, last_name, phone, email,
                                  timezone, appointment_id, appointment_at, status, location_id, extra,
                                  phone_e164, email_norm, tz, starts_at, appointment_key,
-                                 error_column, error_reason)
-        SELECT p_packet, d.row_no, d.customer_id, d.first_name, d.last_name, d.phone, d.email,
-               d.timezone, d.appointment_id, d.appointment_at, lower(d.status), d.location_id, d.extra,
-               d.phone_e164, d.email_norm, d.tz_name, d.starts_at,
-               CASE WHEN d.err IS NULL THEN d.appt_key END,
-               coalesce(d.err[1], CASE WHEN d.first_row <> d.row_no THEN 'appointment_id' END),
-               coalesce(d.err[2], CASE WHEN d.first_row <> d.row_no
-                                       THEN 'duplicates row ' || d.first_row || ' of this packet' END)
-        FROM deduped d
-        RETURNING error_reason IS NULL AS ok
+                                 error_column, error_reason, errors, warnings)
+        SELECT p_packet, f.row_no, f.customer_id, f.first_name, f.last_name, f.phone, f.email,
+               f.timezone, f.appointment_id, f.appointment_at, lower(f.status), f.location_id, f.extra,
+               f.phone_ok, f.email_ok, CASE WHEN f.tz_ok THEN f.tz_name ELSE acct.timezone END,
+               f.starts_at,
+               CASE WHEN f.all_errs = '{}' THEN f.appt_key END,
+               split_part(f.all_errs[1], ': ', 1),
+               nullif(substr(f.all_errs[1], length(split_part(f.all_errs[1], ': ', 1)) + 3), ''),
+               nullif(f.all_errs, '{}'),
+               CASE WHEN f.all_errs = '{}' THEN nullif(f.warns, '{}') END
+        FROM final f
+        RETURNING error_reason IS NULL AS ok, warnings IS NOT NULL AS warned
     )
-    SELECT count(*) FILTER (WHERE ok), count(*) FILTER (WHERE NOT ok) INTO accepted, rejected FROM ins;
+    SELECT count(*) FILTER (WHERE ok), count(*) FILTER (WHERE NOT ok), count(*) FILTER (WHERE warned)
+    INTO accepted, rejected, n_warned FROM ins;
 
     UPDATE packets SET status = 'validated', validated_at = clock_timestamp(),
-           rows_accepted = accepted, rows_rejected = rejected
+           rows_accepted = accepted, rows_rejected = rejected, rows_warned = n_warned
     WHERE id = p_packet;
 END
 $$;
 
--- Plan: upsert customers and appointments from the accepted rows; cancel or replan the
--- pending messages of appointments a later packet cancelled or moved; expand new
--- appointments into one message per campaign step, with send_at inside the send window
--- in the recipient's timezone (or suppressed, with the reason). Returns messages created.
+-- plan_packet's working sets (per session, emptied at commit; like packet_inbox, usable by
+-- the loading login and by reminderly_api whichever created them).
+CREATE OR REPLACE FUNCTION create_plan_scratch() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regclass('pg_temp.plan_change') IS NULL THEN
+        -- what this packet did to each appointment it touched (new | moved | cancelled |
+        -- unchanged | absent)
+        CREATE TEMPORARY TABLE plan_change (
+            appointment_id bigint NOT NULL,
+            customer_id    bigint NOT NULL,
+            location_id    bigint,
+            starts_at      timestamptz NOT NULL,
+            timezone       text NOT NULL,
+            status         text NOT NULL,
+            kind           text NOT NULL
+        ) ON COMMIT DELETE ROWS;
+        -- one row per (campaign, appointment, step) to plan, with its send time or reason
+        CREATE TEMPORARY TABLE plan_step (
+            campaign_id    bigint NOT NULL,
+            appointment_id bigint NOT NULL,
+            customer_id    bigint NOT NULL,
+            location_id    bigint,
+            step           smallint NOT NULL,
+            channel        text NOT NULL,
+            kind           text NOT NULL,
+            send_at        timestamptz NOT NULL,
+            why            text NOT NULL
+        ) ON COMMIT DELETE ROWS;
+        -- per campaign: messages planned, suppressed, replanned and cancelled by this packet
+        CREATE TEMPORARY TABLE plan_effect (
+            campaign_id   bigint NOT NULL,
+            effect        text NOT NULL,
+            n             integer NOT NULL,
+            first_send_at timestamptz
+        ) ON COMMIT DELETE ROWS;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON pg_temp.plan_change, pg_temp.plan_step,
+              pg_temp.plan_effect TO reminderly_api;
+    END IF;
+END
+$$;
+
+-- Messages still waiting to go out and not held by a worker right now: the ones a change
+-- to their appointment may cancel or move.
+CREATE OR REPLACE FUNCTION message_is_pending(status text, lease_owner text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL
+$$;
+
+-- Plan a validated packet of campaign C:
+-- 1. upsert its customers and appointments (account-wide, by the business's ids);
+-- 2. a snapshot packet cancels the booked appointments of its scope it does not hold
+--    ('absent'), unless that is more than the account's snapshot_cancel_limit of the scope
+--    and the packet was not forced (then it raises SQLSTATE RM001 and nothing is kept);
+-- 3. a cancelled or absent appointment cancels its pending messages in EVERY campaign of the
+--    account; an appointment given to another customer cancels the old customer's;
+-- 4. C plans one message per step for every booked appointment of the packet it has none
+--    for yet (new to the account or not; idempotent on messages_once);
+-- 5. a moved appointment replans its pending (and cancelled-by-cancellation, and too-late)
+--    messages in every campaign that holds it, and those campaigns plan any step missing
+--    for its current customer.
+-- Send times: the step's due time in the recipient's zone, moved into the send window (the
+-- location's override, else the campaign's); a reminder that could only go out after its
+-- appointment is suppressed as too_late. Returns messages created.
 CREATE OR REPLACE FUNCTION plan_packet(p_packet bigint) RETURNS integer
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     pk packets;
+    acct accounts;
     camp campaigns;
-    n_new integer; n_moved integer; n_cancelled integer; n_unchanged integer; n_messages integer;
+    n_scope integer := 0;
+    n_absent integer := 0;
+    n_messages integer;
 BEGIN
     SELECT * INTO STRICT pk FROM packets WHERE id = p_packet FOR UPDATE;
     IF pk.status <> 'validated' THEN
         RAISE EXCEPTION 'packet % is %, not validated', p_packet, pk.status USING ERRCODE = 'check_violation';
     END IF;
+    SELECT * INTO STRICT acct FROM accounts WHERE id = pk.account_id;
     SELECT * INTO STRICT camp FROM campaigns WHERE id = pk.campaign_id;
+    PERFORM create_plan_scratch();
+
+    -- the snapshot's safety share, judged before anything changes
+    IF pk.snapshot_from IS NOT NULL THEN
+        SELECT count(*), count(*) FILTER (WHERE k.key IS NULL) INTO n_scope, n_absent
+        FROM appointments a
+        LEFT JOIN (SELECT DISTINCT coalesce(r.appointment_key, r.appointment_id) AS key
+                   FROM packet_rows r WHERE r.packet_id = p_packet) k ON k.key = a.external_id
+        WHERE a.account_id = pk.account_id AND a.status = 'booked'
+          AND a.starts_at >= pk.snapshot_from AND a.starts_at < pk.snapshot_to
+          AND (pk.snapshot_locations IS NULL OR a.location_id IN (
+                SELECT l.id FROM locations l
+                WHERE l.account_id = pk.account_id AND l.external_id = ANY (pk.snapshot_locations)));
+        IF n_absent > acct.snapshot_cancel_limit * n_scope AND NOT pk.snapshot_force THEN
+            RAISE EXCEPTION 'this snapshot would cancel % of the % booked appointments in its scope, more than the account''s limit of %; check the file, or send it again with force to cancel them',
+                n_absent, n_scope, round(acct.snapshot_cancel_limit * 100) || '%'
+                USING ERRCODE = 'RM001', DETAIL = json_build_object('absent', n_absent, 'scope', n_scope,
+                                                                   'limit', acct.snapshot_cancel_limit)::text;
+        END IF;
+    END IF;
 
     INSERT INTO locations (account_id, external_id)
     SELECT DISTINCT pk.account_id, r.location_id FROM packet_rows r
@@ -207,6 +324,8 @@ BEGIN
         updated_at = now(),
         pii_purged_at = NULL;
 
+    -- appointments: a cancellation changes only the status (a row that cancels needs no
+    -- time, and its appointment keeps the one it had)
     WITH src AS (
         SELECT r.appointment_key, r.starts_at, r.tz, coalesce(r.status, 'booked') AS status,
                cu.id AS customer_id, lo.id AS location_id,
@@ -232,99 +351,173 @@ BEGIN
                      OR a.customer_id <> excluded.customer_id OR a.timezone <> excluded.timezone THEN 'moved'
                 ELSE 'unchanged'
             END,
-            customer_id = excluded.customer_id, location_id = excluded.location_id,
-            starts_at = excluded.starts_at, timezone = excluded.timezone, status = excluded.status,
-            merge_fields = excluded.merge_fields, last_packet_id = excluded.last_packet_id,
-            updated_at = now()
-        RETURNING a.id, a.customer_id, a.location_id, a.starts_at, a.timezone, a.status, a.last_change AS kind
-    ), camp_steps AS MATERIALIZED (  -- a handful of rows, read once (not once per appointment)
-        SELECT * FROM campaign_steps WHERE campaign_id = camp.id
-    ), due AS (
-        SELECT s.*, ch.id AS appointment_id, ch.customer_id, ch.location_id, ch.starts_at, ch.timezone, ch.kind,
-               step_due_at(ch.starts_at, ch.timezone, s.send_offset, s.local_time) AS due_at
-        FROM camp_steps s CROSS JOIN change ch
-        WHERE ch.status = 'booked'
-    ), timed AS (
-        SELECT d.*, plan_send_at(d.due_at, d.timezone, camp.send_window_start, camp.send_window_end,
-                                 camp.window_policy) AS send_at
-        FROM due d
-    ), steps AS MATERIALIZED (
-        SELECT t.*, plan_reason(t.due_at, t.starts_at, t.send_at) AS why FROM timed t
+            customer_id = CASE WHEN excluded.status = 'cancelled' THEN a.customer_id ELSE excluded.customer_id END,
+            location_id = CASE WHEN excluded.status = 'cancelled' THEN a.location_id ELSE excluded.location_id END,
+            starts_at = CASE WHEN excluded.status = 'cancelled' THEN a.starts_at ELSE excluded.starts_at END,
+            timezone = CASE WHEN excluded.status = 'cancelled' THEN a.timezone ELSE excluded.timezone END,
+            merge_fields = CASE WHEN excluded.status = 'cancelled' THEN a.merge_fields ELSE excluded.merge_fields END,
+            status = excluded.status, last_packet_id = excluded.last_packet_id, updated_at = now()
+        RETURNING a.id, a.customer_id, a.location_id, a.starts_at, a.timezone, a.status, a.last_change
+    )
+    INSERT INTO plan_change SELECT * FROM change;
+
+    IF pk.snapshot_from IS NOT NULL AND n_absent > 0 THEN
+        WITH gone AS (
+            UPDATE appointments a SET status = 'cancelled', last_change = 'absent',
+                   last_packet_id = p_packet, updated_at = now()
+            WHERE a.account_id = pk.account_id AND a.status = 'booked'
+              AND a.starts_at >= pk.snapshot_from AND a.starts_at < pk.snapshot_to
+              AND (pk.snapshot_locations IS NULL OR a.location_id IN (
+                    SELECT l.id FROM locations l
+                    WHERE l.account_id = pk.account_id AND l.external_id = ANY (pk.snapshot_locations)))
+              AND NOT EXISTS (SELECT FROM plan_change ch WHERE ch.appointment_id = a.id)
+              AND NOT EXISTS (SELECT FROM packet_rows r WHERE r.packet_id = p_packet
+                              AND r.appointment_id = a.external_id)  -- a rejected row still names it
+            RETURNING a.id, a.customer_id, a.location_id, a.starts_at, a.timezone, a.status, a.last_change
+        )
+        INSERT INTO plan_change SELECT * FROM gone;
+    END IF;
+    ANALYZE pg_temp.plan_change;
+
+    -- 3. cancel pending messages of cancelled, absent and reassigned appointments, everywhere
+    WITH acct_campaigns AS MATERIALIZED (
+        SELECT c.id FROM campaigns c WHERE c.account_id = pk.account_id AND c.status <> 'archived'
     ), cancelled AS (
-        -- pending messages of cancelled appointments, or of the customer an appointment left.
-        -- Driven from the changed appointments (LATERAL): the planner cannot size a CTE, and
-        -- scanning the CTE once per message of the campaign costs seconds on large packets.
         UPDATE messages m SET status = 'cancelled', reason = t.why, updated_at = now()
         FROM (
-            SELECT x.id, CASE WHEN ch.kind = 'cancelled' THEN 'appointment_cancelled'
-                              ELSE 'appointment_reassigned' END AS why
-            FROM change ch
+            SELECT x.id, CASE ch.kind WHEN 'cancelled' THEN 'appointment_cancelled'
+                                      WHEN 'absent' THEN 'absent_from_snapshot'
+                                      ELSE 'appointment_reassigned' END AS why
+            FROM plan_change ch
+            CROSS JOIN acct_campaigns ac
             CROSS JOIN LATERAL (
                 SELECT q.id FROM messages q
-                WHERE q.campaign_id = camp.id AND q.appointment_id = ch.id
-                  AND q.status IN ('scheduled', 'ready', 'retry') AND q.lease_owner IS NULL  -- in flight: left alone
-                  AND (ch.kind = 'cancelled' OR q.customer_id <> ch.customer_id)
+                WHERE q.campaign_id = ac.id AND q.appointment_id = ch.appointment_id
+                  AND message_is_pending(q.status, q.lease_owner)  -- in flight: left alone
+                  AND (ch.kind IN ('cancelled', 'absent') OR q.customer_id <> ch.customer_id)
                 OFFSET 0  -- a fence: kept as a per-appointment index lookup, not pulled up
             ) AS x
-            WHERE ch.kind IN ('cancelled', 'moved')
+            WHERE ch.kind IN ('cancelled', 'absent', 'moved')
         ) AS t
         WHERE m.id = t.id
-        RETURNING m.id
-    ), replanned AS (
-        -- pending (or cancelled, now rebooked) messages of moved appointments get new times
+        RETURNING m.campaign_id
+    )
+    INSERT INTO plan_effect
+    SELECT campaign_id, 'cancelled', count(*), NULL FROM cancelled GROUP BY campaign_id;
+
+    -- 4 and 5: what to plan, per campaign, appointment and step
+    WITH acct_campaigns AS MATERIALIZED (
+        SELECT c.* FROM campaigns c WHERE c.account_id = pk.account_id AND c.status <> 'archived'
+    ), targets AS (
+        SELECT camp.id AS campaign_id, ch.* FROM plan_change ch WHERE ch.status = 'booked'
+        UNION ALL
+        SELECT ac.id, ch.* FROM plan_change ch JOIN acct_campaigns ac ON ac.id <> camp.id
+        WHERE ch.kind = 'moved' AND ch.status = 'booked'
+          AND EXISTS (SELECT FROM messages q WHERE q.campaign_id = ac.id AND q.appointment_id = ch.appointment_id)
+    ), due AS (
+        SELECT t.*, s.step, s.channel, x.window_policy,
+               coalesce(lo.send_window_start, x.send_window_start) AS win_start,
+               coalesce(lo.send_window_end, x.send_window_end) AS win_end,
+               step_due_at(t.starts_at, t.timezone, s.send_offset, s.local_time) AS due_at
+        FROM targets t
+        JOIN acct_campaigns x ON x.id = t.campaign_id
+        JOIN campaign_steps s ON s.campaign_id = t.campaign_id
+        LEFT JOIN locations lo ON lo.id = t.location_id
+    ), timed AS (
+        SELECT d.*, plan_send_at(d.due_at, d.timezone, d.win_start, d.win_end, d.window_policy) AS send_at
+        FROM due d
+    )
+    INSERT INTO plan_step (campaign_id, appointment_id, customer_id, location_id, step, channel, kind,
+                           send_at, why)
+    SELECT t.campaign_id, t.appointment_id, t.customer_id, t.location_id, t.step, t.channel, t.kind,
+           t.send_at, plan_reason(t.due_at, t.starts_at, t.send_at)
+    FROM timed t;
+    ANALYZE pg_temp.plan_step;
+
+    -- 5. replan the messages of moved appointments
+    WITH replanned AS (
         UPDATE messages m SET status = CASE WHEN t.why = '' THEN 'scheduled' ELSE 'suppressed' END,
                reason = t.why, send_at = t.send_at, location_id = t.location_id, updated_at = now()
         FROM (
             SELECT x.id, st.why, st.send_at, st.location_id
-            FROM steps st
+            FROM plan_step st
             CROSS JOIN LATERAL (
                 SELECT q.id FROM messages q
-                WHERE q.campaign_id = camp.id AND q.appointment_id = st.appointment_id
+                WHERE q.campaign_id = st.campaign_id AND q.appointment_id = st.appointment_id
                   AND q.step = st.step AND q.customer_id = st.customer_id
-                  AND ((q.status IN ('scheduled', 'ready', 'retry') AND q.lease_owner IS NULL)
-                       OR (q.status = 'cancelled' AND q.reason = 'appointment_cancelled'))
+                  AND (message_is_pending(q.status, q.lease_owner)
+                       OR (q.status = 'cancelled' AND q.reason IN ('appointment_cancelled', 'absent_from_snapshot'))
+                       OR (q.status = 'suppressed' AND q.reason = 'too_late'))
                 OFFSET 0
             ) AS x
             WHERE st.kind = 'moved'
         ) AS t
         WHERE m.id = t.id
-        RETURNING m.id
+        RETURNING m.campaign_id, m.status, m.send_at
+    )
+    INSERT INTO plan_effect
+    SELECT campaign_id, 'replanned', count(*), min(send_at) FILTER (WHERE status = 'scheduled')
+    FROM replanned GROUP BY campaign_id;
+
+    -- 4. create the messages each campaign does not have yet
+    WITH acct_campaigns AS MATERIALIZED (
+        SELECT c.* FROM campaigns c WHERE c.account_id = pk.account_id AND c.status <> 'archived'
     ), audience AS (
-        -- the campaign's top N customers by score, when it has an audience (0010_audience.sql)
-        SELECT s.customer_id FROM customer_scores s
-        WHERE camp.audience_top_n IS NOT NULL AND s.account_id = pk.account_id AND s.kind = camp.kind
-        ORDER BY CASE WHEN camp.audience_by = 'positive' THEN s.p_positive ELSE s.p_respond END DESC, s.customer_id
-        LIMIT camp.audience_top_n
+        -- each campaign's top N customers by score, when it has an audience (0010_audience.sql)
+        SELECT x.id AS campaign_id, top.customer_id
+        FROM acct_campaigns x
+        CROSS JOIN LATERAL (
+            SELECT s.customer_id FROM customer_scores s
+            WHERE s.account_id = pk.account_id AND s.kind = x.kind
+            ORDER BY CASE WHEN x.audience_by = 'positive' THEN s.p_positive ELSE s.p_respond END DESC, s.customer_id
+            LIMIT x.audience_top_n
+        ) AS top
+        WHERE x.audience_top_n IS NOT NULL
     ), created AS (
         INSERT INTO messages (account_id, campaign_id, packet_id, customer_id, appointment_id, step,
                               channel, status, reason, send_at, location_id)
-        SELECT pk.account_id, camp.id, p_packet, st.customer_id, st.appointment_id, st.step, st.channel,
+        SELECT pk.account_id, st.campaign_id, p_packet, st.customer_id, st.appointment_id, st.step, st.channel,
                CASE WHEN w.why = '' THEN 'scheduled' ELSE 'suppressed' END, w.why, st.send_at, st.location_id
-        FROM steps st
+        FROM plan_step st
+        JOIN acct_campaigns x ON x.id = st.campaign_id
         JOIN customers cu ON cu.id = st.customer_id
-        LEFT JOIN audience au ON au.customer_id = st.customer_id
+        LEFT JOIN audience au ON au.campaign_id = st.campaign_id AND au.customer_id = st.customer_id
         CROSS JOIN LATERAL (SELECT CASE
                    WHEN st.channel = 'sms' AND cu.sms_opted_out_at IS NOT NULL THEN 'opted_out'
                    WHEN st.channel = 'email' AND cu.email_opted_out_at IS NOT NULL THEN 'opted_out'
                    WHEN st.channel = 'sms' AND cu.phone IS NULL THEN 'no_address'
                    WHEN st.channel = 'email' AND cu.email IS NULL THEN 'no_address'
-                   WHEN camp.audience_top_n IS NOT NULL AND au.customer_id IS NULL THEN 'not_in_audience'
+                   WHEN x.audience_top_n IS NOT NULL AND au.customer_id IS NULL THEN 'not_in_audience'
                    ELSE st.why END AS why) w
-        WHERE st.kind IN ('new', 'moved')
         ON CONFLICT ON CONSTRAINT messages_once DO NOTHING
-        RETURNING 1
+        RETURNING campaign_id, status, send_at
+    ), per_campaign AS (
+        INSERT INTO plan_effect
+        SELECT campaign_id, CASE WHEN status = 'scheduled' THEN 'planned' ELSE 'suppressed' END,
+               count(*), min(send_at)
+        FROM created GROUP BY 1, 2
+        RETURNING n
     )
-    SELECT (SELECT count(*) FROM change WHERE kind = 'new'),
-           (SELECT count(*) FROM change WHERE kind = 'moved'),
-           (SELECT count(*) FROM change WHERE kind = 'cancelled'),
-           (SELECT count(*) FROM change WHERE kind = 'unchanged'),
-           (SELECT count(*) FROM created)  -- cancelled and replanned run too: DML in WITH always does
-    INTO n_new, n_moved, n_cancelled, n_unchanged, n_messages;
+    SELECT coalesce(sum(n), 0) INTO n_messages FROM per_campaign;
 
     UPDATE packets SET status = 'ready', ready_at = clock_timestamp(),
-           appointments_new = n_new, appointments_moved = n_moved,
-           appointments_cancelled = n_cancelled, appointments_unchanged = n_unchanged,
-           messages_planned = n_messages
+           appointments_new = (SELECT count(*) FROM plan_change WHERE kind = 'new'),
+           appointments_moved = (SELECT count(*) FROM plan_change WHERE kind = 'moved'),
+           appointments_cancelled = (SELECT count(*) FROM plan_change WHERE kind = 'cancelled'),
+           appointments_unchanged = (SELECT count(*) FROM plan_change WHERE kind = 'unchanged'),
+           appointments_absent = (SELECT count(*) FROM plan_change WHERE kind = 'absent'),
+           messages_planned = n_messages,
+           first_send_at = (SELECT min(first_send_at) FROM plan_effect WHERE effect IN ('planned', 'replanned')),
+           effects = (
+               SELECT coalesce(jsonb_agg(e ORDER BY (e ->> 'campaign_id')::bigint), '[]')
+               FROM (SELECT jsonb_build_object(
+                         'campaign_id', campaign_id,
+                         'planned', coalesce(sum(n) FILTER (WHERE effect = 'planned'), 0),
+                         'suppressed', coalesce(sum(n) FILTER (WHERE effect = 'suppressed'), 0),
+                         'replanned', coalesce(sum(n) FILTER (WHERE effect = 'replanned'), 0),
+                         'cancelled', coalesce(sum(n) FILTER (WHERE effect = 'cancelled'), 0),
+                         'first_send_at', min(first_send_at) FILTER (WHERE effect IN ('planned', 'replanned'))) AS e
+                     FROM plan_effect GROUP BY campaign_id) AS per)
     WHERE id = p_packet;
     RETURN n_messages;
 END

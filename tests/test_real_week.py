@@ -1,0 +1,176 @@
+"""How businesses really use packets: the same list into several campaigns, changes that apply
+to every campaign, daily snapshots that cancel what vanished, and dry runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from helpers import load_rows, make_campaign, person, statuses
+
+from app_service import packets
+from app_service.models import Snapshot
+
+
+def test_every_campaign_plans_for_every_row_it_receives(conn, account, campaign):
+    survey = make_campaign(conn, account, kind="survey", channel="email", offsets=(2,))
+    rows = [person(i) for i in range(1, 11)]
+    first = load_rows(conn, campaign, rows)
+    second = load_rows(conn, survey, rows)
+    assert first.messages_planned == 20
+    assert second.messages_planned == 10  # the appointments were known: still planned here
+    assert packets.packet_status(conn, second.packet_id).appointments["unchanged"] == 10
+    assert statuses(conn, campaign_id=survey) == {"scheduled": 10}
+    # the same list again into the survey plans nothing more (one message per step)
+    again = load_rows(conn, survey, [*rows, person(11)])
+    assert again.messages_planned == 1
+
+
+def test_a_cancellation_through_one_campaign_cancels_everywhere(conn, account, campaign):
+    survey = make_campaign(conn, account, kind="survey", channel="email", offsets=(2,))
+    load_rows(conn, campaign, [person(1), person(2)])
+    load_rows(conn, survey, [person(1), person(2)])
+    result = load_rows(
+        conn, campaign, [{"customer_id": "c1", "appointment_id": "a1", "status": "cancelled"}]
+    )
+    assert statuses(conn, campaign_id=survey) == {
+        "scheduled": 1,
+        "cancelled:appointment_cancelled": 1,
+    }
+    assert statuses(conn, campaign_id=campaign) == {
+        "scheduled": 2,
+        "cancelled:appointment_cancelled": 2,
+    }
+    effects = {e["campaign_id"]: e for e in packets.packet_status(conn, result.packet_id).effects}
+    assert effects[survey]["cancelled"] == 1 and effects[campaign]["cancelled"] == 2
+
+
+def test_a_move_through_one_campaign_replans_everywhere(conn, account, campaign):
+    survey = make_campaign(conn, account, kind="survey", channel="email", offsets=(2,))
+    load_rows(conn, campaign, [person(1, hours=72)])
+    load_rows(conn, survey, [person(1, hours=72)])
+    load_rows(conn, campaign, [person(1, hours=96)])
+    starts = conn.execute("SELECT starts_at FROM appointments").fetchone()[0]
+    (survey_at,) = conn.execute(
+        "SELECT send_at FROM messages WHERE campaign_id = %s", [survey]
+    ).fetchone()
+    assert survey_at == starts + timedelta(hours=2)
+
+
+def _scope(hours_from: float, hours_to: float, **kw) -> Snapshot:
+    now = datetime.now(UTC)
+    return Snapshot(now + timedelta(hours=hours_from), now + timedelta(hours=hours_to), **kw)
+
+
+def test_a_snapshot_cancels_what_it_no_longer_holds(conn, account, campaign):
+    day = [person(i, hours=30 + i) for i in range(1, 6)]
+    load_rows(conn, campaign, day, snapshot=_scope(24, 48))
+    result = load_rows(conn, campaign, day[:4], snapshot=_scope(24, 48))
+    status = packets.packet_status(conn, result.packet_id)
+    assert status.appointments["absent"] == 1
+    assert statuses(conn, appointment_id=_appointment(conn, "a5")) == {
+        "cancelled:absent_from_snapshot": 2
+    }
+    # appointments outside the scope are not touched
+    assert "cancelled:absent_from_snapshot" not in statuses(
+        conn, appointment_id=_appointment(conn, "a1")
+    )
+
+
+def test_a_snapshot_that_would_wipe_the_day_is_refused_unless_forced(conn, account, campaign):
+    day = [person(i, hours=30 + i) for i in range(1, 6)]
+    load_rows(conn, campaign, day)
+    refused = load_rows(conn, campaign, day[:2], snapshot=_scope(24, 48), idempotency_key="k1")
+    assert (refused.status, refused.problem) == ("refused", "snapshot_limit")
+    assert refused.detail == {"absent": 3, "scope": 5, "limit": 0.5}
+    assert "would cancel 3 of the 5 booked appointments" in refused.failure_reason
+    assert statuses(conn) == {"scheduled": 10}  # nothing changed
+    # the same key again, forced: the refused attempt left nothing behind to replay
+    forced = load_rows(
+        conn, campaign, day[:2], snapshot=_scope(24, 48, force=True), idempotency_key="k1"
+    )
+    assert forced.status == "ready" and forced.created
+    assert statuses(conn) == {"scheduled": 4, "cancelled:absent_from_snapshot": 6}
+
+
+def test_a_rejected_row_still_protects_its_appointment(conn, account, campaign):
+    day = [person(i, hours=30 + i) for i in range(1, 4)]
+    load_rows(conn, campaign, day)
+    load_rows(conn, campaign, [*day[:2], person(3, hours=33, phone="12")], snapshot=_scope(24, 48))
+    assert "cancelled:absent_from_snapshot" not in statuses(conn)
+
+
+def test_a_snapshot_scoped_to_locations_leaves_other_locations_alone(conn, account, campaign):
+    rows = [person(1, hours=30, location_id="north"), person(2, hours=31, location_id="south")]
+    load_rows(conn, campaign, rows)
+    load_rows(conn, campaign, rows[:1], snapshot=_scope(24, 48, locations=("north",)))
+    assert statuses(conn) == {"scheduled": 4}
+    load_rows(
+        conn, campaign, rows[:1], snapshot=_scope(24, 48, locations=("south",), force=True)
+    )
+    assert statuses(conn, appointment_id=_appointment(conn, "a2")) == {
+        "cancelled:absent_from_snapshot": 2
+    }
+
+
+def test_a_dry_run_reports_what_a_load_would_do_and_keeps_nothing(conn, account, campaign):
+    survey = make_campaign(conn, account, kind="survey", channel="email", offsets=(2,))
+    load_rows(conn, campaign, [person(1), person(2)])
+    load_rows(conn, survey, [person(1), person(2)])
+    before = _table_counts(conn)
+    rows = [
+        person(1, hours=96),  # moved
+        {"customer_id": "c2", "appointment_id": "a2", "status": "cancelled"},
+        person(3),  # new
+        person(4, phone="12"),  # rejected
+    ]
+    result = packets.load_packet(conn, campaign, _source(rows), dry_run=True)
+    assert _table_counts(conn) == before
+    preview = result.preview
+    assert preview["dry_run"] is True
+    assert preview["rows"] == {"submitted": 4, "accepted": 3, "rejected": 1, "warned": 0}
+    assert preview["appointments"] == {
+        "new": 1,
+        "moved": 1,
+        "cancelled": 1,
+        "absent": 0,
+        "unchanged": 0,
+    }
+    effects = {e["campaign_id"]: e for e in preview["effects"]}
+    assert effects[campaign] | {"first_send_at": None} == {
+        "campaign_id": campaign,
+        "planned": 2,
+        "suppressed": 0,
+        "replanned": 2,
+        "cancelled": 2,
+        "first_send_at": None,
+    }
+    assert (effects[survey]["replanned"], effects[survey]["cancelled"]) == (1, 1)
+    assert preview["first_send_at"] is not None
+    assert [e["row_no"] for e in preview["row_errors"]] == [4]
+    assert preview["row_errors"][0]["errors"][0]["column"] == "phone"
+
+
+def test_a_dry_run_of_a_refused_snapshot_says_so(conn, account, campaign):
+    load_rows(conn, campaign, [person(i, hours=30 + i) for i in range(1, 5)])
+    result = packets.load_packet(
+        conn, campaign, _source([person(1, hours=31)]), snapshot=_scope(24, 48), dry_run=True
+    )
+    assert (result.status, result.problem) == ("refused", "snapshot_limit")
+    assert conn.execute("SELECT count(*) FROM packets").fetchone() == (1,)
+
+
+def _source(rows):
+    from app_service.packet_source import rows_source
+
+    return rows_source(rows)
+
+
+def _appointment(conn, external_id: str) -> int:
+    return conn.execute(
+        "SELECT id FROM appointments WHERE external_id = %s", [external_id]
+    ).fetchone()[0]
+
+
+def _table_counts(conn) -> dict[str, int]:
+    tables = ("packets", "packet_rows", "customers", "appointments", "messages", "locations")
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
