@@ -143,7 +143,9 @@ def _load(
         raise
     except _Duplicate as dup:
         if dry_run:
-            raise _DryRunDone(_result(conn, dup.existing, created=False, duplicate_of=dup.existing)) from None
+            raise _DryRunDone(
+                _result(conn, dup.existing, created=False, duplicate_of=dup.existing)
+            ) from None
         conn.execute(Q.delete_packet, {"packet_id": packet_id})
         log.info(
             "packet content already loaded",
@@ -227,7 +229,9 @@ def _preview(conn: psycopg.Connection, packet_id: int) -> LoadResult:
     assert status is not None
     preview = summary(status) | {
         "dry_run": True,
-        "row_errors": [row_error_dict(e) for e in row_errors(conn, packet_id, limit=DRY_RUN_ERRORS)],
+        "row_errors": [
+            row_error_dict(e) for e in row_errors(conn, packet_id, limit=DRY_RUN_ERRORS)
+        ],
     }
     return LoadResult(
         packet_id=packet_id, status=status.status, created=False, duplicate_of=None,
@@ -372,10 +376,10 @@ def summary(s: PacketStatus) -> dict[str, Any]:
         ],
         "messages": s.messages,
         "rejected_by_reason": [
-            {"column": c, "reason": r, "rows": n} for c, r, n in s.rejected_by_reason
+            {"column": c, "reason": r, "count": n} for c, r, n in s.rejected_by_reason
         ],
         "warnings_by_reason": [
-            {"column": c, "reason": r, "rows": n} for c, r, n in s.warnings_by_reason
+            {"column": c, "reason": r, "count": n} for c, r, n in s.warnings_by_reason
         ],
         "snapshot": None
         if s.snapshot is None
@@ -403,7 +407,10 @@ def row_errors(
     found = rows(conn, Q.row_errors, {"packet_id": packet_id, "after": after, "limit": limit})
     return [
         RowError(
-            r["row_no"], r["error_column"], r["error_reason"], r["value"],
+            r["row_no"],
+            r["error_column"],
+            r["error_reason"],
+            r["value"],
             tuple(_issue(e) for e in (r["errors"] or [])),
         )  # fmt: skip
         for r in found

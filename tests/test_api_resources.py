@@ -212,13 +212,25 @@ def test_packets_json_and_csv_status_errors_messages_report_and_cancel(tenant):
     as_json = tenant.post(f"/v1/campaigns/{c['id']}/packets", json=rows)
     assert as_json.status_code == 201
     p = as_json.json
-    assert p["source"] == "json" and p["rows"] == {"submitted": 5, "accepted": 4, "rejected": 1}
+    assert p["source"] == "json" and p["rows"] == {
+        "submitted": 5,
+        "accepted": 4,
+        "rejected": 1,
+        "warned": 0,
+    }
     assert p["messages_planned"] == 8 and p["messages"] == {"scheduled": 8}
     assert as_json.headers["Location"] == f"/v1/packets/{p['id']}"
     assert tenant.get(f"/v1/packets/{p['id']}").json == p
     errors = tenant.get(p["links"]["errors"]).json
+    reason = errors["data"][0]["reason"]
     assert errors["data"] == [
-        {"row_no": 5, "column": "phone", "reason": errors["data"][0]["reason"], "value": "12"}
+        {
+            "row_no": 5,
+            "column": "phone",
+            "reason": reason,
+            "value": "12",
+            "errors": [{"column": "phone", "reason": reason}],
+        }
     ]
     msgs = tenant.get(f"{p['links']['messages']}?limit=3").json
     assert len(msgs["data"]) == 3 and msgs["next_cursor"]

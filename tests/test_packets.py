@@ -26,7 +26,13 @@ def test_packet_goes_through_load_validate_plan(conn, campaign):
     assert result.messages_planned == 10  # 5 appointments x 2 steps
     status = packets.packet_status(conn, result.packet_id)
     assert status.messages == {"scheduled": 10}
-    assert status.appointments == {"new": 5, "moved": 0, "cancelled": 0, "absent": 0, "unchanged": 0}
+    assert status.appointments == {
+        "new": 5,
+        "moved": 0,
+        "cancelled": 0,
+        "absent": 0,
+        "unchanged": 0,
+    }
     assert set(status.stage_seconds) == {"load", "validate", "plan"}
     customer = conn.execute(
         "SELECT phone, email FROM customers WHERE external_id = 'c1'"

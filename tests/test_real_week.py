@@ -104,9 +104,7 @@ def test_a_snapshot_scoped_to_locations_leaves_other_locations_alone(conn, accou
     load_rows(conn, campaign, rows)
     load_rows(conn, campaign, rows[:1], snapshot=_scope(24, 48, locations=("north",)))
     assert statuses(conn) == {"scheduled": 4}
-    load_rows(
-        conn, campaign, rows[:1], snapshot=_scope(24, 48, locations=("south",), force=True)
-    )
+    load_rows(conn, campaign, rows[:1], snapshot=_scope(24, 48, locations=("south",), force=True))
     assert statuses(conn, appointment_id=_appointment(conn, "a2")) == {
         "cancelled:absent_from_snapshot": 2
     }
@@ -174,3 +172,75 @@ def _appointment(conn, external_id: str) -> int:
 def _table_counts(conn) -> dict[str, int]:
     tables = ("packets", "packet_rows", "customers", "appointments", "messages", "locations")
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+# --- over the API -------------------------------------------------------------------------------
+
+
+def _api_campaign(tenant) -> int:
+    from tests.api_support import CAMPAIGN
+
+    c = tenant.post("/v1/campaigns", json=CAMPAIGN)
+    assert tenant.post(f"/v1/campaigns/{c.json['id']}/activate").status_code == 200
+    return c.json["id"]
+
+
+def _iso(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
+
+
+def test_api_snapshot_dry_run_and_refusal(tenant, conn):
+    cid = _api_campaign(tenant)
+    url = f"/v1/campaigns/{cid}/packets"
+    day = [person(i, hours=30 + i) for i in range(1, 5)]
+    scope = f"snapshot_from={_iso(24)}&snapshot_to={_iso(48)}"
+    assert tenant.post(f"{url}?{scope}", json=day).status_code == 201
+
+    dry = tenant.post(f"{url}?{scope}&dry_run=true", json=day[:3])
+    assert dry.status_code == 200, dry.json
+    assert dry.json["dry_run"] is True and dry.json["appointments"]["absent"] == 1
+    assert dry.json["snapshot"]["force"] is False
+    assert conn.execute("SELECT count(*) FROM packets").fetchone() == (1,)
+
+    refused = tenant.post(f"{url}?{scope}", json=day[:1], headers={"Idempotency-Key": "d2"})
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert (refused.json["absent"], refused.json["scope"]) == (3, 4)
+    assert refused.json["errors"][0]["parameter"] == "force"
+    forced = tenant.post(
+        f"{url}?{scope}&force=true", json=day[:1], headers={"Idempotency-Key": "d2"}
+    )
+    assert forced.status_code == 201 and forced.json["appointments"]["absent"] == 3
+
+
+def test_api_rejects_malformed_snapshots_and_dry_runs_with_keys(tenant):
+    url = f"/v1/campaigns/{_api_campaign(tenant)}/packets"
+    body = [person(1)]
+    cases = {
+        f"snapshot_from={_iso(1)}": "snapshot_to",
+        f"snapshot_to={_iso(1)}": "snapshot_from",
+        f"snapshot_from={_iso(5)}&snapshot_to={_iso(1)}": "snapshot_to",
+        "snapshot_from=2026-12-01T00:00&snapshot_to=2026-12-02T00:00Z": "snapshot_from",
+        "snapshot_from=tomorrow&snapshot_to=2026-12-02T00:00Z": "snapshot_from",
+        f"snapshot_from={_iso(1)}&snapshot_to={_iso(24 * 100)}": "snapshot_to",
+        "force=true": "snapshot_from",
+        f"snapshot_from={_iso(1)}&snapshot_to={_iso(2)}&snapshot_locations=,": "snapshot_locations",
+        "dry_run=maybe": "dry_run",
+    }
+    for query, parameter in cases.items():
+        r = tenant.post(f"{url}?{query}", json=body)
+        assert r.status_code == 400, (query, r.json)
+        assert r.json["errors"][0]["parameter"] == parameter, (query, r.json)
+    r = tenant.post(f"{url}?dry_run=true", json=body, headers={"Idempotency-Key": "x"})
+    assert r.status_code == 400 and r.json["errors"][0]["parameter"] == "Idempotency-Key"
+
+
+def test_api_empty_packet_is_422(tenant):
+    url = f"/v1/campaigns/{_api_campaign(tenant)}/packets"
+    for kwargs in (
+        {"json": []},
+        {"data": b"customer_id,phone\n", "headers": {"Content-Type": "text/csv"}},
+    ):
+        r = tenant.post(url, **kwargs)
+        assert r.status_code == 422 and r.json["detail"] == "the packet holds no rows", r.json
+    r = tenant.post(f"{url}?dry_run=true", json=[])
+    assert r.status_code == 422

@@ -149,6 +149,11 @@ class Contract:
                     errors.append({**where, "detail": "is required"})
                 continue
             value = raw
+            if p.kind == "boolean" and isinstance(raw, str):
+                if raw not in ("true", "false"):
+                    errors.append({**where, "detail": f"{raw[:40]!r} is not true or false"})
+                    continue
+                value = raw == "true"
             if p.kind == "integer" and isinstance(raw, str):
                 try:
                     value = int(raw)

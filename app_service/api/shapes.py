@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from app_service import packets
 from app_service.models import PacketStatus
 from app_service.templates import merge_fields
 
@@ -81,17 +82,11 @@ def rejections(status: PacketStatus) -> list[dict]:
 
 
 def packet(s: PacketStatus) -> dict:
+    """The library's load summary (the CLI prints the same) with the resource's links."""
     base = f"/v1/packets/{s.id}"
-    return {
-        "id": s.id, "campaign_id": s.campaign_id, "status": s.status, "source": s.source,
-        "filename": s.filename,
-        "rows": {"submitted": s.rows_submitted, "accepted": s.rows_accepted, "rejected": s.rows_rejected},
-        "appointments": s.appointments, "messages_planned": s.messages_planned,
-        "messages": s.messages, "rejected_by_reason": rejections(s),
-        "failure_reason": s.failure_reason, "stage_seconds": s.stage_seconds,
-        "received_at": ts(s.received_at),
-        "links": {"self": base, "errors": f"{base}/errors", "messages": f"{base}/messages"},
-    }  # fmt: skip
+    return packets.summary(s) | {
+        "links": {"self": base, "errors": f"{base}/errors", "messages": f"{base}/messages"}
+    }
 
 
 def message(r: dict) -> dict:

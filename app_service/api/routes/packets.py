@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import NoReturn
+
 from flask import Flask, current_app, jsonify, request
 
 from app_service import packets, reports
@@ -12,6 +15,7 @@ from app_service.api.problems import ApiError, conflict, not_found
 from app_service.api.routes import conn, route
 from app_service.api.routes.campaigns import campaign_or_404
 from app_service.db import one, rows
+from app_service.models import LoadResult, Snapshot
 from app_service.packet_source import PacketFormatError, csv_source, json_source
 from app_service.queries import Q
 
@@ -29,6 +33,66 @@ def _shaped(packet_id: int) -> dict:
     return shapes.packet(_packet(packet_id))
 
 
+def _snapshot() -> Snapshot | None:
+    """The snapshot scope of the query string (both ends, or neither), checked before the
+    body is read."""
+    start, end = request.args.get("snapshot_from"), request.args.get("snapshot_to")
+    locations = request.args.get("snapshot_locations")
+    if start is None and end is None:
+        if locations is not None or request.args.get("force") is not None:
+            raise _scope_error("snapshot_from", "is required with snapshot_locations or force")
+        return None
+    if start is None or end is None:
+        missing = "snapshot_from" if start is None else "snapshot_to"
+        raise _scope_error(missing, "is required: a snapshot's scope has both ends")
+    starts_from, starts_to = _instant("snapshot_from", start), _instant("snapshot_to", end)
+    if not starts_from < starts_to:
+        raise _scope_error("snapshot_to", "must be after snapshot_from")
+    if starts_to - starts_from > MAX_SNAPSHOT_SPAN:
+        raise _scope_error("snapshot_to", "must be at most 92 days after snapshot_from")
+    names = None
+    if locations is not None:
+        names = tuple(n.strip() for n in locations.split(",") if n.strip())
+        if not names:
+            raise _scope_error("snapshot_locations", "names no location")
+    return Snapshot(starts_from, starts_to, names, request.args.get("force") == "true")
+
+
+MAX_SNAPSHOT_SPAN = timedelta(days=92)
+
+
+def _instant(name: str, raw: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise _scope_error(name, "is not an ISO 8601 date-time") from None
+    if value.tzinfo is None:
+        raise _scope_error(name, "needs a UTC offset (Z or +hh:mm)")
+    return value
+
+
+def _scope_error(name: str, detail: str) -> ApiError:
+    return ApiError(
+        400,
+        "Bad Request",
+        f"{name}: {detail}",
+        errors=[{"parameter": name, "in": "query", "detail": detail}],
+    )
+
+
+def _dry_run_problem(result: LoadResult) -> NoReturn:
+    if result.duplicate_of is not None:
+        raise conflict(f"packet {result.duplicate_of} already holds this content")
+    status = 422 if result.problem == "empty" else 400
+    reason = result.failure_reason or "unreadable"
+    raise ApiError(
+        status,
+        "Packet empty" if status == 422 else "Bad Request",
+        f"the packet could not be read: {reason}" if status == 400 else reason,
+        errors=[{"pointer": "", "detail": reason}],
+    )
+
+
 def register(app: Flask) -> None:
     def create_packet(campaign_id: int):
         campaign = campaign_or_404(campaign_id)
@@ -42,8 +106,33 @@ def register(app: Flask) -> None:
                 f"send the packet as text/csv or application/json, not {request.mimetype or '(none)'}",
             )
         key = request.headers.get("Idempotency-Key")
+        dry_run = request.args.get("dry_run") == "true"
+        if dry_run and key is not None:
+            raise ApiError(
+                400,
+                "Bad Request",
+                "a dry run keeps nothing, so it takes no Idempotency-Key",
+                errors=[{"parameter": "Idempotency-Key", "in": "header",
+                         "detail": "must not be sent with dry_run=true"}],
+            )  # fmt: skip
+        snapshot = _snapshot()
         source = make(request.stream)
-        result = packets.load_packet(conn(), campaign_id, source, idempotency_key=key)
+        result = packets.load_packet(
+            conn(), campaign_id, source, idempotency_key=key, snapshot=snapshot, dry_run=dry_run
+        )
+        if result.problem == "snapshot_limit":
+            raise ApiError(
+                422,
+                "Snapshot would cancel too much",
+                result.failure_reason or "snapshot refused",
+                errors=[{"parameter": "force", "in": "query",
+                         "detail": "set force=true to cancel the absent appointments anyway"}],
+                **(result.detail or {}),
+            )  # fmt: skip
+        if dry_run:
+            if result.preview is None:  # a duplicate, or a body that could not be read
+                return _dry_run_problem(result)
+            return jsonify(result.preview)
         if not result.created:
             existing = rows(conn(), Q.get_packet, {"packet_id": result.packet_id})[0]
             if key is not None and existing["idempotency_key"] == key:
@@ -60,6 +149,9 @@ def register(app: Flask) -> None:
                     )
                 except PacketFormatError:
                     same = False
+                same = same or packets.load_checksum(source, snapshot) == bytes(
+                    one(conn(), Q.packet_checksum, {"packet_id": result.packet_id})[0] or b""
+                )
                 if not same:
                     raise conflict("this Idempotency-Key was used with a different packet body")
             response = jsonify({**_shaped(result.packet_id), "duplicate_of": result.packet_id})
@@ -70,6 +162,14 @@ def register(app: Flask) -> None:
         if emit is not None:  # the packet-load-failures alarm counts PacketsFailed
             emit({"PacketsFailed" if result.status == "failed" else "PacketsLoaded": (1.0, "Count"),
                   "PacketRowsRejected": (float(result.rows_rejected), "Count")})  # fmt: skip
+        if result.problem == "empty":
+            raise ApiError(
+                422,
+                "Packet empty",
+                "the packet holds no rows",
+                errors=[{"pointer": "", "detail": "the packet holds no rows"}],
+                packet_id=result.packet_id,
+            )
         if result.status == "failed":
             raise ApiError(
                 400,
@@ -109,12 +209,7 @@ def register(app: Flask) -> None:
         _packet(packet_id)
         return page(
             lambda after, limit: packets.row_errors(conn(), packet_id, after=after, limit=limit),
-            lambda e: {
-                "row_no": e.row_no,
-                "column": e.column,
-                "reason": e.reason,
-                "value": e.value,
-            },
+            packets.row_error_dict,
             key=lambda e: e.row_no,
         )
 
