@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from app_service import (
     packets,
 )
 from app_service.config import Settings
+from app_service.models import Snapshot
 from app_service.packet_source import PacketFormatError, csv_source, file_source
 from app_service.queries import Q
 
@@ -157,12 +158,43 @@ def db_psql(args: tuple[str, ...]) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--campaign", "campaign_id", type=int, required=True, help="Campaign id.")
 @click.option("--idempotency-key", help="Loading again with the same key returns the same packet.")
+@click.option("--dry-run", is_flag=True, help="Report what the load would do; keep nothing.")
+@click.option(
+    "--snapshot-from",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d%z"]),
+    help="The file is the full list of appointments from this instant (with a UTC offset).",
+)
+@click.option(
+    "--snapshot-to",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d%z"]),
+    help="... up to this instant (exclusive); both ends are needed.",
+)
+@click.option(
+    "--snapshot-location", "snapshot_locations", multiple=True,
+    help="Limit the snapshot's scope to this location id (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--force", is_flag=True, help="Cancel a snapshot's absent appointments beyond the safety share."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @friendly_errors
-def load(file: Path, campaign_id: int, idempotency_key: str | None, as_json: bool) -> None:
+def load(
+    file: Path,
+    campaign_id: int,
+    idempotency_key: str | None,
+    dry_run: bool,
+    snapshot_from: datetime | None,
+    snapshot_to: datetime | None,
+    snapshot_locations: tuple[str, ...],
+    force: bool,
+    as_json: bool,
+) -> None:
     """Load a packet (CSV with a header, or a JSON array) into a campaign."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
+    if dry_run and idempotency_key:
+        raise CliError("--dry-run keeps nothing, so it takes no --idempotency-key")
+    snapshot = _snapshot_option(snapshot_from, snapshot_to, snapshot_locations, force)
     size = file.stat().st_size
     source, handle = file_source(file)
     with (
@@ -186,21 +218,54 @@ def load(file: Path, campaign_id: int, idempotency_key: str | None, as_json: boo
             source,
             idempotency_key=idempotency_key,
             progress=lambda p: bar.update(task, completed=p.bytes, rows=p.rows),
+            snapshot=snapshot,
+            dry_run=dry_run,
         )
-        status = packets.packet_status(conn, result.packet_id)
+        status = None if dry_run else packets.packet_status(conn, result.packet_id)
+    if result.problem == "snapshot_limit":
+        raise CliError(f"{result.failure_reason} (--force)")
+    if result.problem == "empty":
+        raise CliError("the packet holds no rows")
+    if dry_run:
+        if result.preview is None:
+            raise CliError(
+                result.failure_reason or f"packet {result.duplicate_of} already holds this content"
+            )
+        if as_json:
+            click.echo(json.dumps(result.preview, default=str, indent=2))
+        else:
+            click.echo("dry run: nothing was kept")
+            _print_summary(result.preview)
+        return
     assert status is not None
     if as_json:
         click.echo(
-            json.dumps(_status_dict(status) | {"created": result.created}, default=str, indent=2)
+            json.dumps(packets.summary(status) | {"created": result.created}, default=str, indent=2)
         )
     else:
         if not result.created:
             click.echo(
                 f"packet {result.packet_id} already holds this content; nothing loaded again"
             )
-        _print_status(status)
+        _print_summary(packets.summary(status))
     if status.status == "failed":
         sys.exit(1)
+
+
+def _snapshot_option(
+    start: datetime | None, end: datetime | None, locations: tuple[str, ...], force: bool
+) -> Snapshot | None:
+    if start is None and end is None:
+        if locations or force:
+            raise CliError("--snapshot-location and --force need --snapshot-from and --snapshot-to")
+        return None
+    if start is None or end is None:
+        raise CliError("a snapshot needs both --snapshot-from and --snapshot-to")
+    if start.tzinfo is None or end.tzinfo is None:
+        raise CliError("--snapshot-from and --snapshot-to need a UTC offset (+00:00)")
+    if not start < end:
+        raise CliError("--snapshot-to must be after --snapshot-from")
+    return Snapshot(start, end, tuple(locations) or None, force)
 
 
 def _stderr_console():
@@ -209,41 +274,38 @@ def _stderr_console():
     return Console(stderr=True)
 
 
-def _status_dict(status: packets.PacketStatus) -> dict[str, Any]:
-    return {
-        "packet_id": status.id,
-        "campaign_id": status.campaign_id,
-        "status": status.status,
-        "rows_submitted": status.rows_submitted,
-        "rows_accepted": status.rows_accepted,
-        "rows_rejected": status.rows_rejected,
-        "messages_planned": status.messages_planned,
-        "appointments": status.appointments,
-        "messages": status.messages,
-        "rejected_by_reason": [
-            {"column": c, "reason": r, "rows": n} for c, r, n in status.rejected_by_reason
-        ],
-        "failure_reason": status.failure_reason,
-        "stage_seconds": status.stage_seconds,
-    }
-
-
-def _print_status(status: packets.PacketStatus) -> None:
-    click.echo(f"packet {status.id} (campaign {status.campaign_id}): {status.status}")
-    if status.failure_reason:
-        click.echo(f"  failed: {status.failure_reason}")
+def _print_summary(s: dict[str, Any]) -> None:
+    """The load summary (packets.summary) for people."""
+    click.echo(f"packet {s['id']} (campaign {s['campaign_id']}): {s['status']}")
+    if s["failure_reason"]:
+        click.echo(f"  failed: {s['failure_reason']}")
         return
+    rows = s["rows"]
     click.echo(
-        f"  rows: {status.rows_submitted} submitted, {status.rows_accepted} accepted, "
-        f"{status.rows_rejected} rejected"
+        f"  rows: {rows['submitted']} submitted, {rows['accepted']} accepted, "
+        f"{rows['rejected']} rejected, {rows['warned']} with warnings"
     )
-    for column, reason, n in status.rejected_by_reason:
-        click.echo(f"    {n:>7}  {column} {reason}")
-    appts = ", ".join(f"{v} {k}" for k, v in status.appointments.items() if v)
+    for r in s["rejected_by_reason"]:
+        click.echo(f"    {r['count']:>7}  {r['column']} {r['reason']}")
+    for r in s["warnings_by_reason"]:
+        click.echo(f"    {r['count']:>7}  warning: {r['column']} {r['reason']}")
+    appts = ", ".join(f"{v} {k}" for k, v in s["appointments"].items() if v)
     if appts:
         click.echo(f"  appointments: {appts}")
-    msgs = ", ".join(f"{v} {k}" for k, v in status.messages.items())
+    for e in s["effects"]:
+        click.echo(
+            f"  campaign {e['campaign_id']}: {e['planned']} planned, {e['suppressed']} suppressed, "
+            f"{e['replanned']} replanned, {e['cancelled']} cancelled"
+        )
+    if s["first_send_at"]:
+        click.echo(f"  first send: {s['first_send_at']}")
+    msgs = ", ".join(f"{v} {k}" for k, v in s["messages"].items())
     click.echo(f"  messages: {msgs or 'none'}")
+    for e in s.get("row_errors", [])[:20]:
+        click.echo(
+            f"  row {e['row_no']}: "
+            + "; ".join(f"{i['column']} {i['reason']}" for i in e["errors"])
+        )
 
 
 @main.group("packet")
@@ -262,9 +324,9 @@ def packet_status_cmd(packet_id: int, as_json: bool) -> None:
     if status is None:
         raise CliError(f"packet {packet_id} does not exist")
     if as_json:
-        click.echo(json.dumps(_status_dict(status), default=str, indent=2))
+        click.echo(json.dumps(packets.summary(status), default=str, indent=2))
     else:
-        _print_status(status)
+        _print_summary(packets.summary(status))
 
 
 @packet_group.command("errors")
@@ -277,7 +339,7 @@ def packet_errors_cmd(packet_id: int, after: int, limit: int) -> None:
     with _connect() as conn:
         found = packets.row_errors(conn, packet_id, after=after, limit=limit)
     for e in found:
-        click.echo(f"row {e.row_no}: {e.column} {e.reason}")
+        click.echo(f"row {e.row_no}: " + "; ".join(f"{i.column} {i.reason}" for i in e.errors))
     if not found:
         click.echo("no rejected rows" if after == 0 else "no more rejected rows")
 
@@ -725,18 +787,25 @@ def demo(n_packets: int, rows: int) -> None:
         )
         click.echo(f"API key for this demo account (admin, shown once): {key.token}")
         for n in range(n_packets):
-            body = demo_data.sample_csv(seed=n, rows=rows)
-            result = packets.load_packet(
-                conn, reminder_id, csv_source(io.BytesIO(body), f"demo-{n + 1}.csv")
-            )
-            status = packets.packet_status(conn, result.packet_id)
-            assert status is not None
-            _print_status(status)
+            extra = demo_data.due_soon_rows() if n == 0 else None
+            body = demo_data.sample_csv(seed=n, rows=rows, extra=extra)
+            # the same list goes to both campaigns, as a practice's daily export would
+            for campaign_id in (reminder_id, survey_id):
+                result = packets.load_packet(
+                    conn, campaign_id, csv_source(io.BytesIO(body), f"demo-{n + 1}.csv")
+                )
+                status = packets.packet_status(conn, result.packet_id)
+                assert status is not None
+                _print_summary(packets.summary(status))
         ready = dispatch_queue.mark_ready(conn)
         dispatch_queue.refresh_packet_states(conn)
         counts = campaigns.campaign_counts(conn, reminder_id)
-    click.echo(f"{ready} messages due now are ready for the workers")
-    click.echo("campaign messages: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        survey_counts = campaigns.campaign_counts(conn, survey_id)
+    click.echo(
+        f"{ready} messages due now are ready for the workers (more fall due within a minute)"
+    )
+    click.echo("reminder messages: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    click.echo("survey messages: " + ", ".join(f"{v} {k}" for k, v in survey_counts.items()))
     click.echo(
         f"next: reminderly campaign show {reminder_id}   reminderly packet errors {result.packet_id}"
     )

@@ -77,7 +77,56 @@ def create_demo_campaigns(conn: psycopg.Connection) -> tuple[int, int, int]:
     )
     for campaign_id in (reminder, survey):
         campaigns.set_status(conn, campaign_id, "active")
+    for n, (name, zone) in enumerate(LOCATIONS, start=1):
+        conn.execute(
+            "INSERT INTO locations (account_id, external_id, name, timezone, review_url) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [account_id, f"loc-{n}", name, zone, f"https://reviews.example.com/demo-dental-{n}"],
+        )
     return account_id, reminder, survey
+
+
+LOCATIONS = [
+    ("Downtown", "America/Chicago"),
+    ("Lakeside", "America/Chicago"),
+    ("Uptown", "America/Chicago"),
+]
+WORLD_ZONES = [
+    "Pacific/Honolulu", "America/Los_Angeles", "America/Chicago", "America/New_York",
+    "America/Sao_Paulo", "Europe/London", "Europe/Berlin", "Asia/Dubai", "Asia/Kolkata",
+    "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
+]  # fmt: skip
+
+
+def _zone_in_business_hours(now: datetime) -> str:
+    """A zone where it is now between 10:00 and 18:00, so the demo's first messages fall
+    inside the default send window (09:00-20:00) whatever the hour of the run."""
+    for zone in WORLD_ZONES:
+        if 10 <= now.astimezone(ZoneInfo(zone)).hour < 18:
+            return zone
+    return "UTC"
+
+
+def due_soon_rows(count: int = 8, now: datetime | None = None) -> list[list[str]]:
+    """Appointments whose '2 hours before' reminder is due now or within the first minute, and
+    visits that ended two hours ago (the survey is due within the minute): so a newcomer sees
+    the worker send as soon as it starts."""
+    now = now or datetime.now(ZoneInfo("UTC"))
+    zone = _zone_in_business_hours(now)
+    # (hours, minutes) from now: reminders due 5 minutes ago and in a minute, then visits whose
+    # survey (2 hours after) is due 5 minutes ago and in a minute
+    offsets = [(2, -5), (2, 1), (-2, -5), (-2, 1)]
+    out = []
+    for i in range(count):
+        hours, minutes = offsets[i % len(offsets)]
+        when = now + timedelta(hours=hours, minutes=minutes)
+        local = when.astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
+        out.append([
+            f"soon-{i}", FIRST[i % len(FIRST)], LAST[i % len(LAST)], f"(312) 555-{100 + i:04d}",
+            f"soon{i}@example.com", zone, f"soon-appt-{i}", local.strftime("%Y-%m-%dT%H:%M"),
+            "loc-1", "Dr. Lee",
+        ])  # fmt: skip
+    return out
 
 
 def sample_rows(
@@ -124,9 +173,10 @@ def sample_rows(
     return out
 
 
-def sample_csv(seed: int, rows: int, **kwargs) -> bytes:
+def sample_csv(seed: int, rows: int, *, extra: list[list[str]] | None = None, **kwargs) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     writer.writerows(sample_rows(seed, rows, **kwargs))
+    writer.writerows(extra or [])
     return buffer.getvalue().encode()

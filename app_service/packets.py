@@ -412,7 +412,7 @@ def row_errors(
             r["error_reason"],
             r["value"],
             tuple(_issue(e) for e in (r["errors"] or [])),
-        )  # fmt: skip
+        )
         for r in found
     ]
 

@@ -47,7 +47,39 @@ def test_load_prints_a_summary_and_the_errors(runner, conn, campaign, tmp_path):
     errors = runner.invoke(main, ["packet", "errors", "1"])
     assert errors.output.strip() == "row 2: phone is not a valid phone number (default country US)"
     status = json.loads(runner.invoke(main, ["packet", "status", "1", "--json"]).output)
-    assert status["rows_accepted"] == 2 and status["messages"] == {"scheduled": 4}
+    assert status["rows"]["accepted"] == 2 and status["messages"] == {"scheduled": 4}
+
+
+def test_load_json_is_the_api_shape(runner, conn, campaign, tmp_path, app, tenant):
+    """One shape for a load summary: the CLI's --json has the API's fields, links aside."""
+    path = tmp_path / "p.csv"
+    path.write_bytes(csv_bytes([person(1), person(2, phone="12")]))
+    out = json.loads(
+        runner.invoke(main, ["load", str(path), "--campaign", str(campaign), "--json"]).output
+    )
+    conn.execute("UPDATE campaigns SET account_id = %s", [tenant.account_id])
+    conn.execute("UPDATE packets SET account_id = %s", [tenant.account_id])
+    api = tenant.get(f"/v1/packets/{out['id']}").json
+    assert set(out) - {"created"} == set(api) - {"links"}
+    assert out["rows"] == api["rows"] == {"submitted": 2, "accepted": 1, "rejected": 1, "warned": 0}
+
+
+def test_load_dry_run_and_snapshot_options(runner, conn, campaign, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(csv_bytes([person(1), person(2)]))
+    dry = runner.invoke(main, ["load", str(path), "--campaign", str(campaign), "--dry-run"])
+    assert dry.exit_code == 0 and "dry run: nothing was kept" in dry.output
+    assert f"campaign {campaign}: 4 planned" in dry.output
+    assert conn.execute("SELECT count(*) FROM packets").fetchone() == (0,)
+    for args, message in [
+        (["--dry-run", "--idempotency-key", "k"], "takes no --idempotency-key"),
+        (["--snapshot-from", "2026-12-01T00:00+00:00"], "needs both --snapshot-from and --snapshot-to"),
+        (["--force"], "need --snapshot-from and --snapshot-to"),
+        (["--snapshot-from", "2026-12-02T00:00+00:00", "--snapshot-to", "2026-12-01T00:00+00:00"],
+         "--snapshot-to must be after --snapshot-from"),
+    ]:  # fmt: skip
+        result = runner.invoke(main, ["load", str(path), "--campaign", str(campaign), *args])
+        assert result.exit_code == 1 and message in result.output, (args, result.output)
 
 
 def test_load_same_file_twice_says_so(runner, campaign, tmp_path):
@@ -109,7 +141,11 @@ def test_unreachable_database_is_one_line(tmp_path):
 def test_demo_then_tick_and_campaign_commands(runner):
     demo = runner.invoke(main, ["demo", "--packets", "2", "--rows", "30"])
     assert demo.exit_code == 0, demo.output
+    # the first packet carries 8 rows due at once; each list goes to both campaigns
+    assert demo.output.count("rows: 38 submitted") == 2
     assert demo.output.count("rows: 30 submitted") == 2
+    ready = int(demo.output.split(" messages due now are ready")[0].rsplit("\n", 1)[-1])
+    assert ready >= 4, demo.output  # a newcomer's worker has something to send at once
     show = runner.invoke(main, ["campaign", "show", "1"])
     assert "step 1 48 hours before: 48h before by sms" in show.output
     assert runner.invoke(main, ["tick"]).exit_code == 0
