@@ -178,12 +178,19 @@ def test_inbound_sms_stop_start_confirm_and_free_text(inbound_app, signing_key, 
     assert post_sns(inbound_app, sms("HELP")).json == {"status": "sms reply: help"}
     assert post_sns(inbound_app, sms("What time again?")).json == {"status": "sms reply: other"}
     kinds = [
-        r[0]
+        tuple(r)
         for r in conn.execute(
-            "SELECT data->>'classified' FROM message_events WHERE kind = 'reply' ORDER BY id"
+            "SELECT kind, data->>'classified' FROM message_events "
+            "WHERE kind IN ('reply', 'keyword') ORDER BY id"
         )
     ]
-    assert kinds == ["opt_out", "opt_in", "help", "other"]
+    # keywords are consent and help, not responses (reports and scores count 'reply' only)
+    assert kinds == [
+        ("keyword", "opt_out"),
+        ("keyword", "opt_in"),
+        ("keyword", "help"),
+        ("reply", "other"),
+    ]
 
 
 def test_review_links_redirect_and_surveys_are_answered_once(app, conn, account):

@@ -55,14 +55,16 @@ def test_a_reminder_campaigns_report_counts_what_came_back(conn, db_url, account
     handle_reply(conn, ids[1], "Y")
     handle_reply(conn, ids[2], "STOP")
     handle_reply(conn, ids[3], "What time?")
+    handle_reply(conn, ids[4], "HELP")
     report = reports.campaign_report(conn, campaign)
     f = report["funnel"]
     assert (f["planned"], f["sent"], f["delivered"]) == (20, 10, 6)
-    assert (f["responded"], f["confirmed"], f["opted_out"]) == (4, 2, 1)
+    # STOP and HELP are keywords, not responses: three customers responded
+    assert (f["responded"], f["confirmed"], f["opted_out"]) == (3, 2, 1)
     assert f["suppressed_by_reason"] == {"confirmed": 2, "opted_out": 1}
     assert report["rates"] == {
         "delivery": 0.6,
-        "response": 0.4,
+        "response": 0.3,
         "confirmation": 0.2,
         "click": 0.0,
         "opt_out": 0.05,
@@ -88,7 +90,7 @@ def test_a_reminder_campaigns_report_counts_what_came_back(conn, db_url, account
     (point,) = reports.timeseries(
         conn, campaign, "day", now - timedelta(days=1), now + timedelta(days=1)
     )
-    assert (point["sent"], point["delivered"], point["responses"]) == (10, 6, 4)
+    assert (point["sent"], point["delivered"], point["responses"]) == (10, 6, 3)
     hours = reports.timeseries(
         conn, campaign, "hour", now - timedelta(hours=2), now + timedelta(hours=1)
     )
@@ -245,3 +247,24 @@ def test_days_are_the_accounts_local_days(conn, db_url):
         timedelta(hours=9)
         == days[0]["bucket"].astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo")).utcoffset()
     )
+
+
+def test_keywords_are_not_responses_in_customer_scores(conn, db_url, account):
+    from app_service import analytics
+
+    campaign = make_campaign(conn, account, offsets=(-48,))
+    load_rows(conn, campaign, [person(i) for i in range(3)])
+    make_due(conn)
+    send_due(db_url)
+    ids = sent_ids(conn, campaign)
+    handle_reply(conn, ids[0], "STOP")
+    handle_reply(conn, ids[1], "HELP")
+    handle_reply(conn, ids[2], "See you then")
+    analytics.refresh_scores(conn, account)
+    responses = dict(
+        conn.execute(
+            "SELECT c.external_id, s.responses FROM customer_scores s "
+            "JOIN customers c ON c.id = s.customer_id"
+        ).fetchall()
+    )
+    assert responses == {"c0": 0, "c1": 0, "c2": 1}

@@ -42,3 +42,25 @@ ALTER TABLE locations ADD CONSTRAINT locations_review_url
 
 -- plan_packet's snapshot scope: an account's booked appointments in a time range.
 CREATE INDEX appointments_scope_idx ON appointments (account_id, starts_at) WHERE status = 'booked';
+
+-- Keyword replies (STOP, START, HELP) are consent and help requests, not responses: they are
+-- recorded as 'keyword' events, so response rates and customer scores no longer count them.
+-- Existing ones are relabelled and their rollups recounted.
+UPDATE message_events SET kind = 'keyword'
+WHERE kind = 'reply' AND data ->> 'classified' IN ('opt_out', 'opt_in', 'help');
+UPDATE message_events_archive SET kind = 'keyword'
+WHERE kind = 'reply' AND data ->> 'classified' IN ('opt_out', 'opt_in', 'help');
+DELETE FROM campaign_event_counts WHERE kind IN ('reply', 'keyword');
+INSERT INTO campaign_event_counts (campaign_id, kind, slot, n)
+SELECT campaign_id, kind, 0, count(*)
+FROM (SELECT campaign_id, kind FROM message_events WHERE kind IN ('reply', 'keyword')
+      UNION ALL
+      SELECT campaign_id, kind FROM message_events_archive WHERE kind IN ('reply', 'keyword')) e
+GROUP BY 1, 2;
+DELETE FROM campaign_hourly_counts WHERE metric IN ('reply', 'keyword');
+INSERT INTO campaign_hourly_counts (campaign_id, hour, metric, slot, n)
+SELECT campaign_id, date_trunc('hour', occurred_at), kind, 0, count(*)
+FROM (SELECT campaign_id, kind, occurred_at FROM message_events WHERE kind IN ('reply', 'keyword')
+      UNION ALL
+      SELECT campaign_id, kind, occurred_at FROM message_events_archive WHERE kind IN ('reply', 'keyword')) e
+GROUP BY 1, 2, 3;

@@ -82,8 +82,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'message % does not exist', p_message USING ERRCODE = 'no_data_found';
     END IF;
+    -- STOP, START and HELP are keywords (consent and help), not responses to the message:
+    -- reports' response rates and customer scores count 'reply' events only
     INSERT INTO message_events (account_id, campaign_id, message_id, customer_id, kind, data)
-    VALUES (m.account_id, m.campaign_id, m.id, m.customer_id, 'reply',
+    VALUES (m.account_id, m.campaign_id, m.id, m.customer_id,
+            CASE WHEN p_kind IN ('opt_out', 'opt_in', 'help') THEN 'keyword' ELSE 'reply' END,
             jsonb_build_object('text', p_text, 'classified', p_kind));
     IF p_kind = 'opt_out' THEN
         PERFORM record_consent(m.customer_id, 'sms', 'opt_out', 'sms reply', left(p_text, 200));
