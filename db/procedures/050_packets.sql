@@ -305,11 +305,17 @@ BEGIN
     ON CONFLICT (account_id, external_id) DO NOTHING;
 
     WITH src AS (
-        -- the last accepted row of each customer carries their current details
-        SELECT DISTINCT ON (r.customer_id) r.*
+        -- each detail of a customer from the last accepted row that has it (a cancellation
+        -- row without a phone must not hide the phone of the same customer's booking)
+        SELECT r.customer_id,
+               (array_agg(r.first_name ORDER BY r.row_no DESC) FILTER (WHERE r.first_name IS NOT NULL))[1] AS first_name,
+               (array_agg(r.last_name ORDER BY r.row_no DESC) FILTER (WHERE r.last_name IS NOT NULL))[1] AS last_name,
+               (array_agg(r.phone_e164 ORDER BY r.row_no DESC) FILTER (WHERE r.phone_e164 IS NOT NULL))[1] AS phone_e164,
+               (array_agg(r.email_norm ORDER BY r.row_no DESC) FILTER (WHERE r.email_norm IS NOT NULL))[1] AS email_norm,
+               (array_agg(r.timezone ORDER BY r.row_no DESC) FILTER (WHERE r.timezone IS NOT NULL))[1] AS timezone
         FROM packet_rows r
         WHERE r.packet_id = p_packet AND r.error_reason IS NULL
-        ORDER BY r.customer_id, r.row_no DESC
+        GROUP BY r.customer_id
     )
     INSERT INTO customers AS c (account_id, external_id, first_name, last_name, phone, email, timezone)
     SELECT pk.account_id, s.customer_id, s.first_name, s.last_name, s.phone_e164, s.email_norm, s.timezone
@@ -439,8 +445,15 @@ BEGIN
         UPDATE messages m SET status = CASE WHEN t.why = '' THEN 'scheduled' ELSE 'suppressed' END,
                reason = t.why, send_at = t.send_at, location_id = t.location_id, updated_at = now()
         FROM (
-            SELECT x.id, st.why, st.send_at, st.location_id
+            SELECT x.id, w.why, st.send_at, st.location_id
             FROM plan_step st
+            JOIN customers cu ON cu.id = st.customer_id
+            CROSS JOIN LATERAL (SELECT CASE  -- consent may have changed since it was planned
+                       WHEN st.channel = 'sms' AND cu.sms_opted_out_at IS NOT NULL THEN 'opted_out'
+                       WHEN st.channel = 'email' AND cu.email_opted_out_at IS NOT NULL THEN 'opted_out'
+                       WHEN st.channel = 'sms' AND cu.phone IS NULL THEN 'no_address'
+                       WHEN st.channel = 'email' AND cu.email IS NULL THEN 'no_address'
+                       ELSE st.why END AS why) w
             CROSS JOIN LATERAL (
                 SELECT q.id FROM messages q
                 WHERE q.campaign_id = st.campaign_id AND q.appointment_id = st.appointment_id
