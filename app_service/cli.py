@@ -22,6 +22,7 @@ from app_service import (
     demo_data,
     dispatch_queue,
     embedded,
+    location_cli,
     migrate,
     packets,
 )
@@ -827,3 +828,6 @@ _register_groups()
 
 if __name__ == "__main__":
     main()
+
+
+location_cli.register(main, _connect, friendly_errors, CliError)

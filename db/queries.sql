@@ -518,3 +518,65 @@ FROM customer_scores WHERE customer_id = %(customer_id)s ORDER BY kind;
 SELECT c.location_id, l.external_id, l.name, c.status, sum(c.n)::bigint AS n
 FROM campaign_location_counts c LEFT JOIN locations l ON l.id = c.location_id
 WHERE c.campaign_id = %(campaign_id)s GROUP BY 1, 2, 3, 4 HAVING sum(c.n) <> 0 ORDER BY 2 NULLS LAST, 4;
+
+-- name: upsert_location
+INSERT INTO locations AS l (account_id, external_id, name, timezone, address, review_url,
+                            send_window_start, send_window_end)
+VALUES (%(account_id)s, %(external_id)s, %(name)s, %(timezone)s, %(address)s, %(review_url)s,
+        %(send_window_start)s, %(send_window_end)s)
+ON CONFLICT (account_id, external_id) DO UPDATE SET
+    name = CASE WHEN %(set_name)s THEN excluded.name ELSE l.name END,
+    timezone = CASE WHEN %(set_timezone)s THEN excluded.timezone ELSE l.timezone END,
+    address = CASE WHEN %(set_address)s THEN excluded.address ELSE l.address END,
+    review_url = CASE WHEN %(set_review_url)s THEN excluded.review_url ELSE l.review_url END,
+    send_window_start = CASE WHEN %(set_window)s THEN excluded.send_window_start ELSE l.send_window_start END,
+    send_window_end = CASE WHEN %(set_window)s THEN excluded.send_window_end ELSE l.send_window_end END,
+    updated_at = now()
+RETURNING id, (xmax = 0) AS created;
+
+-- name: get_location
+SELECT id, external_id, name, timezone, address, review_url, send_window_start, send_window_end,
+       created_at, updated_at
+FROM locations WHERE id = %(id)s;
+
+-- name: list_locations
+SELECT id, external_id, name, timezone, address, review_url, send_window_start, send_window_end,
+       created_at, updated_at
+FROM locations
+WHERE account_id = %(account_id)s AND id > %(after)s
+  AND (%(external_id)s::text IS NULL OR external_id = %(external_id)s)
+ORDER BY id LIMIT %(limit)s;
+
+-- name: get_appointment
+SELECT a.id, a.external_id, a.status, a.starts_at, a.timezone, a.last_change, a.last_packet_id,
+       a.merge_fields, a.created_at, a.updated_at,
+       c.id AS customer_id, c.external_id AS customer_external_id,
+       l.id AS location_id, l.external_id AS location_external_id
+FROM appointments a
+JOIN customers c ON c.id = a.customer_id
+LEFT JOIN locations l ON l.id = a.location_id
+WHERE a.id = %(id)s;
+
+-- name: list_appointments
+SELECT a.id, a.external_id, a.status, a.starts_at, a.timezone, a.last_change, a.last_packet_id,
+       a.merge_fields, a.created_at, a.updated_at,
+       c.id AS customer_id, c.external_id AS customer_external_id,
+       l.id AS location_id, l.external_id AS location_external_id
+FROM appointments a
+JOIN customers c ON c.id = a.customer_id
+LEFT JOIN locations l ON l.id = a.location_id
+WHERE a.account_id = %(account_id)s AND a.id > %(after)s
+  AND (%(external_id)s::text IS NULL OR a.external_id = %(external_id)s)
+  AND (%(status)s::text IS NULL OR a.status = %(status)s)
+ORDER BY a.id LIMIT %(limit)s;
+
+-- name: appointment_messages
+-- An appointment's messages in every campaign (messages_once leads with the campaign: one
+-- index probe per campaign of the account).
+SELECT m.id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id, m.step, m.channel,
+       m.status, m.reason, m.send_at, m.attempts, m.sent_at, m.segments, m.updated_at
+FROM campaigns ca
+JOIN LATERAL (SELECT q.* FROM messages q
+              WHERE q.campaign_id = ca.id AND q.appointment_id = %(appointment_id)s) m ON true
+WHERE ca.account_id = %(account_id)s
+ORDER BY m.campaign_id, m.step, m.id;

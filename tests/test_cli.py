@@ -239,3 +239,25 @@ def test_worker_rates_are_shared_buckets(runner, conn, campaign):
     assert buckets == [("email:outbox", 5.0, 5.0), ("sms:outbox", 50.0, 50.0)]
     bad = runner.invoke(main, ["worker", "--until-idle", "--sms-rate", "0"])
     assert bad.exit_code == 2 and "--sms-rate" in bad.output
+
+
+def test_location_set_and_list(runner, account):
+    made = runner.invoke(
+        main,
+        ["location", "set", "phx", "--account", str(account), "--name", "Phoenix",
+         "--timezone", "America/Phoenix", "--window", "08:00-18:00"],
+    )  # fmt: skip
+    assert made.exit_code == 0 and "created" in made.output, made.output
+    listed = [
+        json.loads(x)
+        for x in runner.invoke(
+            main, ["location", "list", "--account", str(account)]
+        ).output.splitlines()
+    ]
+    assert listed[0]["send_window"] == {"start": "08:00", "end": "18:00"}
+    bad = runner.invoke(
+        main, ["location", "set", "x", "--account", str(account), "--timezone", "Mars/Base"]
+    )
+    assert bad.exit_code == 1 and "error: timezone: is not an IANA timezone name" in bad.output
+    bad = runner.invoke(main, ["location", "set", "x", "--account", str(account), "--window", "8"])
+    assert bad.exit_code == 1 and "--window must be HH:MM-HH:MM" in bad.output

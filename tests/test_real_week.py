@@ -244,3 +244,87 @@ def test_api_empty_packet_is_422(tenant):
         assert r.status_code == 422 and r.json["detail"] == "the packet holds no rows", r.json
     r = tenant.post(f"{url}?dry_run=true", json=[])
     assert r.status_code == 422
+
+
+def test_locations_over_the_api_drive_scheduling_and_review_links(tenant, other_tenant, conn):
+    made = tenant.post(
+        "/v1/locations",
+        json={"external_id": "phx", "name": "Phoenix", "timezone": "America/Phoenix",
+              "review_url": "https://g.page/r/phx/review", "address": "1 Main St",
+              "send_window": {"start": "08:00", "end": "18:00"}},
+    )  # fmt: skip
+    assert made.status_code == 201, made.json
+    loc = made.json
+    assert loc["send_window"] == {"start": "08:00", "end": "18:00"}
+    assert made.headers["Location"] == f"/v1/locations/{loc['id']}"
+    # an update changes only what it names
+    again = tenant.post("/v1/locations", json={"external_id": "phx", "name": "Phoenix West"})
+    assert again.status_code == 200 and again.json["timezone"] == "America/Phoenix"
+    assert again.json["name"] == "Phoenix West"
+    assert tenant.get("/v1/locations?external_id=phx").json["data"][0]["id"] == loc["id"]
+    assert other_tenant.get(f"/v1/locations/{loc['id']}").status_code == 404
+    assert other_tenant.get("/v1/locations").json["data"] == []
+    for bad, pointer in [
+        ({"external_id": "x", "timezone": "Mars/Base"}, "/timezone"),
+        ({"external_id": "x", "review_url": "javascript:alert(1)"}, "/review_url"),
+        ({"external_id": "x", "send_window": {"start": "18:00", "end": "08:00"}}, "/send_window/end"),
+        ({"external_id": ""}, "/external_id"),
+        ({"external_id": "x", "colour": "red"}, ""),
+    ]:  # fmt: skip
+        r = tenant.post("/v1/locations", json=bad)
+        assert r.status_code == 400, (bad, r.json)
+        assert r.json["errors"][0]["pointer"].startswith(pointer), (bad, r.json)
+
+    # a row at the location without a timezone of its own is read in the location's zone, and
+    # its reminder goes out in the location's window
+    cid = _api_campaign(tenant)
+    row = person(1, appointment_at="2027-01-05T09:00", location_id="phx")
+    row.pop("timezone", None)
+    assert tenant.post(f"/v1/campaigns/{cid}/packets", json=[row]).status_code == 201
+    conn.execute("SET TIME ZONE 'UTC'")
+    starts, tz = conn.execute("SELECT starts_at::text, timezone FROM appointments").fetchone()
+    assert (starts, tz) == ("2027-01-05 16:00:00+00", "America/Phoenix")
+    # the 2-hours-before step (07:00 local) waits for the location's window (08:00), which
+    # is still before the appointment
+    (two_hours,) = conn.execute("SELECT send_at::text FROM messages WHERE step = 2").fetchone()
+    assert two_hours == "2027-01-05 15:00:00+00"
+
+
+def test_an_undefined_location_is_kept_with_a_warning(tenant):
+    cid = _api_campaign(tenant)
+    r = tenant.post(f"/v1/campaigns/{cid}/packets", json=[person(1, location_id="nowhere")])
+    assert r.status_code == 201
+    assert r.json["rows"]["warned"] == 1
+    assert r.json["warnings_by_reason"] == [
+        {"column": "location_id", "reason": "not defined for the account: the account's defaults apply", "count": 1}
+    ]  # fmt: skip
+
+
+def test_appointments_over_the_api_with_messages_in_every_campaign(tenant, other_tenant):
+    from tests.api_support import CAMPAIGN
+
+    reminder = _api_campaign(tenant)
+    survey = tenant.post(
+        "/v1/campaigns",
+        json={**CAMPAIGN, "name": "Survey", "kind": "survey", "channel": "sms",
+              "steps": [{"name": "after", "offset_minutes": 120, "template": "How was it?"}]},
+    ).json["id"]  # fmt: skip
+    tenant.post(f"/v1/campaigns/{survey}/activate")
+    rows = [person(1), person(2)]
+    for cid in (reminder, survey):
+        assert tenant.post(f"/v1/campaigns/{cid}/packets", json=rows).status_code == 201
+    listed = tenant.get("/v1/appointments?external_id=a1").json["data"]
+    assert len(listed) == 1 and listed[0]["customer"]["external_id"] == "c1"
+    one = tenant.get(f"/v1/appointments/{listed[0]['id']}").json
+    assert sorted((m["campaign_id"], m["step"]) for m in one["messages"]) == [
+        (reminder, 1), (reminder, 2), (survey, 1)
+    ]  # fmt: skip
+    assert {m["status"] for m in one["messages"]} == {"scheduled"}
+    cancel = [{"customer_id": "c1", "appointment_id": "a1", "status": "cancelled"}]
+    assert tenant.post(f"/v1/campaigns/{survey}/packets", json=cancel).status_code == 201
+    one = tenant.get(f"/v1/appointments/{listed[0]['id']}").json
+    assert one["status"] == "cancelled" and one["last_change"] == "cancelled"
+    assert {m["reason"] for m in one["messages"]} == {"appointment_cancelled"}
+    assert tenant.get("/v1/appointments?status=cancelled").json["data"][0]["id"] == one["id"]
+    assert other_tenant.get(f"/v1/appointments/{one['id']}").status_code == 404
+    assert other_tenant.get("/v1/appointments").json["data"] == []

@@ -97,3 +97,29 @@ def message(r: dict) -> dict:
         "send_at": ts(r["send_at"]), "attempts": r["attempts"], "sent_at": ts(r["sent_at"]),
         "segments": r["segments"], "updated_at": ts(r["updated_at"]),
     }  # fmt: skip
+
+
+def location(r: dict) -> dict:
+    window = None
+    if r["send_window_start"] is not None:
+        window = {"start": hhmm(r["send_window_start"]), "end": hhmm(r["send_window_end"])}
+    return {
+        "id": r["id"], "external_id": r["external_id"], "name": r["name"],
+        "timezone": r["timezone"], "address": r["address"], "review_url": r["review_url"],
+        "send_window": window, "created_at": ts(r["created_at"]), "updated_at": ts(r["updated_at"]),
+    }  # fmt: skip
+
+
+def appointment(r: dict, messages: list[dict] | None = None) -> dict:
+    shaped = {
+        "id": r["id"], "external_id": r["external_id"], "status": r["status"],
+        "starts_at": ts(r["starts_at"]), "timezone": r["timezone"],
+        "customer": {"id": r["customer_id"], "external_id": r["customer_external_id"]},
+        "location": None if r["location_id"] is None
+        else {"id": r["location_id"], "external_id": r["location_external_id"]},
+        "last_change": r["last_change"], "last_packet_id": r["last_packet_id"],
+        "created_at": ts(r["created_at"]), "updated_at": ts(r["updated_at"]),
+    }  # fmt: skip
+    if messages is not None:
+        shaped["messages"] = [message(m) for m in messages]
+    return shaped
