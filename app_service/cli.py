@@ -522,7 +522,13 @@ def worker_cmd(
     signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
     signal.signal(signal.SIGINT, lambda *_: worker.request_stop())
     click.echo(f"worker {worker.name}: {channel} channel, concurrency {concurrency}", err=True)
+    from app_service.packet_loader import PacketLoader
+
+    loader = PacketLoader(url, worker.name)  # big uploads the API stored, loaded here
+    if not until_idle:
+        loader.start()
     counters = worker.run(until_idle=until_idle)
+    loader.stop()
     pool.close()
     click.echo(f"worker {worker.name} stopped: {counters.sent} sent, {counters.failed} failed, "
                f"{counters.retried} retried", err=True)  # fmt: skip

@@ -62,6 +62,16 @@ def reclaim_expired_leases(conn: psycopg.Connection) -> int:
     return int(one(conn, Q.reclaim_expired_leases)[0])
 
 
+STALE_LOAD_AGE = timedelta(minutes=30)
+"""A synchronous load still 'received' after this long died with its process."""
+
+
+def fail_stale_loads(conn: psycopg.Connection, age: timedelta = STALE_LOAD_AGE) -> int:
+    """Fail packets whose load was interrupted (a dead process, an expired background-load
+    lease); nothing of them was committed."""
+    return int(one(conn, Q.fail_stale_packets, {"age": age})[0])
+
+
 def refresh_packet_states(conn: psycopg.Connection) -> int:
     """Packets whose messages started moving become dispatching; finished ones completed."""
     return int(one(conn, Q.refresh_packet_states)[0])

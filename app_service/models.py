@@ -118,6 +118,10 @@ class PacketStatus:
     """Per campaign: messages planned, suppressed, replanned, cancelled, first_send_at."""
     first_send_at: datetime | None = None
     snapshot: Snapshot | None = None
+    rows_read: int = 0
+    """A background load's progress: rows read so far."""
+    body_bytes: int | None = None
+    """A background load's stored body size."""
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 import psycopg
 from psycopg import errors
@@ -92,19 +93,23 @@ def _load(
     snapshot: Snapshot | None,
     *,
     dry_run: bool,
+    stored: int | None = None,
 ) -> LoadResult:
-    packet_id, created = one(
-        conn,
-        Q.create_packet,
-        {
-            "campaign_id": campaign_id,
-            "source": source.kind,
-            "filename": source.filename,
-            "key": idempotency_key,
-        },
-    )
-    if not created:
-        return _result(conn, packet_id, created=False, duplicate_of=packet_id)
+    if stored is None:
+        packet_id, created = one(
+            conn,
+            Q.create_packet,
+            {
+                "campaign_id": campaign_id,
+                "source": source.kind,
+                "filename": source.filename,
+                "key": idempotency_key,
+            },
+        )
+        if not created:
+            return _result(conn, packet_id, created=False, duplicate_of=packet_id)
+    else:
+        packet_id = stored
     problem = None
     try:
         with conn.transaction():
@@ -139,6 +144,8 @@ def _load(
                 raise _Refused(exc.diag.message_primary or "snapshot refused", detail) from None
             if dry_run:
                 raise _DryRunDone(_preview(conn, packet_id))
+            if stored is not None:
+                conn.execute(Q.finish_packet_load, {"packet_id": packet_id})
     except _DryRunDone:
         raise
     except _Duplicate as dup:
@@ -146,6 +153,10 @@ def _load(
             raise _DryRunDone(
                 _result(conn, dup.existing, created=False, duplicate_of=dup.existing)
             ) from None
+        if stored is not None:  # its caller holds its URL: failed with the reason, not removed
+            reason = f"packet {dup.existing} already holds this content; nothing loaded again"
+            conn.execute(Q.fail_packet, {"packet_id": packet_id, "reason": reason})
+            return _result(conn, packet_id, created=True, duplicate_of=dup.existing)
         conn.execute(Q.delete_packet, {"packet_id": packet_id})
         log.info(
             "packet content already loaded",
@@ -154,6 +165,12 @@ def _load(
         return _result(conn, dup.existing, created=False, duplicate_of=dup.existing)
     except _Refused as refused:
         # the caller may send it again (with force, or the same idempotency key): keep nothing
+        if stored is not None:
+            conn.execute(Q.fail_packet, {"packet_id": packet_id, "reason": refused.reason})
+            return dataclasses.replace(
+                _result(conn, packet_id, created=True, duplicate_of=None),
+                problem="snapshot_limit", detail=refused.detail,
+            )  # fmt: skip
         if not dry_run:
             conn.execute(Q.delete_packet, {"packet_id": packet_id})
         log.info("snapshot refused", extra={"packet_id": packet_id, "campaign_id": campaign_id})
@@ -189,6 +206,77 @@ def _load(
         raise
     result = _result(conn, packet_id, created=True, duplicate_of=None)
     return dataclasses.replace(result, problem=problem if result.status == "failed" else None)
+
+
+UPLOAD_CHUNK = 1 << 20
+"""A stored upload's chunk size (packet_uploads rows)."""
+
+
+def store_upload(
+    conn: psycopg.Connection,
+    campaign_id: int,
+    stream: IO[bytes],
+    *,
+    kind: str,
+    content_type: str,
+    idempotency_key: str | None = None,
+    snapshot: Snapshot | None = None,
+) -> LoadResult:
+    """Keep a big upload for a worker to load (packet_loader): the packet is created
+    'receiving' with its body in one transaction, so a process that dies mid-upload leaves
+    nothing. The same idempotency key returns the packet already there."""
+    if not conn.autocommit:
+        raise ValueError("store_upload needs an autocommit connection: it manages its transaction")
+    digest = hashlib.sha256()
+    size = 0
+    with conn.transaction():
+        packet_id, created = one(
+            conn,
+            Q.create_packet,
+            {"campaign_id": campaign_id, "source": kind, "filename": None, "key": idempotency_key},
+        )
+        if not created:
+            return _result(conn, packet_id, created=False, duplicate_of=packet_id)
+        if snapshot is not None:
+            conn.execute(Q.set_packet_snapshot, _snapshot_params(packet_id, snapshot))
+        # one INSERT a chunk: COPY FROM is not allowed under row-level security (API requests)
+        for seq in itertools.count():
+            chunk = stream.read(UPLOAD_CHUNK)
+            if not chunk:
+                break
+            digest.update(chunk)
+            size += len(chunk)
+            conn.execute(Q.store_packet_upload, {"packet_id": packet_id, "seq": seq, "data": chunk})
+        conn.execute(
+            Q.mark_packet_receiving,
+            {"packet_id": packet_id, "bytes": size, "content_type": content_type,
+             "checksum": digest.digest()},
+        )  # fmt: skip
+    log.info("packet stored for a background load", extra={"packet_id": packet_id})
+    return _result(conn, packet_id, created=True, duplicate_of=None)
+
+
+def load_stored(
+    conn: psycopg.Connection,
+    packet_id: int,
+    campaign_id: int,
+    source: PacketSource,
+    *,
+    progress: ProgressCallback | None = None,
+) -> LoadResult:
+    """Load a packet stored by store_upload (a worker holds it 'loading')."""
+    found = rows(conn, Q.packet_snapshot_of, {"packet_id": packet_id})
+    snapshot = None
+    if found and found[0]["snapshot_from"] is not None:
+        r = found[0]
+        locations = r["snapshot_locations"]
+        snapshot = Snapshot(
+            r["snapshot_from"], r["snapshot_to"], tuple(locations) if locations else None,
+            r["snapshot_force"],
+        )  # fmt: skip
+    return _load(
+        conn, campaign_id, source, None, progress, snapshot, dry_run=False, stored=packet_id
+    )
 
 
 def load_checksum(source: PacketSource, snapshot: Snapshot | None) -> bytes:
@@ -336,6 +424,8 @@ def packet_status(
         effects=list(p["effects"] or []),
         first_send_at=p["first_send_at"],
         snapshot=snapshot,
+        rows_read=p["rows_read"],
+        body_bytes=p["body_bytes"],
     )
 
 
@@ -359,7 +449,9 @@ def summary(s: PacketStatus) -> dict[str, Any]:
             "accepted": s.rows_accepted,
             "rejected": s.rows_rejected,
             "warned": s.rows_warned,
+            "read": s.rows_read if s.status in ("receiving", "loading") else s.rows_submitted,
         },
+        "body_bytes": s.body_bytes,
         "appointments": s.appointments,
         "messages_planned": s.messages_planned,
         "first_send_at": _ts(s.first_send_at),

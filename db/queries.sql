@@ -75,7 +75,7 @@ SELECT id, account_id, campaign_id, status, source, filename, idempotency_key, r
        appointments_cancelled, appointments_absent, appointments_unchanged, messages_planned,
        effects, first_send_at, snapshot_from, snapshot_to, snapshot_locations, snapshot_force,
        failure_reason, received_at, loaded_at, validated_at, ready_at, dispatching_at,
-       completed_at, failed_at
+       completed_at, failed_at, rows_read, body_bytes, upload_checksum
 FROM packets WHERE id = %(packet_id)s;
 
 -- name: set_packet_snapshot
@@ -580,3 +580,33 @@ JOIN LATERAL (SELECT q.* FROM messages q
               WHERE q.campaign_id = ca.id AND q.appointment_id = %(appointment_id)s) m ON true
 WHERE ca.account_id = %(account_id)s
 ORDER BY m.campaign_id, m.step, m.id;
+
+-- name: store_packet_upload
+-- A big upload's body, one 1 MiB chunk at a time (in the transaction that creates its packet).
+INSERT INTO packet_uploads (packet_id, seq, data) VALUES (%(packet_id)s, %(seq)s, %(data)s);
+
+-- name: mark_packet_receiving
+UPDATE packets SET status = 'receiving', body_bytes = %(bytes)s, content_type = %(content_type)s,
+       upload_checksum = %(checksum)s
+WHERE id = %(packet_id)s AND status = 'received';
+
+-- name: claim_packet_load
+SELECT packet_id, campaign_id, content_type FROM claim_packet_load(%(owner)s, %(lease)s);
+
+-- name: renew_packet_load
+SELECT renew_packet_load(%(packet_id)s, %(owner)s, %(lease)s, %(rows)s);
+
+-- name: packet_upload_chunk
+SELECT data FROM packet_uploads WHERE packet_id = %(packet_id)s AND seq = %(seq)s;
+
+-- name: finish_packet_load
+WITH done AS (
+    UPDATE packets SET load_owner = NULL, load_lease_expires_at = NULL, rows_read = rows_submitted
+    WHERE id = %(packet_id)s
+    RETURNING id
+)
+DELETE FROM packet_uploads u USING done d WHERE u.packet_id = d.id;
+
+-- name: packet_snapshot_of
+SELECT snapshot_from, snapshot_to, snapshot_locations, snapshot_force FROM packets
+WHERE id = %(packet_id)s;

@@ -217,6 +217,7 @@ def test_packets_json_and_csv_status_errors_messages_report_and_cancel(tenant):
         "accepted": 4,
         "rejected": 1,
         "warned": 0,
+        "read": 5,
     }
     assert p["messages_planned"] == 8 and p["messages"] == {"scheduled": 8}
     assert as_json.headers["Location"] == f"/v1/packets/{p['id']}"

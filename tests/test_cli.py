@@ -61,7 +61,11 @@ def test_load_json_is_the_api_shape(runner, conn, campaign, tmp_path, app, tenan
     conn.execute("UPDATE packets SET account_id = %s", [tenant.account_id])
     api = tenant.get(f"/v1/packets/{out['id']}").json
     assert set(out) - {"created"} == set(api) - {"links"}
-    assert out["rows"] == api["rows"] == {"submitted": 2, "accepted": 1, "rejected": 1, "warned": 0}
+    assert (
+        out["rows"]
+        == api["rows"]
+        == {"submitted": 2, "accepted": 1, "rejected": 1, "warned": 0, "read": 2}
+    )
 
 
 def test_load_dry_run_and_snapshot_options(runner, conn, campaign, tmp_path):

@@ -3,6 +3,7 @@ to every campaign, daily snapshots that cancel what vanished, and dry runs."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 from helpers import load_rows, make_campaign, person, statuses
@@ -125,7 +126,7 @@ def test_a_dry_run_reports_what_a_load_would_do_and_keeps_nothing(conn, account,
     assert _table_counts(conn) == before
     preview = result.preview
     assert preview["dry_run"] is True
-    assert preview["rows"] == {"submitted": 4, "accepted": 3, "rejected": 1, "warned": 0}
+    assert preview["rows"] == {"submitted": 4, "accepted": 3, "rejected": 1, "warned": 0, "read": 4}
     assert preview["appointments"] == {
         "new": 1,
         "moved": 1,
@@ -328,3 +329,124 @@ def test_appointments_over_the_api_with_messages_in_every_campaign(tenant, other
     assert tenant.get("/v1/appointments?status=cancelled").json["data"][0]["id"] == one["id"]
     assert other_tenant.get(f"/v1/appointments/{one['id']}").status_code == 404
     assert other_tenant.get("/v1/appointments").json["data"] == []
+
+
+# --- big uploads load in the background ---------------------------------------------------------
+
+
+def test_a_big_upload_answers_202_and_a_worker_loads_it(tenant, db_url, conn):
+    from app_service import packet_loader
+    from tests.helpers import csv_bytes
+
+    url = f"/v1/campaigns/{_api_campaign(tenant)}/packets"
+    body = csv_bytes([person(i) for i in range(1, 301)] + [person(400, phone="12")])
+    stored = tenant.post(
+        url, data=body, headers={"Content-Type": "text/csv", "Prefer": "respond-async",
+                                 "Idempotency-Key": "big-1"},
+    )  # fmt: skip
+    assert stored.status_code == 202, stored.json
+    assert stored.json["status"] == "receiving" and stored.json["body_bytes"] == len(body)
+    assert stored.headers["Preference-Applied"] == "respond-async"
+    location = stored.headers["Location"]
+    # the same key and body again while it waits: the same packet; another body: 409
+    again = tenant.post(url, data=body, headers={"Content-Type": "text/csv",
+                        "Prefer": "respond-async", "Idempotency-Key": "big-1"})  # fmt: skip
+    assert again.status_code == 200 and again.json["id"] == stored.json["id"]
+    other = tenant.post(url, data=body + b"c9,x\n", headers={"Content-Type": "text/csv",
+                        "Prefer": "respond-async", "Idempotency-Key": "big-1"})  # fmt: skip
+    assert other.status_code == 409
+
+    seen: list[int] = []
+    original = packet_loader.packets.PROGRESS_EVERY
+    packet_loader.packets.PROGRESS_EVERY = 100  # report progress every 100 rows
+    try:
+        real = packet_loader.one
+
+        def spy(conn_, query, params=None):
+            if query is packet_loader.Q.renew_packet_load:
+                seen.append(params["rows"])
+            return real(conn_, query, params)
+
+        packet_loader.one = spy
+        result = packet_loader.load_next(db_url, "test-worker")
+    finally:
+        packet_loader.one = real
+        packet_loader.packets.PROGRESS_EVERY = original
+    assert result is not None and result.status == "ready"
+    assert seen[:3] == [100, 200, 300]
+    done = tenant.get(location).json
+    assert done["status"] == "ready"
+    assert done["rows"] == {
+        "submitted": 301,
+        "accepted": 300,
+        "rejected": 1,
+        "warned": 0,
+        "read": 301,
+    }
+    assert conn.execute("SELECT count(*) FROM packet_uploads").fetchone() == (0,)
+    assert packet_loader.load_next(db_url, "test-worker") is None  # nothing left to load
+
+
+def test_a_chunked_body_over_the_threshold_goes_to_the_background(tenant, app):
+    from tests.helpers import csv_bytes
+
+    app.config["ASYNC_PACKET_BYTES"] = 2000
+    url = f"/v1/campaigns/{_api_campaign(tenant)}/packets"
+    body = csv_bytes([person(i) for i in range(1, 60)])
+    assert len(body) > 2000
+
+    # no Content-Length (a chunked upload): read up to the threshold to decide
+    r = tenant.post(url, input_stream=io.BytesIO(body), headers={"Content-Type": "text/csv"})
+    assert r.status_code == 202, r.json
+    assert r.json["body_bytes"] == len(body)
+    small = io.BytesIO(csv_bytes([person(900)]))
+    r = tenant.post(url, input_stream=small, headers={"Content-Type": "text/csv"})
+    assert r.status_code == 201, r.json
+
+
+def test_a_worker_killed_mid_load_leaves_a_failed_packet_and_the_key_loads_again(
+    tenant, db_url, conn
+):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time as _time
+
+    from app_service import dispatch_queue
+    from tests.helpers import csv_bytes
+
+    url = f"/v1/campaigns/{_api_campaign(tenant)}/packets"
+    body = csv_bytes([person(i) for i in range(1, 60_001)])
+    headers = {"Content-Type": "text/csv", "Prefer": "respond-async", "Idempotency-Key": "k-kill"}
+    stored = tenant.post(url, data=body, headers=headers)
+    assert stored.status_code == 202
+    packet_id = stored.json["id"]
+    code = (
+        "import sys\nfrom datetime import timedelta\nfrom app_service import packet_loader\n"
+        "packet_loader.packets.PROGRESS_EVERY = 1000\n"
+        "packet_loader.load_next(sys.argv[1], 'doomed', timedelta(seconds=1))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, db_url], env={**os.environ})
+    deadline = _time.monotonic() + 60
+    while _time.monotonic() < deadline:  # kill it once it has read some rows
+        (read,) = conn.execute(
+            "SELECT rows_read FROM packets WHERE id = %s", [packet_id]
+        ).fetchone()
+        if read >= 2000:
+            break
+        _time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert conn.execute("SELECT status FROM packets WHERE id = %s", [packet_id]).fetchone() == (
+        "loading",
+    )
+    _time.sleep(1.2)  # the 1 s lease runs out
+    assert dispatch_queue.fail_stale_loads(conn) == 1
+    failed = tenant.get(f"/v1/packets/{packet_id}").json
+    assert failed["status"] == "failed" and "load interrupted" in failed["failure_reason"]
+    # nothing of it was kept, and the same key loads anew
+    assert conn.execute("SELECT count(*) FROM messages").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM packet_uploads").fetchone() == (0,)
+    again = tenant.post(url, data=body, headers=headers)
+    assert again.status_code == 202 and again.json["id"] != packet_id

@@ -52,6 +52,8 @@ def create_app(
         POOL_SIZE=int(os.environ.get("REMINDERLY_API_POOL_SIZE", "8")),
         MAX_JSON_BYTES=MAX_JSON_BYTES,
         MAX_PACKET_BYTES=MAX_PACKET_BYTES,
+        # packets over this size (or sent with Prefer: respond-async) load in a worker: 202
+        ASYNC_PACKET_BYTES=int(os.environ.get("REMINDERLY_ASYNC_PACKET_BYTES", str(8 << 20))),
         VALIDATE_RESPONSES=validate_responses,
         JSON_SORT_KEYS=False,
         SNS_TOPICS=frozenset(

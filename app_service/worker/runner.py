@@ -166,6 +166,7 @@ class Worker:
         """Reclaim expired leases, make due messages ready, advance packets, publish metrics."""
         with self.pool.connection() as conn:
             reclaimed = dq.reclaim_expired_leases(conn)
+            dq.fail_stale_loads(conn)
             ready = dq.mark_ready(conn)
             dq.refresh_packet_states(conn)
             (oldest,) = one(conn, Q.oldest_ready_age)

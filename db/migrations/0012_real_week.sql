@@ -64,3 +64,32 @@ FROM (SELECT campaign_id, kind, occurred_at FROM message_events WHERE kind IN ('
       UNION ALL
       SELECT campaign_id, kind, occurred_at FROM message_events_archive WHERE kind IN ('reply', 'keyword')) e
 GROUP BY 1, 2, 3;
+
+-- Big uploads load in the background: the API stores the body (packet_uploads, 1 MiB chunks)
+-- and answers 202; a worker loads it. receiving (stored, waiting for a worker) -> loading (a
+-- worker holds it under a lease) -> ready | failed. rows_read shows progress.
+ALTER TABLE packets DROP CONSTRAINT packets_status_check;
+ALTER TABLE packets ADD CONSTRAINT packets_status_check
+    CHECK (status IN ('receiving', 'loading', 'received', 'loaded', 'validated', 'ready',
+                      'dispatching', 'completed', 'failed', 'cancelled'));
+ALTER TABLE packets ADD COLUMN rows_read bigint NOT NULL DEFAULT 0;
+ALTER TABLE packets ADD COLUMN body_bytes bigint;
+ALTER TABLE packets ADD COLUMN content_type text;
+ALTER TABLE packets ADD COLUMN upload_checksum bytea;  -- SHA-256 of the stored body (idempotent replays)
+ALTER TABLE packets ADD COLUMN load_lease_expires_at timestamptz;
+ALTER TABLE packets ADD COLUMN load_owner text;
+
+CREATE TABLE packet_uploads (
+    packet_id bigint  NOT NULL,
+    seq       integer NOT NULL,
+    data      bytea   NOT NULL,
+    PRIMARY KEY (packet_id, seq)
+);
+ALTER TABLE packet_uploads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON packet_uploads TO reminderly_api
+    USING (packet_id IN (SELECT id FROM packets))
+    WITH CHECK (packet_id IN (SELECT id FROM packets));
+GRANT SELECT, INSERT, DELETE ON packet_uploads TO reminderly_api;
+
+-- claim_packet_load: the oldest stored upload nobody is loading.
+CREATE INDEX packets_receiving_idx ON packets (id) WHERE status IN ('receiving', 'loading');

@@ -38,6 +38,9 @@ CREATE OR REPLACE FUNCTION create_packet(p_campaign bigint, p_source text, p_fil
                                          p_key text, OUT packet_id bigint, OUT created boolean)
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- a failed load does not hold its key: the same key sent again loads anew
+    UPDATE packets SET idempotency_key = NULL
+    WHERE campaign_id = p_campaign AND idempotency_key = p_key AND status = 'failed';
     INSERT INTO packets (account_id, campaign_id, source, filename, idempotency_key)
     SELECT c.account_id, c.id, p_source, p_filename, p_key FROM campaigns c
     WHERE c.id = p_campaign AND c.status IN ('draft', 'active', 'paused')
@@ -66,7 +69,7 @@ DECLARE
 BEGIN
     UPDATE packets SET status = 'loaded', loaded_at = clock_timestamp(), checksum = p_checksum,
            rows_submitted = (SELECT count(*) FROM pg_temp.packet_inbox)
-    WHERE id = p_packet AND status = 'received'
+    WHERE id = p_packet AND status IN ('received', 'loading')
     RETURNING rows_submitted INTO n;
     RETURN n;
 END
@@ -539,19 +542,55 @@ $$;
 -- Mark a packet failed with the reason (after its load transaction was rolled back).
 CREATE OR REPLACE FUNCTION fail_packet(p_packet bigint, p_reason text) RETURNS void
 LANGUAGE sql AS $$
-    UPDATE packets SET status = 'failed', failure_reason = left(p_reason, 1000), failed_at = now()
-    WHERE id = p_packet AND status IN ('received', 'loaded', 'validated')
+    WITH failed AS (
+        UPDATE packets SET status = 'failed', failure_reason = left(p_reason, 1000), failed_at = now(),
+               load_owner = NULL, load_lease_expires_at = NULL
+        WHERE id = p_packet AND status IN ('receiving', 'loading', 'received', 'loaded', 'validated')
+        RETURNING id
+    )
+    DELETE FROM packet_uploads u USING failed f WHERE u.packet_id = f.id
 $$;
 
--- Packets whose load was interrupted (the loader died mid-transaction) are failed after `age`.
+-- Packets whose load was interrupted are failed: a synchronous load whose process died
+-- mid-transaction (still 'received' after `age`), or a background load whose worker's lease
+-- ran out. Nothing of them was committed; their stored upload is dropped.
 CREATE OR REPLACE FUNCTION fail_stale_packets(age interval) RETURNS integer
 LANGUAGE sql AS $$
     WITH f AS (
-        UPDATE packets SET status = 'failed', failed_at = now(),
-               failure_reason = 'load interrupted: no rows were committed; submit the packet again'
-        WHERE status = 'received' AND received_at < now() - age
-        RETURNING 1
+        UPDATE packets SET status = 'failed', failed_at = now(), load_owner = NULL,
+               load_lease_expires_at = NULL,
+               failure_reason = 'load interrupted: no rows were committed; submit the packet again (the same Idempotency-Key may be used)'
+        WHERE id IN (SELECT q.id FROM packets q  -- a load still running holds its row: skipped
+                     WHERE (q.status = 'received' AND q.received_at < now() - age)
+                        OR (q.status = 'loading' AND q.load_lease_expires_at < now())
+                     FOR UPDATE SKIP LOCKED)
+        RETURNING id
+    ), d AS (
+        DELETE FROM packet_uploads u USING f WHERE u.packet_id = f.id
     ) SELECT count(*)::integer FROM f
+$$;
+
+-- A worker takes the oldest stored upload to load in the background, under a lease it
+-- renews while it reads (renew_packet_load, which also records the rows read so far).
+CREATE OR REPLACE FUNCTION claim_packet_load(p_owner text, p_lease interval)
+RETURNS TABLE (packet_id bigint, campaign_id bigint, content_type text)
+LANGUAGE sql AS $$
+    UPDATE packets p SET status = 'loading', load_owner = p_owner,
+           load_lease_expires_at = clock_timestamp() + p_lease
+    FROM (SELECT q.id FROM packets q WHERE q.status = 'receiving'
+          ORDER BY q.id FOR UPDATE SKIP LOCKED LIMIT 1) AS next
+    WHERE p.id = next.id
+    RETURNING p.id, p.campaign_id, p.content_type
+$$;
+
+CREATE OR REPLACE FUNCTION renew_packet_load(p_packet bigint, p_owner text, p_lease interval,
+                                             p_rows bigint) RETURNS boolean
+LANGUAGE sql AS $$
+    WITH u AS (
+        UPDATE packets SET load_lease_expires_at = clock_timestamp() + p_lease, rows_read = p_rows
+        WHERE id = p_packet AND status = 'loading' AND load_owner = p_owner
+        RETURNING 1
+    ) SELECT EXISTS (SELECT FROM u)
 $$;
 
 -- Cancel a packet: its pending messages are cancelled; sent ones, and ones a worker holds

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import IO, NoReturn
 
 from flask import Flask, current_app, jsonify, request
 
@@ -93,6 +95,77 @@ def _dry_run_problem(result: LoadResult) -> NoReturn:
     )
 
 
+def _body(threshold: int) -> tuple[IO[bytes], bool]:
+    """The request body, and whether it loads in the background: asked for with `Prefer:
+    respond-async`, or larger than `threshold` (a chunked body is read up to the threshold
+    to find out), so that no request waits on a big load."""
+    if "respond-async" in request.headers.get("Prefer", "").lower():
+        return request.stream, True
+    length = request.content_length
+    if length is not None:
+        return request.stream, length > threshold
+    head = request.stream.read(threshold + 1)
+    if len(head) <= threshold:
+        return io.BytesIO(head), False
+    return io.BufferedReader(_Chained(head, request.stream)), True
+
+
+class _Chained(io.RawIOBase):
+    """Bytes already read, then the rest of a stream."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]):
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(target), len(self._head))
+            target[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+
+def _store_for_background(
+    campaign_id: int, stream: IO[bytes], key: str | None, snapshot: Snapshot | None
+):
+    digest_stream = stream
+    result = packets.store_upload(
+        conn(), campaign_id, digest_stream, kind="csv" if request.mimetype == "text/csv" else "json",
+        content_type=request.mimetype, idempotency_key=key, snapshot=snapshot,
+    )  # fmt: skip
+    shaped = _shaped(result.packet_id)
+    if not result.created:
+        existing = rows(conn(), Q.get_packet, {"packet_id": result.packet_id})[0]
+        if key is not None and existing["idempotency_key"] == key:
+            _same_body_or_409(existing, stream)
+        response = jsonify({**shaped, "duplicate_of": result.packet_id})
+        response.headers[REPLAYED] = "true"
+        return response
+    response = jsonify(shaped)
+    response.status_code = 202
+    response.headers["Location"] = shaped["links"]["self"]
+    response.headers["Preference-Applied"] = "respond-async"
+    response.headers["Retry-After"] = "2"
+    return response
+
+
+def _same_body_or_409(existing: dict, stream: IO[bytes]) -> None:
+    """An Idempotency-Key sent again with a background packet: a replay only with the same
+    body (compared with the stored upload's SHA-256)."""
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    stored = existing["upload_checksum"]
+    if stored is None or bytes(stored) != digest.digest():
+        raise conflict("this Idempotency-Key was used with a different packet body")
+
+
 def register(app: Flask) -> None:
     def create_packet(campaign_id: int):
         campaign = campaign_or_404(campaign_id)
@@ -116,7 +189,10 @@ def register(app: Flask) -> None:
                          "detail": "must not be sent with dry_run=true"}],
             )  # fmt: skip
         snapshot = _snapshot()
-        source = make(request.stream)
+        stream, background = _body(current_app.config["ASYNC_PACKET_BYTES"])
+        if background and not dry_run:
+            return _store_for_background(campaign_id, stream, key, snapshot)
+        source = make(stream)
         result = packets.load_packet(
             conn(), campaign_id, source, idempotency_key=key, snapshot=snapshot, dry_run=dry_run
         )
