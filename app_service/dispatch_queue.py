@@ -72,6 +72,11 @@ def fail_stale_loads(conn: psycopg.Connection, age: timedelta = STALE_LOAD_AGE) 
     return int(one(conn, Q.fail_stale_packets, {"age": age})[0])
 
 
+def purge_drafts(conn: psycopg.Connection) -> int:
+    """Drop the dashboard's checked-but-never-loaded files after a day."""
+    return int(one(conn, Q.purge_packet_drafts)[0])
+
+
 def refresh_packet_states(conn: psycopg.Connection) -> int:
     """Packets whose messages started moving become dispatching; finished ones completed."""
     return int(one(conn, Q.refresh_packet_states)[0])

@@ -610,3 +610,16 @@ DELETE FROM packet_uploads u USING done d WHERE u.packet_id = d.id;
 -- name: packet_snapshot_of
 SELECT snapshot_from, snapshot_to, snapshot_locations, snapshot_force FROM packets
 WHERE id = %(packet_id)s;
+
+-- name: create_packet_draft
+INSERT INTO packet_drafts (account_id, campaign_id, filename, body)
+SELECT c.account_id, c.id, %(filename)s, %(body)s FROM campaigns c WHERE c.id = %(campaign_id)s
+RETURNING id;
+
+-- name: take_packet_draft
+DELETE FROM packet_drafts WHERE id = %(id)s AND campaign_id = %(campaign_id)s
+RETURNING filename, body;
+
+-- name: purge_packet_drafts
+WITH d AS (DELETE FROM packet_drafts WHERE created_at < now() - interval '1 day' RETURNING 1)
+SELECT count(*) FROM d;

@@ -127,7 +127,15 @@ def test_in_a_real_browser(gunicorn, db_url, browser, tmp_path):
     upload = tmp_path / "tomorrow.csv"
     upload.write_bytes(csv_bytes([person(10), person(11, phone="12345")]))
     page.get_by_label("CSV file").set_input_files(str(upload))
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Check first").click()
+    # the check page: what would change, nothing changed yet
+    page.wait_for_url(re.compile(r".*/campaigns/\d+/packets$"))
+    assert "Nothing has changed yet" in page.content()
+    assert "phone" in page.locator("#row-errors tbody tr").first.inner_text()
+    effects = page.locator("#effects tbody tr").first.inner_text().split()
+    assert effects[:2] == [str(campaign), "2"]  # 2 messages planned in this campaign
+    page.screenshot(path=str(ARTIFACTS / "dashboard-check.png"), full_page=True)
+    page.get_by_role("button", name="Load it").click()
     page.wait_for_url(re.compile(r".*/packets/\d+$"))
     errors = page.locator("#row-errors tbody tr")
     assert errors.count() == 1 and "phone" in errors.first.inner_text()

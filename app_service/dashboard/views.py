@@ -152,7 +152,36 @@ def upload(campaign_id: int):
     data = file.stream.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         abort(413, "the file is larger than 16 MiB; use the API for larger packets")
-    result = packets.load_packet(conn, campaign_id, csv_source(io.BytesIO(data), file.filename))
+    if request.form.get("action") != "check":
+        result = packets.load_packet(conn, campaign_id, csv_source(io.BytesIO(data), file.filename))
+        return redirect(f"/packets/{result.packet_id}")
+    # check first: a dry run on screen, the file kept as a draft until the operator confirms
+    checked = packets.load_packet(
+        conn, campaign_id, csv_source(io.BytesIO(data), file.filename), dry_run=True
+    )
+    draft_id = rows(conn, Q.create_packet_draft, {"campaign_id": campaign_id,
+                    "filename": file.filename, "body": data})[0]["id"]  # fmt: skip
+    return page("dashboard/check.html", campaign_id=campaign_id, filename=file.filename,
+                draft_id=draft_id, result=checked, preview=checked.preview)  # fmt: skip
+
+
+@bp.post("/campaigns/<int:campaign_id>/drafts/<int:draft_id>")
+@signed_in
+def commit_draft(campaign_id: int, draft_id: int):
+    """Load a checked file for real (or drop it)."""
+    _check_csrf()
+    if not g.dash["can_write"]:
+        abort(403, "this key can read but not change anything")
+    conn = tenancy.connection()
+    found = rows(conn, Q.take_packet_draft, {"id": draft_id, "campaign_id": campaign_id})
+    if not found:
+        abort(404)
+    if request.form.get("action") == "discard":
+        return redirect(f"/campaigns/{campaign_id}")
+    body = bytes(found[0]["body"])
+    result = packets.load_packet(
+        conn, campaign_id, csv_source(io.BytesIO(body), found[0]["filename"])
+    )
     return redirect(f"/packets/{result.packet_id}")
 
 

@@ -167,6 +167,7 @@ class Worker:
         with self.pool.connection() as conn:
             reclaimed = dq.reclaim_expired_leases(conn)
             dq.fail_stale_loads(conn)
+            dq.purge_drafts(conn)
             ready = dq.mark_ready(conn)
             dq.refresh_packet_states(conn)
             (oldest,) = one(conn, Q.oldest_ready_age)

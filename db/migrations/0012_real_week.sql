@@ -93,3 +93,18 @@ GRANT SELECT, INSERT, DELETE ON packet_uploads TO reminderly_api;
 
 -- claim_packet_load: the oldest stored upload nobody is loading.
 CREATE INDEX packets_receiving_idx ON packets (id) WHERE status IN ('receiving', 'loading');
+
+-- The dashboard's check-before-commit: an uploaded file kept while its dry run is on screen,
+-- loaded for real only when the operator confirms (purged after a day by maintenance).
+CREATE TABLE packet_drafts (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id  bigint      NOT NULL REFERENCES accounts (id),
+    campaign_id bigint      NOT NULL REFERENCES campaigns (id),
+    filename    text,
+    body        bytea       NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE packet_drafts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON packet_drafts TO reminderly_api
+    USING (account_id = app_account_id()) WITH CHECK (account_id = app_account_id());
+GRANT SELECT, INSERT, DELETE ON packet_drafts TO reminderly_api;
