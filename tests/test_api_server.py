@@ -75,7 +75,9 @@ def test_a_client_flow_over_a_socket(gunicorn, db_url):
     assert api.call("POST", f"/v1/campaigns/{campaign['id']}/activate")[0] == 200
     status, _, packet = api.call("POST", f"/v1/campaigns/{campaign['id']}/packets",
                                  csv_bytes([person(1), person(2, phone="x")]), {"Content-Type": "text/csv"})  # fmt: skip
-    assert status == 201 and packet["rows"] == {"submitted": 2, "accepted": 1, "rejected": 1}
+    assert status == 201 and packet["rows"] == {
+        "submitted": 2, "accepted": 1, "rejected": 1, "warned": 0, "read": 2
+    }  # fmt: skip
     status, _, errors = api.call("GET", packet["links"]["errors"])
     assert status == 200 and errors["data"][0]["column"] == "phone"
     status, headers, body = api.call("GET", "/v1/campaigns/999999")
@@ -94,18 +96,26 @@ def test_a_100k_row_csv_packet_over_http(gunicorn, db_url, tmp_path):
     rows = [person(i) for i in range(100_000)]
     rows[500]["phone"] = "not a phone"
     body = csv_bytes(rows)
-    status, headers, packet = api.call("POST", f"/v1/campaigns/{campaign['id']}/packets", body,
-                                       {"Content-Type": "text/csv", "Idempotency-Key": "big-1"})  # fmt: skip
-    assert status == 201, packet
-    assert packet["rows"] == {"submitted": 100_000, "accepted": 99_999, "rejected": 1}
+    big = {"Content-Type": "text/csv", "Idempotency-Key": "big-1", "Prefer": "respond-async"}
+    status, headers, packet = api.call("POST", f"/v1/campaigns/{campaign['id']}/packets", body, big)
+    # stored at once (202), loaded by a worker's loader, polled until ready
+    assert status == 202, packet
+    assert packet["status"] == "receiving" and headers["Location"] == f"/v1/packets/{packet['id']}"
+    from app_service import packet_loader
+
+    assert packet_loader.load_next(db_url, "test-loader").status == "ready"
+    _, _, packet = api.call("GET", headers["Location"])
+    assert packet["status"] == "ready"
+    assert packet["rows"] == {
+        "submitted": 100_000, "accepted": 99_999, "rejected": 1, "warned": 0, "read": 100_000
+    }  # fmt: skip
     assert packet["messages_planned"] == 2 * 99_999
     with psycopg.connect(db_url) as conn:
         (n,) = conn.execute(
             "SELECT count(*) FROM messages WHERE packet_id = %s", [packet["id"]]
         ).fetchone()
     assert n == 2 * 99_999
-    status, headers, replay = api.call("POST", f"/v1/campaigns/{campaign['id']}/packets", body,
-                                       {"Content-Type": "text/csv", "Idempotency-Key": "big-1"})  # fmt: skip
+    status, headers, replay = api.call("POST", f"/v1/campaigns/{campaign['id']}/packets", body, big)
     assert (
         status == 200 and replay["id"] == packet["id"] and headers["Idempotent-Replayed"] == "true"
     )
