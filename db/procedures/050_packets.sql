@@ -389,7 +389,7 @@ BEGIN
     ANALYZE pg_temp.plan_change;
 
     -- 3. cancel pending messages of cancelled, absent and reassigned appointments, everywhere
-    WITH acct_campaigns AS MATERIALIZED (
+    WITH acct_campaigns AS (
         SELECT c.id FROM campaigns c WHERE c.account_id = pk.account_id AND c.status <> 'archived'
     ), cancelled AS (
         UPDATE messages m SET status = 'cancelled', reason = t.why, updated_at = now()
@@ -415,21 +415,27 @@ BEGIN
     SELECT campaign_id, 'cancelled', count(*), NULL FROM cancelled GROUP BY campaign_id;
 
     -- 4 and 5: what to plan, per campaign, appointment and step
-    WITH acct_campaigns AS MATERIALIZED (
-        SELECT c.* FROM campaigns c WHERE c.account_id = pk.account_id AND c.status <> 'archived'
+    WITH acct_campaigns AS (
+        SELECT c.id FROM campaigns c WHERE c.account_id = pk.account_id AND c.status <> 'archived'
     ), targets AS (
         SELECT camp.id AS campaign_id, ch.* FROM plan_change ch WHERE ch.status = 'booked'
         UNION ALL
-        SELECT ac.id, ch.* FROM plan_change ch JOIN acct_campaigns ac ON ac.id <> camp.id
-        WHERE ch.kind = 'moved' AND ch.status = 'booked'
-          AND EXISTS (SELECT FROM messages q WHERE q.campaign_id = ac.id AND q.appointment_id = ch.appointment_id)
+        -- other campaigns holding a moved appointment: one messages_once probe per pair (a
+        -- LIMIT 1 lateral; a semi-join would hash all of messages)
+        SELECT ac.id, ch.*
+        FROM (SELECT * FROM plan_change WHERE kind = 'moved' AND status = 'booked') ch
+        CROSS JOIN acct_campaigns ac
+        CROSS JOIN LATERAL (SELECT 1 FROM messages q
+                            WHERE q.campaign_id = ac.id AND q.appointment_id = ch.appointment_id
+                            LIMIT 1) AS held
+        WHERE ac.id <> camp.id
     ), due AS (
         SELECT t.*, s.step, s.channel, x.window_policy,
                coalesce(lo.send_window_start, x.send_window_start) AS win_start,
                coalesce(lo.send_window_end, x.send_window_end) AS win_end,
                step_due_at(t.starts_at, t.timezone, s.send_offset, s.local_time) AS due_at
         FROM targets t
-        JOIN acct_campaigns x ON x.id = t.campaign_id
+        JOIN campaigns x ON x.id = t.campaign_id
         JOIN campaign_steps s ON s.campaign_id = t.campaign_id
         LEFT JOIN locations lo ON lo.id = t.location_id
     ), timed AS (
@@ -476,12 +482,12 @@ BEGIN
     FROM replanned GROUP BY campaign_id;
 
     -- 4. create the messages each campaign does not have yet
-    WITH acct_campaigns AS MATERIALIZED (
-        SELECT c.* FROM campaigns c WHERE c.account_id = pk.account_id AND c.status <> 'archived'
+    WITH planned_campaigns AS MATERIALIZED (  -- the few campaigns this packet plans in
+        SELECT c.* FROM campaigns c WHERE c.id IN (SELECT DISTINCT campaign_id FROM plan_step)
     ), audience AS (
         -- each campaign's top N customers by score, when it has an audience (0010_audience.sql)
         SELECT x.id AS campaign_id, top.customer_id
-        FROM acct_campaigns x
+        FROM planned_campaigns x
         CROSS JOIN LATERAL (
             SELECT s.customer_id FROM customer_scores s
             WHERE s.account_id = pk.account_id AND s.kind = x.kind
@@ -495,7 +501,7 @@ BEGIN
         SELECT pk.account_id, st.campaign_id, p_packet, st.customer_id, st.appointment_id, st.step, st.channel,
                CASE WHEN w.why = '' THEN 'scheduled' ELSE 'suppressed' END, w.why, st.send_at, st.location_id
         FROM plan_step st
-        JOIN acct_campaigns x ON x.id = st.campaign_id
+        JOIN planned_campaigns x ON x.id = st.campaign_id
         JOIN customers cu ON cu.id = st.customer_id
         LEFT JOIN audience au ON au.campaign_id = st.campaign_id AND au.customer_id = st.customer_id
         CROSS JOIN LATERAL (SELECT CASE
