@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import psycopg
 
@@ -219,6 +219,37 @@ def get_campaign(conn: psycopg.Connection, campaign_id: int) -> dict | None:
     campaign = found[0]
     campaign["steps"] = rows(conn, Q.campaign_steps, {"campaign_id": campaign_id})
     return campaign
+
+
+VERBS = ("activate", "pause", "resume", "archive")
+"""The lifecycle's verbs; which status each applies to is defined once, in SQL
+(campaign_transitions in db/procedures/070_campaigns.sql)."""
+
+
+class TransitionRefused(Exception):
+    """The campaign's status does not allow this verb (or it changed concurrently)."""
+
+
+@dataclass(frozen=True)
+class Changed:
+    status: str
+    moved: int
+    """Messages moved out of the hot tables (archive)."""
+
+
+def change(conn: psycopg.Connection, campaign_id: int, verb: str) -> Changed | None:
+    """Apply a lifecycle verb; None when the campaign does not exist. Raises
+    TransitionRefused when its status does not allow the verb."""
+    if verb not in VERBS:
+        raise ValueError(f"verb must be one of {', '.join(VERBS)}")
+    try:
+        with conn.transaction():
+            status, moved = one(conn, Q.change_campaign, {"campaign_id": campaign_id, "verb": verb})
+    except psycopg.errors.NoDataFound:
+        return None
+    except psycopg.errors.CheckViolation as exc:
+        raise TransitionRefused(exc.diag.message_primary or f"cannot {verb} it") from None
+    return Changed(status, int(moved))
 
 
 def set_status(conn: psycopg.Connection, campaign_id: int, status: str) -> str:

@@ -393,30 +393,28 @@ def campaign_show(campaign_id: int) -> None:
     click.echo("  messages: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "none"))
 
 
-for _verb, _status in (
-    ("activate", "active"),
-    ("pause", "paused"),
-    ("resume", "active"),
-    ("archive", "archived"),
-):
+for _verb in campaigns.VERBS:
 
-    def _make(verb: str, status: str) -> None:
-        @campaign_group.command(verb, help=f"Set a campaign {status}.")
+    def _make(verb: str) -> None:
+        @campaign_group.command(verb, help=f"{verb.capitalize()} a campaign (the API's {verb}).")
         @click.argument("campaign_id", type=int)
         @friendly_errors
         def _cmd(campaign_id: int) -> None:
             with _connect() as conn:
-                if status == "archived":
-                    moved = campaigns.archive_campaign(conn, campaign_id)
-                    click.echo(
-                        f"campaign {campaign_id}: archived ({moved} messages moved out of the hot tables)"
-                    )
-                else:
-                    click.echo(
-                        f"campaign {campaign_id}: {campaigns.set_status(conn, campaign_id, status)}"
-                    )
+                try:
+                    changed = campaigns.change(conn, campaign_id, verb)
+                except campaigns.TransitionRefused as exc:
+                    raise CliError(str(exc)) from None
+            if changed is None:
+                raise CliError(f"campaign {campaign_id} does not exist")
+            moved = (
+                f" ({changed.moved} messages moved out of the hot tables)"
+                if verb == "archive"
+                else ""
+            )
+            click.echo(f"campaign {campaign_id}: {changed.status}{moved}")
 
-    _make(_verb, _status)
+    _make(_verb)
 
 
 @campaign_group.command("relations")

@@ -39,6 +39,12 @@ FROM campaign_steps WHERE campaign_id = %(campaign_id)s ORDER BY step;
 -- name: set_campaign_status
 SELECT status FROM set_campaign_status(%(campaign_id)s, %(status)s);
 
+-- name: change_campaign
+SELECT status, moved FROM change_campaign(%(campaign_id)s, %(verb)s);
+
+-- name: campaign_verbs
+SELECT DISTINCT verb FROM campaign_transitions ORDER BY verb;
+
 -- name: create_packet
 SELECT packet_id, created FROM create_packet(%(campaign_id)s, %(source)s, %(filename)s, %(key)s);
 

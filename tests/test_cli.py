@@ -114,7 +114,7 @@ def test_failed_packet_exits_non_zero_with_the_reason(db_url, campaign, tmp_path
         (["packet", "status", "42"], "error: packet 42 does not exist"),
         (
             ["campaign", "pause", "{campaign}"],
-            "error: campaign {campaign} cannot go from draft to paused",
+            "error: campaign {campaign} is draft; cannot pause it",
         ),
     ],
 )
@@ -265,3 +265,39 @@ def test_location_set_and_list(runner, account):
     assert bad.exit_code == 1 and "error: timezone: is not an IANA timezone name" in bad.output
     bad = runner.invoke(main, ["location", "set", "x", "--account", str(account), "--window", "8"])
     assert bad.exit_code == 1 and "--window must be HH:MM-HH:MM" in bad.output
+
+
+def test_the_lifecycle_is_the_same_in_the_cli_and_the_api(runner, conn, account, app, tenant):
+    """Resume on a draft: refused by the library, the CLI and the API alike (it used to
+    activate the campaign in the CLI)."""
+    from app_service import campaigns as core
+    from tests.api_support import CAMPAIGN
+
+    draft = tenant.post("/v1/campaigns", json=CAMPAIGN).json["id"]
+    result = runner.invoke(main, ["campaign", "resume", str(draft)])
+    assert result.exit_code == 1
+    assert f"error: campaign {draft} is draft; cannot resume it" in result.output
+    api = tenant.post(f"/v1/campaigns/{draft}/resume")
+    assert (
+        api.status_code == 409
+        and api.json["detail"] == f"campaign {draft} is draft; cannot resume it"
+    )
+    with pytest.raises(core.TransitionRefused):
+        core.change(conn, draft, "resume")
+    assert tenant.get(f"/v1/campaigns/{draft}").json["status"] == "draft"
+    # every verb from every status: the CLI and the API agree on what is allowed
+    for start in ("draft", "active", "paused", "archived"):
+        for verb in core.VERBS:
+            a = tenant.post("/v1/campaigns", json=CAMPAIGN).json["id"]
+            b = tenant.post("/v1/campaigns", json=CAMPAIGN).json["id"]
+            path = {"draft": [], "active": ["activate"], "paused": ["activate", "pause"],
+                    "archived": ["archive"]}[start]  # fmt: skip
+            for step in path:
+                assert tenant.post(f"/v1/campaigns/{a}/{step}").status_code == 200
+                assert tenant.post(f"/v1/campaigns/{b}/{step}").status_code == 200
+            via_api = tenant.post(f"/v1/campaigns/{a}/{verb}").status_code == 200
+            via_cli = runner.invoke(main, ["campaign", verb, str(b)]).exit_code == 0
+            assert via_api == via_cli, (start, verb)
+    assert runner.invoke(main, ["campaign", "pause", "99999"]).output.strip() == (
+        "error: campaign 99999 does not exist"
+    )

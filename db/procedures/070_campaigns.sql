@@ -1,3 +1,43 @@
+-- The campaign lifecycle, defined once: which verb takes a campaign from which status to which.
+-- set_campaign_status() and change_campaign() enforce it; the API and the CLI only name verbs.
+CREATE OR REPLACE VIEW campaign_transitions (verb, from_status, to_status) AS
+VALUES ('activate', 'draft', 'active'),
+       ('pause', 'active', 'paused'),
+       ('resume', 'paused', 'active'),
+       ('archive', 'draft', 'archived'),
+       ('archive', 'active', 'archived'),
+       ('archive', 'paused', 'archived');
+GRANT SELECT ON campaign_transitions TO reminderly_api;
+
+-- Apply a lifecycle verb: the campaign's new status, and how many messages archiving moved out
+-- of the hot tables. A verb the campaign's status does not allow raises check_violation with a
+-- message naming both.
+CREATE OR REPLACE FUNCTION change_campaign(p_campaign bigint, p_verb text, OUT status text, OUT moved bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    c campaigns;
+    target text;
+BEGIN
+    SELECT * INTO c FROM campaigns WHERE id = p_campaign FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'campaign % does not exist', p_campaign USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT t.to_status INTO target FROM campaign_transitions t
+    WHERE t.verb = p_verb AND t.from_status = c.status;
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'campaign % is %; cannot % it', p_campaign, c.status, p_verb
+            USING ERRCODE = 'check_violation';
+    END IF;
+    moved := 0;
+    IF target = 'archived' THEN
+        moved := archive_campaign(p_campaign);
+    ELSE
+        PERFORM set_campaign_status(p_campaign, target);
+    END IF;
+    status := target;
+END
+$$;
+
 -- Campaign status changes and consent.
 
 -- Move a campaign draft -> active -> paused -> active ... -> archived. Pausing returns its
@@ -12,8 +52,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'campaign % does not exist', p_campaign USING ERRCODE = 'no_data_found';
     END IF;
-    IF NOT ((c.status, p_status) IN (('draft', 'active'), ('active', 'paused'), ('paused', 'active'),
-                                     ('draft', 'archived'), ('active', 'archived'), ('paused', 'archived'))) THEN
+    IF NOT EXISTS (SELECT FROM campaign_transitions t WHERE t.from_status = c.status AND t.to_status = p_status) THEN
         RAISE EXCEPTION 'campaign % cannot go from % to %', p_campaign, c.status, p_status
             USING ERRCODE = 'check_violation';
     END IF;

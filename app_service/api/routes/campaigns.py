@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-import psycopg
 from flask import Flask, Response, jsonify, request
 
 from app_service import campaigns, reports
@@ -134,18 +133,14 @@ def register(app: Flask) -> None:
             raise not_found("campaign", campaign_id)
         return _shaped(campaign_id)
 
-    def transition(verb: str, source: tuple[str, ...], target: str):
+    def transition(verb: str):
         def view(campaign_id: int):
-            current = campaign_or_404(campaign_id)["status"]
-            if current not in source:
-                raise conflict(f"campaign {campaign_id} is {current}; cannot {verb} it")
             try:
-                if target == "archived":
-                    rows(conn(), Q.archive_campaign, {"campaign_id": campaign_id})
-                else:
-                    campaigns.set_status(conn(), campaign_id, target)
-            except psycopg.errors.CheckViolation:  # a concurrent change got there first
-                raise conflict(f"campaign {campaign_id} cannot {verb} now") from None
+                changed = campaigns.change(conn(), campaign_id, verb)
+            except campaigns.TransitionRefused as exc:
+                raise conflict(str(exc)) from None
+            if changed is None:
+                raise not_found("campaign", campaign_id)
             return _shaped(campaign_id)
 
         view.__name__ = f"{verb}_campaign"
@@ -176,14 +171,8 @@ def register(app: Flask) -> None:
     route(app, "/v1/campaigns", "createCampaign", create_campaign, "POST")
     route(app, "/v1/campaigns/<int:campaign_id>", "getCampaign", get_campaign)
     route(app, "/v1/campaigns/<int:campaign_id>", "updateCampaign", update_campaign, "PATCH")
-    for verb, source, target in [
-        ("activate", ("draft",), "active"),
-        ("pause", ("active",), "paused"),
-        ("resume", ("paused",), "active"),
-        ("archive", ("draft", "active", "paused"), "archived"),
-    ]:
-        route(app, f"/v1/campaigns/<int:campaign_id>/{verb}", f"{verb}Campaign",
-              transition(verb, source, target), "POST")  # fmt: skip
+    for verb in campaigns.VERBS:
+        route(app, f"/v1/campaigns/<int:campaign_id>/{verb}", f"{verb}Campaign", transition(verb), "POST")  # fmt: skip
     route(app, "/v1/campaigns/<int:campaign_id>/report", "getCampaignReport", report)
     route(
         app,
