@@ -201,8 +201,9 @@ BEGIN
 END
 $$;
 
--- plan_packet's working sets (per session, emptied at commit; like packet_inbox, usable by
--- the loading login and by reminderly_api whichever created them).
+-- plan_packet's working set (per session, emptied at commit; like packet_inbox, usable by the
+-- loading login and by reminderly_api whichever created them): what the packet did to each
+-- appointment it touched, read by the statements that follow the upsert.
 CREATE OR REPLACE FUNCTION create_plan_scratch() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -218,27 +219,7 @@ BEGIN
             status         text NOT NULL,
             kind           text NOT NULL
         ) ON COMMIT DELETE ROWS;
-        -- one row per (campaign, appointment, step) to plan, with its send time or reason
-        CREATE TEMPORARY TABLE plan_step (
-            campaign_id    bigint NOT NULL,
-            appointment_id bigint NOT NULL,
-            customer_id    bigint NOT NULL,
-            location_id    bigint,
-            step           smallint NOT NULL,
-            channel        text NOT NULL,
-            kind           text NOT NULL,
-            send_at        timestamptz NOT NULL,
-            why            text NOT NULL
-        ) ON COMMIT DELETE ROWS;
-        -- per campaign: messages planned, suppressed, replanned and cancelled by this packet
-        CREATE TEMPORARY TABLE plan_effect (
-            campaign_id   bigint NOT NULL,
-            effect        text NOT NULL,
-            n             integer NOT NULL,
-            first_send_at timestamptz
-        ) ON COMMIT DELETE ROWS;
-        GRANT SELECT, INSERT, UPDATE, DELETE ON pg_temp.plan_change, pg_temp.plan_step,
-              pg_temp.plan_effect TO reminderly_api;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON pg_temp.plan_change TO reminderly_api;
     END IF;
 END
 $$;
@@ -274,6 +255,8 @@ DECLARE
     n_scope integer := 0;
     n_absent integer := 0;
     n_messages integer;
+    v_first timestamptz;
+    v_effects jsonb;
 BEGIN
     SELECT * INTO STRICT pk FROM packets WHERE id = p_packet FOR UPDATE;
     IF pk.status <> 'validated' THEN
@@ -386,83 +369,84 @@ BEGIN
         )
         INSERT INTO plan_change SELECT * FROM gone;
     END IF;
-    ANALYZE pg_temp.plan_change;
 
-    -- 3. cancel pending messages of cancelled, absent and reassigned appointments, everywhere
-    WITH acct_campaigns AS (
-        SELECT c.id FROM campaigns c WHERE c.account_id = pk.account_id AND c.status <> 'archived'
+    -- 3, 4 and 5 in one statement (its data-modifying parts touch disjoint rows: pending
+    -- messages of cancelled, absent or reassigned appointments; messages of the current
+    -- customer of moved ones; messages that do not exist yet)
+    WITH changed AS MATERIALIZED (  -- the few appointments whose change reaches other campaigns
+        SELECT * FROM plan_change WHERE kind IN ('cancelled', 'absent', 'moved')
+    ), holders AS MATERIALIZED (
+        -- which campaigns of the account hold each of them: driven from the changed rows (an
+        -- account may have thousands of campaigns), one messages_once probe per pair
+        SELECT ch.appointment_id, ac.id AS campaign_id
+        FROM changed ch
+        CROSS JOIN LATERAL (SELECT c.id FROM campaigns c
+                            WHERE c.account_id = pk.account_id AND c.status <> 'archived'
+                            OFFSET 0) AS ac
+        CROSS JOIN LATERAL (SELECT 1 FROM messages q
+                            WHERE q.campaign_id = ac.id AND q.appointment_id = ch.appointment_id
+                            LIMIT 1) AS held
     ), cancelled AS (
+        -- driven from the changed appointments (LATERAL): the planner cannot size them, and
+        -- scanning them once per message of the campaign would cost seconds on large packets
         UPDATE messages m SET status = 'cancelled', reason = t.why, updated_at = now()
         FROM (
             SELECT x.id, CASE ch.kind WHEN 'cancelled' THEN 'appointment_cancelled'
                                       WHEN 'absent' THEN 'absent_from_snapshot'
                                       ELSE 'appointment_reassigned' END AS why
-            FROM plan_change ch
-            CROSS JOIN acct_campaigns ac
+            FROM changed ch
+            JOIN holders h ON h.appointment_id = ch.appointment_id
             CROSS JOIN LATERAL (
                 SELECT q.id FROM messages q
-                WHERE q.campaign_id = ac.id AND q.appointment_id = ch.appointment_id
+                WHERE q.campaign_id = h.campaign_id AND q.appointment_id = ch.appointment_id
                   AND message_is_pending(q.status, q.lease_owner)  -- in flight: left alone
                   AND (ch.kind IN ('cancelled', 'absent') OR q.customer_id <> ch.customer_id)
                 OFFSET 0  -- a fence: kept as a per-appointment index lookup, not pulled up
             ) AS x
-            WHERE ch.kind IN ('cancelled', 'absent', 'moved')
         ) AS t
         WHERE m.id = t.id
         RETURNING m.campaign_id
-    )
-    INSERT INTO plan_effect
-    SELECT campaign_id, 'cancelled', count(*), NULL FROM cancelled GROUP BY campaign_id;
-
-    -- 4 and 5: what to plan, per campaign, appointment and step
-    WITH acct_campaigns AS (
-        SELECT c.id FROM campaigns c WHERE c.account_id = pk.account_id AND c.status <> 'archived'
     ), targets AS (
+        -- this packet's campaign: every booked appointment of the packet
         SELECT camp.id AS campaign_id, ch.* FROM plan_change ch WHERE ch.status = 'booked'
         UNION ALL
-        -- other campaigns holding a moved appointment: one messages_once probe per pair (a
-        -- LIMIT 1 lateral; a semi-join would hash all of messages)
-        SELECT ac.id, ch.*
-        FROM (SELECT * FROM plan_change WHERE kind = 'moved' AND status = 'booked') ch
-        CROSS JOIN acct_campaigns ac
-        CROSS JOIN LATERAL (SELECT 1 FROM messages q
-                            WHERE q.campaign_id = ac.id AND q.appointment_id = ch.appointment_id
-                            LIMIT 1) AS held
-        WHERE ac.id <> camp.id
+        -- the other campaigns holding a moved appointment
+        SELECT h.campaign_id, ch.*
+        FROM changed ch JOIN holders h ON h.appointment_id = ch.appointment_id
+        WHERE ch.kind = 'moved' AND ch.status = 'booked' AND h.campaign_id <> camp.id
+    ), planned_campaigns AS MATERIALIZED (  -- the few campaigns this packet plans in
+        SELECT c.* FROM campaigns c WHERE c.id IN (SELECT DISTINCT campaign_id FROM targets)
     ), due AS (
         SELECT t.*, s.step, s.channel, x.window_policy,
                coalesce(lo.send_window_start, x.send_window_start) AS win_start,
                coalesce(lo.send_window_end, x.send_window_end) AS win_end,
                step_due_at(t.starts_at, t.timezone, s.send_offset, s.local_time) AS due_at
         FROM targets t
-        JOIN campaigns x ON x.id = t.campaign_id
+        JOIN planned_campaigns x ON x.id = t.campaign_id
         JOIN campaign_steps s ON s.campaign_id = t.campaign_id
         LEFT JOIN locations lo ON lo.id = t.location_id
     ), timed AS (
         SELECT d.*, plan_send_at(d.due_at, d.timezone, d.win_start, d.win_end, d.window_policy) AS send_at
         FROM due d
-    )
-    INSERT INTO plan_step (campaign_id, appointment_id, customer_id, location_id, step, channel, kind,
-                           send_at, why)
-    SELECT t.campaign_id, t.appointment_id, t.customer_id, t.location_id, t.step, t.channel, t.kind,
-           t.send_at, plan_reason(t.due_at, t.starts_at, t.send_at)
-    FROM timed t;
-    ANALYZE pg_temp.plan_step;
-
-    -- 5. replan the messages of moved appointments
-    WITH replanned AS (
+    ), steps AS MATERIALIZED (
+        SELECT t.*, w.why
+        FROM timed t
+        -- one customers probe per row (a fence: a hash join would scan every customer)
+        CROSS JOIN LATERAL (SELECT CASE  -- consent may have changed since a replanned one was planned
+                   WHEN t.channel = 'sms' AND cu.sms_opted_out_at IS NOT NULL THEN 'opted_out'
+                   WHEN t.channel = 'email' AND cu.email_opted_out_at IS NOT NULL THEN 'opted_out'
+                   WHEN t.channel = 'sms' AND cu.phone IS NULL THEN 'no_address'
+                   WHEN t.channel = 'email' AND cu.email IS NULL THEN 'no_address'
+                   ELSE plan_reason(t.due_at, t.starts_at, t.send_at) END AS why
+                   FROM customers cu WHERE cu.id = t.customer_id OFFSET 0) w
+    ), replanned AS (
+        -- 5. pending (or cancelled by a cancellation, or too late) messages of moved
+        -- appointments get new times
         UPDATE messages m SET status = CASE WHEN t.why = '' THEN 'scheduled' ELSE 'suppressed' END,
                reason = t.why, send_at = t.send_at, location_id = t.location_id, updated_at = now()
         FROM (
-            SELECT x.id, w.why, st.send_at, st.location_id
-            FROM plan_step st
-            JOIN customers cu ON cu.id = st.customer_id
-            CROSS JOIN LATERAL (SELECT CASE  -- consent may have changed since it was planned
-                       WHEN st.channel = 'sms' AND cu.sms_opted_out_at IS NOT NULL THEN 'opted_out'
-                       WHEN st.channel = 'email' AND cu.email_opted_out_at IS NOT NULL THEN 'opted_out'
-                       WHEN st.channel = 'sms' AND cu.phone IS NULL THEN 'no_address'
-                       WHEN st.channel = 'email' AND cu.email IS NULL THEN 'no_address'
-                       ELSE st.why END AS why) w
+            SELECT x.id, st.why, st.send_at, st.location_id
+            FROM steps st
             CROSS JOIN LATERAL (
                 SELECT q.id FROM messages q
                 WHERE q.campaign_id = st.campaign_id AND q.appointment_id = st.appointment_id
@@ -476,14 +460,6 @@ BEGIN
         ) AS t
         WHERE m.id = t.id
         RETURNING m.campaign_id, m.status, m.send_at
-    )
-    INSERT INTO plan_effect
-    SELECT campaign_id, 'replanned', count(*), min(send_at) FILTER (WHERE status = 'scheduled')
-    FROM replanned GROUP BY campaign_id;
-
-    -- 4. create the messages each campaign does not have yet
-    WITH planned_campaigns AS MATERIALIZED (  -- the few campaigns this packet plans in
-        SELECT c.* FROM campaigns c WHERE c.id IN (SELECT DISTINCT campaign_id FROM plan_step)
     ), audience AS (
         -- each campaign's top N customers by score, when it has an audience (0010_audience.sql)
         SELECT x.id AS campaign_id, top.customer_id
@@ -496,51 +472,52 @@ BEGIN
         ) AS top
         WHERE x.audience_top_n IS NOT NULL
     ), created AS (
+        -- 4. the messages each campaign does not have yet (idempotent on messages_once)
         INSERT INTO messages (account_id, campaign_id, packet_id, customer_id, appointment_id, step,
                               channel, status, reason, send_at, location_id)
         SELECT pk.account_id, st.campaign_id, p_packet, st.customer_id, st.appointment_id, st.step, st.channel,
                CASE WHEN w.why = '' THEN 'scheduled' ELSE 'suppressed' END, w.why, st.send_at, st.location_id
-        FROM plan_step st
+        FROM steps st
         JOIN planned_campaigns x ON x.id = st.campaign_id
-        JOIN customers cu ON cu.id = st.customer_id
         LEFT JOIN audience au ON au.campaign_id = st.campaign_id AND au.customer_id = st.customer_id
         CROSS JOIN LATERAL (SELECT CASE
-                   WHEN st.channel = 'sms' AND cu.sms_opted_out_at IS NOT NULL THEN 'opted_out'
-                   WHEN st.channel = 'email' AND cu.email_opted_out_at IS NOT NULL THEN 'opted_out'
-                   WHEN st.channel = 'sms' AND cu.phone IS NULL THEN 'no_address'
-                   WHEN st.channel = 'email' AND cu.email IS NULL THEN 'no_address'
-                   WHEN x.audience_top_n IS NOT NULL AND au.customer_id IS NULL THEN 'not_in_audience'
+                   WHEN st.why = '' AND x.audience_top_n IS NOT NULL AND au.customer_id IS NULL THEN 'not_in_audience'
                    ELSE st.why END AS why) w
         ON CONFLICT ON CONSTRAINT messages_once DO NOTHING
         RETURNING campaign_id, status, send_at
-    ), per_campaign AS (
-        INSERT INTO plan_effect
-        SELECT campaign_id, CASE WHEN status = 'scheduled' THEN 'planned' ELSE 'suppressed' END,
-               count(*), min(send_at)
-        FROM created GROUP BY 1, 2
-        RETURNING n
+    ), effect AS (  -- cancelled and replanned run too: DML in WITH always does
+        SELECT campaign_id, 'cancelled' AS effect, NULL::timestamptz AS send_at FROM cancelled
+        UNION ALL SELECT campaign_id, 'replanned', CASE WHEN status = 'scheduled' THEN send_at END FROM replanned
+        UNION ALL SELECT campaign_id, CASE WHEN status = 'scheduled' THEN 'planned' ELSE 'suppressed' END,
+                         CASE WHEN status = 'scheduled' THEN send_at END FROM created
+    ), per AS (
+        SELECT jsonb_build_object(
+                   'campaign_id', campaign_id,
+                   'planned', count(*) FILTER (WHERE effect = 'planned'),
+                   'suppressed', count(*) FILTER (WHERE effect = 'suppressed'),
+                   'replanned', count(*) FILTER (WHERE effect = 'replanned'),
+                   'cancelled', count(*) FILTER (WHERE effect = 'cancelled'),
+                   'first_send_at', min(send_at)) AS e,
+               count(*) FILTER (WHERE effect IN ('planned', 'suppressed')) AS n_created,
+               min(send_at) AS first_at
+        FROM effect GROUP BY campaign_id
     )
-    SELECT coalesce(sum(n), 0) INTO n_messages FROM per_campaign;
+    SELECT coalesce(sum(n_created), 0), min(first_at),
+           coalesce(jsonb_agg(e ORDER BY (e ->> 'campaign_id')::bigint), '[]')
+    INTO n_messages, v_first, v_effects
+    FROM per;
 
-    UPDATE packets SET status = 'ready', ready_at = clock_timestamp(),
-           appointments_new = (SELECT count(*) FROM plan_change WHERE kind = 'new'),
-           appointments_moved = (SELECT count(*) FROM plan_change WHERE kind = 'moved'),
-           appointments_cancelled = (SELECT count(*) FROM plan_change WHERE kind = 'cancelled'),
-           appointments_unchanged = (SELECT count(*) FROM plan_change WHERE kind = 'unchanged'),
-           appointments_absent = (SELECT count(*) FROM plan_change WHERE kind = 'absent'),
-           messages_planned = n_messages,
-           first_send_at = (SELECT min(first_send_at) FROM plan_effect WHERE effect IN ('planned', 'replanned')),
-           effects = (
-               SELECT coalesce(jsonb_agg(e ORDER BY (e ->> 'campaign_id')::bigint), '[]')
-               FROM (SELECT jsonb_build_object(
-                         'campaign_id', campaign_id,
-                         'planned', coalesce(sum(n) FILTER (WHERE effect = 'planned'), 0),
-                         'suppressed', coalesce(sum(n) FILTER (WHERE effect = 'suppressed'), 0),
-                         'replanned', coalesce(sum(n) FILTER (WHERE effect = 'replanned'), 0),
-                         'cancelled', coalesce(sum(n) FILTER (WHERE effect = 'cancelled'), 0),
-                         'first_send_at', min(first_send_at) FILTER (WHERE effect IN ('planned', 'replanned'))) AS e
-                     FROM plan_effect GROUP BY campaign_id) AS per)
-    WHERE id = p_packet;
+    UPDATE packets p SET status = 'ready', ready_at = clock_timestamp(),
+           appointments_new = k.new, appointments_moved = k.moved, appointments_cancelled = k.cancelled,
+           appointments_unchanged = k.unchanged, appointments_absent = k.absent,
+           messages_planned = n_messages, first_send_at = v_first, effects = v_effects
+    FROM (SELECT count(*) FILTER (WHERE kind = 'new') AS new,
+                 count(*) FILTER (WHERE kind = 'moved') AS moved,
+                 count(*) FILTER (WHERE kind = 'cancelled') AS cancelled,
+                 count(*) FILTER (WHERE kind = 'unchanged') AS unchanged,
+                 count(*) FILTER (WHERE kind = 'absent') AS absent
+          FROM plan_change) AS k
+    WHERE p.id = p_packet;
     RETURN n_messages;
 END
 $$;
