@@ -134,10 +134,19 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+def _bounded_list(items: Iterable[Any], what: str, per_item: int = 0) -> list[Any]:
+    """`items` as a list, refused as soon as it weighs more than MAX_TEXT (each item counted
+    as it arrives, so a generator of large items is stopped before it fills memory)."""
+    out, total = [], 0
+    for item in items:
+        total += weight(item) + per_item
+        _limit(total, what)
+        out.append(item)
+    return out
+
+
 def _check_join(items: Iterable[Any], sep: Any) -> list[Any]:
-    items = list(items)
-    _limit(weight(items) + len(str(sep)) * len(items), "the joined text")
-    return items
+    return _bounded_list(items, "the joined text", len(str(sep)))
 
 
 def _check_replace(s: Any, old: Any, new: Any, count: Any = None) -> None:
@@ -190,9 +199,12 @@ def _bounded_filters() -> dict[str, Callable]:
             environment, s, width, break_long_words, wrapstring, break_on_hyphens
         )
 
+    def list_(value: Any) -> list:
+        return _bounded_list(value, "the list")
+
     wordwrap.jinja_pass_arg = FILTERS["wordwrap"].jinja_pass_arg  # type: ignore[attr-defined]
     f.update(center=center, indent=indent, format=format_, join=join, replace=replace,
-             batch=batch, slice=slice_, wordwrap=wordwrap)  # fmt: skip
+             batch=batch, slice=slice_, wordwrap=wordwrap, list=list_)  # fmt: skip
     return f
 
 
