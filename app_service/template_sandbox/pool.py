@@ -33,8 +33,8 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = float(os.environ.get("REMINDERLY_RENDER_TIMEOUT_SECONDS", "1.0"))
-MEMORY_MB = int(os.environ.get("REMINDERLY_RENDER_MEMORY_MB", "256"))
-POOL_SIZE = int(os.environ.get("REMINDERLY_RENDER_PROCESSES", "4"))
+MEMORY_MB = int(os.environ.get("REMINDERLY_RENDER_MEMORY_MB", "128"))
+POOL_SIZE = int(os.environ.get("REMINDERLY_RENDER_PROCESSES", "2"))
 QUARANTINE_SECONDS = 600.0
 START_SECONDS = 30.0
 
