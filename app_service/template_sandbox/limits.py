@@ -199,12 +199,20 @@ def _bounded_filters() -> dict[str, Callable]:
             environment, s, width, break_long_words, wrapstring, break_on_hyphens
         )
 
+    @pass_eval_context
+    def tojson(eval_ctx, value: Any, indent: Any = None) -> Any:
+        size = len(indent) if isinstance(indent, str) else _int(indent)
+        if size > 8:  # each line of each nesting level repeats the indent
+            raise TemplateLimit("a tojson indent may be at most 8")
+        _limit(weight(value), "the JSON text")
+        return FILTERS["tojson"](eval_ctx, value, indent)
+
     def list_(value: Any) -> list:
         return _bounded_list(value, "the list")
 
     wordwrap.jinja_pass_arg = FILTERS["wordwrap"].jinja_pass_arg  # type: ignore[attr-defined]
     f.update(center=center, indent=indent, format=format_, join=join, replace=replace,
-             batch=batch, slice=slice_, wordwrap=wordwrap, list=list_)  # fmt: skip
+             batch=batch, slice=slice_, wordwrap=wordwrap, list=list_, tojson=tojson)  # fmt: skip
     return f
 
 

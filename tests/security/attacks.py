@@ -92,6 +92,8 @@ FOLDING = [  # constants jinja2 would fold while compiling (at template creation
     "{% autoescape 'x'|center(999999999) %}x{% endautoescape %}",
     "{{ ('x'*10**9)|length }}",
     "{% if 'x'|center(10**9) %}x{% endif %}",
+    "{{ [1, [2, [3]]]|tojson(indent=999999999) }}",
+    "{{ [[1, 2], [3, 4]]|tojson(indent='x' * 99999) }}",
 ]
 
 ESCAPES = [  # the sandbox itself
