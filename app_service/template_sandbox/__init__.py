@@ -11,13 +11,15 @@ __all__ = ["RenderError", "RendererUnavailable", "render", "render_many"]
 
 class RenderError(Exception):
     """The template cannot be rendered for this message (permanent). `kind` is `missing` (a
-    merge field the data lacks), `syntax`, or a template error: `limit`, `unsafe`, `error`,
-    `timeout`, `memory`, `crashed`."""
+    merge field the data lacks), `recipient` (no address to send to), `syntax`, or a template
+    error: `limit`, `unsafe`, `error`, `timeout`, `memory`, `crashed`."""
 
     def __init__(self, kind: str, detail: str) -> None:
         self.kind, self.detail = kind, detail
         if kind == "missing":
             text = f"missing merge field: {detail}"
+        elif kind == "recipient":
+            text = detail
         elif kind == "syntax":
             text = f"template_error: cannot be parsed: {detail}"
         else:

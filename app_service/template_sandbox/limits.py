@@ -365,6 +365,10 @@ def render_text(source: str, fields: dict) -> str:
     text = "".join(parts).strip()
     if _ADDRESS.search(text):
         raise TemplateLimit("the template prints an internal object")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no channel or database could take it
+        raise TemplateLimit("the message is not valid text (a lone surrogate)") from None
     return text
 
 

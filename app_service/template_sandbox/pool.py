@@ -97,7 +97,7 @@ class _Child:
 
     def send(self, jobs: list[tuple[str, dict]]) -> None:
         try:
-            self.proc.stdin.write(json.dumps(jobs).encode() + b"\n")
+            self.proc.stdin.write(json.dumps(jobs, default=str).encode() + b"\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise _Gone from None

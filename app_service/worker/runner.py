@@ -384,6 +384,10 @@ class Worker:
                 made[mid] = self._outgoing(d, body, subject)
             except RenderError as exc:
                 made[mid] = exc
+            except Exception as exc:
+                made[mid] = RenderError(
+                    "error", f"the message could not be built ({type(exc).__name__})"
+                )
         return [made[c.id] for c in batch]
 
     def _fields(self, d: dict) -> dict:
@@ -415,10 +419,10 @@ class Worker:
         assert isinstance(body, str)
         if d["channel"] == "sms":
             if not d["phone"]:
-                raise RenderError("error", "the customer has no phone number")
+                raise RenderError("recipient", "the customer has no phone number")
             return OutgoingMessage(d["id"], d["account_id"], "sms", d["phone"], body)
         if not d["email"]:
-            raise RenderError("error", "the customer has no email address")
+            raise RenderError("recipient", "the customer has no email address")
         unsubscribe = self.links.url(self.settings.public_url, d["id"], "u")
         headers = {
             "List-Unsubscribe": f"<{unsubscribe}>",

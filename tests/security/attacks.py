@@ -20,6 +20,7 @@ ERRORS = [  # the template's own runtime errors (the original outage: ZeroDivisi
     "{{ first_name|int + 'a' }}",
     "{% include 'other' %}",
     "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+    "Hi {{ '\\ud800' }}",  # a lone surrogate: the outbox, SES and SNS would all refuse it
 ]
 
 EXPONENTS = [  # big-integer arithmetic: one C call of seconds, or folded at compile time
