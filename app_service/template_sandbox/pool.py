@@ -9,8 +9,8 @@ memory cap on the child (RLIMIT_AS) turns a runaway allocation into a MemoryErro
 Why not a pre-computed cost check: jinja2 is Turing-complete enough (macros, loops over
 data) that a static bound would refuse ordinary templates or miss hostile ones.
 
-Cost (measured, see the report in bench/RESULTS.md): a batch is one pipe round trip with one
-line per job, so the worker pays about 10-20 microseconds per message; a child starts in about
+Cost (bench/render_bench.py, in bench/RESULTS.md): a batch is one pipe round trip with one line
+per job, so the worker pays about 17 microseconds more per message; a child starts in about
 0.1 s, once, and again only after it was killed. A template that timed out is quarantined in
 this process for QUARANTINE_SECONDS: later jobs with the same text fail at once instead of each
 costing the timeout (one tenant's template cannot tie up the dispatch threads).
