@@ -53,6 +53,12 @@ def _two_tenants(conn, payloads: list[str]) -> tuple[int, int]:
     load_rows(conn, make_campaign(conn, bystander, offsets=(-2,)),
               [person(i) for i in range(1, BYSTANDERS + 1)])  # fmt: skip
     make_due(conn)
+    # interleaved by due time: each batch claimed holds both tenants' messages
+    conn.execute(
+        "UPDATE messages m SET send_at = now() - interval '1 minute' + r.n * interval '1 ms'"
+        " FROM (SELECT id, row_number() OVER (PARTITION BY account_id ORDER BY id) AS n"
+        "       FROM messages) r WHERE r.id = m.id"
+    )
     return attacker, bystander
 
 
@@ -64,8 +70,19 @@ def _outcomes(conn, account: int) -> list[tuple[str, str, int]]:
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
-def test_each_class_fails_its_messages_and_the_other_tenant_is_sent(conn, pool, name):
+def test_each_class_fails_its_messages_and_the_other_tenant_is_sent(conn, pool, name, monkeypatch):
+    from app_service.worker import runner
+
     attacker, bystander = _two_tenants(conn, CLASSES[name])
+    batches: list[set[int]] = []
+    real_claim = runner.dq.claim
+
+    def claim(*args, **kwargs):
+        found = real_claim(*args, **kwargs)
+        batches.append({m.account_id for m in found})
+        return found
+
+    monkeypatch.setattr(runner.dq, "claim", claim)
     worker = Worker(pool, {"sms": OutboxChannel(pool)},
                     WorkerSettings(**FAST, concurrency=2, batch=7), emit_metrics=None)  # fmt: skip
     started = time.monotonic()
@@ -86,6 +103,7 @@ def test_each_class_fails_its_messages_and_the_other_tenant_is_sent(conn, pool, 
     assert conn.execute("SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id"
                         " WHERE m.account_id = %s", [bystander]).fetchone() == (BYSTANDERS,)  # fmt: skip
     assert worker.counters.failed == sum(1 for s, _, _ in attacked if s == "failed")
+    assert {attacker, bystander} in batches  # batches held both tenants' messages
 
 
 def test_a_data_dependent_error_fails_only_the_row_it_breaks(conn, pool, account):
