@@ -9,6 +9,7 @@ spin), and it ends when its parent does (stdin closes).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import signal
@@ -54,15 +55,18 @@ def main(memory_bytes: int, cpu_seconds: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     import app_service.template_sandbox.limits  # noqa: F401  (imported before the cap)
 
-    if memory_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # a platform without RLIMIT_AS (macOS) keeps the timeout only
+    with contextlib.suppress(ValueError, OSError):
+        if memory_bytes > 0:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     out = sys.stdout
     out.write("ready\n")
     out.flush()
     for line in sys.stdin:
         for source, fields in json.loads(line):
             if cpu_seconds > 0:
-                _cpu_budget(cpu_seconds)
+                with contextlib.suppress(ValueError, OSError):
+                    _cpu_budget(cpu_seconds)
             result = _outcome(source, fields)
             out.write(json.dumps(result) + "\n")
             out.flush()
