@@ -24,6 +24,11 @@ class InvalidCampaign(ValueError):
         self.reason = reason
 
 
+class UnrenderableTemplate(InvalidCampaign):
+    """A step's template parses but cannot be rendered with sample values (its own error, a
+    limit of the sandbox, the render timeout)."""
+
+
 def create_account(
     conn: psycopg.Connection, name: str, *, default_country: str = "US", timezone: str = "UTC"
 ) -> int:
@@ -64,8 +69,11 @@ def _check(spec: CampaignSpec) -> None:
     for i, step in enumerate(spec.steps, start=1):
         if not step.template.strip():
             raise InvalidCampaign(f"steps[{i}].template", "must not be empty")
+        sample = _sample_render(step.template, f"steps[{i}].template")
+        if step.subject:
+            _sample_render(step.subject, f"steps[{i}].subject")
         if (step.channel or spec.channel) == "sms":
-            segments = sms_segments(_sample_render(step.template))
+            segments = sms_segments(sample)
             if segments.count > spec.max_sms_segments:
                 raise InvalidCampaign(
                     f"steps[{i}].template",
@@ -100,17 +108,21 @@ def _audience_by(spec: CampaignSpec) -> str | None:
 SAMPLE_VALUE = "Xxxxxxxxxx"
 
 
-def _sample_render(template: str) -> str:
-    """The template with every merge field filled by a 10-character sample value."""
-    from jinja2 import meta
-    from jinja2.sandbox import SandboxedEnvironment
+def _sample_render(template: str, field: str) -> str:
+    """The template with every merge field filled by a 10-character sample value, rendered in
+    the worker's bounded sandbox (a hostile template fails here, within the render timeout)."""
+    from app_service.templates import TemplateInvalid, merge_fields
+    from app_service.worker.render import RenderError, render
 
-    env = SandboxedEnvironment()
     try:
-        names = meta.find_undeclared_variables(env.parse(template))
-        return env.from_string(template).render(**dict.fromkeys(names, SAMPLE_VALUE))
-    except Exception as exc:  # jinja2 syntax errors and the like
-        raise InvalidCampaign("template", f"cannot be rendered: {exc}") from None
+        names = merge_fields(template)
+        return render(template, dict.fromkeys(names, SAMPLE_VALUE))
+    except TemplateInvalid as exc:
+        raise InvalidCampaign(field, str(exc)) from None
+    except RenderError as exc:
+        if exc.kind == "syntax":
+            raise InvalidCampaign(field, f"cannot be parsed: {exc.detail}") from None
+        raise UnrenderableTemplate(field, f"cannot be rendered: {exc.detail}") from None
 
 
 def create_campaign(conn: psycopg.Connection, spec: CampaignSpec) -> int:

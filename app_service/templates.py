@@ -6,9 +6,9 @@ sample values for the rest, and says what an SMS would cost in segments."""
 from __future__ import annotations
 
 from jinja2 import meta
-from jinja2.sandbox import SandboxedEnvironment
 
-from app_service.worker.render import RenderError, render
+from app_service.template_sandbox.limits import ENV as _PARSER
+from app_service.worker.render import RenderError, render_many
 from app_service.worker.segments import sms_segments
 
 STANDARD_FIELDS = (
@@ -18,18 +18,51 @@ STANDARD_FIELDS = (
 """The merge fields every message has (the worker fills them from the customer, the
 appointment and its location); a packet's extra columns add more."""
 
-_PARSER = SandboxedEnvironment()
-
 
 class TemplateInvalid(ValueError):
-    """A template that does not parse."""
+    """A template that does not parse or compile (the request is malformed: 400)."""
+
+    def __init__(self, message: str, part: str = "body") -> None:
+        super().__init__(message)
+        self.part = part
+
+
+class TemplateUnrenderable(ValueError):
+    """A template that parses but cannot be rendered: an error of its own (`1/0`), a limit of
+    the sandbox, the render timeout (422). `part` is body or subject."""
+
+    def __init__(self, part: str, reason: str) -> None:
+        super().__init__(f"{part} {reason}")
+        self.part, self.reason = part, reason
 
 
 def merge_fields(source: str) -> list[str]:
+    """The undeclared names of a template. jinja2 finds them by generating the template's code,
+    which folds constants: the limited environment folds none that could be large."""
     try:
         return sorted(meta.find_undeclared_variables(_PARSER.parse(source)))
-    except Exception as exc:  # jinja2's TemplateSyntaxError and kin
+    except Exception as exc:  # jinja2's TemplateSyntaxError and kin, RecursionError
         raise TemplateInvalid(f"cannot be parsed: {exc}") from None
+
+
+def _render_parts(parts: dict[str, str], values: dict) -> dict[str, str]:
+    """Render each named part (body, subject) with `values`, in one round trip to the
+    sandbox; a syntax error is TemplateInvalid, any other failure TemplateUnrenderable."""
+    names = list(parts)
+    results = render_many([(parts[n], values) for n in names])
+    for name, result in zip(names, results, strict=True):
+        if isinstance(result, RenderError):
+            if result.kind == "syntax":
+                raise TemplateInvalid(f"cannot be parsed: {result.detail}", name)
+            raise TemplateUnrenderable(name, f"cannot be rendered: {result.detail}")
+    return dict(zip(names, results, strict=True))
+
+
+def check(body: str, subject: str | None = None) -> None:
+    """A new template must parse and render with sample values in the sandbox's limits."""
+    parts = {"body": body, **({"subject": subject} if subject else {})}
+    names = {n for text in parts.values() for n in merge_fields(text)}
+    _render_parts(parts, {n: f"[{n}]" for n in names})
 
 
 def preview(channel: str, body: str, subject: str | None, fields: dict[str, str]) -> dict:
@@ -37,11 +70,8 @@ def preview(channel: str, body: str, subject: str | None, fields: dict[str, str]
     names = merge_fields(body) + (merge_fields(subject) if subject else [])
     sampled = sorted({n for n in names if n not in fields})
     values = {**{n: f"[{n}]" for n in sampled}, **fields}
-    try:
-        text = render(body, values)
-        rendered_subject = render(subject, values) if subject else None
-    except RenderError as exc:
-        raise TemplateInvalid(str(exc)) from None
+    rendered = _render_parts({"body": body, **({"subject": subject} if subject else {})}, values)
+    text, rendered_subject = rendered["body"], rendered.get("subject")
     out: dict = {
         "body": text,
         "subject": rendered_subject,

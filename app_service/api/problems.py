@@ -59,6 +59,14 @@ def bad_field(pointer: str, reason: str) -> ApiError:
     )
 
 
+def unprocessable_template(reason: str, pointer: str | None = None) -> ApiError:
+    """A 422: the template (in the body at `pointer`, or stored) parses but cannot be rendered
+    (its own error, a sandbox limit, the render timeout). errors[] names the field `template`."""
+    entry = {"field": "template", "detail": reason, **({"pointer": pointer} if pointer else {})}
+    where = pointer or "template"
+    return ApiError(422, "Unprocessable Content", f"{where}: {reason}", errors=[entry])
+
+
 def not_found(what: str, ident: int) -> ApiError:
     return ApiError(404, "Not Found", f"{what} {ident} does not exist")
 

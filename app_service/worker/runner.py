@@ -37,7 +37,7 @@ from app_service.worker.channels.base import (
     TransientSendError,
 )
 from app_service.worker.ratelimit import SharedRateLimiter
-from app_service.worker.render import RenderError, render
+from app_service.worker.render import RenderError, render_many
 from app_service.worker.segments import sms_segments
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,8 @@ class Worker:
                     last_beat = time.monotonic()
             except psycopg.OperationalError as exc:
                 log.warning("tick: database unavailable (%s); retrying", type(exc).__name__)
+            except Exception as exc:  # the tick must outlive any one failure
+                log.error("tick: unexpected %s at %s", type(exc).__name__, _where(exc))
             self.stop.wait(self.settings.tick_seconds)
 
     def refresh_scores(self) -> int:
@@ -212,6 +214,12 @@ class Worker:
                 # the database restarted or the network blinked: leases protect the batch
                 log.warning("dispatch: database unavailable (%s); reconnecting", type(exc).__name__)
                 self.stop.wait(1.0)
+            except Exception as exc:  # a bug or bad data: never end the thread over one batch
+                # the batch's leases expire and are reclaimed (each claim counted an attempt, so
+                # a batch that keeps failing goes dead instead of looping)
+                log.error("dispatch: unexpected %s at %s; carrying on", type(exc).__name__,
+                          _where(exc))  # fmt: skip
+                self.stop.wait(1.0)
 
     def _pending(self, conn: psycopg.Connection) -> bool:
         (n,) = one(conn, Q.pending_soon)
@@ -232,17 +240,18 @@ class Worker:
         }
         ready: list[tuple[ClaimedMessage, OutgoingMessage, Channel]] = []
         failures: list[tuple[ClaimedMessage, str, bool]] = []
-        for claimed in batch:
+        for claimed, made in zip(batch, self._prepare(batch, details), strict=True):
             channel = self.channels.get(claimed.channel)
-            try:
-                outgoing = self._outgoing(details[claimed.id])
-            except RenderError as exc:
-                failures.append((claimed, str(exc), True))
+            if isinstance(made, RenderError):
+                failures.append((claimed, str(made), True))
+                continue
+            if isinstance(made, str):  # the renderer could not run: not the message's fault
+                failures.append((claimed, made, False))
                 continue
             if channel is None:
                 failures.append((claimed, f"no {claimed.channel} channel configured", False))
                 continue
-            ready.append((claimed, outgoing, channel))
+            ready.append((claimed, made, channel))
         self._record_failures(conn, failures)
         if not ready:
             return
@@ -283,6 +292,10 @@ class Worker:
             except PermanentSendError as exc:
                 failures.append((claimed, str(exc), True))
                 unreachable.append((claimed, str(exc)))
+                continue
+            except Exception as exc:  # a channel's bug: the provider may have the message, so
+                # it fails for good (at most once) and the batch goes on
+                failures.append((claimed, f"send_error: {type(exc).__name__}", True))
                 continue
             segments = sms_segments(outgoing.body).count if outgoing.channel == "sms" else None
             sent.append((claimed.id, result.provider_message_id, segments))
@@ -327,14 +340,57 @@ class Worker:
             self.counters.add(dead=1, failed=1)
         elif outcome == "failed":
             self.counters.add(failed=1)
-        log.info("message %s: %s (%s)", claimed.id, outcome, error)
+        # the category only: a template error's detail may quote a customer's data
+        log.info("message %s: %s (%s)", claimed.id, outcome, error.split(":", 1)[0][:80])
         if self._emit and outcome:
             name = {"retry": "MessagesRetried", "dead": "MessagesDead", "failed": "MessagesFailed"}[
                 outcome
             ]
             self._emit({name: (1.0, "Count")})
 
-    def _outgoing(self, d: dict) -> OutgoingMessage:
+    def _prepare(
+        self, batch: list[ClaimedMessage], details: dict[int, dict]
+    ) -> list[OutgoingMessage | RenderError | str]:
+        """Each message's OutgoingMessage, or the RenderError that fails it for good, or (a
+        str) why the renderer could not run, which a retry may cure. The batch's bodies and
+        subjects render in one round trip to the sandbox; nothing one message does (its
+        template, its data) can raise past this."""
+        fields: dict[int, dict] = {}
+        made: dict[int, OutgoingMessage | RenderError | str] = {}
+        for claimed in batch:
+            try:
+                fields[claimed.id] = self._fields(details[claimed.id])
+            except Exception as exc:
+                made[claimed.id] = RenderError(
+                    "error", f"the merge fields could not be prepared ({type(exc).__name__})"
+                )
+        jobs: list[tuple[str, dict]] = []
+        for mid, f in fields.items():
+            d = details[mid]
+            jobs.append((d["template"], f))
+            if d["channel"] == "email":
+                jobs.append((d["subject"] or "", f))
+        try:
+            texts = iter(render_many(jobs))
+        except Exception as exc:  # RendererUnavailable, or a bug of the pool: retry later
+            for mid in fields:
+                made[mid] = f"renderer unavailable ({type(exc).__name__})"
+            return [made[c.id] for c in batch]
+        for mid in fields:
+            d = details[mid]
+            body = next(texts)
+            subject = next(texts) if d["channel"] == "email" else None
+            try:
+                made[mid] = self._outgoing(d, body, subject)
+            except RenderError as exc:
+                made[mid] = exc
+            except Exception as exc:
+                made[mid] = RenderError(
+                    "error", f"the message could not be built ({type(exc).__name__})"
+                )
+        return [made[c.id] for c in batch]
+
+    def _fields(self, d: dict) -> dict:
         tz = ZoneInfo(d["timezone"])
         local = d["starts_at"].astimezone(tz)
         fields = {
@@ -350,20 +406,39 @@ class Worker:
         fields["survey_url"] = tracked
         if d["review_url"]:
             fields["review_url"] = tracked
-        fields = {k: v for k, v in fields.items() if v is not None}
-        body = render(d["template"], fields)
+        return {k: v for k, v in fields.items() if v is not None}
+
+    def _outgoing(
+        self, d: dict, body: str | RenderError, subject: str | RenderError | None
+    ) -> OutgoingMessage:
+        """The message to send, from its rendered body (and subject); a RenderError of either
+        fails it."""
+        for text in (body, subject):
+            if isinstance(text, RenderError):
+                raise text
+        assert isinstance(body, str)
         if d["channel"] == "sms":
             if not d["phone"]:
-                raise RenderError("the customer has no phone number")
+                raise RenderError("recipient", "the customer has no phone number")
             return OutgoingMessage(d["id"], d["account_id"], "sms", d["phone"], body)
         if not d["email"]:
-            raise RenderError("the customer has no email address")
+            raise RenderError("recipient", "the customer has no email address")
         unsubscribe = self.links.url(self.settings.public_url, d["id"], "u")
         headers = {
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
-        subject = render(d["subject"] or "", fields)
         return OutgoingMessage(
             d["id"], d["account_id"], "email", d["email"], body, subject, headers
         )
+
+
+def _where(exc: BaseException) -> str:
+    """file:line where `exc` was raised: enough to find a bug, without its message (which may
+    carry customer data)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"

@@ -9,7 +9,13 @@ from flask import Flask, Response, jsonify, request
 from app_service import campaigns, reports
 from app_service.api import idempotency, shapes
 from app_service.api.paging import page
-from app_service.api.problems import ApiError, bad_field, conflict, not_found
+from app_service.api.problems import (
+    ApiError,
+    bad_field,
+    conflict,
+    not_found,
+    unprocessable_template,
+)
 from app_service.api.routes import account_id, body, conn, created, route
 from app_service.db import rows
 from app_service.models import CampaignSpec, Step
@@ -77,6 +83,8 @@ def _invalid(exc: campaigns.InvalidCampaign) -> ApiError:
         number, _, rest = field[len("steps[") :].partition("]")
         field = f"steps/{int(number) - 1}{rest.replace('.', '/')}"
     field = {"retry_max": "retry_max_seconds"}.get(field, field)
+    if isinstance(exc, campaigns.UnrenderableTemplate):
+        return unprocessable_template(exc.reason, f"/{field}")
     return bad_field(f"/{field}", exc.reason)
 
 

@@ -8,7 +8,7 @@ from flask import Flask, jsonify
 from app_service import templates
 from app_service.api import idempotency, shapes
 from app_service.api.paging import page
-from app_service.api.problems import bad_field, conflict, not_found
+from app_service.api.problems import bad_field, conflict, not_found, unprocessable_template
 from app_service.api.routes import account_id, body, conn, created, route
 from app_service.db import rows
 from app_service.queries import Q
@@ -42,6 +42,12 @@ def register(app: Flask) -> None:
                     raise bad_field(f"/{field}", str(exc)) from None
         if data["channel"] == "email" and not data.get("subject"):
             raise bad_field("/subject", "is required for an email template")
+        try:
+            templates.check(data["body"], data.get("subject"))
+        except templates.TemplateInvalid as exc:  # parses, but does not compile
+            raise bad_field(f"/{exc.part}", str(exc)) from None
+        except templates.TemplateUnrenderable as exc:
+            raise unprocessable_template(exc.reason, f"/{exc.part}") from None
 
         def create():
             try:
@@ -64,8 +70,10 @@ def register(app: Flask) -> None:
         fields = body().get("merge_fields", {})
         try:
             return jsonify(templates.preview(t["channel"], t["body"], t["subject"], fields))
-        except templates.TemplateInvalid as exc:
-            raise bad_field("/merge_fields", str(exc)) from None
+        except templates.TemplateInvalid as exc:  # stored before today's rules
+            raise unprocessable_template(f"{exc.part} {exc}") from None
+        except templates.TemplateUnrenderable as exc:
+            raise unprocessable_template(str(exc)) from None
 
     route(app, "/v1/templates", "listTemplates", list_templates)
     route(app, "/v1/templates", "createTemplate", create_template, "POST")
