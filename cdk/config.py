@@ -36,7 +36,8 @@ class StageConfig:
     db_multi_az: bool
     db_backup_retention_days: int
     db_deletion_protection: bool
-    db_engine_version: str = "VER_16_13"  # a pinned PostgreSQL 16 minor; raise it deliberately
+    # PostgreSQL 18, as the embedded server; a pinned minor, raised deliberately
+    db_engine_version: str = "VER_18_3"
     runbook_base_url: str = "https://github.com/reminderly/reminderly/blob/main/runbooks"
     log_retention_days: int = 30
     backup_vault_lock: bool = False

@@ -1,4 +1,4 @@
-"""Database: RDS for PostgreSQL 16 with its key, parameters, credentials and backups."""
+"""Database: RDS for PostgreSQL 18 with its key, parameters, credentials and backups."""
 
 from __future__ import annotations
 

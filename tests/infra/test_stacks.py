@@ -26,7 +26,7 @@ def test_database_is_encrypted_private_and_sized_by_stage(templates, stage):
     t = template(templates, stage, "database")
     t.has_resource_properties("AWS::RDS::DBInstance", {
         "Engine": "postgres",
-        "EngineVersion": "16.13",
+        "EngineVersion": "18.3",
         "StorageEncrypted": True,
         "KmsKeyId": Match.any_value(),
         "PubliclyAccessible": False,
