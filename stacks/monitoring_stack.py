@@ -41,8 +41,13 @@ class MonitoringStack(Stack):
         self.topic = sns.Topic(
             self, "Paging", topic_name=f"{config.prefix}-paging", master_key=key, enforce_ssl=True
         )
-        if config.alarm_email:
-            self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        if config.paging_subscription:  # required outside dev (cdk/config.py refuses without)
+            target = config.paging_subscription
+            self.topic.add_subscription(
+                subscriptions.UrlSubscription(target, protocol=sns.SubscriptionProtocol.HTTPS)
+                if target.startswith("https://")
+                else subscriptions.EmailSubscription(target)
+            )
         key.grant_encrypt_decrypt(_cloudwatch_principal())
 
         t = config.alarms

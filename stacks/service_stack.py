@@ -16,7 +16,8 @@ load balancer routes only to ready tasks, so a new version takes no traffic befo
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
@@ -25,6 +26,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -127,9 +130,12 @@ class ServiceStack(Stack):
             "WorkerService", worker_task, config.worker_min_tasks, app_subnets, groups
         )
         self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
+        self.zone = self._zone()
         self.load_balancer = self._front_door(vpc)
         self._autoscaling()
-        public_url = f"https://{config.domain_name or self.load_balancer.load_balancer_dns_name}"
+        # the stage's own name, on which the certificate is valid: links in messages, the SNS
+        # subscription and integrators use it, never the load balancer's generated name
+        public_url = f"https://{config.domain_name}"
         self.api_url = CfnOutput(
             self, "ApiUrl", value=public_url,
             description="Base URL of the API (the smoke test and integrators use it)",
@@ -258,6 +264,26 @@ class ServiceStack(Stack):
         self.api.node.add_dependency(migrate)
         self.worker.node.add_dependency(migrate)
 
+    def _zone(self) -> route53.IHostedZone:
+        """The stage's public zone: imported when its id is configured, else created here
+        (retained outside dev; delegate it from the parent zone before the first deploy
+        completes, or the certificate's DNS validation waits)."""
+        c = self.config
+        if c.hosted_zone_id:
+            return route53.HostedZone.from_hosted_zone_attributes(
+                self, "Zone", hosted_zone_id=c.hosted_zone_id, zone_name=c.hosted_zone_name
+            )
+        zone = route53.PublicHostedZone(
+            self, "Zone", zone_name=c.hosted_zone_name,
+            comment=f"reminderly {c.name}: the API's public name",
+        )  # fmt: skip
+        zone.apply_removal_policy(
+            RemovalPolicy.DESTROY if c.name == "dev" else RemovalPolicy.RETAIN
+        )
+        CfnOutput(self, "ZoneNameServers", value=Fn.join(",", zone.hosted_zone_name_servers),
+                  description=f"Delegate {c.hosted_zone_name} to these name servers (NS record in the parent zone)")  # fmt: skip
+        return zone
+
     def _front_door(self, vpc: ec2.IVpc) -> elbv2.ApplicationLoadBalancer:
         logs_bucket = s3.Bucket(
             self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True,
@@ -271,10 +297,18 @@ class ServiceStack(Stack):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
         )  # fmt: skip
         alb.log_access_logs(logs_bucket, prefix="alb")
+        certificate = acm.Certificate(
+            self, "Certificate", domain_name=self.config.domain_name,
+            validation=acm.CertificateValidation.from_dns(self.zone),
+        )  # fmt: skip
         https = alb.add_listener(
             "Https", port=443, protocol=elbv2.ApplicationProtocol.HTTPS,
-            certificates=[elbv2.ListenerCertificate.from_arn(self.config.certificate_arn)],
+            certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
             ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+        )  # fmt: skip
+        route53.ARecord(
+            self, "Alias", zone=self.zone, record_name=f"{self.config.domain_name}.",
+            target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(alb)),
         )  # fmt: skip
         alb.add_redirect(source_port=80, target_port=443)
         self.target_group = https.add_targets(
