@@ -321,11 +321,16 @@ class ServiceStack(Stack):
         return alb
 
     def _waf(self, alb: elbv2.ApplicationLoadBalancer) -> None:
-        def managed(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
+        """Managed rule groups and a per-IP rate rule. The core rule set's SizeRestrictions_BODY
+        (bodies over 8 KB) only counts, and `body-size-except-packet-upload` blocks on its label
+        for every request but a packet upload (up to 64 MiB of CSV or JSON): that one route is
+        exempt from the size rule, everything else stays protected by it."""
+
+        def managed(name: str, priority: int, **group) -> wafv2.CfnWebACL.RuleProperty:
             return wafv2.CfnWebACL.RuleProperty(
                 name=name, priority=priority, override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
                 statement=wafv2.CfnWebACL.StatementProperty(managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                    vendor_name="AWS", name=name)),
+                    vendor_name="AWS", name=name, **group)),
                 visibility_config=_visibility(name),
             )  # fmt: skip
 
@@ -335,11 +340,15 @@ class ServiceStack(Stack):
                 limit=self.config.waf_rate_limit_per_5_min, aggregate_key_type="IP")),
             visibility_config=_visibility("per-ip-rate-limit"),
         )  # fmt: skip
+        core = managed("AWSManagedRulesCommonRuleSet", 1, rule_action_overrides=[
+            wafv2.CfnWebACL.RuleActionOverrideProperty(
+                name=SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}))])  # fmt: skip
         acl = wafv2.CfnWebACL(
             self, "WebAcl", scope="REGIONAL", default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=_visibility(f"{self.config.prefix}-web-acl"),
-            rules=[rate, managed("AWSManagedRulesCommonRuleSet", 1), managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
-                   managed("AWSManagedRulesAmazonIpReputationList", 3), managed("AWSManagedRulesSQLiRuleSet", 4)],
+            rules=[rate, core, _body_size_except_packet_upload(2),
+                   managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
+                   managed("AWSManagedRulesAmazonIpReputationList", 4), managed("AWSManagedRulesSQLiRuleSet", 5)],
         )  # fmt: skip
         wafv2.CfnWebACLAssociation(
             self, "WebAclAssociation", resource_arn=alb.load_balancer_arn, web_acl_arn=acl.attr_arn
@@ -367,6 +376,36 @@ class ServiceStack(Stack):
             scaling_steps=[ScalingInterval(upper=30, change=-1), ScalingInterval(lower=60, change=+1),
                            ScalingInterval(lower=300, change=+3)],
         )  # fmt: skip
+
+
+SIZE_RULE = "SizeRestrictions_BODY"
+SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+# POST /v1/campaigns/{campaign_id}/packets (createPacket): the only route exempt from the size rule
+PACKET_UPLOAD_METHOD = "POST"
+PACKET_UPLOAD_PATH = r"^/v1/campaigns/[0-9]+/packets$"
+
+
+def _body_size_except_packet_upload(priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    """Block what the core rule set's size rule labelled, unless it is a packet upload."""
+    s = wafv2.CfnWebACL.StatementProperty
+    none = [wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")]
+    upload = s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
+        s(byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}), positional_constraint="EXACTLY",
+            search_string=PACKET_UPLOAD_METHOD, text_transformations=none)),
+        s(regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}), regex_string=PACKET_UPLOAD_PATH,
+            text_transformations=none)),
+    ]))  # fmt: skip
+    return wafv2.CfnWebACL.RuleProperty(
+        name="body-size-except-packet-upload", priority=priority,
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
+            s(label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(scope="LABEL", key=SIZE_LABEL)),
+            s(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=upload)),
+        ])),
+        visibility_config=_visibility("body-size-except-packet-upload"),
+    )  # fmt: skip
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
