@@ -50,9 +50,13 @@ def verdict(acl: dict, method: str, path: str) -> str:
             request["labels"].add(SIZE_LABEL)  # the size rule matches and labels the request
             if "Count" not in overrides.get("SizeRestrictions_BODY", {}):
                 return "blocked by the core rule set"
-        elif "Action" in rule and "RateBasedStatement" not in rule["Statement"]:
-            if matches(rule["Statement"], request) and "Block" in rule["Action"]:
-                return f"blocked by {rule['Name']}"
+        elif (
+            "Action" in rule
+            and "RateBasedStatement" not in rule["Statement"]
+            and matches(rule["Statement"], request)
+            and "Block" in rule["Action"]
+        ):
+            return f"blocked by {rule['Name']}"
     return "allowed"
 
 
