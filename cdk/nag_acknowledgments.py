@@ -58,6 +58,12 @@ FIXED: list[Ack] = [
         "The link-signing secret is not rotated on a schedule: a new secret invalidates the survey, review "
         "and unsubscribe links of every message already sent (unsubscribe links must keep working). "
         "It is rotated deliberately, by the runbook, when exposed."),
+    Ack("reminderly-*-service/InboundDeadLetters/Resource", "AwsSolutions-SQS3",
+        "This queue is itself the dead-letter queue of the inbound SNS subscription (an SNS redrive "
+        "policy, which cdk-nag does not see); it is read by hand per runbooks/inbound-delivery-failures.md."),
+    Ack("reminderly-*-service/MigrationFailures/Resource", "AwsSolutions-SQS3",
+        "A terminal store of failed-migration events for diagnosis (runbooks/migration-failed.md); "
+        "nothing consumes it, so there is nothing to dead-letter."),
     Ack("reminderly-pipeline/SmokeApiKey/Resource", "AwsSolutions-SMG4",
         "The smoke test's API key is issued by reminderly, not by Secrets Manager: it is rotated by "
         "creating a new key (reminderly api-key create), putting it here and revoking the old one."),

@@ -22,6 +22,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -32,6 +34,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from aws_cdk.aws_applicationautoscaling import MetricAggregationType, ScalingInterval
@@ -130,6 +133,7 @@ class ServiceStack(Stack):
             "WorkerService", worker_task, config.worker_min_tasks, app_subnets, groups
         )
         self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
+        self.migration_failures = self._watch_migrations(migrate_task)
         self.zone = self._zone()
         self.load_balancer = self._front_door(vpc)
         self._autoscaling()
@@ -203,6 +207,18 @@ class ServiceStack(Stack):
             actions=["kms:GenerateDataKey*", "kms:Decrypt"], principals=publishers, resources=["*"],
             conditions={"StringEquals": {"aws:SourceAccount": self.account}},
         ))  # fmt: skip
+        # SNS itself writes what it could not deliver into the dead-letter queue (same key)
+        key.add_to_resource_policy(iam.PolicyStatement(
+            actions=["kms:GenerateDataKey*", "kms:Decrypt"], principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+            resources=["*"], conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+        ))  # fmt: skip
+        # Deliveries SNS gave up on (the API down past the retries): kept 14 days, alarmed on
+        # (inbound-delivery-failures); a lost STOP reply is a compliance problem.
+        self.inbound_dlq = sqs.Queue(
+            self, "InboundDeadLetters", queue_name=f"{self.config.prefix}-inbound-dlq",
+            encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )  # fmt: skip
         topic = sns.Topic(
             self,
             "Inbound",
@@ -215,7 +231,8 @@ class ServiceStack(Stack):
             conditions={"StringEquals": {"aws:SourceAccount": self.account}},
         ))  # fmt: skip
         topic.add_subscription(subscriptions.UrlSubscription(
-            f"{public_url}/v1/webhooks/sns", protocol=sns.SubscriptionProtocol.HTTPS))  # fmt: skip
+            f"{public_url}/v1/webhooks/sns", protocol=sns.SubscriptionProtocol.HTTPS,
+            dead_letter_queue=self.inbound_dlq))  # fmt: skip
         CfnOutput(self, "InboundTopicArn", value=topic.topic_arn,
                   description="Point the SES configuration set's and the SMS configuration set's event "
                               "destinations, and two-way SMS of the phone pool, at this topic")  # fmt: skip
@@ -263,6 +280,32 @@ class ServiceStack(Stack):
         )  # fmt: skip
         self.api.node.add_dependency(migrate)
         self.worker.node.add_dependency(migrate)
+
+    def _watch_migrations(self, task: ecs.FargateTaskDefinition) -> events.Rule:
+        """A migration task that exits non-zero or cannot start matches this rule (alarm
+        migration-failed on its TriggeredRules); the events are kept in a queue for diagnosis."""
+        failures = sqs.Queue(
+            self, "MigrationFailures", queue_name=f"{self.config.prefix}-migration-failures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, retention_period=Duration.days(14),
+        )  # fmt: skip
+        rule = events.Rule(
+            self, "MigrationFailed", rule_name=f"{self.config.prefix}-migration-failed",
+            description="The one-off `reminderly db migrate` task stopped with a failure",
+            event_pattern=events.EventPattern(
+                source=["aws.ecs"], detail_type=["ECS Task State Change"],
+                detail={
+                    "clusterArn": [self.cluster.cluster_arn],
+                    "taskDefinitionArn": [task.task_definition_arn],
+                    "lastStatus": ["STOPPED"],
+                    "$or": [{"containers": {"exitCode": [{"anything-but": 0}]}},
+                            {"stopCode": ["TaskFailedToStart"]}],
+                },
+            ),
+            targets=[events_targets.SqsQueue(failures)],
+        )  # fmt: skip
+        CfnOutput(self, "MigrationFailuresQueue", key="MigrationFailuresQueue", value=failures.queue_url,
+                  description="Events of failed migration tasks (runbooks/migration-failed.md)")  # fmt: skip
+        return rule
 
     def _zone(self) -> route53.IHostedZone:
         """The stage's public zone: imported when its id is configured, else created here
