@@ -23,6 +23,7 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from app_service.ops.naming import PIPELINE_STACK, stack_name
+from cdk.checkov_skips import apply_skips
 from cdk.config import PIPELINE, STAGES, PipelineConfig, StageConfig, require_settings
 from cdk.nag_acknowledgments import acknowledge_all, register
 from stacks.database_stack import DatabaseStack
@@ -127,6 +128,7 @@ def build(
             )
         for name in names:
             add_stage(app, stages[name])
+    apply_skips(app)  # checkov's deliberate exceptions, in the template metadata
     if nag:
         buckets = pipeline_stack.replication_bucket_names if pipeline else []
         acknowledge_all(app, register(stages.values(), pipeline_config, buckets))

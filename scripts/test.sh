@@ -12,6 +12,9 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
 npm ci --no-audit --no-fund --loglevel=error  # tests/infra runs the pinned CLI
+# checkov (tests/infra/test_checkov.py) pins another boto3 than the app: its own environment
+[ -x .venv-checkov/bin/python ] || "$PYTHON" -m venv .venv-checkov
+.venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
 browser_test=tests/test_dashboard.py::test_in_a_real_browser
 extra=()
 if [ "${REMINDERLY_BROWSER_TEST:-}" = "separate" ]; then

@@ -19,6 +19,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import pipelines
 from constructs import Construct
@@ -112,8 +113,10 @@ class PipelineStack(cdk.Stack):
         # A write key of a smoke-test account in staging, put here once by an operator
         # (`reminderly account create "pipeline smoke test"`, then `aws secretsmanager
         # put-secret-value`); CodeBuild hands it to the step as a masked variable.
+        smoke_kms = kms.Key(self, "SmokeApiKeyKey", enable_key_rotation=True,
+                            description="Encrypts the pipeline's smoke-test API key")  # fmt: skip
         smoke_key = secretsmanager.Secret(
-            self, "SmokeApiKey", secret_name=SMOKE_KEY_SECRET,
+            self, "SmokeApiKey", secret_name=SMOKE_KEY_SECRET, encryption_key=smoke_kms,
             description="API key (write scope) of the staging smoke-test account",
         )  # fmt: skip
         smoke = pipelines.CodeBuildStep(
@@ -124,8 +127,11 @@ class PipelineStack(cdk.Stack):
                     type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
                     value=smoke_key.secret_arn),
             }),
-            role_policy_statements=[iam.PolicyStatement(
-                actions=["secretsmanager:GetSecretValue"], resources=[smoke_key.secret_arn])],
+            role_policy_statements=[
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[smoke_key.secret_arn]),
+                iam.PolicyStatement(actions=["kms:Decrypt"], resources=[smoke_kms.key_arn],
+                                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}}),
+            ],
         )  # fmt: skip
         self.pipeline.add_stage(staging, pre=[browser], post=[smoke])
         prod = ReminderlyStage(self, "Prod", config=stages["prod"],

@@ -43,6 +43,8 @@ from constructs import Construct
 
 from app_service import PROJECT_ROOT
 from cdk.config import StageConfig
+from stacks.dr_stack import replication_key_alias
+from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention
 
 PORT = 8080
@@ -66,6 +68,7 @@ class ServiceStack(Stack):
         self.cluster = ecs.Cluster(
             self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
         )
+        self.logs_key = log_key(self, config)
         self.image = ecr_assets.DockerImageAsset(
             self,
             "Image",
@@ -90,11 +93,17 @@ class ServiceStack(Stack):
         }
         # Signs the survey, review and unsubscribe links in messages. Not rotated on a schedule:
         # a new secret invalidates the links of every message already sent.
+        link_key = kms.Key(self, "LinkSecretKey", enable_key_rotation=True,
+                           description=f"{config.prefix}: encrypts the link-signing secret")  # fmt: skip
         link_secret = secretsmanager.Secret(
             self, "LinkSecret", description=f"reminderly {config.name}: signs the links in messages",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=48, exclude_punctuation=True),
-            replica_regions=[secretsmanager.ReplicaRegion(region=config.dr_region)],  # links survive a failover
+            encryption_key=link_key,
+            # links survive a failover: a copy in the DR region under the DR stack's key
+            replica_regions=[secretsmanager.ReplicaRegion(region=config.dr_region, encryption_key=kms.Key.from_key_arn(
+                self, "DrLinkSecretKey",
+                f"arn:aws:kms:{config.dr_region}:{config.account}:{replication_key_alias(config)}"))],
         )  # fmt: skip
         self.secrets["REMINDERLY_LINK_SECRET"] = ecs.Secret.from_secrets_manager(link_secret)
         self.container_env = {"PGSSLMODE": "require", "REMINDERLY_STAGE": config.name}
@@ -178,7 +187,7 @@ class ServiceStack(Stack):
                 cpu_architecture=ecs.CpuArchitecture.ARM64, operating_system_family=ecs.OperatingSystemFamily.LINUX),
         )  # fmt: skip
         log_group = logs.LogGroup(
-            self, f"{name}Logs", retention=retention(self.config.log_retention_days),
+            self, f"{name}Logs", retention=retention(self.config.log_retention_days), encryption_key=self.logs_key,
             removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
         )  # fmt: skip
         self.log_groups = {**getattr(self, "log_groups", {}), name: log_group}
@@ -331,7 +340,9 @@ class ServiceStack(Stack):
         logs_bucket = s3.Bucket(
             self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL, object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(self.config.log_retention_days))],
+            versioned=True,  # an overwritten or deleted log object stays recoverable until expiry
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(self.config.log_retention_days),
+                                              noncurrent_version_expiration=Duration.days(self.config.log_retention_days))],
             removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
             auto_delete_objects=False,
         )  # fmt: skip
@@ -353,7 +364,8 @@ class ServiceStack(Stack):
             self, "Alias", zone=self.zone, record_name=f"{self.config.domain_name}.",
             target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(alb)),
         )  # fmt: skip
-        alb.add_redirect(source_port=80, target_port=443)
+        # No plain-HTTP listener, not even a redirect: an API key sent over HTTP would already
+        # have crossed the network in clear; clients must use https:// (port 80 stays closed).
         self.target_group = https.add_targets(
             "Api", port=PORT, protocol=elbv2.ApplicationProtocol.HTTP, targets=[self.api],
             health_check=elbv2.HealthCheck(path="/v1/ready", healthy_http_codes="200",

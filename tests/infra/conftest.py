@@ -97,3 +97,21 @@ def templates(assembly: Path, pipeline_assembly: Path) -> dict[str, dict]:
 
 def resources(template: dict, kind: str) -> dict[str, dict]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+@pytest.fixture(scope="session")
+def unchecked_apps():
+    """The stages' app and the pipeline's app, built without the cdk-nag plugin or synth, to
+    count which register entries (cdk-nag's, checkov's) match constructs."""
+    from cdk.app import build
+
+    def app(**kwargs):
+        return build(
+            nag=False,
+            stages=TEST_STAGES,
+            pipeline_config=TEST_PIPELINE,
+            context=AZ_CONTEXT,
+            **kwargs,
+        )
+
+    return app(stage_names=list(TEST_STAGES), pipeline=False), app(pipeline=True)

@@ -104,6 +104,10 @@ def _run_test_sh(tmp_path: Path, **env) -> list[str]:
     log = tmp_path / "log"
     venv_bin = root / ".venv" / "bin"
     venv_bin.mkdir(parents=True)
+    (root / ".venv-checkov" / "bin").mkdir(parents=True)
+    executable(
+        root / ".venv-checkov" / "bin" / "python", f'#!/bin/sh\necho "checkov-python $*" >> {log}\n'
+    )
     tools = tmp_path / "bin"
     tools.mkdir()
     for name, where in [
@@ -130,6 +134,7 @@ def test_test_sh_leaves_the_browser_test_to_its_step_in_the_pipeline(tmp_path):
     (pytest_call,) = [c for c in calls if c.startswith("python -m pytest")]
     assert f"--deselect {BROWSER_TEST}" in pytest_call
     assert any(c.startswith("npm ci") for c in calls)
+    assert "checkov-python -m pip install --quiet -r requirements-checkov.txt" in calls
 
 
 def test_test_sh_still_runs_the_browser_test_everywhere_else(tmp_path):

@@ -178,22 +178,16 @@ def test_front_door_is_https_only_behind_waf(templates, stage):
             "Certificates": [{"CertificateArn": {"Ref": Match.string_like_regexp("^Certificate")}}],
         },
     )
-    t.has_resource_properties(
-        "AWS::ElasticLoadBalancingV2::Listener",
-        {
-            "Port": 80,
-            "DefaultActions": [
-                Match.object_like(
-                    {
-                        "Type": "redirect",
-                        "RedirectConfig": Match.object_like(
-                            {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}
-                        ),
-                    }
-                )
-            ],
-        },
-    )
+    # no plain-HTTP listener and nothing open on port 80 (an API key must never travel in clear)
+    raw = templates[f"reminderly-{stage}-service"]
+    ports = [
+        r["Properties"]["Port"]
+        for r in resources(raw, "AWS::ElasticLoadBalancingV2::Listener").values()
+    ]
+    assert ports == [443]
+    for group in resources(raw, "AWS::EC2::SecurityGroup").values():
+        for rule in group["Properties"].get("SecurityGroupIngress", []):
+            assert rule.get("FromPort") != 80, rule
     t.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::TargetGroup", {"HealthCheckPath": "/v1/ready"}
     )

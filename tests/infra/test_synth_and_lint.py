@@ -11,7 +11,7 @@ from cfnlint.api import ManualArgs, lint
 
 from app_service.ops.naming import UNITS
 
-from .conftest import AZ_CONTEXT, TEST_PIPELINE, TEST_STAGES
+from .conftest import TEST_PIPELINE, TEST_STAGES
 
 STAGES, PIPELINE, STACKS = TEST_STAGES, TEST_PIPELINE, UNITS
 
@@ -50,18 +50,12 @@ def test_synth_made_no_aws_lookup(assembly: Path):
     assert "missing" not in manifest, manifest.get("missing")
 
 
-def test_nag_register_is_specific_and_every_entry_is_used(assembly):
+def test_nag_register_is_specific_and_every_entry_is_used(unchecked_apps):
     """Acknowledgments name one rule on a specific construct path, with a real reason, and
     none is stale (synth with the plugin already proved zero unacknowledged findings)."""
-    from cdk.app import build
     from cdk.nag_acknowledgments import acknowledge_all, register
 
-    def app(**kwargs):
-        return build(
-            nag=False, stages=STAGES, pipeline_config=PIPELINE, context=AZ_CONTEXT, **kwargs
-        )
-
-    stages, pipeline = app(stage_names=list(STAGES), pipeline=False), app(pipeline=True)
+    stages, pipeline = unchecked_apps
     buckets = pipeline.node.find_child("reminderly-pipeline").replication_bucket_names
     acks = register(STAGES.values(), PIPELINE, buckets)
     for ack in acks:
