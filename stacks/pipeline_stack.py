@@ -36,8 +36,7 @@ BROWSER_TEST = "tests/test_dashboard.py::test_in_a_real_browser"
 SYNTH_ENV = {"REMINDERLY_BROWSER_TEST": "separate"}  # scripts/test.sh: deselect it, no apt-get
 SYNTH_COMMANDS = [
     # ruff, pytest: data flow, API, CDK assertions, cdk-nag, cfn-lint, checkov; into .venv
-    "./scripts/test.sh",
-    "npm ci",
+    "./scripts/test.sh",  # also runs npm ci (the pinned CLI) and installs checkov
     # one command line, so the activation holds whatever the shell semantics of the buildspec
     ". .venv/bin/activate && npx cdk synth -c pipeline=true",
 ]
