@@ -251,6 +251,13 @@ class MonitoringStack(Stack):
             cloudwatch.GraphWidget(title="Database CPU / connections", left=[database.metric_cpu_utilization()],
                                    right=[database.metric_database_connections()]),
         )  # fmt: skip
+        # one graph per alarm, its metric against its threshold, titled by the alarm id: what
+        # each runbook's "Is it real" starts from
+        widgets = [
+            cloudwatch.AlarmWidget(alarm=a.alarm, title=a.alarm_id, width=8) for a in self.alarms
+        ]
+        for row in range(0, len(widgets), 3):
+            board.add_widgets(*widgets[row : row + 3])
 
 
 def _cloudwatch_principal():

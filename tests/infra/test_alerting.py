@@ -167,3 +167,15 @@ def test_a_failed_migration_task_alarms(templates, stage):
     assert alarm["Dimensions"][0]["Name"] == "RuleName"
     assert rule["Name"] == f"reminderly-{stage}-migration-failed"
     assert rule_id
+
+
+@pytest.mark.parametrize("stage", list(TEST_STAGES))
+def test_the_dashboard_graphs_every_alarm_by_its_runbook_id(templates, stage):
+    raw = templates[f"reminderly-{stage}-monitoring"]
+    (board,) = resources(raw, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(board["Properties"]["DashboardBody"])
+    for alarm_id in alarms(templates, stage):
+        assert f'\\"title\\":\\"{alarm_id}\\"' in body, alarm_id
+    alarm_ids = {k for k, v in resources(raw, "AWS::CloudWatch::Alarm").items()}
+    graphed = {i for i in alarm_ids if body.count(f'"{i}"') >= 2}  # status widget + its graph
+    assert graphed == alarm_ids
