@@ -1,7 +1,13 @@
-"""The CDK app: every stage's stacks, checked by cdk-nag (AwsSolutions) at synth.
+"""The CDK app: a stage's stacks, or the pipeline, checked by cdk-nag (AwsSolutions) at synth.
 
-    npx cdk synth                    # every stage
+    npx cdk synth                    # every stage's stacks (never the pipeline)
     npx cdk synth -c stage=prod      # one stage (comma-separate several)
+    npx cdk synth -c pipeline=true   # the pipeline alone (it deploys staging and prod itself)
+
+A stage's assembly holds only that stage's stacks, so `cdk deploy -c stage=dev --all` reaches
+only dev's account. Every stack has its own synthesizer (one shared instance would list every
+stack's assets in each asset manifest: aws-cdk issue 29071) and an explicit stack name from
+app_service.ops.naming, the same in a direct deploy and in the pipeline.
 
 Deploy order per stage: <prefix>-dr (DR region), -network, -database, -service, -monitoring.
 """
@@ -9,14 +15,17 @@ Deploy order per stage: <prefix>-dr (DR region), -network, -database, -service, 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from cdk.config import PIPELINE, STAGES, StageConfig
-from cdk.nag_acknowledgments import acknowledge_all
+from app_service.ops.naming import PIPELINE_STACK, stack_name
+from cdk.checkov_skips import apply_skips
+from cdk.config import PIPELINE, STAGES, PipelineConfig, StageConfig, require_settings
+from cdk.nag_acknowledgments import acknowledge_all, register
 from stacks.database_stack import DatabaseStack
 from stacks.dr_stack import DrStack
 from stacks.monitoring_stack import MonitoringStack
@@ -26,26 +35,29 @@ from stacks.service_stack import ServiceStack
 
 
 def add_stage(app: Construct, config: StageConfig) -> dict[str, cdk.Stack]:
-    """The stacks of one stage, wired together."""
+    """The stacks of one stage, wired together; each with its own synthesizer and the
+    contract's stack name (construct id and stack name are the same)."""
     env = cdk.Environment(account=config.account, region=config.region)
     tags = {"project": "reminderly", "stage": config.name}
-    dr = DrStack(app, f"{config.prefix}-dr", config=config, tags=tags,
-                 env=cdk.Environment(account=config.account, region=config.dr_region))  # fmt: skip
-    network = NetworkStack(app, f"{config.prefix}-network", config=config, env=env, tags=tags)
-    database = DatabaseStack(
-        app, f"{config.prefix}-database", config=config, vpc=network.vpc, env=env, tags=tags
-    )
+
+    def own(unit: str) -> dict:
+        name = stack_name(config.name, unit)
+        return {"id": name, "stack_name": name, "synthesizer": synthesizer(), "tags": tags}
+
+    def make(cls, unit: str, **kwargs):
+        o = own(unit)
+        return cls(app, o.pop("id"), config=config, **o, **kwargs)
+
+    dr = make(DrStack, "dr", env=cdk.Environment(account=config.account, region=config.dr_region))
+    network = make(NetworkStack, "network", env=env)
+    database = make(DatabaseStack, "database", vpc=network.vpc, env=env)
     database.add_stack_dependency(
         dr, "the DR key and vault must exist before backups replicate to them"
     )
-    service = ServiceStack(
-        app, f"{config.prefix}-service", config=config, vpc=network.vpc, database=database.instance,
-        database_key=database.key, database_security_group=database.security_group, env=env, tags=tags,
-    )  # fmt: skip
-    monitoring = MonitoringStack(
-        app, f"{config.prefix}-monitoring", config=config, database=database.instance, service=service,
-        env=env, tags=tags,
-    )  # fmt: skip
+    service = make(ServiceStack, "service", vpc=network.vpc, database=database.instance,
+                   database_key=database.key, database_security_group=database.security_group, env=env)  # fmt: skip
+    monitoring = make(MonitoringStack, "monitoring", database=database.instance, service=service,
+                      env=env)  # fmt: skip
     return {
         "dr": dr,
         "network": network,
@@ -59,7 +71,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def synthesizer() -> cdk.DefaultStackSynthesizer:
-    """The default bootstrap roles, with the partition written out ("aws") instead of
+    """A new synthesizer for one stack (never shared: aws-cdk issue 29071). The default
+    bootstrap roles, with the partition written out ("aws") instead of
     ${AWS::Partition}: CDK Pipelines then renders deploy-role ARNs as plain strings, which
     cfn-lint's pipeline-action check (E3703) requires. Deploying to GovCloud or China would
     change this one place."""
@@ -78,27 +91,47 @@ def synthesizer() -> cdk.DefaultStackSynthesizer:
 def build(
     stage_names: list[str] | None = None,
     *,
-    pipeline: bool = True,
+    pipeline: bool | None = None,
     nag: bool = True,
     outdir: str | None = None,
+    stages: dict[str, StageConfig] = STAGES,
+    pipeline_config: PipelineConfig = PIPELINE,
+    context: dict | None = None,
 ) -> cdk.App:
-    """The app for `stage_names` (default: the `stage` context value, else every stage).
+    """The app for `stage_names` (default: the `stage` context value, else every stage), or,
+    with `pipeline` (default: the `pipeline` context flag), the pipeline stack alone.
     cdk.json's feature flags and the committed cdk.context.json (pinned availability zones)
-    are loaded here too, so a synth outside the CDK CLI (the tests) is the same, offline."""
-    context = {**json.loads((ROOT / "cdk.json").read_text())["context"],
-               **json.loads((ROOT / "cdk.context.json").read_text())}  # fmt: skip
-    options = {"context": context, "default_stack_synthesizer": synthesizer()}
-    app = cdk.App(outdir=outdir, **options) if outdir else cdk.App(**options)
-    names = stage_names or _stages_from_context(app)
-    for name in names:
-        if name not in STAGES:
-            raise SystemExit(f"unknown stage {name!r}: one of {', '.join(STAGES)}")
-        add_stage(app, STAGES[name])
+    are loaded here too, so a synth outside the CDK CLI (the tests) is the same, offline.
+    Refuses (config.IncompleteConfig) when staging, prod or the pipeline has placeholders."""
+    merged = {**json.loads((ROOT / "cdk.json").read_text())["context"],
+              **json.loads((ROOT / "cdk.context.json").read_text()), **(context or {})}  # fmt: skip
+    app = cdk.App(outdir=outdir, context=merged) if outdir else cdk.App(context=merged)
+    if pipeline is None:
+        pipeline = str(app.node.try_get_context("pipeline")).lower() in ("true", "1", "yes")
     if pipeline:
-        PipelineStack(app, "reminderly-pipeline", config=PIPELINE,
-                      env=cdk.Environment(account=PIPELINE.account, region=PIPELINE.region))  # fmt: skip
+        if stage_names or app.node.try_get_context("stage"):
+            raise SystemExit("error: the pipeline app holds no stage: drop -c stage")
+        deployed = [stages["staging"], stages["prod"]]
+        require_settings(deployed, pipeline_config)
+        pipeline_stack = PipelineStack(app, PIPELINE_STACK, config=pipeline_config, stages=stages,
+                      env=cdk.Environment(account=pipeline_config.account, region=pipeline_config.region),
+                      synthesizer=synthesizer())  # fmt: skip
+    else:
+        names = stage_names or _stages_from_context(app)
+        unknown = [n for n in names if n not in stages]
+        if unknown:
+            raise SystemExit(f"error: unknown stage {unknown[0]!r}: one of {', '.join(stages)}")
+        for warning in require_settings(stages[n] for n in names):
+            print(
+                f"warning: placeholder setting (set it before deploying): {warning}",
+                file=sys.stderr,
+            )
+        for name in names:
+            add_stage(app, stages[name])
+    apply_skips(app)  # checkov's deliberate exceptions, in the template metadata
     if nag:
-        acknowledge_all(app)
+        buckets = pipeline_stack.replication_bucket_names if pipeline else []
+        acknowledge_all(app, register(stages.values(), pipeline_config, buckets))
         cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

@@ -1,12 +1,18 @@
 """Typed per-stage configuration: the same stack classes serve dev, staging and prod.
 
-Accounts are placeholders until a platform engineer sets them (or CDK_DEFAULT_ACCOUNT at deploy
-time); availability zones are pinned in cdk.context.json so synth makes no AWS call.
+The committed accounts, domains, identities and paging targets are placeholders until a
+platform engineer sets them: staging, prod and the pipeline refuse to synthesize until then
+(`require_settings`, one error listing everything still to set); dev synthesizes with a warning.
+Availability zones are pinned in cdk.context.json so synth makes no AWS call.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from app_service.ops.naming import resource_prefix
 
 
 @dataclass(frozen=True)
@@ -41,12 +47,17 @@ class StageConfig:
     runbook_base_url: str = "https://github.com/reminderly/reminderly/blob/main/runbooks"
     log_retention_days: int = 30
     backup_vault_lock: bool = False
-    alarm_email: str | None = None
-    domain_name: str | None = None
-    # ACM certificate for the HTTPS listener (placeholders: set the stage's real one)
-    certificate_arn: str = (
-        "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
-    )
+    # The API's public name (links in messages, the SNS subscription, the certificate), an
+    # alias record in the Route 53 zone `hosted_zone_name`: imported when `hosted_zone_id` is
+    # set, else created by the service stack (then delegate it from the parent zone).
+    domain_name: str = "api.reminderly.example.com"
+    hosted_zone_name: str = "reminderly.example.com"
+    hosted_zone_id: str | None = None
+    # Who is paged: an HTTPS endpoint (PagerDuty, Opsgenie, ... SNS integration URL) or an
+    # email address, subscribed to the stage's paging topic. Required outside dev.
+    paging_subscription: str | None = None
+    # staging and prod refuse to synthesize with placeholder settings; dev only warns
+    requires_real_settings: bool = True
     api_cpu: int = 512
     api_memory_mib: int = 1024
     api_min_tasks: int = 2
@@ -66,7 +77,37 @@ class StageConfig:
 
     @property
     def prefix(self) -> str:
-        return f"reminderly-{self.name}"
+        return resource_prefix(self.name)
+
+    def missing_settings(self) -> list[str]:
+        """Every setting still a placeholder (or unset), each with what to put there."""
+        n = self.name
+        out = []
+        if _placeholder_account(self.account):
+            out.append(f"{n}.account: the stage's 12-digit AWS account id")
+        if _placeholder_domain(self.hosted_zone_name):
+            out.append(f"{n}.hosted_zone_name: the Route 53 public zone the API's name lives in")
+        if _placeholder_domain(self.domain_name):
+            out.append(f"{n}.domain_name: the API's public name (links in messages, webhooks)")
+        elif not _within(self.domain_name, self.hosted_zone_name):
+            out.append(f"{n}.domain_name: {self.domain_name} is not inside {self.hosted_zone_name}")
+        if self.hosted_zone_id is not None and not re.fullmatch(
+            r"Z[0-9A-Z]{8,32}", self.hosted_zone_id
+        ):
+            out.append(f"{n}.hosted_zone_id: a Route 53 zone id (Z...), or None to create the zone")
+        if _placeholder_domain(self.ses_identity):
+            out.append(f"{n}.ses_identity: the verified SES domain the worker sends from")
+        if re.fullmatch(r"pool-0+", self.sms_pool_id):
+            out.append(f"{n}.sms_pool_id: the End User Messaging SMS phone pool id")
+        if (
+            not self.paging_subscription
+            or not re.fullmatch(r"https://\S+|[^@\s]+@[^@\s]+\.[a-z]+", self.paging_subscription)
+            or _placeholder_domain(
+                self.paging_subscription.rsplit("@", 1)[-1].removeprefix("https://").split("/")[0]
+            )
+        ):
+            out.append(f"{n}.paging_subscription: the on-call HTTPS endpoint or email address")
+        return out
 
 
 STAGES: dict[str, StageConfig] = {
@@ -76,7 +117,8 @@ STAGES: dict[str, StageConfig] = {
         db_instance_type="t4g.medium", db_allocated_storage_gib=20, db_max_allocated_storage_gib=100,
         db_multi_az=False, db_backup_retention_days=7, db_deletion_protection=False,
         log_retention_days=14, api_min_tasks=1, api_max_tasks=2, worker_max_tasks=2,
-        certificate_arn="arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000001",
+        domain_name="api.dev.reminderly.example.com", hosted_zone_name="dev.reminderly.example.com",
+        requires_real_settings=False,
     ),
     "staging": StageConfig(
         name="staging", account="222222222222", region="us-east-1", dr_region="us-west-2",
@@ -84,7 +126,7 @@ STAGES: dict[str, StageConfig] = {
         db_instance_type="m7g.large", db_allocated_storage_gib=50, db_max_allocated_storage_gib=200,
         db_multi_az=False, db_backup_retention_days=14, db_deletion_protection=True,
         log_retention_days=30,
-        certificate_arn="arn:aws:acm:us-east-1:222222222222:certificate/00000000-0000-0000-0000-000000000002",
+        domain_name="api.staging.reminderly.example.com", hosted_zone_name="staging.reminderly.example.com",
     ),
     "prod": StageConfig(
         name="prod", account="333333333333", region="us-east-1", dr_region="us-west-2",
@@ -93,7 +135,7 @@ STAGES: dict[str, StageConfig] = {
         db_multi_az=True, db_backup_retention_days=35, db_deletion_protection=True,
         log_retention_days=90, backup_vault_lock=True, api_cpu=1024, api_memory_mib=2048,
         api_min_tasks=3, api_max_tasks=12, worker_min_tasks=2, worker_max_tasks=8,
-        certificate_arn="arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-0000-0000-000000000003",
+        domain_name="api.reminderly.example.com", hosted_zone_name="reminderly.example.com",
     ),
 }  # fmt: skip
 
@@ -108,5 +150,53 @@ class PipelineConfig:
     branch: str = "main"
     connection_arn: str = "arn:aws:codeconnections:us-east-1:444444444444:connection/00000000-0000-0000-0000-000000000000"
 
+    def missing_settings(self) -> list[str]:
+        out = []
+        if _placeholder_account(self.account):
+            out.append("pipeline.account: the tooling account's 12-digit AWS account id")
+        if "00000000-0000-0000-0000-000000000000" in self.connection_arn:
+            out.append("pipeline.connection_arn: the CodeConnections connection to the repository")
+        return out
+
 
 PIPELINE = PipelineConfig()
+
+
+class IncompleteConfig(SystemExit):
+    """Synth refused: settings still placeholders. One error lists them all."""
+
+
+def require_settings(
+    stages: Iterable[StageConfig], pipeline: PipelineConfig | None = None
+) -> list[str]:
+    """Refuse (IncompleteConfig) when a stage that requires real settings, or the pipeline,
+    still has placeholders; returns what dev stages still lack (the app warns about those)."""
+    refused: list[str] = [] if pipeline is None else pipeline.missing_settings()
+    warned: list[str] = []
+    for stage in stages:
+        (refused if stage.requires_real_settings else warned).extend(stage.missing_settings())
+    if refused:
+        raise IncompleteConfig(
+            "error: cannot synthesize with placeholder settings; set these in cdk/config.py:\n"
+            + "\n".join(f"  - {m}" for m in refused)
+        )
+    return warned
+
+
+def _placeholder_account(account: str) -> bool:
+    return (
+        not re.fullmatch(r"\d{12}", account) or len(set(account)) == 1 or account == "123456789012"
+    )
+
+
+def _placeholder_domain(name: str) -> bool:
+    labels = name.lower().rstrip(".").split(".")
+    return (
+        len(labels) < 2
+        or labels[-1] in {"example", "test", "invalid", "localhost"}
+        or labels[-2:] in (["example", "com"], ["example", "net"], ["example", "org"])
+    )
+
+
+def _within(name: str, zone: str) -> bool:
+    return name == zone or name.endswith(f".{zone}")

@@ -20,10 +20,13 @@ campaign=$(curl_ -H "$auth" -H 'Content-Type: application/json' -H 'Idempotency-
   "$API_URL/v1/campaigns" | json 'assert data["status"] == "draft", data; print(data["id"])')
 
 run="${CODEBUILD_BUILD_NUMBER:-$(date +%s)}"
-body=$(printf 'customer_id,first_name,email,appointment_id,appointment_at\nsmoke-1,Smoke,smoke@example.com,smoke-%s,2099-01-01T10:00:00\n' "$run")
+# an appointment 300 days ahead: inside the accepted range (up to two years), its reminder far
+# enough out that the packet is cancelled long before anything could be sent
+when=$(python3 -c 'import datetime as d; print((d.date.today() + d.timedelta(days=300)).isoformat())')
+body=$(printf 'customer_id,first_name,email,appointment_id,appointment_at\nsmoke-1,Smoke,smoke@example.com,smoke-%s,%sT10:00:00\n' "$run" "$when")
 packet=$(curl_ -H "$auth" -H 'Content-Type: text/csv' -H "Idempotency-Key: smoke-packet-$run" \
   --data-binary "$body" "$API_URL/v1/campaigns/$campaign/packets" \
-  | json 'assert data["rows"] == {"submitted": 1, "accepted": 1, "rejected": 0}, data; print(data["id"])')
+  | json 'r = data["rows"]; assert (r["submitted"], r["accepted"], r["rejected"]) == (1, 1, 0), data; print(data["id"])')
 curl_ -H "$auth" "$API_URL/v1/packets/$packet" | json 'assert data["messages_planned"] == 1, data'
 curl_ -X POST -H "$auth" "$API_URL/v1/packets/$packet/cancel" | json 'assert data["status"] == "cancelled", data'
 echo "packet $packet through campaign $campaign: loaded, planned, cancelled"

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from cdk.config import StageConfig
 from stacks.dr_stack import dr_vault_name, replication_key_alias
+from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention
 
 # Slow statements, lock waits and temp files are logged; SSL is required for every connection.
@@ -104,10 +105,12 @@ class DatabaseStack(Stack):
         )
         # The exported logs' groups, with retention, made here rather than by CDK's
         # log-retention custom resource (a Lambda with broad permissions).
+        logs_key = log_key(self, config)
         for log in ("postgresql", "upgrade"):
             group = logs.LogGroup(
                 self,
                 f"{log.capitalize()}Logs",
+                encryption_key=logs_key,
                 log_group_name=f"/aws/rds/instance/{config.prefix}-postgres/{log}",
                 retention=retention(config.log_retention_days),
                 removal_policy=RemovalPolicy.RETAIN if prod_like else RemovalPolicy.DESTROY,

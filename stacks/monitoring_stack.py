@@ -14,7 +14,7 @@ from constructs import Construct
 
 from app_service.ops.dr import DR_NAMESPACE, OBJECTIVES
 from cdk.config import StageConfig
-from stacks.parts.runbook_alarm import RunbookAlarm, runbook_url
+from stacks.parts.runbook_alarm import RunbookAlarm, runbook_severity, runbook_url
 from stacks.service_stack import ServiceStack
 
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
@@ -41,8 +41,13 @@ class MonitoringStack(Stack):
         self.topic = sns.Topic(
             self, "Paging", topic_name=f"{config.prefix}-paging", master_key=key, enforce_ssl=True
         )
-        if config.alarm_email:
-            self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        if config.paging_subscription:  # required outside dev (cdk/config.py refuses without)
+            target = config.paging_subscription
+            self.topic.add_subscription(
+                subscriptions.UrlSubscription(target, protocol=sns.SubscriptionProtocol.HTTPS)
+                if target.startswith("https://")
+                else subscriptions.EmailSubscription(target)
+            )
         key.grant_encrypt_decrypt(_cloudwatch_principal())
 
         t = config.alarms
@@ -66,12 +71,8 @@ class MonitoringStack(Stack):
         app_alarms = [
             self._alarm("oldest-ready-message-age", "The oldest ready message has waited over 5 minutes: reminders are late.",
                         300, GT, self._app("OldestReadyMessageAgeSeconds", "Maximum")),
-            self._alarm("dispatch-failure-rate", "Over 5% of sends failed in 15 minutes.", 5, GT,
-                        cloudwatch.MathExpression(
-                            expression="100 * failed / MAX([sent + failed, 1])",
-                            using_metrics={"failed": self._app("MessagesFailed", "Sum"),
-                                           "sent": self._app("MessagesSent", "Sum")},
-                            period=five, label="dispatch failure %")),
+            self._alarm("dispatch-failure-rate", "Over 5% of send attempts failed (retried, failed or dead) in 15 minutes.",
+                        5, GT, self.failure_rate()),
             self._alarm("dead-messages", "Messages went dead (retries spent).", 0, GT,
                         self._app("MessagesDead", "Sum"), evaluation_periods=1),
             self._alarm("packet-load-failures", "Packets failed to load.", 0, GT,
@@ -80,7 +81,8 @@ class MonitoringStack(Stack):
                         1, LT, self._app("WorkerHeartbeat", "SampleCount", period=Duration.minutes(1)),
                         evaluation_periods=5, missing_data=cloudwatch.TreatMissingData.BREACHING),
         ]  # fmt: skip
-        self.alarms = rds_alarms + app_alarms + self._service_alarms(service) + self._dr_alarms()
+        self.alarms = (rds_alarms + app_alarms + self._service_alarms(service) + self._dr_alarms()
+                       + self._delivery_alarms(database, service))  # fmt: skip
 
         degraded_id = "service-degraded"
         self.degraded = cloudwatch.CompositeAlarm(
@@ -95,10 +97,11 @@ class MonitoringStack(Stack):
                 *(a.alarm for a in self.alarms if a.alarm_id in {
                     "oldest-ready-message-age", "worker-heartbeat-missing", "dispatch-failure-rate",
                     "rds-cpu-high", "rds-free-storage-low", "rds-transaction-id-wraparound",
-                    "alb-5xx-rate", "api-unhealthy-hosts"})
+                    "alb-5xx-rate", "api-unhealthy-hosts", "database-unavailable"})
             ),
         )  # fmt: skip
-        self.degraded.add_alarm_action(actions.SnsAction(self.topic))
+        if runbook_severity(degraded_id).pages:
+            self.degraded.add_alarm_action(actions.SnsAction(self.topic))
         self._dashboard(database)
 
     def _service_alarms(self, service: ServiceStack) -> list[RunbookAlarm]:
@@ -139,6 +142,58 @@ class MonitoringStack(Stack):
                 evaluation_periods=5))  # fmt: skip
         return alarms
 
+    def failure_rate(self) -> cloudwatch.MathExpression:
+        """Failed attempts over all attempts, in %. A provider outage makes messages retry (and
+        later go dead), so retries and dead messages count as failures, not only the terminal
+        `failed`; the worker emits one of MessagesSent/Retried/Failed/Dead per attempt."""
+        names = {"sent": "MessagesSent", "retried": "MessagesRetried", "failed": "MessagesFailed",
+                 "dead": "MessagesDead"}  # fmt: skip
+        f = {k: f"FILL({k}, 0)" for k in names}
+        return cloudwatch.MathExpression(
+            expression=f"100 * ({f['retried']} + {f['failed']} + {f['dead']}) / "
+                       f"MAX([{f['sent']} + {f['retried']} + {f['failed']} + {f['dead']}, 1])",
+            using_metrics={k: self._app(name, "Sum") for k, name in names.items()},
+            period=Duration.minutes(5), label="dispatch failure %",
+        )  # fmt: skip
+
+    def _delivery_alarms(
+        self, database: rds.IDatabaseInstance, service: ServiceStack
+    ) -> list[RunbookAlarm]:
+        """What stops messages or their answers without failing a send: the database gone,
+        SES reputation (AWS pauses an account's sending at high bounce or complaint rates),
+        inbound events SNS could not deliver, a failed migration."""
+        minute = Duration.minutes(1)
+        inbound = service.inbound_topic.topic_name
+        return [
+            # RDS stops reporting engine metrics while the instance is down (stopped, crashed,
+            # storage-full, failing over): no sample for 3 minutes is the outage
+            self._alarm("database-unavailable", "The database reported no metrics for 3 minutes: it is down or unreachable.",
+                        1, LT, database.metric_database_connections(statistic="SampleCount", period=minute),
+                        evaluation_periods=3, missing_data=cloudwatch.TreatMissingData.BREACHING),
+            self._alarm("ses-bounce-rate-high", "SES bounce rate above {t} (AWS reviews the account at 0.05).", 0.04, GT,
+                        cloudwatch.Metric(namespace="AWS/SES", metric_name="Reputation.BounceRate",
+                                          statistic="Maximum", period=Duration.minutes(15)), evaluation_periods=1),
+            self._alarm("ses-complaint-rate-high", "SES complaint rate above {t} (AWS reviews the account at 0.001).",
+                        0.0008, GT, cloudwatch.Metric(namespace="AWS/SES", metric_name="Reputation.ComplaintRate",
+                                                      statistic="Maximum", period=Duration.minutes(15)),
+                        evaluation_periods=1),
+            self._alarm("inbound-delivery-failures",
+                        "SNS could not deliver inbound events (replies, opt-outs, bounces) to the API; they wait in the dead-letter queue.",
+                        0, GT, cloudwatch.MathExpression(
+                            expression="FILL(failed, 0) + FILL(waiting, 0)", period=Duration.minutes(5),
+                            using_metrics={
+                                "failed": cloudwatch.Metric(namespace="AWS/SNS", metric_name="NumberOfNotificationsFailed",
+                                                            statistic="Sum", dimensions_map={"TopicName": inbound}),
+                                "waiting": service.inbound_dlq.metric_approximate_number_of_messages_visible(statistic="Maximum"),
+                            }, label="undelivered inbound events"),
+                        evaluation_periods=1),
+            self._alarm("migration-failed", "The deploy's migration task failed: new API tasks cannot become ready.", 0, GT,
+                        cloudwatch.Metric(namespace="AWS/Events", metric_name="TriggeredRules", statistic="Sum",
+                                          period=Duration.minutes(5),
+                                          dimensions_map={"RuleName": service.migration_failures.rule_name}),
+                        evaluation_periods=1),
+        ]  # fmt: skip
+
     def _dr_alarms(self) -> list[RunbookAlarm]:
         """Drills (`reminderly dr drill`) publish DrillSucceeded (1, or 0 when the restore
         failed or breached the RPO/RTO objectives): none for a week, or a failed one, alarms."""
@@ -176,7 +231,7 @@ class MonitoringStack(Stack):
         )
         return RunbookAlarm(
             self, alarm_id, config=self.config, summary=summary.format(t=f"{shown:g}"), metric=metric,
-            threshold=threshold, comparison=comparison, **kwargs,
+            threshold=threshold, comparison=comparison, paging_topic=self.topic, **kwargs,
         )  # fmt: skip
 
     def _dashboard(self, database: rds.IDatabaseInstance) -> None:
@@ -190,11 +245,19 @@ class MonitoringStack(Stack):
         )
         board.add_widgets(
             cloudwatch.GraphWidget(title="Oldest ready message (s)", left=[self._app("OldestReadyMessageAgeSeconds", "Maximum")]),
-            cloudwatch.GraphWidget(title="Sent / failed / dead", left=[
-                self._app("MessagesSent", "Sum"), self._app("MessagesFailed", "Sum"), self._app("MessagesDead", "Sum")]),
+            cloudwatch.GraphWidget(title="Sent / retried / failed / dead", left=[
+                self._app("MessagesSent", "Sum"), self._app("MessagesRetried", "Sum"), self._app("MessagesFailed", "Sum"),
+                self._app("MessagesDead", "Sum")], right=[self.failure_rate()]),
             cloudwatch.GraphWidget(title="Database CPU / connections", left=[database.metric_cpu_utilization()],
                                    right=[database.metric_database_connections()]),
         )  # fmt: skip
+        # one graph per alarm, its metric against its threshold, titled by the alarm id: what
+        # each runbook's "Is it real" starts from
+        widgets = [
+            cloudwatch.AlarmWidget(alarm=a.alarm, title=a.alarm_id, width=8) for a in self.alarms
+        ]
+        for row in range(0, len(widgets), 3):
+            board.add_widgets(*widgets[row : row + 3])
 
 
 def _cloudwatch_principal():

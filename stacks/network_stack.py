@@ -8,6 +8,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.config import StageConfig
+from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention
 
 # The AWS services the API and worker tasks call, reached without crossing the NAT gateway.
@@ -52,6 +53,7 @@ class NetworkStack(Stack):
         flow_logs = logs.LogGroup(
             self,
             "FlowLogs",
+            encryption_key=log_key(self, config),
             retention=retention(config.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY if config.name == "dev" else RemovalPolicy.RETAIN,
         )

@@ -1,23 +1,51 @@
-"""Pipeline: CDK Pipelines (CodePipeline). Each commit on the watched branch is synthesized
-with the whole test suite (cdk-nag and cfn-lint included), deployed to staging, smoke-tested
-there, and after a manual approval deployed to prod. The pipeline updates itself."""
+"""Pipeline: CDK Pipelines (CodePipeline). Each commit on the watched branch is tested (the
+whole suite: cdk-nag, cfn-lint and checkov included) and synthesized, the dashboard's browser
+test runs in its own step, then staging is deployed and smoke-tested there, and after a manual
+approval prod is deployed. The pipeline updates itself.
+
+The steps run on CodeBuild's Ubuntu standard image as written: the synth step activates the
+virtual environment scripts/test.sh installed into before `npx cdk synth` (so cdk.json's
+`python3` is the venv's, with aws_cdk), leaves the browser test to its own step (Playwright's
+own Chromium with the Ubuntu packages it needs: Debian's `chromium` package does not exist
+there), and every generated step uses the CDK CLI and cdk-assets versions package.json pins.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import pipelines
 from constructs import Construct
 
-from cdk.config import STAGES, PipelineConfig, StageConfig
+from cdk.config import PipelineConfig, StageConfig
 
+ROOT = Path(__file__).resolve().parent.parent
+NPM_PINS = json.loads((ROOT / "package.json").read_text())["devDependencies"]
+CDK_CLI_VERSION = NPM_PINS["aws-cdk"]
+CDK_ASSETS_VERSION = NPM_PINS["cdk-assets"]
+BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0  # Ubuntu 22.04, Python 3, Node 20
+
+BROWSER_TEST = "tests/test_dashboard.py::test_in_a_real_browser"
+SYNTH_ENV = {"REMINDERLY_BROWSER_TEST": "separate"}  # scripts/test.sh: deselect it, no apt-get
 SYNTH_COMMANDS = [
-    "./scripts/test.sh",  # ruff, pytest: data flow, API, CDK assertions, cdk-nag, cfn-lint
-    "npm ci",
-    "npx cdk synth",
+    # ruff, pytest: data flow, API, CDK assertions, cdk-nag, cfn-lint, checkov; into .venv
+    "./scripts/test.sh",  # also runs npm ci (the pinned CLI) and installs checkov
+    # one command line, so the activation holds whatever the shell semantics of the buildspec
+    ". .venv/bin/activate && npx cdk synth -c pipeline=true",
+]
+BROWSER_COMMANDS = [
+    "python3 -m venv .venv",
+    ". .venv/bin/activate && pip install --quiet -e '.[test]'"
+    " && python -m playwright install --with-deps chromium"
+    ' && ln -sf "$(python scripts/playwright_chromium.py)" /usr/local/bin/chromium'
+    f" && python -m pytest -q -p no:cacheprovider {BROWSER_TEST}",
 ]
 
 SMOKE_COMMANDS = [
@@ -29,7 +57,8 @@ SMOKE_KEY_SECRET = "reminderly/pipeline/smoke-api-key"
 
 
 class ReminderlyStage(cdk.Stage):
-    """One stage's stacks, deployable as a unit by the pipeline."""
+    """One stage's stacks, deployable as a unit by the pipeline, under the same stack names
+    as a direct deploy (add_stage sets them)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs
@@ -43,12 +72,22 @@ class ReminderlyStage(cdk.Stage):
 
 class PipelineStack(cdk.Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: PipelineConfig, **kwargs
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PipelineConfig,
+        stages: dict[str, StageConfig],
+        **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         source = pipelines.CodePipelineSource.connection(
             config.repository, config.branch, connection_arn=config.connection_arn
         )
+        synth = pipelines.CodeBuildStep(
+            "Synth", input=source, commands=SYNTH_COMMANDS, env=SYNTH_ENV,
+            build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+        )  # fmt: skip
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
@@ -57,15 +96,26 @@ class PipelineStack(cdk.Stack):
             cross_account_keys=True,  # staging and prod live in their own accounts
             enable_key_rotation=True,
             docker_enabled_for_synth=False,
-            synth=pipelines.ShellStep("Synth", input=source, commands=SYNTH_COMMANDS),
+            synth=synth,
+            cli_version=CDK_CLI_VERSION,
+            cdk_assets_cli_version=CDK_ASSETS_VERSION,
+            code_build_defaults=pipelines.CodeBuildOptions(
+                build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE)
+            ),
         )
-        staging = ReminderlyStage(self, "Staging", config=STAGES["staging"],
-                                  env=cdk.Environment(account=STAGES["staging"].account, region=STAGES["staging"].region))  # fmt: skip
+        browser = pipelines.CodeBuildStep(
+            "BrowserTest", input=source, commands=BROWSER_COMMANDS,
+            build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+        )  # fmt: skip
+        staging = ReminderlyStage(self, "Staging", config=stages["staging"],
+                                  env=cdk.Environment(account=stages["staging"].account, region=stages["staging"].region))  # fmt: skip
         # A write key of a smoke-test account in staging, put here once by an operator
         # (`reminderly account create "pipeline smoke test"`, then `aws secretsmanager
         # put-secret-value`); CodeBuild hands it to the step as a masked variable.
+        smoke_kms = kms.Key(self, "SmokeApiKeyKey", enable_key_rotation=True,
+                            description="Encrypts the pipeline's smoke-test API key")  # fmt: skip
         smoke_key = secretsmanager.Secret(
-            self, "SmokeApiKey", secret_name=SMOKE_KEY_SECRET,
+            self, "SmokeApiKey", secret_name=SMOKE_KEY_SECRET, encryption_key=smoke_kms,
             description="API key (write scope) of the staging smoke-test account",
         )  # fmt: skip
         smoke = pipelines.CodeBuildStep(
@@ -76,11 +126,19 @@ class PipelineStack(cdk.Stack):
                     type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
                     value=smoke_key.secret_arn),
             }),
-            role_policy_statements=[iam.PolicyStatement(
-                actions=["secretsmanager:GetSecretValue"], resources=[smoke_key.secret_arn])],
+            role_policy_statements=[
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[smoke_key.secret_arn]),
+                iam.PolicyStatement(actions=["kms:Decrypt"], resources=[smoke_kms.key_arn],
+                                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}}),
+            ],
         )  # fmt: skip
-        self.pipeline.add_stage(staging, post=[smoke])
-        prod = ReminderlyStage(self, "Prod", config=STAGES["prod"],
-                               env=cdk.Environment(account=STAGES["prod"].account, region=STAGES["prod"].region))  # fmt: skip
+        self.pipeline.add_stage(staging, pre=[browser], post=[smoke])
+        prod = ReminderlyStage(self, "Prod", config=stages["prod"],
+                               env=cdk.Environment(account=stages["prod"].account, region=stages["prod"].region))  # fmt: skip
         self.pipeline.add_stage(prod, pre=[pipelines.ManualApprovalStep("PromoteToProd")])
         self.pipeline.build_pipeline()  # so the acknowledgments can reach its constructs
+        # CDK names the cross-region artifact buckets (for the DR-region stacks) with a hash
+        self.replication_bucket_names = [
+            self.resolve(support.replication_bucket.bucket_name)  # its physical name, from here
+            for support in self.pipeline.pipeline.cross_region_support.values()
+        ]

@@ -16,19 +16,25 @@ load balancer routes only to ready tasks, so a new version takes no traffic befo
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from aws_cdk.aws_applicationautoscaling import MetricAggregationType, ScalingInterval
@@ -37,6 +43,8 @@ from constructs import Construct
 
 from app_service import PROJECT_ROOT
 from cdk.config import StageConfig
+from stacks.dr_stack import replication_key_alias
+from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention
 
 PORT = 8080
@@ -60,6 +68,7 @@ class ServiceStack(Stack):
         self.cluster = ecs.Cluster(
             self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
         )
+        self.logs_key = log_key(self, config)
         self.image = ecr_assets.DockerImageAsset(
             self,
             "Image",
@@ -84,11 +93,17 @@ class ServiceStack(Stack):
         }
         # Signs the survey, review and unsubscribe links in messages. Not rotated on a schedule:
         # a new secret invalidates the links of every message already sent.
+        link_key = kms.Key(self, "LinkSecretKey", enable_key_rotation=True,
+                           description=f"{config.prefix}: encrypts the link-signing secret")  # fmt: skip
         link_secret = secretsmanager.Secret(
             self, "LinkSecret", description=f"reminderly {config.name}: signs the links in messages",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=48, exclude_punctuation=True),
-            replica_regions=[secretsmanager.ReplicaRegion(region=config.dr_region)],  # links survive a failover
+            encryption_key=link_key,
+            # links survive a failover: a copy in the DR region under the DR stack's key
+            replica_regions=[secretsmanager.ReplicaRegion(region=config.dr_region, encryption_key=kms.Key.from_key_arn(
+                self, "DrLinkSecretKey",
+                f"arn:aws:kms:{config.dr_region}:{config.account}:{replication_key_alias(config)}"))],
         )  # fmt: skip
         self.secrets["REMINDERLY_LINK_SECRET"] = ecs.Secret.from_secrets_manager(link_secret)
         self.container_env = {"PGSSLMODE": "require", "REMINDERLY_STAGE": config.name}
@@ -127,9 +142,13 @@ class ServiceStack(Stack):
             "WorkerService", worker_task, config.worker_min_tasks, app_subnets, groups
         )
         self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
+        self.migration_failures = self._watch_migrations(migrate_task)
+        self.zone = self._zone()
         self.load_balancer = self._front_door(vpc)
         self._autoscaling()
-        public_url = f"https://{config.domain_name or self.load_balancer.load_balancer_dns_name}"
+        # the stage's own name, on which the certificate is valid: links in messages, the SNS
+        # subscription and integrators use it, never the load balancer's generated name
+        public_url = f"https://{config.domain_name}"
         self.api_url = CfnOutput(
             self, "ApiUrl", value=public_url,
             description="Base URL of the API (the smoke test and integrators use it)",
@@ -168,7 +187,7 @@ class ServiceStack(Stack):
                 cpu_architecture=ecs.CpuArchitecture.ARM64, operating_system_family=ecs.OperatingSystemFamily.LINUX),
         )  # fmt: skip
         log_group = logs.LogGroup(
-            self, f"{name}Logs", retention=retention(self.config.log_retention_days),
+            self, f"{name}Logs", retention=retention(self.config.log_retention_days), encryption_key=self.logs_key,
             removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
         )  # fmt: skip
         self.log_groups = {**getattr(self, "log_groups", {}), name: log_group}
@@ -197,6 +216,18 @@ class ServiceStack(Stack):
             actions=["kms:GenerateDataKey*", "kms:Decrypt"], principals=publishers, resources=["*"],
             conditions={"StringEquals": {"aws:SourceAccount": self.account}},
         ))  # fmt: skip
+        # SNS itself writes what it could not deliver into the dead-letter queue (same key)
+        key.add_to_resource_policy(iam.PolicyStatement(
+            actions=["kms:GenerateDataKey*", "kms:Decrypt"], principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+            resources=["*"], conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+        ))  # fmt: skip
+        # Deliveries SNS gave up on (the API down past the retries): kept 14 days, alarmed on
+        # (inbound-delivery-failures); a lost STOP reply is a compliance problem.
+        self.inbound_dlq = sqs.Queue(
+            self, "InboundDeadLetters", queue_name=f"{self.config.prefix}-inbound-dlq",
+            encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )  # fmt: skip
         topic = sns.Topic(
             self,
             "Inbound",
@@ -209,7 +240,8 @@ class ServiceStack(Stack):
             conditions={"StringEquals": {"aws:SourceAccount": self.account}},
         ))  # fmt: skip
         topic.add_subscription(subscriptions.UrlSubscription(
-            f"{public_url}/v1/webhooks/sns", protocol=sns.SubscriptionProtocol.HTTPS))  # fmt: skip
+            f"{public_url}/v1/webhooks/sns", protocol=sns.SubscriptionProtocol.HTTPS,
+            dead_letter_queue=self.inbound_dlq))  # fmt: skip
         CfnOutput(self, "InboundTopicArn", value=topic.topic_arn,
                   description="Point the SES configuration set's and the SMS configuration set's event "
                               "destinations, and two-way SMS of the phone pool, at this topic")  # fmt: skip
@@ -258,11 +290,59 @@ class ServiceStack(Stack):
         self.api.node.add_dependency(migrate)
         self.worker.node.add_dependency(migrate)
 
+    def _watch_migrations(self, task: ecs.FargateTaskDefinition) -> events.Rule:
+        """A migration task that exits non-zero or cannot start matches this rule (alarm
+        migration-failed on its TriggeredRules); the events are kept in a queue for diagnosis."""
+        failures = sqs.Queue(
+            self, "MigrationFailures", queue_name=f"{self.config.prefix}-migration-failures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, retention_period=Duration.days(14),
+        )  # fmt: skip
+        rule = events.Rule(
+            self, "MigrationFailed", rule_name=f"{self.config.prefix}-migration-failed",
+            description="The one-off `reminderly db migrate` task stopped with a failure",
+            event_pattern=events.EventPattern(
+                source=["aws.ecs"], detail_type=["ECS Task State Change"],
+                detail={
+                    "clusterArn": [self.cluster.cluster_arn],
+                    "taskDefinitionArn": [task.task_definition_arn],
+                    "lastStatus": ["STOPPED"],
+                    "$or": [{"containers": {"exitCode": [{"anything-but": 0}]}},
+                            {"stopCode": ["TaskFailedToStart"]}],
+                },
+            ),
+            targets=[events_targets.SqsQueue(failures)],
+        )  # fmt: skip
+        CfnOutput(self, "MigrationFailuresQueue", key="MigrationFailuresQueue", value=failures.queue_url,
+                  description="Events of failed migration tasks (runbooks/migration-failed.md)")  # fmt: skip
+        return rule
+
+    def _zone(self) -> route53.IHostedZone:
+        """The stage's public zone: imported when its id is configured, else created here
+        (retained outside dev; delegate it from the parent zone before the first deploy
+        completes, or the certificate's DNS validation waits)."""
+        c = self.config
+        if c.hosted_zone_id:
+            return route53.HostedZone.from_hosted_zone_attributes(
+                self, "Zone", hosted_zone_id=c.hosted_zone_id, zone_name=c.hosted_zone_name
+            )
+        zone = route53.PublicHostedZone(
+            self, "Zone", zone_name=c.hosted_zone_name,
+            comment=f"reminderly {c.name}: the API's public name",
+        )  # fmt: skip
+        zone.apply_removal_policy(
+            RemovalPolicy.DESTROY if c.name == "dev" else RemovalPolicy.RETAIN
+        )
+        CfnOutput(self, "ZoneNameServers", value=Fn.join(",", zone.hosted_zone_name_servers),
+                  description=f"Delegate {c.hosted_zone_name} to these name servers (NS record in the parent zone)")  # fmt: skip
+        return zone
+
     def _front_door(self, vpc: ec2.IVpc) -> elbv2.ApplicationLoadBalancer:
         logs_bucket = s3.Bucket(
             self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL, object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(self.config.log_retention_days))],
+            versioned=True,  # an overwritten or deleted log object stays recoverable until expiry
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(self.config.log_retention_days),
+                                              noncurrent_version_expiration=Duration.days(self.config.log_retention_days))],
             removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
             auto_delete_objects=False,
         )  # fmt: skip
@@ -271,12 +351,21 @@ class ServiceStack(Stack):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
         )  # fmt: skip
         alb.log_access_logs(logs_bucket, prefix="alb")
+        certificate = acm.Certificate(
+            self, "Certificate", domain_name=self.config.domain_name,
+            validation=acm.CertificateValidation.from_dns(self.zone),
+        )  # fmt: skip
         https = alb.add_listener(
             "Https", port=443, protocol=elbv2.ApplicationProtocol.HTTPS,
-            certificates=[elbv2.ListenerCertificate.from_arn(self.config.certificate_arn)],
+            certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
             ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
         )  # fmt: skip
-        alb.add_redirect(source_port=80, target_port=443)
+        route53.ARecord(
+            self, "Alias", zone=self.zone, record_name=f"{self.config.domain_name}.",
+            target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(alb)),
+        )  # fmt: skip
+        # No plain-HTTP listener, not even a redirect: an API key sent over HTTP would already
+        # have crossed the network in clear; clients must use https:// (port 80 stays closed).
         self.target_group = https.add_targets(
             "Api", port=PORT, protocol=elbv2.ApplicationProtocol.HTTP, targets=[self.api],
             health_check=elbv2.HealthCheck(path="/v1/ready", healthy_http_codes="200",
@@ -287,11 +376,16 @@ class ServiceStack(Stack):
         return alb
 
     def _waf(self, alb: elbv2.ApplicationLoadBalancer) -> None:
-        def managed(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
+        """Managed rule groups and a per-IP rate rule. The core rule set's SizeRestrictions_BODY
+        (bodies over 8 KB) only counts, and `body-size-except-packet-upload` blocks on its label
+        for every request but a packet upload (up to 64 MiB of CSV or JSON): that one route is
+        exempt from the size rule, everything else stays protected by it."""
+
+        def managed(name: str, priority: int, **group) -> wafv2.CfnWebACL.RuleProperty:
             return wafv2.CfnWebACL.RuleProperty(
                 name=name, priority=priority, override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
                 statement=wafv2.CfnWebACL.StatementProperty(managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                    vendor_name="AWS", name=name)),
+                    vendor_name="AWS", name=name, **group)),
                 visibility_config=_visibility(name),
             )  # fmt: skip
 
@@ -301,11 +395,15 @@ class ServiceStack(Stack):
                 limit=self.config.waf_rate_limit_per_5_min, aggregate_key_type="IP")),
             visibility_config=_visibility("per-ip-rate-limit"),
         )  # fmt: skip
+        core = managed("AWSManagedRulesCommonRuleSet", 1, rule_action_overrides=[
+            wafv2.CfnWebACL.RuleActionOverrideProperty(
+                name=SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}))])  # fmt: skip
         acl = wafv2.CfnWebACL(
             self, "WebAcl", scope="REGIONAL", default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=_visibility(f"{self.config.prefix}-web-acl"),
-            rules=[rate, managed("AWSManagedRulesCommonRuleSet", 1), managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
-                   managed("AWSManagedRulesAmazonIpReputationList", 3), managed("AWSManagedRulesSQLiRuleSet", 4)],
+            rules=[rate, core, _body_size_except_packet_upload(2),
+                   managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
+                   managed("AWSManagedRulesAmazonIpReputationList", 4), managed("AWSManagedRulesSQLiRuleSet", 5)],
         )  # fmt: skip
         wafv2.CfnWebACLAssociation(
             self, "WebAclAssociation", resource_arn=alb.load_balancer_arn, web_acl_arn=acl.attr_arn
@@ -333,6 +431,36 @@ class ServiceStack(Stack):
             scaling_steps=[ScalingInterval(upper=30, change=-1), ScalingInterval(lower=60, change=+1),
                            ScalingInterval(lower=300, change=+3)],
         )  # fmt: skip
+
+
+SIZE_RULE = "SizeRestrictions_BODY"
+SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+# POST /v1/campaigns/{campaign_id}/packets (createPacket): the only route exempt from the size rule
+PACKET_UPLOAD_METHOD = "POST"
+PACKET_UPLOAD_PATH = r"^/v1/campaigns/[0-9]+/packets$"
+
+
+def _body_size_except_packet_upload(priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    """Block what the core rule set's size rule labelled, unless it is a packet upload."""
+    s = wafv2.CfnWebACL.StatementProperty
+    none = [wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")]
+    upload = s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
+        s(byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}), positional_constraint="EXACTLY",
+            search_string=PACKET_UPLOAD_METHOD, text_transformations=none)),
+        s(regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}), regex_string=PACKET_UPLOAD_PATH,
+            text_transformations=none)),
+    ]))  # fmt: skip
+    return wafv2.CfnWebACL.RuleProperty(
+        name="body-size-except-packet-upload", priority=priority,
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
+            s(label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(scope="LABEL", key=SIZE_LABEL)),
+            s(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=upload)),
+        ])),
+        visibility_config=_visibility("body-size-except-packet-upload"),
+    )  # fmt: skip
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from app_service.ops.naming import resource_prefix
+
 
 def prefix(stage: str) -> str:
-    return f"reminderly-{stage}-"
+    return f"{resource_prefix(stage)}-"
 
 
 def alarms_in_alarm(cloudwatch: Any, stage: str) -> list[dict]:

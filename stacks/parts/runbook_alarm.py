@@ -1,22 +1,62 @@
-"""An alarm that carries its runbook: every alarm description links runbooks/<alarm-id>.md."""
+"""An alarm that carries its runbook: every alarm description links runbooks/<alarm-id>.md,
+and the severity in that runbook's front matter decides the OpsItem's severity and whether
+the alarm pages (one source of truth: change the runbook, the alarm follows at next deploy)."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+import re
+from dataclasses import dataclass
+
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from app_service import PROJECT_ROOT
 from cdk.config import StageConfig
+
+RUNBOOKS = PROJECT_ROOT / "runbooks"
+
+
+@dataclass(frozen=True)
+class Severity:
+    opsitem: actions.OpsItemSeverity
+    pages: bool
+
+
+SEVERITIES = {
+    "page": Severity(actions.OpsItemSeverity.CRITICAL, pages=True),
+    "high": Severity(actions.OpsItemSeverity.HIGH, pages=True),
+    "medium": Severity(actions.OpsItemSeverity.MEDIUM, pages=False),  # an OpsItem, next day
+    "low": Severity(actions.OpsItemSeverity.LOW, pages=False),
+}
 
 
 def runbook_url(config: StageConfig, alarm_id: str) -> str:
     return f"{config.runbook_base_url}/{alarm_id}.md"
 
 
+def runbook_severity(alarm_id: str) -> Severity:
+    """The severity the alarm's runbook declares; no runbook, or an unknown severity, is an
+    error at synth (an alarm nobody can act on is not deployed)."""
+    path = RUNBOOKS / f"{alarm_id}.md"
+    if not path.exists():
+        raise ValueError(f"alarm {alarm_id} has no runbook: write runbooks/{alarm_id}.md")
+    front = re.match(r"^---\n(.*?)\n---\n", path.read_text(), re.S)
+    fields = dict(line.split(": ", 1) for line in front.group(1).splitlines()) if front else {}
+    severity = fields.get("severity", "")
+    if fields.get("alarm_id") != alarm_id or severity not in SEVERITIES:
+        raise ValueError(
+            f"runbooks/{alarm_id}.md: front matter needs alarm_id: {alarm_id} and a severity "
+            f"({', '.join(SEVERITIES)})"
+        )
+    return SEVERITIES[severity]
+
+
 class RunbookAlarm(Construct):
     """A CloudWatch alarm named `<prefix>-<alarm_id>` whose description says what broke and
-    links its runbook, and which opens an OpsCenter OpsItem (the engineering issue tracker)."""
+    links its runbook; it opens an OpsCenter OpsItem (the engineering issue tracker) at the
+    runbook's severity, and pages through `paging_topic` when that severity pages."""
 
     def __init__(
         self,
@@ -28,12 +68,13 @@ class RunbookAlarm(Construct):
         metric: cloudwatch.IMetric,
         threshold: float,
         comparison: cloudwatch.ComparisonOperator,
+        paging_topic: sns.ITopic,
         evaluation_periods: int = 3,
         missing_data: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
-        severity: actions.OpsItemSeverity = actions.OpsItemSeverity.HIGH,
     ) -> None:
         super().__init__(scope, alarm_id)
         self.alarm_id = alarm_id
+        self.severity = runbook_severity(alarm_id)
         self.alarm = cloudwatch.Alarm(
             self,
             "Alarm",
@@ -47,9 +88,7 @@ class RunbookAlarm(Construct):
             treat_missing_data=missing_data,
         )
         self.alarm.add_alarm_action(
-            actions.SsmAction(severity, actions.OpsItemCategory.AVAILABILITY)
+            actions.SsmAction(self.severity.opsitem, actions.OpsItemCategory.AVAILABILITY)
         )
-
-
-def minutes(n: int) -> Duration:
-    return Duration.minutes(n)
+        if self.severity.pages:
+            self.alarm.add_alarm_action(actions.SnsAction(paging_topic))

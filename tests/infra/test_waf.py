@@ -1,0 +1,110 @@
+"""WAF on the synthesized template: the core rule set's body-size rule only counts, and a
+rule that blocks on its label spares exactly one route, the packet upload. The rules are
+evaluated here as WAF evaluates them (in priority order; a label exists only for rules after
+the group that adds it) against requests with an oversized body."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import TEST_STAGES, resources
+
+SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+
+
+def web_acl(templates, stage: str) -> dict:
+    (acl,) = resources(templates[f"reminderly-{stage}-service"], "AWS::WAFv2::WebACL").values()
+    return acl["Properties"]
+
+
+def matches(statement: dict, request: dict) -> bool:
+    """The statement kinds the label rule uses, as WAF defines them."""
+    (kind, body), = statement.items()  # fmt: skip
+    if kind == "AndStatement":
+        return all(matches(s, request) for s in body["Statements"])
+    if kind == "NotStatement":
+        return not matches(body["Statement"], request)
+    if kind == "LabelMatchStatement":
+        assert body["Scope"] == "LABEL"
+        return body["Key"] in request["labels"]
+    (field,) = body["FieldToMatch"]
+    value = {"Method": request["method"], "UriPath": request["path"]}[field]
+    assert [t["Type"] for t in body["TextTransformations"]] == ["NONE"]
+    if kind == "ByteMatchStatement":
+        assert body["PositionalConstraint"] == "EXACTLY"
+        return value == body["SearchString"]
+    if kind == "RegexMatchStatement":
+        return re.search(body["RegexString"], value) is not None
+    raise AssertionError(f"unexpected statement {kind}")
+
+
+def verdict(acl: dict, method: str, path: str) -> str:
+    """What happens to a request whose body is over 8 KB (the size rule matches it)."""
+    request = {"method": method, "path": path, "labels": set()}
+    for rule in sorted(acl["Rules"], key=lambda r: r["Priority"]):
+        group = rule["Statement"].get("ManagedRuleGroupStatement")
+        if group and group["Name"] == "AWSManagedRulesCommonRuleSet":
+            overrides = {o["Name"]: o["ActionToUse"] for o in group.get("RuleActionOverrides", [])}
+            request["labels"].add(SIZE_LABEL)  # the size rule matches and labels the request
+            if "Count" not in overrides.get("SizeRestrictions_BODY", {}):
+                return "blocked by the core rule set"
+        elif (
+            "Action" in rule
+            and "RateBasedStatement" not in rule["Statement"]
+            and matches(rule["Statement"], request)
+            and "Block" in rule["Action"]
+        ):
+            return f"blocked by {rule['Name']}"
+    return "allowed"
+
+
+@pytest.mark.parametrize("stage", list(TEST_STAGES))
+def test_only_the_packet_upload_may_carry_a_large_body(templates, stage):
+    acl = web_acl(templates, stage)
+    assert verdict(acl, "POST", "/v1/campaigns/12/packets") == "allowed"
+    assert verdict(acl, "POST", "/v1/campaigns/987654/packets") == "allowed"
+    blocked = "blocked by body-size-except-packet-upload"
+    for method, path in [
+        ("POST", "/v1/campaigns"),  # JSON bodies: 1 MiB in the app, 8 KB at the edge
+        ("PUT", "/v1/campaigns/12/packets"),
+        ("PATCH", "/v1/campaigns/12"),
+        ("POST", "/v1/campaigns/12/packets/extra"),
+        ("POST", "/v1/campaigns/x/packets"),
+        ("POST", "/prefix/v1/campaigns/12/packets"),
+        ("POST", "/v1/packets/12/cancel"),
+        ("POST", "/v1/webhooks/sns"),
+        ("POST", "/campaigns/12/packets"),  # the dashboard's form: not exempt
+    ]:
+        assert verdict(acl, method, path) == blocked, (method, path)
+
+
+@pytest.mark.parametrize("stage", list(TEST_STAGES))
+def test_size_rule_counts_and_nothing_else_of_the_core_set_is_overridden(templates, stage):
+    acl = web_acl(templates, stage)
+    rules = sorted(acl["Rules"], key=lambda r: r["Priority"])
+    names = [r["Name"] for r in rules]
+    core = rules[names.index("AWSManagedRulesCommonRuleSet")]
+    label_rule = rules[names.index("body-size-except-packet-upload")]
+    group = core["Statement"]["ManagedRuleGroupStatement"]
+    assert group["RuleActionOverrides"] == [
+        {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}
+    ]
+    assert core["OverrideAction"] == {"None": {}}  # every other core rule still blocks
+    assert label_rule["Priority"] > core["Priority"]  # labels exist only after the group
+    assert label_rule["Action"] == {"Block": {}}
+    assert {"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"} <= set(names)
+    assert len({r["Priority"] for r in rules}) == len(rules)
+
+
+def test_without_the_exemption_rule_every_large_body_would_be_blocked(templates):
+    """The evaluator is not vacuous: the committed rules without the override block uploads."""
+    acl = web_acl(templates, "prod")
+    stripped = {**acl, "Rules": [
+        {**r, "Statement": {"ManagedRuleGroupStatement": {
+            k: v for k, v in r["Statement"]["ManagedRuleGroupStatement"].items() if k != "RuleActionOverrides"}}}
+        if r["Name"] == "AWSManagedRulesCommonRuleSet" else r
+        for r in acl["Rules"]
+    ]}  # fmt: skip
+    assert verdict(stripped, "POST", "/v1/campaigns/12/packets") == "blocked by the core rule set"
