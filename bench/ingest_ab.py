@@ -4,7 +4,8 @@
     .venv/bin/python bench/ingest_ab.py --before ../reminderly-before --rounds 3
 
 Each round runs the same workload with each code base in its own process and its own fresh
-embedded PostgreSQL: 1,000 packets of 100 rows (5% invalid) for as many reminder campaigns
+database (a fresh embedded PostgreSQL each, or, with AB_SERVER_URL, a new database on that one
+server, so both variants run on the same server version): 1,000 packets of 100 rows (5% invalid) for as many reminder campaigns
 with two steps (flow_bench's ingest), loaded by 1 and then 2 loader processes. The variants
 alternate within each round, so a change of load on the machine hits both. Prints one JSON
 line per measurement and a summary (median rows/s per variant and loader count).
@@ -32,8 +33,16 @@ from app_service import campaigns, embedded, migrate
 from flow_bench import ingest, make_campaigns
 
 n, loaders_list = int(sys.argv[1]), [int(x) for x in sys.argv[2].split(",")]
-folder = Path(tempfile.mkdtemp(prefix="ingest-ab-"))
-url = embedded.start(folder / "pgdata", database="bench", keep_running=False)
+import os
+from psycopg.conninfo import make_conninfo
+if os.environ.get("AB_SERVER_URL"):  # one server for both variants: a new database per run
+    name = f"ingest_ab_{os.getpid()}"
+    with psycopg.connect(os.environ["AB_SERVER_URL"], autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    url = make_conninfo(os.environ["AB_SERVER_URL"], dbname=name)
+else:
+    folder = Path(tempfile.mkdtemp(prefix="ingest-ab-"))
+    url = embedded.start(folder / "pgdata", database="bench", keep_running=False)
 migrate.migrate(url)
 with psycopg.connect(url, autocommit=True) as conn:
     account = campaigns.create_account(conn, "Bench", timezone="America/Chicago")
