@@ -145,9 +145,46 @@ def test_in_a_real_browser(gunicorn, db_url, browser, tmp_path):
     # phone width: no horizontal scrolling on the main pages
     phone = browser.new_page(viewport={"width": 375, "height": 800})
     phone.context.add_cookies(page.context.cookies())
-    for path in ("/", f"/campaigns/{campaign}", "/health"):
+    for path in ("/", f"/campaigns/{campaign}", "/health", "/locations"):
         phone.goto(f"{base}{path}")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
     phone.goto(f"{base}/campaigns/{campaign}")
     phone.screenshot(path=str(ARTIFACTS / "dashboard-campaign-phone.png"), full_page=True)
     assert Path(ARTIFACTS / "dashboard-campaign.png").stat().st_size > 10_000
+
+
+def test_locations_page_lists_and_saves_locations(app, conn, tenant):
+    client, _ = _signed_in(app, tenant.token)
+    page = client.get("/locations", base_url="https://localhost").get_data(as_text=True)
+    assert "No locations yet." in page
+    form = {"csrf_token": _csrf(page), "external_id": "phx", "name": "Phoenix",
+            "timezone": "America/Phoenix", "window_start": "08:00", "window_end": "18:00"}  # fmt: skip
+    saved = client.post("/locations", data=form, base_url="https://localhost")
+    assert saved.status_code == 302
+    assert tenant.get("/v1/locations?external_id=phx").json["data"][0]["send_window"] == {
+        "start": "08:00", "end": "18:00"
+    }  # fmt: skip
+    # a blank field keeps its value; a bad one is refused with the field and reason
+    client.post("/locations", data={"csrf_token": form["csrf_token"], "external_id": "phx",
+                                    "address": "1 Main St"}, base_url="https://localhost")  # fmt: skip
+    assert tenant.get("/v1/locations?external_id=phx").json["data"][0]["name"] == "Phoenix"
+    bad = client.post(
+        "/locations", data={**form, "timezone": "Mars/Base"}, base_url="https://localhost"
+    )
+    assert bad.status_code == 400 and "timezone: is not an IANA timezone name" in bad.get_data(
+        as_text=True
+    )
+    assert (
+        client.post(
+            "/locations", data={"external_id": "x"}, base_url="https://localhost"
+        ).status_code
+        == 400
+    )
+    reader = api_keys.create_key(conn, tenant.account_id, "reader", ["read"]).token
+    rclient, _ = _signed_in(app, reader)
+    rpage = rclient.get("/locations", base_url="https://localhost").get_data(as_text=True)
+    assert "Phoenix" in rpage and "Add or change" not in rpage
+    refused = rclient.post(
+        "/locations", data={**form, "csrf_token": _csrf(rpage)}, base_url="https://localhost"
+    )
+    assert refused.status_code == 403

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session
 
-from app_service import api_keys, campaigns, customers, packets, reports
+from app_service import api_keys, campaigns, customers, locations, packets, reports
 from app_service.api import tenancy
 from app_service.dashboard.svg import bars
 from app_service.db import rows
@@ -210,6 +210,36 @@ def customer_page(customer_id: int):
     ]
     scores = rows(conn, Q.customer_scores_of, {"customer_id": customer_id})
     return page("dashboard/customer.html", c=c, timeline=timeline, scores=scores)
+
+
+@bp.get("/locations")
+@signed_in
+def locations_page(error: str | None = None, status: int = 200):
+    conn = tenancy.connection()
+    found = locations.list_locations(conn, g.dash["account_id"], limit=500)
+    return page("dashboard/locations.html", locations=found, error=error), status
+
+
+@bp.post("/locations")
+@signed_in
+def save_location():
+    """Create a location or change its settings (the API's upsertLocation)."""
+    _check_csrf()
+    if not g.dash["can_write"]:
+        abort(403, "this key can read but not change anything")
+    form = request.form
+    data: dict = {"external_id": form.get("external_id", "").strip()}
+    for key in ("name", "timezone", "address", "review_url"):  # a blank field keeps its value
+        if value := form.get(key, "").strip():
+            data[key] = value
+    start, end = form.get("window_start", "").strip(), form.get("window_end", "").strip()
+    if start or end:
+        data["send_window"] = {"start": start, "end": end}
+    try:
+        locations.upsert_location(tenancy.connection(), g.dash["account_id"], data)
+    except locations.InvalidLocation as exc:
+        return locations_page(error=f"{exc.field}: {exc.reason}", status=400)
+    return redirect("/locations")
 
 
 @bp.get("/health")
