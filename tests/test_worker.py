@@ -311,3 +311,23 @@ def test_frequency_cap_allows_one_survey_per_customer_per_window(conn, pool, acc
         f"c1/{second}": "suppressed:frequency_cap",
         f"c2/{second}": "sent:",
     }
+
+
+def test_frequency_cap_holds_within_one_batch_and_across_workers(conn, pool, account):
+    """Two due reminders for one customer in one batch (and in two workers at once): one is
+    sent, the other suppressed as frequency_cap, whatever the batch size or concurrency."""
+    capped = make_campaign(conn, account, offsets=(-1,), frequency_cap=timedelta(hours=1))
+    rows = [person(1, hours=5, appointment_id=f"a1-{k}") for k in range(3)]
+    rows += [person(2, hours=5, appointment_id=f"a2-{k}") for k in range(3)]
+    load_rows(conn, capped, rows)
+    make_due(conn)
+    run_worker(pool, OutboxChannel(pool), batch=20, concurrency=2)
+    outcome = dict(conn.execute(
+        "SELECT c.external_id, array_agg(m.status || ':' || m.reason ORDER BY m.status) FROM messages m"
+        " JOIN customers c ON c.id = m.customer_id GROUP BY 1"
+    ).fetchall())  # fmt: skip
+    for customer in ("c1", "c2"):
+        assert sorted(outcome[customer]) == [
+            "sent:", "suppressed:frequency_cap", "suppressed:frequency_cap"
+        ], outcome  # fmt: skip
+    assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (2,)

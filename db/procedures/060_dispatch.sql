@@ -155,10 +155,14 @@ BEGIN
         RETURN 'opted_out';
     END IF;
     SELECT * INTO camp FROM campaigns WHERE id = m.campaign_id;
+    -- the cap counts sends already made and sends under way (their marker set: earlier in
+    -- this batch, or by a worker that died mid-call); other workers wait on the customer's
+    -- send lock, so they see this one's outcome committed
     IF camp.frequency_cap IS NOT NULL AND EXISTS (
         SELECT 1 FROM messages p JOIN campaigns pc ON pc.id = p.campaign_id
         WHERE p.customer_id = m.customer_id AND p.id <> m.id AND pc.kind = camp.kind
-          AND p.status IN ('sent', 'delivered') AND p.sent_at > now() - camp.frequency_cap)
+          AND ((p.status IN ('sent', 'delivered') AND p.sent_at > now() - camp.frequency_cap)
+               OR (p.status = 'ready' AND p.send_started_at IS NOT NULL)))
     THEN
         UPDATE messages SET status = 'suppressed', reason = 'frequency_cap', lease_owner = NULL,
                lease_expires_at = NULL, updated_at = now()
