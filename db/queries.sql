@@ -42,9 +42,6 @@ SELECT status FROM set_campaign_status(%(campaign_id)s, %(status)s);
 -- name: change_campaign
 SELECT status, moved FROM change_campaign(%(campaign_id)s, %(verb)s);
 
--- name: campaign_verbs
-SELECT DISTINCT verb FROM campaign_transitions ORDER BY verb;
-
 -- name: create_packet
 SELECT packet_id, created FROM create_packet(%(campaign_id)s, %(source)s, %(filename)s, %(key)s);
 
@@ -146,24 +143,6 @@ SELECT status, reason, n FROM campaign_counts(%(campaign_id)s);
 -- name: record_consent
 SELECT record_consent(%(customer_id)s, %(channel)s, %(action)s, %(source)s, %(note)s);
 
--- name: customer_by_external_id
-SELECT id, account_id, external_id, first_name, last_name, phone, email, timezone, locale,
-       sms_opted_out_at, email_opted_out_at, last_seen_at, pii_purged_at
-FROM customers WHERE account_id = %(account_id)s AND external_id = %(external_id)s;
-
--- name: customer_history
-SELECT m.id, m.campaign_id, m.packet_id, m.step, m.channel, m.status, m.reason, m.send_at,
-       m.attempts, m.sent_at
-FROM messages m WHERE m.customer_id = %(customer_id)s AND m.id < %(before)s
-ORDER BY m.id DESC LIMIT %(limit)s;
-
--- name: messages_by_packet
-SELECT id, customer_id, appointment_id, step, channel, status, reason, send_at, attempts, sent_at
-FROM messages WHERE packet_id = %(packet_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
-
--- name: message_states
-SELECT id, status, reason, attempts, send_at, last_error FROM messages WHERE id = ANY(%(ids)s) ORDER BY id;
-
 -- name: archive_campaign
 SELECT archive_campaign(%(campaign_id)s);
 
@@ -175,9 +154,6 @@ CALL analyze_hot_tables();
 
 -- name: campaign_relations
 SELECT role, relation::text, predicate, index::text, estimated_rows FROM campaign_relations(%(campaign_id)s);
-
--- name: check_rollups
-SELECT campaign_id, status, reason, rollup, actual FROM check_rollups();
 
 -- name: message_for_send
 SELECT m.id, m.account_id, m.customer_id, m.channel, m.step, cu.phone, cu.email, cu.first_name, cu.last_name,

@@ -129,15 +129,15 @@ def test_campaign_report_reads_the_rollup_by_key(big):
 def test_packet_status_queries_use_indexes(big):
     conn, ids = big
     params = {"packet_id": ids["packet"], "after": 0, "limit": 100}
-    for query in (Q.get_packet, Q.row_errors, Q.packet_rejections_by_reason, Q.messages_by_packet):
+    for query in (Q.get_packet, Q.row_errors, Q.packet_rejections_by_reason, Q.messages_of_packet):
         assert_indexed(explain(conn, query, params))
     assert_indexed(explain(conn, function_body(conn, "packet_counts", {"p_packet": ids["packet"]})))
 
 
-def test_customer_history_uses_the_customer_index(big):
+def test_customer_messages_use_the_customer_index(big):
     conn, ids = big
     nodes = explain(
-        conn, Q.customer_history, {"customer_id": ids["customer"], "before": 2**62, "limit": 50}
+        conn, Q.messages_by_customer, {"customer_id": ids["customer"], "after": 0, "limit": 50}
     )
     assert_indexed(nodes)
     assert "messages_customer_idx" in {n.get("Index Name") for n in nodes}
