@@ -447,12 +447,17 @@ def tick() -> None:
 # --- the worker -----------------------------------------------------------------------------
 
 
-def _channels(kind: str, pool) -> dict:
+def _channels(kind: str, pool, simulation=None) -> dict:
     from app_service.worker.channels.outbox import OutboxChannel
 
     if kind == "outbox":
         outbox = OutboxChannel(pool)
         return {"sms": outbox, "email": outbox}
+    if kind == "simulated":
+        from app_service.worker.channels.simulated import SimulatedChannel
+
+        outbox = OutboxChannel(pool)  # one simulated provider per channel, each its own rate
+        return {name: SimulatedChannel(outbox, simulation, name=name) for name in ("sms", "email")}
     import os
 
     import boto3
@@ -474,8 +479,19 @@ def _channels(kind: str, pool) -> dict:
 
 
 @main.command("worker")
-@click.option("--channel", type=click.Choice(["outbox", "aws"]), default="outbox", show_default=True,
-              help="outbox: the local outbox table; aws: SES and End User Messaging SMS.")  # fmt: skip
+@click.option("--channel", type=click.Choice(["outbox", "aws", "simulated"]), default="outbox", show_default=True,
+              help="outbox: the local outbox table; aws: SES and End User Messaging SMS; simulated: a provider "
+                   "simulator (latency, throttling, failures; --sim-*) in front of the outbox.")  # fmt: skip
+@click.option("--sim-p50-ms", type=click.FloatRange(min=0.1), default=50.0, show_default=True,
+              help="Simulated provider: median call latency.")  # fmt: skip
+@click.option("--sim-p99-ms", type=click.FloatRange(min=0.1), default=250.0, show_default=True,
+              help="Simulated provider: 99th percentile call latency.")  # fmt: skip
+@click.option("--sim-rate", type=click.FloatRange(min=0.01),
+              help="Simulated provider: sends per second it accepts before throttling (default: no limit).")  # fmt: skip
+@click.option("--sim-transient", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Simulated provider: share of calls failing transiently (503).")  # fmt: skip
+@click.option("--sim-permanent", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Simulated provider: share of calls failing permanently (invalid destination).")  # fmt: skip
 @click.option("--concurrency", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--batch", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--until-idle", is_flag=True, help="Stop once nothing is pending (tests, demos).")
@@ -491,6 +507,11 @@ def worker_cmd(
     until_idle: bool,
     sms_rate: float | None,
     email_rate: float | None,
+    sim_p50_ms: float,
+    sim_p99_ms: float,
+    sim_rate: float | None,
+    sim_transient: float,
+    sim_permanent: float,
 ) -> None:
     """Run the ready tick and the dispatch loops until SIGTERM (or --until-idle)."""
     import logging
@@ -506,7 +527,16 @@ def worker_cmd(
     pool = db.open_pool(url, min_size=1, max_size=concurrency + 2, name="reminderly-worker")
     from app_service.worker.ratelimit import SendRate, SharedRateLimiter
 
-    channels = _channels(channel, pool)
+    if channel == "simulated":
+        from app_service.worker.channels.simulated import Simulation
+
+        try:
+            simulation = Simulation(sim_p50_ms, sim_p99_ms, sim_rate, sim_transient, sim_permanent)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        channels = _channels(channel, pool, simulation)
+    else:
+        channels = _channels(channel, pool)
     limiters = {
         name: SharedRateLimiter(pool, SendRate(f"{name}:{channels[name].sender}", rate, burst=max(1.0, rate)))
         for name, rate in (("sms", sms_rate), ("email", email_rate)) if rate
