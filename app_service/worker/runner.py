@@ -1,10 +1,11 @@
 """The worker: a ready tick and N dispatch loops, with a heartbeat and a graceful stop.
 
-Each batch goes: render -> lock its customers (the lock record_consent takes) -> begin_send
-for all, one commit -> provider calls -> complete/fail in chunks -> unlock. An opt-out waits
-for sends already under way and suppresses everything after them; begin_send's committed
-marker means a worker dying mid-call leaves `send_outcome_unknown` (at most COMPLETE_EVERY
-messages, some perhaps delivered), never a second send.
+Each batch goes: render -> lock its customers (the lock record_consent takes) -> for each
+message, begin_send (committed) then its provider call -> complete/fail in chunks -> unlock.
+An opt-out waits for sends already under way and suppresses everything after them;
+begin_send's committed marker means a worker dying mid-call leaves `send_outcome_unknown` on
+the messages it had handed to the provider and not yet recorded (at most COMPLETE_EVERY, some
+perhaps delivered), never a second send; messages not yet handed over are retried.
 """
 
 from __future__ import annotations
@@ -261,10 +262,7 @@ class Worker:
             {"customer_ids": sorted({c.customer_id for c, _, _ in ready})},
         )
         try:
-            verdicts = {r["id"]: r["verdict"] for r in rows(
-                conn, Q.begin_send_many, {"worker": self.name, "ids": [c.id for c, _, _ in ready]})}  # fmt: skip
-            to_send = [item for item in ready if verdicts.get(item[0].id) == "send"]
-            self._send_all(conn, to_send)
+            self._send_all(conn, ready)
         finally:
             one(conn, Q.customer_send_unlock_all)
 
@@ -283,6 +281,14 @@ class Worker:
                 (abandoned,) = one(conn, Q.abandon_sends, {"worker": self.name, "ids": rest})
                 log.info("stopping: gave back %s messages not yet sent", abandoned)
                 break
+            # the send marker, committed just before this message's provider call: a crash
+            # leaves `send_outcome_unknown` only on messages really handed over, and every
+            # message not yet handed over is retried
+            (verdict,) = one(conn, Q.begin_send_many, {"worker": self.name, "ids": [claimed.id]})[
+                1:
+            ]
+            if verdict != "send":  # lease lost, opted out, or over the frequency cap
+                continue
             start = time.monotonic()
             try:
                 result = channel.send(outgoing)
