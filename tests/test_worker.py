@@ -211,7 +211,7 @@ def test_kill_9_mid_batch_then_survivors_send_every_message_at_most_once(
     load_rows(conn, campaign, [person(i) for i in range(1, 31)])
     make_due(conn)
     proc = _spawn(db_url, delay=0.05, lease=1.0)
-    wait_for_outbox(conn, 10)
+    wait_for_outbox(conn, 15)  # in the middle of its second batch of 10
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     time.sleep(1.2)  # the dead worker's leases expire
