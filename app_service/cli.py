@@ -586,6 +586,33 @@ def account_group() -> None:
     """Tenants: each business using reminderly is an account."""
 
 
+@account_group.command("set-sms-sender")
+@click.argument("account_id", type=int)
+@click.option(
+    "--origination", help="The number, pool id or ARN it sends from (omit: the shared one)."
+)
+@click.option(
+    "--number",
+    "numbers",
+    multiple=True,
+    help="A number its customers reply to (E.164; repeatable).",
+)
+@friendly_errors
+def account_set_sms_sender(
+    account_id: int, origination: str | None, numbers: tuple[str, ...]
+) -> None:
+    """Give an account its own SMS sender: replies and STOPs to its numbers reach it alone."""
+    from app_service import senders
+
+    with _connect() as conn:
+        try:
+            senders.set_sms_sender(conn, account_id, origination, list(numbers))
+        except senders.InvalidSender as exc:
+            raise CliError(str(exc)) from None
+    click.echo(f"account {account_id}: sends SMS from {origination or 'the shared sender'}"
+               + (f", replies to {', '.join(numbers)}" if numbers else ""))  # fmt: skip
+
+
 @account_group.command("create")
 @click.argument("name")
 @click.option("--country", default="US", show_default=True, help="Country of national numbers.")

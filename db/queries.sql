@@ -158,8 +158,9 @@ SELECT role, relation::text, predicate, index::text, estimated_rows FROM campaig
 -- name: message_for_send
 SELECT m.id, m.account_id, m.customer_id, m.channel, m.step, cu.phone, cu.email, cu.first_name, cu.last_name,
        st.template, st.subject, a.merge_fields, a.starts_at, a.timezone, l.name AS location_name,
-       l.review_url, ca.name AS campaign_name, ca.kind
+       l.review_url, ca.name AS campaign_name, ca.kind, ac.sms_origination
 FROM messages m
+JOIN accounts ac ON ac.id = m.account_id
 JOIN customers cu ON cu.id = m.customer_id
 JOIN appointments a ON a.id = m.appointment_id
 JOIN campaign_steps st ON st.campaign_id = m.campaign_id AND st.step = m.step
@@ -370,7 +371,15 @@ SELECT kind, data, occurred_at FROM message_events WHERE message_id = %(message_
 SELECT record_delivery(%(source)s, %(event_id)s, %(provider_id)s, %(outcome)s, %(detail)s);
 
 -- name: record_inbound_sms
-SELECT record_inbound_sms(%(event_id)s, %(from)s, %(kind)s, %(text)s);
+SELECT record_inbound_sms(%(event_id)s, %(from)s, %(kind)s, %(text)s, %(to)s);
+
+-- name: set_sms_sender
+UPDATE accounts SET sms_origination = %(origination)s WHERE id = %(account_id)s RETURNING id;
+
+-- name: add_sms_sender_number
+INSERT INTO sms_sender_numbers (number, account_id) VALUES (%(number)s, %(account_id)s)
+ON CONFLICT (number) DO UPDATE SET account_id = excluded.account_id
+RETURNING number;
 
 -- name: record_survey_response
 SELECT record_survey_response(%(message_id)s, %(score)s, %(comment)s, %(channel)s);

@@ -293,3 +293,80 @@ def test_fields_of_the_wrong_type_are_refused_not_crashed_on(inbound_app, signin
         response = post_sns(inbound_app, {**message, name: value})
         assert response.status_code in (400, 403), (name, response.json)
         assert response.mimetype == "application/problem+json"
+
+
+def test_replies_and_stops_route_by_the_number_the_customer_wrote_to(
+    inbound_app, signing_key, conn, db_url
+):
+    """Two tenants text the same phone: one from its own number, one from the shared sender. A
+    reply or STOP to a tenant's own number reaches that tenant alone (the other texted later);
+    a STOP to the shared number opts the phone out of the shared-sender tenants only."""
+    from app_service import campaigns as core
+    from app_service import senders
+
+    own = core.create_account(
+        conn, "Own Number Dental", default_country="US", timezone="America/Chicago"
+    )
+    shared = core.create_account(
+        conn, "Shared Sender Salon", default_country="US", timezone="America/Chicago"
+    )
+    senders.set_sms_sender(conn, own, "pool-own-123", ["+18005550111"])
+    for account in (own, shared):  # the same phone in both; the shared tenant texts last
+        campaign = make_campaign(conn, account, offsets=(-48, -2))
+        load_rows(conn, campaign, [person(1)])
+        make_due(conn, step=1, campaign_id=campaign)
+        pool = db.open_pool(db_url, max_size=3)
+        try:
+            Worker(pool, {"sms": OutboxChannel(pool)},
+                   WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret=SECRET),
+                   emit_metrics=None).run(until_idle=True)  # fmt: skip
+        finally:
+            pool.close()
+    phone = conn.execute("SELECT phone FROM customers WHERE account_id = %s", [own]).fetchone()[0]
+
+    def sms(text, to):
+        return signed(signing_key[0], {"Type": "Notification", "Message": json.dumps(
+            {"originationNumber": phone, "destinationNumber": to, "messageBody": text,
+             "inboundMessageId": str(uuid.uuid4())})})  # fmt: skip
+
+    def replies(account):
+        return conn.execute(
+            "SELECT count(*) FROM message_events WHERE account_id = %s AND kind = 'reply'",
+            [account],
+        ).fetchone()[0]
+
+    assert post_sns(inbound_app, sms("What time again?", "+18005550111")).status_code == 200
+    assert (replies(own), replies(shared)) == (1, 0)  # not the tenant that texted last
+    post_sns(inbound_app, sms("STOP", "+18005550111"))
+    opted = dict(conn.execute(
+        "SELECT account_id, sms_opted_out_at IS NOT NULL FROM customers WHERE phone = %s", [phone]
+    ).fetchall())  # fmt: skip
+    assert opted == {own: True, shared: False}
+    post_sns(inbound_app, sms("STOP", "+18005550100"))  # the shared number
+    opted = dict(conn.execute(
+        "SELECT account_id, sms_opted_out_at IS NOT NULL FROM customers WHERE phone = %s", [phone]
+    ).fetchall())  # fmt: skip
+    assert opted == {own: True, shared: True}
+    with pytest.raises(senders.InvalidSender):
+        senders.set_sms_sender(conn, own, None, ["555-0100"])
+
+
+def test_an_accounts_own_origination_is_used_to_send():
+    import boto3
+    from botocore.stub import Stubber
+
+    from app_service.worker.channels.base import OutgoingMessage
+    from app_service.worker.channels.sms import SmsChannel
+
+    client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="x")  # fmt: skip
+    channel = SmsChannel(client, origination_identity="pool-shared", configuration_set="cs")
+    with Stubber(client) as stub:
+        for origination in ("pool-own-123", "pool-shared"):
+            stub.add_response("send_text_message", {"MessageId": "m"}, {
+                "DestinationPhoneNumber": "+13125550100", "OriginationIdentity": origination,
+                "MessageBody": "hi", "MessageType": "TRANSACTIONAL", "ConfigurationSetName": "cs",
+                "Context": {"message_id": "1"}})  # fmt: skip
+        channel.send(OutgoingMessage(1, 1, "sms", "+13125550100", "hi", origination="pool-own-123"))
+        channel.send(OutgoingMessage(1, 1, "sms", "+13125550100", "hi"))
+        stub.assert_no_pending_responses()

@@ -93,6 +93,8 @@ def _inbound_sms(conn, event: dict) -> str:
         raise UnreadableNotification("the inbound SMS has no inboundMessageId")
     text = str(event["messageBody"])[:1600]
     kind = "score" if survey_score(text) is not None else classify(text)
+    to = event.get("destinationNumber")  # the number the customer wrote to routes the reply
     (applied,) = one(conn, Q.record_inbound_sms, {"event_id": event_id, "from": str(event["originationNumber"]),
-                                                  "kind": kind, "text": text})  # fmt: skip
+                                                  "kind": kind, "text": text,
+                                                  "to": str(to) if to else None})  # fmt: skip
     return "duplicate" if applied < 0 else f"sms reply: {kind}"

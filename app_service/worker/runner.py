@@ -426,7 +426,10 @@ class Worker:
         if d["channel"] == "sms":
             if not d["phone"]:
                 raise RenderError("recipient", "the customer has no phone number")
-            return OutgoingMessage(d["id"], d["account_id"], "sms", d["phone"], body)
+            return OutgoingMessage(
+                d["id"], d["account_id"], "sms", d["phone"], body,
+                origination=d.get("sms_origination"),
+            )  # fmt: skip
         if not d["email"]:
             raise RenderError("recipient", "the customer has no email address")
         unsubscribe = self.links.url(self.settings.public_url, d["id"], "u")

@@ -40,16 +40,23 @@ BEGIN
 END
 $$;
 
--- An inbound SMS from a phone number, already classified (app_service/replies.py). Opt-out
--- and opt-in apply to every customer with that number (carriers treat a number as one
--- subscriber of the sending number); anything else answers the latest message sent to that
--- number. Returns the number of customers it applied to, or -1 for a duplicate delivery.
-CREATE OR REPLACE FUNCTION record_inbound_sms(p_event_id text, p_from text, p_kind text, p_text text)
+-- An inbound SMS, already classified (app_service/replies.py), routed by the number the
+-- customer wrote to (p_to) and their phone (p_from):
+-- - to an account's own number: that account's customers with that phone only;
+-- - to a shared (or unknown, or missing) number: the customers with that phone of the accounts
+--   that send from the shared identity (shared consent).
+-- Opt-out and opt-in apply to every such customer (carriers treat a number as one subscriber of
+-- the sending number); anything else answers the latest message sent to that phone among them.
+-- Returns the number of customers it applied to, or -1 for a duplicate delivery.
+DROP FUNCTION IF EXISTS record_inbound_sms(text, text, text, text);
+CREATE OR REPLACE FUNCTION record_inbound_sms(p_event_id text, p_from text, p_kind text, p_text text,
+                                              p_to text DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     cu record;
     latest bigint;
+    owner bigint;
     n integer := 0;
 BEGIN
     INSERT INTO inbound_events (source, event_id, outcome) VALUES ('sms-inbound', p_event_id, p_kind)
@@ -57,7 +64,13 @@ BEGIN
     IF NOT FOUND THEN
         RETURN -1;
     END IF;
-    FOR cu IN SELECT id FROM customers WHERE phone = p_from ORDER BY id LOOP
+    SELECT s.account_id INTO owner FROM sms_sender_numbers s WHERE s.number = p_to;
+    FOR cu IN
+        SELECT c.id FROM customers c JOIN accounts a ON a.id = c.account_id
+        WHERE c.phone = p_from
+          AND CASE WHEN owner IS NOT NULL THEN c.account_id = owner ELSE a.sms_origination IS NULL END
+        ORDER BY c.id
+    LOOP
         SELECT m.id INTO latest FROM messages m
         WHERE m.customer_id = cu.id AND m.channel = 'sms' AND m.sent_at IS NOT NULL
         ORDER BY m.sent_at DESC LIMIT 1;
@@ -72,7 +85,9 @@ BEGIN
     END LOOP;
     IF p_kind NOT IN ('opt_out', 'opt_in') THEN
         SELECT m.id INTO latest FROM messages m JOIN customers c ON c.id = m.customer_id
+        JOIN accounts a ON a.id = c.account_id
         WHERE c.phone = p_from AND m.channel = 'sms' AND m.sent_at IS NOT NULL
+          AND CASE WHEN owner IS NOT NULL THEN c.account_id = owner ELSE a.sms_origination IS NULL END
         ORDER BY m.sent_at DESC LIMIT 1;
         IF latest IS NOT NULL THEN
             PERFORM record_reply(latest, p_kind, p_text);

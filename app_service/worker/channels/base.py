@@ -20,6 +20,8 @@ class OutgoingMessage:
     body: str
     subject: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    origination: str | None = None
+    """The account's own SMS sender identity; None: the channel's (the platform's shared one)."""
 
     @property
     def idempotency_token(self) -> str:

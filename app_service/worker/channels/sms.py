@@ -36,7 +36,7 @@ class SmsChannel:
         try:
             response = self._client.send_text_message(
                 DestinationPhoneNumber=message.recipient,
-                OriginationIdentity=self._origination,
+                OriginationIdentity=message.origination or self._origination,
                 MessageBody=message.body,
                 MessageType="TRANSACTIONAL",
                 ConfigurationSetName=self._configuration_set,
