@@ -68,6 +68,9 @@ class StageConfig:
     ses_configuration_set: str = "reminderly"
     # the End User Messaging SMS phone pool the worker sends from (placeholder id: set the real one)
     sms_pool_id: str = "pool-00000000000000000000000000000000"
+    # pools given to single accounts (`reminderly account set-sms-sender`): the worker may send
+    # from these too, and replies to their numbers reach their account alone
+    account_sms_pool_ids: tuple[str, ...] = ()
     # provider send rates, shared by all workers (the pool's numbers' combined messages per
     # second, the SES account's maximum send rate): set them to what AWS granted the account
     sms_per_second: float = 1.0

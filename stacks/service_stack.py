@@ -258,7 +258,8 @@ class ServiceStack(Stack):
         ))  # fmt: skip
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["sms-voice:SendTextMessage"],
-            resources=[arn.format("sms-voice", f"pool/{self.config.sms_pool_id}")],
+            resources=[arn.format("sms-voice", f"pool/{pool}")
+                       for pool in (self.config.sms_pool_id, *self.config.account_sms_pool_ids)],
         ))  # fmt: skip
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"], resources=["*"],

@@ -258,6 +258,11 @@ def test_worker_may_send_and_nothing_more(templates, stage):
     ]
     text = json.dumps(statements)
     assert f"identity/{config.ses_identity}" in text and f"pool/{config.sms_pool_id}" in text
+    # the pools given to single accounts, and no other
+    (sms,) = [st for st in statements if st["Action"] == "sms-voice:SendTextMessage"]
+    found = sms["Resource"] if isinstance(sms["Resource"], list) else [sms["Resource"]]
+    pools = sorted(json.dumps(r).split("pool/")[1].split('"')[0] for r in found)
+    assert pools == sorted({config.sms_pool_id, *config.account_sms_pool_ids})
     metric = next(st for st in statements if st["Action"] == "cloudwatch:PutMetricData")
     assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Reminderly"}}
 
