@@ -23,6 +23,7 @@ from typing import IO, Any
 import psycopg
 from psycopg import errors
 
+from app_service import telemetry
 from app_service.db import one, rows
 from app_service.models import LoadResult, PacketStatus, RowError, RowIssue, Snapshot
 from app_service.packet_source import PacketFormatError, PacketSource, ReadProgress
@@ -205,7 +206,9 @@ def _load(
             )
         raise
     result = _result(conn, packet_id, created=True, duplicate_of=None)
-    return dataclasses.replace(result, problem=problem if result.status == "failed" else None)
+    result = dataclasses.replace(result, problem=problem if result.status == "failed" else None)
+    telemetry.packet_loaded(result)  # from every intake path: API, CLI, dashboard, loader
+    return result
 
 
 UPLOAD_CHUNK = 1 << 20

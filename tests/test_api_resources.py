@@ -370,13 +370,30 @@ def test_unknown_routes_and_methods_are_problems(tenant):
     assert json.loads(tenant.get("/v1/openapi.json").data)["openapi"].startswith("3.1")
 
 
-def test_packet_outcomes_are_published_as_metrics_for_the_alarm(app, tenant):
+def test_packet_outcomes_are_published_as_metrics_for_the_alarm(
+    tenant, db_url, monkeypatch, tmp_path
+):
+    """From every intake path: the API, and the CLI (the dashboard and the loader call the
+    same library function)."""
+    from click.testing import CliRunner
+
+    from app_service import telemetry
+    from app_service.cli import main
+
     published = []
-    app.config["EMIT_METRICS"] = published.append
-    c = _campaign(tenant)
-    tenant.post(f"/v1/campaigns/{c['id']}/packets", data=b"name\nx\n", headers=CSV)
-    _packet(tenant, c["id"], [person(1), person(2, phone="1")])
+    telemetry.set_sink(published.append)
+    try:
+        c = _campaign(tenant)
+        tenant.post(f"/v1/campaigns/{c['id']}/packets", data=b"name\nx\n", headers=CSV)
+        _packet(tenant, c["id"], [person(1), person(2, phone="1")])
+        monkeypatch.setenv("DATABASE_URL", db_url)
+        path = tmp_path / "tomorrow.csv"
+        path.write_bytes(csv_bytes([person(5)]))
+        CliRunner().invoke(main, ["load", str(path), "--campaign", str(c["id"])])
+    finally:
+        telemetry.set_sink(None)
     assert published == [
         {"PacketsFailed": (1.0, "Count"), "PacketRowsRejected": (0.0, "Count")},
         {"PacketsLoaded": (1.0, "Count"), "PacketRowsRejected": (1.0, "Count")},
+        {"PacketsLoaded": (1.0, "Count"), "PacketRowsRejected": (0.0, "Count")},
     ]

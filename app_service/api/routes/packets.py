@@ -234,10 +234,6 @@ def register(app: Flask) -> None:
             if key is not None:
                 response.headers[REPLAYED] = "true"
             return response
-        emit = current_app.config["EMIT_METRICS"]
-        if emit is not None:  # the packet-load-failures alarm counts PacketsFailed
-            emit({"PacketsFailed" if result.status == "failed" else "PacketsLoaded": (1.0, "Count"),
-                  "PacketRowsRejected": (float(result.rows_rejected), "Count")})  # fmt: skip
         if result.problem == "empty":
             raise ApiError(
                 422,

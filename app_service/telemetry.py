@@ -1,0 +1,43 @@
+"""One place for the application's metrics, whatever the entry point (API, CLI, dashboard,
+worker): CloudWatch's Embedded Metric Format on stdout where a stage is set (ECS ships the log
+to CloudWatch, which extracts the metrics), nowhere on a laptop. Packet intake publishes here
+from the library, so an upload through the dashboard or the CLI reaches the packet-load alarm
+as an API upload does."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from app_service.models import LoadResult
+
+Sink = Callable[[dict[str, tuple[float, str]]], None]
+_sink: Sink | None = None
+_chosen = False
+
+
+def set_sink(sink: Sink | None) -> None:
+    """Send metrics to `sink` (tests), or nowhere (None)."""
+    global _sink, _chosen
+    _sink, _chosen = sink, True
+
+
+def emit(values: dict[str, tuple[float, str]]) -> None:
+    """Publish {name: (value, unit)}."""
+    global _sink, _chosen
+    if not _chosen:
+        if os.environ.get("REMINDERLY_STAGE"):
+            from app_service.worker.metrics import emit as emf
+
+            _sink = emf
+        _chosen = True
+    if _sink is not None:
+        _sink(values)
+
+
+def packet_loaded(result: LoadResult) -> None:
+    """A load's outcome: PacketsFailed is what the packet-load-failures alarm watches."""
+    emit({
+        "PacketsFailed" if result.status == "failed" else "PacketsLoaded": (1.0, "Count"),
+        "PacketRowsRejected": (float(result.rows_rejected), "Count"),
+    })  # fmt: skip
