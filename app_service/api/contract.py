@@ -23,6 +23,7 @@ from typing import Any
 import jsonschema_rs
 from flask import Request, Response
 
+from app_service import json_limits
 from app_service.api.problems import ApiError
 from app_service.api.spec import bundled
 
@@ -180,7 +181,11 @@ class Contract:
         if validator is None:
             return []
         try:
-            value = json.loads(data)
+            value = json_limits.loads(data)  # depth, number length, lone surrogates: checked
+        except json_limits.JsonLimitError as exc:
+            if exc.status == 413:
+                raise ApiError(413, "Content Too Large", exc.reason) from None
+            return [{"pointer": "", "detail": exc.reason}]
         except (ValueError, UnicodeDecodeError) as exc:
             reason = (
                 "is not valid UTF-8"

@@ -10,7 +10,7 @@ import uuid
 from time import perf_counter
 
 from flask import Flask, Response, g, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from app_service.api import tenancy
 from app_service.api.contract import Contract
@@ -30,21 +30,24 @@ def install(app: Flask, contract: Contract) -> None:
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.operation = None
-        if request.url_rule is None:
-            return  # Flask answers 404/405
-        operation = contract.operation(request.url_rule.rule, request.method)
+        operation = (
+            contract.operation(request.url_rule.rule, request.method)
+            if request.url_rule is not None
+            else None
+        )
+        streamed = operation is not None and operation.get("x-streamed-body", False)
+        # limits before anything else: no body is read, no key looked up, past them
+        _limit_body(app, operation, streamed)
+        if operation is None or not operation.get("x-no-address-limit", False):
+            _limit_address(app, operation)
         if operation is None:
-            return  # not an API operation (/docs and its assets)
+            return  # Flask answers 404/405; not an API operation (/docs, the dashboard)
         g.operation = operation
-        streamed = operation.get("x-streamed-body", False)
-        request.max_content_length = app.config[
-            "MAX_PACKET_BYTES" if streamed else "MAX_JSON_BYTES"
-        ]
         if operation.get("x-signature") == "sns":
             verify_sns(app)  # SNS deliveries carry a signature, not an API key
         scope = operation.get("x-required-scope")
         if scope is not None:
-            _authenticate(scope)
+            _authenticate(app, scope)
         contract.check_request(operation, request, body=not streamed)
 
     @app.after_request
@@ -93,7 +96,10 @@ def install(app: Flask, contract: Contract) -> None:
         )
         detail = exc.description or exc.name
         if code == 413:
-            detail = f"the body exceeds {request.max_content_length} bytes"
+            detail = f"the body exceeds {g.get('body_limit') or request.max_content_length} bytes"
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            headers = {**(headers or {}), "Retry-After": str(retry_after)}
         if request.blueprint == "dashboard":  # people in a browser get a page, not JSON
             html = render_template(
                 "dashboard/error.html", title=exc.name, detail=detail, session_info=g.get("dash")
@@ -109,9 +115,73 @@ def install(app: Flask, contract: Contract) -> None:
         )
 
 
-def _authenticate(scope: str) -> None:
+def _body_limit(app: Flask, operation, streamed: bool) -> int:
+    if operation is not None:
+        return app.config["MAX_PACKET_BYTES" if streamed else "MAX_JSON_BYTES"]
+    if request.endpoint == "dashboard.upload":
+        return app.config["MAX_UPLOAD_BYTES"]
+    return app.config["MAX_FORM_BYTES"]
+
+
+def _limit_body(app: Flask, operation, streamed: bool) -> None:
+    """Every route has a body limit. A declared length over it is refused before a byte is
+    read; a chunked body is read to one byte past it (werkzeug would silently stop at the
+    limit), so an oversized one is a 413, never a truncated body. A streamed body (a packet)
+    is counted while it is loaded (api/routes/packets.py)."""
+    limit = _body_limit(app, operation, streamed)
+    g.body_limit = limit
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+    request.max_content_length = limit + 1
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if streamed or not (request.content_length or chunked):
+        return
+    if len(request.get_data(parse_form_data=False)) > limit:  # cached for the view and forms
+        raise RequestEntityTooLarge()
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _too_many(retry_after: int, detail: str) -> Exception:
+    if request.blueprint == "dashboard":
+        exc = TooManyRequests(detail)
+        exc.retry_after = retry_after  # type: ignore[attr-defined]
+        return exc
+    return ApiError(429, "Too Many Requests", detail, headers={"Retry-After": str(retry_after)})
+
+
+def _limit_address(app: Flask, operation) -> None:
+    """A request that does not present an API key to an operation that takes one counts
+    against its address's per-minute limit; one that does waits out its address's failed
+    sign-ins (checked before the key is looked up), and so does a dashboard sign-in."""
+    limits = app.extensions["reminderly.address_limits"]
+    address = client_address()
+    keyed = (
+        operation is not None
+        and operation.get("x-required-scope") is not None
+        and "Authorization" in request.headers
+    )
+    if not keyed:
+        wait = limits.keyless.hit(address)
+        if wait:
+            raise _too_many(wait, "too many requests without an API key from this address")
+    if keyed or (request.endpoint == "dashboard.login" and request.method == "POST"):
+        wait = limits.sign_in.retry_after(address)
+        if wait:
+            raise _too_many(wait, "too many failed sign-ins from this address")
+
+
+def sign_in_failed(app: Flask) -> None:
+    """Count a failed sign-in (a wrong API key, in the API or the dashboard) for the address."""
+    app.extensions["reminderly.address_limits"].sign_in.hit(client_address())
+
+
+def _authenticate(app: Flask, scope: str) -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        sign_in_failed(app)
         raise ApiError(
             401,
             "Unauthorized",
@@ -121,6 +191,7 @@ def _authenticate(scope: str) -> None:
     conn = tenancy.connection()
     result = authenticate(conn, token.strip())
     if result.caller is None:
+        sign_in_failed(app)
         raise ApiError(
             401,
             "Unauthorized",
