@@ -94,7 +94,8 @@ def login_form():
 def login():
     _check_csrf()
     result = api_keys.authenticate(tenancy.connection(), request.form.get("api_key", "").strip())
-    if result.caller is None or result.rate_limited:
+    # an operator-only key has no scope in its account: it does not open the dashboard
+    if result.caller is None or result.rate_limited or "read" not in result.caller.scopes:
         sign_in_failed(current_app)
         return page("dashboard/login.html", error="That API key is not valid."), 401
     session.clear()
