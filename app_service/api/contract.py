@@ -150,6 +150,10 @@ class Contract:
                     errors.append({**where, "detail": "is required"})
                 continue
             value = raw
+            if isinstance(raw, str) and "\x00" in raw:
+                # PostgreSQL text cannot hold U+0000: refused here, not by the database
+                errors.append({**where, "detail": "must not contain the NUL character"})
+                continue
             if p.kind == "boolean" and isinstance(raw, str):
                 if raw not in ("true", "false"):
                     errors.append({**where, "detail": f"{raw[:40]!r} is not true or false"})

@@ -8,6 +8,7 @@ login, since the message, not a key, names the tenant."""
 from __future__ import annotations
 
 import logging
+import re
 import urllib.request
 
 from flask import Flask, Response, current_app, g, jsonify, redirect, render_template, request
@@ -22,6 +23,7 @@ from app_service.links import LinkSigner
 from app_service.queries import Q
 
 log = logging.getLogger("reminderly.api")
+_SCORE = re.compile(r"[0-9]{1,2}")
 
 
 def confirm_subscription(url: str) -> None:
@@ -85,7 +87,8 @@ def register(app: Flask) -> None:
         if target["kind"] != "survey":
             raise ApiError(404, "Not Found", "this link has no survey")
         raw = request.form.get("score", "")
-        if not raw.isdigit() or not 0 <= int(raw) <= 10:
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+        if not _SCORE.fullmatch(raw) or not 0 <= int(raw) <= 10:
             page = _page(
                 "Please choose a score", "Pick a number from 0 to 10, then send.", target, 400
             )
