@@ -37,9 +37,11 @@ def install(app: Flask, contract: Contract) -> None:
         )
         streamed = operation is not None and operation.get("x-streamed-body", False)
         # limits before anything else: no body is read, no key looked up, past them
-        _limit_body(app, operation, streamed)
+        limit = _declared_body(app, operation, streamed)
         if operation is None or not operation.get("x-no-address-limit", False):
             _limit_address(app, operation)
+        if not streamed:
+            _read_body(limit)
         if operation is None:
             return  # Flask answers 404/405; not an API operation (/docs, the dashboard)
         g.operation = operation
@@ -146,18 +148,23 @@ def _body_limit(app: Flask, operation, streamed: bool) -> int:
     return app.config["MAX_FORM_BYTES"]
 
 
-def _limit_body(app: Flask, operation, streamed: bool) -> None:
-    """Every route has a body limit. A declared length over it is refused before a byte is
-    read; a chunked body is read to one byte past it (werkzeug would silently stop at the
-    limit), so an oversized one is a 413, never a truncated body. A streamed body (a packet)
-    is counted while it is loaded (api/routes/packets.py)."""
+def _declared_body(app: Flask, operation, streamed: bool) -> int:
+    """Every route has a body limit; a declared length over it is refused before a byte is
+    read. Returns the limit."""
     limit = _body_limit(app, operation, streamed)
     g.body_limit = limit
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
     request.max_content_length = limit + 1
+    return limit
+
+
+def _read_body(limit: int) -> None:
+    """A body is read to one byte past the limit (werkzeug alone would silently stop at the
+    limit of a chunked body), so an oversized one is a 413, never a truncated body. A streamed
+    body (a packet) is counted while it is loaded instead (api/routes/packets.py)."""
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-    if streamed or not (request.content_length or chunked):
+    if not (request.content_length or chunked):
         return
     if len(request.get_data(parse_form_data=False)) > limit:  # cached for the view and forms
         raise RequestEntityTooLarge()
