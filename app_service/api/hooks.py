@@ -1,4 +1,5 @@
-"""What runs around every request: a request id, authentication and the per-key rate limit,
+"""What runs around every request: a request id, the limits that hold before anything is read
+or looked up (body size, per-address limits), authentication and the per-key rate limit,
 the switch to the caller's tenant, the contract check of the request and of the response, and
 one JSON log line (ids, route, status, timing; never a body, phone number or email)."""
 
@@ -29,12 +30,12 @@ def install(app: Flask, contract: Contract) -> None:
         g.started = perf_counter()
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        g.operation = None
         operation = (
             contract.operation(request.url_rule.rule, request.method)
             if request.url_rule is not None
             else None
         )
+        g.operation = operation  # None: Flask answers 404/405, or not an API operation
         streamed = operation is not None and operation.get("x-streamed-body", False)
         # limits before anything else: no body is read, no key looked up, past them
         limit = _declared_body(app, operation, streamed)
@@ -43,8 +44,7 @@ def install(app: Flask, contract: Contract) -> None:
         if not streamed:
             _read_body(limit)
         if operation is None:
-            return  # Flask answers 404/405; not an API operation (/docs, the dashboard)
-        g.operation = operation
+            return  # /docs, the dashboard
         if operation.get("x-signature") == "sns":
             verify_sns(app)  # SNS deliveries carry a signature, not an API key
         scope = operation.get("x-required-scope")
