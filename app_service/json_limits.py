@@ -186,7 +186,10 @@ def loads(data: bytes | str, limits: Limits = Limits()) -> Any:
     JSON only (ValueError: no NaN or Infinity, no float that overflows to one)."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     JsonScanner(limits).feed(raw, final=True)
-    return json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    # strict UTF-8: json.loads would decode bytes with "surrogatepass", letting a surrogate's
+    # raw bytes (ED A0 80) through as a lone surrogate PostgreSQL cannot store
+    text = raw.decode("utf-8")
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
 
 
 __all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "JsonLimitError", "JsonScanner", "LimitedJsonReader",

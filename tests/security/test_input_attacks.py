@@ -143,6 +143,8 @@ def test_hostile_api_bodies_are_400_naming_the_reason_and_store_nothing(tenant, 
         *[(make(s), "lone surrogate") for s in SURROGATES[:3]],
         *[(d, "nests deeper than 32 levels") for d in DEEP[:3]],
         (make(b"[" * 40 + b"]" * 40), "nests deeper than 32 levels"),
+        (make(b'"\xed\xa0\x80"'), "not valid UTF-8"),  # a surrogate's raw bytes
+        (make(b'"\xff"'), "not valid UTF-8"),
         (make(b"NaN"), "NaN"),
         (make(b"-Infinity"), "Infinity"),
         (make(b"1e400"), "too large for a float"),
