@@ -85,3 +85,28 @@ def test_crash_payloads_get_a_4xx_and_the_worker_survives(gunicorn, db_url, tmp_
     assert _workers_booted(log) == 1, log[-3000:]
     for sign in ("SIGSEGV", "SIGKILL", "WORKER TIMEOUT", "Perhaps out of memory"):
         assert sign not in log, sign
+
+
+def test_the_content_security_policy_breaks_no_page_in_a_real_browser(gunicorn, db_url):
+    """Swagger UI's script runs at /docs and the dashboard's sign-in renders under the policy,
+    with no violation reported by Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_dashboard import CHROMIUM
+
+    base, _ = gunicorn
+    base = base.replace("127.0.0.1", "localhost")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            console: list[str] = []
+            page.on("console", lambda m: console.append(m.text))
+            page.goto(f"{base}/docs")
+            page.wait_for_selector(".swagger-ui svg.svg-assets", state="attached", timeout=20_000)
+            page.goto(f"{base}/login")
+            assert page.get_by_label("API key").is_visible()
+            refused = [m for m in console if "Content Security Policy" in m or "Refused" in m]
+            assert refused == []
+        finally:
+            browser.close()
