@@ -181,22 +181,33 @@ def test_a_chunked_json_body_over_1_mib_is_413_not_truncated(tenant, db_url):
     assert _count(db_url, "customers") == 1
 
 
-def test_a_chunked_packet_over_its_limit_is_413_and_loads_nothing(app, tenant, campaign_id, db_url):
+@pytest.mark.parametrize("async_threshold, prefer", [
+    (8 << 20, None),  # loaded in the request
+    (10_000, None),  # stored for the background loader (over the async threshold)
+    (8 << 20, "respond-async"),
+])  # fmt: skip
+def test_a_chunked_packet_over_its_limit_is_413_and_keeps_nothing(
+    app, tenant, campaign_id, db_url, async_threshold, prefer
+):
     app.config["MAX_PACKET_BYTES"] = 100_000  # the 64 MiB rule, scaled down
+    app.config["ASYNC_PACKET_BYTES"] = async_threshold
     body = csv_bytes([person(i) for i in range(2_000)])
     assert len(body) > 100_000
+    headers = {"Authorization": f"Bearer {tenant.token}", "Content-Type": "text/csv",
+               "Transfer-Encoding": "chunked", **({"Prefer": prefer} if prefer else {})}  # fmt: skip
     response = tenant.client.post(
         f"/v1/campaigns/{campaign_id}/packets",
         input_stream=io.BytesIO(body),
-        headers={"Authorization": f"Bearer {tenant.token}", "Content-Type": "text/csv",
-                 "Transfer-Encoding": "chunked"},
+        headers=headers,
         environ_base={"wsgi.input_terminated": True},
-    )  # fmt: skip
+    )
     problem = _problem(response, 413)
     assert "100000" in problem["detail"]
     assert _count(db_url, "customers") == 0 and _count(db_url, "messages") == 0
-    with psycopg.connect(db_url) as c:
-        assert c.execute("SELECT status FROM packets").fetchall() == [("failed",)]
+    with psycopg.connect(db_url) as c:  # no packet, or a failed one: never a truncated load
+        assert {r[0] for r in c.execute("SELECT status FROM packets")} <= {"failed"}
+        assert c.execute("SELECT count(*) FROM packet_rows").fetchone() == (0,)
+        assert c.execute("SELECT count(*) FROM packet_uploads").fetchone() == (0,)
 
 
 # --- bodies before authentication ---------------------------------------------------------------

@@ -219,12 +219,12 @@ def register(app: Flask) -> None:
             )  # fmt: skip
         snapshot = _snapshot()
         body = _CountedBody(request.stream, current_app.config["MAX_PACKET_BYTES"])
-        stream, background = _body(body, current_app.config["ASYNC_PACKET_BYTES"])
-        if background and not dry_run:
-            try:
+        try:
+            stream, background = _body(body, current_app.config["ASYNC_PACKET_BYTES"])
+            if background and not dry_run:
                 return _store_for_background(campaign_id, stream, key, snapshot)
-            except PacketTooLarge:  # the upload's transaction rolled back: nothing kept
-                raise _too_large(body, None) from None
+        except PacketTooLarge:  # nothing kept: the upload's transaction rolled back
+            raise _too_large(body, None) from None
         source = make(stream)
         result = packets.load_packet(
             conn(), campaign_id, source, idempotency_key=key, snapshot=snapshot, dry_run=dry_run
