@@ -539,3 +539,28 @@ def test_an_operators_pause_reason_is_not_shown_to_tenants(conn, app):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Sending paused (sms)" in text and "Zeta" not in text
+
+
+def test_the_cli_grants_the_operator_scope_and_that_key_only_creates_accounts(
+    db_url, app, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from app_service.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    runner = CliRunner()
+    made = runner.invoke(main, ["account", "create", "Platform Ops"])
+    assert made.exit_code == 0, made.output
+    account = int(made.output.split()[1])
+    minted = runner.invoke(main, ["api-key", "create", "--account", str(account), "--name", "ops",
+                                  "--scope", "operator"])  # fmt: skip
+    assert minted.exit_code == 0, minted.output
+    token = minted.output.strip().rsplit(" ", 1)[1]
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    created = client.post("/v1/accounts", json={"name": "Onboarded Clinic"}, headers=headers)
+    assert created.status_code == 201
+    # an operator key is no key of its own account: no reads, no keys, no campaigns
+    for path in ("/v1/account", "/v1/campaigns", "/v1/api-keys"):
+        assert _problem(client.get(path, headers=headers), 403)
