@@ -46,7 +46,7 @@ def install(app: Flask, contract: Contract) -> None:
         if operation is None:
             return  # /docs, the dashboard
         if operation.get("x-signature") == "sns":
-            verify_sns(app)  # SNS deliveries carry a signature, not an API key
+            _verify_signature(app)  # SNS deliveries carry a signature, not an API key
         scope = operation.get("x-required-scope")
         if scope is not None:
             _authenticate(app, scope)
@@ -201,6 +201,23 @@ def _limit_address(app: Flask, operation) -> None:
         wait = limits.sign_in.retry_after(address)
         if wait:
             raise _too_many(wait, "too many failed sign-ins from this address")
+
+
+def _verify_signature(app: Flask) -> None:
+    """The SNS webhook takes no key and is not limited per address (SNS delivers from a few
+    addresses at the platform's sending rate), but a refused signature counts as a failed
+    sign-in: an address that keeps sending forged messages waits before it costs another
+    certificate check."""
+    limits = app.extensions["reminderly.address_limits"]
+    wait = limits.sign_in.retry_after(client_address())
+    if wait:
+        raise _too_many(wait, "too many refused messages from this address")
+    try:
+        verify_sns(app)
+    except ApiError as exc:
+        if exc.status == 403:
+            sign_in_failed(app)
+        raise
 
 
 def sign_in_failed(app: Flask) -> None:

@@ -564,3 +564,23 @@ def test_the_cli_grants_the_operator_scope_and_that_key_only_creates_accounts(
     # an operator key is no key of its own account: no reads, no keys, no campaigns
     for path in ("/v1/account", "/v1/campaigns", "/v1/api-keys"):
         assert _problem(client.get(path, headers=headers), 403)
+
+
+def test_an_address_that_keeps_forging_sns_messages_is_held_off(sns_app, signing_key):
+    sns_app.extensions["reminderly.address_limits"] = AddressLimits.from_config(1000, 3)
+    forged = {**signed(signing_key[0], {"Type": "Notification", "Message": "{}"}),
+              "Signature": "AAAA"}  # fmt: skip
+    for _ in range(3):
+        _problem(post_sns(sns_app, forged), 403)
+    fetched = len(sns_app.fetched)
+    response = post_sns(sns_app, signed(signing_key[0], {"Type": "Notification", "Message": "{}"}))
+    assert _problem(response, 429)["detail"] == "too many refused messages from this address"
+    assert len(sns_app.fetched) == fetched  # no certificate check for it
+    other = sns_app.test_client().post(
+        "/v1/webhooks/sns",
+        data=json.dumps(signed(signing_key[0], {"Type": "UnsubscribeConfirmation", "Message": "m",
+                                                "Token": "t", "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?x"})),
+        content_type="text/plain",
+        environ_base={"REMOTE_ADDR": "10.3.3.3"},
+    )  # fmt: skip
+    assert other.status_code == 200  # SNS itself, from another address, goes on
