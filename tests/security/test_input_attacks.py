@@ -584,3 +584,16 @@ def test_an_address_that_keeps_forging_sns_messages_is_held_off(sns_app, signing
         environ_base={"REMOTE_ADDR": "10.3.3.3"},
     )  # fmt: skip
     assert other.status_code == 200  # SNS itself, from another address, goes on
+
+
+@pytest.mark.parametrize("path", ["/login", "/r/abc", "/logout"])
+def test_a_chunked_form_body_over_its_limit_is_413(app, path):
+    body = b"api_key=" + b"x" * (1 << 20)
+    response = app.test_client().post(
+        path,
+        input_stream=io.BytesIO(body),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"},
+        environ_base={"wsgi.input_terminated": True},
+        base_url="https://localhost",
+    )  # fmt: skip
+    assert response.status_code == 413
