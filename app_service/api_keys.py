@@ -2,7 +2,9 @@
 
 A key reads `rmd_<prefix>_<secret>`: the prefix (12 characters) names the key in logs, lists
 and the dashboard; the secret (43 characters, 256 bits) never leaves the response that
-created it. Scopes: read (GET), write (read + changes), admin (write + keys and accounts).
+created it. Scopes: read (GET), write (read + changes), admin (write + keys). The operator
+scope (creating accounts) belongs to the platform's operators: only the CLI grants it, and it
+implies no scope in the key's own account.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from app_service.db import one, rows
 from app_service.queries import Q
 
 SCOPES = ("read", "write", "admin")
+OPERATOR = "operator"
+ALL_SCOPES = (*SCOPES, OPERATOR)
 _KEY = re.compile(r"^rmd_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -57,10 +61,13 @@ def create_key(
     scopes: list[str],
     *,
     rate_limit_per_minute: int = 6000,
+    operator: bool = False,
 ) -> NewKey:
-    bad = [s for s in scopes if s not in SCOPES]
+    """A new key. `operator=True` (the CLI only) may grant the operator scope."""
+    allowed = ALL_SCOPES if operator else SCOPES
+    bad = [s for s in scopes if s not in allowed]
     if bad or not scopes:
-        raise ValueError(f"scopes must be a non-empty subset of {', '.join(SCOPES)}")
+        raise ValueError(f"scopes must be a non-empty subset of {', '.join(allowed)}")
     prefix = "".join(secrets.choice(_ALPHABET) for _ in range(12))
     token = f"rmd_{prefix}_{secrets.token_urlsafe(32)}"
     record = rows(
@@ -71,7 +78,7 @@ def create_key(
             "name": name,
             "prefix": prefix,
             "hash": hash_token(token),
-            "scopes": sorted(set(scopes), key=SCOPES.index),
+            "scopes": sorted(set(scopes), key=ALL_SCOPES.index),
             "rate_limit": rate_limit_per_minute,
         },
     )[0]

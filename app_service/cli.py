@@ -631,14 +631,16 @@ def account_create(name: str, country: str, timezone: str) -> None:
 
 @main.group("api-key")
 def api_key_group() -> None:
-    """API keys of an account: scoped (read, write, admin), hashed at rest, revocable."""
+    """API keys of an account: scoped (read, write, admin; operator: may create accounts),
+    hashed at rest, revocable."""
 
 
 @api_key_group.command("create")
 @click.option("--account", "account_id", type=int, required=True)
 @click.option("--name", required=True)
-@click.option("--scope", "scopes", type=click.Choice(api_keys.SCOPES), multiple=True,
-              required=True, help="Repeat for several scopes.")  # fmt: skip
+@click.option("--scope", "scopes", type=click.Choice(api_keys.ALL_SCOPES), multiple=True,
+              required=True, help="Repeat for several scopes. operator: a platform "
+              "operator's key, which may create accounts (POST /v1/accounts).")  # fmt: skip
 @click.option("--rate-limit", type=click.IntRange(1), default=6000, show_default=True,
               help="Requests per minute.")  # fmt: skip
 @friendly_errors
@@ -648,7 +650,7 @@ def api_key_create(account_id: int, name: str, scopes: tuple[str, ...], rate_lim
         if db.one(conn, Q.get_account, {"id": account_id}) is None:
             raise CliError(f"account {account_id} does not exist")
         key = api_keys.create_key(
-            conn, account_id, name, list(scopes), rate_limit_per_minute=rate_limit
+            conn, account_id, name, list(scopes), rate_limit_per_minute=rate_limit, operator=True
         )
     click.echo(f"key {key.record['id']} ({key.record['prefix']}): {key.token}")
 

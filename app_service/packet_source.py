@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from app_service.json_limits import JsonLimitError, LimitedJsonReader, Limits
+
 KNOWN_COLUMNS = (
     "customer_id", "first_name", "last_name", "phone", "email", "timezone",
     "appointment_id", "appointment_at", "status", "location_id",
@@ -28,6 +30,7 @@ MAX_FIELD_CHARS = 65_536
 MAX_LINE_CHARS = 1_048_576
 MAX_COLUMNS = 200
 MAX_ROWS = 2_000_000
+PACKET_JSON_LIMITS = Limits(max_depth=16, max_number_chars=64)
 
 _OVERSIZED = "\ue000reminderly-oversized-line\ue000"
 _BAD_CHARS = re.compile("[\x00\udc80-\udcff]")
@@ -250,18 +253,21 @@ def json_source(stream: IO[bytes], filename: str | None = None) -> PacketSource:
     hashing = _HashingReader(stream, progress)
 
     def rows() -> Iterator[InboxRow]:
-        reader = io.BufferedReader(hashing, 1 << 16)
+        # the scanner clears each byte before ijson sees it (depth, number length, surrogates)
+        reader = io.BufferedReader(LimitedJsonReader(hashing, PACKET_JSON_LIMITS), 1 << 16)
         try:
             events = ijson.parse(reader)
             first = next(events, None)
             if first is None or first[:2] != ("", "start_array"):
                 raise PacketFormatError("the body must be a JSON array of row objects")
             yield from _dict_rows(ijson.items(itertools.chain([first], events), "item"))
+            reader.read()  # drain, so the checksum covers the whole body
+        except JsonLimitError as exc:
+            raise PacketFormatError(f"the JSON is refused: {exc.reason}") from None
         except ijson.JSONError as exc:
             raise PacketFormatError(f"the JSON is malformed: {exc}") from None
         except UnicodeDecodeError:
             raise PacketFormatError("the JSON is not valid UTF-8") from None
-        reader.read()
 
     return PacketSource("json", filename, rows, lambda: hashing.sha256.digest(), progress)
 

@@ -154,10 +154,29 @@ def timeseries(
     return list(out.values())
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a
+    leading apostrophe, as OWASP recommends against CSV injection; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, out: io.StringIO):
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([csv_cell(v) for v in row])
+
+
 def report_csv(report: dict) -> str:
-    """The report as CSV: one row per figure (section, metric, value)."""
+    """The report as CSV: one row per figure (section, metric, value), formula-safe."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     writer.writerow(["section", "metric", "value"])
     for key in ("campaign_id", "name", "kind", "channel", "status"):
         writer.writerow(["campaign", key, report[key]])

@@ -488,7 +488,7 @@ SELECT k.id, k.account_id, k.scopes, k.prefix, a.name AS account_name
 FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = %(key_id)s AND k.revoked_at IS NULL;
 
 -- name: sending_pause_list
-SELECT scope, reason, paused_at FROM sending_pause_list();
+SELECT scope, paused_at FROM sending_pause_list();
 
 -- name: customer_timeline
 SELECT * FROM (

@@ -48,7 +48,12 @@ def make_tenant(
             conn, name, default_country="US", timezone="America/Chicago"
         )
     key = api_keys.create_key(
-        conn, account_id, f"{name} key", list(scopes), rate_limit_per_minute=rate_limit
+        conn,
+        account_id,
+        f"{name} key",
+        list(scopes),
+        rate_limit_per_minute=rate_limit,
+        operator="operator" in scopes,
     )
     return Tenant(account_id, key.token, app.test_client())
 

@@ -57,7 +57,7 @@ def test_every_operation_documents_its_errors_and_examples():
         assert "500" in codes, (path, method)
         if op.get("security") != []:
             assert {"401", "403", "429"} <= codes, (path, method)
-            assert op["x-required-scope"] in {"read", "write", "admin"}
+            assert op["x-required-scope"] in {"read", "write", "admin", "operator"}
         if "{" in path:
             assert {"400", "404"} <= codes, (path, method)
         if "requestBody" in op:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from app_service import replies
-from tests.api_support import CAMPAIGN
+from tests.api_support import CAMPAIGN, make_tenant
 from tests.helpers import csv_bytes, person
 
 CSV = {"Content-Type": "text/csv"}
@@ -31,11 +31,14 @@ def _packet(tenant, campaign_id: int, rows: list[dict]) -> dict:
     return r.json
 
 
-def test_account_and_new_accounts(tenant):
+def test_account_and_new_accounts(conn, app, tenant):
     me = tenant.get("/v1/account")
     assert me.status_code == 200 and me.json["id"] == tenant.account_id
-    made = tenant.post("/v1/accounts", json={"name": "Second Clinic", "timezone": "Europe/Paris",
-                                             "default_country": "FR"})  # fmt: skip
+    # accounts are created by a platform operator's key (the CLI grants it), not a tenant admin
+    _problem(tenant.post("/v1/accounts", json={"name": "Rogue Clinic"}), 403)
+    operator = make_tenant(conn, app, scopes=("operator",), account_id=tenant.account_id)
+    made = operator.post("/v1/accounts", json={"name": "Second Clinic", "timezone": "Europe/Paris",
+                                               "default_country": "FR"})  # fmt: skip
     assert made.status_code == 201
     new = made.json
     assert new["account"]["timezone"] == "Europe/Paris" and new["api_key"]["scopes"] == ["admin"]
@@ -43,9 +46,11 @@ def test_account_and_new_accounts(tenant):
     assert tenant.client.get("/v1/account", headers=headers).json["id"] == new["account"]["id"]
     # the creator's key still sees only its own account
     assert tenant.get("/v1/account").json["id"] == tenant.account_id
-    body = _problem(tenant.post("/v1/accounts", json={"name": "x", "timezone": "Mars/Base"}), 400)
+    body = _problem(operator.post("/v1/accounts", json={"name": "x", "timezone": "Mars/Base"}), 400)
     assert body["errors"][0]["pointer"] == "/timezone"
-    body = _problem(tenant.post("/v1/accounts", json={"name": "x", "default_country": "usa"}), 400)
+    body = _problem(
+        operator.post("/v1/accounts", json={"name": "x", "default_country": "usa"}), 400
+    )
     assert body["errors"][0]["pointer"] == "/default_country"
 
 

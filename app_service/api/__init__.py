@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app_service.api import hooks
 from app_service.api.contract import Contract
+from app_service.api.ip_limits import AddressLimits
 from app_service.api.routes import (
     accounts,
     analytics,
@@ -32,6 +34,8 @@ from app_service.worker import metrics
 
 MAX_JSON_BYTES = 1 << 20
 MAX_PACKET_BYTES = 64 << 20
+MAX_FORM_BYTES = 64 << 10  # a dashboard or link form: sign-in, survey answer
+MAX_UPLOAD_BYTES = (16 << 20) + (64 << 10)  # the dashboard's 16 MiB CSV, with its form
 
 
 def create_app(
@@ -43,7 +47,9 @@ def create_app(
     """The WSGI app. The database URL comes from DATABASE_URL unless given. Responses are
     checked against the contract unless REMINDERLY_VALIDATE_RESPONSES=0. SNS deliveries are
     accepted from the topics in REMINDERLY_SNS_TOPICS (comma-separated ARNs); links are signed
-    with REMINDERLY_LINK_SECRET."""
+    with REMINDERLY_LINK_SECRET. Requests without a key are limited per client address
+    (REMINDERLY_KEYLESS_PER_MINUTE, REMINDERLY_SIGN_IN_FAILURES_PER_MINUTE); behind a load
+    balancer, REMINDERLY_PROXY_HOPS=1 takes the client address from X-Forwarded-For."""
     app = Flask(__name__)
     if validate_responses is None:
         validate_responses = os.environ.get("REMINDERLY_VALIDATE_RESPONSES", "1") != "0"
@@ -54,6 +60,10 @@ def create_app(
         MAX_PACKET_BYTES=MAX_PACKET_BYTES,
         # packets over this size (or sent with Prefer: respond-async) load in a worker: 202
         ASYNC_PACKET_BYTES=int(os.environ.get("REMINDERLY_ASYNC_PACKET_BYTES", str(8 << 20))),
+        MAX_FORM_BYTES=MAX_FORM_BYTES,
+        MAX_UPLOAD_BYTES=MAX_UPLOAD_BYTES,
+        # werkzeug's own ceiling for any body it reads; the per-route limits are in api/hooks.py
+        MAX_CONTENT_LENGTH=MAX_PACKET_BYTES + 1,
         VALIDATE_RESPONSES=validate_responses,
         JSON_SORT_KEYS=False,
         SNS_TOPICS=frozenset(
@@ -64,6 +74,13 @@ def create_app(
         # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
         EMIT_METRICS=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
     )
+    app.extensions["reminderly.address_limits"] = AddressLimits.from_config(
+        int(os.environ.get("REMINDERLY_KEYLESS_PER_MINUTE", "600")),
+        int(os.environ.get("REMINDERLY_SIGN_IN_FAILURES_PER_MINUTE", "30")),
+    )
+    hops = int(os.environ.get("REMINDERLY_PROXY_HOPS", "0"))
+    if hops > 0:  # behind the load balancer: the client is the address it appended
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     secret = link_secret_value or link_secret()
     app.extensions["reminderly.links"] = LinkSigner(secret)
     app.json.sort_keys = False

@@ -23,6 +23,7 @@ from typing import Any
 import jsonschema_rs
 from flask import Request, Response
 
+from app_service import json_limits
 from app_service.api.problems import ApiError
 from app_service.api.spec import bundled
 
@@ -149,6 +150,10 @@ class Contract:
                     errors.append({**where, "detail": "is required"})
                 continue
             value = raw
+            if isinstance(raw, str) and "\x00" in raw:
+                # PostgreSQL text cannot hold U+0000: refused here, not by the database
+                errors.append({**where, "detail": "must not contain the NUL character"})
+                continue
             if p.kind == "boolean" and isinstance(raw, str):
                 if raw not in ("true", "false"):
                     errors.append({**where, "detail": f"{raw[:40]!r} is not true or false"})
@@ -180,7 +185,11 @@ class Contract:
         if validator is None:
             return []
         try:
-            value = json.loads(data)
+            value = json_limits.loads(data)  # depth, number length, lone surrogates: checked
+        except json_limits.JsonLimitError as exc:
+            if exc.status == 413:
+                raise ApiError(413, "Content Too Large", exc.reason) from None
+            return [{"pointer": "", "detail": exc.reason}]
         except (ValueError, UnicodeDecodeError) as exc:
             reason = (
                 "is not valid UTF-8"

@@ -1,4 +1,5 @@
-"""What runs around every request: a request id, authentication and the per-key rate limit,
+"""What runs around every request: a request id, the limits that hold before anything is read
+or looked up (body size, per-address limits), authentication and the per-key rate limit,
 the switch to the caller's tenant, the contract check of the request and of the response, and
 one JSON log line (ids, route, status, timing; never a body, phone number or email)."""
 
@@ -10,7 +11,7 @@ import uuid
 from time import perf_counter
 
 from flask import Flask, Response, g, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from app_service.api import tenancy
 from app_service.api.contract import Contract
@@ -29,22 +30,26 @@ def install(app: Flask, contract: Contract) -> None:
         g.started = perf_counter()
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        g.operation = None
-        if request.url_rule is None:
-            return  # Flask answers 404/405
-        operation = contract.operation(request.url_rule.rule, request.method)
+        operation = (
+            contract.operation(request.url_rule.rule, request.method)
+            if request.url_rule is not None
+            else None
+        )
+        g.operation = operation  # None: Flask answers 404/405, or not an API operation
+        streamed = operation is not None and operation.get("x-streamed-body", False)
+        # limits before anything else: no body is read, no key looked up, past them
+        limit = _declared_body(app, operation, streamed)
+        if operation is None or not operation.get("x-no-address-limit", False):
+            _limit_address(app, operation)
+        if not streamed:
+            _read_body(limit)
         if operation is None:
-            return  # not an API operation (/docs and its assets)
-        g.operation = operation
-        streamed = operation.get("x-streamed-body", False)
-        request.max_content_length = app.config[
-            "MAX_PACKET_BYTES" if streamed else "MAX_JSON_BYTES"
-        ]
+            return  # /docs, the dashboard
         if operation.get("x-signature") == "sns":
-            verify_sns(app)  # SNS deliveries carry a signature, not an API key
+            _verify_signature(app)  # SNS deliveries carry a signature, not an API key
         scope = operation.get("x-required-scope")
         if scope is not None:
-            _authenticate(scope)
+            _authenticate(app, scope)
         contract.check_request(operation, request, body=not streamed)
 
     @app.after_request
@@ -61,6 +66,7 @@ def install(app: Flask, contract: Contract) -> None:
                     500, "Internal Server Error", "the response did not match the API definition"
                 )
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        _security_headers(response)
         caller = g.get("caller")
         log.info(
             "request",
@@ -93,7 +99,10 @@ def install(app: Flask, contract: Contract) -> None:
         )
         detail = exc.description or exc.name
         if code == 413:
-            detail = f"the body exceeds {request.max_content_length} bytes"
+            detail = f"the body exceeds {g.get('body_limit') or request.max_content_length} bytes"
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            headers = {**(headers or {}), "Retry-After": str(retry_after)}
         if request.blueprint == "dashboard":  # people in a browser get a page, not JSON
             html = render_template(
                 "dashboard/error.html", title=exc.name, detail=detail, session_info=g.get("dash")
@@ -109,9 +118,117 @@ def install(app: Flask, contract: Contract) -> None:
         )
 
 
-def _authenticate(scope: str) -> None:
+# Pages (dashboard, survey and unsubscribe links, /docs) run no inline script and load
+# nothing from elsewhere; their own <style> blocks are the one inline thing allowed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _security_headers(response: Response) -> None:
+    """On every response: no sniffing, no framing, no referrer (link tokens are in the
+    path), the policy above; HSTS when the request came over https (the load balancer's
+    X-Forwarded-Proto, trusted by gunicorn)."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def _body_limit(app: Flask, operation, streamed: bool) -> int:
+    if operation is not None:
+        return app.config["MAX_PACKET_BYTES" if streamed else "MAX_JSON_BYTES"]
+    if request.endpoint == "dashboard.upload":
+        return app.config["MAX_UPLOAD_BYTES"]
+    return app.config["MAX_FORM_BYTES"]
+
+
+def _declared_body(app: Flask, operation, streamed: bool) -> int:
+    """Every route has a body limit; a declared length over it is refused before a byte is
+    read. Returns the limit."""
+    limit = _body_limit(app, operation, streamed)
+    g.body_limit = limit
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+    request.max_content_length = limit + 1
+    return limit
+
+
+def _read_body(limit: int) -> None:
+    """A body is read to one byte past the limit (werkzeug alone would silently stop at the
+    limit of a chunked body), so an oversized one is a 413, never a truncated body. A streamed
+    body (a packet) is counted while it is loaded instead (api/routes/packets.py)."""
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if not (request.content_length or chunked):
+        return
+    if len(request.get_data(parse_form_data=False)) > limit:  # cached for the view and forms
+        raise RequestEntityTooLarge()
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _too_many(retry_after: int, detail: str) -> Exception:
+    if request.blueprint == "dashboard":
+        exc = TooManyRequests(detail)
+        exc.retry_after = retry_after  # type: ignore[attr-defined]
+        return exc
+    return ApiError(429, "Too Many Requests", detail, headers={"Retry-After": str(retry_after)})
+
+
+def _limit_address(app: Flask, operation) -> None:
+    """A request that does not present an API key to an operation that takes one counts
+    against its address's per-minute limit; one that does waits out its address's failed
+    sign-ins (checked before the key is looked up), and so does a dashboard sign-in."""
+    limits = app.extensions["reminderly.address_limits"]
+    address = client_address()
+    keyed = (
+        operation is not None
+        and operation.get("x-required-scope") is not None
+        and "Authorization" in request.headers
+    )
+    if not keyed:
+        wait = limits.keyless.hit(address)
+        if wait:
+            raise _too_many(wait, "too many requests without an API key from this address")
+    if keyed or (request.endpoint == "dashboard.login" and request.method == "POST"):
+        wait = limits.sign_in.retry_after(address)
+        if wait:
+            raise _too_many(wait, "too many failed sign-ins from this address")
+
+
+def _verify_signature(app: Flask) -> None:
+    """The SNS webhook takes no key and is not limited per address (SNS delivers from a few
+    addresses at the platform's sending rate), but a refused signature counts as a failed
+    sign-in: an address that keeps sending forged messages waits before it costs another
+    certificate check."""
+    limits = app.extensions["reminderly.address_limits"]
+    wait = limits.sign_in.retry_after(client_address())
+    if wait:
+        raise _too_many(wait, "too many refused messages from this address")
+    try:
+        verify_sns(app)
+    except ApiError as exc:
+        if exc.status == 403:
+            sign_in_failed(app)
+        raise
+
+
+def sign_in_failed(app: Flask) -> None:
+    """Count a failed sign-in (a wrong API key, in the API or the dashboard) for the address."""
+    app.extensions["reminderly.address_limits"].sign_in.hit(client_address())
+
+
+def _authenticate(app: Flask, scope: str) -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        sign_in_failed(app)
         raise ApiError(
             401,
             "Unauthorized",
@@ -121,6 +238,7 @@ def _authenticate(scope: str) -> None:
     conn = tenancy.connection()
     result = authenticate(conn, token.strip())
     if result.caller is None:
+        sign_in_failed(app)
         raise ApiError(
             401,
             "Unauthorized",

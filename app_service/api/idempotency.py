@@ -2,7 +2,12 @@
 the same transaction as the resource it created, so a retry (same key, same body) gets that
 response back and creates nothing, and a reused key with another body is a 409. Concurrent
 requests with one key serialise on its row. Errors are not stored: a failed create can be
-retried with the same key."""
+retried with the same key.
+
+No secret is ever stored: an operation that mints one (an API key, an account's first key)
+passes `redact`, and what is stored, so what a retry gets back, is the response without it
+(the key's id and prefix are there; a client that lost the first response revokes that key
+and creates another)."""
 
 from __future__ import annotations
 
@@ -21,8 +26,11 @@ from app_service.queries import Q
 REPLAYED = "Idempotent-Replayed"
 
 
-def run(create: Callable[[], Response]) -> Response:
-    """Call `create` (which must return a JSON response) under the request's Idempotency-Key."""
+def run(
+    create: Callable[[], Response], *, redact: Callable[[dict], dict] | None = None
+) -> Response:
+    """Call `create` (which must return a JSON response) under the request's Idempotency-Key;
+    `redact` takes the secrets out of what is stored."""
     key = request.headers.get("Idempotency-Key")
     conn = tenancy.connection()
     if key is None:
@@ -35,9 +43,12 @@ def run(create: Callable[[], Response]) -> Response:
         claimed = rows(conn, Q.idempotency_claim, {**ident, "hash": digest})
         if claimed:
             response = create()
+            stored_body = response.get_json()
+            if redact is not None:
+                stored_body = redact(stored_body)
             conn.execute(
                 Q.idempotency_store,
-                {**ident, "status": response.status_code, "response": Jsonb(response.get_json()),
+                {**ident, "status": response.status_code, "response": Jsonb(stored_body),
                  "location": response.headers.get("Location")},
             )  # fmt: skip
             return response

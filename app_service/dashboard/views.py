@@ -11,10 +11,21 @@ from functools import wraps
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 
 from app_service import api_keys, campaigns, customers, locations, packets, reports
 from app_service.api import tenancy
+from app_service.api.hooks import sign_in_failed
 from app_service.dashboard.svg import bars
 from app_service.db import rows
 from app_service.ops import queue
@@ -83,7 +94,9 @@ def login_form():
 def login():
     _check_csrf()
     result = api_keys.authenticate(tenancy.connection(), request.form.get("api_key", "").strip())
-    if result.caller is None or result.rate_limited:
+    # an operator-only key has no scope in its account: it does not open the dashboard
+    if result.caller is None or result.rate_limited or "read" not in result.caller.scopes:
+        sign_in_failed(current_app)
         return page("dashboard/login.html", error="That API key is not valid."), 401
     session.clear()
     session.permanent = True

@@ -8,11 +8,10 @@ Each is applied once, keyed by the SNS MessageId (or the inbound message id)."""
 
 from __future__ import annotations
 
-import json
-
 import psycopg
 from psycopg.types.json import Jsonb
 
+from app_service import json_limits
 from app_service.db import one
 from app_service.queries import Q
 from app_service.replies import classify, survey_score
@@ -34,7 +33,11 @@ class UnreadableNotification(ValueError):
 def apply_notification(conn: psycopg.Connection, sns_message_id: str, body: str) -> str:
     """Apply one SNS Notification's Message; returns what was done (for the response/log)."""
     try:
-        event = json.loads(body)
+        event = json_limits.loads(body)
+    except json_limits.JsonLimitError as exc:
+        raise UnreadableNotification(
+            f"the notification's Message is refused: {exc.reason}"
+        ) from None
     except ValueError:
         raise UnreadableNotification("the notification's Message is not JSON") from None
     if not isinstance(event, dict):

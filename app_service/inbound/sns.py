@@ -21,7 +21,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-_CERT_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+# sns.<region>.amazonaws.com(.cn): a region name (us-east-1, us-gov-west-1, cn-north-1), so
+# sns.s3.amazonaws.com or sns.anything-else.amazonaws.com are not SNS endpoints
+_CERT_HOST = re.compile(r"^sns\.[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}\.amazonaws\.com(?:\.cn)?$")
 _SIGNED_FIELDS = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
     "SubscriptionConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
@@ -47,8 +49,21 @@ def _cached(url: str, fetch: CertificateFetcher) -> x509.Certificate:
 
 
 def check_aws_url(url: str, what: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not _CERT_HOST.match(parts.hostname or ""):
+    """An https URL whose authority is exactly an SNS endpoint's host: no user info (the
+    `https://evil.example@sns...` trick), no port, nothing a parser could read two ways."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        raise SnsRejected(f"{what} is not a URL") from None
+    if (
+        parts.scheme != "https"
+        or port is not None
+        or parts.netloc.lower() != host
+        or not _CERT_HOST.match(host)
+        or any(c in url for c in "\\\x00\r\n\t ")
+    ):
         raise SnsRejected(f"{what} is not an https URL of an SNS endpoint")
 
 
@@ -95,6 +110,9 @@ def verify(
         raise SnsRejected(f"unsupported SignatureVersion {version!r}")
     url = str(message.get("SigningCertURL", ""))
     check_aws_url(url, "SigningCertURL")
+    if message["Type"] != "Notification":
+        # confirmed by visiting it: only ever an SNS endpoint
+        check_aws_url(str(message.get("SubscribeURL") or ""), "SubscribeURL")
     if not url.endswith(".pem"):
         raise SnsRejected("SigningCertURL is not a certificate")
     try:
@@ -102,6 +120,8 @@ def verify(
         signature = base64.b64decode(str(message.get("Signature", "")), validate=True)
     except ValueError:
         raise SnsRejected("the Timestamp or Signature is malformed") from None
+    if sent.tzinfo is None:
+        raise SnsRejected("the Timestamp has no time zone")
     if abs((now or datetime.now(UTC)) - sent) > MAX_AGE:
         raise SnsRejected("the message is more than an hour old")
     try:

@@ -37,10 +37,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
     SELECT count(*) FROM worker_heartbeats WHERE state <> 'stopped' AND beat_at > now() - interval '1 minute';
 $$;
 
-CREATE OR REPLACE FUNCTION sending_pause_list(OUT scope text, OUT reason text, OUT paused_at timestamptz)
+-- The operator's reason is not returned: it may name a tenant, and every tenant's dashboard
+-- shows this list (the reason is for on-call, in `reminderly ops`).
+DROP FUNCTION IF EXISTS sending_pause_list();
+CREATE FUNCTION sending_pause_list(OUT scope text, OUT paused_at timestamptz)
 RETURNS SETOF record
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
-    SELECT scope, reason, paused_at FROM sending_pauses ORDER BY scope;
+    SELECT scope, paused_at FROM sending_pauses ORDER BY scope;
 $$;
 
 -- The numbers on-call looks at first (run by the API's role, it counts that tenant's messages).

@@ -14,6 +14,15 @@ from app_service.db import rows
 from app_service.queries import Q
 
 
+def _without_token(key: dict) -> dict:
+    """What the idempotency store keeps of a new key: everything but the secret."""
+    return {k: v for k, v in key.items() if k != "token"}
+
+
+def _without_account_token(created: dict) -> dict:
+    return {**created, "api_key": _without_token(created["api_key"])}
+
+
 def register(app: Flask) -> None:
     def get_account():
         return jsonify(shapes.account(rows(conn(), Q.get_account, {"id": account_id()})[0]))
@@ -43,7 +52,7 @@ def register(app: Flask) -> None:
                        "api_key": {**shapes.api_key(key.record), "token": key.token}}  # fmt: skip
             return created(payload, "/v1/account")
 
-        return idempotency.run(create)
+        return idempotency.run(create, redact=_without_account_token)
 
     def list_keys():
         return page(
@@ -65,7 +74,7 @@ def register(app: Flask) -> None:
             return created({**shapes.api_key(key.record), "token": key.token},
                            f"/v1/api-keys/{key.record['id']}")  # fmt: skip
 
-        return idempotency.run(create)
+        return idempotency.run(create, redact=_without_token)
 
     def revoke_key(key_id: int):
         found = api_keys.revoke_key(conn(), account_id(), key_id)

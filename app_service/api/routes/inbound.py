@@ -7,11 +7,13 @@ login, since the message, not a key, names the tenant."""
 
 from __future__ import annotations
 
-import json
+import logging
+import re
 import urllib.request
 
 from flask import Flask, Response, current_app, g, jsonify, redirect, render_template, request
 
+from app_service import json_limits
 from app_service.api.problems import ApiError
 from app_service.api.routes import conn, route
 from app_service.db import one, rows
@@ -19,6 +21,9 @@ from app_service.inbound import sns
 from app_service.inbound.events import UnreadableNotification, apply_notification
 from app_service.links import LinkSigner
 from app_service.queries import Q
+
+log = logging.getLogger("reminderly.api")
+_SCORE = re.compile(r"[0-9]{1,2}")
 
 
 def confirm_subscription(url: str) -> None:
@@ -82,7 +87,8 @@ def register(app: Flask) -> None:
         if target["kind"] != "survey":
             raise ApiError(404, "Not Found", "this link has no survey")
         raw = request.form.get("score", "")
-        if not raw.isdigit() or not 0 <= int(raw) <= 10:
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+        if not _SCORE.fullmatch(raw) or not 0 <= int(raw) <= 10:
             page = _page(
                 "Please choose a score", "Pick a number from 0 to 10, then send.", target, 400
             )
@@ -116,7 +122,10 @@ def register(app: Flask) -> None:
 def verify_sns(app: Flask) -> None:
     """The hook for operations marked x-signature: sns (api/hooks.py)."""
     try:
-        message = json.loads(request.get_data())
+        message = json_limits.loads(request.get_data())
+    except json_limits.JsonLimitError as exc:
+        raise ApiError(exc.status, "Bad Request" if exc.status == 400 else "Content Too Large",
+                       f"the body is refused: {exc.reason}") from None  # fmt: skip
     except ValueError:
         raise ApiError(400, "Bad Request", "the body is not an SNS message (JSON)") from None
     if not isinstance(message, dict):
@@ -126,7 +135,7 @@ def verify_sns(app: Flask) -> None:
             message, allowed_topics=app.config["SNS_TOPICS"], fetch=app.config["SNS_CERT_FETCHER"]
         )
     except sns.SnsRejected as exc:
-        raise ApiError(
-            403, "Forbidden", f"not a valid SNS message for this deployment: {exc}"
-        ) from None
+        # which check failed is for the log, not for an unauthenticated caller
+        log.warning("SNS message refused: %s", exc, extra={"request_id": g.get("request_id")})
+        raise ApiError(403, "Forbidden", "not a valid SNS message for this deployment") from None
     g.sns_message = message

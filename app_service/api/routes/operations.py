@@ -3,6 +3,10 @@ package, no CDN)."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+
 import psycopg
 from flask import Flask, Response, jsonify, render_template_string, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
@@ -24,25 +28,55 @@ _INIT = """window.ui = SwaggerUIBundle({url: "/v1/openapi.json", dom_id: "#swagg
   deepLinking: true, persistAuthorization: false});"""
 
 
+READY_TTL = 5.0
+Verdict = tuple[int, str, str]
+
+
+def _check_ready(url: str | None) -> Verdict:
+    if not url:
+        return 503, "Not ready", "no database is configured (DATABASE_URL)"
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            todo = migrate.pending(conn)
+    except migrate.MigrationError as exc:
+        return 503, "Not ready", f"schema mismatch: {exc}"
+    except psycopg.Error:
+        return 503, "Not ready", "the database is not reachable"
+    if todo:
+        return 503, "Not ready", f"{len(todo)} migrations pending"
+    return 200, "", ""
+
+
+class _ReadyCache:
+    """The last verdict, reused for READY_TTL seconds; one check at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._at = float("-inf")
+        self._verdict: Verdict = (503, "Not ready", "not checked yet")
+
+    def get(self, check: Callable[[], Verdict]) -> Verdict:
+        with self._lock:
+            if time.monotonic() - self._at >= READY_TTL:
+                self._verdict = check()
+                self._at = time.monotonic()
+            return self._verdict
+
+
 def register(app: Flask) -> None:
     def health() -> Response:
         """Liveness: never touches the database, so a database outage does not make the
         orchestrator kill healthy tasks."""
         return jsonify(status="ok")
 
+    checked = _ReadyCache()
+
     def ready() -> Response:
-        url = app.config["DATABASE_URL"]
-        if not url:
-            return problem(503, "Not ready", "no database is configured (DATABASE_URL)")
-        try:
-            with psycopg.connect(url, connect_timeout=3) as conn:
-                todo = migrate.pending(conn)
-        except migrate.MigrationError as exc:
-            return problem(503, "Not ready", f"schema mismatch: {exc}")
-        except psycopg.Error:
-            return problem(503, "Not ready", "the database is not reachable")
-        if todo:
-            return problem(503, "Not ready", f"{len(todo)} migrations pending")
+        """Readiness, checked at most once per READY_TTL seconds per process: a caller
+        without a key cannot make the API open a database connection per request."""
+        status, title, detail = checked.get(lambda: _check_ready(app.config["DATABASE_URL"]))
+        if status != 200:
+            return problem(status, title, detail)
         return jsonify(status="ready", database="ok", migrations="current")
 
     def openapi() -> Response:

@@ -24,6 +24,35 @@ from app_service.queries import Q
 _SOURCES = {"text/csv": csv_source, "application/json": json_source}
 
 
+class PacketTooLarge(PacketFormatError):
+    """The body went past the packet limit while it was read."""
+
+
+class _CountedBody(io.RawIOBase):
+    """The request body, counted: past `limit` bytes the packet fails as too large (a chunked
+    body has no length to refuse up front, and werkzeug would silently stop at the limit)."""
+
+    def __init__(self, raw: IO[bytes], limit: int):
+        self._raw, self.limit, self.read_bytes, self.too_large = raw, limit, 0, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        self.read_bytes += len(data)
+        if self.read_bytes > self.limit:
+            self.too_large = True
+            raise PacketTooLarge(f"the body exceeds {self.limit} bytes")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _too_large(body: _CountedBody, packet_id: int | None) -> ApiError:
+    extra = {"packet_id": packet_id} if packet_id else {}
+    return ApiError(413, "Content Too Large", f"the body exceeds {body.limit} bytes", **extra)
+
+
 def _packet(packet_id: int) -> packets.PacketStatus:
     status = packets.packet_status(conn(), packet_id)
     if status is None:
@@ -95,19 +124,19 @@ def _dry_run_problem(result: LoadResult) -> NoReturn:
     )
 
 
-def _body(threshold: int) -> tuple[IO[bytes], bool]:
+def _body(body: IO[bytes], threshold: int) -> tuple[IO[bytes], bool]:
     """The request body, and whether it loads in the background: asked for with `Prefer:
     respond-async`, or larger than `threshold` (a chunked body is read up to the threshold
     to find out), so that no request waits on a big load."""
     if "respond-async" in request.headers.get("Prefer", "").lower():
-        return request.stream, True
+        return body, True
     length = request.content_length
     if length is not None:
-        return request.stream, length > threshold
-    head = request.stream.read(threshold + 1)
+        return body, length > threshold
+    head = body.read(threshold + 1)
     if len(head) <= threshold:
         return io.BytesIO(head), False
-    return io.BufferedReader(_Chained(head, request.stream)), True
+    return io.BufferedReader(_Chained(head, body)), True
 
 
 class _Chained(io.RawIOBase):
@@ -189,9 +218,13 @@ def register(app: Flask) -> None:
                          "detail": "must not be sent with dry_run=true"}],
             )  # fmt: skip
         snapshot = _snapshot()
-        stream, background = _body(current_app.config["ASYNC_PACKET_BYTES"])
-        if background and not dry_run:
-            return _store_for_background(campaign_id, stream, key, snapshot)
+        body = _CountedBody(request.stream, current_app.config["MAX_PACKET_BYTES"])
+        try:
+            stream, background = _body(body, current_app.config["ASYNC_PACKET_BYTES"])
+            if background and not dry_run:
+                return _store_for_background(campaign_id, stream, key, snapshot)
+        except PacketTooLarge:  # nothing kept: the upload's transaction rolled back
+            raise _too_large(body, None) from None
         source = make(stream)
         result = packets.load_packet(
             conn(), campaign_id, source, idempotency_key=key, snapshot=snapshot, dry_run=dry_run
@@ -205,6 +238,8 @@ def register(app: Flask) -> None:
                          "detail": "set force=true to cancel the absent appointments anyway"}],
                 **(result.detail or {}),
             )  # fmt: skip
+        if body.too_large:
+            raise _too_large(body, None if dry_run else result.packet_id)
         if dry_run:
             if result.preview is None:  # a duplicate, or a body that could not be read
                 return _dry_run_problem(result)
