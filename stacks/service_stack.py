@@ -120,8 +120,11 @@ class ServiceStack(Stack):
             description="PostgreSQL from reminderly tasks",
         )  # fmt: skip
 
+        # behind the load balancer: the client's address is the one it added to X-Forwarded-For
+        # (the per-address limits before authentication count clients, not the ALB)
         api_task = self._task("Api", ["gunicorn", "-c", "python:app_service.gunicorn_conf", "app_service.api:create_app()"],
-                              config.api_cpu, config.api_memory_mib, port=PORT)  # fmt: skip
+                              config.api_cpu, config.api_memory_mib, port=PORT,
+                              environment={"REMINDERLY_PROXY_HOPS": "1"})  # fmt: skip
         worker_task = self._task(
             "Worker", ["reminderly", "worker", "--channel", "aws"], 512, 1024,
             environment={

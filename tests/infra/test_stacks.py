@@ -235,6 +235,12 @@ def test_tasks_get_credentials_only_as_secrets(templates, stage):
         for d in definitions.values()
     )
     assert commands == [("gunicorn", "-c"), ("reminderly", "db"), ("reminderly", "worker")]
+    (api,) = [d for d in definitions.values()
+              if d["Properties"]["ContainerDefinitions"][0]["Command"][0] == "gunicorn"]  # fmt: skip
+    api_env = {
+        e["Name"]: e["Value"] for e in api["Properties"]["ContainerDefinitions"][0]["Environment"]
+    }
+    assert api_env["REMINDERLY_PROXY_HOPS"] == "1"  # clients' addresses, not the ALB's
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
