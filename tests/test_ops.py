@@ -203,3 +203,23 @@ def test_status_with_aws_names_the_alarms(conn, due, runner, monkeypatch):
         out = runner.invoke(main, ["ops", "status", "--stage", "dev"]).output
     assert "alarms in ALARM: 1" in out and "reminderly-dev-oldest-ready-message-age: late" in out
     assert "open OpsItems: 0" in out
+
+
+def test_ops_never_start_the_embedded_database(monkeypatch, tmp_path):
+    """A laptop without a database URL gets one error line naming what to set, and no
+    embedded server is started (issue 13: `ops status --stage prod` used to start one)."""
+    from click.testing import CliRunner
+
+    from app_service.cli import main
+
+    for name in ("DATABASE_URL", "PGHOST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REMINDERLY_DATA_DIR", str(tmp_path / "data"))
+    for args in (["ops", "status", "--stage", "prod", "--no-aws"], ["ops", "resume"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(
+            "error: ops commands act on a stage's database: set DATABASE_URL"
+        )
+        assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "data").exists()

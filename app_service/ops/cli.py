@@ -20,7 +20,21 @@ def _aws_client(service: str, region: str | None):
 
 
 def register(main: click.Group, connect, friendly_errors, cli_error) -> None:
-    """Attach the ops group to the main CLI (the connection and error helpers are the CLI's)."""
+    """Attach the ops group to the main CLI (the error helpers are the CLI's). Operations
+    act on a stage's database: they never start the embedded one or migrate anything."""
+
+    def connect():
+        import psycopg
+
+        from app_service.config import Settings
+
+        url = Settings.from_env().database_url
+        if url is None:
+            raise cli_error(
+                "ops commands act on a stage's database: set DATABASE_URL (or PGHOST and the "
+                "other PG* variables), or run them in the stage with scripts/stage-run.sh"
+            )
+        return psycopg.connect(url, autocommit=True)
 
     @main.group("ops")
     def ops_group() -> None:
