@@ -48,6 +48,10 @@ class LinkSigner:
             return None
         if found != purpose or not isinstance(message_id, int) or message_id <= 0:
             return None
+        # one token per link: base64's unused padding bits let another last character decode
+        # to the same signature, so only the canonical encoding is accepted
+        if not secrets.compare_digest(self._serializer.dumps([found, message_id]), token):
+            return None
         return message_id
 
     def url(self, base: str, message_id: int, purpose: str) -> str:

@@ -373,3 +373,26 @@ def test_an_accounts_own_origination_is_used_to_send():
         channel.send(OutgoingMessage(1, 1, "sms", "+13125550100", "hi", origination="pool-own-123"))
         channel.send(OutgoingMessage(1, 1, "sms", "+13125550100", "hi"))
         stub.assert_no_pending_responses()
+
+
+def test_a_signed_link_has_exactly_one_spelling():
+    """Changing the token's last character to one that differs only in base64's unused
+    padding bits decodes to the same signature: refused all the same."""
+    import base64
+
+    from app_service.links import LinkSigner
+
+    signer = LinkSigner("s3cret")
+    token = signer.token(42, "r")
+    assert signer.message_id(token, "r") == 42
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    payload, _, signature = token.rpartition(".")
+    pad = "=" * (-len(signature) % 4)
+    same_bytes = [
+        c for c in alphabet
+        if c != signature[-1]
+        and base64.urlsafe_b64decode(signature[:-1] + c + pad) == base64.urlsafe_b64decode(signature + pad)
+    ]  # fmt: skip
+    assert same_bytes, "this signature's length leaves no padding bits to vary"
+    for c in same_bytes:
+        assert signer.message_id(f"{payload}.{signature[:-1]}{c}", "r") is None
