@@ -86,3 +86,33 @@ def test_analyze_hot_tables_runs(conn, campaign):
         "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'messages'"
     ).fetchone()
     assert analyzed
+
+
+def test_purge_pii_empties_the_local_outbox_of_purged_customers(conn, db_url, campaign):
+    """The local outbox (the development provider) keeps numbers, names and texts: a purge
+    erases what it holds for the purged customers and nothing else."""
+    from app_service.worker.channels.outbox import OutboxChannel
+    from app_service.worker.runner import Worker, WorkerSettings
+
+    from app_service import db
+
+    load_rows(conn, campaign, [person(1), person(2)])
+    make_due(conn, step=1)
+    pool = db.open_pool(db_url, max_size=3)
+    try:
+        Worker(pool, {"sms": OutboxChannel(pool)},
+               WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret="s"),
+               emit_metrics=None).run(until_idle=True)  # fmt: skip
+    finally:
+        pool.close()
+    assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (2,)
+    conn.execute(
+        "UPDATE messages SET status = 'cancelled' WHERE customer_id = 1 AND status = 'scheduled'"
+    )
+    conn.execute("UPDATE customers SET last_seen_at = now() - interval '400 days' WHERE id = 1")
+    (purged, _) = one(conn, Q.purge_pii, {"retention": timedelta(days=365)})
+    assert purged == 1
+    left = conn.execute(
+        "SELECT m.customer_id FROM outbox o JOIN messages m ON m.id = o.message_id"
+    ).fetchall()
+    assert left == [(2,)]

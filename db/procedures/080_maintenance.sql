@@ -36,7 +36,8 @@ END
 $$;
 
 -- Purge personal data of customers not seen for `retention` and with nothing pending: names,
--- phone, email and appointment merge fields are erased; ids and counts stay for reports.
+-- phone, email, appointment merge fields and what the local outbox kept of their messages
+-- are erased; ids and counts stay for reports.
 -- Raw packet rows (which hold the same data) older than `retention` are deleted.
 CREATE OR REPLACE FUNCTION purge_pii(retention interval, OUT customers_purged integer,
                                      OUT packet_rows_deleted integer)
@@ -52,6 +53,10 @@ BEGIN
     ), appts AS (
         UPDATE appointments a SET merge_fields = '{}', updated_at = now()
         FROM gone WHERE a.customer_id = gone.id
+    ), sink AS (
+        -- the local outbox (development's "provider") holds their numbers, names and texts too
+        DELETE FROM outbox o USING messages m, gone
+        WHERE m.customer_id = gone.id AND o.message_id = m.id
     )
     SELECT count(*) INTO customers_purged FROM gone;
 
