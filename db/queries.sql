@@ -484,8 +484,17 @@ SELECT coalesce(max(scored_at) > now() - make_interval(secs => %(seconds)s), fal
 -- Dashboard (under the signed-in key's tenant, like the API).
 
 -- name: dashboard_key
+-- The signed-in session's key (db/procedures/150_dashboard.sql), unless it was revoked.
 SELECT k.id, k.account_id, k.scopes, k.prefix, a.name AS account_name
-FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = %(key_id)s AND k.revoked_at IS NULL;
+FROM (SELECT dashboard_session_key(%(session_id)s) AS key_id) AS s  -- called once
+JOIN api_keys k ON k.id = s.key_id JOIN accounts a ON a.id = k.account_id
+WHERE k.revoked_at IS NULL;
+
+-- name: start_dashboard_session
+SELECT dashboard_session_start(%(session_id)s, %(key_id)s);
+
+-- name: end_dashboard_session
+SELECT dashboard_session_end(%(session_id)s);
 
 -- name: sending_pause_list
 SELECT scope, paused_at FROM sending_pause_list();

@@ -188,3 +188,21 @@ def test_locations_page_lists_and_saves_locations(app, conn, tenant):
         "/locations", data={**form, "csrf_token": _csrf(rpage)}, base_url="https://localhost"
     )
     assert refused.status_code == 403
+
+
+def test_signing_out_ends_the_session_on_the_server(app, tenant):
+    """A cookie saved before sign-out, replayed after it, opens nothing; each sign-in is a new
+    session."""
+    client, _ = _signed_in(app, tenant.token)
+    assert client.get("/", base_url="https://localhost").status_code == 200
+    saved = client.get_cookie("session", domain="localhost").value
+    page = client.get("/", base_url="https://localhost").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": _csrf(page)}, base_url="https://localhost")
+    thief = app.test_client()
+    thief.environ_base["wsgi.url_scheme"] = "https"
+    thief.set_cookie("session", saved, domain="localhost")
+    replayed = thief.get("/", base_url="https://localhost")
+    assert replayed.status_code == 302 and replayed.headers["Location"].endswith("/login")
+    again, _ = _signed_in(app, tenant.token)
+    assert again.get_cookie("session", domain="localhost").value != saved
+    assert again.get("/", base_url="https://localhost").status_code == 200

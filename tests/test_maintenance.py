@@ -91,10 +91,9 @@ def test_analyze_hot_tables_runs(conn, campaign):
 def test_purge_pii_empties_the_local_outbox_of_purged_customers(conn, db_url, campaign):
     """The local outbox (the development provider) keeps numbers, names and texts: a purge
     erases what it holds for the purged customers and nothing else."""
+    from app_service import db
     from app_service.worker.channels.outbox import OutboxChannel
     from app_service.worker.runner import Worker, WorkerSettings
-
-    from app_service import db
 
     load_rows(conn, campaign, [person(1), person(2)])
     make_due(conn, step=1)

@@ -69,11 +69,11 @@ def signed_in(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key_id = session.get("key_id")
+        session_id = session.get("sid")
         conn = tenancy.connection()
-        found = rows(conn, Q.dashboard_key, {"key_id": key_id}) if key_id else []
-        if not found:
-            session.pop("key_id", None)
+        found = rows(conn, Q.dashboard_key, {"session_id": session_id}) if session_id else []
+        if not found:  # ended, expired, idle, or its key revoked
+            session.pop("sid", None)
             return redirect("/login")
         key = found[0]
         scopes = api_keys.effective_scopes(key["scopes"])
@@ -100,14 +100,21 @@ def login():
         return page("dashboard/login.html", error="That API key is not valid."), 401
     session.clear()
     session.permanent = True
-    session["key_id"] = result.caller.key_id
+    session_id = secrets.token_urlsafe(32)  # a new server-side session on every sign-in
+    tenancy.connection().execute(
+        Q.start_dashboard_session, {"session_id": session_id, "key_id": result.caller.key_id}
+    )
+    session["sid"] = session_id
     session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
     return redirect("/")
 
 
 @bp.post("/logout")
 def logout():
+    """Ends the session on the server: the cookie, replayed, opens nothing."""
     _check_csrf()
+    if session.get("sid"):
+        tenancy.connection().execute(Q.end_dashboard_session, {"session_id": session["sid"]})
     session.clear()
     return redirect("/login")
 
