@@ -485,8 +485,9 @@ SELECT coalesce(max(scored_at) > now() - make_interval(secs => %(seconds)s), fal
 
 -- name: dashboard_key
 -- The signed-in session's key (db/procedures/150_dashboard.sql), unless it was revoked.
-SELECT k.id, k.account_id, k.scopes, k.prefix, a.name AS account_name
-FROM (SELECT dashboard_session_key(%(session_id)s) AS key_id) AS s  -- called once
+SELECT k.id, k.account_id, k.scopes, k.prefix, a.name AS account_name, s.window_count,
+       s.rate_limit, s.retry_after
+FROM dashboard_session_key(%(session_id)s) AS s
 JOIN api_keys k ON k.id = s.key_id JOIN accounts a ON a.id = k.account_id
 WHERE k.revoked_at IS NULL;
 

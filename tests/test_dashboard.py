@@ -206,3 +206,15 @@ def test_signing_out_ends_the_session_on_the_server(app, tenant):
     again, _ = _signed_in(app, tenant.token)
     assert again.get_cookie("session", domain="localhost").value != saved
     assert again.get("/", base_url="https://localhost").status_code == 200
+
+
+def test_dashboard_requests_count_against_the_keys_limit(app, conn, tenant):
+    """A signed-in session is no way around the key's per-minute limit."""
+    limited = api_keys.create_key(
+        conn, tenant.account_id, "slow", ["read"], rate_limit_per_minute=3
+    ).token
+    client, _ = _signed_in(app, limited)  # the sign-in itself is the first request
+    statuses = [client.get("/", base_url="https://localhost").status_code for _ in range(4)]
+    assert statuses[:2] == [200, 200] and statuses[-1] == 429, statuses
+    last = client.get("/", base_url="https://localhost")
+    assert last.status_code == 429 and int(last.headers["Retry-After"]) >= 1

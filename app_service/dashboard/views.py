@@ -17,6 +17,7 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -76,6 +77,14 @@ def signed_in(view):
             session.pop("sid", None)
             return redirect("/login")
         key = found[0]
+        if key["window_count"] > key["rate_limit"]:  # the key's per-minute limit holds here too
+            response = make_response(
+                render_template("dashboard/error.html", title="Too many requests",
+                                detail="This key made too many requests this minute; try again shortly."),
+                429,
+            )  # fmt: skip
+            response.headers["Retry-After"] = str(key["retry_after"])
+            return response
         scopes = api_keys.effective_scopes(key["scopes"])
         g.dash = {"account_id": key["account_id"], "account_name": key["account_name"],
                   "scope": "write" if "write" in scopes else "read", "can_write": "write" in scopes}  # fmt: skip
