@@ -624,3 +624,19 @@ RETURNING filename, body;
 -- name: purge_packet_drafts
 WITH d AS (DELETE FROM packet_drafts WHERE created_at < now() - interval '1 day' RETURNING 1)
 SELECT count(*) FROM d;
+
+-- === events and webhooks (0013_events.sql, db/procedures/150_events.sql) =====================
+
+-- name: list_events
+-- An account's events after a position in (txid, id) order, only from transactions older
+-- than every one still running: a later commit can never land behind a cursor.
+SELECT id, type, occurred_at, txid::text AS txid, data FROM events
+WHERE account_id = %(account_id)s
+  AND (txid, id) > (%(txid)s::xid8, %(after_id)s::bigint)
+  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+  AND (%(types)s::text[] IS NULL OR type = ANY(%(types)s::text[]))
+ORDER BY txid, id
+LIMIT %(limit)s
+
+-- name: purge_events
+SELECT purge_events(%(retention)s)

@@ -19,6 +19,7 @@ from app_service.api.routes import (
     appointments,
     campaigns,
     customers,
+    events,
     inbound,
     locations,
     messages,
@@ -95,6 +96,7 @@ def create_app(
         templates,
         packets,
         messages,
+        events,
         inbound,
         analytics,
     ):
