@@ -25,6 +25,7 @@ from app_service import (
     location_cli,
     migrate,
     packets,
+    webhook_cli,
 )
 from app_service.config import Settings
 from app_service.models import Snapshot
@@ -894,3 +895,4 @@ if __name__ == "__main__":
 
 
 location_cli.register(main, _connect, friendly_errors, CliError)
+webhook_cli.register(main, _connect, friendly_errors, CliError)

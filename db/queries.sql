@@ -640,3 +640,54 @@ LIMIT %(limit)s
 
 -- name: purge_events
 SELECT purge_events(%(retention)s)
+
+-- name: create_webhook_endpoint
+INSERT INTO webhook_endpoints (account_id, url, description, event_types, enabled, secret)
+VALUES (%(account_id)s, %(url)s, %(description)s, %(event_types)s, %(enabled)s, %(secret)s)
+RETURNING *
+
+-- name: get_webhook_endpoint
+SELECT * FROM webhook_endpoints WHERE id = %(id)s
+
+-- name: list_webhook_endpoints
+SELECT * FROM webhook_endpoints WHERE account_id = %(account_id)s AND id > %(after)s
+ORDER BY id LIMIT %(limit)s
+
+-- name: update_webhook_endpoint
+-- Re-enabling clears the failure state; a changed URL starts a fresh failure clock too.
+UPDATE webhook_endpoints SET
+    url = CASE WHEN %(set_url)s THEN %(url)s ELSE url END,
+    description = CASE WHEN %(set_description)s THEN %(description)s ELSE description END,
+    event_types = CASE WHEN %(set_event_types)s THEN %(event_types)s ELSE event_types END,
+    enabled = CASE WHEN %(set_enabled)s THEN %(enabled)s ELSE enabled END,
+    disabled_reason = CASE WHEN %(set_enabled)s AND %(enabled)s THEN NULL
+                           WHEN %(set_enabled)s THEN 'disabled by the account' ELSE disabled_reason END,
+    failing_since = CASE WHEN (%(set_enabled)s AND %(enabled)s) OR %(set_url)s THEN NULL ELSE failing_since END,
+    updated_at = now()
+WHERE id = %(id)s
+RETURNING *
+
+-- name: delete_webhook_endpoint
+DELETE FROM webhook_endpoints WHERE id = %(id)s RETURNING id
+
+-- name: rotate_webhook_secret
+-- The old secret keeps signing (beside the new one) until the overlap ends.
+UPDATE webhook_endpoints SET previous_secret = secret, secret = %(secret)s,
+       previous_secret_expires_at = now() + %(overlap)s, updated_at = now()
+WHERE id = %(id)s
+RETURNING *
+
+-- name: list_webhook_attempts
+-- An endpoint's attempts, newest first.
+SELECT a.id, a.delivery_id, a.event_id, e.type AS event_type, a.attempted_at, a.status_code,
+       a.latency_ms, a.response_excerpt, a.error
+FROM webhook_attempts a LEFT JOIN events e ON e.id = a.event_id
+WHERE a.endpoint_id = %(endpoint_id)s AND (%(after)s = 0 OR a.id < %(after)s)
+ORDER BY a.id DESC LIMIT %(limit)s
+
+-- name: replay_webhook_event
+-- A manual replay: one more delivery of a kept event, behind the endpoint's pending ones.
+INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, replay)
+SELECT e.account_id, w.id, e.id, true FROM events e JOIN webhook_endpoints w ON w.account_id = e.account_id
+WHERE e.id = %(event_id)s AND w.id = %(endpoint_id)s
+RETURNING id, event_id, status, next_attempt_at

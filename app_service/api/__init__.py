@@ -26,6 +26,7 @@ from app_service.api.routes import (
     operations,
     packets,
     templates,
+    webhook_endpoints,
 )
 from app_service.config import Settings
 from app_service.dashboard import views as dashboard
@@ -97,6 +98,7 @@ def create_app(
         packets,
         messages,
         events,
+        webhook_endpoints,
         inbound,
         analytics,
     ):
