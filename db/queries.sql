@@ -691,3 +691,27 @@ INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, replay)
 SELECT e.account_id, w.id, e.id, true FROM events e JOIN webhook_endpoints w ON w.account_id = e.account_id
 WHERE e.id = %(event_id)s AND w.id = %(endpoint_id)s
 RETURNING id, event_id, status, next_attempt_at
+
+-- name: fan_out_events
+SELECT fan_out_events(%(limit)s)
+
+-- name: claim_webhook_endpoints
+SELECT * FROM claim_webhook_endpoints(%(owner)s, %(lease)s, %(limit)s)
+
+-- name: next_webhook_deliveries
+-- An endpoint's pending deliveries in order, with their events (NULL once purged).
+SELECT d.id, d.event_id, d.next_attempt_at <= now() AS due, e.type, e.occurred_at, e.data
+FROM webhook_deliveries d LEFT JOIN events e ON e.id = d.event_id
+WHERE d.endpoint_id = %(endpoint_id)s AND d.status = 'pending'
+ORDER BY d.id LIMIT %(limit)s
+
+-- name: expire_webhook_delivery
+UPDATE webhook_deliveries SET status = 'failed', completed_at = now() WHERE id = %(id)s
+
+-- name: record_webhook_attempt
+SELECT record_webhook_attempt(%(delivery_id)s, %(status)s, %(latency_ms)s, %(excerpt)s, %(error)s,
+                              %(retry_base)s, %(retry_max)s, %(retry_window)s, %(disable_after)s)
+
+-- name: release_webhook_endpoint
+UPDATE webhook_endpoints SET lease_owner = NULL, lease_expires_at = NULL
+WHERE id = %(id)s AND lease_owner = %(owner)s

@@ -208,3 +208,125 @@ BEGIN
     RETURN n;
 END
 $$;
+
+-- === webhook delivery ==========================================================================
+
+-- Fan events out to the enabled endpoints that want them, in (txid, id) order, from where the
+-- last fan-out stopped, only events of finished transactions (older than every one still
+-- running): a late commit cannot be skipped. One fan-out at a time (the state row's lock; a
+-- second caller returns at once). Returns the deliveries created.
+CREATE OR REPLACE FUNCTION fan_out_events(p_limit integer DEFAULT 1000) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    st webhook_fanout_state;
+    horizon xid8;
+    last_txid xid8;
+    last_id bigint;
+    n integer;
+BEGIN
+    SELECT * INTO st FROM webhook_fanout_state FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    horizon := pg_snapshot_xmin(pg_current_snapshot());
+    WITH batch AS MATERIALIZED (
+        SELECT e.id, e.account_id, e.type, e.txid FROM events e
+        WHERE (e.txid, e.id) > (st.txid, st.event_id) AND e.txid < horizon
+        ORDER BY e.txid, e.id
+        LIMIT p_limit
+    ), ins AS (
+        INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id)
+        SELECT b.account_id, w.id, b.id
+        FROM batch b
+        JOIN webhook_endpoints w ON w.account_id = b.account_id AND w.enabled
+             AND (cardinality(w.event_types) = 0 OR b.type = ANY (w.event_types))
+        ORDER BY b.txid, b.id, w.id
+        RETURNING 1
+    ), last AS (
+        SELECT txid, id FROM batch ORDER BY txid DESC, id DESC LIMIT 1
+    )
+    SELECT (SELECT count(*) FROM ins), (SELECT txid FROM last), (SELECT id FROM last)
+    INTO n, last_txid, last_id;
+    IF last_id IS NOT NULL THEN
+        UPDATE webhook_fanout_state SET txid = last_txid, event_id = last_id;
+    END IF;
+    RETURN n;
+END
+$$;
+
+-- Lease up to p_limit enabled endpoints whose first pending delivery is due (oldest due
+-- first), so each endpoint is served by one worker at a time, in order.
+CREATE OR REPLACE FUNCTION claim_webhook_endpoints(p_owner text, p_lease interval, p_limit integer)
+RETURNS SETOF webhook_endpoints
+LANGUAGE sql AS $$
+    WITH due AS (
+        SELECT e.id FROM webhook_endpoints e
+        CROSS JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
+                            WHERE d.endpoint_id = e.id AND d.status = 'pending'
+                            ORDER BY d.id LIMIT 1) AS head
+        WHERE e.enabled AND (e.lease_expires_at IS NULL OR e.lease_expires_at < now())
+          AND head.next_attempt_at <= now()
+        ORDER BY head.next_attempt_at
+        LIMIT p_limit
+        FOR UPDATE OF e SKIP LOCKED
+    )
+    UPDATE webhook_endpoints w SET lease_owner = p_owner, lease_expires_at = now() + p_lease
+    FROM due WHERE w.id = due.id
+    RETURNING w.*
+$$;
+
+-- Record one attempt and its consequences: a 2xx completes the delivery and ends the
+-- endpoint's failure streak; anything else schedules a retry after
+-- retry_base * 2^(attempts-1) (capped at retry_max, +-20% jitter) while that stays inside
+-- the delivery's retry window, else fails it. An endpoint failing continuously for longer
+-- than p_disable_after is disabled, with a webhook_endpoint.disabled event.
+-- Returns succeeded | pending | failed | disabled | gone (the endpoint was deleted).
+CREATE OR REPLACE FUNCTION record_webhook_attempt(
+    p_delivery bigint, p_status integer, p_latency_ms integer, p_excerpt text, p_error text,
+    p_retry_base interval, p_retry_max interval, p_retry_window interval, p_disable_after interval)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    d webhook_deliveries;
+    w webhook_endpoints;
+    next_at timestamptz;
+    outcome text;
+BEGIN
+    UPDATE webhook_deliveries SET attempts = attempts + 1 WHERE id = p_delivery RETURNING * INTO d;
+    IF NOT FOUND THEN
+        RETURN 'gone';
+    END IF;
+    INSERT INTO webhook_attempts (account_id, endpoint_id, delivery_id, event_id, status_code,
+                                  latency_ms, response_excerpt, error)
+    VALUES (d.account_id, d.endpoint_id, d.id, d.event_id, p_status, p_latency_ms,
+            left(p_excerpt, 1000), left(p_error, 500));
+    IF p_status BETWEEN 200 AND 299 THEN
+        UPDATE webhook_deliveries SET status = 'succeeded', completed_at = now() WHERE id = d.id;
+        UPDATE webhook_endpoints SET failing_since = NULL
+        WHERE id = d.endpoint_id AND failing_since IS NOT NULL;
+        RETURN 'succeeded';
+    END IF;
+    next_at := now() + least(p_retry_max, p_retry_base * power(2, d.attempts - 1))
+                       * (0.8 + 0.4 * random());
+    IF next_at > d.created_at + p_retry_window THEN
+        UPDATE webhook_deliveries SET status = 'failed', completed_at = now() WHERE id = d.id;
+        outcome := 'failed';
+    ELSE
+        UPDATE webhook_deliveries SET next_attempt_at = next_at WHERE id = d.id;
+        outcome := 'pending';
+    END IF;
+    UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now())
+    WHERE id = d.endpoint_id RETURNING * INTO w;
+    IF w.enabled AND w.failing_since < now() - p_disable_after THEN
+        UPDATE webhook_endpoints SET enabled = false, updated_at = now(),
+               disabled_reason = 'failing continuously since ' || to_char(w.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        WHERE id = w.id;
+        INSERT INTO events (account_id, type, data)
+        VALUES (w.account_id, 'webhook_endpoint.disabled',
+                jsonb_build_object('endpoint', jsonb_build_object('id', w.id, 'url', w.url,
+                                                                  'failing_since', w.failing_since)));
+        outcome := 'disabled';
+    END IF;
+    RETURN outcome;
+END
+$$;
