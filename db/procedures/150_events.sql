@@ -224,6 +224,11 @@ DECLARE
     last_id bigint;
     n integer;
 BEGIN
+    -- nothing new: return before the lock (a row lock spends a transaction id every poll)
+    IF NOT EXISTS (SELECT 1 FROM webhook_fanout_state s, events e
+                   WHERE (e.txid, e.id) > (s.txid, s.event_id)) THEN
+        RETURN 0;
+    END IF;
     SELECT * INTO st FROM webhook_fanout_state FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
         RETURN 0;
