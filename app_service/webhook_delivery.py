@@ -94,7 +94,7 @@ class WebhookDispatcher(threading.Thread):
         self.settings = settings or DeliverySettings.from_env()
         self._url = url
         self._owner = owner
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._pool: ConnectionPool | None = None
         self._last_purge = 0.0
 
@@ -105,7 +105,7 @@ class WebhookDispatcher(threading.Thread):
         return self._pool
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -113,7 +113,7 @@ class WebhookDispatcher(threading.Thread):
 
     def run(self) -> None:
         with ThreadPoolExecutor(self.settings.endpoints_at_once, "webhook") as executor:
-            while not self._stop.is_set():
+            while not self._halt.is_set():
                 try:
                     done = self.run_once(executor)
                 except psycopg.OperationalError as exc:
@@ -123,7 +123,7 @@ class WebhookDispatcher(threading.Thread):
                     log.exception("webhooks: a pass failed")
                     done = 0
                 if not done:
-                    self._stop.wait(self.settings.idle_seconds)
+                    self._halt.wait(self.settings.idle_seconds)
         self.close()
 
     def run_once(self, executor: ThreadPoolExecutor | None = None) -> int:
@@ -153,7 +153,7 @@ class WebhookDispatcher(threading.Thread):
                 queue = rows(conn, Q.next_webhook_deliveries,
                              {"endpoint_id": endpoint["id"], "limit": s.batch})  # fmt: skip
                 for delivery in queue:
-                    if not delivery["due"] or self._stop.is_set():
+                    if not delivery["due"] or self._halt.is_set():
                         break
                     if delivery["type"] is None:  # the event is past retention
                         conn.execute(Q.expire_webhook_delivery, {"id": delivery["id"]})

@@ -277,3 +277,27 @@ def test_no_redirect_is_followed_and_the_body_read_is_capped(monkeypatch):
         server.server_close()
     assert answer.status == 307 and not answer.ok and hits == ["/a"]
     assert len(answer.body) == safe_http.DEVELOPMENT.max_body
+
+
+def test_the_worker_thread_delivers_until_stopped(conn, account, db_url):
+    """The thread `reminderly worker` starts: its loop (several endpoints at once) delivers
+    what appears while it runs, and it stops when asked."""
+    thread = WebhookDispatcher(db_url, "thread", DeliverySettings(
+        policy=FAST.policy, idle_seconds=0.05, endpoints_at_once=2))  # fmt: skip
+    with Receiver("whsec_" + "A" * 32) as a, Receiver("whsec_" + "A" * 32) as b:
+        a.secret = endpoint(conn, account, a.url).secret
+        b.secret = endpoint(conn, account, b.url).secret
+        thread.start()
+        try:
+            load_rows(conn, make_campaign(conn, account, offsets=(-48,)), [person(1), person(2)])
+            send_step(conn)
+            deadline = time.monotonic() + 20
+            while len(a.processed) < 3 or len(b.processed) < 3:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        finally:
+            thread.stop()
+            thread.join(timeout=20)
+        assert not thread.is_alive()
+        assert all(r["verified"] for r in a.requests + b.requests)
+        assert list(a.processed) == list(b.processed)  # the same events, in the same order

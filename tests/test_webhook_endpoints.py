@@ -125,6 +125,13 @@ def test_replay_queues_a_delivery_of_a_kept_event(conn, tenant):
         "data": [],
         "next_cursor": None,
     }
+    conn.execute(
+        "INSERT INTO webhook_attempts (account_id, endpoint_id, delivery_id, event_id, latency_ms)"
+        " SELECT account_id, endpoint_id, id, event_id, 5 FROM webhook_deliveries"
+    )
+    assert tenant.delete(f"/v1/webhook-endpoints/{made['id']}").status_code == 204
+    assert conn.execute("SELECT count(*) FROM webhook_deliveries").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM webhook_attempts").fetchone() == (0,)
 
 
 def test_the_cli_adds_lists_rotates_disables_replays_and_purges(db_url, conn, account, monkeypatch):
