@@ -8,16 +8,19 @@ server-side request forgery.
   IPv6 included. The socket connects to the address that was checked, so a second lookup
   cannot swap it (DNS rebinding). Development allows loopback receivers, nothing else.
 - No redirects (http.client follows none), no proxies from the environment, a short connect
-  timeout and a per-read timeout, and at most `max_body` bytes of the answer are read.
+  timeout, a per-read timeout and a total deadline (a receiver dripping bytes is cut off), and
+  at most `max_body` bytes of the answer are read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import os
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -33,6 +36,7 @@ class Policy:
     allow_loopback: bool = False
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
+    total_timeout: float = 15.0  # a receiver dripping bytes is cut off here
     max_body: int = 4096
 
     @classmethod
@@ -150,20 +154,40 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: Policy = PRODUC
         conn.tls = ssl.create_default_context()
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     started = time.monotonic()
+    cut = threading.Event()
+    watchdog = threading.Timer(policy.total_timeout, _cut, [conn, cut])
+    watchdog.start()
     try:
         conn.request("POST", path, body=body, headers={
             **headers, "Content-Type": "application/json", "User-Agent": "reminderly-webhooks/1",
         })  # fmt: skip
         response = conn.getresponse()
         data = response.read(policy.max_body)
+        if cut.is_set():  # a cut-off answer can parse as complete: it is not one
+            raise TimeoutError("total deadline")
         return Answer(response.status, data, _ms(started))
     except Refused:
         raise
     except (OSError, http.client.HTTPException) as exc:
-        reason = "timed out" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
+        if cut.is_set():
+            reason = f"no complete answer within {policy.total_timeout:g} s"
+        elif isinstance(exc, TimeoutError):
+            reason = "timed out"
+        else:
+            reason = str(exc) or type(exc).__name__
         return Answer(None, b"", _ms(started), reason[:500])
     finally:
+        watchdog.cancel()
         conn.close()
+
+
+def _cut(conn: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """The total deadline passed: shut the socket down, so a blocked read returns at once."""
+    cut.set()
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _ms(started: float) -> int:

@@ -45,7 +45,7 @@ class DeliverySettings:
     retry_max: timedelta = timedelta(hours=6)
     retry_window: timedelta = timedelta(days=3)
     disable_after: timedelta = timedelta(days=5)
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(minutes=10)  # > batch x the total HTTP deadline
     endpoints_at_once: int = 4
     batch: int = 20  # deliveries per endpoint per lease
     idle_seconds: float = 1.0

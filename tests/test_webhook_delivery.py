@@ -301,3 +301,37 @@ def test_the_worker_thread_delivers_until_stopped(conn, account, db_url):
         assert not thread.is_alive()
         assert all(r["verified"] for r in a.requests + b.requests)
         assert list(a.processed) == list(b.processed)  # the same events, in the same order
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_total_deadline():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Drip(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(40):  # one header byte every 0.1 s: no read ever times out
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    policy = safe_http.Policy(allow_http=True, allow_loopback=True, read_timeout=1.0,
+                              total_timeout=1.5)  # fmt: skip
+    try:
+        started = time.monotonic()
+        answer = safe_http.post(f"http://127.0.0.1:{server.server_port}/", b"{}", {}, policy)
+        took = time.monotonic() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status is None and "within 1.5 s" in answer.error
+    assert 1.4 < took < 3.0
