@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import psycopg
 
+from app_service.queries import Q
 from app_service.replies import handle_reply
 from tests.helpers import load_rows, make_campaign, person
 from tests.test_events import send_step
@@ -144,3 +145,24 @@ def test_every_payload_matches_its_webhook_schema_in_the_definition(conn, tenant
     for event in found:
         schema = doc["webhooks"][event["type"]]["post"]["requestBody"]["content"]
         OAS31Validator({**doc, **schema["application/json"]["schema"]}).validate(event)
+
+
+def test_the_feed_and_the_fan_out_read_events_by_index(conn, account):
+    """At 40,000 events over 20 accounts, a page of one account's feed and the fan-out's
+    next batch are index range scans, never a scan of the whole events table."""
+    conn.execute(
+        "INSERT INTO events (account_id, type, data)"
+        " SELECT 1 + i % 20, 'message.sent', '{}' FROM generate_series(1, 40000) AS i"
+    )
+    conn.execute("ANALYZE events")
+    params = {"account_id": 3, "txid": "0", "after_id": 100, "types": None, "limit": 51}
+    with conn.cursor() as cur:
+        cur.execute("EXPLAIN " + Q.list_events, params)
+        plan = "\n".join(r[0] for r in cur.fetchall())
+    assert "Index" in plan and "Seq Scan on events" not in plan, plan
+    fan_out = conn.execute(
+        "EXPLAIN SELECT id FROM events WHERE (txid, id) > ('0'::xid8, 100)"
+        " AND txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY txid, id LIMIT 1000"
+    ).fetchall()
+    plan = "\n".join(r[0] for r in fan_out)
+    assert "events_order_idx" in plan, plan
