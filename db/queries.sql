@@ -625,7 +625,7 @@ RETURNING filename, body;
 WITH d AS (DELETE FROM packet_drafts WHERE created_at < now() - interval '1 day' RETURNING 1)
 SELECT count(*) FROM d;
 
--- === events and webhooks (0014_events.sql, db/procedures/150_events.sql) =====================
+-- === events and webhooks (0016_events.sql, db/procedures/150_events.sql) =====================
 
 -- name: list_events
 -- An account's events after a position in (txid, id) order, only from transactions older

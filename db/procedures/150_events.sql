@@ -1,5 +1,5 @@
 -- Events for API consumers, written by statement triggers in the transaction of the change
--- (the outbox of 0014_events.sql). Statement triggers over transition tables, like the
+-- (the outbox of 0016_events.sql). Statement triggers over transition tables, like the
 -- rollups (040_rollups.sql): one INSERT per statement whatever its size, and statements that
 -- change nothing an integrator cares about (claims, mark_ready, cancellations) only scan
 -- their transition table. A status change is found without joining the old and new rows

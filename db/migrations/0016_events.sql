@@ -1,4 +1,4 @@
--- 0014_events: events for API consumers (a transactional outbox), webhook endpoints, their
+-- 0016_events: events for API consumers (a transactional outbox), webhook endpoints, their
 -- deliveries and every delivery attempt.
 --
 -- An event is written by statement triggers (db/procedures/150_events.sql) in the same
