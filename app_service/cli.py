@@ -25,6 +25,7 @@ from app_service import (
     location_cli,
     migrate,
     packets,
+    webhook_cli,
 )
 from app_service.config import Settings
 from app_service.models import Snapshot
@@ -551,12 +552,16 @@ def worker_cmd(
     signal.signal(signal.SIGINT, lambda *_: worker.request_stop())
     click.echo(f"worker {worker.name}: {channel} channel, concurrency {concurrency}", err=True)
     from app_service.packet_loader import PacketLoader
+    from app_service.webhook_delivery import WebhookDispatcher
 
     loader = PacketLoader(url, worker.name)  # big uploads the API stored, loaded here
+    webhook_thread = WebhookDispatcher(url, worker.name)  # events to webhook endpoints
     if not until_idle:
         loader.start()
+        webhook_thread.start()
     counters = worker.run(until_idle=until_idle)
     loader.stop()
+    webhook_thread.stop()
     pool.close()
     click.echo(f"worker {worker.name} stopped: {counters.sent} sent, {counters.failed} failed, "
                f"{counters.retried} retried", err=True)  # fmt: skip
@@ -894,3 +899,4 @@ if __name__ == "__main__":
 
 
 location_cli.register(main, _connect, friendly_errors, CliError)
+webhook_cli.register(main, _connect, friendly_errors, CliError)

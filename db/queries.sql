@@ -624,3 +624,94 @@ RETURNING filename, body;
 -- name: purge_packet_drafts
 WITH d AS (DELETE FROM packet_drafts WHERE created_at < now() - interval '1 day' RETURNING 1)
 SELECT count(*) FROM d;
+
+-- === events and webhooks (0016_events.sql, db/procedures/150_events.sql) =====================
+
+-- name: list_events
+-- An account's events after a position in (txid, id) order, only from transactions older
+-- than every one still running: a later commit can never land behind a cursor.
+SELECT id, type, occurred_at, txid::text AS txid, data FROM events
+WHERE account_id = %(account_id)s
+  AND (txid, id) > (%(txid)s::xid8, %(after_id)s::bigint)
+  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+  AND (%(types)s::text[] IS NULL OR type = ANY(%(types)s::text[]))
+ORDER BY txid, id
+LIMIT %(limit)s
+
+-- name: purge_events
+SELECT purge_events(%(retention)s)
+
+-- name: create_webhook_endpoint
+INSERT INTO webhook_endpoints (account_id, url, description, event_types, enabled, secret)
+VALUES (%(account_id)s, %(url)s, %(description)s, %(event_types)s, %(enabled)s, %(secret)s)
+RETURNING *
+
+-- name: get_webhook_endpoint
+SELECT * FROM webhook_endpoints WHERE id = %(id)s
+
+-- name: list_webhook_endpoints
+SELECT * FROM webhook_endpoints WHERE account_id = %(account_id)s AND id > %(after)s
+ORDER BY id LIMIT %(limit)s
+
+-- name: update_webhook_endpoint
+-- Re-enabling clears the failure state; a changed URL starts a fresh failure clock too.
+UPDATE webhook_endpoints SET
+    url = CASE WHEN %(set_url)s THEN %(url)s ELSE url END,
+    description = CASE WHEN %(set_description)s THEN %(description)s ELSE description END,
+    event_types = CASE WHEN %(set_event_types)s THEN %(event_types)s ELSE event_types END,
+    enabled = CASE WHEN %(set_enabled)s THEN %(enabled)s ELSE enabled END,
+    disabled_reason = CASE WHEN %(set_enabled)s AND %(enabled)s THEN NULL
+                           WHEN %(set_enabled)s THEN 'disabled by the account' ELSE disabled_reason END,
+    failing_since = CASE WHEN (%(set_enabled)s AND %(enabled)s) OR %(set_url)s THEN NULL ELSE failing_since END,
+    updated_at = now()
+WHERE id = %(id)s
+RETURNING *
+
+-- name: delete_webhook_endpoint
+DELETE FROM webhook_endpoints WHERE id = %(id)s RETURNING id
+
+-- name: rotate_webhook_secret
+-- The old secret keeps signing (beside the new one) until the overlap ends.
+UPDATE webhook_endpoints SET previous_secret = secret, secret = %(secret)s,
+       previous_secret_expires_at = now() + %(overlap)s, updated_at = now()
+WHERE id = %(id)s
+RETURNING *
+
+-- name: list_webhook_attempts
+-- An endpoint's attempts, newest first.
+SELECT a.id, a.delivery_id, a.event_id, e.type AS event_type, a.attempted_at, a.status_code,
+       a.latency_ms, a.response_excerpt, a.error
+FROM webhook_attempts a LEFT JOIN events e ON e.id = a.event_id
+WHERE a.endpoint_id = %(endpoint_id)s AND (%(after)s = 0 OR a.id < %(after)s)
+ORDER BY a.id DESC LIMIT %(limit)s
+
+-- name: replay_webhook_event
+-- A manual replay: one more delivery of a kept event, behind the endpoint's pending ones.
+INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, replay)
+SELECT e.account_id, w.id, e.id, true FROM events e JOIN webhook_endpoints w ON w.account_id = e.account_id
+WHERE e.id = %(event_id)s AND w.id = %(endpoint_id)s
+RETURNING id, event_id, status, next_attempt_at
+
+-- name: fan_out_events
+SELECT fan_out_events(%(limit)s)
+
+-- name: claim_webhook_endpoints
+SELECT * FROM claim_webhook_endpoints(%(owner)s, %(lease)s, %(limit)s)
+
+-- name: next_webhook_deliveries
+-- An endpoint's pending deliveries in order, with their events (NULL once purged).
+SELECT d.id, d.event_id, d.next_attempt_at <= now() AS due, e.type, e.occurred_at, e.data
+FROM webhook_deliveries d LEFT JOIN events e ON e.id = d.event_id
+WHERE d.endpoint_id = %(endpoint_id)s AND d.status = 'pending'
+ORDER BY d.id LIMIT %(limit)s
+
+-- name: expire_webhook_delivery
+UPDATE webhook_deliveries SET status = 'failed', completed_at = now() WHERE id = %(id)s
+
+-- name: record_webhook_attempt
+SELECT record_webhook_attempt(%(delivery_id)s, %(status)s, %(latency_ms)s, %(excerpt)s, %(error)s,
+                              %(retry_base)s, %(retry_max)s, %(retry_window)s, %(disable_after)s)
+
+-- name: release_webhook_endpoint
+UPDATE webhook_endpoints SET lease_owner = NULL, lease_expires_at = NULL
+WHERE id = %(id)s AND lease_owner = %(owner)s

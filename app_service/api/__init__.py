@@ -19,12 +19,14 @@ from app_service.api.routes import (
     appointments,
     campaigns,
     customers,
+    events,
     inbound,
     locations,
     messages,
     operations,
     packets,
     templates,
+    webhook_endpoints,
 )
 from app_service.config import Settings
 from app_service.dashboard import views as dashboard
@@ -95,6 +97,8 @@ def create_app(
         templates,
         packets,
         messages,
+        events,
+        webhook_endpoints,
         inbound,
         analytics,
     ):

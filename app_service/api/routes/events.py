@@ -1,0 +1,51 @@
+"""The events feed: GET /v1/events?after=<cursor>&type=a,b&limit=n."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+
+from app_service import events
+from app_service.api.paging import DEFAULT_LIMIT, MAX_LIMIT
+from app_service.api.problems import ApiError
+from app_service.api.routes import account_id, conn, route
+
+
+def _query_error(name: str, detail: str) -> ApiError:
+    return ApiError(
+        400,
+        "Bad Request",
+        f"{name}: {detail}",
+        errors=[{"parameter": name, "in": "query", "detail": detail}],
+    )
+
+
+def parse_types(raw: str | None) -> list[str] | None:
+    """The `type` filter, each name checked (an unknown type is a 400, not an empty feed)."""
+    if not raw:
+        return None
+    types = raw.split(",")
+    unknown = [t for t in types if t not in events.TYPES]
+    if unknown:
+        raise _query_error("type", f"unknown event type {unknown[0]!r}")
+    return types
+
+
+def register(app: Flask) -> None:
+    def list_events():
+        after = events.Position()
+        if request.args.get("after"):
+            try:
+                after = events.Position.decode(request.args["after"])
+            except ValueError as exc:
+                raise _query_error("after", str(exc)) from None
+        types = parse_types(request.args.get("type"))
+        limit = min(int(request.args.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)
+        found = events.list_events(conn(), account_id(), after, types=types, limit=limit + 1)
+        more = len(found) > limit
+        found = found[:limit]
+        last = found[-1]["position"] if found else after
+        return jsonify(
+            data=[events.envelope(r) for r in found], next_cursor=last.encode(), has_more=more
+        )
+
+    route(app, "/v1/events", "listEvents", list_events)

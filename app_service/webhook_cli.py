@@ -1,0 +1,128 @@
+"""`reminderly webhook`: an account's webhook endpoints (the API's /v1/webhook-endpoints),
+their attempts and replays; `reminderly maintain purge-events` applies event retention."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from app_service import events, safe_http, webhooks
+from app_service.api.routes.webhook_endpoints import attempt_shape, endpoint_shape
+
+
+def register(main: click.Group, connect, friendly_errors, cli_error) -> None:
+    """Attach the command group to the CLI (cli.py passes its connection and error helpers)."""
+
+    @main.group("webhook")
+    def webhook_group() -> None:
+        """Webhook endpoints: add, list, enable/disable, rotate the secret, attempts, replay."""
+
+    def _changed(conn, endpoint_id: int, data: dict) -> dict:
+        try:
+            found = webhooks.update(conn, endpoint_id, data, safe_http.Policy.from_env())
+        except webhooks.InvalidEndpoint as exc:
+            raise cli_error(f"{exc.field}: {exc.reason}") from None
+        if found is None:
+            raise cli_error(f"webhook endpoint {endpoint_id} does not exist")
+        return found
+
+    @webhook_group.command("add")
+    @click.argument("url")
+    @click.option("--account", "account_id", type=int, required=True)
+    @click.option("--type", "types", multiple=True, help="An event type (repeat); none: all.")
+    @click.option("--description")
+    @friendly_errors
+    def webhook_add(url: str, account_id: int, types: tuple[str, ...], description) -> None:
+        """Add an endpoint; prints it with its secret (shown this once)."""
+        data = {"url": url, "event_types": list(types), "description": description}
+        with connect() as conn:
+            try:
+                made = webhooks.create(conn, account_id, data, safe_http.Policy.from_env())
+            except webhooks.InvalidEndpoint as exc:
+                raise cli_error(f"{exc.field}: {exc.reason}") from None
+        click.echo(json.dumps({**endpoint_shape(made.endpoint), "secret": made.secret}))
+
+    @webhook_group.command("list")
+    @click.option("--account", "account_id", type=int, required=True)
+    @friendly_errors
+    def webhook_list(account_id: int) -> None:
+        """The account's endpoints as JSON lines (no secrets)."""
+        with connect() as conn:
+            for row in webhooks.list_endpoints(conn, account_id, 0, 10_000):
+                click.echo(json.dumps(endpoint_shape(row)))
+
+    @webhook_group.command("enable")
+    @click.argument("endpoint_id", type=int)
+    @friendly_errors
+    def webhook_enable(endpoint_id: int) -> None:
+        """Enable an endpoint (clears its failure state)."""
+        with connect() as conn:
+            click.echo(json.dumps(endpoint_shape(_changed(conn, endpoint_id, {"enabled": True}))))
+
+    @webhook_group.command("disable")
+    @click.argument("endpoint_id", type=int)
+    @friendly_errors
+    def webhook_disable(endpoint_id: int) -> None:
+        """Disable an endpoint: nothing is queued for it until it is enabled."""
+        with connect() as conn:
+            click.echo(json.dumps(endpoint_shape(_changed(conn, endpoint_id, {"enabled": False}))))
+
+    @webhook_group.command("rotate-secret")
+    @click.argument("endpoint_id", type=int)
+    @click.option("--overlap-hours", type=click.FloatRange(0, 168), default=24, show_default=True)
+    @friendly_errors
+    def webhook_rotate(endpoint_id: int, overlap_hours: float) -> None:
+        """A new secret (printed once); the old one signs too for --overlap-hours."""
+        from datetime import timedelta
+
+        with connect() as conn:
+            made = webhooks.rotate_secret(conn, endpoint_id, timedelta(hours=overlap_hours))
+        if made is None:
+            raise cli_error(f"webhook endpoint {endpoint_id} does not exist")
+        click.echo(json.dumps({**endpoint_shape(made.endpoint), "secret": made.secret}))
+
+    @webhook_group.command("remove")
+    @click.argument("endpoint_id", type=int)
+    @friendly_errors
+    def webhook_remove(endpoint_id: int) -> None:
+        """Delete an endpoint with its pending deliveries and attempt log."""
+        with connect() as conn:
+            if not webhooks.delete(conn, endpoint_id):
+                raise cli_error(f"webhook endpoint {endpoint_id} does not exist")
+        click.echo(f"webhook endpoint {endpoint_id} removed")
+
+    @webhook_group.command("attempts")
+    @click.argument("endpoint_id", type=int)
+    @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+    @friendly_errors
+    def webhook_attempts(endpoint_id: int, limit: int) -> None:
+        """The endpoint's latest delivery attempts as JSON lines, newest first."""
+        with connect() as conn:
+            for row in webhooks.attempts(conn, endpoint_id, 0, limit):
+                click.echo(json.dumps(attempt_shape(row)))
+
+    @webhook_group.command("replay")
+    @click.argument("endpoint_id", type=int)
+    @click.argument("event_id", type=int)
+    @friendly_errors
+    def webhook_replay(endpoint_id: int, event_id: int) -> None:
+        """Queue one more delivery of a kept event to the endpoint."""
+        with connect() as conn:
+            queued = webhooks.replay(conn, endpoint_id, event_id)
+        if queued is None:
+            raise cli_error(f"no event {event_id} of endpoint {endpoint_id}'s account is kept")
+        click.echo(f"delivery {queued['id']} queued")
+
+    maintain = main.commands["maintain"]
+
+    @maintain.command("purge-events")  # type: ignore[attr-defined]
+    @click.option("--days", type=click.FloatRange(min=1), help="Retention (default 30, or REMINDERLY_EVENT_RETENTION_DAYS).")  # fmt: skip
+    @friendly_errors
+    def purge_events_cmd(days: float | None) -> None:
+        """Delete events, finished webhook deliveries and attempts past retention."""
+        from datetime import timedelta
+
+        with connect() as conn:
+            n = events.purge(conn, timedelta(days=days) if days else None)
+        click.echo(f"deleted {n} events")
