@@ -94,7 +94,12 @@ def add_standby(app: Construct, config: StageConfig, make, dr: DrStack, database
     monitoring = make(MonitoringStack, "dr-monitoring", database=standby_db, service=service,
                       standby=True, replica_lag=keeps_replica(config), env=env)  # fmt: skip
     monitoring.add_stack_dependency(db)
-    return {"dr-network": network, "dr-database": db, "dr-service": service, "dr-monitoring": monitoring}
+    return {
+        "dr-network": network,
+        "dr-database": db,
+        "dr-service": service,
+        "dr-monitoring": monitoring,
+    }
 
 
 ROOT = Path(__file__).resolve().parent.parent

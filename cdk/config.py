@@ -114,7 +114,9 @@ class StageConfig:
         if re.fullmatch(r"pool-0+", self.sms_pool_id):
             out.append(f"{n}.sms_pool_id: the End User Messaging SMS phone pool id")
         if _placeholder_domain(self.dr_ses_identity):
-            out.append(f"{n}.dr_ses_identity: the verified SES domain in {self.dr_region} (standby tier)")
+            out.append(
+                f"{n}.dr_ses_identity: the verified SES domain in {self.dr_region} (standby tier)"
+            )
         if re.fullmatch(r"pool-0+", self.dr_sms_pool_id):
             out.append(f"{n}.dr_sms_pool_id: the phone pool id in {self.dr_region} (standby tier)")
         if (

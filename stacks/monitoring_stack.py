@@ -250,7 +250,8 @@ class MonitoringStack(Stack):
 
     def _dashboard(self, database: rds.IDatabaseInstance) -> None:
         board = cloudwatch.Dashboard(
-            self, "Dashboard",  # dashboard names are global to the account: the standby's differs
+            self,
+            "Dashboard",  # dashboard names are global to the account: the standby's differs
             dashboard_name=f"{self.config.prefix}-{'dr-' if self.standby else ''}overview",
         )
         board.add_widgets(

@@ -22,6 +22,8 @@ failover restores one), no DNS record of its own (`reminderly dr failover` switc
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
@@ -40,6 +42,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from aws_cdk.aws_applicationautoscaling import MetricAggregationType, ScalingInterval
@@ -199,6 +202,12 @@ class ServiceStack(Stack):
         ]:  # fmt: skip
             CfnOutput(self, f"{key}Output", key=key, value=value, description=what)
         self.inbound_topic = self._inbound(public_url)
+        if standby:  # where `reminderly dr failover|failback` records its progress (resumable)
+            ssm.StringParameter(
+                self, "FailoverState", parameter_name=naming.failover_state(config.name),
+                description="Progress of the last dr failover/failback (JSON; written by reminderly dr)",
+                string_value=json.dumps({"plan": None, "status": "standby", "done": [], "data": {}}),
+            )  # fmt: skip
         api_task.default_container.add_environment(
             "REMINDERLY_SNS_TOPICS", self.inbound_topic.topic_arn
         )

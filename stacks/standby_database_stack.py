@@ -81,9 +81,9 @@ class StandbyDatabaseStack(Stack):
                 self, f"{log.capitalize()}Logs", encryption_key=logs_key,
                 log_group_name=f"/aws/rds/instance/{name}/{log}",
                 retention=retention(config.log_retention_days), removal_policy=RemovalPolicy.RETAIN,
-            )  # fmt: skip
+            )
             for log in ("postgresql", "upgrade")
-        ]
+        ]  # fmt: skip
         monitoring = iam.Role(
             holder, "MonitoringRole", assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(

@@ -1,8 +1,9 @@
 """Disaster recovery in AWS (`reminderly dr status|drill|failover`), through boto3.
 
 Per stage the objectives are below (dr/README.md explains them). What protects against what:
-- region loss: RDS automated backups replicated to the DR region (point-in-time restore there,
-  RPO of minutes);
+- region loss: prod's cross-region read replica (RPO: its lag, seconds); the other stages'
+  RDS automated backups replicated to the DR region (point-in-time restore there, RPO minutes);
+  the standby tier there takes over (`reminderly dr failover`, app_service.ops.failover);
 - corruption, ransomware, a bad migration: AWS Backup daily copies into the DR region's vault,
   locked in prod (RPO: a day), and point-in-time restore in the primary region.
 
@@ -201,67 +202,3 @@ def _publish(cloudwatch: Any, result: DrillResult, objectives: Objectives) -> No
 
 def report_json(result: DrillResult) -> str:
     return json.dumps(asdict(result), default=str, indent=2)
-
-
-# --- failover -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FailoverStep:
-    title: str
-    service: str
-    action: str
-    params: dict
-
-
-def failover_plan(stage: str, replicated_backup_arn: str, *, dr_region: str, instance_class: str,
-                  api_tasks: int, worker_tasks: int) -> list[FailoverStep]:  # fmt: skip
-    """Every call of a region failover, in order (printed by --dry-run, run otherwise)."""
-    target = f"{instance_id(stage)}-dr"
-    return [
-        FailoverStep("Restore the newest replicated point as the new primary database", "rds",
-                     "restore_db_instance_to_point_in_time", {
-                         "SourceDBInstanceAutomatedBackupsArn": replicated_backup_arn,
-                         "TargetDBInstanceIdentifier": target, "UseLatestRestorableTime": True,
-                         "DBInstanceClass": instance_class, "MultiAZ": stage == "prod",
-                         "PubliclyAccessible": False, "DeletionProtection": stage != "dev",
-                         "Tags": [{"Key": "reminderly:failover", "Value": stage}]}),
-        FailoverStep("Wait until it is available", "rds", "wait:db_instance_available",
-                     {"DBInstanceIdentifier": target}),
-        FailoverStep("Promote the database secret's replica in the DR region to a standalone secret",
-                     "secretsmanager", "stop_replication_to_replica", {"SecretId": f"reminderly-{stage}/database/master"}),
-        FailoverStep("Point the database secret at the new instance", "secretsmanager", "update_secret_host",
-                     {"SecretId": f"reminderly-{stage}/database/master", "host": f"<endpoint of {target}>"}),
-        FailoverStep("Record the active region (the service and the runbooks read it)", "ssm", "put_parameter",
-                     {"Name": f"/reminderly/{stage}/active-region", "Value": dr_region, "Type": "String",
-                      "Overwrite": True}),
-        FailoverStep("Scale the DR region's API service up", "ecs", "update_service",
-                     {"cluster": f"reminderly-{stage}-dr", "service": "api", "desiredCount": api_tasks}),
-        FailoverStep("Scale the DR region's worker service up", "ecs", "update_service",
-                     {"cluster": f"reminderly-{stage}-dr", "service": "worker", "desiredCount": worker_tasks}),
-    ]  # fmt: skip
-
-
-def run_failover(
-    steps: list[FailoverStep], clients: dict[str, Any], log: Callable[[str], None]
-) -> None:
-    """Run the plan; each step is logged before it runs, so a stop midway says where it was."""
-    endpoint = None
-    for n, step in enumerate(steps, start=1):
-        log(f"step {n}/{len(steps)}: {step.title}")
-        client = clients[step.service]
-        if step.action.startswith("wait:"):
-            client.get_waiter(step.action[5:]).wait(
-                **step.params, WaiterConfig={"Delay": 30, "MaxAttempts": 120}
-            )
-            endpoint = client.describe_db_instances(**step.params)["DBInstances"][0]["Endpoint"][
-                "Address"
-            ]
-        elif step.action == "update_secret_host":
-            current = json.loads(
-                client.get_secret_value(SecretId=step.params["SecretId"])["SecretString"]
-            )
-            client.put_secret_value(SecretId=step.params["SecretId"],
-                                    SecretString=json.dumps({**current, "host": endpoint}))  # fmt: skip
-        else:
-            getattr(client, step.action)(**step.params)

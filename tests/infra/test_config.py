@@ -55,7 +55,10 @@ def test_filled_in_settings_pass_and_a_partial_fill_names_only_what_is_left():
         ({"paging_subscription": "http://pager.example.net/hook"}, "prod.paging_subscription"),
         ({"paging_subscription": "oncall@example.com"}, "prod.paging_subscription"),
         ({"ses_identity": "mail.example.org"}, "prod.ses_identity"),
-        ({"dr_ses_identity": "mail.example.org"}, "prod.dr_ses_identity: the verified SES domain in us-west-2"),
+        (
+            {"dr_ses_identity": "mail.example.org"},
+            "prod.dr_ses_identity: the verified SES domain in us-west-2",
+        ),
         ({"dr_sms_pool_id": "pool-000000"}, "prod.dr_sms_pool_id"),
     ],
 )
