@@ -91,8 +91,16 @@ def test_a_drill_restores_verifies_measures_cleans_up_and_publishes(db_url, conn
                 "latest_write": local_drill.latest_write(db_url),
             }
 
+        # the primary's last acknowledged write at the failure instant (the drill's start); what
+        # it writes while the restore runs is not loss: a second read would be an hour later
+        base = local_drill.latest_write(db_url)
+        later = timedelta(hours=1)  # what the primary reads once the restore is verified
+
+        def primary_latest_write():
+            return base + (later if "endpoint" in seen else timedelta(seconds=42))
+
         result = dr.drill(stage="prod", rds_dr=rds, backup_dr=backup, cloudwatch=cloudwatch, verify=verify,
-                          primary_latest_write=lambda: local_drill.latest_write(db_url) + timedelta(seconds=42),
+                          primary_latest_write=primary_latest_write,
                           subnet_group="drill-subnets", security_groups=["sg-1"], clock=lambda: next(ticks),
                           now=lambda: NOW, wait_delay=0)  # fmt: skip
     assert result.succeeded and not result.breaches and result.error is None

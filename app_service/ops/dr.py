@@ -127,10 +127,17 @@ def drill(
     wait_delay: int = 30,
 ) -> DrillResult:
     """Restore the newest replicated point into a temporary instance in the DR region, wait for
-    it, verify it, measure RTO and RPO, delete it, and publish the results as metrics."""
-    points = restore_points(rds_dr, backup_dr, stage, now())
-    target = f"reminderly-{stage}-drill-{now():%Y%m%d%H%M}"
-    result = DrillResult(stage, target, now().isoformat())
+    it, verify it, measure RTO and RPO, delete it, and publish the results as metrics.
+
+    The drill's start is the chosen failure instant: RPO is the primary's last acknowledged
+    write read then, minus the restored data's newest write (writes made while the restore runs
+    are not loss, so the restore time is excluded); RTO runs from that instant to a verified
+    database."""
+    failure_instant = now()
+    primary_latest = primary_latest_write()
+    points = restore_points(rds_dr, backup_dr, stage, failure_instant)
+    target = f"reminderly-{stage}-drill-{failure_instant:%Y%m%d%H%M}"
+    result = DrillResult(stage, target, failure_instant.isoformat())
     if points.replicated_backup_arn is None:
         result.error = "no replicated automated backup in the DR region"
         _publish(cloudwatch, result, OBJECTIVES[stage])
@@ -158,7 +165,7 @@ def drill(
         result.rto_seconds = round(clock() - started, 1)
         result.verified_at = now().isoformat()
         restored = result.verification["latest_write"]
-        result.rpo_seconds = max(0.0, round((primary_latest_write() - restored).total_seconds(), 1))
+        result.rpo_seconds = max(0.0, round((primary_latest - restored).total_seconds(), 1))
         result.succeeded = True
     except Exception as exc:  # the drill reports its failure: that is its job
         result.error = f"{type(exc).__name__}: {str(exc)[:300]}"
