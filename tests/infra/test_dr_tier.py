@@ -287,3 +287,59 @@ def test_the_failover_defaults_are_the_deployed_settings():
                 d.deletion_protection) == (config.api_min_tasks, config.worker_min_tasks, config.db_backup_retention_days,
                                            f"db.{config.db_instance_type}", config.db_multi_az,
                                            config.db_deletion_protection)  # fmt: skip
+
+
+@pytest.mark.parametrize("stage", list(TEST_STAGES))
+def test_every_name_the_drill_touches_is_defined_by_the_templates(stage, templates):
+    """`reminderly dr drill` in the standby's subnet group and security group: the replicated
+    backups of the primary instance, the DR vault, the groups, all in the templates."""
+    from datetime import UTC, datetime
+
+    from app_service.ops import dr, naming
+
+    config = TEST_STAGES[stage]
+    log: list = []
+    now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+    answers = {
+        ("rds", "describe_db_instance_automated_backups"): {"DBInstanceAutomatedBackups": [{
+            "DBInstanceAutomatedBackupsArn": "arn:aws:rds:us-west-2:1:auto-backup:ab", "Status": "replicating",
+            "RestoreWindow": {"LatestTime": now}}]},
+        ("rds", "describe_db_instances"): {"DBInstances": [{"Endpoint": {"Address": "d.rds", "Port": 5432}}]},
+    }  # fmt: skip
+    dr_db = templates[stack_name(stage, "dr-database")]
+    result = dr.drill(
+        stage=stage, rds_dr=Recorder("rds", config.dr_region, log, answers, []),
+        backup_dr=Recorder("backup", config.dr_region, log, answers, []),
+        cloudwatch=Recorder("cloudwatch", config.region, log, answers, []),
+        verify=lambda host, port: {"tables": {}, "latest_write": now}, primary_latest_write=lambda: now,
+        subnet_group=naming.dr_subnet_group(stage), security_groups=["<output SecurityGroupId>"],
+        now=lambda: now, clock=lambda: 0.0,
+    )  # fmt: skip
+    assert result.succeeded, result.error
+    (source,) = [
+        p["DBInstanceIdentifier"]
+        for _, _, m, p in log
+        if m == "describe_db_instance_automated_backups"
+    ]
+    assert source in _props(
+        templates[stack_name(stage, "database")], "AWS::RDS::DBInstance", "DBInstanceIdentifier"
+    )
+    (vault,) = [
+        p["BackupVaultName"] for _, _, m, p in log if m == "list_recovery_points_by_backup_vault"
+    ]
+    assert vault in _props(
+        templates[stack_name(stage, "dr")], "AWS::Backup::BackupVault", "BackupVaultName"
+    )
+    (restore,) = [p for _, _, m, p in log if m == "restore_db_instance_to_point_in_time"]
+    assert restore["DBSubnetGroupName"] in _props(
+        dr_db, "AWS::RDS::DBSubnetGroup", "DBSubnetGroupName"
+    )
+    ref = _output(dr_db, restore["VpcSecurityGroupIds"][0])["Fn::GetAtt"][0]
+    assert dr_db["Resources"][ref]["Type"] == "AWS::EC2::SecurityGroup"
+    (metrics,) = [p for s, _, m, p in log if m == "put_metric_data"]
+    alarms = json.dumps(
+        resources(templates[stack_name(stage, "monitoring")], "AWS::CloudWatch::Alarm")
+    )
+    assert (
+        f'"Namespace": "{metrics["Namespace"]}"' in alarms
+    )  # the DR alarms read what it publishes
