@@ -9,7 +9,9 @@ only dev's account. Every stack has its own synthesizer (one shared instance wou
 stack's assets in each asset manifest: aws-cdk issue 29071) and an explicit stack name from
 app_service.ops.naming, the same in a direct deploy and in the pipeline.
 
-Deploy order per stage: <prefix>-dr (DR region), -network, -database, -service, -monitoring.
+Deploy order per stage: <prefix>-dr (DR region), -network, -database, -service, -monitoring,
+then the standby tier in the DR region: -dr-network, -dr-database, -dr-service, -dr-monitoring
+(app_service.ops.naming.UNITS).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import sys
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_rds as rds
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from app_service.ops import naming
 from app_service.ops.naming import PIPELINE_STACK, stack_name
 from cdk.checkov_skips import apply_skips
 from cdk.config import PIPELINE, STAGES, PipelineConfig, StageConfig, require_settings
@@ -32,6 +36,7 @@ from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
 from stacks.pipeline_stack import PipelineStack
 from stacks.service_stack import ServiceStack
+from stacks.standby_database_stack import StandbyDatabaseStack, keeps_replica
 
 
 def add_stage(app: Construct, config: StageConfig) -> dict[str, cdk.Stack]:
@@ -54,7 +59,8 @@ def add_stage(app: Construct, config: StageConfig) -> dict[str, cdk.Stack]:
     database.add_stack_dependency(
         dr, "the DR key and vault must exist before backups replicate to them"
     )
-    service = make(ServiceStack, "service", vpc=network.vpc, database=database.instance,
+    assert database.instance.secret is not None
+    service = make(ServiceStack, "service", vpc=network.vpc, database_secret_arn=database.instance.secret.secret_arn,
                    database_key=database.key, database_security_group=database.security_group, env=env)  # fmt: skip
     monitoring = make(MonitoringStack, "monitoring", database=database.instance, service=service,
                       env=env)  # fmt: skip
@@ -64,6 +70,35 @@ def add_stage(app: Construct, config: StageConfig) -> dict[str, cdk.Stack]:
         "database": database,
         "service": service,
         "monitoring": monitoring,
+        **add_standby(app, config, make, dr, database),
+    }
+
+
+def add_standby(app: Construct, config: StageConfig, make, dr: DrStack, database: DatabaseStack) -> dict[str, cdk.Stack]:  # fmt: skip
+    """The pilot-light tier in the DR region, from the primary's own constructs: the network,
+    the database side (prod's replica), the services at zero tasks, monitoring with its alarms'
+    actions off until `reminderly dr failover` turns them on."""
+    env = cdk.Environment(account=config.account, region=config.dr_region)
+    network = make(NetworkStack, "dr-network", env=env)
+    db = make(StandbyDatabaseStack, "dr-database", vpc=network.vpc, key=dr.replication_key, env=env)
+    db.add_stack_dependency(database, "the replica's source and the secret's replica exist first")
+    service = make(ServiceStack, "dr-service", vpc=network.vpc, database_secret_arn=None,
+                   database_key=dr.replication_key, database_security_group=db.security_group,
+                   standby=True, env=env)  # fmt: skip
+    standby_db = rds.DatabaseInstance.from_database_instance_attributes(
+        service, "StandbyDatabase", instance_identifier=naming.dr_instance(config.name),
+        # only its metrics are used (by identifier); the endpoint is known after a failover
+        instance_endpoint_address=f"{naming.dr_instance(config.name)}.invalid", port=5432,
+        security_groups=[],
+    )  # fmt: skip
+    monitoring = make(MonitoringStack, "dr-monitoring", database=standby_db, service=service,
+                      standby=True, replica_lag=keeps_replica(config), env=env)  # fmt: skip
+    monitoring.add_stack_dependency(db)
+    return {
+        "dr-network": network,
+        "dr-database": db,
+        "dr-service": service,
+        "dr-monitoring": monitoring,
     }
 
 

@@ -40,6 +40,9 @@ REGISTER: list[Skip] = [
          "dev runs single-AZ to save cost; prod is Multi-AZ (stage config, asserted in tests/infra)."),
     Skip("*reminderly-staging-database/Postgres/Resource", "CKV_AWS_157",
          "staging runs single-AZ to save cost; prod is Multi-AZ (stage config, asserted in tests/infra)."),
+    Skip("*reminderly-prod-dr-database/Postgres/Resource", "CKV_AWS_16",
+         "A cross-region read replica is encrypted by its KmsKeyId (the DR stack's key, asserted in "
+         "tests/infra); CloudFormation rejects StorageEncrypted next to SourceDBInstanceIdentifier."),
     Skip("*reminderly-*-service/AccessLogs/Resource", "CKV_AWS_18",
          "This bucket receives the load balancer's access logs; logging its own accesses would recurse."),
     *(Skip(path, "CKV_AWS_18",

@@ -71,6 +71,11 @@ class StageConfig:
     # pools given to single accounts (`reminderly account set-sms-sender`): the worker may send
     # from these too, and replies to their numbers reach their account alone
     account_sms_pool_ids: tuple[str, ...] = ()
+    # what the standby tier in dr_region sends from when it is active (SES identities,
+    # configuration sets and phone pools are regional): verified there before a failover
+    dr_ses_identity: str = "reminderly.example.com"
+    dr_ses_configuration_set: str = "reminderly"
+    dr_sms_pool_id: str = "pool-00000000000000000000000000000000"
     # provider send rates, shared by all workers (the pool's numbers' combined messages per
     # second, the SES account's maximum send rate): set them to what AWS granted the account
     sms_per_second: float = 1.0
@@ -81,6 +86,12 @@ class StageConfig:
     @property
     def prefix(self) -> str:
         return resource_prefix(self.name)
+
+    def sending(self, standby: bool) -> tuple[str, str, str]:
+        """(SES identity, configuration set, SMS pool id) of the primary or the standby tier."""
+        if standby:
+            return self.dr_ses_identity, self.dr_ses_configuration_set, self.dr_sms_pool_id
+        return self.ses_identity, self.ses_configuration_set, self.sms_pool_id
 
     def missing_settings(self) -> list[str]:
         """Every setting still a placeholder (or unset), each with what to put there."""
@@ -102,6 +113,12 @@ class StageConfig:
             out.append(f"{n}.ses_identity: the verified SES domain the worker sends from")
         if re.fullmatch(r"pool-0+", self.sms_pool_id):
             out.append(f"{n}.sms_pool_id: the End User Messaging SMS phone pool id")
+        if _placeholder_domain(self.dr_ses_identity):
+            out.append(
+                f"{n}.dr_ses_identity: the verified SES domain in {self.dr_region} (standby tier)"
+            )
+        if re.fullmatch(r"pool-0+", self.dr_sms_pool_id):
+            out.append(f"{n}.dr_sms_pool_id: the phone pool id in {self.dr_region} (standby tier)")
         if (
             not self.paging_subscription
             or not re.fullmatch(r"https://\S+|[^@\s]+@[^@\s]+\.[a-z]+", self.paging_subscription)

@@ -38,6 +38,9 @@ FIXED: list[Ack] = [
         "staging runs single-AZ to save cost; prod is Multi-AZ (stage config, asserted in tests/infra)."),
     Ack("*reminderly-dev-database/Postgres/Resource", "AwsSolutions-RDS10",
         "dev databases are disposable (torn down with the stack); staging and prod have deletion protection."),
+    Ack("*reminderly-prod-dr-database/Postgres/Resource", "AwsSolutions-RDS2",
+        "A cross-region read replica is encrypted by its KmsKeyId (the DR stack's key); CloudFormation "
+        "rejects StorageEncrypted next to SourceDBInstanceIdentifier (cfn-lint F3020), which cdk-nag reads."),
     Ack("reminderly-*-service/LoadBalancer/SecurityGroup/Resource", "AwsSolutions-EC23",
         "The load balancer is the public HTTPS front door (443, and 80 only to redirect to 443), behind AWS WAF."),
     Ack("reminderly-*-service/*Task/Resource", "AwsSolutions-ECS2",

@@ -1,4 +1,8 @@
-"""Monitoring: alarms (each with its runbook), a composite alarm that pages, a dashboard."""
+"""Monitoring: alarms (each with its runbook), a composite alarm that pages, a dashboard.
+
+The standby tier in the DR region has the same alarms with their actions disabled (its
+services are at zero and its database absent or a replica: they would page all the time);
+`reminderly dr failover` enables them. prod's replica-lag-high acts in standby too."""
 
 from __future__ import annotations
 
@@ -31,10 +35,13 @@ class MonitoringStack(Stack):
         config: StageConfig,
         database: rds.IDatabaseInstance,
         service: ServiceStack,
+        standby: bool = False,
+        replica_lag: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
+        self.standby = standby
         key = kms.Key(
             self, "PagingKey", description="Encrypts the paging topic", enable_key_rotation=True
         )
@@ -83,11 +90,17 @@ class MonitoringStack(Stack):
         ]  # fmt: skip
         self.alarms = (rds_alarms + app_alarms + self._service_alarms(service) + self._dr_alarms()
                        + self._delivery_alarms(database, service))  # fmt: skip
+        if replica_lag:  # acts in standby: the replica is what prod's RPO rests on
+            self.alarms.append(self._alarm(
+                "replica-lag-high", "The DR replica is over {t} s behind the primary (prod's RPO rests on it).",
+                t.replica_lag_seconds, GT, database.metric("ReplicaLag", statistic="Maximum", period=five),
+                actions_enabled=True))  # fmt: skip
 
         degraded_id = "service-degraded"
         self.degraded = cloudwatch.CompositeAlarm(
             self,
             "ServiceDegraded",
+            actions_enabled=not standby,
             composite_alarm_name=f"{config.prefix}-{degraded_id}",
             alarm_description=(
                 "Customers are not getting their messages on time, or the database is in trouble. "
@@ -229,6 +242,7 @@ class MonitoringStack(Stack):
             if "MiB" in summary
             else threshold
         )
+        kwargs.setdefault("actions_enabled", not self.standby)
         return RunbookAlarm(
             self, alarm_id, config=self.config, summary=summary.format(t=f"{shown:g}"), metric=metric,
             threshold=threshold, comparison=comparison, paging_topic=self.topic, **kwargs,
@@ -236,7 +250,9 @@ class MonitoringStack(Stack):
 
     def _dashboard(self, database: rds.IDatabaseInstance) -> None:
         board = cloudwatch.Dashboard(
-            self, "Dashboard", dashboard_name=f"{self.config.prefix}-overview"
+            self,
+            "Dashboard",  # dashboard names are global to the account: the standby's differs
+            dashboard_name=f"{self.config.prefix}-{'dr-' if self.standby else ''}overview",
         )
         board.add_widgets(
             cloudwatch.AlarmStatusWidget(

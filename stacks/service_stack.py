@@ -12,9 +12,17 @@ signed with a generated secret both the API and the worker read.
 Migrations run on every deploy as a one-off task started by a custom resource whose id is the
 image's hash; new API tasks report ready (/v1/ready) only once the schema is current, and the
 load balancer routes only to ready tasks, so a new version takes no traffic before it.
+
+The same class builds the standby (pilot-light) tier in the DR region (`standby=True`): the same
+image, task definitions and settings contract, both services at zero tasks in a named cluster,
+the database and link secrets read from their replicas there, the DR region's own SES identity
+and phone pool; no migrations on deploy (its database is prod's read replica, or absent until a
+failover restores one), no DNS record of its own (`reminderly dr failover` switches the name).
 """
 
 from __future__ import annotations
+
+import json
 
 from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
@@ -27,7 +35,6 @@ from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_rds as rds
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
@@ -35,6 +42,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk import custom_resources as cr
 from aws_cdk.aws_applicationautoscaling import MetricAggregationType, ScalingInterval
@@ -42,6 +50,7 @@ from aws_cdk.aws_cloudwatch import Metric
 from constructs import Construct
 
 from app_service import PROJECT_ROOT
+from app_service.ops import naming
 from cdk.config import StageConfig
 from stacks.dr_stack import replication_key_alias
 from stacks.parts.log_key import log_key
@@ -58,16 +67,19 @@ class ServiceStack(Stack):
         *,
         config: StageConfig,
         vpc: ec2.IVpc,
-        database: rds.DatabaseInstance,
+        database_secret_arn: str | None,
         database_key: kms.IKey,
         database_security_group: ec2.ISecurityGroup,
+        standby: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
+        self.standby = standby
         self.cluster = ecs.Cluster(
-            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
-        )
+            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED,
+            cluster_name=naming.dr_cluster(config.name) if standby else None,
+        )  # fmt: skip
         self.logs_key = log_key(self, config)
         self.image = ecr_assets.DockerImageAsset(
             self,
@@ -76,12 +88,17 @@ class ServiceStack(Stack):
             file="Dockerfile",
             platform=ecr_assets.Platform.LINUX_ARM64,
         )
-        assert database.secret is not None
         # Imported by ARN, with the key's decrypt granted on the roles (the key policy trusts
         # the account's IAM): granting on the database stack's objects would make it refer back
-        # to this stack's roles, a dependency cycle.
-        secret = secretsmanager.Secret.from_secret_complete_arn(
-            self, "DatabaseSecret", database.secret.secret_arn
+        # to this stack's roles, a dependency cycle. The standby reads the replica by name.
+        secret = (
+            secretsmanager.Secret.from_secret_name_v2(
+                self, "DatabaseSecret", naming.database_secret(config.name)
+            )
+            if standby or database_secret_arn is None
+            else secretsmanager.Secret.from_secret_complete_arn(
+                self, "DatabaseSecret", database_secret_arn
+            )
         )
         self.database_key = kms.Key.from_key_arn(self, "DatabaseKey", database_key.key_arn)
         self.secrets = {
@@ -93,10 +110,21 @@ class ServiceStack(Stack):
         }
         # Signs the survey, review and unsubscribe links in messages. Not rotated on a schedule:
         # a new secret invalidates the links of every message already sent.
+        if standby:  # the primary's secret, replicated here: links keep working after a failover
+            link_secret = secretsmanager.Secret.from_secret_name_v2(
+                self, "LinkSecret", naming.link_secret(config.name)
+            )
+        else:
+            link_secret = self._link_secret(config)
+        self.secrets["REMINDERLY_LINK_SECRET"] = ecs.Secret.from_secrets_manager(link_secret)
+        self._build(config, vpc, database_security_group)
+
+    def _link_secret(self, config: StageConfig) -> secretsmanager.ISecret:
         link_key = kms.Key(self, "LinkSecretKey", enable_key_rotation=True,
                            description=f"{config.prefix}: encrypts the link-signing secret")  # fmt: skip
-        link_secret = secretsmanager.Secret(
+        return secretsmanager.Secret(
             self, "LinkSecret", description=f"reminderly {config.name}: signs the links in messages",
+            secret_name=naming.link_secret(config.name),
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=48, exclude_punctuation=True),
             encryption_key=link_key,
@@ -105,7 +133,9 @@ class ServiceStack(Stack):
                 self, "DrLinkSecretKey",
                 f"arn:aws:kms:{config.dr_region}:{config.account}:{replication_key_alias(config)}"))],
         )  # fmt: skip
-        self.secrets["REMINDERLY_LINK_SECRET"] = ecs.Secret.from_secrets_manager(link_secret)
+
+    def _build(self, config: StageConfig, vpc: ec2.IVpc, database_security_group) -> None:
+        standby = self.standby
         self.container_env = {"PGSSLMODE": "require", "REMINDERLY_STAGE": config.name}
         app_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.task_security_group = ec2.SecurityGroup(
@@ -125,28 +155,33 @@ class ServiceStack(Stack):
         api_task = self._task("Api", ["gunicorn", "-c", "python:app_service.gunicorn_conf", "app_service.api:create_app()"],
                               config.api_cpu, config.api_memory_mib, port=PORT,
                               environment={"REMINDERLY_PROXY_HOPS": "1"})  # fmt: skip
+        ses_identity, configuration_set, sms_pool = config.sending(standby)
         worker_task = self._task(
             "Worker", ["reminderly", "worker", "--channel", "aws"], 512, 1024,
             environment={
-                "REMINDERLY_SES_FROM": f"Reminders <no-reply@{config.ses_identity}>",
-                "REMINDERLY_SES_CONFIGURATION_SET": config.ses_configuration_set,
-                "REMINDERLY_SMS_ORIGINATION": config.sms_pool_id,
-                "REMINDERLY_SMS_CONFIGURATION_SET": config.ses_configuration_set,
+                "REMINDERLY_SES_FROM": f"Reminders <no-reply@{ses_identity}>",
+                "REMINDERLY_SES_CONFIGURATION_SET": configuration_set,
+                "REMINDERLY_SMS_ORIGINATION": sms_pool,
+                "REMINDERLY_SMS_CONFIGURATION_SET": configuration_set,
                 "REMINDERLY_SMS_RATE": str(config.sms_per_second),
                 "REMINDERLY_EMAIL_RATE": str(config.email_per_second),
             },
         )  # fmt: skip
+        self.worker_task = worker_task
         self.worker_role = worker_task.task_role
-        self._grant_sending(worker_task.task_role)
+        self._grant_sending(worker_task.task_role, ses_identity, configuration_set, sms_pool)
         migrate_task = self._task("Migrate", ["reminderly", "db", "migrate"], 256, 512)
 
-        self.api = self._service("ApiService", api_task, config.api_min_tasks, app_subnets, groups)
-        self.worker = self._service(
-            "WorkerService", worker_task, config.worker_min_tasks, app_subnets, groups
-        )
-        self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
+        api_name, worker_name = naming.DR_SERVICES if standby else (None, None)
+        self.api = self._service("ApiService", api_task, 0 if standby else config.api_min_tasks,
+                                 app_subnets, groups, api_name)  # fmt: skip
+        self.worker = self._service("WorkerService", worker_task, 0 if standby else config.worker_min_tasks,
+                                    app_subnets, groups, worker_name)  # fmt: skip
+        self.app_subnets, self.task_groups = app_subnets, groups
+        if not standby:  # the standby's database is a read replica, or absent until a failover
+            self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
         self.migration_failures = self._watch_migrations(migrate_task)
-        self.zone = self._zone()
+        self.zone = None if standby else self._zone()
         self.load_balancer = self._front_door(vpc)
         self._autoscaling()
         # the stage's own name, on which the certificate is valid: links in messages, the SNS
@@ -167,16 +202,23 @@ class ServiceStack(Stack):
         ]:  # fmt: skip
             CfnOutput(self, f"{key}Output", key=key, value=value, description=what)
         self.inbound_topic = self._inbound(public_url)
+        if standby:  # where `reminderly dr failover|failback` records its progress (resumable)
+            ssm.StringParameter(
+                self, "FailoverState", parameter_name=naming.failover_state(config.name),
+                description="Progress of the last dr failover/failback (JSON; written by reminderly dr)",
+                string_value=json.dumps({"plan": None, "status": "standby", "done": [], "data": {}}),
+            )  # fmt: skip
         api_task.default_container.add_environment(
             "REMINDERLY_SNS_TOPICS", self.inbound_topic.topic_arn
         )
 
     def _service(
-        self, name: str, task: ecs.FargateTaskDefinition, desired: int, subnets, groups
-    ) -> ecs.FargateService:
+        self, name: str, task: ecs.FargateTaskDefinition, desired: int, subnets, groups,
+        service_name: str | None = None,
+    ) -> ecs.FargateService:  # fmt: skip
         """A private Fargate service that deploys with zero downtime and rolls back on failure."""
         return ecs.FargateService(
-            self, name, cluster=self.cluster, task_definition=task,
+            self, name, cluster=self.cluster, task_definition=task, service_name=service_name,
             desired_count=desired, min_healthy_percent=100, max_healthy_percent=200,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             vpc_subnets=subnets, security_groups=groups, assign_public_ip=False,
@@ -250,19 +292,22 @@ class ServiceStack(Stack):
                               "destinations, and two-way SMS of the phone pool, at this topic")  # fmt: skip
         return topic
 
-    def _grant_sending(self, role: iam.IRole) -> None:
+    def _grant_sending(self, role: iam.IRole, ses_identity: str, configuration_set: str,
+                       sms_pool: str) -> None:  # fmt: skip
         """The worker sends email through SES with its configuration set, and SMS through End
         User Messaging from the stage's numbers: those actions on those resources only."""
         arn = f"arn:aws:{{}}:{self.region}:{self.account}:{{}}"
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["ses:SendEmail", "ses:SendRawEmail"],
-            resources=[arn.format("ses", f"identity/{self.config.ses_identity}"),
-                       arn.format("ses", f"configuration-set/{self.config.ses_configuration_set}")],
+            resources=[arn.format("ses", f"identity/{ses_identity}"),
+                       arn.format("ses", f"configuration-set/{configuration_set}")],
         ))  # fmt: skip
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["sms-voice:SendTextMessage"],
+            # the standby sends from the DR region's pool only: per-account pools are regional
+            # and not registered there (their accounts send from the shared pool after a failover)
             resources=[arn.format("sms-voice", f"pool/{pool}")
-                       for pool in (self.config.sms_pool_id, *self.config.account_sms_pool_ids)],
+                       for pool in (sms_pool, *(() if self.standby else self.config.account_sms_pool_ids))],
         ))  # fmt: skip
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"], resources=["*"],
@@ -355,6 +400,8 @@ class ServiceStack(Stack):
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
         )  # fmt: skip
         alb.log_access_logs(logs_bucket, prefix="alb")
+        # the standby's certificate (ACM is regional) validates through the CNAME the primary's
+        # put in the zone: ACM's validation record is the same per name and account in every region
         certificate = acm.Certificate(
             self, "Certificate", domain_name=self.config.domain_name,
             validation=acm.CertificateValidation.from_dns(self.zone),
@@ -364,10 +411,17 @@ class ServiceStack(Stack):
             certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
             ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
         )  # fmt: skip
-        route53.ARecord(
-            self, "Alias", zone=self.zone, record_name=f"{self.config.domain_name}.",
-            target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(alb)),
-        )  # fmt: skip
+        if self.zone is not None:
+            route53.ARecord(
+                self, "Alias", zone=self.zone, record_name=f"{self.config.domain_name}.",
+                target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(alb)),
+            )  # fmt: skip
+        # what `reminderly dr failover|failback` points the API's name at (an alias A record)
+        for key, value in [("LoadBalancerDnsName", alb.load_balancer_dns_name),
+                           ("LoadBalancerZoneId", alb.load_balancer_canonical_hosted_zone_id),
+                           ("DomainName", self.config.domain_name),
+                           ("HostedZoneName", self.config.hosted_zone_name)]:  # fmt: skip
+            CfnOutput(self, f"{key}Output", key=key, value=value)
         # No plain-HTTP listener, not even a redirect: an API key sent over HTTP would already
         # have crossed the network in clear; clients must use https:// (port 80 stays closed).
         self.target_group = https.add_targets(
@@ -414,15 +468,18 @@ class ServiceStack(Stack):
         )
 
     def _autoscaling(self) -> None:
+        """The standby scales from zero: a failover raises the minimum to the stage's."""
         api = self.api.auto_scale_task_count(
-            min_capacity=self.config.api_min_tasks, max_capacity=self.config.api_max_tasks
+            min_capacity=0 if self.standby else self.config.api_min_tasks,
+            max_capacity=self.config.api_max_tasks,
         )
         api.scale_on_cpu_utilization("Cpu", target_utilization_percent=60)
         api.scale_on_request_count(
             "Requests", requests_per_target=500, target_group=self.target_group
         )
         worker = self.worker.auto_scale_task_count(
-            min_capacity=self.config.worker_min_tasks, max_capacity=self.config.worker_max_tasks
+            min_capacity=0 if self.standby else self.config.worker_min_tasks,
+            max_capacity=self.config.worker_max_tasks,
         )
         worker.scale_on_cpu_utilization("Cpu", target_utilization_percent=70)
         oldest_ready = Metric(

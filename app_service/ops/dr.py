@@ -1,8 +1,9 @@
 """Disaster recovery in AWS (`reminderly dr status|drill|failover`), through boto3.
 
 Per stage the objectives are below (dr/README.md explains them). What protects against what:
-- region loss: RDS automated backups replicated to the DR region (point-in-time restore there,
-  RPO of minutes);
+- region loss: prod's cross-region read replica (RPO: its lag, seconds); the other stages'
+  RDS automated backups replicated to the DR region (point-in-time restore there, RPO minutes);
+  the standby tier there takes over (`reminderly dr failover`, app_service.ops.failover);
 - corruption, ransomware, a bad migration: AWS Backup daily copies into the DR region's vault,
   locked in prod (RPO: a day), and point-in-time restore in the primary region.
 
@@ -126,10 +127,17 @@ def drill(
     wait_delay: int = 30,
 ) -> DrillResult:
     """Restore the newest replicated point into a temporary instance in the DR region, wait for
-    it, verify it, measure RTO and RPO, delete it, and publish the results as metrics."""
-    points = restore_points(rds_dr, backup_dr, stage, now())
-    target = f"reminderly-{stage}-drill-{now():%Y%m%d%H%M}"
-    result = DrillResult(stage, target, now().isoformat())
+    it, verify it, measure RTO and RPO, delete it, and publish the results as metrics.
+
+    The drill's start is the chosen failure instant: RPO is the primary's last acknowledged
+    write read then, minus the restored data's newest write (writes made while the restore runs
+    are not loss, so the restore time is excluded); RTO runs from that instant to a verified
+    database."""
+    failure_instant = now()
+    primary_latest = primary_latest_write()
+    points = restore_points(rds_dr, backup_dr, stage, failure_instant)
+    target = f"reminderly-{stage}-drill-{failure_instant:%Y%m%d%H%M}"
+    result = DrillResult(stage, target, failure_instant.isoformat())
     if points.replicated_backup_arn is None:
         result.error = "no replicated automated backup in the DR region"
         _publish(cloudwatch, result, OBJECTIVES[stage])
@@ -157,7 +165,7 @@ def drill(
         result.rto_seconds = round(clock() - started, 1)
         result.verified_at = now().isoformat()
         restored = result.verification["latest_write"]
-        result.rpo_seconds = max(0.0, round((primary_latest_write() - restored).total_seconds(), 1))
+        result.rpo_seconds = max(0.0, round((primary_latest - restored).total_seconds(), 1))
         result.succeeded = True
     except Exception as exc:  # the drill reports its failure: that is its job
         result.error = f"{type(exc).__name__}: {str(exc)[:300]}"
@@ -201,67 +209,3 @@ def _publish(cloudwatch: Any, result: DrillResult, objectives: Objectives) -> No
 
 def report_json(result: DrillResult) -> str:
     return json.dumps(asdict(result), default=str, indent=2)
-
-
-# --- failover -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FailoverStep:
-    title: str
-    service: str
-    action: str
-    params: dict
-
-
-def failover_plan(stage: str, replicated_backup_arn: str, *, dr_region: str, instance_class: str,
-                  api_tasks: int, worker_tasks: int) -> list[FailoverStep]:  # fmt: skip
-    """Every call of a region failover, in order (printed by --dry-run, run otherwise)."""
-    target = f"{instance_id(stage)}-dr"
-    return [
-        FailoverStep("Restore the newest replicated point as the new primary database", "rds",
-                     "restore_db_instance_to_point_in_time", {
-                         "SourceDBInstanceAutomatedBackupsArn": replicated_backup_arn,
-                         "TargetDBInstanceIdentifier": target, "UseLatestRestorableTime": True,
-                         "DBInstanceClass": instance_class, "MultiAZ": stage == "prod",
-                         "PubliclyAccessible": False, "DeletionProtection": stage != "dev",
-                         "Tags": [{"Key": "reminderly:failover", "Value": stage}]}),
-        FailoverStep("Wait until it is available", "rds", "wait:db_instance_available",
-                     {"DBInstanceIdentifier": target}),
-        FailoverStep("Promote the database secret's replica in the DR region to a standalone secret",
-                     "secretsmanager", "stop_replication_to_replica", {"SecretId": f"reminderly-{stage}/database/master"}),
-        FailoverStep("Point the database secret at the new instance", "secretsmanager", "update_secret_host",
-                     {"SecretId": f"reminderly-{stage}/database/master", "host": f"<endpoint of {target}>"}),
-        FailoverStep("Record the active region (the service and the runbooks read it)", "ssm", "put_parameter",
-                     {"Name": f"/reminderly/{stage}/active-region", "Value": dr_region, "Type": "String",
-                      "Overwrite": True}),
-        FailoverStep("Scale the DR region's API service up", "ecs", "update_service",
-                     {"cluster": f"reminderly-{stage}-dr", "service": "api", "desiredCount": api_tasks}),
-        FailoverStep("Scale the DR region's worker service up", "ecs", "update_service",
-                     {"cluster": f"reminderly-{stage}-dr", "service": "worker", "desiredCount": worker_tasks}),
-    ]  # fmt: skip
-
-
-def run_failover(
-    steps: list[FailoverStep], clients: dict[str, Any], log: Callable[[str], None]
-) -> None:
-    """Run the plan; each step is logged before it runs, so a stop midway says where it was."""
-    endpoint = None
-    for n, step in enumerate(steps, start=1):
-        log(f"step {n}/{len(steps)}: {step.title}")
-        client = clients[step.service]
-        if step.action.startswith("wait:"):
-            client.get_waiter(step.action[5:]).wait(
-                **step.params, WaiterConfig={"Delay": 30, "MaxAttempts": 120}
-            )
-            endpoint = client.describe_db_instances(**step.params)["DBInstances"][0]["Endpoint"][
-                "Address"
-            ]
-        elif step.action == "update_secret_host":
-            current = json.loads(
-                client.get_secret_value(SecretId=step.params["SecretId"])["SecretString"]
-            )
-            client.put_secret_value(SecretId=step.params["SecretId"],
-                                    SecretString=json.dumps({**current, "host": endpoint}))  # fmt: skip
-        else:
-            getattr(client, step.action)(**step.params)

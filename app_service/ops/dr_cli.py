@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from app_service.ops import dr
+from app_service.ops import dr, failover, naming
 
 STAGES = tuple(dr.OBJECTIVES)
 
@@ -98,43 +98,109 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
 
     @dr_group.command("failover")
     @stage_option
+    @primary_option
     @dr_option
-    @click.option("--instance-class", default="db.r6g.large", show_default=True)
-    @click.option("--api-tasks", type=click.IntRange(1), default=2, show_default=True)
-    @click.option("--worker-tasks", type=click.IntRange(1), default=1, show_default=True)
     @click.option(
-        "--dry-run", is_flag=True, help="Print every step and its exact call; change nothing."
+        "--instance-class", help="Restore class (stages without a replica); default: the stage's."
+    )
+    @click.option("--api-tasks", type=click.IntRange(1), help="Default: the stage's minimum.")
+    @click.option("--worker-tasks", type=click.IntRange(1), help="Default: the stage's minimum.")
+    @click.option(
+        "--dry-run", is_flag=True, help="Print the plan and what is done already; change nothing."
+    )
+    @click.option(
+        "--rollback", is_flag=True, help="Undo an interrupted failover's reversible steps."
+    )
+    @click.option("--yes", is_flag=True, help="Required to run (or roll back) for real.")
+    @friendly_errors
+    def failover_cmd(stage: str, primary_region: str, dr_region: str, instance_class: str | None,
+                     api_tasks: int | None, worker_tasks: int | None, dry_run: bool, rollback: bool,
+                     yes: bool) -> None:  # fmt: skip
+        """Move the stage to the standby tier in the DR region (runbooks/failover-dr-region.md):
+        promote prod's replica (or restore the newest replicated point), detach and repoint the
+        database secret, scale the standby up, turn its alarms on, move the API's name. Each
+        step is recorded; run it again to resume after an interruption."""
+        clients = failover.Clients(_client)
+        target = _target(
+            clients, stage, primary_region, dr_region, instance_class, api_tasks, worker_tasks
+        )
+        existing = failover.describe_instance(clients("rds", dr_region), target.instance)
+        arn = None
+        if existing is None:
+            points = dr.restore_points(
+                clients("rds", dr_region), clients("backup", dr_region), stage
+            )
+            if points.replicated_backup_arn is None:
+                raise cli_error(
+                    f"no {target.instance} and no replicated automated backup in {dr_region}"
+                )
+            arn = points.replicated_backup_arn
+            click.echo(f"restoring to {points.replicated_latest} (data after it is lost: RPO)")
+        elif existing.get("ReadReplicaSourceDBInstanceIdentifier"):
+            click.echo(f"promoting the replica {target.instance} (data not yet replicated is lost)")
+        steps = failover.failover_steps(target, arn)
+        _run_plan("failover", steps, clients, target, dry_run=dry_run, rollback=rollback, yes=yes)
+
+    @dr_group.command("failback")
+    @stage_option
+    @primary_option
+    @dr_option
+    @click.option(
+        "--dry-run", is_flag=True, help="Print the plan and what is done already; change nothing."
     )
     @click.option("--yes", is_flag=True, help="Required to run for real.")
     @friendly_errors
-    def failover(stage: str, dr_region: str, instance_class: str, api_tasks: int, worker_tasks: int,
-                 dry_run: bool, yes: bool) -> None:  # fmt: skip
-        """Move the stage to the DR region (runbooks/failover-dr-region.md): restore the newest
-        replicated point there, point the database secret at it, record the active region,
-        scale the DR services up."""
-        rds = _client("rds", dr_region)
-        points = dr.restore_points(rds, _client("backup", dr_region), stage)
-        if points.replicated_backup_arn is None:
-            raise cli_error(
-                f"no replicated automated backup of {dr.instance_id(stage)} in {dr_region}"
-            )
-        steps = dr.failover_plan(stage, points.replicated_backup_arn, dr_region=dr_region,
-                                 instance_class=instance_class, api_tasks=api_tasks, worker_tasks=worker_tasks)  # fmt: skip
-        click.echo(f"failover of {stage} to {dr_region}; restoring to {points.replicated_latest} "
-                   f"(data after it is lost: RPO)")  # fmt: skip
+    def failback_cmd(
+        stage: str, primary_region: str, dr_region: str, dry_run: bool, yes: bool
+    ) -> None:
+        """Return to the primary region once its database was rebuilt from the DR side
+        (dr/README.md): repoint the primary's secret, move the name back, scale the standby to
+        zero, turn its alarms off, replicate the secret again. Resumable like failover."""
+        clients = failover.Clients(_client)
+        target = _target(clients, stage, primary_region, dr_region, None, None, None)
+        primary = failover.stack_outputs(clients("cloudformation", primary_region),
+                                         naming.stack_name(stage, "service"))  # fmt: skip
+        steps = failover.failback_steps(target, primary)
+        _run_plan("failback", steps, clients, target, dry_run=dry_run, rollback=False, yes=yes)
+
+    def _target(clients, stage, primary_region, dr_region, instance_class, api_tasks, worker_tasks):
+        d = failover.STAGE_DEFAULTS[stage]
+        return failover.read_target(
+            clients, stage=stage, primary_region=primary_region, dr_region=dr_region,
+            api_tasks=api_tasks or d.api_tasks, worker_tasks=worker_tasks or d.worker_tasks,
+            backup_retention_days=d.backup_retention_days, instance_class=instance_class or d.instance_class,
+            multi_az=d.multi_az, deletion_protection=d.deletion_protection,
+        )  # fmt: skip
+
+    def _run_plan(
+        plan, steps, clients, target, *, dry_run: bool, rollback: bool, yes: bool
+    ) -> None:
+        state = failover.read_state(clients, target)
+        done = (
+            state.get("done", [])
+            if state.get("plan") == plan and state.get("status") == "running"
+            else []
+        )
+        click.echo(f"{plan} of {target.stage}: {target.primary_region} -> {target.dr_region}"
+                   if plan == "failover" else f"{plan} of {target.stage}: {target.dr_region} -> {target.primary_region}")  # fmt: skip
+        for n, step in enumerate(steps, start=1):
+            mark = " (done)" if step.key in done else ""
+            undo = "" if step.undo else " [not reversible]"
+            click.echo(f"{n}. {step.title}{mark}{undo}")
         if dry_run:
-            for n, step in enumerate(steps, start=1):
-                click.echo(
-                    f"{n}. {step.title}\n   {step.service}.{step.action}({json.dumps(step.params)})"
-                )
             return
         if not yes:
             raise cli_error(
-                "a failover changes production: run with --dry-run first, then with --yes"
+                f"a {plan} changes production: read the plan (--dry-run), then run with --yes"
             )
-        clients = {s: _client(s, dr_region) for s in ("rds", "secretsmanager", "ssm", "ecs")}
-        dr.run_failover(steps, clients, click.echo)
-        click.echo("failover done: verify with runbooks/failover-dr-region.md")
+        if rollback:
+            after = failover.rollback(plan, steps, clients, target, click.echo)
+            click.echo(
+                f"{plan} {after['status']}: still done: {', '.join(after['done']) or 'nothing'}"
+            )
+            return
+        failover.run(plan, steps, clients, target, click.echo)
+        click.echo(f"{plan} done: verify with runbooks/failover-dr-region.md")
 
     @dr_group.command("local-drill")
     @click.option(

@@ -7,8 +7,12 @@ from __future__ import annotations
 import sys
 
 PROJECT = "reminderly"
-UNITS = ("dr", "network", "database", "service", "monitoring")
-"""The deployable units of a stage, in deploy order."""
+PRIMARY_UNITS = ("dr", "network", "database", "service", "monitoring")
+STANDBY_UNITS = ("dr-network", "dr-database", "dr-service", "dr-monitoring")
+"""The standby (pilot-light) tier in the DR region: the primary's constructs, services at zero."""
+UNITS = PRIMARY_UNITS + STANDBY_UNITS
+"""The deployable units of a stage, in deploy order (the standby database follows the primary
+database: in prod it is its cross-region read replica)."""
 PIPELINE_STACK = f"{PROJECT}-pipeline"
 
 
@@ -23,6 +27,45 @@ def stack_name(stage: str, unit: str) -> str:
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r}: one of {', '.join(UNITS)}")
     return f"{resource_prefix(stage)}-{unit}"
+
+
+# --- the standby tier's physical names: the stacks name their resources with these, and
+# `reminderly dr failover|failback|drill` act on them (tests/infra checks both agree) -----
+
+
+def dr_instance(stage: str) -> str:
+    """The DR region's database: prod's standing replica, or what a failover restores."""
+    return f"{resource_prefix(stage)}-postgres-dr"
+
+
+def dr_subnet_group(stage: str) -> str:
+    return f"{resource_prefix(stage)}-dr-data"
+
+
+def dr_parameter_group(stage: str) -> str:
+    return f"{resource_prefix(stage)}-dr-postgres18"
+
+
+def dr_cluster(stage: str) -> str:
+    return f"{resource_prefix(stage)}-dr"
+
+
+DR_SERVICES = ("api", "worker")
+"""The standby tier's ECS service names (in its cluster dr_cluster(stage))."""
+
+
+def database_secret(stage: str) -> str:
+    """The database secret, in the primary region and (a replica) in the DR region."""
+    return f"{resource_prefix(stage)}/database/master"
+
+
+def link_secret(stage: str) -> str:
+    return f"{resource_prefix(stage)}/link-secret"
+
+
+def failover_state(stage: str) -> str:
+    """The SSM parameter (DR region) recording a failover's or failback's progress."""
+    return f"/{PROJECT}/{stage}/dr/failover-state"
 
 
 if __name__ == "__main__":  # python3 app_service/ops/naming.py STAGE UNIT

@@ -71,6 +71,7 @@ class RunbookAlarm(Construct):
         paging_topic: sns.ITopic,
         evaluation_periods: int = 3,
         missing_data: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+        actions_enabled: bool = True,
     ) -> None:
         super().__init__(scope, alarm_id)
         self.alarm_id = alarm_id
@@ -86,6 +87,7 @@ class RunbookAlarm(Construct):
             evaluation_periods=evaluation_periods,
             datapoints_to_alarm=evaluation_periods,
             treat_missing_data=missing_data,
+            actions_enabled=actions_enabled,  # a standby's alarms act once a failover enables them
         )
         self.alarm.add_alarm_action(
             actions.SsmAction(self.severity.opsitem, actions.OpsItemCategory.AVAILABILITY)

@@ -28,6 +28,8 @@ TEST_STAGES = {
         sms_pool_id="pool-2b3c4d5e6f708192a3b4c5d6e7f80912",
         # prod: one account has a pool of its own (per-account senders)
         account_sms_pool_ids=("pool-9f8e7d6c5b4a39281706f5e4d3c2b1a0",) if name == "prod" else (),
+        dr_ses_identity="mail.brightsmile.dental",
+        dr_sms_pool_id="pool-9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49",
         paging_subscription="https://events.pagerduty.com/integration/0123456789abcdef/enqueue",
     )
     for name, config in STAGES.items()

@@ -12,7 +12,7 @@ from cdk.config import PIPELINE, STAGES, IncompleteConfig, require_settings
 from .conftest import AZ_CONTEXT, TEST_PIPELINE, TEST_STAGES
 
 EVERY_SETTING = ("account", "hosted_zone_name", "domain_name", "ses_identity", "sms_pool_id",
-                 "paging_subscription")  # fmt: skip
+                 "dr_ses_identity", "dr_sms_pool_id", "paging_subscription")  # fmt: skip
 
 
 def refusal(stages, pipeline=None) -> str:
@@ -55,6 +55,11 @@ def test_filled_in_settings_pass_and_a_partial_fill_names_only_what_is_left():
         ({"paging_subscription": "http://pager.example.net/hook"}, "prod.paging_subscription"),
         ({"paging_subscription": "oncall@example.com"}, "prod.paging_subscription"),
         ({"ses_identity": "mail.example.org"}, "prod.ses_identity"),
+        (
+            {"dr_ses_identity": "mail.example.org"},
+            "prod.dr_ses_identity: the verified SES domain in us-west-2",
+        ),
+        ({"dr_sms_pool_id": "pool-000000"}, "prod.dr_sms_pool_id"),
     ],
 )
 def test_each_kind_of_bad_value_is_named(change, named):

@@ -41,7 +41,8 @@ def _scaling_trigger(template: dict, props: dict) -> bool:
 
 
 def alarm_links(templates: dict) -> dict[str, str]:
-    """{alarm name: runbook id} for every alarm of every stage that notifies people."""
+    """{template:alarm name: runbook id} for every alarm of every stage that notifies people
+    (the standby tier's alarms bear the primary's names, in the DR region)."""
     out = {}
     for name, template in templates.items():
         for resource in template["Resources"].values():
@@ -51,13 +52,17 @@ def alarm_links(templates: dict) -> dict[str, str]:
                     continue
                 alarm = props.get("AlarmName") or props.get("CompositeAlarmName") or name
                 (runbook,) = re.findall(r"/runbooks/([a-z0-9-]+)\.md$", props["AlarmDescription"])
-                out[str(alarm)] = runbook
+                out[f"{name}:{alarm}"] = runbook
     return out
 
 
 def test_every_alarm_links_a_runbook_that_names_it(templates):
     links = alarm_links(templates)
-    assert len(links) == 3 * 24  # 23 alarms and the composite, in each stage
+    # 23 alarms and the composite, in each stage's primary and standby tier; prod's replica lag
+    assert len(links) == 2 * 3 * 24 + 1
+    assert [a for a in links if a.endswith("-replica-lag-high")] == [
+        "reminderly-prod-dr-monitoring:reminderly-prod-replica-lag-high"
+    ]
     for alarm, runbook in links.items():
         path = RUNBOOKS / f"{runbook}.md"
         assert path.exists(), f"{alarm} links {path.name}, which does not exist"

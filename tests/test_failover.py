@@ -1,0 +1,432 @@
+"""The region failover as a resumable plan, with botocore Stubbers: every call's parameters
+asserted, and the order of all calls across clients; an interruption at each step, then the
+resume; a rollback; the failback; the CLI's printed plan."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from click.testing import CliRunner
+
+from app_service.cli import main
+from app_service.ops import dr_cli, failover
+
+DR, PRIMARY = "us-west-2", "us-east-1"
+SECRET = "reminderly-prod/database/master"
+STATE = "/reminderly/prod/dr/failover-state"
+OUTPUTS = {
+    "SecurityGroupId": "sg-0dr",
+    "LoadBalancerDnsName": "dr-alb-1.us-west-2.elb.amazonaws.com",
+    "LoadBalancerZoneId": "Z1H1FL5HABSF5",
+    "DomainName": "api.reminders.brightsmile.dental",
+    "HostedZoneName": "reminders.brightsmile.dental",
+}
+TARGET = failover.Target(stage="prod", primary_region=PRIMARY, dr_region=DR, api_tasks=3, worker_tasks=2,
+                         backup_retention_days=35, instance_class="db.r7g.large", multi_az=True,
+                         deletion_protection=True, outputs=OUTPUTS)  # fmt: skip
+SECRET_VALUE = {"host": "primary.rds", "port": 5432, "username": "reminderly", "password": "pw",
+                "dbname": "reminderly"}  # fmt: skip
+ALARMS = ["reminderly-prod-dead-messages", "reminderly-prod-replica-lag-high"]
+
+
+class Recorded:
+    """Matches a put_parameter Value: the state JSON with these steps done and this status;
+    keeps the value (a resumed run reads it back)."""
+
+    last: str | None = None
+
+    def __init__(self, done: list[str], status: str = "running") -> None:
+        self.done, self.status = done, status
+
+    def __eq__(self, value: object) -> bool:
+        state = json.loads(str(value))
+        Recorded.last = str(value)
+        return state["done"] == self.done and state["status"] == self.status
+
+    def __repr__(self) -> str:
+        return f"state(done={self.done}, status={self.status})"
+
+
+class Script:
+    """Stubbed clients by (service, region), and the expected calls in order across them."""
+
+    def __init__(self) -> None:
+        self.clients: dict[tuple[str, str], object] = {}
+        self.stubs: dict[tuple[str, str], Stubber] = {}
+        self.expected: list[tuple[str, str]] = []
+        self.seen: list[tuple[str, str]] = []
+
+    def client(self, service: str, region: str):
+        key = (service, region)
+        if key not in self.clients:
+            c = boto3.client(service, region_name=region)
+            c.meta.events.register("before-parameter-build", self._log(service))
+            self.clients[key], self.stubs[key] = c, Stubber(c)
+            self.stubs[key].activate()
+        return self.clients[key]
+
+    def _log(self, service: str):
+        def log(model, **_):
+            self.seen.append((service, model.name))
+
+        return log
+
+    def call(
+        self, service: str, region: str, method: str, params: dict, response: dict | None = None
+    ):
+        self.client(service, region)
+        self.stubs[(service, region)].add_response(method, response or {}, params)
+        self.expected.append((service, method))
+
+    def fail(
+        self,
+        service: str,
+        region: str,
+        method: str,
+        params: dict,
+        code: str = "ThrottlingException",
+    ):
+        self.client(service, region)
+        self.stubs[(service, region)].add_client_error(
+            method, code, "interrupted", expected_params=params
+        )
+        self.expected.append((service, method))
+
+    def factory(self):
+        return failover.Clients(self.client)
+
+    def check(self) -> None:
+        for stub in self.stubs.values():
+            stub.assert_no_pending_responses()
+        api = {s: c.meta.method_to_api_mapping for (s, _), c in self.clients.items()}
+        assert self.seen == [(s, api[s][m]) for s, m in self.expected]
+
+
+def record(s: Script, done: list[str], status: str = "running") -> None:
+    s.call("ssm", DR, "put_parameter", {"Name": STATE, "Value": Recorded(done, status), "Type": "String",
+                                        "Overwrite": True}, {"Version": 1})  # fmt: skip
+
+
+def instance(**extra) -> dict:
+    return {"DBInstances": [{"DBInstanceIdentifier": "reminderly-prod-postgres-dr", "DBInstanceStatus": "available",
+                             "Endpoint": {"Address": "dr.rds", "Port": 5432}, **extra}]}  # fmt: skip
+
+
+REPLICA = {
+    "ReadReplicaSourceDBInstanceIdentifier": "arn:aws:rds:us-east-1:410987654321:db:reminderly-prod-postgres"
+}
+DB = {"DBInstanceIdentifier": "reminderly-prod-postgres-dr"}
+
+
+def step_calls(s: Script, key: str, fail: bool = False) -> None:
+    """The calls of one prod failover step; with `fail`, its first call fails (interruption)."""
+    first = s.fail if fail else s.call
+    if key == "database":
+        first("rds", DR, "describe_db_instances", DB, *(() if fail else (instance(**REPLICA),)))
+        if not fail:
+            s.call("rds", DR, "promote_read_replica", {**DB, "BackupRetentionPeriod": 35})
+    elif key == "wait":
+        first(
+            "rds", DR, "describe_db_instances", DB, *(() if fail else (instance(),))
+        )  # the waiter
+        if not fail:
+            s.call("rds", DR, "describe_db_instances", DB, instance())
+    elif key == "detach-secret":
+        first("secretsmanager", DR, "describe_secret", {"SecretId": SECRET},
+              *(() if fail else ({"PrimaryRegion": PRIMARY},)))  # fmt: skip
+        if not fail:
+            s.call("secretsmanager", DR, "stop_replication_to_replica", {"SecretId": SECRET})
+    elif key == "repoint-secret":
+        value = {"SecretString": json.dumps(SECRET_VALUE)}
+        first(
+            "secretsmanager",
+            DR,
+            "get_secret_value",
+            {"SecretId": SECRET},
+            *(() if fail else (value,)),
+        )
+        if not fail:
+            s.call("secretsmanager", DR, "get_secret_value", {"SecretId": SECRET}, value)
+            s.call("secretsmanager", DR, "put_secret_value",
+                   {"SecretId": SECRET, "SecretString": json.dumps({**SECRET_VALUE, "host": "dr.rds"})})  # fmt: skip
+    elif key == "scale":
+        for n, (service, count) in enumerate((("api", 3), ("worker", 2))):
+            (first if n == 0 else s.call)("application-autoscaling", DR, "register_scalable_target", {
+                "ServiceNamespace": "ecs", "ResourceId": f"service/reminderly-prod-dr/{service}",
+                "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": count})  # fmt: skip
+            if fail:
+                return
+            s.call("ecs", DR, "update_service", {"cluster": "reminderly-prod-dr", "service": service,
+                                                 "desiredCount": count})  # fmt: skip
+    elif key == "alarms":
+        described = {"MetricAlarms": [{"AlarmName": ALARMS[0]}, {"AlarmName": ALARMS[1]}],
+                     "CompositeAlarms": [{"AlarmName": "reminderly-prod-service-degraded"}]}  # fmt: skip
+        first("cloudwatch", DR, "describe_alarms", {"AlarmNamePrefix": "reminderly-prod-",
+              "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}, *(() if fail else (described,)))  # fmt: skip
+        if not fail:
+            s.call("cloudwatch", DR, "enable_alarm_actions",
+                   {"AlarmNames": [*ALARMS, "reminderly-prod-service-degraded"]})  # fmt: skip
+    elif key == "traffic":
+        zones = {"HostedZones": [{"Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "reminders.brightsmile.dental.",
+                                  "CallerReference": "x"}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
+        first("route53", PRIMARY, "list_hosted_zones_by_name",
+              {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, *(() if fail else (zones,)))  # fmt: skip
+        if fail:
+            return
+        current = {"ResourceRecordSets": [{"Name": "api.reminders.brightsmile.dental.", "Type": "A", "AliasTarget": {
+            "HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": "primary-alb.us-east-1.elb.amazonaws.com",
+            "EvaluateTargetHealth": True}}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
+        s.call("route53", PRIMARY, "list_resource_record_sets", {
+            "HostedZoneId": "Z0123456789ABCDEFGHIJ", "StartRecordName": "api.reminders.brightsmile.dental.",
+            "StartRecordType": "A", "MaxItems": "1"}, current)  # fmt: skip
+        s.call("route53", PRIMARY, "change_resource_record_sets", {
+            "HostedZoneId": "Z0123456789ABCDEFGHIJ", "ChangeBatch": {
+                "Comment": "reminderly prod: dr failover/failback", "Changes": [{"Action": "UPSERT",
+                "ResourceRecordSet": {"Name": "api.reminders.brightsmile.dental.", "Type": "A", "AliasTarget": {
+                    "HostedZoneId": "Z1H1FL5HABSF5", "DNSName": "dr-alb-1.us-west-2.elb.amazonaws.com",
+                    "EvaluateTargetHealth": True}}}]}},
+            {"ChangeInfo": {"Id": "c1", "Status": "PENDING", "SubmittedAt": "2026-11-30T07:00:00Z"}})  # fmt: skip
+
+
+KEYS = [s.key for s in failover.failover_steps(TARGET, None)]
+
+
+def start_state(s: Script, state: str | None) -> None:
+    fresh = json.dumps({"plan": None, "status": "standby", "done": [], "data": {}})
+    s.call("ssm", DR, "get_parameter", {"Name": STATE}, {"Parameter": {"Value": state or fresh}})
+
+
+def test_the_plan_is_the_seven_steps_in_order():
+    assert KEYS == [
+        "database",
+        "wait",
+        "detach-secret",
+        "repoint-secret",
+        "scale",
+        "alarms",
+        "traffic",
+    ]
+
+
+def test_a_prod_failover_promotes_the_replica_and_makes_every_call_in_order():
+    s = Script()
+    start_state(s, None)
+    record(s, [])
+    for n, key in enumerate(KEYS):
+        step_calls(s, key)
+        record(s, KEYS[: n + 1])
+    record(s, KEYS, "done")
+    logged: list[str] = []
+    state = failover.run(
+        "failover", failover.failover_steps(TARGET, None), s.factory(), TARGET, logged.append
+    )
+    s.check()
+    assert state["data"]["endpoint"] == "dr.rds" and state["data"]["previous_host"] == "primary.rds"
+    assert state["data"]["previous_alias"]["DNSName"] == "primary-alb.us-east-1.elb.amazonaws.com"
+    assert logged[0] == "step 1/7: Promote the standing replica as reminderly-prod-postgres-dr"
+
+
+@pytest.mark.parametrize("k", range(len(KEYS)), ids=KEYS)
+def test_interrupted_at_each_step_it_resumes_there(k):
+    s = Script()
+    start_state(s, None)
+    record(s, [])
+    for n, key in enumerate(KEYS[:k]):
+        step_calls(s, key)
+        record(s, KEYS[: n + 1])
+    step_calls(s, KEYS[k], fail=True)
+    steps = failover.failover_steps(TARGET, None)
+    with pytest.raises(Exception, match="interrupted"):
+        failover.run("failover", steps, s.factory(), TARGET, lambda _: None)
+    s.check()
+    saved = Recorded.last
+    assert json.loads(saved)["done"] == KEYS[:k]
+
+    resumed = Script()  # a new process: reads the recorded state, runs from step k on
+    start_state(resumed, saved)
+    for n, key in enumerate(KEYS[k:], start=k):
+        step_calls(resumed, key)
+        record(resumed, KEYS[: n + 1])
+    record(resumed, KEYS, "done")
+    logged: list[str] = []
+    state = failover.run("failover", steps, resumed.factory(), TARGET, logged.append)
+    resumed.check()
+    assert state["status"] == "done"
+    assert [line.endswith("done before") for line in logged] == [n < k for n in range(len(KEYS))]
+
+
+def test_rollback_undoes_the_reversible_steps_newest_first_and_stops_at_the_promotion():
+    done = ["database", "wait", "detach-secret", "repoint-secret", "scale"]
+    saved = json.dumps({"plan": "failover", "status": "running", "done": done,
+                        "data": {"endpoint": "dr.rds", "previous_host": "primary.rds"}})  # fmt: skip
+    s = Script()
+    start_state(s, saved)
+    for service in ("api", "worker"):
+        s.call("application-autoscaling", DR, "register_scalable_target", {
+            "ServiceNamespace": "ecs", "ResourceId": f"service/reminderly-prod-dr/{service}",
+            "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 0})  # fmt: skip
+        s.call(
+            "ecs",
+            DR,
+            "update_service",
+            {"cluster": "reminderly-prod-dr", "service": service, "desiredCount": 0},
+        )
+    record(s, done[:4])
+    moved = {**SECRET_VALUE, "host": "dr.rds"}
+    s.call(
+        "secretsmanager",
+        DR,
+        "get_secret_value",
+        {"SecretId": SECRET},
+        {"SecretString": json.dumps(moved)},
+    )
+    s.call(
+        "secretsmanager",
+        DR,
+        "put_secret_value",
+        {"SecretId": SECRET, "SecretString": json.dumps(SECRET_VALUE)},
+    )
+    record(s, done[:3])
+    logged: list[str] = []
+    state = failover.rollback(
+        "failover", failover.failover_steps(TARGET, None), s.factory(), TARGET, logged.append
+    )
+    s.check()
+    assert state["done"] == done[:3] and state["status"] == "running"
+    assert "cannot be undone" in logged[-1]
+
+
+def test_without_a_replica_the_newest_point_is_restored_into_the_standby_groups():
+    staging = failover.Target(stage="staging", primary_region=PRIMARY, dr_region=DR, api_tasks=2, worker_tasks=1,
+                              backup_retention_days=14, instance_class="db.m7g.large", multi_az=False,
+                              deletion_protection=True, outputs=OUTPUTS)  # fmt: skip
+    arn = "arn:aws:rds:us-west-2:310987654321:auto-backup:ab-1"
+    s = Script()
+    s.fail("rds", DR, "describe_db_instances", {"DBInstanceIdentifier": "reminderly-staging-postgres-dr"},
+           "DBInstanceNotFound")  # fmt: skip
+    s.call("rds", DR, "restore_db_instance_to_point_in_time", {
+        "SourceDBInstanceAutomatedBackupsArn": arn, "TargetDBInstanceIdentifier": "reminderly-staging-postgres-dr",
+        "UseLatestRestorableTime": True, "DBInstanceClass": "db.m7g.large",
+        "DBSubnetGroupName": "reminderly-staging-dr-data", "VpcSecurityGroupIds": ["sg-0dr"],
+        "DBParameterGroupName": "reminderly-staging-dr-postgres18", "MultiAZ": False, "PubliclyAccessible": False,
+        "DeletionProtection": True, "CopyTagsToSnapshot": True, "EnableIAMDatabaseAuthentication": True,
+        "Tags": [{"Key": "reminderly:failover", "Value": "staging"}]})  # fmt: skip
+    step = failover.failover_steps(staging, arn)[0]
+    assert step.title.startswith("Restore the newest replicated point")
+    step.run(s.factory(), {})
+    s.check()
+
+
+def test_failback_repoints_the_primary_moves_the_name_back_and_returns_the_standby_to_zero():
+    primary_outputs = {"LoadBalancerDnsName": "primary-alb.us-east-1.elb.amazonaws.com",
+                       "LoadBalancerZoneId": "Z35SXDOTRQ7X7K"}  # fmt: skip
+    steps = failover.failback_steps(TARGET, primary_outputs)
+    keys = [st.key for st in steps]
+    s = Script()
+    start_state(s, json.dumps({"plan": "failover", "status": "done", "done": KEYS, "data": {}}))
+    record(s, [])
+    s.call("rds", PRIMARY, "describe_db_instances", {"DBInstanceIdentifier": "reminderly-prod-postgres"},
+           {"DBInstances": [{"DBInstanceStatus": "available", "Endpoint": {"Address": "rebuilt.rds"}}]})  # fmt: skip
+    record(s, keys[:1])
+    s.call("secretsmanager", PRIMARY, "get_secret_value", {"SecretId": SECRET},
+           {"SecretString": json.dumps(SECRET_VALUE)})  # fmt: skip
+    s.call("secretsmanager", PRIMARY, "put_secret_value",
+           {"SecretId": SECRET, "SecretString": json.dumps({**SECRET_VALUE, "host": "rebuilt.rds"})})  # fmt: skip
+    record(s, keys[:2])
+    zones = {"HostedZones": [{"Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "reminders.brightsmile.dental.",
+                              "CallerReference": "x"}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
+    s.call("route53", PRIMARY, "list_hosted_zones_by_name", {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"},
+           zones)  # fmt: skip
+    on_dr = {"ResourceRecordSets": [{"Name": "api.reminders.brightsmile.dental.", "Type": "A", "AliasTarget": {
+        "HostedZoneId": "Z1H1FL5HABSF5", "DNSName": "dr-alb-1.us-west-2.elb.amazonaws.com.",
+        "EvaluateTargetHealth": True}}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
+    s.call("route53", PRIMARY, "list_resource_record_sets", {"HostedZoneId": "Z0123456789ABCDEFGHIJ",
+           "StartRecordName": "api.reminders.brightsmile.dental.", "StartRecordType": "A", "MaxItems": "1"}, on_dr)  # fmt: skip
+    s.call("route53", PRIMARY, "change_resource_record_sets", {"HostedZoneId": "Z0123456789ABCDEFGHIJ", "ChangeBatch": {
+        "Comment": "reminderly prod: dr failover/failback", "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": "api.reminders.brightsmile.dental.", "Type": "A", "AliasTarget": {
+                "HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": "primary-alb.us-east-1.elb.amazonaws.com",
+                "EvaluateTargetHealth": True}}}]}},
+        {"ChangeInfo": {"Id": "c2", "Status": "PENDING", "SubmittedAt": "2026-11-30T09:00:00Z"}})  # fmt: skip
+    record(s, keys[:3])
+    for service in ("api", "worker"):
+        s.call("application-autoscaling", DR, "register_scalable_target", {
+            "ServiceNamespace": "ecs", "ResourceId": f"service/reminderly-prod-dr/{service}",
+            "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 0})  # fmt: skip
+        s.call(
+            "ecs",
+            DR,
+            "update_service",
+            {"cluster": "reminderly-prod-dr", "service": service, "desiredCount": 0},
+        )
+    record(s, keys[:4])
+    s.call("cloudwatch", DR, "describe_alarms", {"AlarmNamePrefix": "reminderly-prod-",
+           "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}, {"MetricAlarms": [{"AlarmName": n} for n in ALARMS]})  # fmt: skip
+    s.call(
+        "cloudwatch", DR, "disable_alarm_actions", {"AlarmNames": ["reminderly-prod-dead-messages"]}
+    )
+    record(s, keys[:5])
+    s.call(
+        "secretsmanager",
+        PRIMARY,
+        "describe_secret",
+        {"SecretId": SECRET},
+        {"ReplicationStatus": []},
+    )
+    s.call("secretsmanager", PRIMARY, "replicate_secret_to_regions", {
+        "SecretId": SECRET, "ForceOverwriteReplicaSecret": True,
+        "AddReplicaRegions": [{"Region": DR, "KmsKeyId": "alias/reminderly-prod-rds-backup-replication"}]})  # fmt: skip
+    record(s, keys)
+    record(s, keys, "done")
+    state = failover.run("failback", steps, s.factory(), TARGET, lambda _: None)
+    s.check()
+    assert state["status"] == "done"
+
+
+def test_a_failover_refuses_to_start_while_a_failback_is_unfinished():
+    s = Script()
+    start_state(
+        s,
+        json.dumps(
+            {"plan": "failback", "status": "running", "done": ["primary-database"], "data": {}}
+        ),
+    )
+    with pytest.raises(RuntimeError, match="a failback is unfinished"):
+        failover.run(
+            "failover", failover.failover_steps(TARGET, None), s.factory(), TARGET, lambda _: None
+        )
+    s.check()
+
+
+def test_the_cli_prints_the_plan_with_what_is_done_and_refuses_without_yes(monkeypatch):
+    s = Script()
+    for stack, outputs in (("reminderly-prod-dr-database", {"SecurityGroupId": "sg-0dr"}),
+                           ("reminderly-prod-dr-service", {k: v for k, v in OUTPUTS.items() if k != "SecurityGroupId"})):  # fmt: skip
+        s.call("cloudformation", DR, "describe_stacks", {"StackName": stack}, {"Stacks": [{
+            "StackName": stack, "CreationTime": "2026-11-01T00:00:00Z", "StackStatus": "CREATE_COMPLETE",
+            "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]}]})  # fmt: skip
+    s.call("rds", DR, "describe_db_instances", DB, instance(**REPLICA))
+    start_state(
+        s,
+        json.dumps(
+            {"plan": "failover", "status": "running", "done": ["database", "wait"], "data": {}}
+        ),
+    )
+    monkeypatch.setattr(dr_cli, "_client", lambda service, region: s.client(service, region))
+    out = CliRunner().invoke(main, ["dr", "failover", "--stage", "prod"])
+    s.check()
+    assert out.exit_code == 1 and "--yes" in out.output
+    lines = out.output.splitlines()
+    assert "promoting the replica reminderly-prod-postgres-dr" in out.output
+    assert (
+        "1. Promote the standing replica as reminderly-prod-postgres-dr (done) [not reversible]"
+        in lines
+    )
+    assert "5. Scale the standby services up (api 3, worker 2)" in lines
+    assert any(
+        line.startswith("7. Point api.reminders.brightsmile.dental at the standby")
+        for line in lines
+    )
