@@ -292,7 +292,10 @@ def test_the_database_restarts_mid_dispatch_and_the_worker_carries_on(tmp_path):
     pool.close()
     embedded.stop(pgdata)
     assert outbox[0] == outbox[1]
-    assert set(states) <= {"sent:", "failed:send_outcome_unknown", "ready:"}, states
+    # a send whose outbox write met the restart is a provider error: retried later (never a
+    # second copy: the outbox keys by message); one under way when it hit is outcome-unknown
+    assert set(states) <= {"sent:", "failed:send_outcome_unknown", "ready:", "retry:"}, states
+    assert states.get("retry:", 0) <= 2, states
     assert states.get("sent:", 0) >= 70  # it carried on after the restart
 
 
