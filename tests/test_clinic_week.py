@@ -12,15 +12,14 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app_service import db, packets
+from app_service import packets
 from app_service.db import one
 from app_service.models import Snapshot
 from app_service.packet_source import rows_source
 from app_service.queries import Q
 from app_service.replies import handle_reply
-from app_service.worker.channels.outbox import OutboxChannel
-from app_service.worker.runner import Worker, WorkerSettings
 from tests.helpers import make_campaign
+from tests.test_reports import send_due
 
 TZ = ZoneInfo("America/Chicago")
 WINDOW = (time(8, 0), time(20, 0))
@@ -84,16 +83,6 @@ def _export(week: datetime, day: int, cancelled: set[str]) -> tuple[list[dict], 
     return rows, scope
 
 
-def _send_due(db_url: str) -> None:
-    pool = db.open_pool(db_url, max_size=3)
-    try:
-        Worker(pool, {"sms": OutboxChannel(pool), "email": OutboxChannel(pool)},
-               WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret="s"),
-               emit_metrics=None).run(until_idle=True)  # fmt: skip
-    finally:
-        pool.close()
-
-
 def test_a_clinic_week(conn, db_url, account):
     conn.execute("UPDATE accounts SET timezone = 'America/Chicago' WHERE id = %s", [account])
     campaigns = {
@@ -128,7 +117,7 @@ def test_a_clinic_week(conn, db_url, account):
             "WHERE status = 'scheduled' AND send_at < %s",
             [end],
         )
-        _send_due(db_url)
+        send_due(db_url)
         sent = conn.execute(
             "SELECT m.id, m.campaign_id, a.external_id FROM outbox o "
             "JOIN messages m ON m.id = o.message_id JOIN appointments a ON a.id = m.appointment_id "

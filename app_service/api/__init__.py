@@ -32,7 +32,6 @@ from app_service.config import Settings
 from app_service.dashboard import views as dashboard
 from app_service.inbound import sns
 from app_service.links import LinkSigner, link_secret
-from app_service.worker import metrics
 
 MAX_JSON_BYTES = 1 << 20
 MAX_PACKET_BYTES = 64 << 20
@@ -73,8 +72,6 @@ def create_app(
         ),
         SNS_CERT_FETCHER=sns.fetch_certificate,
         SNS_CONFIRM=inbound.confirm_subscription,
-        # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
-        EMIT_METRICS=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
     )
     app.extensions["reminderly.address_limits"] = AddressLimits.from_config(
         int(os.environ.get("REMINDERLY_KEYLESS_PER_MINUTE", "600")),

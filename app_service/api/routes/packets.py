@@ -163,9 +163,8 @@ class _Chained(io.RawIOBase):
 def _store_for_background(
     campaign_id: int, stream: IO[bytes], key: str | None, snapshot: Snapshot | None
 ):
-    digest_stream = stream
     result = packets.store_upload(
-        conn(), campaign_id, digest_stream, kind="csv" if request.mimetype == "text/csv" else "json",
+        conn(), campaign_id, stream, kind="csv" if request.mimetype == "text/csv" else "json",
         content_type=request.mimetype, idempotency_key=key, snapshot=snapshot,
     )  # fmt: skip
     shaped = _shaped(result.packet_id)
