@@ -25,6 +25,7 @@ from app_service import (
     location_cli,
     migrate,
     packets,
+    people_cli,
     webhook_cli,
 )
 from app_service.config import Settings
@@ -900,3 +901,4 @@ if __name__ == "__main__":
 
 location_cli.register(main, _connect, friendly_errors, CliError)
 webhook_cli.register(main, _connect, friendly_errors, CliError)
+people_cli.register(main, _connect, friendly_errors, CliError)

@@ -715,3 +715,127 @@ SELECT record_webhook_attempt(%(delivery_id)s, %(status)s, %(latency_ms)s, %(exc
 -- name: release_webhook_endpoint
 UPDATE webhook_endpoints SET lease_owner = NULL, lease_expires_at = NULL
 WHERE id = %(id)s AND lease_owner = %(owner)s
+
+-- ---------------------------------------------------------------------------------------------
+-- People (app_service/people; the identity functions are in db/procedures/160_people.sql).
+
+-- name: people_sign_in_lookup
+SELECT * FROM people_sign_in_lookup(%(email)s);
+
+-- name: people_recent_failures
+SELECT people_recent_failures(%(email_hash)s, %(address)s) AS n;
+
+-- name: people_record_failure
+SELECT people_record_failure(%(email_hash)s, %(address)s);
+
+-- name: people_clear_failures
+SELECT people_clear_failures(%(email_hash)s, %(address)s);
+
+-- name: people_memberships
+SELECT * FROM people_memberships(%(user_id)s);
+
+-- name: people_session_start
+SELECT people_session_start(%(session_id)s, %(user_id)s, %(account_id)s, %(address)s,
+                            %(user_agent)s) AS started;
+
+-- name: people_session
+SELECT * FROM people_session(%(session_id)s);
+
+-- name: people_session_mfa_done
+SELECT people_session_mfa_done(%(session_id)s);
+
+-- name: people_sessions_of
+SELECT * FROM people_sessions_of(%(user_id)s);
+
+-- name: people_session_end_own
+SELECT people_session_end_own(%(user_id)s, %(id_hash)s) AS ended;
+
+-- name: people_end_sessions_in_account
+SELECT people_end_sessions_in_account(%(user_id)s) AS ended;
+
+-- name: people_set_pending_totp
+SELECT people_set_pending_totp(%(user_id)s, %(secret)s);
+
+-- name: people_accept_totp_step
+SELECT people_accept_totp_step(%(user_id)s, %(step)s, %(confirm)s) AS accepted;
+
+-- name: people_set_recovery_codes
+SELECT people_set_recovery_codes(%(user_id)s, %(hashes)s);
+
+-- name: people_use_recovery_code
+SELECT people_use_recovery_code(%(user_id)s, %(hash)s) AS used;
+
+-- name: people_set_password
+SELECT people_set_password(%(user_id)s, %(hash)s);
+
+-- name: people_accept_invitation
+SELECT * FROM people_accept_invitation(%(token_hash)s, %(password_hash)s, %(display_name)s);
+
+-- name: people_invitation_of
+SELECT * FROM people_invitation_of(%(token_hash)s);
+
+-- name: people_members
+SELECT * FROM people_members();
+
+-- name: people_invite
+-- An invitation in the caller's account (row-level security checks the account).
+INSERT INTO invitations (account_id, email, role, location_id, token_hash, invited_by, expires_at)
+VALUES (%(account_id)s, %(email)s, %(role)s, %(location_id)s, %(token_hash)s, %(invited_by)s,
+        now() + make_interval(hours => %(hours)s))
+RETURNING id, email, role, location_id, expires_at;
+
+-- name: people_invitations
+SELECT id, email, role, location_id, created_at, expires_at, accepted_at, cancelled_at
+FROM invitations ORDER BY id DESC LIMIT %(limit)s;
+
+-- name: people_cancel_invitation
+UPDATE invitations SET cancelled_at = now()
+WHERE id = %(id)s AND accepted_at IS NULL AND cancelled_at IS NULL
+RETURNING id, email, role;
+
+-- name: people_renew_invitation
+-- Resending: a new token and a new expiry; the old link stops working.
+UPDATE invitations SET token_hash = %(token_hash)s, expires_at = now() + make_interval(hours => %(hours)s)
+WHERE id = %(id)s AND accepted_at IS NULL AND cancelled_at IS NULL
+RETURNING id, email, role, location_id, expires_at;
+
+-- name: people_membership
+SELECT user_id, role, location_id FROM memberships WHERE user_id = %(user_id)s;
+
+-- name: people_change_role
+UPDATE memberships SET role = %(role)s, location_id = %(location_id)s
+WHERE user_id = %(user_id)s RETURNING user_id, role, location_id;
+
+-- name: people_remove_member
+DELETE FROM memberships WHERE user_id = %(user_id)s RETURNING user_id, role;
+
+-- name: staff_mail_put
+INSERT INTO staff_mail (account_id, recipient, subject, body)
+VALUES (%(account_id)s, %(recipient)s, %(subject)s, %(body)s) RETURNING id;
+
+-- name: staff_mail_list
+-- The local mailbox (development): newest first, every account.
+SELECT id, account_id, recipient, subject, body, created_at, sent_at
+FROM staff_mail ORDER BY id DESC LIMIT %(limit)s;
+
+-- name: audit_put
+INSERT INTO audit_log (account_id, actor_user, actor_key, actor_role, action, object_type,
+                       object_id, before, after, address, request_id)
+VALUES (%(account_id)s, %(actor_user)s, %(actor_key)s, %(actor_role)s, %(action)s,
+        %(object_type)s, %(object_id)s, %(before)s, %(after)s, %(address)s, %(request_id)s);
+
+-- name: audit_sign_in
+SELECT audit_sign_in(%(user_id)s, %(action)s, %(address)s, %(request_id)s);
+
+-- name: audit_list
+-- The account's audit log, newest first, filtered (each filter optional).
+SELECT l.id, l.at, l.actor_user, l.actor_key, l.actor_role, l.action, l.object_type,
+       l.object_id, l.before, l.after, l.address, l.request_id, u.email AS actor_email
+FROM audit_log l LEFT JOIN people_members() u ON u.user_id = l.actor_user
+WHERE (%(action)s::text IS NULL OR l.action LIKE %(action)s || '%%')
+  AND (%(since)s::timestamptz IS NULL OR l.at >= %(since)s)
+  AND (%(before_id)s::bigint IS NULL OR l.id < %(before_id)s)
+ORDER BY l.id DESC LIMIT %(limit)s;
+
+-- name: audit_purge
+SELECT audit_log_purge() AS purged;

@@ -31,6 +31,7 @@ from app_service.dashboard.svg import bars
 from app_service.db import rows
 from app_service.ops import queue
 from app_service.packet_source import csv_source
+from app_service.people import audit, permissions, sign_in
 from app_service.queries import Q
 
 bp = Blueprint("dashboard", __name__, template_folder=str(Path(__file__).parent / "templates"))
@@ -44,7 +45,11 @@ def configure(app: Flask, link_secret: str) -> None:
     ).hexdigest()
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="Strict",
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=8))  # fmt: skip
+    app.extensions["reminderly.people_secret"] = link_secret  # seals TOTP secrets
     app.register_blueprint(bp)
+    from app_service.dashboard import people_views
+
+    app.register_blueprint(people_views.bp)
 
 
 def _csrf_token() -> str:
@@ -65,30 +70,74 @@ def page(template: str, **context) -> str:
     )
 
 
+def may(action: str) -> bool:
+    """The permission matrix (app_service/people/permissions.py) for the signed-in role; a
+    key's session is a viewer when read-scoped and a manager when it may write."""
+    return permissions.allowed(g.dash["role"], action)
+
+
+def actor() -> audit.Actor:
+    """Who is acting in this request, for the audit log."""
+    return audit.Actor(account_id=g.dash["account_id"], user_id=g.dash.get("user_id"),
+                       key_id=g.dash.get("key_id"), role=g.dash["role"],
+                       address=request.remote_addr, request_id=g.get("request_id"))
+
+
+def _too_many(retry_after: int):
+    response = make_response(
+        render_template("dashboard/error.html", title="Too many requests",
+                        detail="This key made too many requests this minute; try again shortly."),
+        429,
+    )
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _key_session(conn, session_id: str):
+    found = rows(conn, Q.dashboard_key, {"session_id": session_id})
+    if not found:  # ended, expired, idle, or its key revoked
+        return None
+    key = found[0]
+    if key["window_count"] > key["rate_limit"]:  # the key's per-minute limit holds here too
+        return _too_many(key["retry_after"])
+    scopes = api_keys.effective_scopes(key["scopes"])
+    can_write = "write" in scopes
+    return {"account_id": key["account_id"], "account_name": key["account_name"],
+            "scope": "write" if can_write else "read", "can_write": can_write,
+            "role": "manager" if can_write else "viewer", "key_id": key["id"]}
+
+
+def _user_session(conn, session_id: str):
+    found = sign_in.current(conn, session_id)
+    if found is None:
+        return None
+    if not found["mfa_done"]:  # password done, second factor not yet
+        return redirect("/login/mfa" if found["totp_confirmed"] else "/mfa/setup")
+    role = str(found["role"])
+    return {"account_id": found["account_id"], "account_name": found["account_name"],
+            "scope": role, "role": role, "can_write": permissions.allowed(role, "upload"),
+            "user_id": found["user_id"], "email": found["email"],
+            "location_id": found["location_id"]}
+
+
 def signed_in(view):
-    """The session's key must still exist and be unrevoked; the connection becomes its tenant."""
+    """The session must still be live (a key unrevoked, a user enabled, still a member, past
+    the second factor); the connection becomes its tenant."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         session_id = session.get("sid")
         conn = tenancy.connection()
-        found = rows(conn, Q.dashboard_key, {"session_id": session_id}) if session_id else []
-        if not found:  # ended, expired, idle, or its key revoked
+        if not session_id:
+            return redirect("/login")
+        found = (_user_session if session.get("kind") == "user" else _key_session)(conn, session_id)
+        if found is None:
             session.pop("sid", None)
             return redirect("/login")
-        key = found[0]
-        if key["window_count"] > key["rate_limit"]:  # the key's per-minute limit holds here too
-            response = make_response(
-                render_template("dashboard/error.html", title="Too many requests",
-                                detail="This key made too many requests this minute; try again shortly."),
-                429,
-            )  # fmt: skip
-            response.headers["Retry-After"] = str(key["retry_after"])
-            return response
-        scopes = api_keys.effective_scopes(key["scopes"])
-        g.dash = {"account_id": key["account_id"], "account_name": key["account_name"],
-                  "scope": "write" if "write" in scopes else "read", "can_write": "write" in scopes}  # fmt: skip
-        tenancy.enter_tenant(conn, key["account_id"])
+        if not isinstance(found, dict):  # a redirect or a 429
+            return found
+        g.dash = found
+        tenancy.enter_tenant(conn, found["account_id"])
         return view(*args, **kwargs)
 
     return wrapper
@@ -102,6 +151,10 @@ def login_form():
 @bp.post("/login")
 def login():
     _check_csrf()
+    if "email" in request.form:  # a person: password now, second factor next
+        from app_service.dashboard import people_views
+
+        return people_views.password_sign_in()
     result = api_keys.authenticate(tenancy.connection(), request.form.get("api_key", "").strip())
     # an operator-only key has no scope in its account: it does not open the dashboard
     if result.caller is None or result.rate_limited or "read" not in result.caller.scopes:
@@ -114,6 +167,7 @@ def login():
         Q.start_dashboard_session, {"session_id": session_id, "key_id": result.caller.key_id}
     )
     session["sid"] = session_id
+    session["kind"] = "key"
     session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
     return redirect("/")
 
@@ -170,7 +224,7 @@ def campaign_page(campaign_id: int):
 @signed_in
 def upload(campaign_id: int):
     _check_csrf()
-    if not g.dash["can_write"]:
+    if not may("upload"):
         abort(403, "this key can read but not change anything")
     conn = tenancy.connection()
     if campaigns.get_campaign(conn, campaign_id) is None:
@@ -183,6 +237,8 @@ def upload(campaign_id: int):
         abort(413, "the file is larger than 16 MiB; use the API for larger packets")
     if request.form.get("action") != "check":
         result = packets.load_packet(conn, campaign_id, csv_source(io.BytesIO(data), file.filename))
+        audit.record(conn, actor(), "packet.uploaded", object_type="packet",
+                     object_id=result.packet_id, after={"campaign_id": campaign_id})
         return redirect(f"/packets/{result.packet_id}")
     # check first: a dry run on screen, the file kept as a draft until the operator confirms
     checked = packets.load_packet(
@@ -199,7 +255,7 @@ def upload(campaign_id: int):
 def commit_draft(campaign_id: int, draft_id: int):
     """Load a checked file for real (or drop it)."""
     _check_csrf()
-    if not g.dash["can_write"]:
+    if not may("upload"):
         abort(403, "this key can read but not change anything")
     conn = tenancy.connection()
     found = rows(conn, Q.take_packet_draft, {"id": draft_id, "campaign_id": campaign_id})
@@ -211,6 +267,8 @@ def commit_draft(campaign_id: int, draft_id: int):
     result = packets.load_packet(
         conn, campaign_id, csv_source(io.BytesIO(body), found[0]["filename"])
     )
+    audit.record(conn, actor(), "packet.uploaded", object_type="packet",
+                 object_id=result.packet_id, after={"campaign_id": campaign_id, "checked": True})
     return redirect(f"/packets/{result.packet_id}")
 
 
@@ -233,6 +291,7 @@ def customer_page(customer_id: int):
     c = customers.get_customer(conn, customer_id)
     if c is None:
         abort(404)
+    audit.record(conn, actor(), "customer.viewed", object_type="customer", object_id=customer_id)
     timeline = [
         {"when": r["at"], "text": r["text"]}
         for r in rows(conn, Q.customer_timeline, {"customer_id": customer_id})
@@ -254,7 +313,7 @@ def locations_page(error: str | None = None, status: int = 200):
 def save_location():
     """Create a location or change its settings (the API's upsertLocation)."""
     _check_csrf()
-    if not g.dash["can_write"]:
+    if not may("edit_locations"):
         abort(403, "this key can read but not change anything")
     form = request.form
     data: dict = {"external_id": form.get("external_id", "").strip()}
@@ -268,6 +327,8 @@ def save_location():
         locations.upsert_location(tenancy.connection(), g.dash["account_id"], data)
     except locations.InvalidLocation as exc:
         return locations_page(error=f"{exc.field}: {exc.reason}", status=400)
+    audit.record(tenancy.connection(), actor(), "location.saved", object_type="location",
+                 object_id=data["external_id"], after=data)
     return redirect("/locations")
 
 

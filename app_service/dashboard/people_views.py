@@ -1,0 +1,284 @@
+"""The console's people pages: sign-in with a password and a second factor, TOTP enrolment,
+invitations, members and roles, one's own sessions, and the audit log. Every rule is in
+app_service/people; these views only translate forms to calls and results to pages."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, request, session
+
+from app_service.api import tenancy
+from app_service.api.hooks import sign_in_failed
+from app_service.dashboard.views import _check_csrf as check_csrf
+from app_service.dashboard.views import actor, may, page, signed_in
+from app_service.people import audit, directory, passwords, permissions, sign_in
+
+bp = Blueprint("people", __name__)
+
+
+def _secret() -> str:
+    return current_app.extensions["reminderly.people_secret"]
+
+
+def _context() -> sign_in.Context:
+    return sign_in.Context(
+        address=request.remote_addr or "",
+        request_id=g.get("request_id"),
+        user_agent=request.headers.get("User-Agent", "")[:300],
+    )
+
+
+def _base_url() -> str:
+    return os.environ.get("REMINDERLY_PUBLIC_URL") or request.url_root
+
+
+def _pending() -> dict | None:
+    """The session between password and second factor (a user session, MFA not done)."""
+    if session.get("kind") != "user":
+        return None
+    return sign_in.current(tenancy.connection(), session.get("sid"))
+
+
+def password_sign_in():
+    """POST /login with email and password (views.login hands it over)."""
+    email = request.form.get("email", "")
+    outcome = sign_in.with_password(
+        tenancy.connection(), email, request.form.get("password", ""), _context()
+    )
+    if outcome.status == "throttled":
+        response = page(
+            "dashboard/login.html", error="Too many attempts from here; wait a few minutes."
+        )
+        return response, 429, {"Retry-After": "300"}
+    if outcome.session_id is None:
+        sign_in_failed(current_app)
+        return page("dashboard/login.html", error=sign_in.GENERIC_ERROR, email=email), 401
+    session.clear()
+    session.permanent = True
+    session["sid"] = outcome.session_id  # a new server-side session on every sign-in
+    session["kind"] = "user"
+    session["csrf"] = secrets.token_urlsafe(32)
+    return redirect("/login/mfa" if outcome.status == "signed_in_pending_mfa" else "/mfa/setup")
+
+
+@bp.get("/login/mfa")
+def mfa_form():
+    found = _pending()
+    if found is None:
+        return redirect("/login")
+    if found["mfa_done"]:
+        return redirect("/")
+    return page("dashboard/mfa.html")
+
+
+@bp.post("/login/mfa")
+def mfa_check():
+    check_csrf()
+    found = _pending()
+    if found is None or not found["totp_confirmed"]:
+        return redirect("/login")
+    found = {**found, "session_id": session["sid"]}
+    if not sign_in.second_factor(
+        tenancy.connection(), found, request.form.get("code", ""), _secret(), _context()
+    ):
+        sign_in_failed(current_app)
+        return page("dashboard/mfa.html", error=sign_in.GENERIC_ERROR), 401
+    return redirect("/")
+
+
+@bp.route("/mfa/setup", methods=["GET", "POST"])
+def mfa_setup():
+    """Every user enrols an authenticator before the console opens (MFA is required)."""
+    found = _pending()
+    if found is None:
+        return redirect("/login")
+    if found["totp_confirmed"]:
+        return redirect("/" if found["mfa_done"] else "/login/mfa")
+    conn = tenancy.connection()
+    if request.method == "POST":
+        check_csrf()
+        codes = sign_in.confirm_enrolment(
+            conn,
+            {**found, "session_id": session["sid"]},
+            request.form.get("code", ""),
+            _secret(),
+            _context(),
+        )
+        if codes is not None:
+            return page("dashboard/recovery_codes.html", codes=codes)
+        error = "That code did not match; check the authenticator's time and try the next code."
+        enrolment = sign_in.start_enrolment(conn, found, _secret())
+        return page("dashboard/mfa_setup.html", enrolment=enrolment, error=error), 400
+    return page(
+        "dashboard/mfa_setup.html", enrolment=sign_in.start_enrolment(conn, found, _secret())
+    )
+
+
+@bp.get("/invitations/<token>")
+def invitation_form(token: str):
+    found = sign_in.invitation(tenancy.connection(), token)
+    if found is None:
+        return page(
+            "dashboard/error.html",
+            title="Invitation not valid",
+            detail="This invitation was used, cancelled or has expired; ask for a new one.",
+        ), 404
+    return page("dashboard/accept.html", inv=found, token=token)
+
+
+@bp.post("/invitations/<token>")
+def invitation_accept(token: str):
+    check_csrf()
+    conn = tenancy.connection()
+    found = sign_in.invitation(conn, token)
+    if found is None:
+        abort(404)
+    try:
+        accepted = sign_in.accept_invitation(
+            conn,
+            token,
+            request.form.get("password"),
+            request.form.get("display_name", ""),
+            _context(),
+        )
+    except passwords.WeakPassword as exc:
+        return page("dashboard/accept.html", inv=found, token=token, error=str(exc)), 400
+    if accepted is None:
+        abort(404)
+    return redirect("/login?welcome=1")
+
+
+@bp.get("/people")
+@signed_in
+def people_page(error: str | None = None, status: int = 200, invited: str | None = None):
+    if not may("manage_users"):
+        abort(403, "your role may not manage people")
+    conn = tenancy.connection()
+    return page(
+        "dashboard/people.html",
+        members=directory.members(conn),
+        invitations=directory.invitations(conn),
+        roles=permissions.ROLES,
+        error=error,
+        invited=invited,
+        me=g.dash.get("user_id"),
+    ), status
+
+
+def _changed(call):
+    """Run a change; its refusals become the page's 403 or a 400 naming the field; a change
+    that found nothing to change is a 404."""
+    try:
+        done = call()
+    except permissions.NotAllowed as exc:
+        abort(403, str(exc))
+    except directory.InvalidChange as exc:
+        return people_page(error=f"{exc.field}: {exc.reason}", status=400)
+    if done is None or done is False:
+        abort(404)
+    if isinstance(done, directory.Invitation) and request.path.endswith("/invite"):
+        return people_page(invited=done.email)
+    return redirect("/people")
+
+
+def _location(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@bp.post("/people/invite")
+@signed_in
+def invite():
+    check_csrf()
+    form = request.form
+    return _changed(
+        lambda: directory.invite(
+            tenancy.connection(),
+            actor(),
+            form.get("email", ""),
+            form.get("role", ""),
+            base_url=_base_url(),
+            location_id=_location(form.get("location_id")),
+        )
+    )
+
+
+@bp.post("/people/<int:user_id>/role")
+@signed_in
+def change_role(user_id: int):
+    check_csrf()
+    form = request.form
+    return _changed(
+        lambda: directory.change_role(
+            tenancy.connection(),
+            actor(),
+            user_id,
+            form.get("role", ""),
+            _location(form.get("location_id")),
+        )
+    )
+
+
+@bp.post("/people/<int:user_id>/remove")
+@signed_in
+def remove(user_id: int):
+    check_csrf()
+    return _changed(lambda: directory.remove(tenancy.connection(), actor(), user_id))
+
+
+@bp.post("/people/invitations/<int:invitation_id>/cancel")
+@signed_in
+def cancel_invitation(invitation_id: int):
+    check_csrf()
+    return _changed(lambda: directory.cancel(tenancy.connection(), actor(), invitation_id))
+
+
+@bp.post("/people/invitations/<int:invitation_id>/resend")
+@signed_in
+def resend_invitation(invitation_id: int):
+    check_csrf()
+    return _changed(
+        lambda: directory.resend(tenancy.connection(), actor(), invitation_id, base_url=_base_url())
+    )
+
+
+@bp.get("/sessions")
+@signed_in
+def sessions_page():
+    if g.dash.get("user_id") is None:
+        abort(404)
+    found = sign_in.own_sessions(tenancy.connection(), g.dash["user_id"])
+    return page("dashboard/sessions.html", sessions=found)
+
+
+@bp.post("/sessions/end")
+@signed_in
+def end_session():
+    check_csrf()
+    if g.dash.get("user_id") is None:
+        abort(404)
+    sign_in.end_own_session(
+        tenancy.connection(), g.dash["user_id"], request.form.get("session", "")
+    )
+    return redirect("/sessions")
+
+
+@bp.get("/audit")
+@signed_in
+def audit_page():
+    if not may("read_audit"):
+        abort(403, "your role may not read the audit log")
+    action = (request.args.get("action") or "").strip()[:100] or None
+    found = audit.entries(
+        tenancy.connection(),
+        action=action,
+        limit=10_000 if request.args.get("format") == "csv" else 200,
+    )
+    if request.args.get("format") == "csv":
+        return Response(
+            audit.to_csv(found),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+        )
+    return page("dashboard/audit.html", entries=found, action=action or "")

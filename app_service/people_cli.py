@@ -1,0 +1,62 @@
+"""`reminderly user`: bootstrap an account's first owner (an invitation link), and read the
+local mailbox of staff mail (invitations) in development."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from app_service.people import audit, directory
+
+
+def register(main: click.Group, connect, friendly_errors, cli_error) -> None:
+    """Attach the command group to the CLI (cli.py passes its connection and error helpers)."""
+
+    @main.group("user")
+    def user_group() -> None:
+        """People who sign in to the console: invitations and the staff mailbox."""
+
+    @user_group.command("invite")
+    @click.option("--account", "account_id", type=int, required=True)
+    @click.option("--email", required=True)
+    @click.option("--role", default="owner", show_default=True)
+    @click.option(
+        "--location", "location_id", type=int, help="Scope staff or a viewer to one location."
+    )
+    @click.option(
+        "--url", "base_url", help="The console's public URL (default REMINDERLY_PUBLIC_URL)."
+    )
+    @friendly_errors
+    def user_invite(account_id: int, email: str, role: str, location_id, base_url) -> None:
+        """Invite a person (an operator's command: any role, including the first owner);
+        prints the single-use link, valid 72 hours, which is also mailed."""
+        url = base_url or os.environ.get("REMINDERLY_PUBLIC_URL", "http://localhost:8080")
+        operator = audit.Actor(account_id=account_id, role=None, address="cli")
+        with connect() as conn:
+            try:
+                made = directory.invite(
+                    conn, operator, email, role, base_url=url, location_id=location_id
+                )
+            except directory.InvalidChange as exc:
+                raise cli_error(f"{exc.field}: {exc.reason}") from None
+        click.echo(
+            json.dumps(
+                {
+                    "invitation_id": made.id,
+                    "email": made.email,
+                    "role": made.role,
+                    "link": made.link,
+                }
+            )
+        )
+
+    @user_group.command("mail")
+    @click.option("--limit", type=int, default=20, show_default=True)
+    @friendly_errors
+    def user_mail(limit: int) -> None:
+        """The newest staff mail kept locally (invitations), as JSON lines."""
+        with connect() as conn:
+            for mail in directory.mail(conn, limit):
+                click.echo(json.dumps(mail, default=str))

@@ -1,0 +1,133 @@
+-- 0022_people: the people who run an account (users with a role per account), invitations,
+-- user sign-in sessions with MFA, and the append-only audit log.
+--
+-- Users span accounts, so the identity tables (users, recovery codes, sign-in failures) are
+-- not granted to the API's role at all: it reaches them only through the SECURITY DEFINER
+-- functions of db/procedures/160_people.sql, each doing one narrow thing. Memberships,
+-- invitations and the audit log carry account_id and sit behind row-level security like
+-- every tenant table.
+
+CREATE TYPE member_role AS ENUM ('owner', 'admin', 'manager', 'staff', 'viewer');
+
+CREATE TABLE users (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email             text        NOT NULL UNIQUE CHECK (email = lower(email) AND length(email) <= 254),
+    display_name      text        NOT NULL DEFAULT '' CHECK (length(display_name) <= 200),
+    password_hash     text,        -- argon2id (PHC string); NULL until an invitation is accepted
+    totp_secret       text,        -- encrypted by the application (Fernet), never plain
+    totp_confirmed_at timestamptz,
+    totp_last_step    bigint,      -- the last accepted TOTP time step: a code works once
+    disabled_at       timestamptz,
+    created_at        timestamptz NOT NULL DEFAULT now()
+);
+
+-- Ten single-use recovery codes per user, stored as SHA-256 (they are 80-bit random).
+CREATE TABLE user_recovery_codes (
+    user_id   bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash text   NOT NULL,
+    used_at   timestamptz,
+    PRIMARY KEY (user_id, code_hash)
+);
+
+-- A user's role in an account; staff and viewers may be scoped to one location.
+CREATE TABLE memberships (
+    account_id  bigint      NOT NULL REFERENCES accounts (id),
+    user_id     bigint      NOT NULL REFERENCES users (id),
+    role        member_role NOT NULL,
+    location_id bigint      REFERENCES locations (id),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account_id, user_id)
+);
+CREATE INDEX memberships_user_idx ON memberships (user_id);
+
+-- Single-use, expiring, cancellable invitations; only the token's SHA-256 is kept.
+CREATE TABLE invitations (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id   bigint      NOT NULL REFERENCES accounts (id),
+    email        text        NOT NULL CHECK (email = lower(email) AND length(email) <= 254),
+    role         member_role NOT NULL,
+    location_id  bigint      REFERENCES locations (id),
+    token_hash   text        NOT NULL UNIQUE,
+    invited_by   bigint      REFERENCES users (id),
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    expires_at   timestamptz NOT NULL,
+    accepted_at  timestamptz,
+    cancelled_at timestamptz
+);
+CREATE INDEX invitations_account_idx ON invitations (account_id, id);
+
+-- Mail to people (invitations, notices), not to customers: kept here in development (the
+-- local mailbox, `reminderly user mail`), handed to SES by the worker in AWS.
+CREATE TABLE staff_mail (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id bigint      REFERENCES accounts (id),
+    recipient  text        NOT NULL,
+    subject    text        NOT NULL,
+    body       text        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    sent_at    timestamptz
+);
+
+-- Failed sign-ins by (email, address): a throttle that slows a guesser from one address
+-- without locking the account's owner out from another.
+CREATE TABLE sign_in_failures (
+    email_hash text        NOT NULL,
+    address    text        NOT NULL,
+    at         timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX sign_in_failures_idx ON sign_in_failures (email_hash, address, at);
+
+-- Dashboard sessions now belong to a key (as before) or to a user in one account; a user's
+-- session is usable only once its second factor is done (mfa_at).
+ALTER TABLE dashboard_sessions ALTER COLUMN key_id DROP NOT NULL;
+ALTER TABLE dashboard_sessions
+    ADD COLUMN user_id    bigint REFERENCES users (id),
+    ADD COLUMN account_id bigint REFERENCES accounts (id),
+    ADD COLUMN mfa_at     timestamptz,
+    ADD COLUMN address    text,
+    ADD COLUMN user_agent text CHECK (length(user_agent) <= 300),
+    ADD CONSTRAINT dashboard_sessions_owner
+        CHECK ((key_id IS NOT NULL) <> (user_id IS NOT NULL)
+               AND (user_id IS NULL OR account_id IS NOT NULL));
+CREATE INDEX dashboard_sessions_user_idx ON dashboard_sessions (user_id) WHERE ended_at IS NULL;
+
+-- The audit log: who (user or key, with the role held), what, before/after, when, from where.
+-- Append-only: the API's role may only INSERT and SELECT; a trigger refuses UPDATE and DELETE
+-- for everyone but the retention purge (db/procedures/160_people.sql).
+CREATE TABLE audit_log (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id  bigint      REFERENCES accounts (id),
+    at          timestamptz NOT NULL DEFAULT now(),
+    actor_user  bigint      REFERENCES users (id),
+    actor_key   bigint      REFERENCES api_keys (id),
+    actor_role  text,
+    action      text        NOT NULL CHECK (length(action) <= 100),
+    object_type text        CHECK (length(object_type) <= 50),
+    object_id   text        CHECK (length(object_id) <= 100),
+    before      jsonb,
+    after       jsonb,
+    address     text,
+    request_id  text
+);
+CREATE INDEX audit_log_account_idx ON audit_log (account_id, id DESC);
+ALTER TABLE accounts ADD COLUMN audit_retention_days integer NOT NULL DEFAULT 400
+    CHECK (audit_retention_days BETWEEN 30 AND 3650);
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON memberships TO reminderly_api;
+GRANT SELECT, INSERT, UPDATE ON invitations TO reminderly_api;
+GRANT SELECT, INSERT ON audit_log, staff_mail TO reminderly_api;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO reminderly_api;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['memberships', 'invitations', 'audit_log', 'staff_mail']
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY tenant_isolation ON %I TO reminderly_api '
+                       'USING (account_id = app_account_id()) '
+                       'WITH CHECK (account_id = app_account_id())', t);
+    END LOOP;
+END
+$$;

@@ -1,0 +1,279 @@
+-- People (0022_people.sql): the narrow doors through which the API's role reaches the identity
+-- tables. Each function does one thing; none returns another user's secrets. Password and
+-- TOTP checks happen in the application (argon2id, pyotp); these functions store and fetch.
+
+-- Sign-in: the user's hash and second-factor state by email (NULL row: no such user).
+CREATE OR REPLACE FUNCTION people_sign_in_lookup(p_email text)
+RETURNS TABLE (user_id bigint, password_hash text, totp_secret text, totp_confirmed boolean,
+               disabled boolean)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT u.id, u.password_hash, u.totp_secret, u.totp_confirmed_at IS NOT NULL,
+           u.disabled_at IS NOT NULL
+    FROM users u WHERE u.email = lower(p_email)
+$$;
+
+-- Failed sign-ins in the last 15 minutes for this (email, address): the throttle's count.
+CREATE OR REPLACE FUNCTION people_recent_failures(p_email_hash text, p_address text)
+RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT count(*)::integer FROM sign_in_failures
+    WHERE email_hash = p_email_hash AND address = p_address AND at > now() - interval '15 minutes'
+$$;
+
+CREATE OR REPLACE FUNCTION people_record_failure(p_email_hash text, p_address text)
+RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    DELETE FROM sign_in_failures WHERE at < now() - interval '1 day';
+    INSERT INTO sign_in_failures (email_hash, address) VALUES (p_email_hash, p_address);
+$$;
+
+CREATE OR REPLACE FUNCTION people_clear_failures(p_email_hash text, p_address text)
+RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    DELETE FROM sign_in_failures WHERE email_hash = p_email_hash AND address = p_address
+$$;
+
+-- The accounts a user may enter, with the role held in each.
+CREATE OR REPLACE FUNCTION people_memberships(p_user bigint)
+RETURNS TABLE (account_id bigint, account_name text, role member_role, location_id bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT m.account_id, a.name, m.role, m.location_id
+    FROM memberships m JOIN accounts a ON a.id = m.account_id
+    WHERE m.user_id = p_user ORDER BY a.name, m.account_id
+$$;
+
+-- A new server-side session for a user in one account where they are a member; the second
+-- factor is still to do (mfa_at NULL), so the session opens nothing but the MFA pages yet.
+CREATE OR REPLACE FUNCTION people_session_start(p_id text, p_user bigint, p_account bigint,
+                                                p_address text, p_agent text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM memberships m JOIN users u ON u.id = m.user_id
+                   WHERE m.user_id = p_user AND m.account_id = p_account
+                     AND u.disabled_at IS NULL) THEN
+        RETURN false;
+    END IF;
+    INSERT INTO dashboard_sessions (id, user_id, account_id, address, user_agent)
+    VALUES (p_id, p_user, p_account, p_address, left(p_agent, 300));
+    RETURN true;
+END
+$$;
+
+-- The live session's user, account and role: not ended, at most 8 hours old, idle at most
+-- 30 minutes (each call keeps it alive), the user enabled and still a member.
+CREATE OR REPLACE FUNCTION people_session(p_id text)
+RETURNS TABLE (user_id bigint, account_id bigint, account_name text, role member_role,
+               location_id bigint, email text, display_name text, mfa_done boolean,
+               totp_confirmed boolean, started_at timestamptz)
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    WITH live AS (
+        UPDATE dashboard_sessions s SET last_seen_at = now()
+        WHERE s.id = p_id AND s.user_id IS NOT NULL AND s.ended_at IS NULL
+          AND s.created_at > now() - interval '8 hours'
+          AND s.last_seen_at > now() - interval '30 minutes'
+        RETURNING s.user_id, s.account_id, s.mfa_at, s.created_at
+    )
+    SELECT u.id, m.account_id, a.name, m.role, m.location_id, u.email, u.display_name,
+           live.mfa_at IS NOT NULL, u.totp_confirmed_at IS NOT NULL, live.created_at
+    FROM live
+    JOIN users u ON u.id = live.user_id AND u.disabled_at IS NULL
+    JOIN memberships m ON m.user_id = live.user_id AND m.account_id = live.account_id
+    JOIN accounts a ON a.id = m.account_id
+$$;
+
+CREATE OR REPLACE FUNCTION people_session_mfa_done(p_id text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    UPDATE dashboard_sessions SET mfa_at = now() WHERE id = p_id AND ended_at IS NULL
+$$;
+
+-- One's own live sessions (the sessions page), and ending one of them.
+CREATE OR REPLACE FUNCTION people_sessions_of(p_user bigint)
+RETURNS TABLE (id_hint text, account_name text, address text, user_agent text,
+               created_at timestamptz, last_seen_at timestamptz, session_id text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT left(encode(sha256(s.id::bytea), 'hex'), 12), a.name, s.address, s.user_agent,
+           s.created_at, s.last_seen_at, encode(sha256(s.id::bytea), 'hex')
+    FROM dashboard_sessions s JOIN accounts a ON a.id = s.account_id
+    WHERE s.user_id = p_user AND s.ended_at IS NULL AND s.created_at > now() - interval '8 hours'
+      AND s.last_seen_at > now() - interval '30 minutes'
+    ORDER BY s.created_at DESC
+$$;
+
+-- Ends one of the user's sessions, named by the SHA-256 of its id (the page never shows ids).
+CREATE OR REPLACE FUNCTION people_session_end_own(p_user bigint, p_id_hash text) RETURNS integer
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    WITH ended AS (
+        UPDATE dashboard_sessions SET ended_at = now()
+        WHERE user_id = p_user AND ended_at IS NULL AND encode(sha256(id::bytea), 'hex') = p_id_hash
+        RETURNING 1
+    )
+    SELECT count(*)::integer FROM ended
+$$;
+
+-- Ends every session of a user in the caller's account (removed from it, or disabled there).
+CREATE OR REPLACE FUNCTION people_end_sessions_in_account(p_user bigint) RETURNS integer
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    WITH ended AS (
+        UPDATE dashboard_sessions SET ended_at = now()
+        WHERE user_id = p_user AND account_id = app_account_id() AND ended_at IS NULL
+        RETURNING 1
+    )
+    SELECT count(*)::integer FROM ended
+$$;
+
+-- TOTP: store a new (encrypted) secret while not yet confirmed; confirm it; accept a code's
+-- time step only if it is newer than the last accepted one (a code works once).
+CREATE OR REPLACE FUNCTION people_set_pending_totp(p_user bigint, p_secret text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    UPDATE users SET totp_secret = p_secret WHERE id = p_user AND totp_confirmed_at IS NULL
+$$;
+
+CREATE OR REPLACE FUNCTION people_accept_totp_step(p_user bigint, p_step bigint, p_confirm boolean)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE users SET totp_last_step = p_step,
+                     totp_confirmed_at = CASE WHEN p_confirm THEN coalesce(totp_confirmed_at, now())
+                                              ELSE totp_confirmed_at END
+    WHERE id = p_user AND (totp_last_step IS NULL OR totp_last_step < p_step);
+    RETURN FOUND;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION people_set_recovery_codes(p_user bigint, p_hashes text[]) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    DELETE FROM user_recovery_codes WHERE user_id = p_user;
+    INSERT INTO user_recovery_codes (user_id, code_hash) SELECT p_user, unnest(p_hashes);
+$$;
+
+CREATE OR REPLACE FUNCTION people_use_recovery_code(p_user bigint, p_hash text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE user_recovery_codes SET used_at = now()
+    WHERE user_id = p_user AND code_hash = p_hash AND used_at IS NULL;
+    RETURN FOUND;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION people_set_password(p_user bigint, p_hash text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    UPDATE users SET password_hash = p_hash WHERE id = p_user
+$$;
+
+-- Accepting an invitation (token hash): a new user gets the password; an existing user keeps
+-- theirs and gains the membership. Single use, refused once expired or cancelled.
+CREATE OR REPLACE FUNCTION people_accept_invitation(p_token_hash text, p_password_hash text,
+                                                    p_display_name text)
+RETURNS TABLE (user_id bigint, account_id bigint, new_user boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+DECLARE
+    inv invitations;
+BEGIN
+    UPDATE invitations i SET accepted_at = now()
+    WHERE i.token_hash = p_token_hash AND i.accepted_at IS NULL AND i.cancelled_at IS NULL
+      AND i.expires_at > now()
+    RETURNING i.* INTO inv;
+    IF inv.id IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT u.id INTO user_id FROM users u WHERE u.email = inv.email;
+    new_user := user_id IS NULL;
+    IF new_user THEN
+        INSERT INTO users (email, display_name, password_hash)
+        VALUES (inv.email, coalesce(p_display_name, ''), p_password_hash)
+        RETURNING id INTO user_id;
+    END IF;
+    INSERT INTO memberships (account_id, user_id, role, location_id)
+    VALUES (inv.account_id, user_id, inv.role, inv.location_id)
+    ON CONFLICT (account_id, user_id) DO UPDATE SET role = excluded.role,
+                                                    location_id = excluded.location_id;
+    account_id := inv.account_id;
+    RETURN NEXT;
+END
+$$;
+
+-- The invitation a token names, for the acceptance page (no secrets).
+CREATE OR REPLACE FUNCTION people_invitation_of(p_token_hash text)
+RETURNS TABLE (email text, account_name text, role member_role, existing_user boolean)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT i.email, a.name, i.role, EXISTS (SELECT FROM users u WHERE u.email = i.email)
+    FROM invitations i JOIN accounts a ON a.id = i.account_id
+    WHERE i.token_hash = p_token_hash AND i.accepted_at IS NULL AND i.cancelled_at IS NULL
+      AND i.expires_at > now()
+$$;
+
+-- The members of the caller's account with their emails (users are not granted directly).
+CREATE OR REPLACE FUNCTION people_members()
+RETURNS TABLE (user_id bigint, email text, display_name text, role member_role,
+               location_id bigint, mfa boolean, created_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT u.id, u.email, u.display_name, m.role, m.location_id, u.totp_confirmed_at IS NOT NULL,
+           m.created_at
+    FROM memberships m JOIN users u ON u.id = m.user_id
+    WHERE m.account_id = app_account_id() ORDER BY m.created_at, u.id
+$$;
+
+-- An account keeps at least one owner: removing or demoting the last one is refused.
+CREATE OR REPLACE FUNCTION memberships_keep_an_owner() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    IF OLD.role = 'owner' AND (TG_OP = 'DELETE' OR NEW.role <> 'owner')
+       AND NOT EXISTS (SELECT FROM memberships m WHERE m.account_id = OLD.account_id
+                       AND m.role = 'owner' AND m.user_id <> OLD.user_id) THEN
+        RAISE EXCEPTION 'an account keeps at least one owner' USING ERRCODE = 'check_violation',
+            CONSTRAINT = 'memberships_last_owner';
+    END IF;
+    RETURN coalesce(NEW, OLD);
+END
+$$;
+DROP TRIGGER IF EXISTS memberships_keep_an_owner ON memberships;
+CREATE TRIGGER memberships_keep_an_owner BEFORE UPDATE OR DELETE ON memberships
+    FOR EACH ROW EXECUTE FUNCTION memberships_keep_an_owner();
+
+-- The audit log is append-only: UPDATE is refused to everyone, DELETE to everyone but the
+-- retention purge below (which sets a transaction-local flag).
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('reminderly.audit_purge', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+
+CREATE OR REPLACE FUNCTION audit_log_purge() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+BEGIN
+    PERFORM set_config('reminderly.audit_purge', 'on', true);
+    DELETE FROM audit_log l USING accounts a
+    WHERE a.id = l.account_id AND l.at < now() - make_interval(days => a.audit_retention_days);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM set_config('reminderly.audit_purge', 'off', true);
+    RETURN n;
+END
+$$;
+
+-- Sign-ins and their failures are recorded in every account the user belongs to (the user has
+-- not chosen one yet); for an unknown email, once with no account (operators only).
+CREATE OR REPLACE FUNCTION audit_sign_in(p_user bigint, p_action text, p_address text,
+                                         p_request_id text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    INSERT INTO audit_log (account_id, actor_user, action, address, request_id)
+    SELECT m.account_id, p_user, p_action, p_address, p_request_id
+    FROM memberships m WHERE m.user_id = p_user;
+    IF NOT FOUND THEN
+        INSERT INTO audit_log (account_id, actor_user, action, address, request_id)
+        VALUES (NULL, p_user, p_action, p_address, p_request_id);
+    END IF;
+END
+$$;

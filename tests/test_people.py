@@ -1,0 +1,285 @@
+"""People in the console: invitations, password + TOTP sign-in, roles, sessions and the
+append-only audit log, driven through the dashboard's real forms (in-process Flask client over
+the real PostgreSQL). Each test states the rule it would catch breaking."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import psycopg
+import pyotp
+import pytest
+
+from app_service.people import audit, directory, passwords
+from tests.api_support import make_tenant
+
+BASE = "https://localhost"
+PASSWORD = "correct horse battery staple, twice"
+
+
+def _csrf(html: str, default: str = "") -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    return found.group(1) if found else default
+
+
+class Browser:
+    """A test client that carries the CSRF token of the last page it read."""
+
+    def __init__(self, app, address: str = "203.0.113.7"):
+        self.client = app.test_client()
+        self.client.environ_base.update({"wsgi.url_scheme": "https", "REMOTE_ADDR": address})
+        self.csrf = ""
+
+    def get(self, path: str):
+        response = self.client.get(path, base_url=BASE)
+        text = response.get_data(as_text=True)
+        if 'name="csrf_token"' in text:
+            self.csrf = _csrf(text, self.csrf)
+        return response
+
+    def post(self, path: str, data: dict | None = None, *, refresh: str | None = None):
+        if refresh or not self.csrf:
+            self.get(refresh or "/login")
+        response = self.client.post(path, data={**(data or {}), "csrf_token": self.csrf}, base_url=BASE)
+        text = response.get_data(as_text=True)
+        if 'name="csrf_token"' in text:
+            self.csrf = _csrf(text, self.csrf)
+        return response
+
+
+def _invite_link(conn, account_id: int, email: str, role: str = "owner", location_id=None) -> str:
+    operator = audit.Actor(account_id=account_id, role=None, address="cli")
+    return directory.invite(conn, operator, email, role, base_url=BASE, location_id=location_id).link
+
+
+def _accept(app, link: str, password: str = PASSWORD) -> None:
+    b = Browser(app)
+    path = link.removeprefix(BASE)
+    assert b.get(path).status_code == 200
+    assert b.post(path, {"password": password, "display_name": "Pat"}).status_code == 302
+
+
+def _secret_from_setup(html: str) -> str:
+    return re.search(r'id="secret" readonly size="40" value="([A-Z2-7]+)"', html).group(1)
+
+
+def _sign_in(app, email: str, password: str = PASSWORD, address: str = "203.0.113.7"):
+    b = Browser(app, address)
+    return b, b.post("/login", {"email": email, "password": password})
+
+
+def _enrolled_person(app, conn, account_id: int, email: str, role: str = "owner", **kw):
+    """Invite, accept, sign in, enrol TOTP: a browser signed in, the TOTP, the recovery codes."""
+    _accept(app, _invite_link(conn, account_id, email, role, **kw))
+    b, first = _sign_in(app, email)
+    assert first.status_code == 302 and first.headers["Location"] == "/mfa/setup"
+    secret = _secret_from_setup(b.get("/mfa/setup").get_data(as_text=True))
+    done = b.post("/mfa/setup", {"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200
+    codes = re.findall(r"<li><code>([a-z2-7-]+)</code></li>", done.get_data(as_text=True))
+    assert len(codes) == 10
+    return b, pyotp.TOTP(secret), codes
+
+
+def test_invitation_password_and_totp_open_the_console_and_nothing_less(app, conn):
+    account = make_tenant(conn, app, "Smile Dental").account_id
+    link = _invite_link(conn, account, "Owner@Example.com")
+    # the invitation is mailed (the local mailbox in development) and single-use
+    mailed = directory.mail(conn, 5)[0]
+    assert mailed["recipient"] == "owner@example.com" and link in mailed["body"]
+    _accept(app, link)
+    assert Browser(app).get(link.removeprefix(BASE)).status_code == 404  # used once
+    b, first = _sign_in(app, "owner@example.com")
+    # the password alone opens nothing but the enrolment page
+    assert first.headers["Location"] == "/mfa/setup"
+    assert b.get("/").headers["Location"] == "/mfa/setup"
+    assert b.get("/people").headers["Location"] == "/mfa/setup"
+    secret = _secret_from_setup(b.get("/mfa/setup").get_data(as_text=True))
+    assert b.post("/mfa/setup", {"code": "000000"}).status_code == 400
+    assert b.post("/mfa/setup", {"code": pyotp.TOTP(secret).now()}).status_code == 200
+    home = b.get("/")
+    assert home.status_code == 200 and "Smile Dental" in home.get_data(as_text=True)
+    # the secret is stored sealed, never as the base32 the app shows
+    stored = conn.execute("SELECT totp_secret FROM users WHERE email = 'owner@example.com'")
+    assert secret not in stored.fetchone()[0]
+
+
+def test_second_factor_is_required_on_every_sign_in_and_each_code_works_once(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    _, totp, codes = _enrolled_person(app, conn, account, "doc@example.com")
+    b, first = _sign_in(app, "doc@example.com")
+    assert first.headers["Location"] == "/login/mfa"
+    assert b.get("/").headers["Location"] == "/login/mfa"
+    code = totp.at(time.time() + 30)  # the enrolment used this step's code: a code works once
+    assert b.post("/login/mfa", {"code": code}, refresh="/login/mfa").status_code == 302
+    assert b.get("/").status_code == 200
+    # the same code, replayed in a new sign-in, is refused (a code works once)
+    b2, _ = _sign_in(app, "doc@example.com")
+    refused = b2.post("/login/mfa", {"code": code}, refresh="/login/mfa")
+    assert refused.status_code == 401 and "not right" in refused.get_data(as_text=True)
+    # a recovery code works once
+    assert b2.post("/login/mfa", {"code": codes[0].upper()}).status_code == 302
+    b3, _ = _sign_in(app, "doc@example.com")
+    assert b3.post("/login/mfa", {"code": codes[0]}, refresh="/login/mfa").status_code == 401
+
+
+def test_one_generic_error_and_a_throttle_that_cannot_lock_the_owner_out(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    _enrolled_person(app, conn, account, "owner@example.com")
+    _, unknown = _sign_in(app, "nobody@example.com", "whatever-password")
+    _, wrong = _sign_in(app, "owner@example.com", "wrong password here")
+    assert unknown.status_code == wrong.status_code == 401
+    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
+    assert strip(unknown).replace("nobody@example.com", "X") == strip(wrong).replace(
+        "owner@example.com", "X"
+    )
+    attacker = "198.51.100.66"
+    for _ in range(10):
+        _sign_in(app, "owner@example.com", "guess guess guess", attacker)
+    _, blocked = _sign_in(app, "owner@example.com", PASSWORD, attacker)
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"]
+    # the owner, from their own address, still signs in
+    _, mine = _sign_in(app, "owner@example.com", PASSWORD, "203.0.113.7")
+    assert mine.status_code == 302 and mine.headers["Location"] == "/login/mfa"
+    logged = conn.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'sign_in.failed' AND account_id = %s",
+        [account],
+    ).fetchone()[0]
+    assert logged >= 11
+
+
+@pytest.mark.parametrize(
+    ("candidate", "accepted"),
+    [
+        ("password1", False),  # among the most common
+        ("short", False),
+        ("x" * 129, False),
+        ("owner@example.com", False),
+        ("a long passphrase of sixty-four characters, spaces and commas ok" + "!", True),
+        ("\uff30\uff41\uff53\uff53 phrase with fullwidth letters", True),
+    ],
+)
+def test_password_rules_follow_asvs(candidate, accepted):
+    if accepted:
+        passwords.check_new(candidate, email="owner@example.com")
+        assert passwords.verify(passwords.hash_password(candidate), candidate)
+    else:
+        with pytest.raises(passwords.WeakPassword):
+            passwords.check_new(candidate, email="owner@example.com")
+
+
+def test_weak_password_is_refused_on_the_invitation_page(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    link = _invite_link(conn, account, "new@example.com", "staff")
+    b = Browser(app)
+    b.get(link.removeprefix(BASE))
+    refused = b.post(link.removeprefix(BASE), {"password": "password1"})
+    assert refused.status_code == 400 and "common" in refused.get_data(as_text=True)
+    _accept(app, link)  # still open: nothing was half-written
+
+
+def test_roles_follow_the_matrix_and_the_last_owner_stays(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    owner, _, _ = _enrolled_person(app, conn, account, "owner@example.com")
+    # the owner invites an admin and a viewer through the console
+    for email, role in (("admin@example.com", "admin"), ("viewer@example.com", "viewer")):
+        sent = owner.post("/people/invite", {"email": email, "role": role}, refresh="/people")
+        assert sent.status_code == 200 and f"Invitation sent to {email}" in sent.get_data(as_text=True)
+    links = {m["recipient"]: re.search(r"https://\S+", m["body"]).group(0) for m in directory.mail(conn, 10)}
+    admin, viewer = (
+        _enrolled_person_from_link(app, links[e], e) for e in ("admin@example.com", "viewer@example.com")
+    )
+    ids = dict(conn.execute("SELECT email, id FROM users").fetchall())
+    # a viewer reads and changes nothing, even by direct URL
+    assert viewer.get("/").status_code == 200
+    assert viewer.get("/people").status_code == 403
+    assert viewer.get("/audit").status_code == 403
+    assert viewer.post("/people/invite", {"email": "x@example.com", "role": "staff"}).status_code == 403
+    assert viewer.post("/locations", {"external_id": "X"}).status_code == 403
+    # an admin manages people but cannot make or touch an owner
+    assert admin.post("/people/invite", {"email": "o2@example.com", "role": "owner"}, refresh="/people").status_code == 403
+    assert admin.post(f"/people/{ids['owner@example.com']}/remove", refresh="/people").status_code == 403
+    assert admin.post(f"/people/{ids['viewer@example.com']}/role", {"role": "staff"}, refresh="/people").status_code == 302
+    # the last owner can neither leave nor be demoted
+    assert owner.post(f"/people/{ids['owner@example.com']}/role", {"role": "admin"}, refresh="/people").status_code in (400, 403)
+    with pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("DELETE FROM memberships WHERE user_id = %s", [ids["owner@example.com"]])
+
+
+def _enrolled_person_from_link(app, link: str, email: str):
+    _accept(app, link)
+    b, _ = _sign_in(app, email)
+    secret = _secret_from_setup(b.get("/mfa/setup").get_data(as_text=True))
+    assert b.post("/mfa/setup", {"code": pyotp.TOTP(secret).now()}).status_code == 200
+    return b
+
+
+def test_removal_and_role_change_end_sessions_and_own_sessions_can_be_ended(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    owner, _, _ = _enrolled_person(app, conn, account, "owner@example.com")
+    staff, _, _ = _enrolled_person(app, conn, account, "staff@example.com", "staff")
+    assert staff.get("/").status_code == 200
+    staff_id = conn.execute("SELECT id FROM users WHERE email = 'staff@example.com'").fetchone()[0]
+    assert owner.post(f"/people/{staff_id}/remove", refresh="/people").status_code == 302
+    assert staff.get("/").headers["Location"] == "/login"  # ended at once, not at expiry
+    # one's own second session ends from the sessions page
+    second, _ = _sign_in(app, "owner@example.com", address="192.0.2.9")
+    page = owner.get("/sessions").get_data(as_text=True)
+    assert "192.0.2.9" in page
+    hashes = re.findall(r'name="session" value="([0-9a-f]{64})"', page)
+    assert len(hashes) == 2
+    for h in hashes:  # end the other one (the one from 192.0.2.9), keep ours
+        row = page.split(h)[0].rsplit("<tr>", 1)[1]
+        if "192.0.2.9" in row:
+            assert owner.post("/sessions/end", {"session": h}, refresh="/sessions").status_code == 302
+    assert second.get("/login/mfa").headers["Location"] == "/login"
+    assert owner.get("/").status_code == 200
+
+
+def test_the_audit_log_records_changes_is_append_only_and_per_account(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    other = make_tenant(conn, app, "Other").account_id
+    owner, _, _ = _enrolled_person(app, conn, account, "owner@example.com")
+    other_owner, _, _ = _enrolled_person(app, conn, other, "other@example.com")
+    owner.post("/people/invite", {"email": "=cmd@example.com", "role": "staff"}, refresh="/people")
+    owner.post("/locations", {"external_id": "=HYPERLINK(1)", "name": "Main"}, refresh="/locations")
+    page = owner.get("/audit").get_data(as_text=True)
+    for action in ("invitation.created", "location.saved", "sign_in.succeeded", "mfa.enrolled"):
+        assert action in page
+    csv_text = owner.get("/audit?format=csv").get_data(as_text=True)
+    assert "'=HYPERLINK(1)" in csv_text and ",=HYPERLINK" not in csv_text
+    # the other account's owner sees none of it
+    assert "=cmd@example.com" not in other_owner.get("/audit?format=csv").get_data(as_text=True)
+    # append-only for everyone, including the table's owner
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("UPDATE audit_log SET action = 'x'")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("DELETE FROM audit_log")
+    # the API's role has no UPDATE or DELETE grant at all
+    grants = conn.execute(
+        "SELECT privilege_type FROM information_schema.role_table_grants "
+        "WHERE table_name = 'audit_log' AND grantee = 'reminderly_api'"
+    ).fetchall()
+    assert {g[0] for g in grants} == {"SELECT", "INSERT"}
+    # retention: only entries older than the account's setting are purged
+    conn.execute("SET session_replication_role = replica")  # backdate one entry for the test
+    conn.execute("UPDATE audit_log SET at = now() - interval '500 days' WHERE id = (SELECT min(id) FROM audit_log WHERE account_id = %s)", [account])
+    conn.execute("SET session_replication_role = origin")
+    before = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    assert conn.execute("SELECT audit_log_purge()").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == before - 1
+
+
+def test_a_user_in_another_account_cannot_reach_this_one(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    other = make_tenant(conn, app, "Other").account_id
+    _enrolled_person(app, conn, account, "owner@example.com")
+    intruder, _, _ = _enrolled_person(app, conn, other, "intruder@example.com")
+    owner_id = conn.execute("SELECT id FROM users WHERE email = 'owner@example.com'").fetchone()[0]
+    # role changes and removals name users of the caller's account only (RLS): 404
+    assert intruder.post(f"/people/{owner_id}/remove", refresh="/people").status_code == 404
+    assert intruder.post(f"/people/{owner_id}/role", {"role": "viewer"}, refresh="/people").status_code == 404
+    assert "owner@example.com" not in intruder.get("/people").get_data(as_text=True)
+    invitation = conn.execute("SELECT id FROM invitations WHERE account_id = %s", [account]).fetchone()[0]
+    assert intruder.post(f"/people/invitations/{invitation}/resend", refresh="/people").status_code == 404
