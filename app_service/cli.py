@@ -894,11 +894,9 @@ def _register_groups() -> None:
 
 
 _register_groups()
-
-if __name__ == "__main__":
-    main()
-
-
 location_cli.register(main, _connect, friendly_errors, CliError)
 webhook_cli.register(main, _connect, friendly_errors, CliError)
 people_cli.register(main, _connect, friendly_errors, CliError)
+
+if __name__ == "__main__":
+    main()

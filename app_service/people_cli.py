@@ -60,3 +60,12 @@ def register(main: click.Group, connect, friendly_errors, cli_error) -> None:
         with connect() as conn:
             for mail in directory.mail(conn, limit):
                 click.echo(json.dumps(mail, default=str))
+
+    maintain = main.commands["maintain"]
+
+    @maintain.command("purge-audit")  # type: ignore[attr-defined]
+    @friendly_errors
+    def purge_audit_cmd() -> None:
+        """Delete audit-log entries older than each account's retention setting."""
+        with connect() as conn:
+            click.echo(f"deleted {audit.purge(conn)} audit entries")

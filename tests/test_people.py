@@ -4,6 +4,7 @@ the real PostgreSQL). Each test states the rule it would catch breaking."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -41,7 +42,9 @@ class Browser:
     def post(self, path: str, data: dict | None = None, *, refresh: str | None = None):
         if refresh or not self.csrf:
             self.get(refresh or "/login")
-        response = self.client.post(path, data={**(data or {}), "csrf_token": self.csrf}, base_url=BASE)
+        response = self.client.post(
+            path, data={**(data or {}), "csrf_token": self.csrf}, base_url=BASE
+        )
         text = response.get_data(as_text=True)
         if 'name="csrf_token"' in text:
             self.csrf = _csrf(text, self.csrf)
@@ -50,7 +53,9 @@ class Browser:
 
 def _invite_link(conn, account_id: int, email: str, role: str = "owner", location_id=None) -> str:
     operator = audit.Actor(account_id=account_id, role=None, address="cli")
-    return directory.invite(conn, operator, email, role, base_url=BASE, location_id=location_id).link
+    return directory.invite(
+        conn, operator, email, role, base_url=BASE, location_id=location_id
+    ).link
 
 
 def _accept(app, link: str, password: str = PASSWORD) -> None:
@@ -185,24 +190,48 @@ def test_roles_follow_the_matrix_and_the_last_owner_stays(app, conn):
     # the owner invites an admin and a viewer through the console
     for email, role in (("admin@example.com", "admin"), ("viewer@example.com", "viewer")):
         sent = owner.post("/people/invite", {"email": email, "role": role}, refresh="/people")
-        assert sent.status_code == 200 and f"Invitation sent to {email}" in sent.get_data(as_text=True)
-    links = {m["recipient"]: re.search(r"https://\S+", m["body"]).group(0) for m in directory.mail(conn, 10)}
+        assert sent.status_code == 200 and f"Invitation sent to {email}" in sent.get_data(
+            as_text=True
+        )
+    links = {
+        m["recipient"]: re.search(r"https://\S+", m["body"]).group(0)
+        for m in directory.mail(conn, 10)
+    }
     admin, viewer = (
-        _enrolled_person_from_link(app, links[e], e) for e in ("admin@example.com", "viewer@example.com")
+        _enrolled_person_from_link(app, links[e], e)
+        for e in ("admin@example.com", "viewer@example.com")
     )
     ids = dict(conn.execute("SELECT email, id FROM users").fetchall())
     # a viewer reads and changes nothing, even by direct URL
     assert viewer.get("/").status_code == 200
     assert viewer.get("/people").status_code == 403
     assert viewer.get("/audit").status_code == 403
-    assert viewer.post("/people/invite", {"email": "x@example.com", "role": "staff"}).status_code == 403
+    assert (
+        viewer.post("/people/invite", {"email": "x@example.com", "role": "staff"}).status_code
+        == 403
+    )
     assert viewer.post("/locations", {"external_id": "X"}).status_code == 403
     # an admin manages people but cannot make or touch an owner
-    assert admin.post("/people/invite", {"email": "o2@example.com", "role": "owner"}, refresh="/people").status_code == 403
-    assert admin.post(f"/people/{ids['owner@example.com']}/remove", refresh="/people").status_code == 403
-    assert admin.post(f"/people/{ids['viewer@example.com']}/role", {"role": "staff"}, refresh="/people").status_code == 302
+    assert (
+        admin.post(
+            "/people/invite", {"email": "o2@example.com", "role": "owner"}, refresh="/people"
+        ).status_code
+        == 403
+    )
+    assert (
+        admin.post(f"/people/{ids['owner@example.com']}/remove", refresh="/people").status_code
+        == 403
+    )
+    assert (
+        admin.post(
+            f"/people/{ids['viewer@example.com']}/role", {"role": "staff"}, refresh="/people"
+        ).status_code
+        == 302
+    )
     # the last owner can neither leave nor be demoted
-    assert owner.post(f"/people/{ids['owner@example.com']}/role", {"role": "admin"}, refresh="/people").status_code in (400, 403)
+    assert owner.post(
+        f"/people/{ids['owner@example.com']}/role", {"role": "admin"}, refresh="/people"
+    ).status_code in (400, 403)
     with pytest.raises(psycopg.errors.CheckViolation):
         conn.execute("DELETE FROM memberships WHERE user_id = %s", [ids["owner@example.com"]])
 
@@ -232,7 +261,9 @@ def test_removal_and_role_change_end_sessions_and_own_sessions_can_be_ended(app,
     for h in hashes:  # end the other one (the one from 192.0.2.9), keep ours
         row = page.split(h)[0].rsplit("<tr>", 1)[1]
         if "192.0.2.9" in row:
-            assert owner.post("/sessions/end", {"session": h}, refresh="/sessions").status_code == 302
+            assert (
+                owner.post("/sessions/end", {"session": h}, refresh="/sessions").status_code == 302
+            )
     assert second.get("/login/mfa").headers["Location"] == "/login"
     assert owner.get("/").status_code == 200
 
@@ -264,10 +295,13 @@ def test_the_audit_log_records_changes_is_append_only_and_per_account(app, conn)
     assert {g[0] for g in grants} == {"SELECT", "INSERT"}
     # retention: only entries older than the account's setting are purged
     conn.execute("SET session_replication_role = replica")  # backdate one entry for the test
-    conn.execute("UPDATE audit_log SET at = now() - interval '500 days' WHERE id = (SELECT min(id) FROM audit_log WHERE account_id = %s)", [account])
+    conn.execute(
+        "UPDATE audit_log SET at = now() - interval '500 days' WHERE id = (SELECT min(id) FROM audit_log WHERE account_id = %s)",
+        [account],
+    )
     conn.execute("SET session_replication_role = origin")
     before = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-    assert conn.execute("SELECT audit_log_purge()").fetchone()[0] == 1
+    assert audit.purge(conn) == 1
     assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == before - 1
 
 
@@ -279,7 +313,74 @@ def test_a_user_in_another_account_cannot_reach_this_one(app, conn):
     owner_id = conn.execute("SELECT id FROM users WHERE email = 'owner@example.com'").fetchone()[0]
     # role changes and removals name users of the caller's account only (RLS): 404
     assert intruder.post(f"/people/{owner_id}/remove", refresh="/people").status_code == 404
-    assert intruder.post(f"/people/{owner_id}/role", {"role": "viewer"}, refresh="/people").status_code == 404
+    assert (
+        intruder.post(f"/people/{owner_id}/role", {"role": "viewer"}, refresh="/people").status_code
+        == 404
+    )
     assert "owner@example.com" not in intruder.get("/people").get_data(as_text=True)
-    invitation = conn.execute("SELECT id FROM invitations WHERE account_id = %s", [account]).fetchone()[0]
-    assert intruder.post(f"/people/invitations/{invitation}/resend", refresh="/people").status_code == 404
+    invitation = conn.execute(
+        "SELECT id FROM invitations WHERE account_id = %s", [account]
+    ).fetchone()[0]
+    assert (
+        intruder.post(f"/people/invitations/{invitation}/resend", refresh="/people").status_code
+        == 404
+    )
+
+
+def test_cli_bootstraps_the_first_owner_and_refuses_bad_input_in_one_line(db_url, conn, app):
+    from tests.test_cli import cli
+
+    account = make_tenant(conn, app, "Clinic").account_id
+    made = cli(db_url, "user", "invite", "--account", str(account), "--email", "Boss@Example.com")
+    assert made.returncode == 0, made.stderr
+    link = json.loads(made.stdout)["link"]
+    assert json.loads(made.stdout)["role"] == "owner" and "/invitations/" in link
+    _accept(app, link.replace("http://localhost:8080", BASE))
+    assert (
+        conn.execute(
+            "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'boss@example.com'"
+        ).fetchone()[0]
+        == "owner"
+    )
+    bad = cli(db_url, "user", "invite", "--account", str(account), "--email", "not-an-email")
+    assert (
+        bad.returncode != 0
+        and bad.stderr.count("\n") == 1
+        and bad.stderr.startswith("error: email")
+    )
+    mail = cli(db_url, "user", "mail", "--limit", "1")
+    assert json.loads(mail.stdout.splitlines()[0])["recipient"] == "boss@example.com"
+
+
+def test_changing_the_password_needs_the_current_one_and_a_fresh_code(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    me, totp, _ = _enrolled_person(app, conn, account, "me@example.com")
+    new = "a different long passphrase, 2026"
+    wrong = me.post(
+        "/account/password",
+        {"current": "nope", "new": new, "code": totp.at(time.time() + 30)},
+        refresh="/account/password",
+    )
+    assert wrong.status_code == 401
+    no_code = me.post(
+        "/account/password",
+        {"current": PASSWORD, "new": new, "code": "123456"},
+        refresh="/account/password",
+    )
+    assert no_code.status_code == 401
+    weak = me.post(
+        "/account/password",
+        {"current": PASSWORD, "new": "password1", "code": totp.at(time.time() + 30)},
+        refresh="/account/password",
+    )
+    assert weak.status_code == 400  # the new one is common: refused before any code is spent
+    _, old_still_works = _sign_in(app, "me@example.com", PASSWORD, "192.0.2.1")
+    assert old_still_works.status_code == 302
+    done = me.post(
+        "/account/password",
+        {"current": PASSWORD, "new": new, "code": totp.at(time.time() + 30)},
+        refresh="/account/password",
+    )
+    assert done.status_code == 200 and "is changed" in done.get_data(as_text=True)
+    assert _sign_in(app, "me@example.com", PASSWORD, "192.0.2.2")[1].status_code == 401
+    assert _sign_in(app, "me@example.com", new, "192.0.2.3")[1].status_code == 302

@@ -282,3 +282,33 @@ def audit_page():
             headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
         )
     return page("dashboard/audit.html", entries=found, action=action or "")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def password_page():
+    """Changing one's password asks for the current one and a fresh code (re-authentication)."""
+    if g.dash.get("user_id") is None:
+        abort(404)
+    if request.method == "GET":
+        return page("dashboard/password.html")
+    check_csrf()
+    conn = tenancy.connection()
+    me = sign_in.current(conn, session.get("sid"))
+    form = request.form
+    try:
+        sign_in.change_password(
+            conn,
+            me,
+            form.get("current", ""),
+            form.get("new", ""),
+            form.get("code", ""),
+            _secret(),
+            _context(),
+        )
+    except passwords.WeakPassword as exc:
+        return page("dashboard/password.html", error=str(exc)), 400
+    except PermissionError as exc:
+        sign_in_failed(current_app)
+        return page("dashboard/password.html", error=str(exc)), 401
+    return page("dashboard/password.html", done=True)

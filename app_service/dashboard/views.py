@@ -78,15 +78,23 @@ def may(action: str) -> bool:
 
 def actor() -> audit.Actor:
     """Who is acting in this request, for the audit log."""
-    return audit.Actor(account_id=g.dash["account_id"], user_id=g.dash.get("user_id"),
-                       key_id=g.dash.get("key_id"), role=g.dash["role"],
-                       address=request.remote_addr, request_id=g.get("request_id"))
+    return audit.Actor(
+        account_id=g.dash["account_id"],
+        user_id=g.dash.get("user_id"),
+        key_id=g.dash.get("key_id"),
+        role=g.dash["role"],
+        address=request.remote_addr,
+        request_id=g.get("request_id"),
+    )
 
 
 def _too_many(retry_after: int):
     response = make_response(
-        render_template("dashboard/error.html", title="Too many requests",
-                        detail="This key made too many requests this minute; try again shortly."),
+        render_template(
+            "dashboard/error.html",
+            title="Too many requests",
+            detail="This key made too many requests this minute; try again shortly.",
+        ),
         429,
     )
     response.headers["Retry-After"] = str(retry_after)
@@ -102,9 +110,14 @@ def _key_session(conn, session_id: str):
         return _too_many(key["retry_after"])
     scopes = api_keys.effective_scopes(key["scopes"])
     can_write = "write" in scopes
-    return {"account_id": key["account_id"], "account_name": key["account_name"],
-            "scope": "write" if can_write else "read", "can_write": can_write,
-            "role": "manager" if can_write else "viewer", "key_id": key["id"]}
+    return {
+        "account_id": key["account_id"],
+        "account_name": key["account_name"],
+        "scope": "write" if can_write else "read",
+        "can_write": can_write,
+        "role": "manager" if can_write else "viewer",
+        "key_id": key["id"],
+    }
 
 
 def _user_session(conn, session_id: str):
@@ -114,10 +127,16 @@ def _user_session(conn, session_id: str):
     if not found["mfa_done"]:  # password done, second factor not yet
         return redirect("/login/mfa" if found["totp_confirmed"] else "/mfa/setup")
     role = str(found["role"])
-    return {"account_id": found["account_id"], "account_name": found["account_name"],
-            "scope": role, "role": role, "can_write": permissions.allowed(role, "upload"),
-            "user_id": found["user_id"], "email": found["email"],
-            "location_id": found["location_id"]}
+    return {
+        "account_id": found["account_id"],
+        "account_name": found["account_name"],
+        "scope": role,
+        "role": role,
+        "can_write": permissions.allowed(role, "upload"),
+        "user_id": found["user_id"],
+        "email": found["email"],
+        "location_id": found["location_id"],
+    }
 
 
 def signed_in(view):
@@ -237,8 +256,14 @@ def upload(campaign_id: int):
         abort(413, "the file is larger than 16 MiB; use the API for larger packets")
     if request.form.get("action") != "check":
         result = packets.load_packet(conn, campaign_id, csv_source(io.BytesIO(data), file.filename))
-        audit.record(conn, actor(), "packet.uploaded", object_type="packet",
-                     object_id=result.packet_id, after={"campaign_id": campaign_id})
+        audit.record(
+            conn,
+            actor(),
+            "packet.uploaded",
+            object_type="packet",
+            object_id=result.packet_id,
+            after={"campaign_id": campaign_id},
+        )
         return redirect(f"/packets/{result.packet_id}")
     # check first: a dry run on screen, the file kept as a draft until the operator confirms
     checked = packets.load_packet(
@@ -267,8 +292,14 @@ def commit_draft(campaign_id: int, draft_id: int):
     result = packets.load_packet(
         conn, campaign_id, csv_source(io.BytesIO(body), found[0]["filename"])
     )
-    audit.record(conn, actor(), "packet.uploaded", object_type="packet",
-                 object_id=result.packet_id, after={"campaign_id": campaign_id, "checked": True})
+    audit.record(
+        conn,
+        actor(),
+        "packet.uploaded",
+        object_type="packet",
+        object_id=result.packet_id,
+        after={"campaign_id": campaign_id, "checked": True},
+    )
     return redirect(f"/packets/{result.packet_id}")
 
 
@@ -327,8 +358,14 @@ def save_location():
         locations.upsert_location(tenancy.connection(), g.dash["account_id"], data)
     except locations.InvalidLocation as exc:
         return locations_page(error=f"{exc.field}: {exc.reason}", status=400)
-    audit.record(tenancy.connection(), actor(), "location.saved", object_type="location",
-                 object_id=data["external_id"], after=data)
+    audit.record(
+        tenancy.connection(),
+        actor(),
+        "location.saved",
+        object_type="location",
+        object_id=data["external_id"],
+        after=data,
+    )
     return redirect("/locations")
 
 

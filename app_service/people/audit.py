@@ -116,3 +116,9 @@ def to_csv(found: list[dict]) -> str:
             ]
         )
     return out.getvalue()
+
+
+def purge(conn: psycopg.Connection) -> int:
+    """Delete entries older than each account's `audit_retention_days` (the only deletion the
+    append-only trigger lets through); returns how many went."""
+    return int(rows(conn, Q.audit_purge)[0]["purged"])

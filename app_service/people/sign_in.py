@@ -252,3 +252,36 @@ def end_own_session(conn: psycopg.Connection, user_id: int, id_hash: str) -> boo
         rows(conn, Q.people_session_end_own, {"user_id": user_id, "id_hash": id_hash})[0]["ended"]
         > 0
     )
+
+
+def change_password(
+    conn: psycopg.Connection,
+    session: dict,
+    current_password: str,
+    new_password: str,
+    code: str,
+    link_secret: str,
+    ctx: Context,
+) -> None:
+    """Re-authenticates first (the current password and a fresh second factor), then checks
+    and stores the new password. Raises WeakPassword, or PermissionError with the generic
+    error when re-authentication fails."""
+    passwords.check_new(new_password, email=session["email"])  # before a code is spent
+    user, secret = _secret(conn, session["email"], link_secret)
+    step = mfa.matching_step(secret, code) if secret else None
+    if (
+        not passwords.verify(user["password_hash"], current_password)
+        or step is None
+        or not rows(
+            conn,
+            Q.people_accept_totp_step,
+            {"user_id": user["user_id"], "step": step, "confirm": False},
+        )[0]["accepted"]
+    ):
+        _failed(conn, session["email"], user["user_id"], ctx, "password.change_failed")
+        raise PermissionError(GENERIC_ERROR)
+    conn.execute(
+        Q.people_set_password,
+        {"user_id": user["user_id"], "hash": passwords.hash_password(new_password)},
+    )
+    audit.sign_in_event(conn, user["user_id"], "password.changed", ctx.address, ctx.request_id)

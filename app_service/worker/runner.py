@@ -138,6 +138,7 @@ class Worker:
                 self.tick()
                 if time.monotonic() >= next_scores:
                     self.refresh_scores()
+                    self.purge_audit_log()
                     next_scores = time.monotonic() + self.settings.analytics_every_seconds
                 if time.monotonic() - last_beat >= self.settings.heartbeat_seconds:
                     self._beat("draining" if self.stop.is_set() else "running")
@@ -147,6 +148,13 @@ class Worker:
             except Exception as exc:  # the tick must outlive any one failure
                 log.error("tick: unexpected %s at %s", type(exc).__name__, _where(exc))
             self.stop.wait(self.settings.tick_seconds)
+
+    def purge_audit_log(self) -> int:
+        """The audit log's retention, applied daily with the scores (idempotent: any worker)."""
+        from app_service.people import audit
+
+        with self.pool.connection() as conn:
+            return audit.purge(conn)
 
     def refresh_scores(self) -> int:
         """Recompute every account's customer scores, unless another worker is doing it or did
