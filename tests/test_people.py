@@ -384,3 +384,21 @@ def test_changing_the_password_needs_the_current_one_and_a_fresh_code(app, conn)
     assert done.status_code == 200 and "is changed" in done.get_data(as_text=True)
     assert _sign_in(app, "me@example.com", PASSWORD, "192.0.2.2")[1].status_code == 401
     assert _sign_in(app, "me@example.com", new, "192.0.2.3")[1].status_code == 302
+
+
+def test_a_keys_changes_over_the_api_are_audited_in_its_account_only(app, conn):
+    from tests.api_support import CAMPAIGN
+
+    tenant = make_tenant(conn, app, "Clinic")
+    other = make_tenant(conn, app, "Other")
+    made = tenant.post("/v1/campaigns", json=CAMPAIGN)
+    assert made.status_code == 201
+    assert tenant.get("/v1/campaigns").status_code == 200  # reads are not changes
+    assert tenant.post("/v1/campaigns", json={"name": ""}).status_code == 400  # nor refusals
+    found = conn.execute(
+        "SELECT account_id, actor_key, actor_role, action, object_id FROM audit_log"
+    ).fetchall()
+    assert [(r[0], r[2], r[3], r[4]) for r in found] == [
+        (tenant.account_id, "key", "api.createCampaign", "/v1/campaigns")
+    ]
+    assert found[0][1] is not None and other.account_id not in {r[0] for r in found}

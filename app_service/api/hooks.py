@@ -68,6 +68,8 @@ def install(app: Flask, contract: Contract) -> None:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         _security_headers(response)
         caller = g.get("caller")
+        if caller is not None and request.method != "GET" and response.status_code < 400:
+            _audit_key_change(caller)
         log.info(
             "request",
             extra={
@@ -223,6 +225,30 @@ def _verify_signature(app: Flask) -> None:
 def sign_in_failed(app: Flask) -> None:
     """Count a failed sign-in (a wrong API key, in the API or the dashboard) for the address."""
     app.extensions["reminderly.address_limits"].sign_in.hit(client_address())
+
+
+def _audit_key_change(caller) -> None:
+    """A key's successful change goes to the account's audit log (operation, path, key)."""
+    from app_service.api import tenancy
+    from app_service.people import audit
+
+    operation = (g.get("operation") or {}).get("operationId") or request.method
+    try:
+        audit.record(
+            tenancy.connection(),
+            audit.Actor(
+                account_id=caller.account_id,
+                key_id=caller.key_id,
+                role="key",
+                address=request.remote_addr,
+                request_id=g.get("request_id"),
+            ),
+            f"api.{operation}",
+            object_type="path",
+            object_id=request.path[:100],
+        )
+    except Exception:  # the change is made; a lost audit line is logged, not a failed request
+        log.exception("audit: could not record a key's change")
 
 
 def _authenticate(app: Flask, scope: str) -> None:
