@@ -47,6 +47,8 @@ def test_sign_in_sessions_csrf_and_read_only_keys(conn, app):
     assert ok.status_code == 302 and ok.headers["Location"] == "/"
     cookie = ok.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Strict" in cookie
+    # a __Host- cookie: no subdomain or other path can plant or shadow it
+    assert cookie.startswith("__Host-session=") and "Path=/;" in cookie and "Domain" not in cookie
     assert tenant.token not in cookie
     campaign = tenant.post("/v1/campaigns", json=CAMPAIGN).json
     home = client.get("/", base_url="https://localhost").get_data(as_text=True)
@@ -105,6 +107,7 @@ def test_in_a_real_browser(gunicorn, db_url, browser, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{base}/login")
+    page.get_by_text("Sign in with an API key instead").click()
     page.get_by_label("API key").fill(token)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
@@ -195,16 +198,16 @@ def test_signing_out_ends_the_session_on_the_server(app, tenant):
     session."""
     client, _ = _signed_in(app, tenant.token)
     assert client.get("/", base_url="https://localhost").status_code == 200
-    saved = client.get_cookie("session", domain="localhost").value
+    saved = client.get_cookie("__Host-session", domain="localhost").value
     page = client.get("/", base_url="https://localhost").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": _csrf(page)}, base_url="https://localhost")
     thief = app.test_client()
     thief.environ_base["wsgi.url_scheme"] = "https"
-    thief.set_cookie("session", saved, domain="localhost")
+    thief.set_cookie("__Host-session", saved, domain="localhost")
     replayed = thief.get("/", base_url="https://localhost")
     assert replayed.status_code == 302 and replayed.headers["Location"].endswith("/login")
     again, _ = _signed_in(app, tenant.token)
-    assert again.get_cookie("session", domain="localhost").value != saved
+    assert again.get_cookie("__Host-session", domain="localhost").value != saved
     assert again.get("/", base_url="https://localhost").status_code == 200
 
 

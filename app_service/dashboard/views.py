@@ -43,8 +43,15 @@ def configure(app: Flask, link_secret: str) -> None:
     app.secret_key = hmac.new(
         link_secret.encode(), b"reminderly-dashboard-session", hashlib.sha256
     ).hexdigest()
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="Strict",
-                      PERMANENT_SESSION_LIFETIME=timedelta(hours=8))  # fmt: skip
+    # __Host-: only ever set over https, for this host and path / (no subdomain can plant it)
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-session",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+    )
     app.extensions["reminderly.people_secret"] = link_secret  # seals TOTP secrets
     app.register_blueprint(bp)
     from app_service.dashboard import people_views
