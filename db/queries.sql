@@ -226,7 +226,7 @@ FROM api_authenticate(%(prefix)s, %(hash)s);
 SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %(account_id)s, false);
 
 -- name: api_leave_tenant
-RESET ROLE; RESET reminderly.account_id;
+RESET ROLE; RESET reminderly.account_id; RESET reminderly.role; RESET reminderly.location_id;
 
 -- name: create_api_key
 INSERT INTO api_keys (account_id, name, prefix, secret_hash, scopes, rate_limit_per_minute)
@@ -740,6 +740,12 @@ SELECT people_session_start(%(session_id)s, %(user_id)s, %(account_id)s, %(addre
 
 -- name: people_session
 SELECT * FROM people_session(%(session_id)s);
+
+-- name: people_enter_tenant
+-- A signed-in person's request: the API role, the account, and the role and location scope
+-- that row-level security applies (db/migrations/0022_people.sql).
+SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %(account_id)s, false),
+       set_config('reminderly.role', %(role)s, false), set_config('reminderly.location_id', %(location_id)s, false);
 
 -- name: people_session_mfa_done
 SELECT people_session_mfa_done(%(session_id)s);

@@ -402,3 +402,92 @@ def test_a_keys_changes_over_the_api_are_audited_in_its_account_only(app, conn):
         (tenant.account_id, "key", "api.createCampaign", "/v1/campaigns")
     ]
     assert found[0][1] is not None and other.account_id not in {r[0] for r in found}
+
+
+def _as_member(conn, account_id: int, role: str, location_id=None) -> None:
+    conn.execute(
+        "SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %s, false),"
+        " set_config('reminderly.role', %s, false), set_config('reminderly.location_id', %s, false)",
+        [str(account_id), role, "" if location_id is None else str(location_id)],
+    )
+
+
+def _leave(conn) -> None:
+    conn.execute(
+        "RESET ROLE; RESET reminderly.account_id; RESET reminderly.role; RESET reminderly.location_id"
+    )
+
+
+@pytest.mark.parametrize("role", ["owner", "admin", "manager", "staff", "viewer"])
+def test_row_level_security_enforces_the_same_matrix_as_the_console(app, conn, role):
+    """The database refuses what the matrix refuses, whatever code runs the query."""
+    from app_service.people import permissions
+    from tests.helpers import make_campaign
+
+    account = make_tenant(conn, app, "Clinic").account_id
+    campaign = make_campaign(conn, account)
+    attempts = {
+        "edit_campaigns": ("UPDATE campaigns SET name = name || '!' WHERE id = %s", [campaign]),
+        "edit_locations": ("UPDATE locations SET name = 'x' WHERE account_id = %s", [account]),
+        "manage_keys": ("UPDATE api_keys SET name = 'x' WHERE account_id = %s", [account]),
+        "manage_users": (
+            "INSERT INTO invitations (account_id, email, role, token_hash, expires_at)"
+            " VALUES (%s, 'x@example.com', 'staff', md5(random()::text), now() + interval '1 day')",
+            [account],
+        ),
+        "upload": (
+            "INSERT INTO packets (account_id, campaign_id, source, filename) VALUES (%s, %s, 'csv', 'p.csv')",
+            [account, campaign],
+        ),
+    }
+    conn.execute("INSERT INTO locations (account_id, external_id) VALUES (%s, 'north')", [account])
+    for action, (sql, params) in attempts.items():
+        expected = permissions.allowed(role, action)
+        _as_member(conn, account, role)
+        try:
+            with conn.transaction():
+                cur = conn.execute(sql, params)
+                done = cur.rowcount > 0
+        except psycopg.errors.InsufficientPrivilege:
+            done = False
+        finally:
+            _leave(conn)
+        assert done == expected, f"{role} {action}: database says {done}, matrix says {expected}"
+
+
+def test_every_table_the_api_role_writes_has_the_role_policies(conn):
+    missing = conn.execute(
+        """SELECT g.table_name, g.privilege_type FROM information_schema.role_table_grants g
+           WHERE g.grantee = 'reminderly_api' AND g.table_schema = 'public'
+             AND g.privilege_type IN ('INSERT', 'UPDATE', 'DELETE')
+             AND g.table_name NOT IN ('audit_log', 'staff_mail')
+             AND NOT EXISTS (SELECT FROM pg_policies p WHERE p.tablename = g.table_name
+                             AND p.permissive = 'RESTRICTIVE' AND p.cmd = g.privilege_type)"""
+    ).fetchall()
+    assert missing == [], "a new writable table needs its role policy (see 0022_people.sql)"
+
+
+def test_a_member_scoped_to_one_location_sees_only_its_customers(app, conn):
+    from tests.helpers import load_rows, make_campaign, person
+
+    account = make_tenant(conn, app, "Chain").account_id
+    campaign = make_campaign(conn, account)
+    load_rows(conn, campaign, [person(1, location_id="north"), person(2, location_id="south")])
+    north = conn.execute("SELECT id FROM locations WHERE external_id = 'north'").fetchone()[0]
+    south_customer = conn.execute(
+        "SELECT customer_id FROM appointments a JOIN locations l ON l.id = a.location_id WHERE l.external_id = 'south'"
+    ).fetchone()[0]
+    _as_member(conn, account, "staff", north)
+    try:
+        seen = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+        seen_messages = conn.execute("SELECT count(DISTINCT location_id) FROM messages").fetchone()[
+            0
+        ]
+    finally:
+        _leave(conn)
+    assert seen == 1 and seen_messages == 1
+    # through the console: the other location's customer is a 404, and uploads are refused
+    link = _invite_link(conn, account, "desk@example.com", "staff", location_id=north)
+    desk = _enrolled_person_from_link(app, link, "desk@example.com")
+    assert desk.get(f"/customers/{south_customer}").status_code == 404
+    assert desk.post(f"/campaigns/{campaign}/packets", {}, refresh="/").status_code == 403

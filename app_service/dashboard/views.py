@@ -163,7 +163,10 @@ def signed_in(view):
         if not isinstance(found, dict):  # a redirect or a 429
             return found
         g.dash = found
-        tenancy.enter_tenant(conn, found["account_id"])
+        if "user_id" in found:
+            sign_in.enter_as_member(conn, found)
+        else:
+            tenancy.enter_tenant(conn, found["account_id"])
         return view(*args, **kwargs)
 
     return wrapper
@@ -252,6 +255,8 @@ def upload(campaign_id: int):
     _check_csrf()
     if not may("upload"):
         abort(403, "this key can read but not change anything")
+    if g.dash.get("location_id") is not None:
+        abort(403, "uploads come from members who see every location (yours is scoped to one)")
     conn = tenancy.connection()
     if campaigns.get_campaign(conn, campaign_id) is None:
         abort(404)

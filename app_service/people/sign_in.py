@@ -285,3 +285,17 @@ def change_password(
         {"user_id": user["user_id"], "hash": passwords.hash_password(new_password)},
     )
     audit.sign_in_event(conn, user["user_id"], "password.changed", ctx.address, ctx.request_id)
+
+
+def enter_as_member(conn: psycopg.Connection, session: dict) -> None:
+    """Switch the request's connection to the member's account, role and location scope, which
+    row-level security then enforces (the pool resets all three when the connection returns)."""
+    location = session.get("location_id")
+    conn.execute(
+        Q.people_enter_tenant,
+        {
+            "account_id": str(session["account_id"]),
+            "role": str(session["role"]),
+            "location_id": "" if location is None else str(location),
+        },
+    )

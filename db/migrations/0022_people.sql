@@ -131,3 +131,80 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- A signed-in person's role and location scope, set per request beside the account
+-- (app_service/people; keys leave both unset). Row-level security applies them, so the
+-- permission matrix holds in the database too, not only in the console's code.
+CREATE FUNCTION app_role() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT nullif(current_setting('reminderly.role', true), '') $$;
+
+CREATE FUNCTION app_location_id() RETURNS bigint
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT nullif(current_setting('reminderly.location_id', true), '')::bigint $$;
+
+-- Which tables a role may write (app_service/people/permissions.py is the same matrix, for the
+-- console; tests/test_people.py checks the two agree). Keys (no role) are limited by scopes.
+CREATE FUNCTION app_may_write(p_table text, p_command text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT CASE coalesce(app_role(), 'key')
+        WHEN 'key' THEN true
+        WHEN 'owner' THEN true
+        WHEN 'admin' THEN true
+        WHEN 'manager' THEN p_table <> ALL (ARRAY['api_keys', 'memberships', 'invitations',
+                                                   'webhook_endpoints', 'webhook_deliveries'])
+        -- staff upload lists: packets and what they create (a new location's bare row too)
+        WHEN 'staff' THEN p_table = ANY (ARRAY['packets', 'packet_rows', 'packet_uploads',
+                                                'packet_drafts', 'appointments', 'customers',
+                                                'consent_events', 'messages', 'message_events',
+                                                'idempotency_keys'])
+                          OR (p_table = 'locations' AND p_command = 'INSERT')
+        ELSE false
+    END
+$$;
+
+-- One restrictive policy per writable table and command (ANDed with tenant_isolation). The
+-- audit log and staff mail are written on behalf of every role (a viewer's view is audited).
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT DISTINCT table_name, privilege_type FROM information_schema.role_table_grants
+        WHERE grantee = 'reminderly_api' AND table_schema = 'public'
+          AND privilege_type IN ('INSERT', 'UPDATE', 'DELETE')
+          AND table_name NOT IN ('audit_log', 'staff_mail')
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', g.table_name);
+        IF g.privilege_type = 'INSERT' THEN
+            EXECUTE format('CREATE POLICY role_may_insert ON %I AS RESTRICTIVE FOR INSERT '
+                           'TO reminderly_api WITH CHECK (app_may_write(%L, %L))',
+                           g.table_name, g.table_name, 'INSERT');
+        ELSE
+            EXECUTE format('CREATE POLICY role_may_%s ON %I AS RESTRICTIVE FOR %s '
+                           'TO reminderly_api USING (app_may_write(%L, %L))',
+                           lower(g.privilege_type), g.table_name, g.privilege_type,
+                           g.table_name, g.privilege_type);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Location scope: a member scoped to one location reads that location's appointments,
+-- messages and counts, and the customers who have an appointment there.
+CREATE POLICY location_scope ON appointments AS RESTRICTIVE FOR SELECT TO reminderly_api
+    USING (app_location_id() IS NULL OR location_id = app_location_id());
+CREATE POLICY location_scope ON messages AS RESTRICTIVE FOR SELECT TO reminderly_api
+    USING (app_location_id() IS NULL OR location_id = app_location_id());
+CREATE POLICY location_scope ON customers AS RESTRICTIVE FOR SELECT TO reminderly_api
+    USING (app_location_id() IS NULL OR EXISTS (
+        SELECT FROM appointments a WHERE a.customer_id = customers.id
+                                     AND a.location_id = app_location_id()));
+CREATE POLICY location_scope ON campaign_location_counts AS RESTRICTIVE FOR SELECT
+    TO reminderly_api USING (app_location_id() IS NULL OR location_id = app_location_id());
+-- whole-campaign totals include other locations: not shown to a location-scoped member
+CREATE POLICY location_scope ON campaign_message_counts AS RESTRICTIVE FOR SELECT
+    TO reminderly_api USING (app_location_id() IS NULL);
+CREATE POLICY location_scope ON packet_message_counts AS RESTRICTIVE FOR SELECT
+    TO reminderly_api USING (app_location_id() IS NULL);
