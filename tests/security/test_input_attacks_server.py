@@ -105,7 +105,7 @@ def test_the_content_security_policy_breaks_no_page_in_a_real_browser(gunicorn, 
             page.goto(f"{base}/docs")
             page.wait_for_selector(".swagger-ui svg.svg-assets", state="attached", timeout=20_000)
             page.goto(f"{base}/login")
-            assert page.get_by_label("API key").is_visible()
+            assert page.get_by_label("Email").is_visible()
             refused = [m for m in console if "Content Security Policy" in m or "Refused" in m]
             assert refused == []
         finally:
