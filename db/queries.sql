@@ -845,3 +845,12 @@ ORDER BY l.id DESC LIMIT %(limit)s;
 
 -- name: audit_purge
 SELECT audit_log_purge() AS purged;
+
+-- name: people_reset_request
+SELECT people_reset_request(%(email)s, %(token_hash)s, %(link)s);
+
+-- name: people_reset_of
+SELECT * FROM people_reset_of(%(token_hash)s);
+
+-- name: people_reset_finish
+SELECT people_reset_finish(%(token_hash)s, %(password_hash)s) AS done;

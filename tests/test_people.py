@@ -491,3 +491,28 @@ def test_a_member_scoped_to_one_location_sees_only_its_customers(app, conn):
     desk = _enrolled_person_from_link(app, link, "desk@example.com")
     assert desk.get(f"/customers/{south_customer}").status_code == 404
     assert desk.post(f"/campaigns/{campaign}/packets", {}, refresh="/").status_code == 403
+
+
+def test_a_password_reset_by_email_still_needs_the_second_factor(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    me, totp, codes = _enrolled_person(app, conn, account, "me@example.com")
+    anon = Browser(app, "192.0.2.50")
+    known = anon.post("/login/reset", {"email": "me@example.com"}, refresh="/login/reset")
+    unknown = anon.post("/login/reset", {"email": "ghost@example.com"}, refresh="/login/reset")
+    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
+    assert known.status_code == unknown.status_code == 200 and strip(known) == strip(unknown)
+    mailed = [m for m in directory.mail(conn, 5) if "reset" in m["subject"].lower()]
+    assert [m["recipient"] for m in mailed] == ["me@example.com"]
+    path = re.search(r"https?://\S+", mailed[0]["body"]).group(0).split("localhost", 1)[1]
+    new = "my brand new passphrase for 2027"
+    anon.get(path)
+    # the emailed link alone is not enough: no code, or a wrong one, changes nothing
+    assert anon.post(path, {"new": new, "code": ""}).status_code == 401
+    assert anon.post(path, {"new": new, "code": "000000"}).status_code == 401
+    assert _sign_in(app, "me@example.com", PASSWORD, "192.0.2.51")[1].status_code == 302
+    # with a recovery code it works once, and every session of the user ends
+    assert anon.post(path, {"new": new, "code": codes[3]}).headers["Location"] == "/login?reset=1"
+    assert me.get("/").headers["Location"] == "/login"
+    assert Browser(app).get(path).status_code == 404
+    assert _sign_in(app, "me@example.com", PASSWORD, "192.0.2.52")[1].status_code == 401
+    assert _sign_in(app, "me@example.com", new, "192.0.2.53")[1].status_code == 302

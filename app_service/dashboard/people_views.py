@@ -312,3 +312,43 @@ def password_page():
         sign_in_failed(current_app)
         return page("dashboard/password.html", error=str(exc)), 401
     return page("dashboard/password.html", done=True)
+
+
+@bp.route("/login/reset", methods=["GET", "POST"])
+def reset_request():
+    """The same answer whether or not the email has a sign-in (no enumeration)."""
+    if request.method == "GET":
+        return page("dashboard/reset_request.html")
+    check_csrf()
+    sign_in.request_reset(tenancy.connection(), request.form.get("email", ""), _base_url())
+    return page("dashboard/reset_request.html", sent=True)
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_finish(token: str):
+    conn = tenancy.connection()
+    if sign_in.reset_target(conn, token) is None:
+        return page(
+            "dashboard/error.html",
+            title="Link not valid",
+            detail="This reset link was used or has expired; ask for a new one.",
+        ), 404
+    if request.method == "GET":
+        return page("dashboard/reset.html", token=token)
+    check_csrf()
+    try:
+        done = sign_in.finish_reset(
+            conn,
+            token,
+            request.form.get("new", ""),
+            request.form.get("code", ""),
+            _secret(),
+            _context(),
+        )
+    except passwords.WeakPassword as exc:
+        return page("dashboard/reset.html", token=token, error=str(exc)), 400
+    if not done:
+        sign_in_failed(current_app)
+        return page("dashboard/reset.html", token=token, error=sign_in.GENERIC_ERROR), 401
+    session.clear()
+    return redirect("/login?reset=1")

@@ -299,3 +299,66 @@ def enter_as_member(conn: psycopg.Connection, session: dict) -> None:
             "location_id": "" if location is None else str(location),
         },
     )
+
+
+def request_reset(conn: psycopg.Connection, email: str, base_url: str) -> None:
+    """Mail a reset link if the email has a sign-in; the caller says the same thing either way."""
+    token = secrets.token_urlsafe(32)
+    conn.execute(
+        Q.people_reset_request,
+        {
+            "email": email.strip().lower()[:254],
+            "token_hash": token_hash(token),
+            "link": f"{base_url.rstrip('/')}/login/reset/{token}",
+        },
+    )
+
+
+def reset_target(conn: psycopg.Connection, token: str) -> dict | None:
+    found = rows(conn, Q.people_reset_of, {"token_hash": token_hash(token)})
+    return found[0] if found else None
+
+
+def finish_reset(
+    conn: psycopg.Connection,
+    token: str,
+    new_password: str,
+    code: str,
+    link_secret: str,
+    ctx: Context,
+) -> bool:
+    """A reset never bypasses the second factor: a fresh TOTP code or an unused recovery code
+    is required (a user who never enrolled enrols at the next sign-in). Raises WeakPassword."""
+    target = reset_target(conn, token)
+    if target is None:
+        return False
+    passwords.check_new(new_password, email=target["email"])
+    if throttled(conn, target["email"], ctx):
+        return False
+    user, secret = _secret(conn, target["email"], link_secret)
+    ok = not user["totp_confirmed"]
+    if user["totp_confirmed"] and secret:
+        step = mfa.matching_step(secret, code)
+        if step is not None:
+            ok = rows(
+                conn,
+                Q.people_accept_totp_step,
+                {"user_id": user["user_id"], "step": step, "confirm": False},
+            )[0]["accepted"]
+        elif len(code.strip()) > 6:
+            ok = rows(
+                conn,
+                Q.people_use_recovery_code,
+                {"user_id": user["user_id"], "hash": mfa.code_hash(code)},
+            )[0]["used"]
+    if not ok:
+        _failed(conn, target["email"], user["user_id"], ctx, "password.reset_failed")
+        return False
+    done = rows(
+        conn,
+        Q.people_reset_finish,
+        {"token_hash": token_hash(token), "password_hash": passwords.hash_password(new_password)},
+    )
+    if done[0]["done"]:
+        audit.sign_in_event(conn, user["user_id"], "password.reset", ctx.address, ctx.request_id)
+    return bool(done[0]["done"])

@@ -68,6 +68,17 @@ CREATE TABLE staff_mail (
     sent_at    timestamptz
 );
 
+-- Password resets by email: single-use, one hour; only the token's SHA-256 is kept. A reset
+-- still asks for the second factor (db/procedures/160_people.sql, app_service/people).
+CREATE TABLE password_resets (
+    token_hash text        PRIMARY KEY,
+    user_id    bigint      NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL DEFAULT now() + interval '1 hour',
+    used_at    timestamptz
+);
+CREATE INDEX password_resets_user_idx ON password_resets (user_id, created_at);
+
 -- Failed sign-ins by (email, address): a throttle that slows a guesser from one address
 -- without locking the account's owner out from another.
 CREATE TABLE sign_in_failures (

@@ -277,3 +277,57 @@ BEGIN
     END IF;
 END
 $$;
+
+-- A password reset for an email: mailed only when the user exists and has fewer than three
+-- resets in the last hour; the caller answers the same either way (no account enumeration).
+CREATE OR REPLACE FUNCTION people_reset_request(p_email text, p_token_hash text, p_link text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    u users;
+BEGIN
+    SELECT * INTO u FROM users WHERE email = lower(p_email) AND disabled_at IS NULL
+                                 AND password_hash IS NOT NULL;
+    IF u.id IS NULL OR (SELECT count(*) FROM password_resets
+                        WHERE user_id = u.id AND created_at > now() - interval '1 hour') >= 3 THEN
+        RETURN;
+    END IF;
+    INSERT INTO password_resets (token_hash, user_id) VALUES (p_token_hash, u.id);
+    INSERT INTO staff_mail (account_id, recipient, subject, body)
+    VALUES (NULL, u.email, 'Reset your reminderly password',
+            'Someone asked to reset the password of this reminderly sign-in.' || E'\n\n' ||
+            'Within an hour, open ' || p_link || E'\n' ||
+            'You will need your authenticator app (or a recovery code) as well.' || E'\n\n' ||
+            'If it was not you, ignore this message: your password stays as it is.');
+END
+$$;
+
+-- The reset a token names while it is usable: the user's email (for the second factor).
+CREATE OR REPLACE FUNCTION people_reset_of(p_token_hash text)
+RETURNS TABLE (user_id bigint, email text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT u.id, u.email FROM password_resets r JOIN users u ON u.id = r.user_id
+    WHERE r.token_hash = p_token_hash AND r.used_at IS NULL AND r.expires_at > now()
+      AND u.disabled_at IS NULL
+$$;
+
+-- Completes a reset (after the application checked the second factor): the new password,
+-- the token and every other open reset used up, and every session of the user ended.
+CREATE OR REPLACE FUNCTION people_reset_finish(p_token_hash text, p_password_hash text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    uid bigint;
+BEGIN
+    UPDATE password_resets SET used_at = now()
+    WHERE token_hash = p_token_hash AND used_at IS NULL AND expires_at > now()
+    RETURNING user_id INTO uid;
+    IF uid IS NULL THEN
+        RETURN false;
+    END IF;
+    UPDATE password_resets SET used_at = now() WHERE user_id = uid AND used_at IS NULL;
+    UPDATE users SET password_hash = p_password_hash WHERE id = uid;
+    UPDATE dashboard_sessions SET ended_at = now() WHERE user_id = uid AND ended_at IS NULL;
+    RETURN true;
+END
+$$;
