@@ -487,15 +487,22 @@ def test_a_member_scoped_to_one_location_sees_only_its_customers(app, conn):
         _leave(conn)
     assert seen == 1 and seen_messages == 1
     # through the console: the other location's customer is a 404, and uploads are refused
-    link = _invite_link(conn, account, "desk@example.com", "staff", location_id=north)
+    owner, _, _ = _enrolled_person(app, conn, account, "boss@example.com")
+    form = owner.get("/people").get_data(as_text=True)
+    assert f'<option value="{north}">north</option>' in form
+    owner.post(
+        "/people/invite", {"email": "desk@example.com", "role": "staff", "location_id": str(north)}
+    )
+    link = re.search(r"https?://\S+", directory.mail(conn, 1)[0]["body"]).group(0)
     desk = _enrolled_person_from_link(app, link, "desk@example.com")
+    assert "staff (north only)" in owner.get("/people").get_data(as_text=True)
     assert desk.get(f"/customers/{south_customer}").status_code == 404
     assert desk.post(f"/campaigns/{campaign}/packets", {}, refresh="/").status_code == 403
 
 
 def test_a_password_reset_by_email_still_needs_the_second_factor(app, conn):
     account = make_tenant(conn, app, "Clinic").account_id
-    me, totp, codes = _enrolled_person(app, conn, account, "me@example.com")
+    me, _, codes = _enrolled_person(app, conn, account, "me@example.com")
     anon = Browser(app, "192.0.2.50")
     known = anon.post("/login/reset", {"email": "me@example.com"}, refresh="/login/reset")
     unknown = anon.post("/login/reset", {"email": "ghost@example.com"}, refresh="/login/reset")

@@ -9,6 +9,7 @@ import secrets
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, session
 
+from app_service import locations
 from app_service.api import tenancy
 from app_service.api.hooks import sign_in_failed
 from app_service.dashboard.views import _check_csrf as check_csrf
@@ -160,6 +161,7 @@ def people_page(error: str | None = None, status: int = 200, invited: str | None
         "dashboard/people.html",
         members=directory.members(conn),
         invitations=directory.invitations(conn),
+        locations=locations.list_locations(conn, g.dash["account_id"], limit=500),
         roles=permissions.ROLES,
         error=error,
         invited=invited,

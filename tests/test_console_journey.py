@@ -1,0 +1,143 @@
+"""The console as its people use it, in Debian's Chromium (Playwright) against gunicorn: an owner
+accepts the operator's invitation, enrols TOTP, invites a manager and a viewer; the manager
+enrols and uploads a list; the owner reads the audit log; the viewer is refused by UI and by
+direct URL. axe-core checks each page for WCAG 2.2 AA violations at desktop and phone width,
+and screenshots go to test-artifacts/console-*.png."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import psycopg
+import pyotp
+import pytest
+
+from app_service import PROJECT_ROOT
+from app_service.people import audit, directory
+from tests.helpers import csv_bytes, make_campaign, person
+from tests.test_dashboard import CHROMIUM
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+PASSWORD = "a passphrase long enough to remember"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _accessible(page, name: str) -> None:
+    """No WCAG 2.2 AA violation at 1280 px and at 390 px; a screenshot of each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    for width, label in ((1280, "desktop"), (390, "phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        result = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
+        found = [(v["id"], v["help"], len(v["nodes"])) for v in result.response["violations"]]
+        assert found == [], f"{name} at {label}: {found}"
+        page.screenshot(path=str(ARTIFACTS / f"console-{name}-{label}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _fresh_code(totp: pyotp.TOTP, used: set[str]) -> str:
+    """A code not used yet (each TOTP code works once): wait for the next step if needed."""
+    while (code := totp.now()) in used:
+        time.sleep(1)
+    used.add(code)
+    return code
+
+
+def _join(browser, base: str, link: str, email: str, name: str, shots: bool = False):
+    """Accept an invitation, sign in, enrol TOTP; returns the signed-in page."""
+    page = browser.new_context(base_url=base).new_page()
+    page.goto(link.replace(base, ""))
+    if shots:
+        _accessible(page, "accept")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_role("button", name="Accept").click()
+    page.wait_for_url(re.compile(r"/login\?welcome=1$"))
+    if shots:
+        _accessible(page, "sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/mfa/setup$"))
+    if shots:
+        _accessible(page, "mfa-setup")
+    totp = pyotp.TOTP(page.get_by_label("Setup key").input_value())
+    used: set[str] = set()
+    page.get_by_label("Code from the app").fill(_fresh_code(totp, used))
+    page.get_by_role("button", name="Turn on").click()
+    assert page.locator("#recovery-codes li").count() == 10
+    if shots:
+        _accessible(page, "recovery-codes")
+    page.get_by_role("link", name="Continue to the console").click()
+    page.wait_for_url(re.compile(r"/$"))
+    return page
+
+
+def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chromium):
+    from app_service import campaigns as lib_campaigns
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    base, _ = gunicorn
+    base = base.replace("127.0.0.1", "localhost")  # a secure context for the __Host- cookie
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        account = lib_campaigns.create_account(conn, "Maple Dental", timezone="America/Chicago")
+        make_campaign(conn, account)
+        operator = audit.Actor(account_id=account, role=None, address="cli")
+        link = directory.invite(conn, operator, "owner@maple.example", "owner", base_url=base).link
+
+    owner = _join(chromium, base, link, "owner@maple.example", "Olive Owner", shots=True)
+    _accessible(owner, "campaigns")
+    owner.get_by_role("link", name="People").click()
+    for email, role in (("manager@maple.example", "manager"), ("viewer@maple.example", "viewer")):
+        owner.get_by_label("Email").fill(email)
+        owner.get_by_label("Role", exact=True).select_option(role)
+        owner.get_by_role("button", name="Send invitation").click()
+        assert owner.get_by_role("status").inner_text() == f"Invitation sent to {email}."
+    _accessible(owner, "people")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        links = {m["recipient"]: re.search(r"https?://\S+", m["body"]).group(0)
+                 for m in directory.mail(conn, 10)}  # fmt: skip
+
+    manager = _join(chromium, base, links["manager@maple.example"], "manager@maple.example", "Max")
+    manager.get_by_role("link", name="reminder campaign").first.click()
+    upload = manager.locator("input[type=file]")
+    upload.set_input_files(
+        {
+            "name": "tomorrow.csv",
+            "mimeType": "text/csv",
+            "buffer": csv_bytes([person(i) for i in range(3)]),
+        }
+    )
+    manager.get_by_role("button", name="Upload now").click()
+    manager.wait_for_url(re.compile(r"/packets/\d+$"))
+    _accessible(manager, "packet")
+    assert manager.get_by_role("link", name="People").count() == 0  # not in a manager's menu
+    assert manager.goto(f"{base}/people").status == 403
+
+    viewer = _join(chromium, base, links["viewer@maple.example"], "viewer@maple.example", "Vic")
+    for path in ("/people", "/audit", "/audit?format=csv"):
+        assert viewer.goto(f"{base}{path}").status == 403
+    viewer.goto(f"{base}/locations")
+    assert viewer.get_by_role("button", name="Save").count() == 0
+
+    owner.goto(f"{base}/audit")
+    text = owner.locator("#audit").inner_text()
+    for action in ("invitation.created", "invitation.accepted", "mfa.enrolled", "packet.uploaded"):
+        assert action in text
+    assert "manager@maple.example" in text
+    _accessible(owner, "audit")
+    owner.goto(f"{base}/sessions")
+    _accessible(owner, "sessions")
+    owner.goto(f"{base}/account/password")
+    _accessible(owner, "password")
