@@ -52,6 +52,20 @@ def register(main: click.Group, connect, friendly_errors, cli_error) -> None:
             )
         )
 
+    @user_group.command("disable")
+    @click.argument("email")
+    @click.option("--enable", is_flag=True, help="Re-enable instead.")
+    @friendly_errors
+    def user_disable(email: str, enable: bool) -> None:
+        """Disable a person in every account (their sessions end now), or re-enable them."""
+        with connect() as conn:
+            found = directory.set_disabled(conn, email, not enable)
+        if not found["users"]:
+            raise cli_error(f"no user has the email {email}")
+        click.echo(
+            f"{'enabled' if enable else 'disabled'}; {found['sessions_ended']} sessions ended"
+        )
+
     @user_group.command("mail")
     @click.option("--limit", type=int, default=20, show_default=True)
     @friendly_errors

@@ -854,3 +854,15 @@ SELECT * FROM people_reset_of(%(token_hash)s);
 
 -- name: people_reset_finish
 SELECT people_reset_finish(%(token_hash)s, %(password_hash)s) AS done;
+
+-- name: people_set_disabled
+-- An operator disables (or re-enables) a user everywhere; disabling ends every session at once.
+WITH changed AS (
+    UPDATE users SET disabled_at = CASE WHEN %(disabled)s THEN coalesce(disabled_at, now()) END
+    WHERE email = lower(%(email)s) RETURNING id
+), ended AS (
+    UPDATE dashboard_sessions s SET ended_at = now()
+    FROM changed WHERE %(disabled)s AND s.user_id = changed.id AND s.ended_at IS NULL
+    RETURNING s.id
+)
+SELECT (SELECT count(*) FROM changed) AS users, (SELECT count(*) FROM ended) AS sessions_ended;

@@ -523,3 +523,22 @@ def test_a_password_reset_by_email_still_needs_the_second_factor(app, conn):
     assert Browser(app).get(path).status_code == 404
     assert _sign_in(app, "me@example.com", PASSWORD, "192.0.2.52")[1].status_code == 401
     assert _sign_in(app, "me@example.com", new, "192.0.2.53")[1].status_code == 302
+
+
+def test_an_operator_disables_a_user_everywhere_and_their_sessions_end(app, conn, db_url):
+    from tests.test_cli import cli
+
+    account = make_tenant(conn, app, "Clinic").account_id
+    me, _, _ = _enrolled_person(app, conn, account, "leaver@example.com")
+    assert me.get("/").status_code == 200
+    done = cli(db_url, "user", "disable", "leaver@example.com")
+    assert done.returncode == 0 and "1 sessions ended" in done.stdout
+    assert me.get("/").headers["Location"] == "/login"
+    assert _sign_in(app, "leaver@example.com")[1].status_code == 401
+    missing = cli(db_url, "user", "disable", "nobody@example.com")
+    assert (
+        missing.returncode != 0
+        and missing.stderr.strip() == "error: no user has the email nobody@example.com"
+    )
+    assert cli(db_url, "user", "disable", "--enable", "leaver@example.com").returncode == 0
+    assert _sign_in(app, "leaver@example.com")[1].status_code == 302

@@ -225,3 +225,9 @@ def remove(conn: psycopg.Connection, actor: Actor, user_id: int) -> bool:
 
 def mail(conn: psycopg.Connection, limit: int = 20) -> list[dict]:
     return rows(conn, Q.staff_mail_list, {"limit": limit})
+
+
+def set_disabled(conn: psycopg.Connection, email: str, disabled: bool) -> dict:
+    """An operator's switch for a person in every account (the platform's, not a tenant's):
+    a disabled user cannot sign in, and their sessions end at once."""
+    return rows(conn, Q.people_set_disabled, {"email": email.strip(), "disabled": disabled})[0]
