@@ -866,3 +866,14 @@ WITH changed AS (
     RETURNING s.id
 )
 SELECT (SELECT count(*) FROM changed) AS users, (SELECT count(*) FROM ended) AS sessions_ended;
+
+-- name: api_key_made_by
+UPDATE api_keys SET created_by_user = %(user_id)s WHERE id = %(id)s;
+
+-- name: console_api_keys
+-- The account's keys for the console, with who made each (no secrets exist to show).
+SELECT k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at,
+       u.email AS created_by
+FROM api_keys k LEFT JOIN people_members() u ON u.user_id = k.created_by_user
+WHERE NOT ('operator' = ANY (k.scopes))
+ORDER BY k.revoked_at IS NOT NULL, k.id DESC LIMIT 500;

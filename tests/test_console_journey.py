@@ -141,3 +141,8 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
     _accessible(owner, "sessions")
     owner.goto(f"{base}/account/password")
     _accessible(owner, "password")
+    owner.goto(f"{base}/keys")
+    owner.get_by_label("Name").fill("Practice system")
+    owner.get_by_role("button", name="Make key").click()
+    assert owner.get_by_label("Key", exact=True).input_value().startswith("rmd_")
+    _accessible(owner, "keys")

@@ -542,3 +542,30 @@ def test_an_operator_disables_a_user_everywhere_and_their_sessions_end(app, conn
     )
     assert cli(db_url, "user", "disable", "--enable", "leaver@example.com").returncode == 0
     assert _sign_in(app, "leaver@example.com")[1].status_code == 302
+
+
+def test_keys_made_in_the_console_record_who_made_them(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    owner, _, _ = _enrolled_person(app, conn, account, "owner@example.com")
+    manager, _, _ = _enrolled_person(app, conn, account, "mgr@example.com", "manager")
+    assert manager.get("/keys").status_code == 403
+    assert manager.post("/keys", {"name": "x", "scope": "admin"}, refresh="/").status_code == 403
+    made = owner.post("/keys", {"name": "PMS sync", "scope": "write"}, refresh="/keys")
+    token = re.search(
+        r'id="token" readonly size="70" value="(rmd_[^"]+)"', made.get_data(as_text=True)
+    ).group(1)
+    api = app.test_client()
+    assert api.get("/v1/campaigns", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    listing = owner.get("/keys").get_data(as_text=True)
+    assert "PMS sync" in listing and "owner@example.com" in listing and token not in listing
+    assert owner.post("/keys", {"name": "", "scope": "write"}).status_code == 400
+    assert (
+        owner.post("/keys", {"name": "y", "scope": "operator"}).status_code == 400
+    )  # no operator keys
+    key_id = conn.execute("SELECT id FROM api_keys WHERE name = 'PMS sync'").fetchone()[0]
+    assert owner.post(f"/keys/{key_id}/revoke", refresh="/keys").status_code == 302
+    assert api.get("/v1/campaigns", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    actions = {
+        r[0] for r in conn.execute("SELECT action FROM audit_log WHERE object_type = 'api_key'")
+    }
+    assert actions == {"api_key.created", "api_key.revoked"}

@@ -14,7 +14,7 @@ from app_service.api import tenancy
 from app_service.api.hooks import sign_in_failed
 from app_service.dashboard.views import _check_csrf as check_csrf
 from app_service.dashboard.views import actor, may, page, signed_in
-from app_service.people import audit, directory, passwords, permissions, sign_in
+from app_service.people import audit, directory, keys, passwords, permissions, sign_in
 
 bp = Blueprint("people", __name__)
 
@@ -354,3 +354,41 @@ def reset_finish(token: str):
         return page("dashboard/reset.html", token=token, error=sign_in.GENERIC_ERROR), 401
     session.clear()
     return redirect("/login?reset=1")
+
+
+@bp.get("/keys")
+@signed_in
+def keys_page(made=None, error: str | None = None, status: int = 200):
+    if not may("manage_keys"):
+        abort(403, "your role may not manage API keys")
+    found = keys.listed(tenancy.connection())
+    return page("dashboard/keys.html", keys=found, made=made, error=error), status
+
+
+@bp.post("/keys")
+@signed_in
+def make_key():
+    check_csrf()
+    if not may("manage_keys"):
+        abort(403, "your role may not manage API keys")
+    try:
+        made = keys.make(
+            tenancy.connection(),
+            actor(),
+            request.form.get("name", ""),
+            request.form.get("scope", ""),
+        )
+    except ValueError as exc:
+        return keys_page(error=str(exc), status=400)
+    return keys_page(made=made)
+
+
+@bp.post("/keys/<int:key_id>/revoke")
+@signed_in
+def revoke_key(key_id: int):
+    check_csrf()
+    if not may("manage_keys"):
+        abort(403, "your role may not manage API keys")
+    if keys.revoke(tenancy.connection(), actor(), key_id) is None:
+        abort(404)
+    return redirect("/keys")

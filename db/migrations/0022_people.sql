@@ -219,3 +219,6 @@ CREATE POLICY location_scope ON campaign_message_counts AS RESTRICTIVE FOR SELEC
     TO reminderly_api USING (app_location_id() IS NULL);
 CREATE POLICY location_scope ON packet_message_counts AS RESTRICTIVE FOR SELECT
     TO reminderly_api USING (app_location_id() IS NULL);
+
+-- A key made in the console records who made it.
+ALTER TABLE api_keys ADD COLUMN created_by_user bigint REFERENCES users (id);
