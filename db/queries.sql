@@ -877,3 +877,70 @@ SELECT k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked
 FROM api_keys k LEFT JOIN people_members() u ON u.user_id = k.created_by_user
 WHERE NOT ('operator' = ANY (k.scopes))
 ORDER BY k.revoked_at IS NOT NULL, k.id DESC LIMIT 500;
+
+-- ---------------------------------------------------------------------------------------------
+-- Inbox (app_service/people/inbox.py; tables in 0023_inbox.sql), under the member's tenant.
+
+-- name: inbox_list
+-- Conversations newest reply first: open or closed, mine / unassigned / all.
+SELECT c.customer_id, c.state, c.task, c.last_reply_at, c.last_reply_text,
+       c.last_reply_id > c.read_through AS unread, c.assigned_user, m.email AS assigned_email,
+       cu.first_name, cu.last_name, cu.external_id
+FROM conversations c
+JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN people_members() m ON m.user_id = c.assigned_user
+WHERE c.state = %(state)s
+  AND (%(who)s = 'all' OR (%(who)s = 'mine' AND c.assigned_user = %(user_id)s)
+       OR (%(who)s = 'unassigned' AND c.assigned_user IS NULL))
+ORDER BY c.last_reply_at DESC LIMIT %(limit)s;
+
+-- name: inbox_counts
+SELECT count(*) FILTER (WHERE state = 'open') AS open,
+       count(*) FILTER (WHERE state = 'open' AND last_reply_id > read_through) AS unread,
+       count(*) FILTER (WHERE state = 'open' AND task IS NOT NULL) AS tasks
+FROM conversations;
+
+-- name: inbox_conversation
+SELECT c.customer_id, c.state, c.task, c.assigned_user, m.email AS assigned_email,
+       c.last_reply_id, cu.first_name, cu.last_name, cu.external_id
+FROM conversations c JOIN customers cu ON cu.id = c.customer_id
+LEFT JOIN people_members() m ON m.user_id = c.assigned_user
+WHERE c.customer_id = %(customer_id)s;
+
+-- name: inbox_thread
+-- What was sent to the customer and what they wrote, oldest first.
+SELECT * FROM (
+    SELECT m.sent_at AS at, 'out' AS direction, ca.name || ', step ' || m.step AS text,
+           m.status AS detail
+    FROM messages m JOIN campaigns ca ON ca.id = m.campaign_id
+    WHERE m.customer_id = %(customer_id)s AND m.sent_at IS NOT NULL
+    UNION ALL
+    SELECT e.occurred_at, 'in', coalesce(e.data ->> 'text', ''), e.data ->> 'classified'
+    FROM message_events e
+    WHERE e.customer_id = %(customer_id)s AND e.kind IN ('reply', 'keyword')
+) t ORDER BY at DESC LIMIT 200;
+
+-- name: inbox_notes
+SELECT n.id, n.body, n.created_at, m.email AS author
+FROM conversation_notes n LEFT JOIN people_members() m ON m.user_id = n.user_id
+WHERE n.customer_id = %(customer_id)s ORDER BY n.id;
+
+-- name: inbox_mark_read
+UPDATE conversations SET read_through = last_reply_id
+WHERE customer_id = %(customer_id)s AND read_through < last_reply_id;
+
+-- name: inbox_update
+-- Assign (user id, or NULL to unassign), open/close, clear the task; each field optional.
+UPDATE conversations SET
+    assigned_user = CASE WHEN %(set_assignee)s THEN %(assignee)s::bigint ELSE assigned_user END,
+    state = coalesce(%(state)s, state),
+    task = CASE WHEN %(clear_task)s THEN NULL ELSE task END,
+    updated_at = now()
+WHERE customer_id = %(customer_id)s
+RETURNING customer_id, state, task, assigned_user;
+
+-- name: inbox_add_note
+INSERT INTO conversation_notes (account_id, customer_id, user_id, body)
+SELECT c.account_id, c.customer_id, %(user_id)s, %(body)s FROM conversations c
+WHERE c.customer_id = %(customer_id)s
+RETURNING id;

@@ -13,7 +13,7 @@ import psycopg
 import pyotp
 import pytest
 
-from app_service import PROJECT_ROOT
+from app_service import PROJECT_ROOT, replies
 from app_service.people import audit, directory
 from tests.helpers import csv_bytes, make_campaign, person
 from tests.test_dashboard import CHROMIUM
@@ -42,6 +42,8 @@ def _accessible(page, name: str) -> None:
         result = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
         found = [(v["id"], v["help"], len(v["nodes"])) for v in result.response["violations"]]
         assert found == [], f"{name} at {label}: {found}"
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"{name} at {label} scrolls sideways ({overflow} px)"
         page.screenshot(path=str(ARTIFACTS / f"console-{name}-{label}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -130,6 +132,19 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
         assert viewer.goto(f"{base}{path}").status == 403
     viewer.goto(f"{base}/locations")
     assert viewer.get_by_role("button", name="Save").count() == 0
+
+    # a patient texts back; the owner finds it in the inbox and takes it
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        message = conn.execute("SELECT id FROM messages ORDER BY id LIMIT 1").fetchone()[0]
+        replies.handle_reply(conn, message, "Could I move it to another day?")
+    owner.get_by_role("link", name="Inbox").click()
+    _accessible(owner, "inbox")
+    owner.locator("#conversations a").first.click()
+    owner.get_by_role("button", name="Assign to me").click()
+    owner.get_by_label("Add a note").fill("Offered Thursday 10:00")
+    owner.get_by_role("button", name="Add note").click()
+    assert "Offered Thursday 10:00" in owner.locator("#notes").inner_text()
+    _accessible(owner, "conversation")
 
     owner.goto(f"{base}/audit")
     text = owner.locator("#audit").inner_text()

@@ -14,7 +14,7 @@ from app_service.api import tenancy
 from app_service.api.hooks import sign_in_failed
 from app_service.dashboard.views import _check_csrf as check_csrf
 from app_service.dashboard.views import actor, may, page, signed_in
-from app_service.people import audit, directory, keys, passwords, permissions, sign_in
+from app_service.people import audit, directory, inbox, keys, passwords, permissions, sign_in
 
 bp = Blueprint("people", __name__)
 
@@ -392,3 +392,80 @@ def revoke_key(key_id: int):
     if keys.revoke(tenancy.connection(), actor(), key_id) is None:
         abort(404)
     return redirect("/keys")
+
+
+def _person_only() -> None:
+    if g.dash.get("user_id") is None:
+        abort(403, "the inbox is for people: sign in with your email")
+
+
+@bp.get("/inbox")
+@signed_in
+def inbox_page():
+    _person_only()
+    conn = tenancy.connection()
+    who, state = request.args.get("who", "all"), request.args.get("state", "open")
+    found = inbox.listed(conn, g.dash["user_id"], who, state)
+    return page(
+        "dashboard/inbox.html",
+        conversations=found,
+        counts=inbox.counts(conn),
+        who=who if who in inbox.WHO else "all",
+        state=state if state in inbox.STATES else "open",
+    )
+
+
+@bp.get("/inbox/<int:customer_id>")
+@signed_in
+def conversation_page(customer_id: int, error: str | None = None, status: int = 200):
+    _person_only()
+    found = inbox.conversation(tenancy.connection(), actor(), customer_id)
+    if found is None:
+        abort(404)
+    return page(
+        "dashboard/conversation.html", c=found, error=error, can_answer=may("answer_replies")
+    ), status
+
+
+_ACTIONS = {
+    "assign_me": {"assign": "me"},
+    "unassign": {"assign": "nobody"},
+    "close": {"state": "closed"},
+    "reopen": {"state": "open"},
+    "task_done": {"clear_task": True},
+}
+
+
+@bp.post("/inbox/<int:customer_id>")
+@signed_in
+def conversation_change(customer_id: int):
+    check_csrf()
+    _person_only()
+    change = _ACTIONS.get(request.form.get("action", ""))
+    if change is None:
+        abort(400, "unknown action")
+    try:
+        done = inbox.update(tenancy.connection(), actor(), customer_id, **change)
+    except permissions.NotAllowed as exc:
+        abort(403, str(exc))
+    if done is None:
+        abort(404)
+    return redirect(f"/inbox/{customer_id}")
+
+
+@bp.post("/inbox/<int:customer_id>/notes")
+@signed_in
+def conversation_note(customer_id: int):
+    check_csrf()
+    _person_only()
+    try:
+        made = inbox.add_note(
+            tenancy.connection(), actor(), customer_id, request.form.get("note", "")
+        )
+    except permissions.NotAllowed as exc:
+        abort(403, str(exc))
+    except ValueError as exc:
+        return conversation_page(customer_id, error=str(exc), status=400)
+    if not made:
+        abort(404)
+    return redirect(f"/inbox/{customer_id}")
