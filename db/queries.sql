@@ -944,3 +944,37 @@ INSERT INTO conversation_notes (account_id, customer_id, user_id, body)
 SELECT c.account_id, c.customer_id, %(user_id)s, %(body)s FROM conversations c
 WHERE c.customer_id = %(customer_id)s
 RETURNING id;
+
+-- name: console_customer_search
+-- Customers by name, phone digits, email or external id (the console's search box).
+SELECT id, external_id, first_name, last_name, phone, email, sms_opted_out_at, email_opted_out_at
+FROM customers
+WHERE external_id = %(q)s OR lower(email) = lower(%(q)s)
+   OR (%(digits)s <> '' AND phone LIKE '%%' || %(digits)s || '%%')
+   OR (first_name || ' ' || coalesce(last_name, '')) ILIKE '%%' || %(like)s || '%%'
+   OR last_name ILIKE '%%' || %(like)s || '%%'
+ORDER BY last_seen_at DESC LIMIT 100;
+
+-- name: console_consent_ledger
+SELECT channel, action, source, note, occurred_at FROM consent_events
+WHERE customer_id = %(customer_id)s ORDER BY id DESC LIMIT 200;
+
+-- name: console_customer_export
+-- Everything kept about one customer, as one JSON document (a data-subject request).
+SELECT jsonb_build_object(
+    'customer', (SELECT to_jsonb(c) FROM customers c WHERE c.id = %(customer_id)s),
+    'appointments', coalesce((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.id) FROM appointments a
+                              WHERE a.customer_id = %(customer_id)s), '[]'),
+    'messages', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'campaign_id', m.campaign_id,
+                              'channel', m.channel, 'status', m.status, 'reason', m.reason,
+                              'send_at', m.send_at, 'sent_at', m.sent_at) ORDER BY m.id)
+                          FROM messages m WHERE m.customer_id = %(customer_id)s), '[]'),
+    'events', coalesce((SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'data', e.data,
+                            'occurred_at', e.occurred_at) ORDER BY e.id)
+                        FROM message_events e WHERE e.customer_id = %(customer_id)s), '[]'),
+    'consent', coalesce((SELECT jsonb_agg(to_jsonb(x) - 'account_id' ORDER BY x.id) FROM consent_events x
+                         WHERE x.customer_id = %(customer_id)s), '[]')
+) AS document;
+
+-- name: console_erase_customer
+SELECT erase_customer(%(customer_id)s) AS outcome;

@@ -9,12 +9,22 @@ import secrets
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, session
 
-from app_service import locations
+from app_service import customers, locations
 from app_service.api import tenancy
 from app_service.api.hooks import sign_in_failed
+from app_service.dashboard import views
 from app_service.dashboard.views import _check_csrf as check_csrf
 from app_service.dashboard.views import actor, may, page, signed_in
-from app_service.people import audit, directory, inbox, keys, passwords, permissions, sign_in
+from app_service.people import (
+    audit,
+    customer_care,
+    directory,
+    inbox,
+    keys,
+    passwords,
+    permissions,
+    sign_in,
+)
 
 bp = Blueprint("people", __name__)
 
@@ -469,3 +479,74 @@ def conversation_note(customer_id: int):
     if not made:
         abort(404)
     return redirect(f"/inbox/{customer_id}")
+
+
+@bp.get("/customers")
+@signed_in
+def customers_search():
+    q = request.args.get("q", "")
+    found = customer_care.search(tenancy.connection(), q)
+    return page("dashboard/customers.html", q=q, found=found)
+
+
+@bp.post("/customers/<int:customer_id>/consent")
+@signed_in
+def customer_consent(customer_id: int):
+    check_csrf()
+    conn = tenancy.connection()
+    if customers.get_customer(conn, customer_id) is None:
+        abort(404)
+    form = request.form
+    try:
+        customer_care.change_consent(
+            conn,
+            actor(),
+            customer_id,
+            form.get("channel", ""),
+            form.get("action", ""),
+            form.get("reason", ""),
+        )
+    except permissions.NotAllowed as exc:
+        abort(403, str(exc))
+    except ValueError as exc:
+        return views.customer_page(customer_id, error=str(exc), status=400)
+    return redirect(f"/customers/{customer_id}")
+
+
+@bp.get("/customers/<int:customer_id>/export")
+@signed_in
+def customer_export(customer_id: int):
+    conn = tenancy.connection()
+    if customers.get_customer(conn, customer_id) is None:
+        abort(404)
+    try:
+        document = customer_care.export(conn, actor(), customer_id)
+    except permissions.NotAllowed as exc:
+        abort(403, str(exc))
+    return Response(
+        document,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="customer-{customer_id}.json"'},
+    )
+
+
+@bp.post("/customers/<int:customer_id>/erase")
+@signed_in
+def customer_erase(customer_id: int):
+    check_csrf()
+    conn = tenancy.connection()
+    if customers.get_customer(conn, customer_id) is None:
+        abort(404)
+    if request.form.get("confirm") != "erase":
+        return views.customer_page(customer_id, error="type erase to confirm", status=400)
+    try:
+        outcome = customer_care.erase(conn, actor(), customer_id)
+    except permissions.NotAllowed as exc:
+        abort(403, str(exc))
+    if outcome == "sending":
+        return views.customer_page(
+            customer_id,
+            error="a message to this customer is being sent; try again in a minute",
+            status=409,
+        )
+    return redirect(f"/customers/{customer_id}")

@@ -31,7 +31,7 @@ from app_service.dashboard.svg import bars
 from app_service.db import rows
 from app_service.ops import queue
 from app_service.packet_source import csv_source
-from app_service.people import audit, permissions, sign_in
+from app_service.people import audit, customer_care, permissions, sign_in
 from app_service.queries import Q
 
 bp = Blueprint("dashboard", __name__, template_folder=str(Path(__file__).parent / "templates"))
@@ -329,7 +329,7 @@ def packet_page(packet_id: int):
 
 @bp.get("/customers/<int:customer_id>")
 @signed_in
-def customer_page(customer_id: int):
+def customer_page(customer_id: int, error: str | None = None, status: int = 200):
     conn = tenancy.connection()
     c = customers.get_customer(conn, customer_id)
     if c is None:
@@ -340,7 +340,17 @@ def customer_page(customer_id: int):
         for r in rows(conn, Q.customer_timeline, {"customer_id": customer_id})
     ]
     scores = rows(conn, Q.customer_scores_of, {"customer_id": customer_id})
-    return page("dashboard/customer.html", c=c, timeline=timeline, scores=scores)
+    return page(
+        "dashboard/customer.html",
+        c=c,
+        timeline=timeline,
+        scores=scores,
+        ledger=customer_care.consent_ledger(conn, customer_id),
+        error=error,
+        may_consent=may("change_consent"),
+        may_export=may("export_customers"),
+        may_erase=may("erase_customers"),
+    ), status
 
 
 @bp.get("/locations")

@@ -29,3 +29,39 @@ DROP TRIGGER IF EXISTS conversation_on_reply ON message_events;
 CREATE TRIGGER conversation_on_reply AFTER INSERT ON message_events
     FOR EACH ROW WHEN (NEW.kind IN ('reply', 'keyword'))
     EXECUTE FUNCTION conversation_on_reply();
+
+-- Erasing one customer on request (the console; the caller's account only): names, phone,
+-- email, merge fields, reply and survey texts, inbox notes and the local outbox's copies
+-- go; the send ledger stays (which messages were sent when, their statuses, and the consent
+-- ledger's opt-ins and opt-outs, the evidence carriers ask for). Refused while a send to the
+-- customer is under way; their pending messages are cancelled ('erased').
+CREATE OR REPLACE FUNCTION erase_customer(p_customer bigint) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    IF app_role() IS NOT NULL AND app_role() NOT IN ('owner', 'admin') THEN
+        RAISE EXCEPTION 'the % role may not erase customers', app_role()
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM 1 FROM customers WHERE id = p_customer AND account_id = app_account_id() FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 'not_found';
+    END IF;
+    IF EXISTS (SELECT FROM messages WHERE customer_id = p_customer AND lease_owner IS NOT NULL) THEN
+        RETURN 'sending';
+    END IF;
+    UPDATE messages SET status = 'cancelled', reason = 'erased', updated_at = now()
+    WHERE customer_id = p_customer AND status IN ('scheduled', 'ready', 'retry');
+    UPDATE customers SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,
+                         pii_purged_at = now(), updated_at = now()
+    WHERE id = p_customer;
+    UPDATE appointments SET merge_fields = '{}', updated_at = now() WHERE customer_id = p_customer;
+    UPDATE message_events SET data = data - 'text' - 'comment' WHERE customer_id = p_customer
+      AND (data ? 'text' OR data ? 'comment');
+    UPDATE survey_responses SET comment = NULL WHERE customer_id = p_customer;
+    UPDATE consent_events SET note = NULL WHERE customer_id = p_customer;
+    UPDATE conversations SET last_reply_text = '' WHERE customer_id = p_customer;
+    DELETE FROM conversation_notes WHERE customer_id = p_customer;
+    DELETE FROM outbox o USING messages m WHERE m.customer_id = p_customer AND o.message_id = m.id;
+    RETURN 'erased';
+END
+$$;
