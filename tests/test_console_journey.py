@@ -112,6 +112,20 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
                  for m in directory.mail(conn, 10)}  # fmt: skip
 
     manager = _join(chromium, base, links["manager@maple.example"], "manager@maple.example", "Max")
+    # the manager builds a survey campaign, previews it, saves and activates it
+    manager.get_by_role("link", name="New campaign").click()
+    manager.get_by_label("Campaign name").fill("Visit survey")
+    manager.get_by_label("Kind").select_option("survey")
+    manager.locator("#step1_offset").fill("2")
+    manager.locator("#step1_template").fill("How was your visit, {{ first_name }}? Reply 0-10")
+    manager.get_by_role("button", name="Preview").click()
+    assert "GSM-7" in manager.locator("#preview-1").inner_text()
+    _accessible(manager, "campaign-builder")
+    manager.get_by_role("button", name="Save as draft").click()
+    manager.wait_for_url(re.compile(r"/campaigns/\d+$"))
+    manager.get_by_role("button", name="Activate").click()
+    assert "survey by sms, active" in manager.locator("main").inner_text()
+    manager.get_by_role("link", name="Campaigns").click()
     manager.get_by_role("link", name="reminder campaign").first.click()
     upload = manager.locator("input[type=file]")
     upload.set_input_files(

@@ -54,9 +54,10 @@ def configure(app: Flask, link_secret: str) -> None:
     )
     app.extensions["reminderly.people_secret"] = link_secret  # seals TOTP secrets
     app.register_blueprint(bp)
-    from app_service.dashboard import people_views
+    from app_service.dashboard import campaign_views, people_views
 
     app.register_blueprint(people_views.bp)
+    app.register_blueprint(campaign_views.bp)
 
 
 def _csrf_token() -> str:
@@ -219,7 +220,7 @@ def campaigns_page():
     listed = [
         {**c, "funnel": reports.funnel(campaigns.campaign_counts(conn, c["id"]))} for c in found
     ]
-    return page("dashboard/campaigns.html", campaigns=listed)
+    return page("dashboard/campaigns.html", campaigns=listed, can_edit=may("edit_campaigns"))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -246,7 +247,7 @@ def campaign_page(campaign_id: int):
         )
     packet_rows = rows(conn, Q.recent_packets, {"campaign_id": campaign_id, "limit": 50})
     return page("dashboard/campaign.html", report=report, chart=chart, survey_chart=survey_chart, packets=packet_rows,
-                can_write=g.dash["can_write"])  # fmt: skip
+                can_write=g.dash["can_write"], can_edit=may("edit_campaigns"))  # fmt: skip
 
 
 @bp.post("/campaigns/<int:campaign_id>/packets")

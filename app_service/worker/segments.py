@@ -29,3 +29,9 @@ def sms_segments(text: str) -> Segments:
         single, multi, encoding = 70, 67, "UCS-2"
     count = 1 if units <= single else -(-units // multi)
     return Segments(encoding, units, count)
+
+
+def ucs2_characters(text: str) -> list[str]:
+    """The distinct characters that force UCS-2 (so an editor can name them: a curly quote or
+    an emoji more than halves what one SMS segment holds)."""
+    return sorted({ch for ch in text if ch not in _BASIC and ch not in _EXTENDED})
