@@ -978,3 +978,12 @@ SELECT jsonb_build_object(
 
 -- name: console_erase_customer
 SELECT erase_customer(%(customer_id)s) AS outcome;
+
+-- name: people_security_keys
+SELECT * FROM people_security_keys(%(user_id)s);
+
+-- name: people_add_security_key
+SELECT people_add_security_key(%(user_id)s, %(credential_id)s, %(public_key)s, %(sign_count)s, %(name)s);
+
+-- name: people_use_security_key
+SELECT people_use_security_key(%(user_id)s, %(credential_id)s, %(sign_count)s) AS used;

@@ -184,3 +184,75 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
     owner.get_by_role("button", name="Make key").click()
     assert owner.get_by_label("Key", exact=True).input_value().startswith("rmd_")
     _accessible(owner, "keys")
+
+
+def test_a_security_key_stands_in_for_the_code(gunicorn, db_url, chromium):
+    """WebAuthn end to end in Chromium with its virtual authenticator (CDP): register a key,
+    sign out, sign in with password + key; a browser without the key cannot finish."""
+    from playwright.sync_api import expect
+
+    from app_service import campaigns as lib_campaigns
+
+    base, _ = gunicorn
+    base = base.replace("127.0.0.1", "localhost")  # WebAuthn needs a secure context
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        account = lib_campaigns.create_account(conn, "Key Clinic", timezone="America/Chicago")
+        operator = audit.Actor(account_id=account, role=None, address="cli")
+        link = directory.invite(conn, operator, "keys@clinic.example", "owner", base_url=base).link
+    page = _join(chromium, base, link, "keys@clinic.example", "Kim")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": False,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+    page.get_by_role("link", name="Security keys").click()
+    page.get_by_label("Name for the new key").fill("Blue key")
+    page.get_by_role("button", name="Add a security key").click()
+    expect(page.locator("#security-keys")).to_contain_text("Blue key")
+    _accessible(page, "security-keys")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Email").fill("keys@clinic.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/login/mfa$"))
+    page.get_by_role("button", name="Use your security key instead").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert "Key Clinic" in page.locator("header").inner_text()
+    # another browser, with the password but without the key, stays at the second factor
+    other = chromium.new_context(base_url=base).new_page()
+    cdp2 = other.context.new_cdp_session(other)
+    cdp2.send("WebAuthn.enable")
+    cdp2.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": False,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+    other.goto("/login")
+    other.get_by_label("Email").fill("keys@clinic.example")
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_role("button", name="Continue").click()
+    other.wait_for_url(re.compile(r"/login/mfa$"))
+    other.get_by_role("button", name="Use your security key instead").click()
+    expect(other.locator("#webauthn-status")).not_to_be_empty()
+    assert other.goto(f"{base}/").url.endswith("/login/mfa")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        used = conn.execute("SELECT last_used_at IS NOT NULL FROM webauthn_credentials").fetchone()[
+            0
+        ]
+        assert used

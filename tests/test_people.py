@@ -569,3 +569,43 @@ def test_keys_made_in_the_console_record_who_made_them(app, conn):
         r[0] for r in conn.execute("SELECT action FROM audit_log WHERE object_type = 'api_key'")
     }
     assert actions == {"api_key.created", "api_key.revoked"}
+
+
+def test_security_key_endpoints_refuse_forgeries(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    me, _, _ = _enrolled_person(app, conn, account, "me@example.com")
+    b, _ = _sign_in(app, "me@example.com", address="192.0.2.70")
+    b.get("/login/mfa")
+    # no CSRF header: refused before anything happens
+    assert b.client.post("/webauthn/auth/options", base_url=BASE).status_code == 400
+    headers = {"X-CSRF-Token": b.csrf}
+    # no key registered: nothing to ask for, and a forged assertion does not sign in
+    assert (
+        b.client.post("/webauthn/auth/options", base_url=BASE, headers=headers).status_code == 404
+    )
+    forged = {"credential": {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {}}}
+    refused = b.client.post("/webauthn/auth/verify", base_url=BASE, headers=headers, json=forged)
+    assert refused.status_code == 400 and refused.mimetype == "application/problem+json"
+    assert b.get("/").headers["Location"] == "/login/mfa"
+    # registration needs a finished sign-in; a forged attestation is refused
+    me.get("/account/security-keys")
+    opts = me.client.post(
+        "/webauthn/register/options", base_url=BASE, headers={"X-CSRF-Token": me.csrf}
+    )
+    assert opts.status_code == 200 and opts.json["rp"]["id"] == "localhost"
+    bad = me.client.post(
+        "/webauthn/register/verify",
+        base_url=BASE,
+        headers={"X-CSRF-Token": me.csrf},
+        json={
+            "name": "x",
+            "credential": {
+                "id": "AAAA",
+                "rawId": "AAAA",
+                "type": "public-key",
+                "response": {"clientDataJSON": "e30", "attestationObject": "oA"},
+            },
+        },
+    )
+    assert bad.status_code == 400 and "did not verify" in bad.json["detail"]
+    assert conn.execute("SELECT count(*) FROM webauthn_credentials").fetchone()[0] == 0

@@ -4,6 +4,8 @@ app_service/people; these views only translate forms to calls and results to pag
 
 from __future__ import annotations
 
+import hmac
+import json
 import os
 import secrets
 
@@ -23,10 +25,11 @@ from app_service.people import (
     keys,
     passwords,
     permissions,
+    security_keys,
     sign_in,
 )
 
-bp = Blueprint("people", __name__)
+bp = Blueprint("people", __name__, static_folder="static", static_url_path="/console-static")
 
 
 def _secret() -> str:
@@ -81,7 +84,8 @@ def mfa_form():
         return redirect("/login")
     if found["mfa_done"]:
         return redirect("/")
-    return page("dashboard/mfa.html")
+    has_keys = bool(security_keys.listed(tenancy.connection(), found["user_id"]))
+    return page("dashboard/mfa.html", has_keys=has_keys)
 
 
 @bp.post("/login/mfa")
@@ -550,3 +554,104 @@ def customer_erase(customer_id: int):
             status=409,
         )
     return redirect(f"/customers/{customer_id}")
+
+
+def _json_csrf() -> None:
+    """JSON calls from the console's script carry the page's CSRF token in a header."""
+    sent = request.headers.get("X-CSRF-Token", "")
+    if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+        abort(400, "the page has expired; reload it")
+
+
+def _refused(detail: str, status: int = 400):
+    return (
+        {"title": "Security key refused", "status": status, "detail": detail},
+        status,
+        {"Content-Type": "application/problem+json"},
+    )
+
+
+@bp.get("/account/security-keys")
+@signed_in
+def security_keys_page():
+    _person_only()
+    found = security_keys.listed(tenancy.connection(), g.dash["user_id"])
+    return page("dashboard/security_keys.html", keys=found)
+
+
+@bp.post("/webauthn/register/options")
+@signed_in
+def webauthn_register_options():
+    _json_csrf()
+    _person_only()
+    me = sign_in.current(tenancy.connection(), session.get("sid"))
+    options, challenge = security_keys.registration_options(tenancy.connection(), me, _base_url())
+    session["webauthn_challenge"] = challenge.hex()
+    return Response(options, mimetype="application/json")
+
+
+@bp.post("/webauthn/register/verify")
+@signed_in
+def webauthn_register_verify():
+    _json_csrf()
+    _person_only()
+    challenge = bytes.fromhex(session.pop("webauthn_challenge", "") or "")
+    body = request.get_json(silent=True) or {}
+    if not challenge or not isinstance(body.get("credential"), dict):
+        return _refused("start again: no registration is under way")
+    conn = tenancy.connection()
+    me = sign_in.current(conn, session.get("sid"))
+    try:
+        security_keys.register(
+            conn,
+            me,
+            json.dumps(body["credential"]),
+            challenge,
+            _base_url(),
+            str(body.get("name") or ""),
+            actor(),
+        )
+    except security_keys.Refused as exc:
+        return _refused(str(exc))
+    return {"registered": True}
+
+
+@bp.post("/webauthn/auth/options")
+def webauthn_auth_options():
+    _json_csrf()
+    found = _pending()
+    if found is None or found["mfa_done"]:
+        return _refused("no sign-in is waiting for its second factor", 404)
+    made = security_keys.authentication_options(tenancy.connection(), found["user_id"], _base_url())
+    if made is None:
+        return _refused("no security key is registered to this sign-in", 404)
+    options, challenge = made
+    session["webauthn_challenge"] = challenge.hex()
+    return Response(options, mimetype="application/json")
+
+
+@bp.post("/webauthn/auth/verify")
+def webauthn_auth_verify():
+    _json_csrf()
+    found = _pending()
+    challenge = bytes.fromhex(session.pop("webauthn_challenge", "") or "")
+    body = request.get_json(silent=True) or {}
+    if (
+        found is None
+        or found["mfa_done"]
+        or not challenge
+        or not isinstance(body.get("credential"), dict)
+    ):
+        return _refused("start again: no sign-in is waiting for a security key")
+    ok = sign_in.with_security_key(
+        tenancy.connection(),
+        {**found, "session_id": session["sid"]},
+        json.dumps(body["credential"]),
+        challenge,
+        _base_url(),
+        _context(),
+    )
+    if not ok:
+        sign_in_failed(current_app)
+        return _refused(sign_in.GENERIC_ERROR, 401)
+    return {"signed_in": True}

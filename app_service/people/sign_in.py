@@ -362,3 +362,24 @@ def finish_reset(
     if done[0]["done"]:
         audit.sign_in_event(conn, user["user_id"], "password.reset", ctx.address, ctx.request_id)
     return bool(done[0]["done"])
+
+
+def with_security_key(
+    conn: psycopg.Connection,
+    session: dict,
+    credential: str,
+    challenge: bytes,
+    public_url: str,
+    ctx: Context,
+) -> bool:
+    """A security key's assertion completes the sign-in instead of a TOTP code."""
+    from app_service.people import security_keys
+
+    if throttled(conn, session["email"], ctx):
+        return False
+    try:
+        security_keys.authenticate(conn, session["user_id"], credential, challenge, public_url)
+    except security_keys.Refused:
+        _failed(conn, session["email"], session["user_id"], ctx, "sign_in.mfa_failed")
+        return False
+    return _complete(conn, session, session["user_id"], ctx)

@@ -222,3 +222,16 @@ CREATE POLICY location_scope ON packet_message_counts AS RESTRICTIVE FOR SELECT
 
 -- A key made in the console records who made it.
 ALTER TABLE api_keys ADD COLUMN created_by_user bigint REFERENCES users (id);
+
+-- WebAuthn security keys (a second factor beside TOTP): the credential's public key and its
+-- signature counter (a clone shows as a counter that goes backwards).
+CREATE TABLE webauthn_credentials (
+    credential_id bytea       PRIMARY KEY,
+    user_id       bigint      NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    public_key    bytea       NOT NULL,
+    sign_count    bigint      NOT NULL DEFAULT 0,
+    name          text        NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    last_used_at  timestamptz
+);
+CREATE INDEX webauthn_credentials_user_idx ON webauthn_credentials (user_id);

@@ -331,3 +331,32 @@ BEGIN
     RETURN true;
 END
 $$;
+
+-- Security keys: a user's credentials (ids and public keys only), adding one, and recording a
+-- use (the counter must move forward unless the authenticator keeps none: 0 stays 0).
+CREATE OR REPLACE FUNCTION people_security_keys(p_user bigint)
+RETURNS TABLE (credential_id bytea, public_key bytea, sign_count bigint, name text,
+               created_at timestamptz, last_used_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT credential_id, public_key, sign_count, name, created_at, last_used_at
+    FROM webauthn_credentials WHERE user_id = p_user ORDER BY created_at
+$$;
+
+CREATE OR REPLACE FUNCTION people_add_security_key(p_user bigint, p_id bytea, p_key bytea,
+                                                   p_count bigint, p_name text)
+RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    INSERT INTO webauthn_credentials (credential_id, user_id, public_key, sign_count, name)
+    VALUES (p_id, p_user, p_key, p_count, p_name)
+$$;
+
+CREATE OR REPLACE FUNCTION people_use_security_key(p_user bigint, p_id bytea, p_count bigint)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE webauthn_credentials SET sign_count = p_count, last_used_at = now()
+    WHERE user_id = p_user AND credential_id = p_id
+      AND (p_count > sign_count OR (p_count = 0 AND sign_count = 0));
+    RETURN FOUND;
+END
+$$;
