@@ -480,6 +480,24 @@ def _channels(kind: str, pool, simulation=None) -> dict:
     }  # fmt: skip
 
 
+def _staff_mailer(channel: str, url: str):
+    """With --channel aws, staff mail goes out through SES from REMINDERLY_STAFF_MAIL_FROM (or
+    the campaigns' sender); otherwise it stays in the local mailbox."""
+    if channel != "aws":
+        return None
+    import os
+
+    import boto3
+
+    from app_service.people.mailer import StaffMailer, ses_sender
+
+    sender = os.environ.get("REMINDERLY_STAFF_MAIL_FROM") or os.environ["REMINDERLY_SES_FROM"]
+    send = ses_sender(
+        boto3.client("sesv2"), sender, os.environ.get("REMINDERLY_SES_CONFIGURATION_SET")
+    )
+    return StaffMailer(url, send)
+
+
 @main.command("worker")
 @click.option("--channel", type=click.Choice(["outbox", "aws", "simulated"]), default="outbox", show_default=True,
               help="outbox: the local outbox table; aws: SES and End User Messaging SMS; simulated: a provider "
@@ -557,12 +575,17 @@ def worker_cmd(
 
     loader = PacketLoader(url, worker.name)  # big uploads the API stored, loaded here
     webhook_thread = WebhookDispatcher(url, worker.name)  # events to webhook endpoints
+    mailer = _staff_mailer(channel, url)  # invitations and resets, by SES in AWS
     if not until_idle:
         loader.start()
         webhook_thread.start()
+        if mailer is not None:
+            mailer.start()
     counters = worker.run(until_idle=until_idle)
     loader.stop()
     webhook_thread.stop()
+    if mailer is not None:
+        mailer.stop()
     pool.close()
     click.echo(f"worker {worker.name} stopped: {counters.sent} sent, {counters.failed} failed, "
                f"{counters.retried} retried", err=True)  # fmt: skip

@@ -987,3 +987,15 @@ SELECT people_add_security_key(%(user_id)s, %(credential_id)s, %(public_key)s, %
 
 -- name: people_use_security_key
 SELECT people_use_security_key(%(user_id)s, %(credential_id)s, %(sign_count)s) AS used;
+
+-- name: staff_mail_claim
+-- Unsent staff mail for one sender pass (another worker skips what this one holds).
+SELECT id, recipient, subject, body FROM staff_mail
+WHERE sent_at IS NULL AND attempts < %(max_attempts)s
+ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED;
+
+-- name: staff_mail_sent
+UPDATE staff_mail SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = %(id)s;
+
+-- name: staff_mail_failed
+UPDATE staff_mail SET attempts = attempts + 1, last_error = %(error)s WHERE id = %(id)s;

@@ -65,8 +65,11 @@ CREATE TABLE staff_mail (
     subject    text        NOT NULL,
     body       text        NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
-    sent_at    timestamptz
+    sent_at    timestamptz,
+    attempts   smallint    NOT NULL DEFAULT 0,
+    last_error text
 );
+CREATE INDEX staff_mail_unsent_idx ON staff_mail (id) WHERE sent_at IS NULL;
 
 -- Password resets by email: single-use, one hour; only the token's SHA-256 is kept. A reset
 -- still asks for the second factor (db/procedures/160_people.sql, app_service/people).
