@@ -999,3 +999,6 @@ UPDATE staff_mail SET sent_at = now(), attempts = attempts + 1, last_error = NUL
 
 -- name: staff_mail_failed
 UPDATE staff_mail SET attempts = attempts + 1, last_error = %(error)s WHERE id = %(id)s;
+
+-- name: people_sso_user
+SELECT people_sso_user(%(issuer)s, %(subject)s, %(email)s) AS user_id;

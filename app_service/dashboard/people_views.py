@@ -27,6 +27,7 @@ from app_service.people import (
     permissions,
     security_keys,
     sign_in,
+    sso,
 )
 
 bp = Blueprint("people", __name__, static_folder="static", static_url_path="/console-static")
@@ -655,3 +656,29 @@ def webauthn_auth_verify():
         sign_in_failed(current_app)
         return _refused(sign_in.GENERIC_ERROR, 401)
     return {"signed_in": True}
+
+
+@bp.get("/login/sso")
+def sso_sign_in():
+    """Reached through the load balancer's authenticate-oidc rule (the only path it guards)."""
+    settings = sso.SsoSettings.from_env()
+    if settings is None:
+        abort(404)
+    token = request.headers.get("x-amzn-oidc-data", "")
+    try:
+        identity = sso.verify(token, settings)
+    except sso.Refused:
+        sign_in_failed(current_app)
+        return page("dashboard/login.html", error=sign_in.GENERIC_ERROR), 401
+    outcome = sign_in.with_sso(tenancy.connection(), identity, _context())
+    if outcome.session_id is None:
+        return page(
+            "dashboard/login.html",
+            error="Your organisation's sign-in worked, but no "
+            "reminderly account has you as a member; ask an owner to invite you.",
+        ), 403
+    session.clear()
+    session.permanent = True
+    session["sid"], session["kind"] = outcome.session_id, "user"
+    session["csrf"] = secrets.token_urlsafe(32)
+    return redirect("/")

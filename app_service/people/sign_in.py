@@ -383,3 +383,33 @@ def with_security_key(
         _failed(conn, session["email"], session["user_id"], ctx, "sign_in.mfa_failed")
         return False
     return _complete(conn, session, session["user_id"], ctx)
+
+
+def with_sso(conn: psycopg.Connection, identity, ctx: Context) -> Outcome:
+    """A sign-in vouched for by the identity provider (which enforces its own MFA): a new
+    session, complete at once, in the user's first account."""
+    found = rows(
+        conn,
+        Q.people_sso_user,
+        {"issuer": identity.issuer, "subject": identity.subject, "email": identity.email},
+    )
+    user_id = found[0]["user_id"]
+    accounts = rows(conn, Q.people_memberships, {"user_id": user_id}) if user_id else []
+    if not accounts:
+        audit.sign_in_event(conn, user_id, "sign_in.sso_refused", ctx.address, ctx.request_id)
+        return Outcome("invalid")
+    session_id = secrets.token_urlsafe(32)
+    rows(
+        conn,
+        Q.people_session_start,
+        {
+            "session_id": session_id,
+            "user_id": user_id,
+            "account_id": accounts[0]["account_id"],
+            "address": ctx.address,
+            "user_agent": ctx.user_agent,
+        },
+    )
+    conn.execute(Q.people_session_mfa_done, {"session_id": session_id})
+    audit.sign_in_event(conn, user_id, "sign_in.sso", ctx.address, ctx.request_id)
+    return Outcome("signed_in", session_id, user_id)

@@ -238,3 +238,13 @@ CREATE TABLE webauthn_credentials (
     last_used_at  timestamptz
 );
 CREATE INDEX webauthn_credentials_user_idx ON webauthn_credentials (user_id);
+
+-- Single sign-on (the load balancer's authenticate-oidc, optional per stage): an identity
+-- provider's (issuer, subject) linked to a user, set when the user first arrives through it.
+CREATE TABLE user_identities (
+    issuer     text        NOT NULL CHECK (length(issuer) <= 500),
+    subject    text        NOT NULL CHECK (length(subject) <= 500),
+    user_id    bigint      NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (issuer, subject)
+);

@@ -360,3 +360,25 @@ BEGIN
     RETURN FOUND;
 END
 $$;
+
+-- SSO: the user an identity provider's (issuer, subject) names; on the first arrival, link it
+-- to the enabled user with that (provider-verified) email. NULL: nobody to sign in.
+CREATE OR REPLACE FUNCTION people_sso_user(p_issuer text, p_subject text, p_email text)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    uid bigint;
+BEGIN
+    SELECT i.user_id INTO uid FROM user_identities i JOIN users u ON u.id = i.user_id
+    WHERE i.issuer = p_issuer AND i.subject = p_subject AND u.disabled_at IS NULL;
+    IF uid IS NOT NULL OR p_email IS NULL THEN
+        RETURN uid;
+    END IF;
+    SELECT id INTO uid FROM users WHERE email = lower(p_email) AND disabled_at IS NULL;
+    IF uid IS NOT NULL THEN
+        INSERT INTO user_identities (issuer, subject, user_id) VALUES (p_issuer, p_subject, uid)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN uid;
+END
+$$;
