@@ -175,7 +175,9 @@ def signed_in(view):
 
 @bp.get("/login")
 def login_form():
-    return page("dashboard/login.html")
+    from app_service.people.sso import SsoSettings
+
+    return page("dashboard/login.html", sso=SsoSettings.from_env() is not None)
 
 
 @bp.post("/login")
