@@ -104,3 +104,23 @@ def test_roles_location_scope_and_tenants_hold_in_the_inbox(app, conn):
     assert intruder.get(f"/inbox/{c1}").status_code == 404
     assert intruder.post(f"/inbox/{c1}/notes", {"note": "hi"}, refresh="/inbox").status_code == 404
     assert "Nothing here." in intruder.get("/inbox").get_data(as_text=True)
+
+
+def test_a_location_scoped_member_sees_their_locations_figures_only(app, conn):
+    account, _, _ = _setup(app, conn)
+    campaign = conn.execute("SELECT id FROM campaigns WHERE account_id = %s", [account]).fetchone()[
+        0
+    ]
+    north = conn.execute("SELECT id FROM locations WHERE external_id = 'north'").fetchone()[0]
+    scoped = _enrolled_person_from_link(
+        app,
+        _invite_link(conn, account, "north@example.com", "viewer", location_id=north),
+        "north@example.com",
+    )
+    page = scoped.get(f"/campaigns/{campaign}").get_data(as_text=True)
+    table = page.split('id="by-location"')[1].split("</table>")[0]
+    assert "north" in table and "south" not in table
+    assert "You see one location" in page
+    owner, _, _ = _enrolled_person(app, conn, account, "owner@example.com")
+    full = owner.get(f"/campaigns/{campaign}").get_data(as_text=True).split('id="by-location"')[1]
+    assert "north" in full and "south" in full
