@@ -609,3 +609,22 @@ def test_security_key_endpoints_refuse_forgeries(app, conn):
     )
     assert bad.status_code == 400 and "did not verify" in bad.json["detail"]
     assert conn.execute("SELECT count(*) FROM webauthn_credentials").fetchone()[0] == 0
+
+
+def test_the_api_role_cannot_delete_audit_entries_even_with_the_purge_flag_set(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    _enrolled_person(app, conn, account, "me@example.com")
+    _as_member(conn, account, "owner")
+    try:
+        conn.execute("SELECT set_config('reminderly.audit_purge', 'on', false)")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM audit_log")
+    finally:
+        conn.execute("RESET reminderly.audit_purge")
+        _leave(conn)
+    assert (
+        conn.execute("SELECT count(*) FROM audit_log WHERE account_id = %s", [account]).fetchone()[
+            0
+        ]
+        > 0
+    )

@@ -248,3 +248,22 @@ CREATE TABLE user_identities (
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (issuer, subject)
 );
+
+-- The service logins (0017_service_logins, where they exist) act for the platform on these
+-- tables as on every other, but never rewrite the audit log: UPDATE and DELETE are revoked
+-- (the retention purge runs as the owner, SECURITY DEFINER).
+DO $$
+DECLARE
+    t text;
+BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'reminderly_api_login') THEN
+        FOREACH t IN ARRAY ARRAY['memberships', 'invitations', 'audit_log', 'staff_mail']
+        LOOP
+            EXECUTE format('CREATE POLICY service_logins ON %I TO reminderly_api_login, '
+                           'reminderly_worker_login USING (true) WITH CHECK (true)', t);
+        END LOOP;
+        REVOKE UPDATE, DELETE, TRUNCATE ON audit_log
+            FROM reminderly_api_login, reminderly_worker_login;
+    END IF;
+END
+$$;

@@ -76,3 +76,14 @@ AS $$
         ELSE false
     END
 $$;
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'reminderly_api_login') THEN
+        CREATE POLICY service_logins ON conversations TO reminderly_api_login,
+            reminderly_worker_login USING (true) WITH CHECK (true);
+        CREATE POLICY service_logins ON conversation_notes TO reminderly_api_login,
+            reminderly_worker_login USING (true) WITH CHECK (true);
+    END IF;
+END
+$$;

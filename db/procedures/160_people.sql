@@ -233,11 +233,14 @@ CREATE TRIGGER memberships_keep_an_owner BEFORE UPDATE OR DELETE ON memberships
     FOR EACH ROW EXECUTE FUNCTION memberships_keep_an_owner();
 
 -- The audit log is append-only: UPDATE is refused to everyone, DELETE to everyone but the
--- retention purge below (which sets a transaction-local flag).
+-- retention purge below (which sets a transaction-local flag and runs as the table's owner:
+-- anyone may set the flag, only the owner's purge passes).
 CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' AND current_setting('reminderly.audit_purge', true) = 'on' THEN
+    IF TG_OP = 'DELETE' AND current_setting('reminderly.audit_purge', true) = 'on'
+       AND current_user = (SELECT r.rolname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+                           WHERE c.oid = TG_RELID) THEN
         RETURN OLD;
     END IF;
     RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
@@ -248,7 +251,7 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 
 CREATE OR REPLACE FUNCTION audit_log_purge() RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     n bigint;
 BEGIN
