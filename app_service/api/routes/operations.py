@@ -11,7 +11,7 @@ import psycopg
 from flask import Flask, Response, jsonify, render_template_string, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from app_service import migrate
+from app_service import db, migrate
 from app_service.api.problems import problem
 from app_service.api.routes import route
 from app_service.api.spec import bundled
@@ -36,7 +36,7 @@ def _check_ready(url: str | None) -> Verdict:
     if not url:
         return 503, "Not ready", "no database is configured (DATABASE_URL)"
     try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
+        with db.connect(url, connect_timeout=3) as conn:
             todo = migrate.pending(conn)
     except migrate.MigrationError as exc:
         return 503, "Not ready", f"schema mismatch: {exc}"

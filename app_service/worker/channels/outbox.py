@@ -9,6 +9,7 @@ import threading
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from app_service import db
 from app_service.queries import Q
 from app_service.worker.channels.base import OutgoingMessage, SendResult, TransientSendError
 
@@ -27,7 +28,7 @@ class OutboxChannel:
     def _connection(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.broken:
-            conn = psycopg.connect(self._conninfo, autocommit=True)
+            conn = db.connect(self._conninfo, autocommit=True)
             conn.execute(Q.outbox_async_commit)
             self._local.conn = conn
         return conn
