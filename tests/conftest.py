@@ -125,7 +125,8 @@ def _free_port() -> int:
 @pytest.fixture
 def gunicorn(db_url, tmp_path):
     """The API served by gunicorn (its config file from the repo) on a free loopback port:
-    (base URL, process). Its output (JSON log lines) goes to tmp_path/gunicorn.log."""
+    (base URL, process), logged in as the API's own least-privilege login (migration 0017),
+    as in AWS. Its output (JSON log lines) goes to tmp_path/gunicorn.log."""
     import os
     import subprocess
     import sys
@@ -135,7 +136,8 @@ def gunicorn(db_url, tmp_path):
     from app_service import PROJECT_ROOT
 
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "PORT": str(port), "WEB_CONCURRENCY": "1",
+    api_url = make_conninfo(db_url, user="reminderly_api_login")
+    env = {**os.environ, "DATABASE_URL": api_url, "PORT": str(port), "WEB_CONCURRENCY": "1",
            "GUNICORN_THREADS": "4", "REMINDERLY_API_POOL_SIZE": "4"}  # fmt: skip
     log = (tmp_path / "gunicorn.log").open("wb")
     proc = subprocess.Popen(

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 from helpers import load_rows, make_campaign, make_due, person, statuses
 
 from app_service import PROJECT_ROOT, consent, db, embedded
@@ -186,8 +187,10 @@ def test_opt_out_committed_before_the_send_stops_it(conn, pool, campaign):
 
 
 def _spawn(db_url: str, delay: float, lease: float) -> subprocess.Popen:
+    """A worker process logged in as the worker's own least-privilege login, as in AWS."""
+    url = make_conninfo(db_url, user="reminderly_worker_login")
     proc = subprocess.Popen(
-        [sys.executable, str(PROJECT_ROOT / "tests" / "worker_proc.py"), db_url, str(delay), str(lease)],
+        [sys.executable, str(PROJECT_ROOT / "tests" / "worker_proc.py"), url, str(delay), str(lease)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=PROJECT_ROOT,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
     )  # fmt: skip
