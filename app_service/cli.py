@@ -135,14 +135,64 @@ def db_status() -> None:
 
 
 @db_group.command("migrate")
+@click.option("--wait-for-login", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seconds to keep retrying a refused or failed login (the first deploy's "
+                   "migration may start before `db bootstrap` created its login).")  # fmt: skip
 @friendly_errors
-def db_migrate() -> None:
+def db_migrate(wait_for_login: int) -> None:
     """Apply pending migrations and changed procedures."""
-    report = migrate.migrate(db.database_url())
+    import time
+
+    url = db.database_url()
+    deadline = time.monotonic() + wait_for_login
+    while True:
+        try:
+            report = migrate.migrate(url)
+            break
+        except psycopg.OperationalError as exc:
+            if time.monotonic() >= deadline:
+                raise
+            click.echo(f"cannot log in yet, retrying: {str(exc).splitlines()[0]}", err=True)
+            time.sleep(10)
     for name in report.applied + report.routines:
         click.echo(f"applied {name}")
     if not report.changed:
         click.echo("schema already current")
+
+
+BOOTSTRAP_PASSWORDS = {
+    "reminderly_owner": "REMINDERLY_OWNER_PASSWORD",
+    "reminderly_api_login": "REMINDERLY_API_LOGIN_PASSWORD",
+    "reminderly_worker_login": "REMINDERLY_WORKER_LOGIN_PASSWORD",
+}
+
+
+@db_group.command("bootstrap")
+@friendly_errors
+def db_bootstrap_cmd() -> None:
+    """Once per stage, as the master user (DATABASE_URL or PG*): create the migrations'
+    owner, migrate as it, and set the service logins' first passwords from
+    REMINDERLY_OWNER_PASSWORD, REMINDERLY_API_LOGIN_PASSWORD and
+    REMINDERLY_WORKER_LOGIN_PASSWORD (the service stack's bootstrap task injects them from
+    the logins' secrets). Never touches the embedded database."""
+    from app_service import db_bootstrap
+
+    settings = Settings.from_env()
+    missing = [v for v in BOOTSTRAP_PASSWORDS.values() if not os.environ.get(v)]
+    if settings.database_url is None:
+        missing.insert(0, "DATABASE_URL (or PGHOST and the other PG* variables)")
+    if missing:
+        raise CliError(f"db bootstrap acts on a stage's database: set {', '.join(missing)}")
+    report = db_bootstrap.bootstrap(
+        settings.database_url, {role: os.environ[v] for role, v in BOOTSTRAP_PASSWORDS.items()}
+    )
+    if report.created_owner:
+        click.echo("created reminderly_owner")
+    for name in report.migrated:
+        click.echo(f"applied {name}")
+    for role in report.passwords_set:
+        click.echo(f"first password set for {role}")
+    click.echo("bootstrap done")
 
 
 @db_group.command("psql", context_settings={"ignore_unknown_options": True})

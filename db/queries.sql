@@ -715,3 +715,47 @@ SELECT record_webhook_attempt(%(delivery_id)s, %(status)s, %(latency_ms)s, %(exc
 -- name: release_webhook_endpoint
 UPDATE webhook_endpoints SET lease_owner = NULL, lease_expires_at = NULL
 WHERE id = %(id)s AND lease_owner = %(owner)s
+
+-- `reminderly db bootstrap` (app_service/db_bootstrap.py): the logins' first passwords. The
+-- {placeholders} are identifiers and SCRAM verifiers composed by psycopg.sql (role statements
+-- take no bind parameters); the cleartext password never reaches the server or its logs.
+
+-- name: login_state
+SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = %(role)s) AS present,
+       coalesce((SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %(role)s), '')
+           = 'password set from its secret by reminderly db bootstrap' AS password_set;
+
+-- name: create_owner_login
+CREATE ROLE reminderly_owner LOGIN CREATEROLE
+
+-- name: set_login_password
+ALTER ROLE {role} PASSWORD {verifier};
+COMMENT ON ROLE {role} IS 'password set from its secret by reminderly db bootstrap'
+
+-- name: hand_schema_to_owner
+GRANT reminderly_owner TO CURRENT_USER;
+ALTER DATABASE {database} OWNER TO reminderly_owner;
+DO $$
+DECLARE
+    o record;
+BEGIN
+    -- what an earlier deploy migrated as the master user, if anything, now belongs to the owner
+    FOR o IN
+        SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END AS kind,
+               c.relname AS name
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v')
+          AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = CURRENT_USER)
+          AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
+    LOOP
+        EXECUTE format('ALTER %s %I OWNER TO reminderly_owner', o.kind, o.name);
+    END LOOP;
+    FOR o IN
+        SELECT p.oid::regprocedure::text AS name, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS kind
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = CURRENT_USER)
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO reminderly_owner', o.kind, o.name);
+    END LOOP;
+END
+$$

@@ -66,7 +66,9 @@ def test_the_api_login_is_isolated_once_it_becomes_a_tenant(db_url, conn):
     with _as(db_url, "reminderly_api_login") as c:
         # as itself (a key's lookup, account creation by an operator): every account
         assert {r[0] for r in c.execute("SELECT id FROM accounts")} >= {a, b}
-        assert c.execute("SELECT count(*) FROM api_keys WHERE prefix = %s", [prefix]).fetchone() == (1,)
+        assert c.execute(
+            "SELECT count(*) FROM api_keys WHERE prefix = %s", [prefix]
+        ).fetchone() == (1,)
         # as the key's tenant: its own account only
         c.execute("SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %s, false)",
                   [str(a)])  # fmt: skip

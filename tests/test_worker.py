@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
 from helpers import load_rows, make_campaign, make_due, person, statuses
+from psycopg.conninfo import make_conninfo
 
 from app_service import PROJECT_ROOT, consent, db, embedded
 from app_service.worker.channels.base import OutgoingMessage, SendResult
