@@ -174,7 +174,7 @@ class MonitoringStack(Stack):
     ) -> list[RunbookAlarm]:
         """What stops messages or their answers without failing a send: the database gone,
         SES reputation (AWS pauses an account's sending at high bounce or complaint rates),
-        inbound events SNS could not deliver, a failed migration."""
+        inbound events SNS could not deliver, a failed migration, a failed credential rotation."""
         minute = Duration.minutes(1)
         inbound = service.inbound_topic.topic_name
         return [
@@ -204,6 +204,12 @@ class MonitoringStack(Stack):
                         cloudwatch.Metric(namespace="AWS/Events", metric_name="TriggeredRules", statistic="Sum",
                                           period=Duration.minutes(5),
                                           dimensions_map={"RuleName": service.migration_failures.rule_name}),
+                        evaluation_periods=1),
+            self._alarm("secret-rotation-failed",
+                        "A Secrets Manager rotation failed: a database login's password may now differ from its secret's AWSCURRENT.",
+                        0, GT, cloudwatch.Metric(namespace="AWS/Events", metric_name="TriggeredRules", statistic="Sum",
+                                                 period=Duration.minutes(5),
+                                                 dimensions_map={"RuleName": service.rotation_failures.rule_name}),
                         evaluation_periods=1),
         ]  # fmt: skip
 

@@ -57,6 +57,12 @@ from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention
 
 PORT = 8080
+RDS_CA_BUNDLE = "/app/rds-ca/global-bundle.pem"  # the Dockerfile puts AWS's RDS CA bundle here
+PG_FIELDS = {"PGHOST": "host", "PGPORT": "port", "PGDATABASE": "dbname", "PGUSER": "username",
+             "PGPASSWORD": "password"}  # fmt: skip
+BOOTSTRAP_PASSWORDS = {"owner": "REMINDERLY_OWNER_PASSWORD", "api": "REMINDERLY_API_LOGIN_PASSWORD",
+                       "worker": "REMINDERLY_WORKER_LOGIN_PASSWORD"}  # fmt: skip
+BOOTSTRAP_VERSION = 1  # raise it to run `reminderly db bootstrap` again on the next deploy
 
 
 class ServiceStack(Stack):
@@ -69,6 +75,7 @@ class ServiceStack(Stack):
         vpc: ec2.IVpc,
         database_secret_arn: str | None,
         database_key: kms.IKey,
+        database_login_secret_arns: dict[str, str] | None = None,
         database_security_group: ec2.ISecurityGroup,
         standby: bool = False,
         **kwargs,
@@ -90,24 +97,22 @@ class ServiceStack(Stack):
         )
         # Imported by ARN, with the key's decrypt granted on the roles (the key policy trusts
         # the account's IAM): granting on the database stack's objects would make it refer back
-        # to this stack's roles, a dependency cycle. The standby reads the replica by name.
-        secret = (
-            secretsmanager.Secret.from_secret_name_v2(
-                self, "DatabaseSecret", naming.database_secret(config.name)
-            )
-            if standby or database_secret_arn is None
-            else secretsmanager.Secret.from_secret_complete_arn(
-                self, "DatabaseSecret", database_secret_arn
-            )
-        )
+        # to this stack's roles, a dependency cycle. The standby reads the replicas by name.
+        def imported(construct_id: str, name: str, arn: str | None) -> secretsmanager.ISecret:
+            if standby or arn is None:
+                return secretsmanager.Secret.from_secret_name_v2(self, construct_id, name)
+            return secretsmanager.Secret.from_secret_complete_arn(self, construct_id, arn)
+
+        # the master user's secret: read only by the bootstrap task (`reminderly db bootstrap`)
+        self.master_secret = imported("DatabaseSecret", naming.database_secret(config.name), database_secret_arn)
+        arns = database_login_secret_arns or {}
+        # one login per task: the API's, the worker's (and one-off commands'), the migrations'
+        self.login_secrets = {
+            login: imported(f"{login.capitalize()}LoginSecret", naming.database_login_secret(config.name, login),
+                            arns.get(login))
+            for login in naming.DATABASE_LOGINS
+        }  # fmt: skip
         self.database_key = kms.Key.from_key_arn(self, "DatabaseKey", database_key.key_arn)
-        self.secrets = {
-            "PGHOST": ecs.Secret.from_secrets_manager(secret, "host"),
-            "PGPORT": ecs.Secret.from_secrets_manager(secret, "port"),
-            "PGDATABASE": ecs.Secret.from_secrets_manager(secret, "dbname"),
-            "PGUSER": ecs.Secret.from_secrets_manager(secret, "username"),
-            "PGPASSWORD": ecs.Secret.from_secrets_manager(secret, "password"),
-        }
         # Signs the survey, review and unsubscribe links in messages. Not rotated on a schedule:
         # a new secret invalidates the links of every message already sent.
         if standby:  # the primary's secret, replicated here: links keep working after a failover
@@ -116,7 +121,7 @@ class ServiceStack(Stack):
             )
         else:
             link_secret = self._link_secret(config)
-        self.secrets["REMINDERLY_LINK_SECRET"] = ecs.Secret.from_secrets_manager(link_secret)
+        self.link_secret = ecs.Secret.from_secrets_manager(link_secret)
         self._build(config, vpc, database_security_group)
 
     def _link_secret(self, config: StageConfig) -> secretsmanager.ISecret:
@@ -136,7 +141,10 @@ class ServiceStack(Stack):
 
     def _build(self, config: StageConfig, vpc: ec2.IVpc, database_security_group) -> None:
         standby = self.standby
-        self.container_env = {"PGSSLMODE": "require", "REMINDERLY_STAGE": config.name}
+        # TLS to PostgreSQL verified against the RDS CA bundle baked into the image (Dockerfile):
+        # the server's certificate and its name (a spoofed endpoint is refused)
+        self.container_env = {"PGSSLMODE": "verify-full", "PGSSLROOTCERT": RDS_CA_BUNDLE,
+                              "REMINDERLY_STAGE": config.name}  # fmt: skip
         app_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.task_security_group = ec2.SecurityGroup(
             self, "TaskSecurityGroup", vpc=vpc, description="reminderly API and worker tasks"
@@ -153,11 +161,11 @@ class ServiceStack(Stack):
         # behind the load balancer: the client's address is the one it added to X-Forwarded-For
         # (the per-address limits before authentication count clients, not the ALB)
         api_task = self._task("Api", ["gunicorn", "-c", "python:app_service.gunicorn_conf", "app_service.api:create_app()"],
-                              config.api_cpu, config.api_memory_mib, port=PORT,
+                              config.api_cpu, config.api_memory_mib, port=PORT, login="api",
                               environment={"REMINDERLY_PROXY_HOPS": "1"})  # fmt: skip
         ses_identity, configuration_set, sms_pool = config.sending(standby)
         worker_task = self._task(
-            "Worker", ["reminderly", "worker", "--channel", "aws"], 512, 1024,
+            "Worker", ["reminderly", "worker", "--channel", "aws"], 512, 1024, login="worker",
             environment={
                 "REMINDERLY_SES_FROM": f"Reminders <no-reply@{ses_identity}>",
                 "REMINDERLY_SES_CONFIGURATION_SET": configuration_set,
@@ -170,7 +178,10 @@ class ServiceStack(Stack):
         self.worker_task = worker_task
         self.worker_role = worker_task.task_role
         self._grant_sending(worker_task.task_role, ses_identity, configuration_set, sms_pool)
-        migrate_task = self._task("Migrate", ["reminderly", "db", "migrate"], 256, 512)
+        # the first deploy's migration may start before the bootstrap created its login: it waits
+        migrate_task = self._task("Migrate", ["reminderly", "db", "migrate", "--wait-for-login", "900"],
+                                  256, 512, login="owner")  # fmt: skip
+        bootstrap_task = self._bootstrap_task()
 
         api_name, worker_name = naming.DR_SERVICES if standby else (None, None)
         self.api = self._service("ApiService", api_task, 0 if standby else config.api_min_tasks,
@@ -179,8 +190,10 @@ class ServiceStack(Stack):
                                     app_subnets, groups, worker_name)  # fmt: skip
         self.app_subnets, self.task_groups = app_subnets, groups
         if not standby:  # the standby's database is a read replica, or absent until a failover
-            self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
+            bootstrap = self._run_once(bootstrap_task, app_subnets, groups)
+            self._run_migrations_on_deploy(migrate_task, app_subnets, groups, after=bootstrap)
         self.migration_failures = self._watch_migrations(migrate_task)
+        self.rotation_failures = self._watch_rotations()
         self.zone = None if standby else self._zone()
         self.load_balancer = self._front_door(vpc)
         self._autoscaling()
@@ -224,8 +237,19 @@ class ServiceStack(Stack):
             vpc_subnets=subnets, security_groups=groups, assign_public_ip=False,
         )  # fmt: skip
 
+    def _bootstrap_task(self) -> ecs.FargateTaskDefinition:
+        """`reminderly db bootstrap`: the only task that reads the master user's secret; it also
+        gets each login's first password (the logins' secrets, AWSCURRENT at its start)."""
+        db = {key: ecs.Secret.from_secrets_manager(self.master_secret, field) for key, field in PG_FIELDS.items()}
+        firsts = {variable: ecs.Secret.from_secrets_manager(self.login_secrets[login], "password")
+                  for login, variable in BOOTSTRAP_PASSWORDS.items()}  # fmt: skip
+        return self._task("Bootstrap", ["reminderly", "db", "bootstrap"], 256, 512, secrets={**db, **firsts})
+
     def _task(self, name: str, command: list[str], cpu: int, memory: int, port: int | None = None,
-              environment: dict[str, str] | None = None):  # fmt: skip
+              environment: dict[str, str] | None = None, login: str | None = None,
+              secrets: dict[str, ecs.Secret] | None = None):  # fmt: skip
+        """A task definition logged in to PostgreSQL as `login` (its secret as PG*, re-read by
+        the process on a refused login), or given `secrets` (the bootstrap)."""
         task = ecs.FargateTaskDefinition(
             self, f"{name}Task", cpu=cpu, memory_limit_mib=memory,
             runtime_platform=ecs.RuntimePlatform(
@@ -236,9 +260,19 @@ class ServiceStack(Stack):
             removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
         )  # fmt: skip
         self.log_groups = {**getattr(self, "log_groups", {}), name: log_group}
+        environment = {**self.container_env, **(environment or {})}
+        if login is not None:
+            secret = self.login_secrets[login]
+            secrets = {key: ecs.Secret.from_secrets_manager(secret, field) for key, field in PG_FIELDS.items()}
+            if login != "owner":  # the services sign links; the migrations do not
+                secrets["REMINDERLY_LINK_SECRET"] = self.link_secret
+            # read again by the process itself when its login is refused (a rotation)
+            environment["REMINDERLY_DB_SECRET_ID"] = secret.secret_name if self.standby else secret.secret_arn
+            secret.grant_read(task.task_role)
+            self.database_key.grant_decrypt(task.task_role)
         container = task.add_container(
             name.lower(), image=ecs.ContainerImage.from_docker_image_asset(self.image), command=command,
-            environment={**self.container_env, **(environment or {})}, secrets=self.secrets,
+            environment=environment, secrets=secrets or {},
             logging=ecs.LogDrivers.aws_logs(stream_prefix=name.lower(), log_group=log_group),
             stop_timeout=Duration.seconds(30), readonly_root_filesystem=True,
         )  # fmt: skip
@@ -314,7 +348,13 @@ class ServiceStack(Stack):
             conditions={"StringEquals": {"cloudwatch:namespace": "Reminderly"}},
         ))  # fmt: skip
 
-    def _run_migrations_on_deploy(self, task: ecs.FargateTaskDefinition, subnets, groups) -> None:
+    def _run_once(self, task: ecs.FargateTaskDefinition, subnets, groups) -> cr.AwsCustomResource:
+        """Start the bootstrap task when the stack is created (and when BOOTSTRAP_VERSION changes);
+        it is idempotent, so a re-run is safe too (scripts/stage-run.sh, runbooks)."""
+        return self._start_task("BootstrapOnCreate", task, subnets, groups, f"bootstrap-{BOOTSTRAP_VERSION}")
+
+    def _start_task(self, construct_id: str, task: ecs.FargateTaskDefinition, subnets, groups,
+                    physical_id: str) -> cr.AwsCustomResource:  # fmt: skip
         vpc_subnets = self.cluster.vpc.select_subnets(subnet_type=subnets.subnet_type).subnet_ids
         run_task = cr.AwsSdkCall(
             service="ECS", action="runTask",
@@ -325,10 +365,10 @@ class ServiceStack(Stack):
                     "subnets": vpc_subnets, "securityGroups": [g.security_group_id for g in groups],
                     "assignPublicIp": "DISABLED"}},
             },
-            physical_resource_id=cr.PhysicalResourceId.of(f"migrate-{self.image.asset_hash}"),
+            physical_resource_id=cr.PhysicalResourceId.of(physical_id),
         )  # fmt: skip
-        migrate = cr.AwsCustomResource(
-            self, "MigrateOnDeploy", on_create=run_task, on_update=run_task,
+        return cr.AwsCustomResource(
+            self, construct_id, on_create=run_task, on_update=run_task,
             policy=cr.AwsCustomResourcePolicy.from_statements([
                 iam.PolicyStatement(actions=["ecs:RunTask"], resources=[task.task_definition_arn]),
                 iam.PolicyStatement(actions=["iam:PassRole"],
@@ -336,6 +376,11 @@ class ServiceStack(Stack):
             ]),
             install_latest_aws_sdk=False,
         )  # fmt: skip
+
+    def _run_migrations_on_deploy(self, task: ecs.FargateTaskDefinition, subnets, groups,
+                                  after: cr.AwsCustomResource) -> None:  # fmt: skip
+        migrate = self._start_task("MigrateOnDeploy", task, subnets, groups, f"migrate-{self.image.asset_hash}")
+        migrate.node.add_dependency(after)
         self.api.node.add_dependency(migrate)
         self.worker.node.add_dependency(migrate)
 
@@ -363,6 +408,29 @@ class ServiceStack(Stack):
         )  # fmt: skip
         CfnOutput(self, "MigrationFailuresQueue", key="MigrationFailuresQueue", value=failures.queue_url,
                   description="Events of failed migration tasks (runbooks/migration-failed.md)")  # fmt: skip
+        return rule
+
+    def _watch_rotations(self) -> events.Rule:
+        """A Secrets Manager rotation that failed (or was abandoned) in this stage's account and
+        region matches this rule: alarm secret-rotation-failed on its TriggeredRules. Secrets
+        Manager reports them as CloudTrail service events, which EventBridge receives without a
+        trail; the events are kept in a queue for diagnosis (which secret, which step)."""
+        failures = sqs.Queue(
+            self, "RotationFailures", queue_name=f"{self.config.prefix}-rotation-failures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, retention_period=Duration.days(14),
+        )  # fmt: skip
+        rule = events.Rule(
+            self, "RotationFailed", rule_name=f"{self.config.prefix}-secret-rotation-failed",
+            description="A Secrets Manager rotation failed (the database logins' and master's secrets)",
+            event_pattern=events.EventPattern(
+                source=["aws.secretsmanager"], detail_type=["AWS Service Event via CloudTrail"],
+                detail={"eventSource": ["secretsmanager.amazonaws.com"],
+                        "eventName": ["RotationFailed", "RotationAbandoned"]},
+            ),
+            targets=[events_targets.SqsQueue(failures)],
+        )  # fmt: skip
+        CfnOutput(self, "RotationFailuresQueue", key="RotationFailuresQueue", value=failures.queue_url,
+                  description="Events of failed secret rotations (runbooks/secret-rotation-failed.md)")  # fmt: skip
         return rule
 
     def _zone(self) -> route53.IHostedZone:
