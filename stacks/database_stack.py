@@ -132,7 +132,9 @@ class DatabaseStack(Stack):
         )
         self._backup_plan(config)
 
-    def _login_secrets(self, config: StageConfig, vpc: ec2.IVpc) -> dict[str, secretsmanager.ISecret]:
+    def _login_secrets(
+        self, config: StageConfig, vpc: ec2.IVpc
+    ) -> dict[str, secretsmanager.ISecret]:
         """One secret per PostgreSQL login of migration 0017 (`owner` runs the migrations, `api`
         and `worker` the services), with the instance's host, port and database in it, under
         the database's key, replicated to the DR region like the master's.

@@ -95,6 +95,7 @@ class ServiceStack(Stack):
             file="Dockerfile",
             platform=ecr_assets.Platform.LINUX_ARM64,
         )
+
         # Imported by ARN, with the key's decrypt granted on the roles (the key policy trusts
         # the account's IAM): granting on the database stack's objects would make it refer back
         # to this stack's roles, a dependency cycle. The standby reads the replicas by name.
@@ -104,7 +105,9 @@ class ServiceStack(Stack):
             return secretsmanager.Secret.from_secret_complete_arn(self, construct_id, arn)
 
         # the master user's secret: read only by the bootstrap task (`reminderly db bootstrap`)
-        self.master_secret = imported("DatabaseSecret", naming.database_secret(config.name), database_secret_arn)
+        self.master_secret = imported(
+            "DatabaseSecret", naming.database_secret(config.name), database_secret_arn
+        )
         arns = database_login_secret_arns or {}
         # one login per task: the API's, the worker's (and one-off commands'), the migrations'
         self.login_secrets = {
@@ -240,10 +243,15 @@ class ServiceStack(Stack):
     def _bootstrap_task(self) -> ecs.FargateTaskDefinition:
         """`reminderly db bootstrap`: the only task that reads the master user's secret; it also
         gets each login's first password (the logins' secrets, AWSCURRENT at its start)."""
-        db = {key: ecs.Secret.from_secrets_manager(self.master_secret, field) for key, field in PG_FIELDS.items()}
+        db = {
+            key: ecs.Secret.from_secrets_manager(self.master_secret, field)
+            for key, field in PG_FIELDS.items()
+        }
         firsts = {variable: ecs.Secret.from_secrets_manager(self.login_secrets[login], "password")
                   for login, variable in BOOTSTRAP_PASSWORDS.items()}  # fmt: skip
-        return self._task("Bootstrap", ["reminderly", "db", "bootstrap"], 256, 512, secrets={**db, **firsts})
+        return self._task(
+            "Bootstrap", ["reminderly", "db", "bootstrap"], 256, 512, secrets={**db, **firsts}
+        )
 
     def _task(self, name: str, command: list[str], cpu: int, memory: int, port: int | None = None,
               environment: dict[str, str] | None = None, login: str | None = None,
@@ -263,11 +271,16 @@ class ServiceStack(Stack):
         environment = {**self.container_env, **(environment or {})}
         if login is not None:
             secret = self.login_secrets[login]
-            secrets = {key: ecs.Secret.from_secrets_manager(secret, field) for key, field in PG_FIELDS.items()}
+            secrets = {
+                key: ecs.Secret.from_secrets_manager(secret, field)
+                for key, field in PG_FIELDS.items()
+            }
             if login != "owner":  # the services sign links; the migrations do not
                 secrets["REMINDERLY_LINK_SECRET"] = self.link_secret
             # read again by the process itself when its login is refused (a rotation)
-            environment["REMINDERLY_DB_SECRET_ID"] = secret.secret_name if self.standby else secret.secret_arn
+            environment["REMINDERLY_DB_SECRET_ID"] = (
+                secret.secret_name if self.standby else secret.secret_arn
+            )
             secret.grant_read(task.task_role)
             self.database_key.grant_decrypt(task.task_role)
         container = task.add_container(
@@ -351,7 +364,9 @@ class ServiceStack(Stack):
     def _run_once(self, task: ecs.FargateTaskDefinition, subnets, groups) -> cr.AwsCustomResource:
         """Start the bootstrap task when the stack is created (and when BOOTSTRAP_VERSION changes);
         it is idempotent, so a re-run is safe too (scripts/stage-run.sh, runbooks)."""
-        return self._start_task("BootstrapOnCreate", task, subnets, groups, f"bootstrap-{BOOTSTRAP_VERSION}")
+        return self._start_task(
+            "BootstrapOnCreate", task, subnets, groups, f"bootstrap-{BOOTSTRAP_VERSION}"
+        )
 
     def _start_task(self, construct_id: str, task: ecs.FargateTaskDefinition, subnets, groups,
                     physical_id: str) -> cr.AwsCustomResource:  # fmt: skip
@@ -379,7 +394,9 @@ class ServiceStack(Stack):
 
     def _run_migrations_on_deploy(self, task: ecs.FargateTaskDefinition, subnets, groups,
                                   after: cr.AwsCustomResource) -> None:  # fmt: skip
-        migrate = self._start_task("MigrateOnDeploy", task, subnets, groups, f"migrate-{self.image.asset_hash}")
+        migrate = self._start_task(
+            "MigrateOnDeploy", task, subnets, groups, f"migrate-{self.image.asset_hash}"
+        )
         migrate.node.add_dependency(after)
         self.api.node.add_dependency(migrate)
         self.worker.node.add_dependency(migrate)

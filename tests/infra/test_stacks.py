@@ -125,7 +125,7 @@ def test_every_alarm_links_its_runbook_and_opens_an_opsitem(templates, stage):
         "alb-5xx-rate", "api-latency-p99-high", "api-unhealthy-hosts", "api-tasks-below-desired",
         "worker-tasks-below-desired", "dr-drill-overdue", "dr-drill-objective-breached",
         "database-unavailable", "ses-bounce-rate-high", "ses-complaint-rate-high",
-        "inbound-delivery-failures", "migration-failed",
+        "inbound-delivery-failures", "migration-failed", "secret-rotation-failed",
     }  # fmt: skip
     overdue = next(
         a for a in alarms.values() if a["Properties"]["AlarmName"].endswith("dr-drill-overdue")
@@ -221,7 +221,7 @@ def test_front_door_is_https_only_behind_waf(templates, stage):
 def test_tasks_get_credentials_only_as_secrets(templates, stage):
     raw = templates[f"reminderly-{stage}-service"]
     definitions = resources(raw, "AWS::ECS::TaskDefinition")
-    assert len(definitions) == 3  # api, worker, migrate
+    assert len(definitions) == 4  # api, worker, migrate, bootstrap
     for definition in definitions.values():
         (container,) = definition["Properties"]["ContainerDefinitions"]
         env = {e["Name"] for e in container.get("Environment", [])}
@@ -234,7 +234,12 @@ def test_tasks_get_credentials_only_as_secrets(templates, stage):
         tuple(d["Properties"]["ContainerDefinitions"][0]["Command"][:2])
         for d in definitions.values()
     )
-    assert commands == [("gunicorn", "-c"), ("reminderly", "db"), ("reminderly", "worker")]
+    assert commands == [
+        ("gunicorn", "-c"),
+        ("reminderly", "db"),
+        ("reminderly", "db"),
+        ("reminderly", "worker"),
+    ]
     (api,) = [d for d in definitions.values()
               if d["Properties"]["ContainerDefinitions"][0]["Command"][0] == "gunicorn"]  # fmt: skip
     api_env = {
@@ -258,6 +263,9 @@ def test_worker_may_send_and_nothing_more(templates, stage):
     )
     assert actions == [
         "cloudwatch:PutMetricData",
+        "kms:Decrypt",  # its own login's secret, re-read after a rotation (and nothing else)
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
         "ses:SendEmail",
         "ses:SendRawEmail",
         "sms-voice:SendTextMessage",
@@ -269,6 +277,8 @@ def test_worker_may_send_and_nothing_more(templates, stage):
     found = sms["Resource"] if isinstance(sms["Resource"], list) else [sms["Resource"]]
     pools = sorted(json.dumps(r).split("pool/")[1].split('"')[0] for r in found)
     assert pools == sorted({config.sms_pool_id, *config.account_sms_pool_ids})
+    (read,) = [st for st in statements if "secretsmanager:GetSecretValue" in st["Action"]]
+    assert "WorkerLoginSecret" in json.dumps(read["Resource"])
     metric = next(st for st in statements if st["Action"] == "cloudwatch:PutMetricData")
     assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Reminderly"}}
 
@@ -347,5 +357,7 @@ def test_inbound_events_reach_the_webhook_encrypted_and_links_are_signed(templat
             assert {"REMINDERLY_SNS_TOPICS", "REMINDERLY_PUBLIC_URL"} <= env
         if command[:2] == ["reminderly", "worker"]:
             assert {"REMINDERLY_PUBLIC_URL", "REMINDERLY_SMS_RATE", "REMINDERLY_EMAIL_RATE"} <= env
-        assert "REMINDERLY_LINK_SECRET" in {s["Name"] for s in container["Secrets"]}
+        # the services sign links; the migration and bootstrap tasks do not get the secret
+        signs = command[0] == "gunicorn" or command == ["reminderly", "worker"]
+        assert ("REMINDERLY_LINK_SECRET" in {s["Name"] for s in container["Secrets"]}) is signs
         assert "REMINDERLY_LINK_SECRET" not in env
