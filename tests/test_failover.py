@@ -435,6 +435,7 @@ def test_the_cli_prints_the_plan_with_what_is_done_and_refuses_without_yes(monke
         ),
     )
     monkeypatch.setattr(dr_cli, "_client", lambda service, region: s.client(service, region))
+    monkeypatch.setattr(dr_cli, "_have_aws_credentials", lambda: True)
     out = CliRunner().invoke(main, ["dr", "failover", "--stage", "prod"])
     s.check()
     assert out.exit_code == 1 and "--yes" in out.output
