@@ -520,9 +520,12 @@ class ServiceStack(Stack):
 
     def _waf(self, alb: elbv2.ApplicationLoadBalancer) -> None:
         """Managed rule groups and a per-IP rate rule. The core rule set's SizeRestrictions_BODY
-        (bodies over 8 KB) only counts, and `body-size-except-packet-upload` blocks on its label
-        for every request but a packet upload (up to 64 MiB of CSV or JSON): that one route is
-        exempt from the size rule, everything else stays protected by it."""
+        (bodies over 8 KB) only counts, and `body-size-except-upload-routes` blocks on its label
+        for every request but the three whose bodies are legitimately large: the API's packet
+        upload (up to 64 MiB of CSV or JSON), the dashboard's CSV upload (16 MiB) and the SNS
+        webhook (SES event notifications carry the mail's headers, up to SNS's 256 KB). Those
+        three are exempt from the size rule; everything else stays protected by it, and the
+        app bounds each route's body itself (api/hooks.py)."""
 
         def managed(name: str, priority: int, **group) -> wafv2.CfnWebACL.RuleProperty:
             return wafv2.CfnWebACL.RuleProperty(
@@ -544,7 +547,7 @@ class ServiceStack(Stack):
         acl = wafv2.CfnWebACL(
             self, "WebAcl", scope="REGIONAL", default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=_visibility(f"{self.config.prefix}-web-acl"),
-            rules=[rate, core, _body_size_except_packet_upload(2),
+            rules=[rate, core, _body_size_except_upload_routes(2),
                    managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
                    managed("AWSManagedRulesAmazonIpReputationList", 4), managed("AWSManagedRulesSQLiRuleSet", 5)],
         )  # fmt: skip
@@ -582,30 +585,34 @@ class ServiceStack(Stack):
 SIZE_RULE = "SizeRestrictions_BODY"
 SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
 # POST /v1/campaigns/{campaign_id}/packets (createPacket): the only route exempt from the size rule
-PACKET_UPLOAD_METHOD = "POST"
-PACKET_UPLOAD_PATH = r"^/v1/campaigns/[0-9]+/packets$"
+UPLOAD_METHOD = "POST"
+# createPacket (the API), the dashboard's upload form, receiveSnsMessage: the routes exempt from
+# the size rule, each POST only, each path whole (anchored)
+UPLOAD_ROUTES = (r"/v1/campaigns/[0-9]+/packets", r"/campaigns/[0-9]+/packets", r"/v1/webhooks/sns")
+UPLOAD_PATH = "^(" + "|".join(UPLOAD_ROUTES) + ")$"
 
 
-def _body_size_except_packet_upload(priority: int) -> wafv2.CfnWebACL.RuleProperty:
-    """Block what the core rule set's size rule labelled, unless it is a packet upload."""
+def _body_size_except_upload_routes(priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    """Block what the core rule set's size rule labelled, unless it is a POST to one of the
+    upload routes."""
     s = wafv2.CfnWebACL.StatementProperty
     none = [wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")]
     upload = s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
         s(byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
             field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}), positional_constraint="EXACTLY",
-            search_string=PACKET_UPLOAD_METHOD, text_transformations=none)),
+            search_string=UPLOAD_METHOD, text_transformations=none)),
         s(regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
-            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}), regex_string=PACKET_UPLOAD_PATH,
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}), regex_string=UPLOAD_PATH,
             text_transformations=none)),
     ]))  # fmt: skip
     return wafv2.CfnWebACL.RuleProperty(
-        name="body-size-except-packet-upload", priority=priority,
+        name="body-size-except-upload-routes", priority=priority,
         action=wafv2.CfnWebACL.RuleActionProperty(block={}),
         statement=s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
             s(label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(scope="LABEL", key=SIZE_LABEL)),
             s(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=upload)),
         ])),
-        visibility_config=_visibility("body-size-except-packet-upload"),
+        visibility_config=_visibility("body-size-except-upload-routes"),
     )  # fmt: skip
 
 
