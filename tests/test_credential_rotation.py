@@ -29,7 +29,7 @@ from helpers import load_rows, make_campaign, make_due, person, statuses
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from app_service import PROJECT_ROOT, api_keys, campaigns
+from app_service import PROJECT_ROOT, api_keys, campaigns, db_credentials
 
 ROLES = ("reminderly_api_login", "reminderly_worker_login")
 MESSAGES = 60  # 30 people, sms and email
@@ -120,8 +120,9 @@ def test_rotating_both_logins_under_load_fails_no_request_and_loses_no_send(
         )["ARN"]
     target = conninfo_to_dict(db_url)
     # password authentication is really on: a wrong password is refused
-    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed") as refused:
         psycopg.connect(make_conninfo(db_url, user=ROLES[0], password="wrong"))
+    assert db_credentials.is_auth_failure(refused.value)  # what triggers the re-read
 
     account = campaigns.create_account(
         conn, "Rotation", default_country="US", timezone="America/Chicago"
