@@ -224,6 +224,9 @@ def test_rotating_both_logins_under_load_fails_no_request_and_loses_no_send(
         api_log.read_text(errors="replace"),
         worker_log.read_text(errors="replace"),
     )
+    # what was measured (shown with -s)
+    print(f"rotation under load: {dict(results)} responses, slowest {max(latencies):.2f} s, "
+          f"{sent_before} sent before and {sent_at_rotation} by the end of the rotations, of {MESSAGES}")  # fmt: skip
     # no failed request, and enough of them to have spanned the rotations
     assert set(results) == {200}, (results, api_text[-3000:])
     assert results[200] > 100
