@@ -230,42 +230,43 @@ def test_kill_9_mid_batch_then_survivors_send_every_message_at_most_once(
         sent, sent + unknown + 1
     )  # an unknown one may or may not have gone out
     # only what was handed to the provider is unknown: the calls in flight when the worker
-    # died (at most its window of 4) may not have reached it; every other message of its
-    # batches was retried and sent
-    assert unknown <= 4, states
+    # died (at most its window: 4 in flight and 2 marked around them) may not have reached
+    # it; every other message of its batches was retried and sent
+    assert unknown <= WorkerSettings(inflight=4).window == 6, states
 
 
 def test_kill_9_with_the_whole_window_in_flight(conn, db_url, pool, campaign):
-    """A worker killed while its whole window (8) is in flight: exactly those 8 are
-    send_outcome_unknown (none sent twice), and everything never handed over is sent."""
+    """A worker killed while its whole window is in flight (8 calls at the provider, 2 more
+    marked and waiting for a sender thread): exactly those 10 are send_outcome_unknown (none
+    sent twice), and everything never handed over is sent by the next worker."""
+    window = WorkerSettings(inflight=8).window
+    assert window == 10
     load_rows(conn, campaign, [person(i) for i in range(1, 21)])  # 40 messages
     make_due(conn)
     proc = _spawn(db_url, delay=30, lease=1.0, inflight=8, batch=10)  # calls that never end
+    marked_sql = (
+        "SELECT count(*) FROM messages WHERE status = 'ready' AND send_started_at IS NOT NULL"
+    )
     deadline, marked, most = time.monotonic() + 20, 0, 0
-    while marked < 8 and time.monotonic() < deadline:
-        (marked,) = conn.execute(
-            "SELECT count(*) FROM messages WHERE status = 'ready' AND send_started_at IS NOT NULL"
-        ).fetchone()
+    while marked < window and time.monotonic() < deadline:
+        (marked,) = conn.execute(marked_sql).fetchone()
         most = max(most, marked)
         time.sleep(0.02)
-    assert marked == 8
+    assert marked == window
     time.sleep(0.3)  # the window stays full: nothing more is handed over
-    (marked_now,) = conn.execute(
-        "SELECT count(*) FROM messages WHERE status = 'ready' AND send_started_at IS NOT NULL"
-    ).fetchone()
-    assert marked_now == 8 and most == 8
+    assert conn.execute(marked_sql).fetchone() == (window,) and most == window
     (leased,) = conn.execute(
         "SELECT count(*) FROM messages WHERE lease_owner IS NOT NULL"
     ).fetchone()
-    assert leased > 8  # batches were prepared beyond the window, waiting for slots
+    assert leased > window  # batches were prepared beyond the window, waiting for slots
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     time.sleep(1.2)  # the dead worker's leases expire
     run_worker(pool, OutboxChannel(pool))
     states = statuses(conn)
-    assert states == {"sent": 32, "failed:send_outcome_unknown": 8}, states
+    assert states == {"sent": 40 - window, "failed:send_outcome_unknown": window}, states
     outbox = conn.execute("SELECT count(*), count(DISTINCT message_id) FROM outbox").fetchone()
-    assert outbox == (32, 32)  # the 8 in flight were never sent again
+    assert outbox == (40 - window, 40 - window)  # the window's were never sent again
     (unknown_sent,) = conn.execute(
         "SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id"
         " WHERE m.reason = 'send_outcome_unknown'"
@@ -331,9 +332,12 @@ def test_the_database_restarts_mid_dispatch_and_the_worker_carries_on(tmp_path):
     embedded.stop(pgdata)
     assert outbox[0] == outbox[1]
     # a send whose outbox write met the restart is a provider error: retried later (never a
-    # second copy: the outbox keys by message); one under way when it hit is outcome-unknown
+    # second copy: the outbox keys by message); at most the window's worth were under way
+    # when it hit; one whose answer could not be recorded is outcome-unknown
     assert set(states) <= {"sent:", "failed:send_outcome_unknown", "ready:", "retry:"}, states
-    assert states.get("retry:", 0) <= 2, states
+    assert (
+        states.get("retry:", 0) + states.get("failed:send_outcome_unknown", 0) <= settings.window
+    ), states
     assert states.get("sent:", 0) >= 70  # it carried on after the restart
 
 
@@ -379,3 +383,57 @@ def test_frequency_cap_holds_within_one_batch_and_across_workers(conn, pool, acc
             "sent:", "suppressed:frequency_cap", "suppressed:frequency_cap"
         ], outcome  # fmt: skip
     assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (2,)
+
+
+def test_per_customer_rules_hold_across_workers_with_full_windows(conn, pool, db_url, account):
+    """Two workers at once, windows of 8, batches of 3: each customer with three due capped
+    reminders gets exactly one; an opted-out customer gets none."""
+    capped = make_campaign(conn, account, offsets=(-1,), frequency_cap=timedelta(hours=1))
+    rows = [person(c, hours=5, appointment_id=f"a{c}-{k}") for c in range(1, 9) for k in range(3)]
+    load_rows(conn, capped, rows)
+    (opted,) = conn.execute("SELECT id FROM customers WHERE external_id = 'c8'").fetchone()
+    consent.record(conn, opted, "sms", "opt_out", "reply STOP")
+    make_due(conn)
+    other = db.open_pool(db_url, max_size=6)
+    try:
+        slow = [FaultyChannel(OutboxChannel(p), Faults(delay_seconds=0.05)) for p in (pool, other)]
+        workers = [
+            Worker(p, {"sms": ch}, WorkerSettings(**FAST, batch=3, inflight=8), emit_metrics=None)
+            for p, ch in zip((pool, other), slow, strict=True)
+        ]
+        threads = [threading.Thread(target=w.run, kwargs={"until_idle": True}) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        other.close()
+    outcome = dict(conn.execute(
+        "SELECT c.external_id, array_agg(m.status || ':' || m.reason ORDER BY m.status, m.reason)"
+        " FROM messages m JOIN customers c ON c.id = m.customer_id GROUP BY 1"
+    ).fetchall())  # fmt: skip
+    for c in range(1, 8):
+        assert outcome[f"c{c}"] == ["sent:", "suppressed:frequency_cap", "suppressed:frequency_cap"]
+    assert outcome["c8"] == ["suppressed:opted_out"] * 3
+    assert conn.execute("SELECT count(*), count(DISTINCT message_id) FROM outbox").fetchone() == (
+        7,
+        7,
+    )
+
+
+def test_the_tick_publishes_the_expected_drain_time(conn, pool, campaign):
+    from app_service.worker.runner import DRAIN_CEILING_SECONDS, expected_drain_seconds
+
+    assert expected_drain_seconds(0, 0.0, 1) == 0.0
+    assert expected_drain_seconds(6000, 100.0, 3) == 20.0  # 6,000 ready at 3 x 100/s
+    assert expected_drain_seconds(10, 0.0, 2) == DRAIN_CEILING_SECONDS  # waiting, none sent yet
+    load_rows(conn, campaign, [person(i) for i in range(1, 6)])
+    make_due(conn)
+    emitted: list[dict] = []
+    worker = Worker(pool, {"sms": OutboxChannel(pool)}, WorkerSettings(**FAST),
+                    emit_metrics=emitted.append)  # fmt: skip
+    worker._beat("running")
+    values = worker.tick()
+    assert values["ExpectedDrainSeconds"] == DRAIN_CEILING_SECONDS  # 10 ready, nothing sent yet
+    assert emitted[-1]["ExpectedDrainSeconds"] == (DRAIN_CEILING_SECONDS, "Seconds")
+    assert emitted[-1]["MessagesSent"] == (0.0, "Count")

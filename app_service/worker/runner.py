@@ -58,7 +58,7 @@ class WorkerSettings:
     """Dispatch loops (batches prepared and handed over at once); None: enough to keep the
     window full (2 x inflight / batch + 1, at least 2)."""
     inflight: int = 16
-    """Provider calls in flight at once in this process (sender threads): the window."""
+    """Provider calls in flight at once in this process (its sender threads)."""
     marker_group: int | None = None
     """At most this many send markers per commit (None: every slot free at that moment; 1:
     one commit per message, for measuring what grouping saves)."""
@@ -75,6 +75,13 @@ class WorkerSettings:
     """Signs the links in messages (REMINDERLY_LINK_SECRET, else the local data folder's)."""
     analytics_every_seconds: float = 24 * 3600
     """How often customer scores are recomputed (one worker does it; the others find them fresh)."""
+
+    @property
+    def window(self) -> int:
+        """Messages marked as being sent and not yet recorded, at most: the calls in flight
+        and a quarter more being marked or recorded around them (so that the provider always
+        has `inflight` calls while those round trips run). What a crash can leave unknown."""
+        return self.inflight + max(2, self.inflight // 4)
 
 
 @dataclass
@@ -137,7 +144,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.counters = Counters()
         self.tally = Tally()
-        self.window = Window(self.settings.inflight)
+        self.window = Window(self.settings.window)
         self.senders: ThreadPoolExecutor | None = None
         self.recorder: Recorder | None = None
         self._rate = _RateMeter()
