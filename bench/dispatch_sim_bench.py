@@ -269,37 +269,35 @@ def main() -> None:
     migrate.migrate(url)
     print(json.dumps({"p50_ms": sim.p50_ms, "p99_ms": sim.p99_ms, "mean_ms": round(sim.mean_ms, 1),
                       "cores": os.cpu_count(), "load_avg": os.getloadavg()}), flush=True)  # fmt: skip
-    try:
-        for processes in (1, 2):
-            n = args.messages * processes
-            for inflight in args.inflights:  # no rate limit: the window (or the CPU) bounds it
-                args.inflight = inflight
-                print(
-                    json.dumps(run(url, pgdata, args, processes=processes, n=n, rate=None)),
-                    flush=True,
-                )
-            args.inflight = max(args.inflights)
-            for rate in args.rates:  # the shared rate as the only brake
-                print(json.dumps(run(url, pgdata, args, processes=processes, n=n // 2, rate=rate)),
-                      flush=True)  # fmt: skip
-        # what grouping the send markers saves: one commit per message instead
-        print(json.dumps(run(url, pgdata, args, processes=1, n=args.messages, rate=None,
-                             marker_group=1)), flush=True)  # fmt: skip
-        if args.pgmq_sql:
-            sql = args.pgmq_sql.read_text()
-            results = {"core": [], "pgmq": []}
-            for _ in range(3):  # alternated; the best of each kept (the machine is shared)
-                results["core"].append(queue_core(url, args.queue_messages, args.batch))
-                results["pgmq"].append(pgmq_loop(url, args.queue_messages, args.batch, sql))
-            core = sorted(r["per_s"] for r in results["core"])[-1]
-            mq = sorted(r["per_s"] for r in results["pgmq"])[-1]
-            print(json.dumps({"queue_core": results["core"], "pgmq": results["pgmq"],
-                              "best_core_per_s": core, "best_pgmq_per_s": mq,
-                              "core_vs_pgmq": round(core / mq, 2)}), flush=True)  # fmt: skip
-        else:
-            print(json.dumps({"pgmq": "skipped: pass --pgmq-sql"}), flush=True)
-    finally:
-        embedded.stop(pgdata)
+    # the server stops when this process exits (keep_running=False)
+    for processes in (1, 2):
+        n = args.messages * processes
+        for inflight in args.inflights:  # no rate limit: the window (or the CPU) bounds it
+            args.inflight = inflight
+            print(
+                json.dumps(run(url, pgdata, args, processes=processes, n=n, rate=None)),
+                flush=True,
+            )
+        args.inflight = max(args.inflights)
+        for rate in args.rates:  # the shared rate as the only brake
+            print(json.dumps(run(url, pgdata, args, processes=processes, n=n // 2, rate=rate)),
+                  flush=True)  # fmt: skip
+    # what grouping the send markers saves: one commit per message instead
+    print(json.dumps(run(url, pgdata, args, processes=1, n=args.messages, rate=None,
+                         marker_group=1)), flush=True)  # fmt: skip
+    if args.pgmq_sql:
+        sql = args.pgmq_sql.read_text()
+        results = {"core": [], "pgmq": []}
+        for _ in range(3):  # alternated; the best of each kept (the machine is shared)
+            results["core"].append(queue_core(url, args.queue_messages, args.batch))
+            results["pgmq"].append(pgmq_loop(url, args.queue_messages, args.batch, sql))
+        core = sorted(r["per_s"] for r in results["core"])[-1]
+        mq = sorted(r["per_s"] for r in results["pgmq"])[-1]
+        print(json.dumps({"queue_core": results["core"], "pgmq": results["pgmq"],
+                          "best_core_per_s": core, "best_pgmq_per_s": mq,
+                          "core_vs_pgmq": round(core / mq, 2)}), flush=True)  # fmt: skip
+    else:
+        print(json.dumps({"pgmq": "skipped: pass --pgmq-sql"}), flush=True)
 
 
 if __name__ == "__main__":
