@@ -183,6 +183,11 @@ class Recorder:
                     )
                     break
                 time.sleep(0.5)
+            except Exception as exc:  # a bug or bad data: the leases expire, and the reclaim
+                # fails these as send_outcome_unknown (at most once); the slots still come back
+                log.error("recorder: unexpected %s; %s answers left to the reclaim",
+                          type(exc).__name__, len(answers))  # fmt: skip
+                break
         for a in failed:
             status = outcomes.get(a.claimed.id)
             # the category only: an error's detail may quote a customer's data

@@ -156,7 +156,8 @@ class Worker:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def request_stop(self) -> None:
-        """SIGTERM: finish the message in hand, give back the rest of the batch, stop."""
+        """SIGTERM: finish and record the calls in flight, give back what was not handed
+        over, stop."""
         if self._stop_requested_at is None:
             self._stop_requested_at = time.monotonic()
         self.stop.set()
