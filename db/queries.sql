@@ -185,11 +185,6 @@ SELECT abandon_sends(%(worker)s, %(ids)s);
 -- name: release_leases
 SELECT release_leases(%(worker)s, %(ids)s);
 
--- name: outbox_put
-INSERT INTO outbox (message_id, account_id, channel, recipient, subject, body, headers)
-VALUES (%(message_id)s, %(account_id)s, %(channel)s, %(recipient)s, %(subject)s, %(body)s, %(headers)s)
-ON CONFLICT (message_id) DO NOTHING;
-
 -- name: outbox_list
 SELECT message_id, channel, recipient, subject, body, sent_at FROM outbox ORDER BY sent_at DESC LIMIT %(limit)s;
 
@@ -201,8 +196,13 @@ ON CONFLICT (worker) DO UPDATE SET beat_at = now(), sent = excluded.sent, failed
                                    state = excluded.state
 RETURNING drain_requested_at;
 
--- name: oldest_ready_age
-SELECT coalesce(extract(epoch FROM now() - min(send_at)), 0)::float8 FROM messages WHERE status = 'ready';
+-- name: dispatch_backlog
+-- the ready backlog (its size and age) and how many workers are sending it, for the expected
+-- drain time the worker service scales on
+SELECT count(*)::bigint AS ready, coalesce(extract(epoch FROM now() - min(send_at)), 0)::float8 AS oldest,
+       (SELECT count(*) FROM worker_heartbeats
+        WHERE state = 'running' AND beat_at > now() - interval '30 seconds')::integer AS workers
+FROM messages WHERE status = 'ready';
 
 -- name: pending_soon
 SELECT count(*) FROM messages
@@ -210,6 +210,14 @@ WHERE status = 'ready' OR (status IN ('scheduled', 'retry') AND send_at <= now()
 
 -- name: record_reply
 SELECT record_reply(%(message_id)s, %(kind)s, %(text)s);
+
+-- name: outbox_put_many
+-- the local outbox's group commit: every send that arrived while the last write ran
+INSERT INTO outbox (message_id, account_id, channel, recipient, subject, body, headers, sent_at)
+SELECT * FROM unnest(%(message_ids)s::bigint[], %(account_ids)s::bigint[], %(channels)s::text[],
+                     %(recipients)s::text[], %(subjects)s::text[], %(bodies)s::text[], %(headers)s::jsonb[],
+                     %(sent_ats)s::timestamptz[])
+ON CONFLICT (message_id) DO NOTHING;
 
 -- name: outbox_async_commit
 SET synchronous_commit TO off;

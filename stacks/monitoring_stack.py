@@ -84,6 +84,9 @@ class MonitoringStack(Stack):
                         self._app("MessagesDead", "Sum"), evaluation_periods=1),
             self._alarm("packet-load-failures", "Packets failed to load.", 0, GT,
                         self._app("PacketsFailed", "Sum"), evaluation_periods=1),
+            self._alarm("sms-route-switched", "SMS went out from the secondary origination: the primary pool was "
+                        "throttled or failing.", 0, GT, self._app("SmsRouteOnSecondary", "Maximum", period=Duration.minutes(1)),
+                        evaluation_periods=1),
             self._alarm("worker-heartbeat-missing", "No worker heartbeat for 5 minutes: no messages are being sent.",
                         1, LT, self._app("WorkerHeartbeat", "SampleCount", period=Duration.minutes(1)),
                         evaluation_periods=5, missing_data=cloudwatch.TreatMissingData.BREACHING),

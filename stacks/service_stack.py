@@ -176,6 +176,13 @@ class ServiceStack(Stack):
                 "REMINDERLY_SMS_CONFIGURATION_SET": configuration_set,
                 "REMINDERLY_SMS_RATE": str(config.sms_per_second),
                 "REMINDERLY_EMAIL_RATE": str(config.email_per_second),
+                "REMINDERLY_INFLIGHT": str(config.worker_inflight),
+                # the second SMS route is the primary region's (origination identities are regional)
+                **({} if standby or not config.sms_secondary_origination else {
+                    "REMINDERLY_SMS_SECONDARY_ORIGINATION": config.sms_secondary_origination,
+                    "REMINDERLY_SMS_ROUTE_FAILURE_SHARE": str(config.sms_route_failure_share),
+                    "REMINDERLY_SMS_ROUTE_SECONDS": str(config.sms_route_seconds),
+                }),
             },
         )  # fmt: skip
         self.worker_task = worker_task
@@ -354,7 +361,12 @@ class ServiceStack(Stack):
             # the standby sends from the DR region's pool only: per-account pools are regional
             # and not registered there (their accounts send from the shared pool after a failover)
             resources=[arn.format("sms-voice", f"pool/{pool}")
-                       for pool in (sms_pool, *(() if self.standby else self.config.account_sms_pool_ids))],
+                       for pool in (sms_pool, *(() if self.standby else self.config.account_sms_pool_ids))]
+                      + ([] if self.standby or not self.config.sms_secondary_origination
+                         else [_origination_arn(arn, self.config.sms_secondary_origination)]),
+        ))  # fmt: skip
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["ses:GetAccount"], resources=["*"],  # MaxSendRate, read at start; no resource form
         ))  # fmt: skip
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"], resources=["*"],
@@ -567,19 +579,35 @@ class ServiceStack(Stack):
         )
         worker = self.worker.auto_scale_task_count(
             min_capacity=0 if self.standby else self.config.worker_min_tasks,
-            max_capacity=self.config.worker_max_tasks,
+            max_capacity=self.config.worker_tasks_for_rate,
         )
-        worker.scale_on_cpu_utilization("Cpu", target_utilization_percent=70)
-        oldest_ready = Metric(
-            namespace="Reminderly", metric_name="OldestReadyMessageAgeSeconds", statistic="Maximum",
+        # The worker scales on the backlog against the rate it achieves, not on CPU: the
+        # expected drain time (ready messages / messages sent per second, published by every
+        # worker). Over 2 minutes of backlog adds tasks, under 30 s removes one; never beyond
+        # the tasks the provider rates can use (more would only wait for tokens).
+        drain = Metric(
+            namespace="Reminderly", metric_name="ExpectedDrainSeconds", statistic="Maximum",
             period=Duration.minutes(1), dimensions_map={"Stage": self.config.name},
         )  # fmt: skip
         worker.scale_on_metric(
-            "OldestReadyMessageAge", metric=oldest_ready, adjustment_type=None,
+            "ExpectedDrainTime", metric=drain, adjustment_type=None,
             metric_aggregation_type=MetricAggregationType.MAXIMUM, cooldown=Duration.minutes(2),
-            scaling_steps=[ScalingInterval(upper=30, change=-1), ScalingInterval(lower=60, change=+1),
-                           ScalingInterval(lower=300, change=+3)],
+            scaling_steps=[ScalingInterval(upper=30, change=-1), ScalingInterval(lower=120, change=+1),
+                           ScalingInterval(lower=600, change=+3)],
         )  # fmt: skip
+
+
+def _origination_arn(arn: str, identity: str) -> str:
+    """The IAM resource of an End User Messaging origination identity given as an ARN, a pool
+    id or a phone number id."""
+    if identity.startswith("arn:"):
+        return identity
+    for prefix, kind in (("pool-", "pool"), ("phone-", "phone-number")):
+        if identity.startswith(prefix):
+            return arn.format("sms-voice", f"{kind}/{identity}")
+    raise ValueError(
+        f"sms_secondary_origination {identity!r}: give an ARN, a pool id or a phone number id"
+    )
 
 
 SIZE_RULE = "SizeRestrictions_BODY"
