@@ -39,21 +39,30 @@ def open_pool(
     max_size: int = 4,
     name: str = "reminderly",
     reset: Callable[[psycopg.Connection], None] | None = None,
+    timeout: float = 30,
 ) -> ConnectionPool:
     """A psycopg pool of autocommit connections (the library manages its own transactions);
     rows come back as dicts and connections are checked before reuse. `reset` runs on every
-    connection returned to the pool."""
+    connection returned to the pool. Raises psycopg_pool.PoolTimeout when no connection
+    could be made within `timeout` seconds (the pool is closed again)."""
+    kwargs = {"row_factory": dict_row, "application_name": name, "autocommit": True}
+    if timeout < 30:
+        kwargs["connect_timeout"] = max(1, int(timeout))
     pool = ConnectionPool(
         url,
         min_size=min_size,
         max_size=max_size,
         name=name,
-        kwargs={"row_factory": dict_row, "application_name": name, "autocommit": True},
+        kwargs=kwargs,
         check=ConnectionPool.check_connection,
         reset=reset,
         open=False,
     )
-    pool.open(wait=True, timeout=30)
+    try:
+        pool.open(wait=True, timeout=timeout)
+    except BaseException:
+        pool.close()
+        raise
     return pool
 
 

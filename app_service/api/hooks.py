@@ -10,7 +10,9 @@ import re
 import uuid
 from time import perf_counter
 
+import psycopg
 from flask import Flask, Response, g, render_template, request
+from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from app_service.api import tenancy
@@ -18,6 +20,7 @@ from app_service.api.contract import Contract
 from app_service.api.problems import ApiError, problem
 from app_service.api.routes.inbound import verify_sns
 from app_service.api_keys import authenticate
+from app_service.template_sandbox import RendererUnavailable
 
 log = logging.getLogger("reminderly.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -109,6 +112,32 @@ def install(app: Flask, contract: Contract) -> None:
             )
             return Response(html, status=code, mimetype="text/html", headers=headers)
         return problem(code, _TITLES.get(code, exc.name), detail, headers=headers)
+
+    @app.errorhandler(tenancy.DatabaseUnavailable)
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(RendererUnavailable)
+    def unavailable(exc: Exception) -> Response:
+        """What the request needs is missing right now (no database configured or reachable,
+        a connection lost mid-request, no render process): 503 with Retry-After, not 500."""
+        if isinstance(exc, RendererUnavailable):
+            detail = "no render process could be started; try again later"
+        elif isinstance(exc, tenancy.DatabaseUnavailable):
+            detail = f"{exc}; try again later"
+        else:
+            detail = "the database is not reachable; try again later"
+        log.warning(
+            "service unavailable",
+            extra={"request_id": g.get("request_id"), "error": type(exc).__name__},
+        )
+        headers = {"Retry-After": str(max(1, tenancy.RETRY_SECONDS))}
+        if request.blueprint == "dashboard":
+            html = render_template(
+                "dashboard/error.html", title="Service Unavailable", detail=detail,
+                session_info=g.get("dash"),
+            )  # fmt: skip
+            return Response(html, status=503, mimetype="text/html", headers=headers)
+        return problem(503, "Service Unavailable", detail, headers=headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
