@@ -17,7 +17,7 @@ from app_service.queries import Q
 from app_service.replies import handle_reply
 from app_service.worker.channels.outbox import OutboxChannel
 from app_service.worker.runner import Worker, WorkerSettings
-from tests.api_support import make_tenant
+from tests.api_support import make_tenant, pub
 from tests.helpers import load_rows, make_campaign, make_due, person
 
 
@@ -156,6 +156,7 @@ def test_report_over_the_api_as_json_csv_and_timeseries(conn, app, db_url):
     (first, _) = sent_ids(conn, campaign)
     dq.mark_ready(conn)
     handle_reply(conn, first, "9")
+    campaign = pub(campaign)  # the API's id for it
     body = tenant.get(f"/v1/campaigns/{campaign}/report").json
     assert (
         body["survey"]["responses"] == 1

@@ -5,6 +5,7 @@ one JSON log line (ids, route, status, timing; never a body, phone number or ema
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -57,6 +58,11 @@ def install(app: Flask, contract: Contract) -> None:
 
     @app.after_request
     def finish(response: Response) -> Response:
+        op = g.get("operation")
+        if op is not None and (
+            op.get("x-required-scope") is not None or op.get("operationId") in _KEYLESS_WITH_IDS
+        ):
+            _publish_ids(app, response)  # not the definition itself, health or readiness
         if g.get("operation") is not None and app.config["VALIDATE_RESPONSES"]:
             errors = contract.response_errors(g.operation, response)
             if errors:
@@ -145,6 +151,31 @@ def install(app: Flask, contract: Contract) -> None:
         return problem(
             500, "Internal Server Error", "an unexpected error occurred; it has been logged"
         )
+
+
+# operations without a key whose answers can name a row (survey pages, SNS webhook problems)
+_KEYLESS_WITH_IDS = frozenset(
+    {"openLink", "answerSurvey", "showUnsubscribe", "unsubscribe", "receiveSnsMessage"}
+)
+
+
+def _publish_ids(app: Flask, response: Response) -> None:
+    """Row ids leave as public ids (app_service/public_ids.py): in a JSON body's id fields
+    and links, and in Location. The views work with row ids throughout; this is the one place
+    they are translated, so none is missed and none translated twice."""
+    ids = app.extensions["reminderly.ids"]
+    location = response.headers.get("Location")
+    if location:
+        response.headers["Location"] = ids.publish_path(location)
+    if response.is_streamed or response.direct_passthrough:
+        return
+    if response.mimetype not in ("application/json", "application/problem+json"):
+        return
+    data = response.get_data()
+    if not data:
+        return
+    published = ids.publish(json.loads(data))
+    response.set_data(json.dumps(published, separators=(",", ":")))
 
 
 # Pages (dashboard, survey and unsubscribe links, /docs) run no inline script and load

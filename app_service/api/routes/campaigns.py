@@ -158,9 +158,11 @@ def register(app: Flask) -> None:
         found = reports.campaign_report(conn(), campaign_id)
         if found is None:
             raise not_found("campaign", campaign_id)
-        if request.args.get("format") == "csv":
-            return Response(reports.report_csv(found), mimetype="text/csv", headers={
-                "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-report.csv"'})  # fmt: skip
+        if request.args.get("format") == "csv":  # a CSV is not JSON: its id is made public here
+            public = campaign_id.public
+            csv = reports.report_csv({**found, "campaign_id": public})
+            return Response(csv, mimetype="text/csv", headers={
+                "Content-Disposition": f'attachment; filename="campaign-{public}-report.csv"'})  # fmt: skip
         return jsonify(found)
 
     def timeseries(campaign_id: int):
@@ -177,14 +179,14 @@ def register(app: Flask) -> None:
 
     route(app, "/v1/campaigns", "listCampaigns", list_campaigns)
     route(app, "/v1/campaigns", "createCampaign", create_campaign, "POST")
-    route(app, "/v1/campaigns/<int:campaign_id>", "getCampaign", get_campaign)
-    route(app, "/v1/campaigns/<int:campaign_id>", "updateCampaign", update_campaign, "PATCH")
+    route(app, "/v1/campaigns/<id:campaign_id>", "getCampaign", get_campaign)
+    route(app, "/v1/campaigns/<id:campaign_id>", "updateCampaign", update_campaign, "PATCH")
     for verb in campaigns.VERBS:
-        route(app, f"/v1/campaigns/<int:campaign_id>/{verb}", f"{verb}Campaign", transition(verb), "POST")  # fmt: skip
-    route(app, "/v1/campaigns/<int:campaign_id>/report", "getCampaignReport", report)
+        route(app, f"/v1/campaigns/<id:campaign_id>/{verb}", f"{verb}Campaign", transition(verb), "POST")  # fmt: skip
+    route(app, "/v1/campaigns/<id:campaign_id>/report", "getCampaignReport", report)
     route(
         app,
-        "/v1/campaigns/<int:campaign_id>/report/timeseries",
+        "/v1/campaigns/<id:campaign_id>/report/timeseries",
         "getCampaignTimeseries",
         timeseries,
     )
