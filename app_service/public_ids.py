@@ -11,7 +11,7 @@ dashboard, a webhook or a link is the sequence value put through a keyed permuta
   no table or lookup is needed and every id keeps its row; without the key, consecutive rows
   map to ids with no order and no gaps to count;
 - cursors (a page's last id, the event feed's transaction id and event id) are one AES block
-  under the same key, with a check value, so they carry no readable counter either.
+  under a key from the same secret, so they carry no readable counter either.
 
 The key is derived from the link secret (REMINDERLY_LINK_SECRET) that the API and the worker
 already share: rotating that secret changes every public id, so it is not rotated. Operators
@@ -34,7 +34,7 @@ BASE = 1 << BITS  # public ids are BASE + permutation(internal)
 _HALF = BITS // 2
 _MASK = (1 << _HALF) - 1
 _ROUNDS = 10
-_CURSOR_CHECK = b"\xa5\x5a"
+_CURSOR = re.compile(r"[A-Za-z0-9_-]{22}")
 _SEGMENT = re.compile(r"(?<=/)(\d+)(?=/|$|\?)")
 # a row named in an error's text: "campaign 17 is draft", "packet 9 is cancelled"
 _NAMED = re.compile(
@@ -56,8 +56,9 @@ class Ref(int):
 
 
 def is_id_field(name: object) -> bool:
-    """JSON fields that hold a row's id: `id` and `*_id` (external ids are strings)."""
-    return isinstance(name, str) and (name == "id" or name.endswith("_id"))
+    """JSON fields that hold a row's id: `id`, `*_id` and `duplicate_of` (external ids are
+    strings, so only integers are touched)."""
+    return isinstance(name, str) and (name in ("id", "duplicate_of") or name.endswith("_id"))
 
 
 class PublicIds:
@@ -107,24 +108,24 @@ class PublicIds:
     # --- cursors --------------------------------------------------------------------------
 
     def cursor(self, first: int, second: int = 0) -> str:
-        """An opaque cursor for up to two non-negative numbers (first < 2**64, second < 2**48)."""
-        block = first.to_bytes(8, "big") + second.to_bytes(6, "big") + _CURSOR_CHECK
+        """An opaque cursor for two numbers below 2**64: 22 characters, one AES block."""
+        block = first.to_bytes(8, "big") + second.to_bytes(8, "big")
         enc = Cipher(self._aes, modes.ECB()).encryptor()  # one block: a keyed permutation
         return base64.urlsafe_b64encode(enc.update(block) + enc.finalize()).decode().rstrip("=")
 
     def uncursor(self, cursor: str) -> tuple[int, int] | None:
-        """The numbers of a cursor this deployment made, else None."""
+        """The numbers of a cursor: any 22 base64url characters are one (the definition's
+        pattern), so a cursor this API did not make is a place too, most likely past the
+        end (an empty page), as a cursor forged before was; None for anything else."""
+        if not _CURSOR.fullmatch(cursor):
+            return None
         try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            raw = base64.urlsafe_b64decode(cursor + "==")
         except (ValueError, binascii.Error):
             return None
-        if len(raw) != 16:
-            return None
         dec = Cipher(self._aes, modes.ECB()).decryptor()
-        block = dec.update(raw) + dec.finalize()
-        if block[14:] != _CURSOR_CHECK:
-            return None
-        return int.from_bytes(block[:8], "big"), int.from_bytes(block[8:14], "big")
+        block = dec.update(raw[:16]) + dec.finalize()
+        return int.from_bytes(block[:8], "big"), int.from_bytes(block[8:], "big")
 
     # --- whole documents ------------------------------------------------------------------
 

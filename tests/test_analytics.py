@@ -154,4 +154,4 @@ def test_a_campaign_can_target_its_top_customers_but_never_gate_reviews(conn, ap
 
     with pytest.raises(psycopg.errors.CheckViolation):  # the database refuses it too
         conn.execute("UPDATE campaigns SET kind = 'review_request', audience_top_n = 5, audience_by = 'positive' "
-                     "WHERE id = %s", [made.json["id"]])  # fmt: skip
+                     "WHERE id = %s", [row(made.json["id"])])  # fmt: skip

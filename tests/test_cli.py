@@ -285,7 +285,7 @@ def test_the_lifecycle_is_the_same_in_the_cli_and_the_api(runner, conn, account,
         and api.json["detail"] == f"campaign {draft} is draft; cannot resume it"
     )
     with pytest.raises(core.TransitionRefused):
-        core.change(conn, draft, "resume")
+        core.change(conn, row(draft), "resume")
     assert tenant.get(f"/v1/campaigns/{draft}").json["status"] == "draft"
     # every verb from every status: the CLI and the API agree on what is allowed
     for start in ("draft", "active", "paused", "archived"):

@@ -15,7 +15,9 @@ MAX_LIMIT = 200
 
 def _decode(cursor: str) -> int:
     found = current_app.extensions["reminderly.ids"].uncursor(cursor)
-    value = found[0] if found is not None and found[1] == 0 else -1
+    if found is not None:  # a place past every row is an empty page, not an error
+        return min(found[0], 2**63 - 1)
+    value = -1
     if not 0 <= value < 2**63:
         raise ApiError(
             400,

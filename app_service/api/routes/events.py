@@ -35,9 +35,9 @@ def register(app: Flask) -> None:
         after = events.Position()
         if request.args.get("after"):
             found = ids().uncursor(request.args["after"])
-            if found is None or found[0] >= 2**63:
+            if found is None:
                 raise _query_error("after", "not a cursor this API returned")
-            after = events.Position(*found)
+            after = events.Position(min(found[0], 2**63 - 1), min(found[1], 2**63 - 1))
         types = parse_types(request.args.get("type"))
         limit = min(int(request.args.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)
         found = events.list_events(conn(), account_id(), after, types=types, limit=limit + 1)
