@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import shutil
 import signal
@@ -165,23 +166,29 @@ def test_schemathesis_finds_no_server_error_and_no_contract_break(gunicorn, db_u
     write_bundle(spec)
     exe = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
     started = time.monotonic()
+    from app_service import PROJECT_ROOT
+
     run = subprocess.run(
-        [exe, "run", str(spec), "--url", base, "-H", f"Authorization: Bearer {token}",
+        [exe, "--config-file", str(PROJECT_ROOT / "tests" / "schemathesis.toml"), "run",
+         str(spec), "--url", base, "-H", f"Authorization: Bearer {token}",
          "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
                      "response_schema_conformance,response_headers_conformance,"
                      "positive_data_acceptance",
          "--phases", "examples,coverage,fuzzing,stateful",
          "--mode", "all", "--max-examples", "10", "--seed", "20261128", "--workers", "1",
          "--request-timeout", "30", "--no-color"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=900, cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},  # the hooks: tests/schemathesis_hooks
     )  # fmt: skip
     took = time.monotonic() - started
     report = run.stdout[-12000:] + run.stderr[-2000:]
     (tmp_path / "schemathesis.txt").write_text(run.stdout + run.stderr)
     assert run.returncode == 0, report
     assert "No issues found" in run.stdout or "passed" in run.stdout, report
-    stateful = re.search(r"Stateful.*?(\d+) passed", run.stdout, re.S)
-    assert stateful and int(stateful.group(1)) > 0, report  # the stateful phase ran scenarios
+    stateful = re.search(r"Stateful.*?API Links:\s+(\d+) covered.*?(\d+) passed", run.stdout, re.S)
+    assert stateful, report
+    links, scenarios = int(stateful.group(1)), int(stateful.group(2))
+    assert links > 0 and scenarios > 0, report  # operations were chained by their links
     print(f"schemathesis: {took:.0f} s")
 
 

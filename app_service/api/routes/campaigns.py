@@ -60,7 +60,7 @@ def _steps(items: list[dict]) -> list[Step]:
         if text is None:
             found = rows(conn(), Q.get_template, {"id": item["template_id"]})
             if not found:
-                raise bad_field(f"/steps/{i}/template_id", "no such template")
+                raise not_found("template", item["template_id"])  # as for a path's id
             text, subject = found[0]["body"], subject or found[0]["subject"]
         local = item.get("local_time")
         steps.append(
