@@ -33,6 +33,33 @@ from app_service.packet_source import PacketFormatError, csv_source, file_source
 from app_service.queries import Q
 
 
+class RowId(click.ParamType):
+    """An id as the CLI takes it: a row id, or the public id the API and dashboard show (every
+    public id is at least 2**52, no row id is)."""
+
+    name = "id"
+
+    def convert(self, value, param, ctx) -> int:
+        from app_service.links import link_secret
+        from app_service.public_ids import BASE, PublicIds
+
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not an id", param, ctx)
+        if number >= BASE:
+            found = PublicIds(link_secret()).decode(number)
+            if found is None:
+                self.fail(f"{number} is not a public id of this deployment", param, ctx)
+            return found
+        if number < 1:
+            self.fail("an id is a positive number", param, ctx)
+        return number
+
+
+ROW_ID = RowId()
+
+
 class CliError(click.ClickException):
     """A one-line message and exit status 1."""
 
@@ -208,7 +235,7 @@ def db_psql(args: tuple[str, ...]) -> None:
 
 @main.command("load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--campaign", "campaign_id", type=int, required=True, help="Campaign id.")
+@click.option("--campaign", "campaign_id", type=ROW_ID, required=True, help="Campaign id.")
 @click.option("--idempotency-key", help="Loading again with the same key returns the same packet.")
 @click.option("--dry-run", is_flag=True, help="Report what the load would do; keep nothing.")
 @click.option(
@@ -366,7 +393,7 @@ def packet_group() -> None:
 
 
 @packet_group.command("status")
-@click.argument("packet_id", type=int)
+@click.argument("packet_id", type=ROW_ID)
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
 def packet_status_cmd(packet_id: int, as_json: bool) -> None:
@@ -382,7 +409,7 @@ def packet_status_cmd(packet_id: int, as_json: bool) -> None:
 
 
 @packet_group.command("errors")
-@click.argument("packet_id", type=int)
+@click.argument("packet_id", type=ROW_ID)
 @click.option("--after", type=int, default=0, help="Show rows after this row number.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50)
 @friendly_errors
@@ -397,7 +424,7 @@ def packet_errors_cmd(packet_id: int, after: int, limit: int) -> None:
 
 
 @packet_group.command("cancel")
-@click.argument("packet_id", type=int)
+@click.argument("packet_id", type=ROW_ID)
 @friendly_errors
 def packet_cancel_cmd(packet_id: int) -> None:
     """Cancel a packet's pending messages."""
@@ -423,7 +450,7 @@ def _offset(delta: timedelta) -> str:
 
 
 @campaign_group.command("show")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 @friendly_errors
 def campaign_show(campaign_id: int) -> None:
     """A campaign, its steps and its message counts."""
@@ -448,7 +475,7 @@ for _verb in campaigns.VERBS:
 
     def _make(verb: str) -> None:
         @campaign_group.command(verb, help=f"{verb.capitalize()} a campaign (the API's {verb}).")
-        @click.argument("campaign_id", type=int)
+        @click.argument("campaign_id", type=ROW_ID)
         @friendly_errors
         def _cmd(campaign_id: int) -> None:
             with _connect() as conn:
@@ -469,7 +496,7 @@ for _verb in campaigns.VERBS:
 
 
 @campaign_group.command("relations")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 @friendly_errors
 def campaign_relations_cmd(campaign_id: int) -> None:
     """Where a campaign's data lives: relation, predicate, index, estimated rows."""
@@ -675,7 +702,7 @@ def account_group() -> None:
 
 
 @account_group.command("set-sms-sender")
-@click.argument("account_id", type=int)
+@click.argument("account_id", type=ROW_ID)
 @click.option(
     "--origination", help="The number, pool id or ARN it sends from (omit: the shared one)."
 )
@@ -724,7 +751,7 @@ def api_key_group() -> None:
 
 
 @api_key_group.command("create")
-@click.option("--account", "account_id", type=int, required=True)
+@click.option("--account", "account_id", type=ROW_ID, required=True)
 @click.option("--name", required=True)
 @click.option("--scope", "scopes", type=click.Choice(api_keys.ALL_SCOPES), multiple=True,
               required=True, help="Repeat for several scopes. operator: a platform "
@@ -744,7 +771,7 @@ def api_key_create(account_id: int, name: str, scopes: tuple[str, ...], rate_lim
 
 
 @api_key_group.command("list")
-@click.option("--account", "account_id", type=int, required=True)
+@click.option("--account", "account_id", type=ROW_ID, required=True)
 @friendly_errors
 def api_key_list(account_id: int) -> None:
     """The account's keys by prefix (secrets are never shown again)."""
@@ -759,8 +786,8 @@ def api_key_list(account_id: int) -> None:
 
 
 @api_key_group.command("revoke")
-@click.option("--account", "account_id", type=int, required=True)
-@click.argument("key_id", type=int)
+@click.option("--account", "account_id", type=ROW_ID, required=True)
+@click.argument("key_id", type=ROW_ID)
 @friendly_errors
 def api_key_revoke(account_id: int, key_id: int) -> None:
     """Revoke a key at once for every API process."""
@@ -774,7 +801,7 @@ def api_key_revoke(account_id: int, key_id: int) -> None:
 
 
 @main.command("report")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 @click.option("--csv", "as_csv", is_flag=True, help="CSV: section, metric, value.")
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
@@ -822,7 +849,7 @@ def analytics_group() -> None:
 
 
 @analytics_group.command("refresh")
-@click.option("--account", "account_id", type=int, help="One account (default: all).")
+@click.option("--account", "account_id", type=ROW_ID, help="One account (default: all).")
 @click.option("--half-life-days", type=click.FloatRange(min=1), default=90.0, show_default=True)
 @friendly_errors
 def analytics_refresh(account_id: int | None, half_life_days: float) -> None:
@@ -837,7 +864,7 @@ def analytics_refresh(account_id: int | None, half_life_days: float) -> None:
 
 
 @analytics_group.command("top")
-@click.option("--account", "account_id", type=int, required=True)
+@click.option("--account", "account_id", type=ROW_ID, required=True)
 @click.option("--kind", type=click.Choice(["reminder", "survey", "review_request"]), required=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @friendly_errors
@@ -874,6 +901,35 @@ def openapi_bundle(output: Path) -> None:
     except SpecError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"wrote {output}")
+
+
+# --- public ids -------------------------------------------------------------------------------
+
+
+@main.group("ids")
+def ids_group() -> None:
+    """Translate between row ids (what the CLI prints) and public ids (what tenants see in
+    the API, the dashboard, webhooks and links). Every id argument takes either."""
+
+
+@ids_group.command("public")
+@click.argument("row_ids", type=ROW_ID, nargs=-1, required=True)
+def ids_public(row_ids: tuple[int, ...]) -> None:
+    """The public id of each row id."""
+    from app_service.links import link_secret
+    from app_service.public_ids import PublicIds
+
+    ids = PublicIds(link_secret())
+    for row_id in row_ids:
+        click.echo(f"{row_id}\t{ids.encode(row_id)}")
+
+
+@ids_group.command("internal")
+@click.argument("public_ids", type=ROW_ID, nargs=-1, required=True)
+def ids_internal(public_ids: tuple[int, ...]) -> None:
+    """The row id of each public id."""
+    for row_id in public_ids:
+        click.echo(str(row_id))
 
 
 # --- maintenance ------------------------------------------------------------------------------

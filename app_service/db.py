@@ -71,12 +71,16 @@ def open_pool(
     max_size: int = 4,
     name: str = "reminderly",
     reset: Callable[[psycopg.Connection], None] | None = None,
+    timeout: float = 30,
 ) -> ConnectionPool:
     """A psycopg pool of autocommit connections (the library manages its own transactions);
     rows come back as dicts and connections are checked before reuse. `reset` runs on every
     connection returned to the pool. Connections are replaced after
-    REMINDERLY_DB_MAX_LIFETIME_SECONDS (default an hour)."""
+    REMINDERLY_DB_MAX_LIFETIME_SECONDS (default an hour). Raises psycopg_pool.PoolTimeout when
+    no connection could be made within `timeout` seconds (the pool is closed again)."""
     base: dict[str, Any] = {"row_factory": dict_row, "application_name": name, "autocommit": True}
+    if timeout < 30:
+        base["connect_timeout"] = max(1, int(timeout))
     credentials = db_credentials.from_env()
     options: dict[str, Any] = {
         "min_size": min_size,
@@ -92,7 +96,11 @@ def open_pool(
     else:
         pool = RotatingPool(url, kwargs=lambda: {**base, **credentials.current()}, **options)
         pool.credentials = credentials
-    pool.open(wait=True, timeout=30)
+    try:
+        pool.open(wait=True, timeout=timeout)
+    except BaseException:
+        pool.close()
+        raise
     return pool
 
 

@@ -230,6 +230,12 @@ SET synchronous_commit TO off;
 SELECT key_id, account_id, scopes, rate_limit, window_count, retry_after
 FROM api_authenticate(%(prefix)s, %(hash)s);
 
+-- name: api_address_hit
+SELECT window_count, retry_after FROM api_address_hit(%(bucket)s, %(address)s);
+
+-- name: api_address_count
+SELECT window_count, retry_after FROM api_address_count(%(bucket)s, %(address)s);
+
 -- name: api_enter_tenant
 SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %(account_id)s, false);
 

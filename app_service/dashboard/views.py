@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     Flask,
+    Response,
     abort,
     current_app,
     g,
@@ -44,7 +45,14 @@ def configure(app: Flask, link_secret: str) -> None:
     ).hexdigest()
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="Strict",
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=8))  # fmt: skip
+    ids = app.extensions["reminderly.ids"]
+    app.jinja_env.filters["pid"] = lambda value: ids.encode(int(value))  # a row id, shown
     app.register_blueprint(bp)
+
+
+def _go(path: str) -> Response:
+    """A redirect within the dashboard: its row ids made public (public_ids)."""
+    return redirect(current_app.extensions["reminderly.ids"].publish_path(path))
 
 
 def _csrf_token() -> str:
@@ -139,7 +147,7 @@ def campaigns_page():
     return page("dashboard/campaigns.html", campaigns=listed)
 
 
-@bp.get("/campaigns/<int:campaign_id>")
+@bp.get("/campaigns/<id:campaign_id>")
 @signed_in
 def campaign_page(campaign_id: int):
     conn = tenancy.connection()
@@ -166,7 +174,7 @@ def campaign_page(campaign_id: int):
                 can_write=g.dash["can_write"])  # fmt: skip
 
 
-@bp.post("/campaigns/<int:campaign_id>/packets")
+@bp.post("/campaigns/<id:campaign_id>/packets")
 @signed_in
 def upload(campaign_id: int):
     _check_csrf()
@@ -183,7 +191,7 @@ def upload(campaign_id: int):
         abort(413, "the file is larger than 16 MiB; use the API for larger packets")
     if request.form.get("action") != "check":
         result = packets.load_packet(conn, campaign_id, csv_source(io.BytesIO(data), file.filename))
-        return redirect(f"/packets/{result.packet_id}")
+        return _go(f"/packets/{result.packet_id}")
     # check first: a dry run on screen, the file kept as a draft until the operator confirms
     checked = packets.load_packet(
         conn, campaign_id, csv_source(io.BytesIO(data), file.filename), dry_run=True
@@ -194,7 +202,7 @@ def upload(campaign_id: int):
                 draft_id=draft_id, result=checked, preview=checked.preview)  # fmt: skip
 
 
-@bp.post("/campaigns/<int:campaign_id>/drafts/<int:draft_id>")
+@bp.post("/campaigns/<id:campaign_id>/drafts/<id:draft_id>")
 @signed_in
 def commit_draft(campaign_id: int, draft_id: int):
     """Load a checked file for real (or drop it)."""
@@ -206,15 +214,15 @@ def commit_draft(campaign_id: int, draft_id: int):
     if not found:
         abort(404)
     if request.form.get("action") == "discard":
-        return redirect(f"/campaigns/{campaign_id}")
+        return _go(f"/campaigns/{campaign_id}")
     body = bytes(found[0]["body"])
     result = packets.load_packet(
         conn, campaign_id, csv_source(io.BytesIO(body), found[0]["filename"])
     )
-    return redirect(f"/packets/{result.packet_id}")
+    return _go(f"/packets/{result.packet_id}")
 
 
-@bp.get("/packets/<int:packet_id>")
+@bp.get("/packets/<id:packet_id>")
 @signed_in
 def packet_page(packet_id: int):
     conn = tenancy.connection()
@@ -226,7 +234,7 @@ def packet_page(packet_id: int):
     return page("dashboard/packet.html", p=p, errors=errors)
 
 
-@bp.get("/customers/<int:customer_id>")
+@bp.get("/customers/<id:customer_id>")
 @signed_in
 def customer_page(customer_id: int):
     conn = tenancy.connection()
