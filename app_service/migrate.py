@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from app_service import DB_DIR
+from app_service import DB_DIR, db_credentials
 
 MIGRATIONS_DIR = DB_DIR / "migrations"
 ROUTINES_DIR = DB_DIR / "procedures"
@@ -129,7 +129,10 @@ def migrate(
     url: str, *, migrations_dir: Path = MIGRATIONS_DIR, routines_dir: Path = ROUTINES_DIR
 ) -> MigrationReport:
     """Bring the database at `url` to the schema in db/; a no-op when it is current."""
-    with psycopg.connect(url, autocommit=True) as conn:
+    # the migrations' own login in AWS, with its rotating secret (db_credentials)
+    credentials = db_credentials.from_env()
+    connect = psycopg.Connection.connect
+    with db_credentials.connect_with(credentials, connect, conninfo=url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
         try:
             conn.execute(_BOOKKEEPING)

@@ -19,7 +19,7 @@ from datetime import timedelta
 import psycopg
 
 from app_service import packets
-from app_service.db import one, rows
+from app_service.db import connect, one, rows
 from app_service.models import LoadResult
 from app_service.packet_source import ReadProgress, csv_source, json_source
 from app_service.queries import Q
@@ -60,7 +60,7 @@ class StoredBody(io.RawIOBase):
 
 def load_next(url: str, owner: str, lease: timedelta = LEASE) -> LoadResult | None:
     """Take the oldest stored upload and load it; None when there is none."""
-    with psycopg.connect(url, autocommit=True) as side:
+    with connect(url, autocommit=True) as side:
         found = rows(side, Q.claim_packet_load, {"owner": owner, "lease": lease})
         if not found:
             return None
@@ -78,7 +78,7 @@ def load_next(url: str, owner: str, lease: timedelta = LEASE) -> LoadResult | No
             if not held:  # the lease ran out and the packet was failed: stop reading
                 raise LeaseLost(f"packet {packet_id}: the load's lease was lost")
 
-        with psycopg.connect(url, autocommit=True) as conn:
+        with connect(url, autocommit=True) as conn:
             result = packets.load_stored(conn, packet_id, campaign_id, source, progress=progress)
     log.info(
         "background load finished",

@@ -30,6 +30,8 @@ from standardwebhooks.webhooks import Webhook
 
 from app_service import events, safe_http
 from app_service.db import one, open_pool, rows
+from app_service.links import link_secret
+from app_service.public_ids import PublicIds
 from app_service.queries import Q
 
 log = logging.getLogger(__name__)
@@ -71,12 +73,15 @@ def signature(endpoint: dict, msg_id: str, when: datetime, body: str) -> str:
     return " ".join(Webhook(s).sign(msg_id, when, body) for s in secrets)
 
 
-def request_for(endpoint: dict, delivery: dict) -> tuple[bytes, dict[str, str]]:
-    """The body and the Standard Webhooks headers of one attempt."""
-    body = json.dumps(
-        events.envelope({**delivery, "id": delivery["event_id"]}), separators=(",", ":")
-    )
-    msg_id = f"evt_{delivery['event_id']}"
+def request_for(
+    endpoint: dict, delivery: dict, ids: PublicIds | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The body and the Standard Webhooks headers of one attempt. Ids in it are public ids
+    (public_ids), as in the API's event feed; `ids` defaults to the link secret's."""
+    ids = ids or PublicIds(link_secret())
+    envelope = ids.publish(events.envelope({**delivery, "id": delivery["event_id"]}))
+    body = json.dumps(envelope, separators=(",", ":"))
+    msg_id = f"evt_{envelope['id']}"
     now = datetime.now(UTC).replace(microsecond=0)
     headers = {
         "webhook-id": msg_id,
@@ -89,8 +94,15 @@ def request_for(endpoint: dict, delivery: dict) -> tuple[bytes, dict[str, str]]:
 class WebhookDispatcher(threading.Thread):
     """The worker's webhook thread. `run_once` is one pass (tests call it directly)."""
 
-    def __init__(self, url: str, owner: str, settings: DeliverySettings | None = None):
+    def __init__(
+        self,
+        url: str,
+        owner: str,
+        settings: DeliverySettings | None = None,
+        ids: PublicIds | None = None,
+    ):
         super().__init__(name="webhook-dispatcher", daemon=True)
+        self.ids = ids or PublicIds(link_secret())
         self.settings = settings or DeliverySettings.from_env()
         self._url = url
         self._owner = owner
@@ -169,7 +181,7 @@ class WebhookDispatcher(threading.Thread):
 
     def _attempt(self, conn: psycopg.Connection, endpoint: dict, delivery: dict) -> str:
         s = self.settings
-        body, headers = request_for(endpoint, delivery)
+        body, headers = request_for(endpoint, delivery, self.ids)
         try:
             answer = safe_http.post(endpoint["url"], body, headers, s.policy)
         except safe_http.Refused as exc:

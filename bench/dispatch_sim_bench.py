@@ -1,20 +1,25 @@
-"""The worker against the provider simulator: messages/s against the ideal of its dispatch
-loops, each waiting on one provider call at a time (concurrency / mean latency).
+"""The worker against the provider simulator, in worker processes of its own: messages/s
+against the ideal min(rate limit, processes x in-flight window / mean latency), CPU per 1,000
+messages (the worker processes, and the database server), and what the send markers cost;
+then the queue core (claim + complete) against a pgmq read + archive loop in the same run.
 
-    .venv/bin/python bench/dispatch_sim_bench.py                 # p50 50 ms, p99 250 ms
-    .venv/bin/python bench/dispatch_sim_bench.py --messages 600 --concurrency 2 16
+    .venv/bin/python bench/dispatch_sim_bench.py --pgmq-sql PATH/TO/pgmq.sql
+    .venv/bin/python bench/dispatch_sim_bench.py --quick        # small runs, no pgmq
 
-Each run: a fresh embedded PostgreSQL database, N due SMS messages, one worker process's
-dispatch loops (in this process) against `SimulatedChannel` in front of the outbox, until
-idle. Prints one JSON line per concurrency: messages/s, the ideal, their ratio, CPU seconds per
-1,000 messages, and a check that every message was sent exactly once.
+pgmq's SQL is its repository's `pgmq-extension/sql/pgmq.sql` (not part of this project: pass
+a local copy; without it the comparison is skipped). Every run: a fresh set of due SMS in a
+fresh embedded PostgreSQL database, N worker processes started and then released together
+against `SimulatedChannel` (p50 50 ms, p99 250 ms) in front of the outbox, until idle. Each
+line of output is JSON; every run checks that each message was sent exactly once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,11 +33,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app_service import campaigns, db, embedded, migrate, packets  # noqa: E402
+from app_service import dispatch_queue as dq  # noqa: E402
 from app_service.models import CampaignSpec, Step  # noqa: E402
 from app_service.packet_source import rows_source  # noqa: E402
 from app_service.worker.channels.outbox import OutboxChannel  # noqa: E402
 from app_service.worker.channels.simulated import SimulatedChannel, Simulation  # noqa: E402
+from app_service.worker.ratelimit import SendRate, SharedRateLimiter  # noqa: E402
 from app_service.worker.runner import Worker, WorkerSettings  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _cpu() -> float:
@@ -40,10 +49,47 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run(url: str, n: int, concurrency: int, batch: int, sim: Simulation) -> dict:
+def server_cpu(pgdata: Path) -> float:
+    """CPU seconds of the database server so far: the postmaster, its live backends, and the
+    backends that have ended (counted in the postmaster's children's time)."""
+    pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ppid, utime, stime, cutime, cstime = (int(fields[i]) for i in (1, 11, 12, 13, 14))
+        if int(entry.name) == pid:
+            total += utime + stime + cutime + cstime
+        elif ppid == pid:
+            total += utime + stime
+    return total / TICK
+
+
+def children_cpu(parent: int) -> float:
+    """CPU seconds of the live child processes of `parent` (the worker's template renderers)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+def make_due(url: str, n: int) -> int:
+    """n due SMS to n customers in a fresh campaign; returns the campaign."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("TRUNCATE outbox")
-        account = campaigns.create_account(conn, "Bench", timezone="UTC")
+        conn.execute("DELETE FROM worker_heartbeats")
+        account = campaigns.create_account(conn, f"Bench {time.time()}", timezone="UTC")
         steps = [Step("now", timedelta(hours=-48), "Hi {{ first_name }}")]
         cid = campaigns.create_campaign(
             conn,
@@ -61,49 +107,197 @@ def run(url: str, n: int, concurrency: int, batch: int, sim: Simulation) -> dict
             "UPDATE messages SET send_at = now() - interval '1 second' WHERE campaign_id = %s",
             [cid],
         )
-    pool = db.open_pool(url, max_size=concurrency + 4)
-    channel = SimulatedChannel(OutboxChannel(pool), sim)
-    worker = Worker(
-        pool, {"sms": channel, "email": channel},
-        WorkerSettings(concurrency=concurrency, batch=batch, tick_seconds=0.05, idle_sleep_seconds=0.02,
-                       link_secret="bench"),
-        emit_metrics=None,
+        dq.mark_ready(conn, limit=n)
+        conn.execute("VACUUM ANALYZE messages")
+    return cid
+
+
+# --- one worker process ---------------------------------------------------------------------
+
+
+def child(args: argparse.Namespace) -> None:
+    """A worker process: say ready, wait for the go, run until idle, report."""
+    sim = Simulation(args.p50_ms, args.p99_ms, seed=os.getpid())
+    settings = WorkerSettings(
+        inflight=args.inflight, batch=args.batch, marker_group=args.marker_group,
+        tick_seconds=0.2, idle_sleep_seconds=0.02, lease=timedelta(minutes=5), link_secret="bench",
     )  # fmt: skip
-    cpu, start = _cpu(), time.perf_counter()
+    pool = db.open_pool(args.child, max_size=24)
+    channel = SimulatedChannel(OutboxChannel(pool), sim, name="sms")
+    limiters = {}
+    if args.rate:
+        rate = SendRate(f"sms:{channel.sender}", args.rate, burst=max(1.0, args.rate / 10))
+        limiters["sms"] = SharedRateLimiter(pool, rate)
+    worker = Worker(pool, {"sms": channel}, settings, emit_metrics=None, limiters=limiters)
+    from app_service.worker.render import render_many
+
+    render_many([("warm {{ x }}", {"x": 1})])  # the renderer processes started before the clock
+    print("ready", flush=True)
+    sys.stdin.readline()
+    cpu, renderers, start = _cpu(), children_cpu(os.getpid()), time.time()
     worker.run(until_idle=True)
-    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
+    end = time.time()
+    renderers = children_cpu(os.getpid()) - renderers
+    c = worker.counters
+    print(json.dumps({
+        "sent": c.sent, "cpu_s": _cpu() - cpu + renderers, "renderer_cpu_s": renderers,
+        "start": start, "end": end,
+        "marker_commits": c.marker_commits, "marker_s": c.marker_seconds, "throttled": channel.throttled,
+    }), flush=True)  # fmt: skip
     pool.close()
+
+
+def run(url: str, pgdata: Path, args: argparse.Namespace, *, processes: int, n: int,
+        rate: float | None, marker_group: int | None = None) -> dict:  # fmt: skip
+    cid = make_due(url, n)
+    sim = Simulation(args.p50_ms, args.p99_ms)
+    cmd = [sys.executable, __file__, "--child", url, "--inflight", str(args.inflight),
+           "--batch", str(args.batch), "--p50-ms", str(args.p50_ms), "--p99-ms", str(args.p99_ms)]  # fmt: skip
+    if rate:
+        cmd += ["--rate", str(rate)]
+    if marker_group:
+        cmd += ["--marker-group", str(marker_group)]
+    procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for _ in range(processes)]  # fmt: skip
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready"
+    server = server_cpu(pgdata)
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    reports = [json.loads(p.stdout.readline()) for p in procs]
+    for p in procs:
+        p.wait()
+    server = server_cpu(pgdata) - server
+    elapsed = max(r["end"] for r in reports) - min(r["start"] for r in reports)
     with psycopg.connect(url) as conn:
-        sent = conn.execute(
-            "SELECT count(*) FROM messages WHERE campaign_id = %s AND status = 'sent'", [cid]
-        ).fetchone()[0]
+        states = dict(conn.execute(
+            "SELECT status, count(*) FROM messages WHERE campaign_id = %s GROUP BY 1", [cid]
+        ).fetchall())  # fmt: skip
         outbox = conn.execute("SELECT count(*), count(DISTINCT message_id) FROM outbox").fetchone()
-    ideal = concurrency / (sim.mean_ms / 1000)
+    window_ideal = processes * args.inflight / (sim.mean_ms / 1000)
+    ideal = min(rate, window_ideal) if rate else window_ideal
+    per_s = n / elapsed
+    worker_cpu = sum(r["cpu_s"] for r in reports)
+    commits = sum(r["marker_commits"] for r in reports)
     return {
-        "concurrency": concurrency, "batch": batch, "messages": n, "sent": sent,
-        "outbox_rows": outbox[0], "duplicates": outbox[0] - outbox[1],
-        "per_s": round(n / elapsed, 1), "ideal_per_s": round(ideal, 1),
-        "ratio": round(n / elapsed / ideal, 2), "cpu_s_per_1000": round(cpu / n * 1000, 2),
+        "processes": processes, "inflight": args.inflight, "batch": args.batch, "rate": rate,
+        "marker_group": marker_group or "free slots", "messages": n,
+        "states": states, "outbox_rows": outbox[0], "duplicates": outbox[0] - outbox[1],
+        "accounted": states.get("sent", 0) == n == outbox[1],
+        "per_s": round(per_s, 1), "ideal_per_s": round(ideal, 1), "ratio": round(per_s / ideal, 2),
+        "worker_cpu_s_per_1000": round(worker_cpu / n * 1000, 3),
+        "of_which_renderer_s_per_1000": round(sum(r["renderer_cpu_s"] for r in reports) / n * 1000, 3),
+        "server_cpu_s_per_1000": round(server / n * 1000, 3),
+        "marker_commits_per_1000": round(commits / n * 1000, 1),
+        "marker_ms_per_1000": round(sum(r["marker_s"] for r in reports) / n * 1e6, 1),
+        "throttled": sum(r["throttled"] for r in reports),
     }  # fmt: skip
+
+
+# --- the queue core against pgmq ---------------------------------------------------------------
+
+
+def queue_core(url: str, n: int, batch: int) -> dict:
+    """claim_batch + complete_messages from one connection, batches of `batch`."""
+    make_due(url, n)
+    with psycopg.connect(url, autocommit=True) as conn:
+        done, start = 0, time.perf_counter()
+        while True:
+            claimed = dq.claim(conn, "core", batch, timedelta(minutes=5))
+            if not claimed:
+                break
+            done += len(dq.complete(conn, "core", [m.id for m in claimed]))
+        elapsed = time.perf_counter() - start
+    return {"what": "reminderly claim_batch + complete_messages", "messages": done,
+            "per_s": round(done / elapsed)}  # fmt: skip
+
+
+def pgmq_loop(url: str, n: int, batch: int, sql: str) -> dict:
+    """pgmq.read + pgmq.archive (the array form) from one connection, batches of `batch`."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("SELECT to_regnamespace('pgmq') IS NULL").fetchone()[0]:
+            conn.execute(sql)
+        conn.execute("SELECT pgmq.drop_queue('bench') FROM pgmq.meta WHERE queue_name = 'bench'")
+        conn.execute("SELECT pgmq.create('bench')")
+        conn.execute(
+            "SELECT pgmq.send_batch('bench', array_agg(jsonb_build_object('message', i)))"
+            " FROM generate_series(1, %s) i",
+            [n],
+        )
+        conn.execute("VACUUM ANALYZE pgmq.q_bench")
+        done, start = 0, time.perf_counter()
+        while True:
+            ids = [
+                r[0]
+                for r in conn.execute("SELECT msg_id FROM pgmq.read('bench', 300, %s)", [batch])
+            ]
+            if not ids:
+                break
+            conn.execute("SELECT pgmq.archive('bench', %s::bigint[])", [ids])
+            done += len(ids)
+        elapsed = time.perf_counter() - start
+    return {"what": "pgmq read + archive", "messages": done, "per_s": round(done / elapsed)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[2, 16])
-    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--messages", type=int, default=3000, help="per worker process")
+    parser.add_argument("--inflight", type=int, default=128, help=argparse.SUPPRESS)
+    parser.add_argument("--inflights", type=int, nargs="+", default=[16, 128],
+                        help="in-flight windows per process to run with no rate limit")  # fmt: skip
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--rate", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--marker-group", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rates", type=float, nargs="*", default=[200.0],
+                        help="shared send rates (msg/s) to run under, besides no limit")  # fmt: skip
     parser.add_argument("--p50-ms", type=float, default=50.0)
     parser.add_argument("--p99-ms", type=float, default=250.0)
+    parser.add_argument("--pgmq-sql", type=Path, help="pgmq's pgmq-extension/sql/pgmq.sql")
+    parser.add_argument("--queue-messages", type=int, default=20000)
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    sim = Simulation(args.p50_ms, args.p99_ms, seed=1)
-    url = embedded.start(Path(tempfile.mkdtemp(prefix="sim-bench-")) / "pgdata", database="bench",
-                         keep_running=False)  # fmt: skip
+    if args.child:
+        child(args)
+        return
+    if args.quick:
+        args.messages, args.queue_messages = 1000, 4000
+    sim = Simulation(args.p50_ms, args.p99_ms)
+    pgdata = Path(tempfile.mkdtemp(prefix="sim-bench-")) / "pgdata"
+    url = embedded.start(pgdata, database="bench", keep_running=False)
     migrate.migrate(url)
-    print(
-        json.dumps({"p50_ms": sim.p50_ms, "p99_ms": sim.p99_ms, "mean_ms": round(sim.mean_ms, 1)})
-    )
-    for concurrency in args.concurrency:
-        print(json.dumps(run(url, args.messages, concurrency, args.batch, sim)), flush=True)
+    print(json.dumps({"p50_ms": sim.p50_ms, "p99_ms": sim.p99_ms, "mean_ms": round(sim.mean_ms, 1),
+                      "cores": os.cpu_count(), "load_avg": os.getloadavg()}), flush=True)  # fmt: skip
+    # the server stops when this process exits (keep_running=False)
+    for processes in (1, 2):
+        n = args.messages * processes
+        for inflight in args.inflights:  # no rate limit: the window (or the CPU) bounds it
+            args.inflight = inflight
+            print(
+                json.dumps(run(url, pgdata, args, processes=processes, n=n, rate=None)),
+                flush=True,
+            )
+        args.inflight = max(args.inflights)
+        for rate in args.rates:  # the shared rate as the only brake
+            print(json.dumps(run(url, pgdata, args, processes=processes, n=n // 2, rate=rate)),
+                  flush=True)  # fmt: skip
+    # what grouping the send markers saves: one commit per message instead
+    print(json.dumps(run(url, pgdata, args, processes=1, n=args.messages, rate=None,
+                         marker_group=1)), flush=True)  # fmt: skip
+    if args.pgmq_sql:
+        sql = args.pgmq_sql.read_text()
+        results = {"core": [], "pgmq": []}
+        for _ in range(3):  # alternated; the best of each kept (the machine is shared)
+            results["core"].append(queue_core(url, args.queue_messages, args.batch))
+            results["pgmq"].append(pgmq_loop(url, args.queue_messages, args.batch, sql))
+        core = sorted(r["per_s"] for r in results["core"])[-1]
+        mq = sorted(r["per_s"] for r in results["pgmq"])[-1]
+        print(json.dumps({"queue_core": results["core"], "pgmq": results["pgmq"],
+                          "best_core_per_s": core, "best_pgmq_per_s": mq,
+                          "core_vs_pgmq": round(core / mq, 2)}), flush=True)  # fmt: skip
+    else:
+        print(json.dumps({"pgmq": "skipped: pass --pgmq-sql"}), flush=True)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ def add_stage(app: Construct, config: StageConfig) -> dict[str, cdk.Stack]:
     )
     assert database.instance.secret is not None
     service = make(ServiceStack, "service", vpc=network.vpc, database_secret_arn=database.instance.secret.secret_arn,
+                   database_login_secret_arns={k: v.secret_arn for k, v in database.login_secrets.items()},
                    database_key=database.key, database_security_group=database.security_group, env=env)  # fmt: skip
     monitoring = make(MonitoringStack, "monitoring", database=database.instance, service=service,
                       env=env)  # fmt: skip

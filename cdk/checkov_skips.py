@@ -54,6 +54,9 @@ REGISTER: list[Skip] = [
     Skip("*reminderly-*-service/MigrationFailures/Resource", "CKV_AWS_27",
          "Encrypted at rest with SQS-managed keys (SSE-SQS), which this check does not recognise; it holds "
          "ECS task-state events (ids, exit codes), no customer data."),
+    Skip("*reminderly-*-service/RotationFailures/Resource", "CKV_AWS_27",
+         "Encrypted at rest with SQS-managed keys (SSE-SQS), which this check does not recognise; it holds "
+         "Secrets Manager rotation events (secret ARNs, the failed step), never a secret value."),
     Skip("reminderly-pipeline/Pipeline/Pipeline/Role/DefaultPolicy/Resource", "CKV_AWS_111",
          "CDK Pipelines' pipeline role: writes only to the pipeline's artifact buckets and assumes its own "
          "action roles (the cdk-nag register lists each wildcard)."),

@@ -76,16 +76,41 @@ class StageConfig:
     dr_ses_identity: str = "reminderly.example.com"
     dr_ses_configuration_set: str = "reminderly"
     dr_sms_pool_id: str = "pool-00000000000000000000000000000000"
-    # provider send rates, shared by all workers (the pool's numbers' combined messages per
-    # second, the SES account's maximum send rate): set them to what AWS granted the account
-    sms_per_second: float = 1.0
+    # Provider send rates: the only brake on sending (token buckets in PostgreSQL shared by
+    # every worker). Set them to what AWS granted the account:
+    # - SMS: End User Messaging's rate is per origination identity and destination country,
+    #   in message parts per second: a US toll-free number 3, a 10DLC campaign 1 to 75 (its
+    #   trust score), a short code 100; a pool's numbers add up. Not readable through the API.
+    # - Email: SES's MaxSendRate for the account and region (sandbox 1/s, a new production
+    #   account 14/s, raised on request). The worker reads it at start (sesv2 GetAccount) and
+    #   never brakes above it, so this is a ceiling; SES's value applies when it is lower.
+    sms_per_second: float = 3.0
     email_per_second: float = 14.0
+    # provider calls in flight per worker task: at 50-65 ms a call (SES and End User Messaging
+    # from inside the region) 64 carry about 1,000/s, more than one task's CPU can feed
+    worker_inflight: int = 64
+    # what one worker task (512 CPU units) sends a second when the rate allows, measured
+    # (bench/RESULTS.md: CPU per message): a task beyond rate / this adds nothing
+    worker_task_send_rate: float = 300.0
+    # The second SMS route: a phone number, sender id or pool (ARN or id) used while the primary
+    # pool is throttled or failing on `sms_route_failure_share` of its calls for
+    # `sms_route_seconds`; probed and switched back once it accepts again. None: one route.
+    sms_secondary_origination: str | None = None
+    sms_route_failure_share: float = 0.5
+    sms_route_seconds: int = 60
     waf_rate_limit_per_5_min: int = 2000
     alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
 
     @property
     def prefix(self) -> str:
         return resource_prefix(self.name)
+
+    @property
+    def worker_tasks_for_rate(self) -> int:
+        """The most worker tasks the provider rates can use (never fewer than the minimum,
+        never more than the stage's maximum): scaling stops there."""
+        useful = -(-(self.sms_per_second + self.email_per_second) // self.worker_task_send_rate)
+        return int(max(self.worker_min_tasks, min(self.worker_max_tasks, useful)))
 
     def sending(self, standby: bool) -> tuple[str, str, str]:
         """(SES identity, configuration set, SMS pool id) of the primary or the standby tier."""
@@ -155,6 +180,8 @@ STAGES: dict[str, StageConfig] = {
         db_multi_az=True, db_backup_retention_days=35, db_deletion_protection=True,
         log_retention_days=90, backup_vault_lock=True, api_cpu=1024, api_memory_mib=2048,
         api_min_tasks=3, api_max_tasks=12, worker_min_tasks=2, worker_max_tasks=8,
+        # a short-code pool (100 parts/s) and an SES rate raised to 200/s: set what AWS granted
+        sms_per_second=100.0, email_per_second=200.0, sms_secondary_origination="pool-10000000000000000000000000000000",
         domain_name="api.reminderly.example.com", hosted_zone_name="reminderly.example.com",
     ),
 }  # fmt: skip

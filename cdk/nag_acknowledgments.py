@@ -67,6 +67,9 @@ FIXED: list[Ack] = [
     Ack("reminderly-*-service/MigrationFailures/Resource", "AwsSolutions-SQS3",
         "A terminal store of failed-migration events for diagnosis (runbooks/migration-failed.md); "
         "nothing consumes it, so there is nothing to dead-letter."),
+    Ack("reminderly-*-service/RotationFailures/Resource", "AwsSolutions-SQS3",
+        "A terminal store of failed-rotation events for diagnosis (runbooks/secret-rotation-failed.md); "
+        "nothing consumes it, so there is nothing to dead-letter."),
     Ack("reminderly-pipeline/SmokeApiKey/Resource", "AwsSolutions-SMG4",
         "The smoke test's API key is issued by reminderly, not by Secrets Manager: it is rotated by "
         "creating a new key (reminderly api-key create), putting it here and revoking the old one."),

@@ -185,11 +185,6 @@ SELECT abandon_sends(%(worker)s, %(ids)s);
 -- name: release_leases
 SELECT release_leases(%(worker)s, %(ids)s);
 
--- name: outbox_put
-INSERT INTO outbox (message_id, account_id, channel, recipient, subject, body, headers)
-VALUES (%(message_id)s, %(account_id)s, %(channel)s, %(recipient)s, %(subject)s, %(body)s, %(headers)s)
-ON CONFLICT (message_id) DO NOTHING;
-
 -- name: outbox_list
 SELECT message_id, channel, recipient, subject, body, sent_at FROM outbox ORDER BY sent_at DESC LIMIT %(limit)s;
 
@@ -201,8 +196,13 @@ ON CONFLICT (worker) DO UPDATE SET beat_at = now(), sent = excluded.sent, failed
                                    state = excluded.state
 RETURNING drain_requested_at;
 
--- name: oldest_ready_age
-SELECT coalesce(extract(epoch FROM now() - min(send_at)), 0)::float8 FROM messages WHERE status = 'ready';
+-- name: dispatch_backlog
+-- the ready backlog (its size and age) and how many workers are sending it, for the expected
+-- drain time the worker service scales on
+SELECT count(*)::bigint AS ready, coalesce(extract(epoch FROM now() - min(send_at)), 0)::float8 AS oldest,
+       (SELECT count(*) FROM worker_heartbeats
+        WHERE state = 'running' AND beat_at > now() - interval '30 seconds')::integer AS workers
+FROM messages WHERE status = 'ready';
 
 -- name: pending_soon
 SELECT count(*) FROM messages
@@ -210,6 +210,14 @@ WHERE status = 'ready' OR (status IN ('scheduled', 'retry') AND send_at <= now()
 
 -- name: record_reply
 SELECT record_reply(%(message_id)s, %(kind)s, %(text)s);
+
+-- name: outbox_put_many
+-- the local outbox's group commit: every send that arrived while the last write ran
+INSERT INTO outbox (message_id, account_id, channel, recipient, subject, body, headers, sent_at)
+SELECT * FROM unnest(%(message_ids)s::bigint[], %(account_ids)s::bigint[], %(channels)s::text[],
+                     %(recipients)s::text[], %(subjects)s::text[], %(bodies)s::text[], %(headers)s::jsonb[],
+                     %(sent_ats)s::timestamptz[])
+ON CONFLICT (message_id) DO NOTHING;
 
 -- name: outbox_async_commit
 SET synchronous_commit TO off;
@@ -221,6 +229,12 @@ SET synchronous_commit TO off;
 -- name: api_authenticate
 SELECT key_id, account_id, scopes, rate_limit, window_count, retry_after
 FROM api_authenticate(%(prefix)s, %(hash)s);
+
+-- name: api_address_hit
+SELECT window_count, retry_after FROM api_address_hit(%(bucket)s, %(address)s);
+
+-- name: api_address_count
+SELECT window_count, retry_after FROM api_address_count(%(bucket)s, %(address)s);
 
 -- name: api_enter_tenant
 SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %(account_id)s, false);
@@ -1002,3 +1016,47 @@ UPDATE staff_mail SET attempts = attempts + 1, last_error = %(error)s WHERE id =
 
 -- name: people_sso_user
 SELECT people_sso_user(%(issuer)s, %(subject)s, %(email)s) AS user_id;
+
+-- `reminderly db bootstrap` (app_service/db_bootstrap.py): the logins' first passwords. The
+-- {placeholders} are identifiers and SCRAM verifiers composed by psycopg.sql (role statements
+-- take no bind parameters); the cleartext password never reaches the server or its logs.
+
+-- name: login_state
+SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = %(role)s) AS present,
+       coalesce((SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %(role)s), '')
+           = 'password set from its secret by reminderly db bootstrap' AS password_set;
+
+-- name: create_owner_login
+CREATE ROLE reminderly_owner LOGIN CREATEROLE
+
+-- name: set_login_password
+ALTER ROLE {role} PASSWORD {verifier};
+COMMENT ON ROLE {role} IS 'password set from its secret by reminderly db bootstrap'
+
+-- name: hand_schema_to_owner
+GRANT reminderly_owner TO CURRENT_USER;
+ALTER DATABASE {database} OWNER TO reminderly_owner;
+DO $$
+DECLARE
+    o record;
+BEGIN
+    -- what an earlier deploy migrated as the master user, if anything, now belongs to the owner
+    FOR o IN
+        SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END AS kind,
+               c.relname AS name
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v')
+          AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = CURRENT_USER)
+          AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
+    LOOP
+        EXECUTE format('ALTER %s %I OWNER TO reminderly_owner', o.kind, o.name);
+    END LOOP;
+    FOR o IN
+        SELECT p.oid::regprocedure::text AS name, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS kind
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = CURRENT_USER)
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO reminderly_owner', o.kind, o.name);
+    END LOOP;
+END
+$$

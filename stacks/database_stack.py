@@ -13,10 +13,15 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from app_service.ops import naming
 from cdk.config import StageConfig
 from stacks.dr_stack import dr_vault_name, replication_key_alias
 from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention
+
+# what generated passwords leave out (CDK's default for database secrets): characters that
+# need quoting in a connection string or a shell
+EXCLUDED_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
 
 # Slow statements, lock waits and temp files are logged; SSL is required for every connection.
 PARAMETERS = {
@@ -117,6 +122,7 @@ class DatabaseStack(Stack):
             )
             self.instance.node.add_dependency(group)
         self.instance.add_rotation_single_user(automatically_after=Duration.days(30))
+        self.login_secrets = self._login_secrets(config, vpc)
         # Automated backups replicated to the DR region (no L2 property: the CFN one).
         cfn: rds.CfnDBInstance = self.instance.node.default_child  # type: ignore[assignment]
         cfn.add_property_override("AutomaticBackupReplicationRegion", config.dr_region)
@@ -125,6 +131,43 @@ class DatabaseStack(Stack):
             f"arn:aws:kms:{config.dr_region}:{config.account}:{replication_key_alias(config)}",
         )
         self._backup_plan(config)
+
+    def _login_secrets(
+        self, config: StageConfig, vpc: ec2.IVpc
+    ) -> dict[str, secretsmanager.ISecret]:
+        """One secret per PostgreSQL login of migration 0017 (`owner` runs the migrations, `api`
+        and `worker` the services), with the instance's host, port and database in it, under
+        the database's key, replicated to the DR region like the master's.
+
+        Each rotates every 30 days with the single-user function (the login changes its own
+        password: the master secret is not needed). The processes re-read their secret when a
+        login is refused (app_service/db_credentials.py), AWSPENDING included, so a rotation
+        takes nothing down. No rotation at creation: `reminderly db bootstrap` sets the first
+        passwords from these secrets when the service stack is deployed."""
+        dr_key = kms.Key.from_key_arn(
+            self, "DrLoginSecretKey",
+            f"arn:aws:kms:{config.dr_region}:{config.account}:{replication_key_alias(config)}",
+        )  # fmt: skip
+        secrets: dict[str, secretsmanager.ISecret] = {}
+        for login, role in naming.DATABASE_LOGINS.items():
+            name = login.capitalize()
+            secret = rds.DatabaseSecret(
+                self, f"{name}LoginSecret", username=role, dbname="reminderly",
+                secret_name=naming.database_login_secret(config.name, login), encryption_key=self.key,
+                exclude_characters=EXCLUDED_CHARACTERS,
+                replica_regions=[secretsmanager.ReplicaRegion(region=config.dr_region, encryption_key=dr_key)],
+            )  # fmt: skip
+            attached = secret.attach(self.instance)
+            secretsmanager.SecretRotation(
+                self, f"{name}LoginRotation",
+                application=secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
+                secret=attached, target=self.instance, vpc=vpc,
+                vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+                automatically_after=Duration.days(30), rotate_immediately_on_update=False,
+                exclude_characters=EXCLUDED_CHARACTERS,
+            )  # fmt: skip
+            secrets[login] = attached
+        return secrets
 
     def _backup_plan(self, config: StageConfig) -> None:
         """AWS Backup: daily snapshots kept 35 days, each copied to the DR region's vault."""

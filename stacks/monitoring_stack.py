@@ -84,6 +84,9 @@ class MonitoringStack(Stack):
                         self._app("MessagesDead", "Sum"), evaluation_periods=1),
             self._alarm("packet-load-failures", "Packets failed to load.", 0, GT,
                         self._app("PacketsFailed", "Sum"), evaluation_periods=1),
+            self._alarm("sms-route-switched", "SMS went out from the secondary origination: the primary pool was "
+                        "throttled or failing.", 0, GT, self._app("SmsRouteOnSecondary", "Maximum", period=Duration.minutes(1)),
+                        evaluation_periods=1),
             self._alarm("worker-heartbeat-missing", "No worker heartbeat for 5 minutes: no messages are being sent.",
                         1, LT, self._app("WorkerHeartbeat", "SampleCount", period=Duration.minutes(1)),
                         evaluation_periods=5, missing_data=cloudwatch.TreatMissingData.BREACHING),
@@ -174,7 +177,7 @@ class MonitoringStack(Stack):
     ) -> list[RunbookAlarm]:
         """What stops messages or their answers without failing a send: the database gone,
         SES reputation (AWS pauses an account's sending at high bounce or complaint rates),
-        inbound events SNS could not deliver, a failed migration."""
+        inbound events SNS could not deliver, a failed migration, a failed credential rotation."""
         minute = Duration.minutes(1)
         inbound = service.inbound_topic.topic_name
         return [
@@ -204,6 +207,12 @@ class MonitoringStack(Stack):
                         cloudwatch.Metric(namespace="AWS/Events", metric_name="TriggeredRules", statistic="Sum",
                                           period=Duration.minutes(5),
                                           dimensions_map={"RuleName": service.migration_failures.rule_name}),
+                        evaluation_periods=1),
+            self._alarm("secret-rotation-failed",
+                        "A Secrets Manager rotation failed: a database login's password may now differ from its secret's AWSCURRENT.",
+                        0, GT, cloudwatch.Metric(namespace="AWS/Events", metric_name="TriggeredRules", statistic="Sum",
+                                                 period=Duration.minutes(5),
+                                                 dimensions_map={"RuleName": service.rotation_failures.rule_name}),
                         evaluation_periods=1),
         ]  # fmt: skip
 

@@ -57,6 +57,12 @@ from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention
 
 PORT = 8080
+RDS_CA_BUNDLE = "/app/rds-ca/global-bundle.pem"  # the Dockerfile puts AWS's RDS CA bundle here
+PG_FIELDS = {"PGHOST": "host", "PGPORT": "port", "PGDATABASE": "dbname", "PGUSER": "username",
+             "PGPASSWORD": "password"}  # fmt: skip
+BOOTSTRAP_PASSWORDS = {"owner": "REMINDERLY_OWNER_PASSWORD", "api": "REMINDERLY_API_LOGIN_PASSWORD",
+                       "worker": "REMINDERLY_WORKER_LOGIN_PASSWORD"}  # fmt: skip
+BOOTSTRAP_VERSION = 1  # raise it to run `reminderly db bootstrap` again on the next deploy
 
 
 class ServiceStack(Stack):
@@ -69,6 +75,7 @@ class ServiceStack(Stack):
         vpc: ec2.IVpc,
         database_secret_arn: str | None,
         database_key: kms.IKey,
+        database_login_secret_arns: dict[str, str] | None = None,
         database_security_group: ec2.ISecurityGroup,
         standby: bool = False,
         **kwargs,
@@ -88,26 +95,27 @@ class ServiceStack(Stack):
             file="Dockerfile",
             platform=ecr_assets.Platform.LINUX_ARM64,
         )
+
         # Imported by ARN, with the key's decrypt granted on the roles (the key policy trusts
         # the account's IAM): granting on the database stack's objects would make it refer back
-        # to this stack's roles, a dependency cycle. The standby reads the replica by name.
-        secret = (
-            secretsmanager.Secret.from_secret_name_v2(
-                self, "DatabaseSecret", naming.database_secret(config.name)
-            )
-            if standby or database_secret_arn is None
-            else secretsmanager.Secret.from_secret_complete_arn(
-                self, "DatabaseSecret", database_secret_arn
-            )
+        # to this stack's roles, a dependency cycle. The standby reads the replicas by name.
+        def imported(construct_id: str, name: str, arn: str | None) -> secretsmanager.ISecret:
+            if standby or arn is None:
+                return secretsmanager.Secret.from_secret_name_v2(self, construct_id, name)
+            return secretsmanager.Secret.from_secret_complete_arn(self, construct_id, arn)
+
+        # the master user's secret: read only by the bootstrap task (`reminderly db bootstrap`)
+        self.master_secret = imported(
+            "DatabaseSecret", naming.database_secret(config.name), database_secret_arn
         )
+        arns = database_login_secret_arns or {}
+        # one login per task: the API's, the worker's (and one-off commands'), the migrations'
+        self.login_secrets = {
+            login: imported(f"{login.capitalize()}LoginSecret", naming.database_login_secret(config.name, login),
+                            arns.get(login))
+            for login in naming.DATABASE_LOGINS
+        }  # fmt: skip
         self.database_key = kms.Key.from_key_arn(self, "DatabaseKey", database_key.key_arn)
-        self.secrets = {
-            "PGHOST": ecs.Secret.from_secrets_manager(secret, "host"),
-            "PGPORT": ecs.Secret.from_secrets_manager(secret, "port"),
-            "PGDATABASE": ecs.Secret.from_secrets_manager(secret, "dbname"),
-            "PGUSER": ecs.Secret.from_secrets_manager(secret, "username"),
-            "PGPASSWORD": ecs.Secret.from_secrets_manager(secret, "password"),
-        }
         # Signs the survey, review and unsubscribe links in messages. Not rotated on a schedule:
         # a new secret invalidates the links of every message already sent.
         if standby:  # the primary's secret, replicated here: links keep working after a failover
@@ -116,7 +124,7 @@ class ServiceStack(Stack):
             )
         else:
             link_secret = self._link_secret(config)
-        self.secrets["REMINDERLY_LINK_SECRET"] = ecs.Secret.from_secrets_manager(link_secret)
+        self.link_secret = ecs.Secret.from_secrets_manager(link_secret)
         self._build(config, vpc, database_security_group)
 
     def _link_secret(self, config: StageConfig) -> secretsmanager.ISecret:
@@ -136,7 +144,10 @@ class ServiceStack(Stack):
 
     def _build(self, config: StageConfig, vpc: ec2.IVpc, database_security_group) -> None:
         standby = self.standby
-        self.container_env = {"PGSSLMODE": "require", "REMINDERLY_STAGE": config.name}
+        # TLS to PostgreSQL verified against the RDS CA bundle baked into the image (Dockerfile):
+        # the server's certificate and its name (a spoofed endpoint is refused)
+        self.container_env = {"PGSSLMODE": "verify-full", "PGSSLROOTCERT": RDS_CA_BUNDLE,
+                              "REMINDERLY_STAGE": config.name}  # fmt: skip
         app_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.task_security_group = ec2.SecurityGroup(
             self, "TaskSecurityGroup", vpc=vpc, description="reminderly API and worker tasks"
@@ -153,11 +164,11 @@ class ServiceStack(Stack):
         # behind the load balancer: the client's address is the one it added to X-Forwarded-For
         # (the per-address limits before authentication count clients, not the ALB)
         api_task = self._task("Api", ["gunicorn", "-c", "python:app_service.gunicorn_conf", "app_service.api:create_app()"],
-                              config.api_cpu, config.api_memory_mib, port=PORT,
+                              config.api_cpu, config.api_memory_mib, port=PORT, login="api",
                               environment={"REMINDERLY_PROXY_HOPS": "1"})  # fmt: skip
         ses_identity, configuration_set, sms_pool = config.sending(standby)
         worker_task = self._task(
-            "Worker", ["reminderly", "worker", "--channel", "aws"], 512, 1024,
+            "Worker", ["reminderly", "worker", "--channel", "aws"], 512, 1024, login="worker",
             environment={
                 "REMINDERLY_SES_FROM": f"Reminders <no-reply@{ses_identity}>",
                 "REMINDERLY_SES_CONFIGURATION_SET": configuration_set,
@@ -165,12 +176,22 @@ class ServiceStack(Stack):
                 "REMINDERLY_SMS_CONFIGURATION_SET": configuration_set,
                 "REMINDERLY_SMS_RATE": str(config.sms_per_second),
                 "REMINDERLY_EMAIL_RATE": str(config.email_per_second),
+                "REMINDERLY_INFLIGHT": str(config.worker_inflight),
+                # the second SMS route is the primary region's (origination identities are regional)
+                **({} if standby or not config.sms_secondary_origination else {
+                    "REMINDERLY_SMS_SECONDARY_ORIGINATION": config.sms_secondary_origination,
+                    "REMINDERLY_SMS_ROUTE_FAILURE_SHARE": str(config.sms_route_failure_share),
+                    "REMINDERLY_SMS_ROUTE_SECONDS": str(config.sms_route_seconds),
+                }),
             },
         )  # fmt: skip
         self.worker_task = worker_task
         self.worker_role = worker_task.task_role
         self._grant_sending(worker_task.task_role, ses_identity, configuration_set, sms_pool)
-        migrate_task = self._task("Migrate", ["reminderly", "db", "migrate"], 256, 512)
+        # the first deploy's migration may start before the bootstrap created its login: it waits
+        migrate_task = self._task("Migrate", ["reminderly", "db", "migrate", "--wait-for-login", "900"],
+                                  256, 512, login="owner")  # fmt: skip
+        bootstrap_task = self._bootstrap_task()
 
         api_name, worker_name = naming.DR_SERVICES if standby else (None, None)
         self.api = self._service("ApiService", api_task, 0 if standby else config.api_min_tasks,
@@ -179,8 +200,10 @@ class ServiceStack(Stack):
                                     app_subnets, groups, worker_name)  # fmt: skip
         self.app_subnets, self.task_groups = app_subnets, groups
         if not standby:  # the standby's database is a read replica, or absent until a failover
-            self._run_migrations_on_deploy(migrate_task, app_subnets, groups)
+            bootstrap = self._run_once(bootstrap_task, app_subnets, groups)
+            self._run_migrations_on_deploy(migrate_task, app_subnets, groups, after=bootstrap)
         self.migration_failures = self._watch_migrations(migrate_task)
+        self.rotation_failures = self._watch_rotations()
         self.zone = None if standby else self._zone()
         self.load_balancer = self._front_door(vpc)
         self._autoscaling()
@@ -224,8 +247,24 @@ class ServiceStack(Stack):
             vpc_subnets=subnets, security_groups=groups, assign_public_ip=False,
         )  # fmt: skip
 
+    def _bootstrap_task(self) -> ecs.FargateTaskDefinition:
+        """`reminderly db bootstrap`: the only task that reads the master user's secret; it also
+        gets each login's first password (the logins' secrets, AWSCURRENT at its start)."""
+        db = {
+            key: ecs.Secret.from_secrets_manager(self.master_secret, field)
+            for key, field in PG_FIELDS.items()
+        }
+        firsts = {variable: ecs.Secret.from_secrets_manager(self.login_secrets[login], "password")
+                  for login, variable in BOOTSTRAP_PASSWORDS.items()}  # fmt: skip
+        return self._task(
+            "Bootstrap", ["reminderly", "db", "bootstrap"], 256, 512, secrets={**db, **firsts}
+        )
+
     def _task(self, name: str, command: list[str], cpu: int, memory: int, port: int | None = None,
-              environment: dict[str, str] | None = None):  # fmt: skip
+              environment: dict[str, str] | None = None, login: str | None = None,
+              secrets: dict[str, ecs.Secret] | None = None):  # fmt: skip
+        """A task definition logged in to PostgreSQL as `login` (its secret as PG*, re-read by
+        the process on a refused login), or given `secrets` (the bootstrap)."""
         task = ecs.FargateTaskDefinition(
             self, f"{name}Task", cpu=cpu, memory_limit_mib=memory,
             runtime_platform=ecs.RuntimePlatform(
@@ -236,9 +275,24 @@ class ServiceStack(Stack):
             removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
         )  # fmt: skip
         self.log_groups = {**getattr(self, "log_groups", {}), name: log_group}
+        environment = {**self.container_env, **(environment or {})}
+        if login is not None:
+            secret = self.login_secrets[login]
+            secrets = {
+                key: ecs.Secret.from_secrets_manager(secret, field)
+                for key, field in PG_FIELDS.items()
+            }
+            if login != "owner":  # the services sign links; the migrations do not
+                secrets["REMINDERLY_LINK_SECRET"] = self.link_secret
+            # read again by the process itself when its login is refused (a rotation)
+            environment["REMINDERLY_DB_SECRET_ID"] = (
+                secret.secret_name if self.standby else secret.secret_arn
+            )
+            secret.grant_read(task.task_role)
+            self.database_key.grant_decrypt(task.task_role)
         container = task.add_container(
             name.lower(), image=ecs.ContainerImage.from_docker_image_asset(self.image), command=command,
-            environment={**self.container_env, **(environment or {})}, secrets=self.secrets,
+            environment=environment, secrets=secrets or {},
             logging=ecs.LogDrivers.aws_logs(stream_prefix=name.lower(), log_group=log_group),
             stop_timeout=Duration.seconds(30), readonly_root_filesystem=True,
         )  # fmt: skip
@@ -307,14 +361,27 @@ class ServiceStack(Stack):
             # the standby sends from the DR region's pool only: per-account pools are regional
             # and not registered there (their accounts send from the shared pool after a failover)
             resources=[arn.format("sms-voice", f"pool/{pool}")
-                       for pool in (sms_pool, *(() if self.standby else self.config.account_sms_pool_ids))],
+                       for pool in (sms_pool, *(() if self.standby else self.config.account_sms_pool_ids))]
+                      + ([] if self.standby or not self.config.sms_secondary_origination
+                         else [_origination_arn(arn, self.config.sms_secondary_origination)]),
+        ))  # fmt: skip
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["ses:GetAccount"], resources=["*"],  # MaxSendRate, read at start; no resource form
         ))  # fmt: skip
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"], resources=["*"],
             conditions={"StringEquals": {"cloudwatch:namespace": "Reminderly"}},
         ))  # fmt: skip
 
-    def _run_migrations_on_deploy(self, task: ecs.FargateTaskDefinition, subnets, groups) -> None:
+    def _run_once(self, task: ecs.FargateTaskDefinition, subnets, groups) -> cr.AwsCustomResource:
+        """Start the bootstrap task when the stack is created (and when BOOTSTRAP_VERSION changes);
+        it is idempotent, so a re-run is safe too (scripts/stage-run.sh, runbooks)."""
+        return self._start_task(
+            "BootstrapOnCreate", task, subnets, groups, f"bootstrap-{BOOTSTRAP_VERSION}"
+        )
+
+    def _start_task(self, construct_id: str, task: ecs.FargateTaskDefinition, subnets, groups,
+                    physical_id: str) -> cr.AwsCustomResource:  # fmt: skip
         vpc_subnets = self.cluster.vpc.select_subnets(subnet_type=subnets.subnet_type).subnet_ids
         run_task = cr.AwsSdkCall(
             service="ECS", action="runTask",
@@ -325,10 +392,10 @@ class ServiceStack(Stack):
                     "subnets": vpc_subnets, "securityGroups": [g.security_group_id for g in groups],
                     "assignPublicIp": "DISABLED"}},
             },
-            physical_resource_id=cr.PhysicalResourceId.of(f"migrate-{self.image.asset_hash}"),
+            physical_resource_id=cr.PhysicalResourceId.of(physical_id),
         )  # fmt: skip
-        migrate = cr.AwsCustomResource(
-            self, "MigrateOnDeploy", on_create=run_task, on_update=run_task,
+        return cr.AwsCustomResource(
+            self, construct_id, on_create=run_task, on_update=run_task,
             policy=cr.AwsCustomResourcePolicy.from_statements([
                 iam.PolicyStatement(actions=["ecs:RunTask"], resources=[task.task_definition_arn]),
                 iam.PolicyStatement(actions=["iam:PassRole"],
@@ -336,6 +403,13 @@ class ServiceStack(Stack):
             ]),
             install_latest_aws_sdk=False,
         )  # fmt: skip
+
+    def _run_migrations_on_deploy(self, task: ecs.FargateTaskDefinition, subnets, groups,
+                                  after: cr.AwsCustomResource) -> None:  # fmt: skip
+        migrate = self._start_task(
+            "MigrateOnDeploy", task, subnets, groups, f"migrate-{self.image.asset_hash}"
+        )
+        migrate.node.add_dependency(after)
         self.api.node.add_dependency(migrate)
         self.worker.node.add_dependency(migrate)
 
@@ -363,6 +437,29 @@ class ServiceStack(Stack):
         )  # fmt: skip
         CfnOutput(self, "MigrationFailuresQueue", key="MigrationFailuresQueue", value=failures.queue_url,
                   description="Events of failed migration tasks (runbooks/migration-failed.md)")  # fmt: skip
+        return rule
+
+    def _watch_rotations(self) -> events.Rule:
+        """A Secrets Manager rotation that failed (or was abandoned) in this stage's account and
+        region matches this rule: alarm secret-rotation-failed on its TriggeredRules. Secrets
+        Manager reports them as CloudTrail service events, which EventBridge receives without a
+        trail; the events are kept in a queue for diagnosis (which secret, which step)."""
+        failures = sqs.Queue(
+            self, "RotationFailures", queue_name=f"{self.config.prefix}-rotation-failures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, retention_period=Duration.days(14),
+        )  # fmt: skip
+        rule = events.Rule(
+            self, "RotationFailed", rule_name=f"{self.config.prefix}-secret-rotation-failed",
+            description="A Secrets Manager rotation failed (the database logins' and master's secrets)",
+            event_pattern=events.EventPattern(
+                source=["aws.secretsmanager"], detail_type=["AWS Service Event via CloudTrail"],
+                detail={"eventSource": ["secretsmanager.amazonaws.com"],
+                        "eventName": ["RotationFailed", "RotationAbandoned"]},
+            ),
+            targets=[events_targets.SqsQueue(failures)],
+        )  # fmt: skip
+        CfnOutput(self, "RotationFailuresQueue", key="RotationFailuresQueue", value=failures.queue_url,
+                  description="Events of failed secret rotations (runbooks/secret-rotation-failed.md)")  # fmt: skip
         return rule
 
     def _zone(self) -> route53.IHostedZone:
@@ -435,9 +532,12 @@ class ServiceStack(Stack):
 
     def _waf(self, alb: elbv2.ApplicationLoadBalancer) -> None:
         """Managed rule groups and a per-IP rate rule. The core rule set's SizeRestrictions_BODY
-        (bodies over 8 KB) only counts, and `body-size-except-packet-upload` blocks on its label
-        for every request but a packet upload (up to 64 MiB of CSV or JSON): that one route is
-        exempt from the size rule, everything else stays protected by it."""
+        (bodies over 8 KB) only counts, and `body-size-except-upload-routes` blocks on its label
+        for every request but the three whose bodies are legitimately large: the API's packet
+        upload (up to 64 MiB of CSV or JSON), the dashboard's CSV upload (16 MiB) and the SNS
+        webhook (SES event notifications carry the mail's headers, up to SNS's 256 KB). Those
+        three are exempt from the size rule; everything else stays protected by it, and the
+        app bounds each route's body itself (api/hooks.py)."""
 
         def managed(name: str, priority: int, **group) -> wafv2.CfnWebACL.RuleProperty:
             return wafv2.CfnWebACL.RuleProperty(
@@ -459,7 +559,7 @@ class ServiceStack(Stack):
         acl = wafv2.CfnWebACL(
             self, "WebAcl", scope="REGIONAL", default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=_visibility(f"{self.config.prefix}-web-acl"),
-            rules=[rate, core, _body_size_except_packet_upload(2),
+            rules=[rate, core, _body_size_except_upload_routes(2),
                    managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
                    managed("AWSManagedRulesAmazonIpReputationList", 4), managed("AWSManagedRulesSQLiRuleSet", 5)],
         )  # fmt: skip
@@ -479,48 +579,68 @@ class ServiceStack(Stack):
         )
         worker = self.worker.auto_scale_task_count(
             min_capacity=0 if self.standby else self.config.worker_min_tasks,
-            max_capacity=self.config.worker_max_tasks,
+            max_capacity=self.config.worker_tasks_for_rate,
         )
-        worker.scale_on_cpu_utilization("Cpu", target_utilization_percent=70)
-        oldest_ready = Metric(
-            namespace="Reminderly", metric_name="OldestReadyMessageAgeSeconds", statistic="Maximum",
+        # The worker scales on the backlog against the rate it achieves, not on CPU: the
+        # expected drain time (ready messages / messages sent per second, published by every
+        # worker). Over 2 minutes of backlog adds tasks, under 30 s removes one; never beyond
+        # the tasks the provider rates can use (more would only wait for tokens).
+        drain = Metric(
+            namespace="Reminderly", metric_name="ExpectedDrainSeconds", statistic="Maximum",
             period=Duration.minutes(1), dimensions_map={"Stage": self.config.name},
         )  # fmt: skip
         worker.scale_on_metric(
-            "OldestReadyMessageAge", metric=oldest_ready, adjustment_type=None,
+            "ExpectedDrainTime", metric=drain, adjustment_type=None,
             metric_aggregation_type=MetricAggregationType.MAXIMUM, cooldown=Duration.minutes(2),
-            scaling_steps=[ScalingInterval(upper=30, change=-1), ScalingInterval(lower=60, change=+1),
-                           ScalingInterval(lower=300, change=+3)],
+            scaling_steps=[ScalingInterval(upper=30, change=-1), ScalingInterval(lower=120, change=+1),
+                           ScalingInterval(lower=600, change=+3)],
         )  # fmt: skip
+
+
+def _origination_arn(arn: str, identity: str) -> str:
+    """The IAM resource of an End User Messaging origination identity given as an ARN, a pool
+    id or a phone number id."""
+    if identity.startswith("arn:"):
+        return identity
+    for prefix, kind in (("pool-", "pool"), ("phone-", "phone-number")):
+        if identity.startswith(prefix):
+            return arn.format("sms-voice", f"{kind}/{identity}")
+    raise ValueError(
+        f"sms_secondary_origination {identity!r}: give an ARN, a pool id or a phone number id"
+    )
 
 
 SIZE_RULE = "SizeRestrictions_BODY"
 SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
 # POST /v1/campaigns/{campaign_id}/packets (createPacket): the only route exempt from the size rule
-PACKET_UPLOAD_METHOD = "POST"
-PACKET_UPLOAD_PATH = r"^/v1/campaigns/[0-9]+/packets$"
+UPLOAD_METHOD = "POST"
+# createPacket (the API), the dashboard's upload form, receiveSnsMessage: the routes exempt from
+# the size rule, each POST only, each path whole (anchored)
+UPLOAD_ROUTES = (r"/v1/campaigns/[0-9]+/packets", r"/campaigns/[0-9]+/packets", r"/v1/webhooks/sns")
+UPLOAD_PATH = "^(" + "|".join(UPLOAD_ROUTES) + ")$"
 
 
-def _body_size_except_packet_upload(priority: int) -> wafv2.CfnWebACL.RuleProperty:
-    """Block what the core rule set's size rule labelled, unless it is a packet upload."""
+def _body_size_except_upload_routes(priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    """Block what the core rule set's size rule labelled, unless it is a POST to one of the
+    upload routes."""
     s = wafv2.CfnWebACL.StatementProperty
     none = [wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")]
     upload = s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
         s(byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
             field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}), positional_constraint="EXACTLY",
-            search_string=PACKET_UPLOAD_METHOD, text_transformations=none)),
+            search_string=UPLOAD_METHOD, text_transformations=none)),
         s(regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
-            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}), regex_string=PACKET_UPLOAD_PATH,
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}), regex_string=UPLOAD_PATH,
             text_transformations=none)),
     ]))  # fmt: skip
     return wafv2.CfnWebACL.RuleProperty(
-        name="body-size-except-packet-upload", priority=priority,
+        name="body-size-except-upload-routes", priority=priority,
         action=wafv2.CfnWebACL.RuleActionProperty(block={}),
         statement=s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
             s(label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(scope="LABEL", key=SIZE_LABEL)),
             s(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=upload)),
         ])),
-        visibility_config=_visibility("body-size-except-packet-upload"),
+        visibility_config=_visibility("body-size-except-upload-routes"),
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app_service import api_keys, campaigns
+from app_service.public_ids import PublicIds
 
 
 @dataclass
@@ -69,3 +70,10 @@ CAMPAIGN = {
         {"name": "two hours", "offset_minutes": -120, "template": "Soon, {{ first_name }}!"},
     ],
 }  # fmt: skip
+
+
+# The app fixture's link secret keys its public ids (app_service/public_ids.py): tests that
+# hold row ids from the database turn them into what the API shows, and back.
+IDS = PublicIds("test-link-secret")
+pub = IDS.encode
+row = IDS.decode

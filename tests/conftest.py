@@ -8,6 +8,7 @@ rows and global operations (claim, mark_ready) can be asserted exactly.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
@@ -122,11 +123,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def gunicorn(db_url, tmp_path):
+@contextlib.contextmanager
+def serve_gunicorn(db_url: str | None, log_path: Path, **env_extra: str):
     """The API served by gunicorn (its config file from the repo) on a free loopback port:
-    (base URL, process). Its output (JSON log lines) goes to tmp_path/gunicorn.log."""
-    import os
+    yields (base URL, process). Its output (JSON log lines) goes to `log_path`. `env_extra`
+    overrides the environment (WEB_CONCURRENCY, limits); db_url None: no DATABASE_URL."""
     import subprocess
     import sys
     import time
@@ -135,26 +136,42 @@ def gunicorn(db_url, tmp_path):
     from app_service import PROJECT_ROOT
 
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "PORT": str(port), "WEB_CONCURRENCY": "1",
-           "GUNICORN_THREADS": "4", "REMINDERLY_API_POOL_SIZE": "4"}  # fmt: skip
-    log = (tmp_path / "gunicorn.log").open("wb")
+    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1",
+           "GUNICORN_THREADS": "4", "REMINDERLY_API_POOL_SIZE": "4", **env_extra}  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    env.pop("PGHOST", None)
+    if db_url is not None:
+        env["DATABASE_URL"] = db_url
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:app_service.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}", "app_service.api:create_app()"],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/v1/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError((tmp_path / "gunicorn.log").read_text(errors="replace")[-3000:])
-    yield base, proc
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(timeout=30)
-    log.close()
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/v1/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            proc.kill()
+            raise RuntimeError(log_path.read_text(errors="replace")[-3000:])
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def gunicorn(db_url, tmp_path):
+    """The API served by gunicorn on a free loopback port: (base URL, process), logged in as
+    the API's own least-privilege login (migration 0017), as in AWS. Its output (JSON log
+    lines) goes to tmp_path/gunicorn.log."""
+    api_url = make_conninfo(db_url, user="reminderly_api_login")
+    with serve_gunicorn(api_url, tmp_path / "gunicorn.log") as served:
+        yield served

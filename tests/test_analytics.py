@@ -118,7 +118,7 @@ def test_workers_refresh_scores_once_per_period(conn, db_url, account):
 
 
 def test_a_campaign_can_target_its_top_customers_but_never_gate_reviews(conn, app):
-    from tests.api_support import CAMPAIGN, make_tenant
+    from tests.api_support import CAMPAIGN, make_tenant, row
     from tests.helpers import csv_bytes, person
 
     tenant = make_tenant(conn, app, "Audience")
@@ -142,7 +142,7 @@ def test_a_campaign_can_target_its_top_customers_but_never_gate_reviews(conn, ap
     )
     scheduled = {r[0] for r in conn.execute(
         "SELECT c.external_id FROM messages m JOIN customers c ON c.id = m.customer_id "
-        "WHERE m.campaign_id = %s AND m.status = 'scheduled'", [made.json["id"]])}  # fmt: skip
+        "WHERE m.campaign_id = %s AND m.status = 'scheduled'", [row(made.json["id"])])}  # fmt: skip
     assert scheduled and scheduled <= top
     assert len(truth) == 100
     gated = {**CAMPAIGN, "kind": "review_request", "audience_top_n": 50, "audience_by": "positive",
@@ -154,4 +154,4 @@ def test_a_campaign_can_target_its_top_customers_but_never_gate_reviews(conn, ap
 
     with pytest.raises(psycopg.errors.CheckViolation):  # the database refuses it too
         conn.execute("UPDATE campaigns SET kind = 'review_request', audience_top_n = 5, audience_by = 'positive' "
-                     "WHERE id = %s", [made.json["id"]])  # fmt: skip
+                     "WHERE id = %s", [row(made.json["id"])])  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from app_service import replies
-from tests.api_support import CAMPAIGN, make_tenant
+from tests.api_support import CAMPAIGN, make_tenant, pub, row
 from tests.helpers import csv_bytes, person
 
 CSV = {"Content-Type": "text/csv"}
@@ -33,7 +33,7 @@ def _packet(tenant, campaign_id: int, rows: list[dict]) -> dict:
 
 def test_account_and_new_accounts(conn, app, tenant):
     me = tenant.get("/v1/account")
-    assert me.status_code == 200 and me.json["id"] == tenant.account_id
+    assert me.status_code == 200 and me.json["id"] == pub(tenant.account_id)
     # accounts are created by a platform operator's key (the CLI grants it), not a tenant admin
     _problem(tenant.post("/v1/accounts", json={"name": "Rogue Clinic"}), 403)
     operator = make_tenant(conn, app, scopes=("operator",), account_id=tenant.account_id)
@@ -45,7 +45,7 @@ def test_account_and_new_accounts(conn, app, tenant):
     headers = {"Authorization": f"Bearer {new['api_key']['token']}"}
     assert tenant.client.get("/v1/account", headers=headers).json["id"] == new["account"]["id"]
     # the creator's key still sees only its own account
-    assert tenant.get("/v1/account").json["id"] == tenant.account_id
+    assert tenant.get("/v1/account").json["id"] == pub(tenant.account_id)
     body = _problem(operator.post("/v1/accounts", json={"name": "x", "timezone": "Mars/Base"}), 400)
     assert body["errors"][0]["pointer"] == "/timezone"
     body = _problem(
@@ -340,7 +340,7 @@ def test_message_with_its_events(conn, tenant):
     c = _campaign(tenant)
     p = _packet(tenant, c["id"], [person(1)])
     m = tenant.get(f"/v1/packets/{p['id']}/messages").json["data"][0]
-    replies.handle_reply(conn, m["id"], "C")
+    replies.handle_reply(conn, row(m["id"]), "C")
     got = tenant.get(f"/v1/messages/{m['id']}")
     assert got.status_code == 200 and got.json["id"] == m["id"]
     assert [e["kind"] for e in got.json["events"]] == ["reply", "confirmed"]
@@ -392,6 +392,7 @@ def test_packet_outcomes_are_published_as_metrics_for_the_alarm(
         tenant.post(f"/v1/campaigns/{c['id']}/packets", data=b"name\nx\n", headers=CSV)
         _packet(tenant, c["id"], [person(1), person(2, phone="1")])
         monkeypatch.setenv("DATABASE_URL", db_url)
+        monkeypatch.setenv("REMINDERLY_LINK_SECRET", "test-link-secret")  # the API's ids
         path = tmp_path / "tomorrow.csv"
         path.write_bytes(csv_bytes([person(5)]))
         CliRunner().invoke(main, ["load", str(path), "--campaign", str(c["id"])])

@@ -10,7 +10,7 @@ import pytest
 
 from app_service import api_keys
 from app_service.queries import Q
-from tests.api_support import CAMPAIGN, make_tenant
+from tests.api_support import CAMPAIGN, IDS, make_tenant
 from tests.helpers import csv_bytes, person
 
 
@@ -41,7 +41,7 @@ def test_keys_are_shown_once_stored_hashed_listed_by_prefix_and_revocable(conn, 
     token, key_id = made.json["token"], made.json["id"]
     assert made.headers["Location"] == f"/v1/api-keys/{key_id}"
     stored = conn.execute(
-        "SELECT prefix, secret_hash FROM api_keys WHERE id = %s", [key_id]
+        "SELECT prefix, secret_hash FROM api_keys WHERE id = %s", [IDS.decode(key_id)]
     ).fetchone()
     assert token.startswith(f"rmd_{stored[0]}_")
     assert bytes(stored[1]) == api_keys.hash_token(token)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import re
 import shutil
 import signal
 import subprocess
@@ -150,26 +152,44 @@ def test_sigterm_lets_a_request_in_flight_finish(gunicorn, db_url):
 
 
 def test_schemathesis_finds_no_server_error_and_no_contract_break(gunicorn, db_url, tmp_path):
-    """Every operation of the bundled definition, positive and negative cases, against the live
-    server: no 5xx, every status, header, content type and body as documented. One schemathesis
-    worker: with two threads, hypothesis's lambda descriptions (ast.parse) trip CPython 3.11's
-    "AST constructor recursion depth mismatch" inside schemathesis now and then."""
+    """Every operation of the bundled definition against the live server, in every phase:
+    examples, coverage, fuzzing (positive and negative cases), and the stateful phase, which
+    chains operations by the links schemathesis infers from the definition and from Location
+    headers (create a campaign, then read, change, activate it by the id it got). Checks: no
+    5xx; every status, header, content type and body as documented; and every schema-valid
+    request accepted (positive_data_acceptance: the definition and the server agree on what
+    is valid). One schemathesis worker: with two threads, hypothesis's lambda descriptions
+    (ast.parse) trip CPython 3.11's "AST constructor recursion depth mismatch" now and then."""
     base, _ = gunicorn
-    _, token = _token(db_url, after=4321)
+    _, token = _token(db_url)
     spec = tmp_path / "openapi.json"
     write_bundle(spec)
     exe = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
+    started = time.monotonic()
+    from app_service import PROJECT_ROOT
+
     run = subprocess.run(
-        [exe, "run", str(spec), "--url", base, "-H", f"Authorization: Bearer {token}",
+        [exe, "--config-file", str(PROJECT_ROOT / "tests" / "schemathesis.toml"), "run",
+         str(spec), "--url", base, "-H", f"Authorization: Bearer {token}",
          "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
-                     "response_schema_conformance,response_headers_conformance",
-         "--mode", "all", "--max-examples", "20", "--seed", "20261128", "--workers", "1",
+                     "response_schema_conformance,response_headers_conformance,"
+                     "positive_data_acceptance",
+         "--phases", "examples,coverage,fuzzing,stateful",
+         "--mode", "all", "--max-examples", "10", "--seed", "20261128", "--workers", "1",
          "--request-timeout", "30", "--no-color"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=900, cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},  # the hooks: tests/schemathesis_hooks
     )  # fmt: skip
-    report = run.stdout[-8000:] + run.stderr[-2000:]
+    took = time.monotonic() - started
+    report = run.stdout[-12000:] + run.stderr[-2000:]
+    (tmp_path / "schemathesis.txt").write_text(run.stdout + run.stderr)
     assert run.returncode == 0, report
     assert "No issues found" in run.stdout or "passed" in run.stdout, report
+    stateful = re.search(r"Stateful.*?API Links:\s+(\d+) covered.*?(\d+) passed", run.stdout, re.S)
+    assert stateful, report
+    links, scenarios = int(stateful.group(1)), int(stateful.group(2))
+    assert links > 0 and scenarios > 0, report  # operations were chained by their links
+    print(f"schemathesis: {took:.0f} s")
 
 
 def test_the_pipelines_smoke_script_passes_against_a_live_server(gunicorn, db_url):

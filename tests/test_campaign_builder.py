@@ -5,7 +5,7 @@ change is audited with before and after."""
 
 from __future__ import annotations
 
-from tests.api_support import make_tenant
+from tests.api_support import make_tenant, row
 from tests.test_people import _enrolled_person
 
 FORM = {
@@ -39,9 +39,9 @@ def test_a_manager_builds_previews_edits_and_runs_a_campaign(app, conn):
     assert after.status_code == 400 and "before the appointment" in after.get_data(as_text=True)
     made = manager.post("/campaigns/new", {**FORM, "action": "save"}, refresh="/campaigns/new")
     assert made.status_code == 302
-    campaign = int(made.headers["Location"].rsplit("/", 1)[1])
-    row = conn.execute("SELECT status, name FROM campaigns WHERE id = %s", [campaign]).fetchone()
-    assert row == ("draft", "Cleaning reminders")
+    campaign = row(int(made.headers["Location"].rsplit("/", 1)[1]))
+    found = conn.execute("SELECT status, name FROM campaigns WHERE id = %s", [campaign]).fetchone()
+    assert found == ("draft", "Cleaning reminders")
     # editing a draft that adds a merge field asks to confirm first
     edit = f"/campaigns/{campaign}/edit"
     changed = {
@@ -107,7 +107,7 @@ def test_staff_and_viewers_cannot_build_or_run_campaigns(app, conn):
     account = make_tenant(conn, app, "Clinic").account_id
     manager, _, _ = _enrolled_person(app, conn, account, "mgr@example.com", "manager")
     made = manager.post("/campaigns/new", {**FORM, "action": "save"}, refresh="/campaigns/new")
-    campaign = int(made.headers["Location"].rsplit("/", 1)[1])
+    campaign = row(int(made.headers["Location"].rsplit("/", 1)[1]))
     for role in ("staff", "viewer"):
         person, _, _ = _enrolled_person(app, conn, account, f"{role}@example.com", role)
         assert "New campaign" not in person.get("/").get_data(as_text=True)

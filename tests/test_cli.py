@@ -14,6 +14,7 @@ from helpers import csv_bytes, person
 
 from app_service import migrate
 from app_service.cli import main
+from tests.api_support import pub, row
 
 
 def cli(
@@ -33,6 +34,7 @@ def cli(
 @pytest.fixture
 def runner(db_url, monkeypatch) -> CliRunner:
     monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("REMINDERLY_LINK_SECRET", "test-link-secret")  # the app fixture's ids
     return CliRunner()
 
 
@@ -59,7 +61,7 @@ def test_load_json_is_the_api_shape(runner, conn, campaign, tmp_path, app, tenan
     )
     conn.execute("UPDATE campaigns SET account_id = %s", [tenant.account_id])
     conn.execute("UPDATE packets SET account_id = %s", [tenant.account_id])
-    api = tenant.get(f"/v1/packets/{out['id']}").json
+    api = tenant.get(f"/v1/packets/{pub(out['id'])}").json
     assert set(out) - {"created"} == set(api) - {"links"}
     assert (
         out["rows"]
@@ -274,16 +276,16 @@ def test_the_lifecycle_is_the_same_in_the_cli_and_the_api(runner, conn, account,
     from tests.api_support import CAMPAIGN
 
     draft = tenant.post("/v1/campaigns", json=CAMPAIGN).json["id"]
-    result = runner.invoke(main, ["campaign", "resume", str(draft)])
-    assert result.exit_code == 1
-    assert f"error: campaign {draft} is draft; cannot resume it" in result.output
+    result = runner.invoke(main, ["campaign", "resume", str(draft)])  # takes the public id
+    assert result.exit_code == 1  # and names the row id, as everywhere in the CLI
+    assert f"error: campaign {row(draft)} is draft; cannot resume it" in result.output
     api = tenant.post(f"/v1/campaigns/{draft}/resume")
     assert (
         api.status_code == 409
         and api.json["detail"] == f"campaign {draft} is draft; cannot resume it"
     )
     with pytest.raises(core.TransitionRefused):
-        core.change(conn, draft, "resume")
+        core.change(conn, row(draft), "resume")
     assert tenant.get(f"/v1/campaigns/{draft}").json["status"] == "draft"
     # every verb from every status: the CLI and the API agree on what is allowed
     for start in ("draft", "active", "paused", "archived"):

@@ -137,6 +137,7 @@ def test_status_exits_1_when_breached(monkeypatch):
         monkeypatch.setattr(
             dr_cli, "_client", lambda service, region: {"rds": rds, "backup": backup}[service]
         )
+        monkeypatch.setattr(dr_cli, "_have_aws_credentials", lambda: True)
         stub_points(r, b, "prod", timedelta(hours=2), timedelta(hours=3))
         breached = runner.invoke(main, ["dr", "status", "--stage", "prod"])
     assert breached.exit_code == 1 and "RPO breached for prod" in breached.output
@@ -155,3 +156,59 @@ def test_a_real_drill_on_local_clusters(tmp_path):
         assert r.tables_match and r.mismatched_tables == [] and r.acknowledged_lost == 0
         assert r.rpo_seconds == 0 and r.rto_seconds > 0
     assert methods["point-in-time"].deleted_rows_back is True
+
+
+@pytest.mark.parametrize(
+    "args, missing",
+    [
+        (["dr", "status", "--stage", "prod"], [dr_cli.AWS_HINT]),
+        (["dr", "failover", "--stage", "prod", "--dry-run"], [dr_cli.AWS_HINT]),
+        (["dr", "failback", "--stage", "prod", "--dry-run"], [dr_cli.AWS_HINT]),
+        (
+            ["dr", "drill", "--stage", "prod"],
+            [dr_cli.DB_HINT, "PGUSER", "PGPASSWORD", dr_cli.AWS_HINT],
+        ),
+    ],
+)
+def test_dr_commands_name_what_to_set_and_never_start_the_embedded_database(
+    monkeypatch, tmp_path, args, missing
+):
+    """A laptop with neither AWS credentials nor a database URL: one error line naming all that
+    is missing, exit 1, no AWS call and no embedded server started (issue 13)."""
+    for name in ("DATABASE_URL", "PGHOST", "PGUSER", "PGPASSWORD", "AWS_PROFILE", "AWS_ACCESS_KEY_ID",
+                 "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role either
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("REMINDERLY_DATA_DIR", str(tmp_path / "data"))
+    calls: list[str] = []
+    monkeypatch.setattr(dr_cli, "_client", lambda service, region: calls.append(service))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    command = args[1]
+    assert result.output.strip().splitlines() == [
+        f"error: dr {command} acts on a stage: set {'; '.join(missing)}"
+    ]
+    assert calls == [] and not (tmp_path / "data").exists()
+
+
+def test_a_drill_with_its_settings_measures_the_stage_not_a_local_database(monkeypatch, tmp_path):
+    """With the primary's URL and the credentials set, the drill reads the primary given (never
+    the embedded server) before any AWS call."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://stage-primary.invalid/reminderly")
+    monkeypatch.setenv("PGUSER", "reminderly_worker_login")
+    monkeypatch.setenv("PGPASSWORD", "x")
+    monkeypatch.setenv("REMINDERLY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(dr_cli, "_have_aws_credentials", lambda: True)
+    monkeypatch.setattr(dr_cli, "_client", lambda service, region: object())
+    read: list[str] = []
+
+    def latest_write(url: str):
+        read.append(url)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(local_drill, "latest_write", latest_write)
+    result = CliRunner().invoke(main, ["dr", "drill", "--stage", "prod"])
+    assert read == ["postgresql://stage-primary.invalid/reminderly"]
+    assert isinstance(result.exception, RuntimeError) and not (tmp_path / "data").exists()

@@ -15,7 +15,9 @@ from app_service.cli import main
 from app_service.ops import dr_cli, failover
 
 DR, PRIMARY = "us-west-2", "us-east-1"
-SECRET = "reminderly-prod/database/master"
+# every secret that names the host: the master's and each login's (the tasks read their own)
+SECRETS = ["reminderly-prod/database/master", "reminderly-prod/database/owner",
+           "reminderly-prod/database/api", "reminderly-prod/database/worker"]  # fmt: skip
 STATE = "/reminderly/prod/dr/failover-state"
 OUTPUTS = {
     "SecurityGroupId": "sg-0dr",
@@ -135,23 +137,35 @@ def step_calls(s: Script, key: str, fail: bool = False) -> None:
         if not fail:
             s.call("rds", DR, "describe_db_instances", DB, instance())
     elif key == "detach-secret":
-        first("secretsmanager", DR, "describe_secret", {"SecretId": SECRET},
+        first("secretsmanager", DR, "describe_secret", {"SecretId": SECRETS[0]},
               *(() if fail else ({"PrimaryRegion": PRIMARY},)))  # fmt: skip
         if not fail:
-            s.call("secretsmanager", DR, "stop_replication_to_replica", {"SecretId": SECRET})
+            s.call("secretsmanager", DR, "stop_replication_to_replica", {"SecretId": SECRETS[0]})
+            for secret in SECRETS[1:]:
+                s.call(
+                    "secretsmanager",
+                    DR,
+                    "describe_secret",
+                    {"SecretId": secret},
+                    {"PrimaryRegion": PRIMARY},
+                )
+                s.call("secretsmanager", DR, "stop_replication_to_replica", {"SecretId": secret})
     elif key == "repoint-secret":
         value = {"SecretString": json.dumps(SECRET_VALUE)}
         first(
             "secretsmanager",
             DR,
             "get_secret_value",
-            {"SecretId": SECRET},
+            {"SecretId": SECRETS[0]},
             *(() if fail else (value,)),
         )
         if not fail:
-            s.call("secretsmanager", DR, "get_secret_value", {"SecretId": SECRET}, value)
-            s.call("secretsmanager", DR, "put_secret_value",
-                   {"SecretId": SECRET, "SecretString": json.dumps({**SECRET_VALUE, "host": "dr.rds"})})  # fmt: skip
+            for secret in SECRETS[1:]:  # the hosts before, for a rollback
+                s.call("secretsmanager", DR, "get_secret_value", {"SecretId": secret}, value)
+            for secret in SECRETS:
+                s.call("secretsmanager", DR, "get_secret_value", {"SecretId": secret}, value)
+                s.call("secretsmanager", DR, "put_secret_value",
+                       {"SecretId": secret, "SecretString": json.dumps({**SECRET_VALUE, "host": "dr.rds"})})  # fmt: skip
     elif key == "scale":
         for n, (service, count) in enumerate((("api", 3), ("worker", 2))):
             (first if n == 0 else s.call)("application-autoscaling", DR, "register_scalable_target", {
@@ -224,7 +238,9 @@ def test_a_prod_failover_promotes_the_replica_and_makes_every_call_in_order():
         "failover", failover.failover_steps(TARGET, None), s.factory(), TARGET, logged.append
     )
     s.check()
-    assert state["data"]["endpoint"] == "dr.rds" and state["data"]["previous_host"] == "primary.rds"
+    assert state["data"]["endpoint"] == "dr.rds" and state["data"][
+        "previous_hosts"
+    ] == dict.fromkeys(SECRETS, "primary.rds")
     assert state["data"]["previous_alias"]["DNSName"] == "primary-alb.us-east-1.elb.amazonaws.com"
     assert logged[0] == "step 1/7: Promote the standing replica as reminderly-prod-postgres-dr"
 
@@ -261,7 +277,7 @@ def test_interrupted_at_each_step_it_resumes_there(k):
 def test_rollback_undoes_the_reversible_steps_newest_first_and_stops_at_the_promotion():
     done = ["database", "wait", "detach-secret", "repoint-secret", "scale"]
     saved = json.dumps({"plan": "failover", "status": "running", "done": done,
-                        "data": {"endpoint": "dr.rds", "previous_host": "primary.rds"}})  # fmt: skip
+                        "data": {"endpoint": "dr.rds", "previous_hosts": dict.fromkeys(SECRETS, "primary.rds")}})  # fmt: skip
     s = Script()
     start_state(s, saved)
     for service in ("api", "worker"):
@@ -276,19 +292,20 @@ def test_rollback_undoes_the_reversible_steps_newest_first_and_stops_at_the_prom
         )
     record(s, done[:4])
     moved = {**SECRET_VALUE, "host": "dr.rds"}
-    s.call(
-        "secretsmanager",
-        DR,
-        "get_secret_value",
-        {"SecretId": SECRET},
-        {"SecretString": json.dumps(moved)},
-    )
-    s.call(
-        "secretsmanager",
-        DR,
-        "put_secret_value",
-        {"SecretId": SECRET, "SecretString": json.dumps(SECRET_VALUE)},
-    )
+    for secret in SECRETS:
+        s.call(
+            "secretsmanager",
+            DR,
+            "get_secret_value",
+            {"SecretId": secret},
+            {"SecretString": json.dumps(moved)},
+        )
+        s.call(
+            "secretsmanager",
+            DR,
+            "put_secret_value",
+            {"SecretId": secret, "SecretString": json.dumps(SECRET_VALUE)},
+        )
     record(s, done[:3])
     logged: list[str] = []
     state = failover.rollback(
@@ -331,10 +348,11 @@ def test_failback_repoints_the_primary_moves_the_name_back_and_returns_the_stand
     s.call("rds", PRIMARY, "describe_db_instances", {"DBInstanceIdentifier": "reminderly-prod-postgres"},
            {"DBInstances": [{"DBInstanceStatus": "available", "Endpoint": {"Address": "rebuilt.rds"}}]})  # fmt: skip
     record(s, keys[:1])
-    s.call("secretsmanager", PRIMARY, "get_secret_value", {"SecretId": SECRET},
-           {"SecretString": json.dumps(SECRET_VALUE)})  # fmt: skip
-    s.call("secretsmanager", PRIMARY, "put_secret_value",
-           {"SecretId": SECRET, "SecretString": json.dumps({**SECRET_VALUE, "host": "rebuilt.rds"})})  # fmt: skip
+    for secret in SECRETS:
+        s.call("secretsmanager", PRIMARY, "get_secret_value", {"SecretId": secret},
+               {"SecretString": json.dumps(SECRET_VALUE)})  # fmt: skip
+        s.call("secretsmanager", PRIMARY, "put_secret_value",
+               {"SecretId": secret, "SecretString": json.dumps({**SECRET_VALUE, "host": "rebuilt.rds"})})  # fmt: skip
     record(s, keys[:2])
     zones = {"HostedZones": [{"Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "reminders.brightsmile.dental.",
                               "CallerReference": "x"}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
@@ -369,16 +387,17 @@ def test_failback_repoints_the_primary_moves_the_name_back_and_returns_the_stand
         "cloudwatch", DR, "disable_alarm_actions", {"AlarmNames": ["reminderly-prod-dead-messages"]}
     )
     record(s, keys[:5])
-    s.call(
-        "secretsmanager",
-        PRIMARY,
-        "describe_secret",
-        {"SecretId": SECRET},
-        {"ReplicationStatus": []},
-    )
-    s.call("secretsmanager", PRIMARY, "replicate_secret_to_regions", {
-        "SecretId": SECRET, "ForceOverwriteReplicaSecret": True,
-        "AddReplicaRegions": [{"Region": DR, "KmsKeyId": "alias/reminderly-prod-rds-backup-replication"}]})  # fmt: skip
+    for secret in SECRETS:
+        s.call(
+            "secretsmanager",
+            PRIMARY,
+            "describe_secret",
+            {"SecretId": secret},
+            {"ReplicationStatus": []},
+        )
+        s.call("secretsmanager", PRIMARY, "replicate_secret_to_regions", {
+            "SecretId": secret, "ForceOverwriteReplicaSecret": True,
+            "AddReplicaRegions": [{"Region": DR, "KmsKeyId": "alias/reminderly-prod-rds-backup-replication"}]})  # fmt: skip
     record(s, keys)
     record(s, keys, "done")
     state = failover.run("failback", steps, s.factory(), TARGET, lambda _: None)
@@ -416,6 +435,7 @@ def test_the_cli_prints_the_plan_with_what_is_done_and_refuses_without_yes(monke
         ),
     )
     monkeypatch.setattr(dr_cli, "_client", lambda service, region: s.client(service, region))
+    monkeypatch.setattr(dr_cli, "_have_aws_credentials", lambda: True)
     out = CliRunner().invoke(main, ["dr", "failover", "--stage", "prod"])
     s.check()
     assert out.exit_code == 1 and "--yes" in out.output

@@ -13,7 +13,7 @@ import pyotp
 import pytest
 
 from app_service.people import audit, directory, passwords
-from tests.api_support import make_tenant
+from tests.api_support import IDS, make_tenant
 
 BASE = "https://localhost"
 PASSWORD = "correct horse battery staple, twice"
@@ -33,7 +33,8 @@ class Browser:
         self.csrf = ""
 
     def get(self, path: str):
-        response = self.client.get(path, base_url=BASE)
+        """Paths are written with row ids; the console's links carry public ids."""
+        response = self.client.get(IDS.publish_path(path), base_url=BASE)
         text = response.get_data(as_text=True)
         if 'name="csrf_token"' in text:
             self.csrf = _csrf(text, self.csrf)
@@ -43,7 +44,7 @@ class Browser:
         if refresh or not self.csrf:
             self.get(refresh or "/login")
         response = self.client.post(
-            path, data={**(data or {}), "csrf_token": self.csrf}, base_url=BASE
+            IDS.publish_path(path), data={**(data or {}), "csrf_token": self.csrf}, base_url=BASE
         )
         text = response.get_data(as_text=True)
         if 'name="csrf_token"' in text:
@@ -489,9 +490,10 @@ def test_a_member_scoped_to_one_location_sees_only_its_customers(app, conn):
     # through the console: the other location's customer is a 404, and uploads are refused
     owner, _, _ = _enrolled_person(app, conn, account, "boss@example.com")
     form = owner.get("/people").get_data(as_text=True)
-    assert f'<option value="{north}">north</option>' in form
+    assert f'<option value="{IDS.encode(north)}">north</option>' in form  # a public id
     owner.post(
-        "/people/invite", {"email": "desk@example.com", "role": "staff", "location_id": str(north)}
+        "/people/invite",
+        {"email": "desk@example.com", "role": "staff", "location_id": str(IDS.encode(north))},
     )
     link = re.search(r"https?://\S+", directory.mail(conn, 1)[0]["body"]).group(0)
     desk = _enrolled_person_from_link(app, link, "desk@example.com")

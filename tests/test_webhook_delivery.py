@@ -16,6 +16,7 @@ import pytest
 from app_service import safe_http, webhooks
 from app_service.replies import handle_reply
 from app_service.webhook_delivery import DeliverySettings, WebhookDispatcher
+from tests.api_support import IDS, pub
 from tests.helpers import load_rows, make_campaign, person
 from tests.test_events import send_step
 from tests.webhook_receiver import Receiver
@@ -43,7 +44,7 @@ def endpoint(conn, account: int, url: str, policy=FAST.policy, **data) -> webhoo
 
 @pytest.fixture
 def dispatcher(db_url):
-    d = WebhookDispatcher(db_url, "test-worker", FAST)
+    d = WebhookDispatcher(db_url, "test-worker", FAST, ids=IDS)  # the test app's public ids
     yield d
     d.close()
 
@@ -64,7 +65,7 @@ def test_events_arrive_signed_in_order_once_each_after_500s_and_a_timeout(
         load_rows(conn, campaign, [person(1), person(2), person(3)])
         first, *_ = send_step(conn)
         handle_reply(conn, first, "STOP")
-        expected = [r[0] for r in conn.execute("SELECT id FROM events ORDER BY txid, id")]
+        expected = [pub(r[0]) for r in conn.execute("SELECT id FROM events ORDER BY txid, id")]
         assert len(expected) == 6  # packet.ready, 3 x message.sent, reply, opted_out
         # the receiver fails: 500, 500, then stalls past the sender's timeout (it processed
         # the event, the sender never saw the answer), then recovers
@@ -151,7 +152,7 @@ def test_an_endpoint_failing_continuously_is_disabled_with_an_event(conn, accoun
         retry_window=timedelta(minutes=5), disable_after=timedelta(milliseconds=100),
         policy=FAST.policy,
     )  # fmt: skip
-    dispatcher = WebhookDispatcher(db_url, "w", settings)
+    dispatcher = WebhookDispatcher(db_url, "w", settings, ids=IDS)
     try:
         with Receiver("whsec_" + "A" * 32) as down, Receiver("whsec_" + "A" * 32) as other:
             failing = endpoint(conn, account, down.url)
@@ -167,7 +168,7 @@ def test_an_endpoint_failing_continuously_is_disabled_with_an_event(conn, accoun
             assert state[0] is False and state[1].startswith("failing continuously since")
             (notice,) = other.processed.values()
             assert notice["type"] == "webhook_endpoint.disabled"
-            assert notice["data"]["endpoint"]["id"] == failing.endpoint["id"]
+            assert notice["data"]["endpoint"]["id"] == pub(failing.endpoint["id"])
             tries = len(down.requests)
             dispatcher.run_once()
             assert len(down.requests) == tries  # nothing more is sent to it
@@ -181,7 +182,7 @@ def test_a_delivery_that_fails_for_its_whole_window_gives_way_to_the_next(conn, 
         retry_window=timedelta(milliseconds=300), disable_after=timedelta(hours=1),
         policy=FAST.policy,
     )  # fmt: skip
-    dispatcher = WebhookDispatcher(db_url, "w", settings)
+    dispatcher = WebhookDispatcher(db_url, "w", settings, ids=IDS)
     try:
         made = endpoint(conn, account, "http://placeholder.invalid/")
         with Receiver(made.secret) as receiver:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api_support import pub, row
+
 URL = "https://hooks.example.com/reminderly"
 
 
@@ -88,7 +90,7 @@ def test_another_account_cannot_see_change_replay_or_list_attempts(conn, tenant,
     made = make(tenant)
     campaign = make_campaign(conn, other_tenant.account_id, offsets=(-48,))
     load_rows(conn, campaign, [person(1)])
-    (theirs,) = conn.execute("SELECT id FROM events").fetchone()
+    theirs = pub(conn.execute("SELECT id FROM events").fetchone()[0])  # as the API shows it
     for call in (
         lambda: other_tenant.get(f"/v1/webhook-endpoints/{made['id']}"),
         lambda: other_tenant.patch(f"/v1/webhook-endpoints/{made['id']}", json={"enabled": False}),
@@ -113,14 +115,14 @@ def test_replay_queues_a_delivery_of_a_kept_event(conn, tenant):
     made = make(tenant)
     campaign = make_campaign(conn, tenant.account_id, offsets=(-48,))
     load_rows(conn, campaign, [person(1)])
-    (event_id,) = conn.execute("SELECT id FROM events").fetchone()
+    event_id = pub(conn.execute("SELECT id FROM events").fetchone()[0])
     response = tenant.post(
         f"/v1/webhook-endpoints/{made['id']}/replay", json={"event_id": event_id}
     )
     assert response.status_code == 202 and response.json["event_id"] == event_id
     assert conn.execute(
         "SELECT endpoint_id, replay, status FROM webhook_deliveries"
-    ).fetchall() == [(made["id"], True, "pending")]
+    ).fetchall() == [(row(made["id"]), True, "pending")]
     assert tenant.get(f"/v1/webhook-endpoints/{made['id']}/attempts").json == {
         "data": [],
         "next_cursor": None,

@@ -13,6 +13,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 from helpers import load_rows, make_campaign, make_due, person, statuses
+from psycopg.conninfo import make_conninfo
 
 from app_service import PROJECT_ROOT, consent, db, embedded
 from app_service.worker.channels.base import OutgoingMessage, SendResult
@@ -185,9 +186,14 @@ def test_opt_out_committed_before_the_send_stops_it(conn, pool, campaign):
     assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
 
 
-def _spawn(db_url: str, delay: float, lease: float) -> subprocess.Popen:
+def _spawn(
+    db_url: str, delay: float, lease: float, inflight: int = 4, batch: int = 10
+) -> subprocess.Popen:
+    """A worker process logged in as the worker's own least-privilege login, as in AWS."""
+    url = make_conninfo(db_url, user="reminderly_worker_login")
     proc = subprocess.Popen(
-        [sys.executable, str(PROJECT_ROOT / "tests" / "worker_proc.py"), db_url, str(delay), str(lease)],
+        [sys.executable, str(PROJECT_ROOT / "tests" / "worker_proc.py"), url, str(delay), str(lease),
+         str(inflight), str(batch)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=PROJECT_ROOT,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
     )  # fmt: skip
@@ -210,7 +216,7 @@ def test_kill_9_mid_batch_then_survivors_send_every_message_at_most_once(
 ):
     load_rows(conn, campaign, [person(i) for i in range(1, 31)])
     make_due(conn)
-    proc = _spawn(db_url, delay=0.05, lease=1.0)
+    proc = _spawn(db_url, delay=0.05, lease=1.0, inflight=4)
     wait_for_outbox(conn, 15)  # in the middle of its second batch of 10
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -226,13 +232,49 @@ def test_kill_9_mid_batch_then_survivors_send_every_message_at_most_once(
     assert outbox[0] in range(
         sent, sent + unknown + 1
     )  # an unknown one may or may not have gone out
-    # only what was handed to the provider is unknown: the one call in flight when the worker
-    # died may not have reached it; every other message of its batch was retried and sent
-    (never_sent,) = conn.execute(
-        "SELECT count(*) FROM messages m WHERE m.status = 'failed' AND m.reason = 'send_outcome_unknown'"
-        " AND NOT EXISTS (SELECT FROM outbox o WHERE o.message_id = m.id)"
+    # only what was handed to the provider is unknown: the calls in flight when the worker
+    # died (at most its window: 4 in flight and 2 marked around them) may not have reached
+    # it; every other message of its batches was retried and sent
+    assert unknown <= WorkerSettings(inflight=4).window == 6, states
+
+
+def test_kill_9_with_the_whole_window_in_flight(conn, db_url, pool, campaign):
+    """A worker killed while its whole window is in flight (8 calls at the provider, 2 more
+    marked and waiting for a sender thread): exactly those 10 are send_outcome_unknown (none
+    sent twice), and everything never handed over is sent by the next worker."""
+    window = WorkerSettings(inflight=8).window
+    assert window == 10
+    load_rows(conn, campaign, [person(i) for i in range(1, 21)])  # 40 messages
+    make_due(conn)
+    proc = _spawn(db_url, delay=30, lease=1.0, inflight=8, batch=10)  # calls that never end
+    marked_sql = (
+        "SELECT count(*) FROM messages WHERE status = 'ready' AND send_started_at IS NOT NULL"
+    )
+    deadline, marked, most = time.monotonic() + 20, 0, 0
+    while marked < window and time.monotonic() < deadline:
+        (marked,) = conn.execute(marked_sql).fetchone()
+        most = max(most, marked)
+        time.sleep(0.02)
+    assert marked == window
+    time.sleep(0.3)  # the window stays full: nothing more is handed over
+    assert conn.execute(marked_sql).fetchone() == (window,) and most == window
+    (leased,) = conn.execute(
+        "SELECT count(*) FROM messages WHERE lease_owner IS NOT NULL"
     ).fetchone()
-    assert never_sent <= 1, states
+    assert leased > window  # batches were prepared beyond the window, waiting for slots
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    time.sleep(1.2)  # the dead worker's leases expire
+    run_worker(pool, OutboxChannel(pool))
+    states = statuses(conn)
+    assert states == {"sent": 40 - window, "failed:send_outcome_unknown": window}, states
+    outbox = conn.execute("SELECT count(*), count(DISTINCT message_id) FROM outbox").fetchone()
+    assert outbox == (40 - window, 40 - window)  # the window's were never sent again
+    (unknown_sent,) = conn.execute(
+        "SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id"
+        " WHERE m.reason = 'send_outcome_unknown'"
+    ).fetchone()
+    assert unknown_sent == 0
 
 
 def test_sigterm_finishes_the_send_in_hand_and_returns_the_other_leases(conn, db_url, campaign):
@@ -293,9 +335,12 @@ def test_the_database_restarts_mid_dispatch_and_the_worker_carries_on(tmp_path):
     embedded.stop(pgdata)
     assert outbox[0] == outbox[1]
     # a send whose outbox write met the restart is a provider error: retried later (never a
-    # second copy: the outbox keys by message); one under way when it hit is outcome-unknown
+    # second copy: the outbox keys by message); at most the window's worth were under way
+    # when it hit; one whose answer could not be recorded is outcome-unknown
     assert set(states) <= {"sent:", "failed:send_outcome_unknown", "ready:", "retry:"}, states
-    assert states.get("retry:", 0) <= 2, states
+    assert (
+        states.get("retry:", 0) + states.get("failed:send_outcome_unknown", 0) <= settings.window
+    ), states
     assert states.get("sent:", 0) >= 70  # it carried on after the restart
 
 
@@ -341,3 +386,57 @@ def test_frequency_cap_holds_within_one_batch_and_across_workers(conn, pool, acc
             "sent:", "suppressed:frequency_cap", "suppressed:frequency_cap"
         ], outcome  # fmt: skip
     assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (2,)
+
+
+def test_per_customer_rules_hold_across_workers_with_full_windows(conn, pool, db_url, account):
+    """Two workers at once, windows of 8, batches of 3: each customer with three due capped
+    reminders gets exactly one; an opted-out customer gets none."""
+    capped = make_campaign(conn, account, offsets=(-1,), frequency_cap=timedelta(hours=1))
+    rows = [person(c, hours=5, appointment_id=f"a{c}-{k}") for c in range(1, 9) for k in range(3)]
+    load_rows(conn, capped, rows)
+    (opted,) = conn.execute("SELECT id FROM customers WHERE external_id = 'c8'").fetchone()
+    consent.record(conn, opted, "sms", "opt_out", "reply STOP")
+    make_due(conn)
+    other = db.open_pool(db_url, max_size=6)
+    try:
+        slow = [FaultyChannel(OutboxChannel(p), Faults(delay_seconds=0.05)) for p in (pool, other)]
+        workers = [
+            Worker(p, {"sms": ch}, WorkerSettings(**FAST, batch=3, inflight=8), emit_metrics=None)
+            for p, ch in zip((pool, other), slow, strict=True)
+        ]
+        threads = [threading.Thread(target=w.run, kwargs={"until_idle": True}) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        other.close()
+    outcome = dict(conn.execute(
+        "SELECT c.external_id, array_agg(m.status || ':' || m.reason ORDER BY m.status, m.reason)"
+        " FROM messages m JOIN customers c ON c.id = m.customer_id GROUP BY 1"
+    ).fetchall())  # fmt: skip
+    for c in range(1, 8):
+        assert outcome[f"c{c}"] == ["sent:", "suppressed:frequency_cap", "suppressed:frequency_cap"]
+    assert outcome["c8"] == ["suppressed:opted_out"] * 3
+    assert conn.execute("SELECT count(*), count(DISTINCT message_id) FROM outbox").fetchone() == (
+        7,
+        7,
+    )
+
+
+def test_the_tick_publishes_the_expected_drain_time(conn, pool, campaign):
+    from app_service.worker.runner import DRAIN_CEILING_SECONDS, expected_drain_seconds
+
+    assert expected_drain_seconds(0, 0.0, 1) == 0.0
+    assert expected_drain_seconds(6000, 100.0, 3) == 20.0  # 6,000 ready at 3 x 100/s
+    assert expected_drain_seconds(10, 0.0, 2) == DRAIN_CEILING_SECONDS  # waiting, none sent yet
+    load_rows(conn, campaign, [person(i) for i in range(1, 6)])
+    make_due(conn)
+    emitted: list[dict] = []
+    worker = Worker(pool, {"sms": OutboxChannel(pool)}, WorkerSettings(**FAST),
+                    emit_metrics=emitted.append)  # fmt: skip
+    worker._beat("running")
+    values = worker.tick()
+    assert values["ExpectedDrainSeconds"] == DRAIN_CEILING_SECONDS  # 10 ready, nothing sent yet
+    assert emitted[-1]["ExpectedDrainSeconds"] == (DRAIN_CEILING_SECONDS, "Seconds")
+    assert emitted[-1]["MessagesSent"] == (0.0, "Count")

@@ -9,6 +9,7 @@ import os
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter
 
 from app_service.api import hooks
 from app_service.api.contract import Contract
@@ -32,11 +33,28 @@ from app_service.config import Settings
 from app_service.dashboard import views as dashboard
 from app_service.inbound import sns
 from app_service.links import LinkSigner, link_secret
+from app_service.public_ids import PublicIds, Ref
 
 MAX_JSON_BYTES = 1 << 20
 MAX_PACKET_BYTES = 64 << 20
 MAX_FORM_BYTES = 64 << 10  # a dashboard or link form: sign-in, survey answer
 MAX_UPLOAD_BYTES = (16 << 20) + (64 << 10)  # the dashboard's 16 MiB CSV, with its form
+
+
+def id_converter(ids: PublicIds) -> type[BaseConverter]:
+    """A path segment that is a public id (digits): the view gets its Ref (row id, or 0 when
+    it is no public id, so the view answers its own 404); URLs built are public again."""
+
+    class IdConverter(BaseConverter):
+        regex = r"\d{1,19}"
+
+        def to_python(self, value: str) -> Ref:
+            return ids.ref(int(value))
+
+        def to_url(self, value) -> str:
+            return str(getattr(value, "public", None) or ids.encode(int(value)))
+
+    return IdConverter
 
 
 def create_app(
@@ -81,7 +99,10 @@ def create_app(
     if hops > 0:  # behind the load balancer: the client is the address it appended
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
     secret = link_secret_value or link_secret()
-    app.extensions["reminderly.links"] = LinkSigner(secret)
+    ids = PublicIds(secret)
+    app.extensions["reminderly.ids"] = ids
+    app.extensions["reminderly.links"] = LinkSigner(secret, ids)
+    app.url_map.converters["id"] = id_converter(ids)  # <id:...>: a public id, read as Ref
     app.json.sort_keys = False
     hooks.install(app, Contract())
     for module in (

@@ -140,6 +140,7 @@ class Contract:
         for p in op.params:
             if p.location == "path":
                 raw = (request.view_args or {}).get(p.name)
+                raw = getattr(raw, "public", raw)  # an id: what the client sent
             elif p.location == "query":
                 raw = request.args.get(p.name)
             else:

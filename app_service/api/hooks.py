@@ -5,12 +5,15 @@ one JSON log line (ids, route, status, timing; never a body, phone number or ema
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
 from time import perf_counter
 
+import psycopg
 from flask import Flask, Response, g, render_template, request
+from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from app_service.api import tenancy
@@ -18,6 +21,7 @@ from app_service.api.contract import Contract
 from app_service.api.problems import ApiError, problem
 from app_service.api.routes.inbound import verify_sns
 from app_service.api_keys import authenticate
+from app_service.template_sandbox import RendererUnavailable
 
 log = logging.getLogger("reminderly.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -54,6 +58,11 @@ def install(app: Flask, contract: Contract) -> None:
 
     @app.after_request
     def finish(response: Response) -> Response:
+        op = g.get("operation")
+        if op is not None and (
+            op.get("x-required-scope") is not None or op.get("operationId") in _KEYLESS_WITH_IDS
+        ):
+            _publish_ids(app, response)  # not the definition itself, health or readiness
         if g.get("operation") is not None and app.config["VALIDATE_RESPONSES"]:
             errors = contract.response_errors(g.operation, response)
             if errors:
@@ -112,12 +121,63 @@ def install(app: Flask, contract: Contract) -> None:
             return Response(html, status=code, mimetype="text/html", headers=headers)
         return problem(code, _TITLES.get(code, exc.name), detail, headers=headers)
 
+    @app.errorhandler(tenancy.DatabaseUnavailable)
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(RendererUnavailable)
+    def unavailable(exc: Exception) -> Response:
+        """What the request needs is missing right now (no database configured or reachable,
+        a connection lost mid-request, no render process): 503 with Retry-After, not 500."""
+        if isinstance(exc, RendererUnavailable):
+            detail = "no render process could be started; try again later"
+        elif isinstance(exc, tenancy.DatabaseUnavailable):
+            detail = f"{exc}; try again later"
+        else:
+            detail = "the database is not reachable; try again later"
+        log.warning(
+            "service unavailable",
+            extra={"request_id": g.get("request_id"), "error": type(exc).__name__},
+        )
+        headers = {"Retry-After": str(max(1, tenancy.RETRY_SECONDS))}
+        if request.blueprint == "dashboard":
+            html = render_template(
+                "dashboard/error.html", title="Service Unavailable", detail=detail,
+                session_info=g.get("dash"),
+            )  # fmt: skip
+            return Response(html, status=503, mimetype="text/html", headers=headers)
+        return problem(503, "Service Unavailable", detail, headers=headers)
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         log.error("unhandled error", exc_info=exc, extra={"request_id": g.get("request_id")})
         return problem(
             500, "Internal Server Error", "an unexpected error occurred; it has been logged"
         )
+
+
+# operations without a key whose answers can name a row (survey pages, SNS webhook problems)
+_KEYLESS_WITH_IDS = frozenset(
+    {"openLink", "answerSurvey", "showUnsubscribe", "unsubscribe", "receiveSnsMessage"}
+)
+
+
+def _publish_ids(app: Flask, response: Response) -> None:
+    """Row ids leave as public ids (app_service/public_ids.py): in a JSON body's id fields
+    and links, and in Location. The views work with row ids throughout; this is the one place
+    they are translated, so none is missed and none translated twice."""
+    ids = app.extensions["reminderly.ids"]
+    location = response.headers.get("Location")
+    if location:
+        response.headers["Location"] = ids.publish_path(location)
+    if response.is_streamed or response.direct_passthrough:
+        return
+    if response.mimetype not in ("application/json", "application/problem+json"):
+        return
+    data = response.get_data()
+    if not data:
+        return
+    published = ids.publish(json.loads(data))
+    response.set_data(json.dumps(published, separators=(",", ":")))
 
 
 # Pages (dashboard, survey and unsubscribe links, /docs) run no inline script and load

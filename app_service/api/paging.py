@@ -1,11 +1,11 @@
-"""Cursor pagination by id (keyset): stable under inserts, O(limit) at any depth."""
+"""Cursor pagination by id (keyset): stable under inserts, O(limit) at any depth. A cursor is
+opaque (public_ids: one AES block), so it shows no row id."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from app_service.api.problems import ApiError
 
@@ -14,10 +14,10 @@ MAX_LIMIT = 200
 
 
 def _decode(cursor: str) -> int:
-    try:
-        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii"))
-    except (ValueError, UnicodeDecodeError):
-        value = -1
+    found = current_app.extensions["reminderly.ids"].uncursor(cursor)
+    if found is not None:  # a place past every row is an empty page, not an error
+        return min(found[0], 2**63 - 1)
+    value = -1
     if not 0 <= value < 2**63:
         raise ApiError(
             400,
@@ -29,7 +29,7 @@ def _decode(cursor: str) -> int:
 
 
 def encode(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+    return current_app.extensions["reminderly.ids"].cursor(int(value))
 
 
 def page_params() -> tuple[int, int]:

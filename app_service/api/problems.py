@@ -68,7 +68,8 @@ def unprocessable_template(reason: str, pointer: str | None = None) -> ApiError:
 
 
 def not_found(what: str, ident: int) -> ApiError:
-    return ApiError(404, "Not Found", f"{what} {ident} does not exist")
+    """`ident` as the client wrote it (a public id's Ref), never a row id."""
+    return ApiError(404, "Not Found", f"{what} {getattr(ident, 'public', ident)} does not exist")
 
 
 def conflict(detail: str) -> ApiError:

@@ -2,15 +2,21 @@
 
 Row-level security in PostgreSQL then hides every other account's rows, whatever the query.
 The pool resets a connection (RESET ROLE, RESET reminderly.account_id) when it comes back, so
-no request ever inherits another's identity."""
+no request ever inherits another's identity.
+
+No database (none configured, or not reachable) is DatabaseUnavailable, answered 503 with
+Retry-After (api/hooks.py): after a failed attempt the process answers so at once for
+RETRY_SECONDS instead of making every request wait for a connection timeout."""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import psycopg
 from flask import current_app, g
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app_service.db import open_pool
 from app_service.queries import Q
@@ -21,6 +27,12 @@ def _reset(conn: psycopg.Connection) -> None:
 
 
 _POOL_LOCK = threading.Lock()
+RETRY_SECONDS = 5
+CONNECT_SECONDS = float(os.environ.get("REMINDERLY_API_DB_TIMEOUT_SECONDS", "5"))
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The request needs the database and there is none to use: a 503, not a 500."""
 
 
 def pool() -> ConnectionPool:
@@ -32,22 +44,39 @@ def pool() -> ConnectionPool:
         with _POOL_LOCK:
             existing = app.extensions.get("reminderly.pool")
             if existing is None:
-                existing = open_pool(
-                    app.config["DATABASE_URL"],
-                    min_size=1,
-                    max_size=app.config["POOL_SIZE"],
-                    name="reminderly-api",
-                    reset=_reset,
-                )
+                existing = _open(app)
                 app.extensions["reminderly.pool"] = existing
     return existing
+
+
+def _open(app) -> ConnectionPool:
+    if not app.config["DATABASE_URL"]:
+        raise DatabaseUnavailable("no database is configured")
+    failed_at = app.extensions.get("reminderly.pool_failed_at")
+    if failed_at is not None and time.monotonic() - failed_at < RETRY_SECONDS:
+        raise DatabaseUnavailable("the database is not reachable")
+    try:
+        return open_pool(
+            app.config["DATABASE_URL"],
+            min_size=1,
+            max_size=app.config["POOL_SIZE"],
+            name="reminderly-api",
+            reset=_reset,
+            timeout=CONNECT_SECONDS,
+        )
+    except (PoolTimeout, psycopg.OperationalError):
+        app.extensions["reminderly.pool_failed_at"] = time.monotonic()
+        raise DatabaseUnavailable("the database is not reachable") from None
 
 
 def connection() -> psycopg.Connection:
     """This request's connection (autocommit; the library opens its own transactions)."""
     conn = g.get("conn")
     if conn is None:
-        conn = pool().getconn(timeout=10)
+        try:
+            conn = pool().getconn(timeout=CONNECT_SECONDS)
+        except PoolTimeout:
+            raise DatabaseUnavailable("no database connection could be had in time") from None
         g.conn = conn
     return conn
 

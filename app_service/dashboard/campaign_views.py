@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from flask import Blueprint, abort, g, redirect, request
+from flask import Blueprint, abort, g, request
 
 from app_service import campaigns, templates
 from app_service.api import tenancy
 from app_service.dashboard.views import _check_csrf as check_csrf
-from app_service.dashboard.views import actor, may, page, signed_in
+from app_service.dashboard.views import _go, actor, may, page, signed_in
 from app_service.models import CampaignSpec, Step
 from app_service.people import campaign_changes, permissions
 from app_service.worker.segments import ucs2_characters
@@ -150,7 +150,7 @@ def new_campaign():
     return _builder(_form_values(None))
 
 
-@bp.get("/campaigns/<int:campaign_id>/edit")
+@bp.get("/campaigns/<id:campaign_id>/edit")
 @signed_in
 def edit_campaign(campaign_id: int):
     _require_edit()
@@ -163,7 +163,7 @@ def edit_campaign(campaign_id: int):
 
 
 @bp.post("/campaigns/new")
-@bp.post("/campaigns/<int:campaign_id>/edit")
+@bp.post("/campaigns/<id:campaign_id>/edit")
 @signed_in
 def save_campaign(campaign_id: int | None = None):
     check_csrf()
@@ -176,7 +176,7 @@ def save_campaign(campaign_id: int | None = None):
             return _builder(values, campaign_id, previews=_previews(spec))
         if campaign_id is None:
             made = campaign_changes.create(conn, actor(), spec)
-            return redirect(f"/campaigns/{made}")
+            return _go(f"/campaigns/{made}")
         current = campaigns.get_campaign(conn, campaign_id)
         if current is None:
             abort(404)
@@ -193,10 +193,10 @@ def save_campaign(campaign_id: int | None = None):
         return _builder(values, campaign_id, 400, error=f"{exc.field}: {exc.reason}")
     except campaigns.CampaignNotDraft as exc:
         return _builder(values, campaign_id, 409, error=str(exc))
-    return redirect(f"/campaigns/{campaign_id}")
+    return _go(f"/campaigns/{campaign_id}")
 
 
-@bp.post("/campaigns/<int:campaign_id>/<any(activate, pause, resume, archive):verb>")
+@bp.post("/campaigns/<id:campaign_id>/<any(activate, pause, resume, archive):verb>")
 @signed_in
 def campaign_lifecycle(campaign_id: int, verb: str):
     check_csrf()
@@ -208,4 +208,4 @@ def campaign_lifecycle(campaign_id: int, verb: str):
         abort(409, str(exc))
     if changed is None:
         abort(404)
-    return redirect(f"/campaigns/{campaign_id}")
+    return _go(f"/campaigns/{campaign_id}")

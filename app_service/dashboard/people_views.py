@@ -16,7 +16,7 @@ from app_service.api import tenancy
 from app_service.api.hooks import sign_in_failed
 from app_service.dashboard import views
 from app_service.dashboard.views import _check_csrf as check_csrf
-from app_service.dashboard.views import actor, may, page, signed_in
+from app_service.dashboard.views import _go, actor, may, page, signed_in
 from app_service.people import (
     audit,
     customer_care,
@@ -201,7 +201,10 @@ def _changed(call):
 
 
 def _location(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """The form's location (a public id, as every id the console shows) as its row id."""
+    if not value or not value.isdigit() or len(value) > 19:
+        return None
+    return current_app.extensions["reminderly.ids"].decode(int(value)) or 0
 
 
 @bp.post("/people/invite")
@@ -221,7 +224,7 @@ def invite():
     )
 
 
-@bp.post("/people/<int:user_id>/role")
+@bp.post("/people/<id:user_id>/role")
 @signed_in
 def change_role(user_id: int):
     check_csrf()
@@ -237,21 +240,21 @@ def change_role(user_id: int):
     )
 
 
-@bp.post("/people/<int:user_id>/remove")
+@bp.post("/people/<id:user_id>/remove")
 @signed_in
 def remove(user_id: int):
     check_csrf()
     return _changed(lambda: directory.remove(tenancy.connection(), actor(), user_id))
 
 
-@bp.post("/people/invitations/<int:invitation_id>/cancel")
+@bp.post("/people/invitations/<id:invitation_id>/cancel")
 @signed_in
 def cancel_invitation(invitation_id: int):
     check_csrf()
     return _changed(lambda: directory.cancel(tenancy.connection(), actor(), invitation_id))
 
 
-@bp.post("/people/invitations/<int:invitation_id>/resend")
+@bp.post("/people/invitations/<id:invitation_id>/resend")
 @signed_in
 def resend_invitation(invitation_id: int):
     check_csrf()
@@ -287,18 +290,35 @@ def audit_page():
     if not may("read_audit"):
         abort(403, "your role may not read the audit log")
     action = (request.args.get("action") or "").strip()[:100] or None
-    found = audit.entries(
-        tenancy.connection(),
-        action=action,
-        limit=10_000 if request.args.get("format") == "csv" else 200,
+    csv_wanted = request.args.get("format") == "csv"
+    found = _published(
+        audit.entries(tenancy.connection(), action=action, limit=10_000 if csv_wanted else 200)
     )
-    if request.args.get("format") == "csv":
+    if csv_wanted:
         return Response(
             audit.to_csv(found),
             mimetype="text/csv",
             headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
         )
     return page("dashboard/audit.html", entries=found, action=action or "")
+
+
+def _published(entries: list[dict]) -> list[dict]:
+    """Ids in audit entries as the tenant sees ids everywhere else: public (public_ids)."""
+    ids = current_app.extensions["reminderly.ids"]
+    out = []
+    for e in entries:
+        e = dict(e)
+        for key in ("actor_user", "actor_key"):
+            if e.get(key) is not None:
+                e[key] = ids.encode(int(e[key]))
+        if e.get("object_id") and e["object_id"].isdigit():
+            e["object_id"] = str(ids.encode(int(e["object_id"])))
+        for key in ("before", "after"):  # *_id fields inside, as in API bodies
+            if isinstance(e.get(key), dict):
+                e[key] = ids.publish(e[key])
+        out.append(e)
+    return out
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -398,7 +418,7 @@ def make_key():
     return keys_page(made=made)
 
 
-@bp.post("/keys/<int:key_id>/revoke")
+@bp.post("/keys/<id:key_id>/revoke")
 @signed_in
 def revoke_key(key_id: int):
     check_csrf()
@@ -430,7 +450,7 @@ def inbox_page():
     )
 
 
-@bp.get("/inbox/<int:customer_id>")
+@bp.get("/inbox/<id:customer_id>")
 @signed_in
 def conversation_page(customer_id: int, error: str | None = None, status: int = 200):
     _person_only()
@@ -451,7 +471,7 @@ _ACTIONS = {
 }
 
 
-@bp.post("/inbox/<int:customer_id>")
+@bp.post("/inbox/<id:customer_id>")
 @signed_in
 def conversation_change(customer_id: int):
     check_csrf()
@@ -465,10 +485,10 @@ def conversation_change(customer_id: int):
         abort(403, str(exc))
     if done is None:
         abort(404)
-    return redirect(f"/inbox/{customer_id}")
+    return _go(f"/inbox/{customer_id}")
 
 
-@bp.post("/inbox/<int:customer_id>/notes")
+@bp.post("/inbox/<id:customer_id>/notes")
 @signed_in
 def conversation_note(customer_id: int):
     check_csrf()
@@ -483,7 +503,7 @@ def conversation_note(customer_id: int):
         return conversation_page(customer_id, error=str(exc), status=400)
     if not made:
         abort(404)
-    return redirect(f"/inbox/{customer_id}")
+    return _go(f"/inbox/{customer_id}")
 
 
 @bp.get("/customers")
@@ -494,7 +514,7 @@ def customers_search():
     return page("dashboard/customers.html", q=q, found=found)
 
 
-@bp.post("/customers/<int:customer_id>/consent")
+@bp.post("/customers/<id:customer_id>/consent")
 @signed_in
 def customer_consent(customer_id: int):
     check_csrf()
@@ -515,10 +535,10 @@ def customer_consent(customer_id: int):
         abort(403, str(exc))
     except ValueError as exc:
         return views.customer_page(customer_id, error=str(exc), status=400)
-    return redirect(f"/customers/{customer_id}")
+    return _go(f"/customers/{customer_id}")
 
 
-@bp.get("/customers/<int:customer_id>/export")
+@bp.get("/customers/<id:customer_id>/export")
 @signed_in
 def customer_export(customer_id: int):
     conn = tenancy.connection()
@@ -535,7 +555,7 @@ def customer_export(customer_id: int):
     )
 
 
-@bp.post("/customers/<int:customer_id>/erase")
+@bp.post("/customers/<id:customer_id>/erase")
 @signed_in
 def customer_erase(customer_id: int):
     check_csrf()
@@ -554,7 +574,7 @@ def customer_erase(customer_id: int):
             error="a message to this customer is being sent; try again in a minute",
             status=409,
         )
-    return redirect(f"/customers/{customer_id}")
+    return _go(f"/customers/{customer_id}")
 
 
 def _json_csrf() -> None:

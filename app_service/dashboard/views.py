@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     Flask,
+    Response,
     abort,
     current_app,
     g,
@@ -53,11 +54,18 @@ def configure(app: Flask, link_secret: str) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
     app.extensions["reminderly.people_secret"] = link_secret  # seals TOTP secrets
+    ids = app.extensions["reminderly.ids"]
+    app.jinja_env.filters["pid"] = lambda value: ids.encode(int(value))  # a row id, shown
     app.register_blueprint(bp)
     from app_service.dashboard import campaign_views, people_views
 
     app.register_blueprint(people_views.bp)
     app.register_blueprint(campaign_views.bp)
+
+
+def _go(path: str) -> Response:
+    """A redirect within the dashboard: its row ids made public (public_ids)."""
+    return redirect(current_app.extensions["reminderly.ids"].publish_path(path))
 
 
 def _csrf_token() -> str:
@@ -225,7 +233,7 @@ def campaigns_page():
     return page("dashboard/campaigns.html", campaigns=listed, can_edit=may("edit_campaigns"))
 
 
-@bp.get("/campaigns/<int:campaign_id>")
+@bp.get("/campaigns/<id:campaign_id>")
 @signed_in
 def campaign_page(campaign_id: int):
     conn = tenancy.connection()
@@ -252,7 +260,7 @@ def campaign_page(campaign_id: int):
                 can_write=g.dash["can_write"], can_edit=may("edit_campaigns"))  # fmt: skip
 
 
-@bp.post("/campaigns/<int:campaign_id>/packets")
+@bp.post("/campaigns/<id:campaign_id>/packets")
 @signed_in
 def upload(campaign_id: int):
     _check_csrf()
@@ -279,7 +287,7 @@ def upload(campaign_id: int):
             object_id=result.packet_id,
             after={"campaign_id": campaign_id},
         )
-        return redirect(f"/packets/{result.packet_id}")
+        return _go(f"/packets/{result.packet_id}")
     # check first: a dry run on screen, the file kept as a draft until the operator confirms
     checked = packets.load_packet(
         conn, campaign_id, csv_source(io.BytesIO(data), file.filename), dry_run=True
@@ -290,7 +298,7 @@ def upload(campaign_id: int):
                 draft_id=draft_id, result=checked, preview=checked.preview)  # fmt: skip
 
 
-@bp.post("/campaigns/<int:campaign_id>/drafts/<int:draft_id>")
+@bp.post("/campaigns/<id:campaign_id>/drafts/<id:draft_id>")
 @signed_in
 def commit_draft(campaign_id: int, draft_id: int):
     """Load a checked file for real (or drop it)."""
@@ -302,7 +310,7 @@ def commit_draft(campaign_id: int, draft_id: int):
     if not found:
         abort(404)
     if request.form.get("action") == "discard":
-        return redirect(f"/campaigns/{campaign_id}")
+        return _go(f"/campaigns/{campaign_id}")
     body = bytes(found[0]["body"])
     result = packets.load_packet(
         conn, campaign_id, csv_source(io.BytesIO(body), found[0]["filename"])
@@ -315,10 +323,10 @@ def commit_draft(campaign_id: int, draft_id: int):
         object_id=result.packet_id,
         after={"campaign_id": campaign_id, "checked": True},
     )
-    return redirect(f"/packets/{result.packet_id}")
+    return _go(f"/packets/{result.packet_id}")
 
 
-@bp.get("/packets/<int:packet_id>")
+@bp.get("/packets/<id:packet_id>")
 @signed_in
 def packet_page(packet_id: int):
     conn = tenancy.connection()
@@ -330,7 +338,7 @@ def packet_page(packet_id: int):
     return page("dashboard/packet.html", p=p, errors=errors)
 
 
-@bp.get("/customers/<int:customer_id>")
+@bp.get("/customers/<id:customer_id>")
 @signed_in
 def customer_page(customer_id: int, error: str | None = None, status: int = 200):
     conn = tenancy.connection()

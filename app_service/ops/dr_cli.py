@@ -20,12 +20,45 @@ def _client(service: str, region: str):
     return boto3.client(service, region_name=region)
 
 
+def _have_aws_credentials() -> bool:
+    """Whether boto3 finds credentials (environment, profile, SSO, instance role)."""
+    import boto3
+
+    return boto3.Session().get_credentials() is not None
+
+
+AWS_HINT = "AWS credentials of the stage's account (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+DB_HINT = "DATABASE_URL (or PGHOST and the other PG* variables) of the stage's primary database"
+
+
+def missing_for_stage(*, database: bool = False) -> list[str]:
+    """What a `dr` command that targets a stage lacks, in the words of what to set. Such a
+    command never falls back to the embedded database: a drill measured against a laptop's
+    database would report a meaningless RPO."""
+    from app_service.config import Settings
+
+    missing = []
+    if database:
+        if Settings.from_env().database_url is None:
+            missing.append(DB_HINT)
+        missing += [v for v in ("PGUSER", "PGPASSWORD") if not os.environ.get(v)]
+    if not _have_aws_credentials():
+        missing.append(AWS_HINT)
+    return missing
+
+
 def register(main: click.Group, friendly_errors, cli_error) -> None:
     @main.group("dr")
     def dr_group() -> None:
         """Disaster recovery: restorable points, drills, region failover (dr/README.md)."""
 
     stage_option = click.option("--stage", type=click.Choice(STAGES), required=True)
+
+    def require(command: str, *, database: bool = False) -> None:
+        missing = missing_for_stage(database=database)
+        if missing:
+            raise cli_error(f"dr {command} acts on a stage: set {'; '.join(missing)}")
+
     primary_option = click.option("--primary-region", default="us-east-1", show_default=True)
     dr_option = click.option("--dr-region", default="us-west-2", show_default=True)
 
@@ -37,6 +70,7 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
     def status(stage: str, dr_region: str, as_json: bool) -> None:
         """The age of the newest restorable point in the DR region against the RPO; exits 1
         when the objective is breached."""
+        require("status")
         points = dr.restore_points(_client("rds", dr_region), _client("backup", dr_region), stage)
         if as_json:
             click.echo(json.dumps(dataclasses.asdict(points), default=str, indent=2))
@@ -69,11 +103,16 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         """Restore the newest replicated point into a temporary instance in the DR region,
         verify it (row counts, checksums, newest write), measure RTO and RPO, delete it, publish
         the results (Reminderly/DR metrics) and report. Database credentials: PGUSER and
-        PGPASSWORD (the stage's secret); the primary: DATABASE_URL or PGHOST."""
+        PGPASSWORD (a login's secret, e.g. the worker's); the primary: DATABASE_URL or PGHOST.
+        Never the embedded database."""
         from psycopg.conninfo import make_conninfo
 
-        from app_service import db
+        from app_service.config import Settings
         from app_service.ops import local_drill
+
+        require("drill", database=True)
+        primary = Settings.from_env().database_url
+        assert primary is not None  # require() refused otherwise
 
         def verify(host: str, port: int) -> dict:
             url = make_conninfo("", host=host, port=port, dbname=os.environ.get("PGDATABASE", "reminderly"),
@@ -86,7 +125,7 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         result = dr.drill(
             stage=stage, rds_dr=_client("rds", dr_region), backup_dr=_client("backup", dr_region),
             cloudwatch=_client("cloudwatch", primary_region), verify=verify,
-            primary_latest_write=lambda: local_drill.latest_write(db.database_url(start=False)),
+            primary_latest_write=lambda: local_drill.latest_write(primary),
             subnet_group=subnet_group, security_groups=list(security_groups),
         )  # fmt: skip
         text = dr.report_json(result)
@@ -120,6 +159,7 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         promote prod's replica (or restore the newest replicated point), detach and repoint the
         database secret, scale the standby up, turn its alarms on, move the API's name. Each
         step is recorded; run it again to resume after an interruption."""
+        require("failover")
         clients = failover.Clients(_client)
         target = _target(
             clients, stage, primary_region, dr_region, instance_class, api_tasks, worker_tasks
@@ -156,6 +196,7 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         """Return to the primary region once its database was rebuilt from the DR side
         (dr/README.md): repoint the primary's secret, move the name back, scale the standby to
         zero, turn its alarms off, replicate the secret again. Resumable like failover."""
+        require("failback")
         clients = failover.Clients(_client)
         target = _target(clients, stage, primary_region, dr_region, None, None, None)
         primary = failover.stack_outputs(clients("cloudformation", primary_region),

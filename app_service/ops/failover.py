@@ -122,18 +122,21 @@ def describe_instance(rds: Any, identifier: str) -> dict | None:
         raise
 
 
-def _secret(clients: Clients, region: str, stage: str) -> dict:
+def _secret(clients: Clients, region: str, secret_id: str) -> dict:
     sm = clients("secretsmanager", region)
-    return json.loads(sm.get_secret_value(SecretId=naming.database_secret(stage))["SecretString"])
+    return json.loads(sm.get_secret_value(SecretId=secret_id)["SecretString"])
 
 
-def _put_host(clients: Clients, region: str, stage: str, host: str) -> None:
-    current = _secret(clients, region, stage)
-    if current.get("host") != host:
-        clients("secretsmanager", region).put_secret_value(
-            SecretId=naming.database_secret(stage),
-            SecretString=json.dumps({**current, "host": host}),
-        )
+def _put_host(clients: Clients, region: str, stage: str, host: str | dict[str, str]) -> None:
+    """Point every database secret (the master's and each login's: the tasks read their host
+    from their own login's secret) at `host` (one for all, or one per secret)."""
+    for secret_id in naming.database_secrets(stage):
+        wanted = host if isinstance(host, str) else host.get(secret_id)
+        current = _secret(clients, region, secret_id)
+        if wanted and current.get("host") != wanted:
+            clients("secretsmanager", region).put_secret_value(
+                SecretId=secret_id, SecretString=json.dumps({**current, "host": wanted})
+            )
 
 
 def _scale(clients: Clients, t: Target, counts: dict[str, int]) -> None:
@@ -235,17 +238,19 @@ def failover_steps(t: Target, replicated_backup_arn: str | None) -> list[Step]:
 
     def detach_secret(c: Clients, data: dict) -> None:
         sm = c("secretsmanager", t.dr_region)
-        described = sm.describe_secret(SecretId=naming.database_secret(t.stage))
-        if described.get("PrimaryRegion", t.dr_region) != t.dr_region:
-            sm.stop_replication_to_replica(SecretId=naming.database_secret(t.stage))
+        for secret_id in naming.database_secrets(t.stage):
+            described = sm.describe_secret(SecretId=secret_id)
+            if described.get("PrimaryRegion", t.dr_region) != t.dr_region:
+                sm.stop_replication_to_replica(SecretId=secret_id)
 
     def repoint_secret(c: Clients, data: dict) -> None:
-        data.setdefault("previous_host", _secret(c, t.dr_region, t.stage).get("host"))
+        data.setdefault("previous_hosts", {s: _secret(c, t.dr_region, s).get("host")
+                                           for s in naming.database_secrets(t.stage)})  # fmt: skip
         _put_host(c, t.dr_region, t.stage, data["endpoint"])
 
     def unrepoint_secret(c: Clients, data: dict) -> None:
-        if data.get("previous_host"):
-            _put_host(c, t.dr_region, t.stage, data["previous_host"])
+        if data.get("previous_hosts"):
+            _put_host(c, t.dr_region, t.stage, data["previous_hosts"])
 
     def alarms_on(c: Clients, data: dict) -> None:
         c("cloudwatch", t.dr_region).enable_alarm_actions(AlarmNames=_standby_alarms(c, t))
@@ -266,8 +271,8 @@ def failover_steps(t: Target, replicated_backup_arn: str | None) -> list[Step]:
     return [
         Step("database", f"{promote} as {t.instance}", database),
         Step("wait", f"Wait until {t.instance} is available and standalone", wait),
-        Step("detach-secret", "Make the database secret's DR replica a standalone secret", detach_secret),
-        Step("repoint-secret", "Point the DR database secret at the new instance", repoint_secret, unrepoint_secret),
+        Step("detach-secret", "Make the database secrets' DR replicas standalone secrets", detach_secret),
+        Step("repoint-secret", "Point the DR database secrets at the new instance", repoint_secret, unrepoint_secret),
         Step("scale", f"Scale the standby services up (api {t.api_tasks}, worker {t.worker_tasks})",
              lambda c, d: _scale(c, t, {"api": t.api_tasks, "worker": t.worker_tasks}),
              lambda c, d: _scale(c, t, {"api": 0, "worker": 0})),
@@ -296,14 +301,15 @@ def failback_steps(t: Target, primary_outputs: dict[str, str]) -> list[Step]:
 
     def replicate(c: Clients, data: dict) -> None:
         sm = c("secretsmanager", t.primary_region)
-        described = sm.describe_secret(SecretId=naming.database_secret(t.stage))
-        if any(r["Region"] == t.dr_region for r in described.get("ReplicationStatus", [])):
-            return
-        sm.replicate_secret_to_regions(
-            SecretId=naming.database_secret(t.stage), ForceOverwriteReplicaSecret=True,
-            AddReplicaRegions=[{"Region": t.dr_region,
-                                "KmsKeyId": f"alias/{t.prefix}-rds-backup-replication"}],
-        )  # fmt: skip
+        for secret_id in naming.database_secrets(t.stage):
+            described = sm.describe_secret(SecretId=secret_id)
+            if any(r["Region"] == t.dr_region for r in described.get("ReplicationStatus", [])):
+                continue
+            sm.replicate_secret_to_regions(
+                SecretId=secret_id, ForceOverwriteReplicaSecret=True,
+                AddReplicaRegions=[{"Region": t.dr_region,
+                                    "KmsKeyId": f"alias/{t.prefix}-rds-backup-replication"}],
+            )  # fmt: skip
 
     def alarms_off(c: Clients, data: dict) -> None:
         names = [n for n in _standby_alarms(c, t) if not n.endswith(STANDBY_ALWAYS_ON)]
@@ -315,14 +321,14 @@ def failback_steps(t: Target, primary_outputs: dict[str, str]) -> list[Step]:
     }
     return [
         Step("primary-database", f"Check {primary} in {t.primary_region} is available", primary_ready),
-        Step("primary-secret", "Point the primary's database secret at it",
+        Step("primary-secret", "Point the primary's database secrets at it",
              lambda c, d: _put_host(c, t.primary_region, t.stage, d["endpoint"])),
         Step("traffic", f"Point {t.outputs.get('DomainName')} back at the primary's load balancer",
              lambda c, d: _point_name_at(c, t, back, d)),
         Step("scale", "Scale the standby services back to zero",
              lambda c, d: _scale(c, t, {"api": 0, "worker": 0})),
         Step("alarms", "Turn the standby's alarm actions off (replica-lag-high stays on)", alarms_off),
-        Step("replicate-secret", "Replicate the database secret to the DR region again", replicate),
+        Step("replicate-secret", "Replicate the database secrets to the DR region again", replicate),
     ]  # fmt: skip
 
 

@@ -35,7 +35,8 @@ CHECKED_TABLES = (
     "appointments", "messages", "message_events", "consent_events",
     "campaign_message_counts", "packet_message_counts",
 )  # fmt: skip
-ROLES = ("reminderly_api",)  # cluster-wide: a logical restore needs them first
+# cluster-wide: a logical restore needs them first (the tenant role, migration 0017's logins)
+ROLES = ("reminderly_api", "reminderly_owner", "reminderly_api_login", "reminderly_worker_login")
 
 
 def _user() -> str | None:

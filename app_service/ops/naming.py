@@ -59,6 +59,28 @@ def database_secret(stage: str) -> str:
     return f"{resource_prefix(stage)}/database/master"
 
 
+DATABASE_LOGINS = {
+    "owner": "reminderly_owner",
+    "api": "reminderly_api_login",
+    "worker": "reminderly_worker_login",
+}
+"""The PostgreSQL logins of migration 0017 (migrations owner, API, worker), each with its own
+secret; the master user's secret is used only by `reminderly db bootstrap`."""
+
+
+def database_login_secret(stage: str, login: str) -> str:
+    """A login's secret (`owner`, `api`, `worker`), in the primary region and (a replica) in
+    the DR region."""
+    if login not in DATABASE_LOGINS:
+        raise ValueError(f"unknown login {login!r}: one of {', '.join(DATABASE_LOGINS)}")
+    return f"{resource_prefix(stage)}/database/{login}"
+
+
+def database_secrets(stage: str) -> list[str]:
+    """Every secret that names the database's host: the master's and the logins'."""
+    return [database_secret(stage)] + [database_login_secret(stage, k) for k in DATABASE_LOGINS]
+
+
 def link_secret(stage: str) -> str:
     return f"{resource_prefix(stage)}/link-secret"
 

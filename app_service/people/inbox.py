@@ -76,7 +76,11 @@ def update(
                 "conversation.updated",
                 object_type="customer",
                 object_id=customer_id,
-                after={k: v for k, v in found[0].items() if k != "customer_id"},
+                after={
+                    "state": found[0]["state"],
+                    "task": found[0]["task"],
+                    "assigned_user_id": found[0]["assigned_user"],
+                },
             )
     return found[0] if found else None
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 
+from app_service import db
 from app_service.db import rows
 from app_service.queries import Q
 
@@ -74,7 +75,7 @@ class StaffMailer(threading.Thread):
     def run(self) -> None:
         while not self._halt.is_set():
             try:
-                with psycopg.connect(self._url, autocommit=True) as conn:
+                with db.connect(self._url, autocommit=True) as conn:
                     while not self._halt.is_set():
                         send_pending(conn, self._send)
                         self._halt.wait(self._every)

@@ -51,6 +51,20 @@ class SharedRateLimiter:
             self._held -= 1
             return True
 
+    def try_acquire(self) -> bool:
+        """One send allowed now, without waiting (one round trip when none are held)."""
+        with self._lock:
+            if self._held == 0:
+                with self.pool.connection() as conn:
+                    granted, _ = one(
+                        conn, Q.take_send_tokens, {"key": self.rate.key, "wanted": self.chunk}
+                    )
+                self._held += granted
+            if self._held == 0:
+                return False
+            self._held -= 1
+            return True
+
     def release_unused(self) -> None:
         """Tokens taken but not used stay unused (a bucket refills on its own): just forget them,
         so a stopping worker holds none."""

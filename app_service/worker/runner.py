@@ -1,11 +1,16 @@
-"""The worker: a ready tick and N dispatch loops, with a heartbeat and a graceful stop.
+"""The worker: a ready tick and dispatch loops feeding a window of provider calls in flight.
 
-Each batch goes: render -> lock its customers (the lock record_consent takes) -> for each
-message, begin_send (committed) then its provider call -> complete/fail in chunks -> unlock.
-An opt-out waits for sends already under way and suppresses everything after them;
-begin_send's committed marker means a worker dying mid-call leaves `send_outcome_unknown` on
-the messages it had handed to the provider and not yet recorded (at most COMPLETE_EVERY, some
-perhaps delivered), never a second send; messages not yet handed over are retried.
+Each dispatch loop takes a batch: render -> lock its customers (the lock record_consent takes)
+-> hand its messages to the provider as slots of the process's in-flight window free up
+(each group's send markers committed in one statement before any of its calls) -> the
+recorder thread commits the answers as they come -> unlock once all are recorded. Several
+loops keep batches prepared, so the window never drains between batches.
+
+Exactly once: a window slot is held from the marker to the recorded answer, so a worker
+dying leaves `send_outcome_unknown` on at most the window's size of messages (those handed
+over and not yet recorded, some perhaps delivered), never a second send; messages not yet
+handed over are retried. An opt-out waits for sends under way to the customer; the frequency
+cap counts sends under way (markers) as well as sends made.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import socket
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -37,17 +44,24 @@ from app_service.worker.channels.base import (
     PermanentSendError,
     TransientSendError,
 )
+from app_service.worker.pipeline import Answer, BatchSends, Recorder, Window
 from app_service.worker.ratelimit import SharedRateLimiter
 from app_service.worker.render import RenderError, render_many
 from app_service.worker.segments import sms_segments
 
 log = logging.getLogger(__name__)
-COMPLETE_EVERY = 25  # sends recorded in chunks: a crash leaves at most this many outcome-unknown
 
 
 @dataclass
 class WorkerSettings:
-    concurrency: int = 1
+    concurrency: int | None = None
+    """Dispatch loops (batches prepared and handed over at once); None: enough to keep the
+    window full (2 x inflight / batch + 1, at least 2)."""
+    inflight: int = 16
+    """Provider calls in flight at once in this process (its sender threads)."""
+    marker_group: int | None = None
+    """At most this many send markers per commit (None: every slot free at that moment; 1:
+    one commit per message, for measuring what grouping saves)."""
     batch: int = 20
     lease: timedelta = timedelta(seconds=60)
     tick_seconds: float = 1.0
@@ -62,6 +76,13 @@ class WorkerSettings:
     analytics_every_seconds: float = 24 * 3600
     """How often customer scores are recomputed (one worker does it; the others find them fresh)."""
 
+    @property
+    def window(self) -> int:
+        """Messages marked as being sent and not yet recorded, at most: the calls in flight
+        and a quarter more being marked or recorded around them (so that the provider always
+        has `inflight` calls while those round trips run). What a crash can leave unknown."""
+        return self.inflight + max(2, self.inflight // 4)
+
 
 @dataclass
 class Counters:
@@ -69,12 +90,40 @@ class Counters:
     failed: int = 0
     retried: int = 0
     dead: int = 0
+    marker_commits: int = 0
+    marker_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, **values: int) -> None:
+    def add(self, **values: float) -> None:
         with self.lock:
             for k, v in values.items():
                 setattr(self, k, getattr(self, k) + v)
+
+
+@dataclass
+class Tally:
+    """Outcomes since the tick last published them (one metrics line a tick, not one a send)."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    dead: int = 0
+    calls: int = 0
+    latency_ms: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, **values: float) -> None:
+        with self.lock:
+            for k, v in values.items():
+                setattr(self, k, getattr(self, k) + v)
+
+    def take(self) -> dict[str, float]:
+        with self.lock:
+            out = {k: float(getattr(self, k)) for k in
+                   ("sent", "retried", "failed", "dead", "calls", "latency_ms")}  # fmt: skip
+            self.sent = self.retried = self.failed = self.dead = self.calls = 0
+            self.latency_ms = 0.0
+        return out
 
 
 class Worker:
@@ -94,6 +143,11 @@ class Worker:
         self.settings = settings or WorkerSettings()
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.counters = Counters()
+        self.tally = Tally()
+        self.window = Window(self.settings.window)
+        self.senders: ThreadPoolExecutor | None = None
+        self.recorder: Recorder | None = None
+        self._rate = _RateMeter()
         self.stop = threading.Event()
         self._emit = emit_metrics
         self._stop_requested_at: float | None = None
@@ -102,7 +156,8 @@ class Worker:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def request_stop(self) -> None:
-        """SIGTERM: finish the message in hand, give back the rest of the batch, stop."""
+        """SIGTERM: finish and record the calls in flight, give back what was not handed
+        over, stop."""
         if self._stop_requested_at is None:
             self._stop_requested_at = time.monotonic()
         self.stop.set()
@@ -110,11 +165,14 @@ class Worker:
     def run(self, *, until_idle: bool = False) -> Counters:
         """Run until stopped (or, with until_idle, until nothing is pending)."""
         self._beat("running")
+        self.senders = ThreadPoolExecutor(self.settings.inflight, thread_name_prefix="send")
+        self.recorder = Recorder(self.pool, self.name, self.window, self._on_recorded,
+                                 give_up_seconds=self.settings.lease.total_seconds())  # fmt: skip
         loops = [
             threading.Thread(
                 target=self._dispatch_loop, args=(until_idle,), name=f"dispatch-{i}", daemon=True
             )
-            for i in range(self.settings.concurrency)
+            for i in range(self._loops())
         ]
         ticker = threading.Thread(
             target=self._tick_loop, args=(until_idle,), name="tick", daemon=True
@@ -125,6 +183,9 @@ class Worker:
             t.join()
         self.stop.set()
         ticker.join()
+        self.senders.shutdown(wait=True)
+        self.recorder.close()
+        self._publish()
         self._beat("stopped")
         return self.counters
 
@@ -181,16 +242,41 @@ class Worker:
             dq.purge_drafts(conn)
             ready = dq.mark_ready(conn)
             dq.refresh_packet_states(conn)
-            (oldest,) = one(conn, Q.oldest_ready_age)
+            backlog = one(conn, Q.dispatch_backlog)
         values = {
-            "OldestReadyMessageAgeSeconds": (float(oldest), "Seconds"),
+            "OldestReadyMessageAgeSeconds": (float(backlog[1]), "Seconds"),
             "ExpiredLeases": (float(reclaimed), "Count"),
             "MessagesMadeReady": (float(ready), "Count"),
             "WorkerHeartbeat": (1.0, "Count"),
+            "ExpectedDrainSeconds": (
+                expected_drain_seconds(int(backlog[0]), self._rate.per_second(), int(backlog[2])),
+                "Seconds",
+            ),
         }
+        values.update(self._publish(emit=False))
+        for channel in {id(c): c for c in self.channels.values()}.values():
+            if hasattr(channel, "metrics"):  # the SMS route in use
+                values.update(channel.metrics())
         if self._emit:
             self._emit(values)
         return {k: v for k, (v, _) in values.items()}
+
+    def _publish(self, *, emit: bool = True) -> dict[str, tuple[float, str]]:
+        """The outcomes since the last tick, as metrics (sums are what the alarms read)."""
+        t = self.tally.take()
+        self._rate.add(t["sent"])
+        values = {
+            "MessagesSent": (t["sent"], "Count"),
+            "MessagesRetried": (t["retried"], "Count"),
+            "MessagesFailed": (t["failed"], "Count"),
+            "MessagesDead": (t["dead"], "Count"),
+            "SendsInFlight": (float(self.window.in_use), "Count"),
+        }
+        if t["calls"]:
+            values["SendLatencyMilliseconds"] = (t["latency_ms"] / t["calls"], "Milliseconds")
+        if emit and self._emit:
+            self._emit(values)
+        return values
 
     def _beat(self, state: str) -> None:
         try:
@@ -208,11 +294,29 @@ class Worker:
 
     # --- dispatch ------------------------------------------------------------------------------
 
+    def _claim_size(self) -> int:
+        """The batch, but no more than the shared rate lets every loop's batch go out well
+        within its lease (a slow sender's messages are not leased only to wait for tokens)."""
+        rates = [lim.rate.per_second for lim in self.limiters.values()]
+        if not rates:
+            return self.settings.batch
+        lease = self.settings.lease.total_seconds()
+        fair = int(min(rates) * lease / (2 * self._loops()))
+        return max(1, min(self.settings.batch, fair))
+
+    def _loops(self) -> int:
+        """Dispatch loops: enough prepared batches that the window never drains between them
+        (while one batch's last answers come back, the next ones are already claimed)."""
+        if self.settings.concurrency:
+            return self.settings.concurrency
+        wanted = max(2, -(-2 * self.settings.inflight // self.settings.batch) + 1)
+        return max(1, min(wanted, self.pool.max_size - 1))  # one connection left for the tick
+
     def _dispatch_loop(self, until_idle: bool) -> None:
         while not self.stop.is_set():
             try:
                 with self.pool.connection() as conn:
-                    batch = dq.claim(conn, self.name, self.settings.batch, self.settings.lease)
+                    batch = dq.claim(conn, self.name, self._claim_size(), self.settings.lease)
                     if not batch:
                         if until_idle and not self._pending(conn):
                             return
@@ -235,9 +339,10 @@ class Worker:
         return n > 0
 
     def _dispatch_batch(self, conn: psycopg.Connection, batch: list[ClaimedMessage]) -> None:
-        """One batch: render all, lock their customers (the lock record_consent takes), mark
-        them being sent in one commit, call the provider for each, record the results in
-        chunks. A stop mid-batch clears the marks of the messages not yet handed over."""
+        """One batch: render all, lock their customers (the lock record_consent takes), then
+        hand them to the provider as window slots free up, each group's send markers in one
+        commit; the recorder commits the answers. The customers' locks are let go only once
+        every send handed over is recorded. A stop gives back what was not handed over."""
         if self.stop.is_set():
             (released,) = one(
                 conn, Q.release_leases, {"worker": self.name, "ids": [m.id for m in batch]}
@@ -269,98 +374,118 @@ class Worker:
             Q.customer_send_locks,
             {"customer_ids": sorted({c.customer_id for c, _, _ in ready})},
         )
+        sends = BatchSends()
         try:
-            self._send_all(conn, ready)
+            self._hand_over(conn, ready, sends)
         finally:
-            one(conn, Q.customer_send_unlock_all)
+            sends.wait()  # an opt-out waits for the sends under way: the locks outlive them
+            try:
+                for claimed, error in sends.unreachable:  # refused for good by the provider
+                    consent.record(conn, claimed.customer_id, claimed.channel, "unreachable",
+                                   "provider", error[:200])  # fmt: skip
+            finally:
+                one(conn, Q.customer_send_unlock_all)
 
-    def _send_all(
+    def _hand_over(
         self,
         conn: psycopg.Connection,
         to_send: list[tuple[ClaimedMessage, OutgoingMessage, Channel]],
+        sends: BatchSends,
     ) -> None:
-        sent: list[tuple[int, str | None, int | None]] = []
-        failures: list[tuple[ClaimedMessage, str, bool]] = []
-        unreachable: list[tuple[ClaimedMessage, str]] = []
-        for i, (claimed, outgoing, channel) in enumerate(to_send):
-            limiter = self.limiters.get(claimed.channel)
-            if self.stop.is_set() or (limiter is not None and not limiter.acquire(self.stop)):
-                rest = [c.id for c, _, _ in to_send[i:]]
-                (abandoned,) = one(conn, Q.abandon_sends, {"worker": self.name, "ids": rest})
-                log.info("stopping: gave back %s messages not yet sent", abandoned)
-                break
-            # the send marker, committed just before this message's provider call: a crash
-            # leaves `send_outcome_unknown` only on messages really handed over, and every
-            # message not yet handed over is retried
-            (verdict,) = one(conn, Q.begin_send_many, {"worker": self.name, "ids": [claimed.id]})[
-                1:
-            ]
-            if verdict != "send":  # lease lost, opted out, or over the frequency cap
-                continue
-            start = time.monotonic()
-            try:
-                result = channel.send(outgoing)
-            except TransientSendError as exc:
-                failures.append((claimed, str(exc), False))
-                continue
-            except PermanentSendError as exc:
-                failures.append((claimed, str(exc), True))
-                unreachable.append((claimed, str(exc)))
-                continue
-            except Exception as exc:  # a channel's bug: the provider may have the message, so
-                # it fails for good (at most once) and the batch goes on
-                failures.append((claimed, f"send_error: {type(exc).__name__}", True))
-                continue
-            segments = sms_segments(outgoing.body).count if outgoing.channel == "sms" else None
-            sent.append((claimed.id, result.provider_message_id, segments))
-            if self._emit:
-                self._emit(
-                    {"SendLatencyMilliseconds": ((time.monotonic() - start) * 1000, "Milliseconds")}
-                )
-            if len(sent) >= COMPLETE_EVERY:  # bound what a crash would leave as outcome-unknown
-                self._complete(conn, sent)
-                sent = []
-        self._complete(conn, sent)
-        self._record_failures(conn, failures)
-        for claimed, error in unreachable:  # the provider refused the recipient for good
-            consent.record(
-                conn, claimed.customer_id, claimed.channel, "unreachable", "provider", error[:200]
+        pending = deque(to_send)
+        while pending and not self.stop.is_set():
+            k = self.window.acquire(
+                min(len(pending), self.settings.marker_group or len(pending)), self.stop
             )
+            if k == 0:
+                break
+            group = [pending.popleft() for _ in range(k)]
+            allowed = self._take_tokens(group)
+            if len(allowed) < len(group):  # the rate's tokens ran out (or a stop came)
+                self.window.release(len(group) - len(allowed))
+                pending.extendleft(reversed(group[len(allowed) :]))
+            if not allowed:
+                break
+            # the send markers of the group, committed before any of its calls: a crash
+            # leaves `send_outcome_unknown` only on messages handed over (at most the window)
+            began = time.perf_counter()
+            try:
+                verdicts = {r["id"]: r["verdict"] for r in rows(
+                    conn, Q.begin_send_many, {"worker": self.name, "ids": [c.id for c, _, _ in allowed]}
+                )}  # fmt: skip
+            except BaseException:
+                self.window.release(len(allowed))
+                raise
+            self.counters.add(marker_commits=1, marker_seconds=time.perf_counter() - began)
+            go = [item for item in allowed if verdicts.get(item[0].id) == "send"]
+            self.window.release(len(allowed) - len(go))  # lost lease, opted out, capped
+            sends.handed(len(go))
+            for claimed, outgoing, channel in go:
+                self.senders.submit(self._call, sends, claimed, outgoing, channel)
+        if pending:
+            rest = [c.id for c, _, _ in pending]
+            (abandoned,) = one(conn, Q.abandon_sends, {"worker": self.name, "ids": rest})
+            log.info("stopping: gave back %s messages not yet sent", abandoned)
 
-    def _complete(
-        self, conn: psycopg.Connection, sent: list[tuple[int, str | None, int | None]]
-    ) -> None:
-        if not sent:
-            return
-        ids, provider_ids, segments = (list(x) for x in zip(*sent, strict=True))
-        done = dq.complete(conn, self.name, ids, provider_ids, segments)
-        self.counters.add(sent=len(done))
-        if self._emit:
-            self._emit({"MessagesSent": (float(len(done)), "Count")})
+    def _take_tokens(
+        self, group: list[tuple[ClaimedMessage, OutgoingMessage, Channel]]
+    ) -> list[tuple[ClaimedMessage, OutgoingMessage, Channel]]:
+        """The shared per-sender rate, one token a message: the leading part of `group` whose
+        tokens are there now (the first one waited for), so the group goes out at the rate,
+        never as a burst of tokens saved up while waiting; empty if told to stop meanwhile."""
+        for i, (claimed, _, _) in enumerate(group):
+            limiter = self.limiters.get(claimed.channel)
+            if limiter is None:
+                continue
+            if i == 0:
+                if not limiter.acquire(self.stop):
+                    return []
+            elif not limiter.try_acquire():
+                return group[:i]
+        return group
+
+    def _call(
+        self, sends: BatchSends, claimed: ClaimedMessage, outgoing: OutgoingMessage,
+        channel: Channel,
+    ) -> None:  # fmt: skip
+        """One provider call, on a sender thread; its answer goes to the recorder whatever
+        happens (so its window slot always comes back)."""
+        answer = Answer(sends, claimed)
+        start = time.monotonic()
+        try:
+            result = channel.send(outgoing)
+            answer.provider_id = result.provider_message_id
+            if outgoing.channel == "sms":
+                answer.segments = sms_segments(outgoing.body).count
+        except TransientSendError as exc:
+            answer.error = str(exc)
+        except PermanentSendError as exc:
+            answer.error, answer.permanent, answer.unreachable = str(exc), True, True
+        except Exception as exc:  # a channel's bug: the provider may have the message, so it
+            # fails for good (at most once)
+            answer.error, answer.permanent = f"send_error: {type(exc).__name__}", True
+        finally:
+            answer.latency_ms = (time.monotonic() - start) * 1000
+            self.recorder.put(answer)
+
+    def _on_recorded(self, sent: int, outcomes: dict[int, str], answers: list[Answer]) -> None:
+        values = list(outcomes.values())
+        retried, dead, failed = (values.count(s) for s in ("retry", "dead", "failed"))
+        self.counters.add(sent=sent, retried=retried, dead=dead, failed=failed + dead)
+        self.tally.add(sent=sent, retried=retried, dead=dead, failed=failed, calls=len(answers),
+                       latency_ms=sum(a.latency_ms for a in answers))  # fmt: skip
 
     def _record_failures(
         self, conn: psycopg.Connection, failures: list[tuple[ClaimedMessage, str, bool]]
     ) -> None:
-        for claimed, error, permanent in failures:
-            self._record_failure(conn, claimed, error, permanent=permanent)
-
-    def _record_failure(
-        self, conn: psycopg.Connection, claimed: ClaimedMessage, error: str, *, permanent: bool
-    ) -> None:
-        outcome = dq.fail(conn, self.name, [(claimed.id, error, permanent)]).get(claimed.id)
-        if outcome == "retry":
-            self.counters.add(retried=1)
-        elif outcome == "dead":
-            self.counters.add(dead=1, failed=1)
-        elif outcome == "failed":
-            self.counters.add(failed=1)
-        # the category only: a template error's detail may quote a customer's data
-        log.info("message %s: %s (%s)", claimed.id, outcome, error.split(":", 1)[0][:80])
-        if self._emit and outcome:
-            name = {"retry": "MessagesRetried", "dead": "MessagesDead", "failed": "MessagesFailed"}[
-                outcome
-            ]
-            self._emit({name: (1.0, "Count")})
+        if not failures:
+            return
+        outcomes = dq.fail(conn, self.name, [(c.id, e, p) for c, e, p in failures])
+        for claimed, error, _ in failures:
+            # the category only: a template error's detail may quote a customer's data
+            log.info("message %s: %s (%s)", claimed.id, outcomes.get(claimed.id),
+                     error.split(":", 1)[0][:80])  # fmt: skip
+        self._on_recorded(0, outcomes, [])
 
     def _prepare(
         self, batch: list[ClaimedMessage], details: dict[int, dict]
@@ -448,6 +573,41 @@ class Worker:
         return OutgoingMessage(
             d["id"], d["account_id"], "email", d["email"], body, subject, headers
         )
+
+
+DRAIN_CEILING_SECONDS = 3600.0
+"""The expected drain time when nothing is being sent yet but messages wait."""
+
+
+def expected_drain_seconds(ready: int, own_rate: float, workers: int) -> float:
+    """How long the ready backlog takes at the rate the workers achieve (this one's rate times
+    the workers sending: the queue shares the work evenly)."""
+    if ready <= 0:
+        return 0.0
+    fleet = own_rate * max(1, workers)
+    if fleet <= 0:
+        return DRAIN_CEILING_SECONDS
+    return min(DRAIN_CEILING_SECONDS, ready / fleet)
+
+
+class _RateMeter:
+    """Messages sent per second over the last minute, from the tick's counts."""
+
+    def __init__(self, span: float = 60.0):
+        self.span = span
+        self._points: deque[tuple[float, float]] = deque()
+
+    def add(self, sent: float) -> None:
+        now = time.monotonic()
+        self._points.append((now, sent))
+        while self._points and self._points[0][0] < now - self.span:
+            self._points.popleft()
+
+    def per_second(self) -> float:
+        if len(self._points) < 2:
+            return 0.0
+        elapsed = self._points[-1][0] - self._points[0][0]
+        return sum(n for _, n in list(self._points)[1:]) / elapsed if elapsed > 0 else 0.0
 
 
 def _where(exc: BaseException) -> str:

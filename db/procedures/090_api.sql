@@ -36,7 +36,8 @@ BEGIN
 END
 $$;
 
--- Drop idempotency records older than their 24-hour promise and rate windows gone by.
+-- Drop idempotency records older than their 24-hour promise and rate windows (per key, per
+-- address) gone by.
 CREATE OR REPLACE FUNCTION purge_api_bookkeeping() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -45,6 +46,33 @@ BEGIN
     DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours';
     GET DIAGNOSTICS n = ROW_COUNT;
     DELETE FROM api_rate_windows WHERE window_start < now() - interval '2 minutes';
+    DELETE FROM api_address_windows WHERE window_start < now() - interval '2 minutes';
     RETURN n;
 END
+$$;
+
+-- Count one event (a request without a key, a failed sign-in) for an address in the current
+-- one-minute window, shared by every API process; the window's count and the seconds until
+-- it ends. The window is the database's clock, so all processes agree on it. SECURITY
+-- DEFINER: a failed re-authentication inside a member's request (tenant role) counts too.
+CREATE OR REPLACE FUNCTION api_address_hit(p_bucket text, p_address text)
+RETURNS TABLE (window_count integer, retry_after integer)
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    INSERT INTO api_address_windows AS w (bucket, address, window_start, n)
+    VALUES (p_bucket, p_address, date_trunc('minute', now()), 1)
+    ON CONFLICT (bucket, address, window_start) DO UPDATE SET n = w.n + 1
+    RETURNING w.n,
+        greatest(1, ceil(extract(epoch FROM w.window_start + interval '1 minute'
+                                              - clock_timestamp())))::integer;
+$$;
+
+-- The current window's count for an address, counting nothing (0 when it has none).
+CREATE OR REPLACE FUNCTION api_address_count(p_bucket text, p_address text)
+RETURNS TABLE (window_count integer, retry_after integer)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT coalesce(max(n), 0),
+        greatest(1, ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute'
+                                              - clock_timestamp())))::integer
+    FROM api_address_windows
+    WHERE bucket = p_bucket AND address = p_address AND window_start = date_trunc('minute', now());
 $$;

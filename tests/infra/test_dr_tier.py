@@ -263,9 +263,13 @@ def test_every_name_the_failback_touches_is_defined_by_the_templates(templates):
     primary_db = templates[stack_name("prod", "database")]
     (instance,) = [p["DBInstanceIdentifier"] for r, _, m, p in log if m == "describe_db_instances"]
     assert instance in _props(primary_db, "AWS::RDS::DBInstance", "DBInstanceIdentifier")
-    (replicate,) = [p for _, _, m, p in log if m == "replicate_secret_to_regions"]
+    replicated = [p for _, _, m, p in log if m == "replicate_secret_to_regions"]
+    # every database secret (the master's and each login's) is a secret of the primary database stack
+    names = _props(primary_db, "AWS::SecretsManager::Secret", "Name")
+    assert sorted(p["SecretId"] for p in replicated) == sorted(names) and len(names) == 4
     aliases = _props(templates[stack_name("prod", "dr")], "AWS::KMS::Alias", "AliasName")
-    assert replicate["AddReplicaRegions"][0]["KmsKeyId"] in aliases
+    for replicate in replicated:
+        assert replicate["AddReplicaRegions"][0]["KmsKeyId"] in aliases
     (change,) = [p for _, _, m, p in log if m == "change_resource_record_sets"]
     alias = change["ChangeBatch"]["Changes"][0]["ResourceRecordSet"]["AliasTarget"]
     primary = templates[stack_name("prod", "service")]

@@ -58,8 +58,8 @@ def alarm_links(templates: dict) -> dict[str, str]:
 
 def test_every_alarm_links_a_runbook_that_names_it(templates):
     links = alarm_links(templates)
-    # 23 alarms and the composite, in each stage's primary and standby tier; prod's replica lag
-    assert len(links) == 2 * 3 * 24 + 1
+    # 24 alarms and the composite, in each stage's primary and standby tier; prod's replica lag
+    assert len(links) == 2 * 3 * 25 + 1
     assert [a for a in links if a.endswith("-replica-lag-high")] == [
         "reminderly-prod-dr-monitoring:reminderly-prod-replica-lag-high"
     ]

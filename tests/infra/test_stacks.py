@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -125,7 +126,8 @@ def test_every_alarm_links_its_runbook_and_opens_an_opsitem(templates, stage):
         "alb-5xx-rate", "api-latency-p99-high", "api-unhealthy-hosts", "api-tasks-below-desired",
         "worker-tasks-below-desired", "dr-drill-overdue", "dr-drill-objective-breached",
         "database-unavailable", "ses-bounce-rate-high", "ses-complaint-rate-high",
-        "inbound-delivery-failures", "migration-failed",
+        "inbound-delivery-failures", "migration-failed", "secret-rotation-failed",
+        "sms-route-switched",
     }  # fmt: skip
     overdue = next(
         a for a in alarms.values() if a["Properties"]["AlarmName"].endswith("dr-drill-overdue")
@@ -221,7 +223,7 @@ def test_front_door_is_https_only_behind_waf(templates, stage):
 def test_tasks_get_credentials_only_as_secrets(templates, stage):
     raw = templates[f"reminderly-{stage}-service"]
     definitions = resources(raw, "AWS::ECS::TaskDefinition")
-    assert len(definitions) == 3  # api, worker, migrate
+    assert len(definitions) == 4  # api, worker, migrate, bootstrap
     for definition in definitions.values():
         (container,) = definition["Properties"]["ContainerDefinitions"]
         env = {e["Name"] for e in container.get("Environment", [])}
@@ -234,7 +236,12 @@ def test_tasks_get_credentials_only_as_secrets(templates, stage):
         tuple(d["Properties"]["ContainerDefinitions"][0]["Command"][:2])
         for d in definitions.values()
     )
-    assert commands == [("gunicorn", "-c"), ("reminderly", "db"), ("reminderly", "worker")]
+    assert commands == [
+        ("gunicorn", "-c"),
+        ("reminderly", "db"),
+        ("reminderly", "db"),
+        ("reminderly", "worker"),
+    ]
     (api,) = [d for d in definitions.values()
               if d["Properties"]["ContainerDefinitions"][0]["Command"][0] == "gunicorn"]  # fmt: skip
     api_env = {
@@ -258,6 +265,10 @@ def test_worker_may_send_and_nothing_more(templates, stage):
     )
     assert actions == [
         "cloudwatch:PutMetricData",
+        "kms:Decrypt",  # its own login's secret, re-read after a rotation (and nothing else)
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "ses:GetAccount",  # MaxSendRate, read at start
         "ses:SendEmail",
         "ses:SendRawEmail",
         "sms-voice:SendTextMessage",
@@ -268,7 +279,10 @@ def test_worker_may_send_and_nothing_more(templates, stage):
     (sms,) = [st for st in statements if st["Action"] == "sms-voice:SendTextMessage"]
     found = sms["Resource"] if isinstance(sms["Resource"], list) else [sms["Resource"]]
     pools = sorted(json.dumps(r).split("pool/")[1].split('"')[0] for r in found)
-    assert pools == sorted({config.sms_pool_id, *config.account_sms_pool_ids})
+    secondary = {config.sms_secondary_origination} if config.sms_secondary_origination else set()
+    assert pools == sorted({config.sms_pool_id, *config.account_sms_pool_ids, *secondary})
+    (read,) = [st for st in statements if "secretsmanager:GetSecretValue" in st["Action"]]
+    assert "WorkerLoginSecret" in json.dumps(read["Resource"])
     metric = next(st for st in statements if st["Action"] == "cloudwatch:PutMetricData")
     assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Reminderly"}}
 
@@ -290,9 +304,7 @@ def test_migrations_run_before_the_services_and_scaling_is_wired(templates, stag
         }
     t = Template.from_json(raw)
     t.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 2)
-    t.has_resource_properties(
-        "AWS::CloudWatch::Alarm", {"MetricName": "OldestReadyMessageAgeSeconds"}
-    )
+    t.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "ExpectedDrainSeconds"})
     t.has_resource_properties(
         "AWS::ECS::Cluster",
         {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
@@ -347,5 +359,74 @@ def test_inbound_events_reach_the_webhook_encrypted_and_links_are_signed(templat
             assert {"REMINDERLY_SNS_TOPICS", "REMINDERLY_PUBLIC_URL"} <= env
         if command[:2] == ["reminderly", "worker"]:
             assert {"REMINDERLY_PUBLIC_URL", "REMINDERLY_SMS_RATE", "REMINDERLY_EMAIL_RATE"} <= env
-        assert "REMINDERLY_LINK_SECRET" in {s["Name"] for s in container["Secrets"]}
+        # the services sign links; the migration and bootstrap tasks do not get the secret
+        signs = command[0] == "gunicorn" or command == ["reminderly", "worker"]
+        assert ("REMINDERLY_LINK_SECRET" in {s["Name"] for s in container["Secrets"]}) is signs
         assert "REMINDERLY_LINK_SECRET" not in env
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_the_worker_scales_on_expected_drain_time_capped_by_the_provider_rate(templates, stage):
+    """Step scaling on ExpectedDrainSeconds (not CPU); the maximum is the tasks the provider
+    rates can use; the worker knows its window, and may send from the secondary SMS route."""
+    config = STAGES[stage]
+    raw = templates[f"reminderly-{stage}-service"]
+    targets = {
+        k: v["Properties"] for k, v in resources(raw, "AWS::ApplicationAutoScaling::ScalableTarget").items()
+        if "Worker" in k
+    }  # fmt: skip
+    (worker_target,) = targets.values()
+    assert worker_target["MaxCapacity"] == config.worker_tasks_for_rate
+    assert worker_target["MinCapacity"] == config.worker_min_tasks
+    policies = [
+        p["Properties"] for k, p in resources(raw, "AWS::ApplicationAutoScaling::ScalingPolicy").items()
+        if "Worker" in k
+    ]  # fmt: skip
+    assert all(p["PolicyType"] == "StepScaling" for p in policies)  # no CPU target tracking
+    triggers = [a["Properties"] for a in resources(raw, "AWS::CloudWatch::Alarm").values()
+                if a["Properties"].get("MetricName") == "ExpectedDrainSeconds"]  # fmt: skip
+    assert triggers and all(a["Namespace"] == "Reminderly" and a["Statistic"] == "Maximum"
+                            and a["Dimensions"] == [{"Name": "Stage", "Value": config.name}]
+                            for a in triggers)  # fmt: skip
+    assert {a["Threshold"] for a in triggers} == {30, 120}  # scale in under 30 s, out over 2 min
+    assert not any(a["Properties"].get("MetricName") == "CPUUtilization"
+                   and "Worker" in json.dumps(a["Properties"].get("Dimensions", []))
+                   for a in resources(raw, "AWS::CloudWatch::Alarm").values())  # fmt: skip
+    for definition in resources(raw, "AWS::ECS::TaskDefinition").values():
+        (container,) = definition["Properties"]["ContainerDefinitions"]
+        if container["Command"][:2] != ["reminderly", "worker"]:
+            continue
+        env = {e["Name"]: e["Value"] for e in container.get("Environment", [])}
+        assert env["REMINDERLY_INFLIGHT"] == str(config.worker_inflight)
+        assert env.get("REMINDERLY_SMS_SECONDARY_ORIGINATION") == config.sms_secondary_origination
+    statements = [s for p in resources(raw, "AWS::IAM::Policy").values()
+                  for s in p["Properties"]["PolicyDocument"]["Statement"]]  # fmt: skip
+    sms = [s for s in statements if s["Action"] == "sms-voice:SendTextMessage"]
+    assert len(sms) == 1
+    granted = json.dumps(sms[0]["Resource"])
+    if config.sms_secondary_origination:
+        assert f"pool/{config.sms_secondary_origination}" in granted
+    assert any(s["Action"] == "ses:GetAccount" for s in statements)
+
+
+def test_the_provider_rate_caps_the_worker_tasks():
+    prod = STAGES["prod"]
+    useful = -(-(prod.sms_per_second + prod.email_per_second) // prod.worker_task_send_rate)
+    assert prod.worker_tasks_for_rate == max(
+        prod.worker_min_tasks, min(prod.worker_max_tasks, useful)
+    )
+    mid = dataclasses.replace(prod, sms_per_second=1000.0, email_per_second=500.0)
+    assert mid.worker_tasks_for_rate == 5  # 1,500/s at 300/s a task
+    small = dataclasses.replace(prod, sms_per_second=3.0, email_per_second=14.0)
+    assert small.worker_tasks_for_rate == prod.worker_min_tasks  # one task could send it all
+    big = dataclasses.replace(prod, sms_per_second=5000.0, email_per_second=5000.0)
+    assert big.worker_tasks_for_rate == prod.worker_max_tasks
+
+
+def test_the_sms_route_alarm_watches_the_secondary_route(templates):
+    t = template(templates, "prod", "monitoring")
+    t.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "AlarmName": Match.string_like_regexp("sms-route-switched$"), "MetricName": "SmsRouteOnSecondary",
+        "Namespace": "Reminderly", "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold",
+        "AlarmDescription": Match.string_like_regexp("runbooks/sms-route-switched\\.md$"),
+    })  # fmt: skip

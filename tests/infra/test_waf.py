@@ -1,5 +1,6 @@
 """WAF on the synthesized template: the core rule set's body-size rule only counts, and a
-rule that blocks on its label spares exactly one route, the packet upload. The rules are
+rule that blocks on its label spares exactly three routes: the API's packet upload, the
+dashboard's CSV upload and the SNS webhook (SES events over 8 KB). The rules are
 evaluated here as WAF evaluates them (in priority order; a label exists only for rules after
 the group that adds it) against requests with an oversized body."""
 
@@ -61,11 +62,16 @@ def verdict(acl: dict, method: str, path: str) -> str:
 
 
 @pytest.mark.parametrize("stage", list(TEST_STAGES))
-def test_only_the_packet_upload_may_carry_a_large_body(templates, stage):
+def test_only_the_upload_routes_may_carry_a_large_body(templates, stage):
     acl = web_acl(templates, stage)
-    assert verdict(acl, "POST", "/v1/campaigns/12/packets") == "allowed"
-    assert verdict(acl, "POST", "/v1/campaigns/987654/packets") == "allowed"
-    blocked = "blocked by body-size-except-packet-upload"
+    for path in (
+        "/v1/campaigns/12/packets",  # the API's packet upload (64 MiB)
+        "/v1/campaigns/987654/packets",
+        "/campaigns/12/packets",  # the dashboard's CSV upload form (16 MiB)
+        "/v1/webhooks/sns",  # SES event notifications with the mail's headers (SNS: 256 KB)
+    ):
+        assert verdict(acl, "POST", path) == "allowed", path
+    blocked = "blocked by body-size-except-upload-routes"
     for method, path in [
         ("POST", "/v1/campaigns"),  # JSON bodies: 1 MiB in the app, 8 KB at the edge
         ("PUT", "/v1/campaigns/12/packets"),
@@ -74,10 +80,36 @@ def test_only_the_packet_upload_may_carry_a_large_body(templates, stage):
         ("POST", "/v1/campaigns/x/packets"),
         ("POST", "/prefix/v1/campaigns/12/packets"),
         ("POST", "/v1/packets/12/cancel"),
-        ("POST", "/v1/webhooks/sns"),
-        ("POST", "/campaigns/12/packets"),  # the dashboard's form: not exempt
+        ("PUT", "/v1/webhooks/sns"),
+        ("POST", "/v1/webhooks/sns/extra"),
+        ("POST", "/v1/webhooks/snsx"),
+        ("POST", "/v1/webhook-endpoints"),
+        ("GET", "/campaigns/12/packets"),
+        ("POST", "/campaigns/12/packets/x"),
+        ("POST", "/campaigns/12/drafts/3"),  # the dashboard's other forms: 64 KiB in the app
+        ("POST", "/login"),
+        ("POST", "/locations"),
+        ("POST", "/x/campaigns/12/packets"),
     ]:
         assert verdict(acl, method, path) == blocked, (method, path)
+
+
+def test_the_exempt_routes_are_the_apps_large_body_routes():
+    """Each exempt path is a route the app serves with a large body limit (the API's packet
+    upload and SNS webhook in the definition, the dashboard's upload form), so a renamed route
+    cannot leave the exemption pointing at nothing."""
+    from app_service.api import create_app
+    from stacks.service_stack import UPLOAD_PATH
+
+    app = create_app("postgresql://unused.invalid/none", link_secret_value="x")
+    rules = {
+        (rule.rule, method) for rule in app.url_map.iter_rules() for method in rule.methods or ()
+    }
+    for route in ("/v1/campaigns/<int:campaign_id>/packets", "/campaigns/<int:campaign_id>/packets",
+                  "/v1/webhooks/sns"):  # fmt: skip
+        assert (route, "POST") in rules, route
+        example = re.sub(r"<int:\w+>", "12", route)
+        assert re.search(UPLOAD_PATH, example), example
 
 
 @pytest.mark.parametrize("stage", list(TEST_STAGES))
@@ -86,7 +118,7 @@ def test_size_rule_counts_and_nothing_else_of_the_core_set_is_overridden(templat
     rules = sorted(acl["Rules"], key=lambda r: r["Priority"])
     names = [r["Name"] for r in rules]
     core = rules[names.index("AWSManagedRulesCommonRuleSet")]
-    label_rule = rules[names.index("body-size-except-packet-upload")]
+    label_rule = rules[names.index("body-size-except-upload-routes")]
     group = core["Statement"]["ManagedRuleGroupStatement"]
     assert group["RuleActionOverrides"] == [
         {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}

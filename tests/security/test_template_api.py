@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.api_support import CAMPAIGN
+from tests.api_support import CAMPAIGN, pub
 from tests.security.attacks import CLASSES
 from tests.test_api_server import Client, _token
 
@@ -59,7 +59,7 @@ def test_previewing_a_stored_hostile_template_answers_422(conn, tenant, name):
             [tenant.account_id, f"{name}-{i}", payload],
         ).fetchone()
         fields = {"merge_fields": {"first_name": "Ann"}}
-        r = _timed(tenant.post, f"/v1/templates/{tid}/preview", json=fields)
+        r = _timed(tenant.post, f"/v1/templates/{pub(tid)}/preview", json=fields)
         body = _unprocessable(r, None)
         assert body["detail"].startswith("template: body ")
     assert tenant.get("/v1/templates").status_code == 200  # the listing still reads them
@@ -80,7 +80,7 @@ def test_a_leaking_preview_shows_no_heap_address(conn, tenant):
         " '{{ {}.pop }} {{ joiner() }}') RETURNING id",
         [tenant.account_id],
     ).fetchone()
-    r = tenant.post(f"/v1/templates/{tid}/preview", json={})
+    r = tenant.post(f"/v1/templates/{pub(tid)}/preview", json={})
     assert r.status_code == 422 and "0x" not in r.get_data(as_text=True)
 
 

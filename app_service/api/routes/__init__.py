@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 
 from app_service.api import tenancy
+from app_service.public_ids import PublicIds
 
 Register = Callable[[Flask], None]
 
@@ -17,8 +18,13 @@ def route(app: Flask, rule: str, operation_id: str, view, method: str = "GET") -
 
 
 def body() -> dict:
-    """The JSON body (already checked against the contract)."""
-    return request.get_json(silent=True) or {}
+    """The JSON body (already checked against the contract), its ids read back to rows'
+    (public_ids.Ref; 0 for a number that is no public id)."""
+    return ids().internal(request.get_json(silent=True) or {})
+
+
+def ids() -> PublicIds:
+    return current_app.extensions["reminderly.ids"]
 
 
 def conn():

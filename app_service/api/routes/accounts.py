@@ -86,4 +86,4 @@ def register(app: Flask) -> None:
     route(app, "/v1/accounts", "createAccount", create_account_view, "POST")
     route(app, "/v1/api-keys", "listApiKeys", list_keys)
     route(app, "/v1/api-keys", "createApiKey", create_key, "POST")
-    route(app, "/v1/api-keys/<int:key_id>", "revokeApiKey", revoke_key, "DELETE")
+    route(app, "/v1/api-keys/<id:key_id>", "revokeApiKey", revoke_key, "DELETE")

@@ -29,4 +29,4 @@ def register(app: Flask) -> None:
         return jsonify(shapes.appointment(found, messages))
 
     route(app, "/v1/appointments", "listAppointments", list_appointments)
-    route(app, "/v1/appointments/<int:appointment_id>", "getAppointment", get_appointment)
+    route(app, "/v1/appointments/<id:appointment_id>", "getAppointment", get_appointment)

@@ -74,8 +74,6 @@ def register(app: Flask) -> None:
 
     route(app, "/v1/customers", "listCustomers", list_customers)
     route(app, "/v1/customers", "upsertCustomer", upsert, "POST")
-    route(app, "/v1/customers/<int:customer_id>", "getCustomer", get_customer)
-    route(app, "/v1/customers/<int:customer_id>/consent", "changeConsent", change_consent, "POST")
-    route(
-        app, "/v1/customers/<int:customer_id>/messages", "listCustomerMessages", customer_messages
-    )
+    route(app, "/v1/customers/<id:customer_id>", "getCustomer", get_customer)
+    route(app, "/v1/customers/<id:customer_id>/consent", "changeConsent", change_consent, "POST")
+    route(app, "/v1/customers/<id:customer_id>/messages", "listCustomerMessages", customer_messages)

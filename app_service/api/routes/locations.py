@@ -44,4 +44,4 @@ def register(app: Flask) -> None:
 
     route(app, "/v1/locations", "listLocations", list_locations)
     route(app, "/v1/locations", "upsertLocation", upsert, "POST")
-    route(app, "/v1/locations/<int:location_id>", "getLocation", get_location)
+    route(app, "/v1/locations/<id:location_id>", "getLocation", get_location)

@@ -34,4 +34,4 @@ def register(app: Flask) -> None:
             }
         )
 
-    route(app, "/v1/messages/<int:message_id>", "getMessage", get_message)
+    route(app, "/v1/messages/<id:message_id>", "getMessage", get_message)

@@ -1,17 +1,17 @@
-"""Liveness, readiness, the definition and its Swagger UI (assets from the swagger-ui-bundle
-package, no CDN)."""
+"""Liveness, readiness, the definition and its Swagger UI (Swagger UI 5, which renders
+OpenAPI 3.1; its assets come from the swagger-ui-py package, no CDN)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from importlib.resources import files
 
 import psycopg
 from flask import Flask, Response, jsonify, render_template_string, send_from_directory
-from swagger_ui_bundle import swagger_ui_path
 
-from app_service import migrate
+from app_service import db, migrate
 from app_service.api.problems import problem
 from app_service.api.routes import route
 from app_service.api.spec import bundled
@@ -28,6 +28,8 @@ _INIT = """window.ui = SwaggerUIBundle({url: "/v1/openapi.json", dom_id: "#swagg
   deepLinking: true, persistAuthorization: false});"""
 
 
+# swagger-ui-py's static folder: only the assets are used, not its framework handlers
+SWAGGER_UI_ASSETS = str(files("swagger_ui") / "static")
 READY_TTL = 5.0
 Verdict = tuple[int, str, str]
 
@@ -36,7 +38,7 @@ def _check_ready(url: str | None) -> Verdict:
     if not url:
         return 503, "Not ready", "no database is configured (DATABASE_URL)"
     try:
-        with psycopg.connect(url, connect_timeout=3) as conn:
+        with db.connect(url, connect_timeout=3) as conn:
             todo = migrate.pending(conn)
     except migrate.MigrationError as exc:
         return 503, "Not ready", f"schema mismatch: {exc}"
@@ -89,7 +91,7 @@ def register(app: Flask) -> None:
         return Response(_INIT, mimetype="application/javascript")
 
     def docs_asset(name: str) -> Response:
-        return send_from_directory(swagger_ui_path, name)
+        return send_from_directory(SWAGGER_UI_ASSETS, name)
 
     route(app, "/v1/health", "getHealth", health)
     route(app, "/v1/ready", "getReadiness", ready)

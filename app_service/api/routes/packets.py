@@ -347,10 +347,10 @@ def register(app: Flask) -> None:
             funnel=reports.funnel(status.messages),
         )  # fmt: skip
 
-    route(app, "/v1/campaigns/<int:campaign_id>/packets", "listPackets", list_packets)
-    route(app, "/v1/campaigns/<int:campaign_id>/packets", "createPacket", create_packet, "POST")
-    route(app, "/v1/packets/<int:packet_id>", "getPacket", get_packet)
-    route(app, "/v1/packets/<int:packet_id>/errors", "listPacketErrors", packet_errors)
-    route(app, "/v1/packets/<int:packet_id>/cancel", "cancelPacket", cancel, "POST")
-    route(app, "/v1/packets/<int:packet_id>/messages", "listPacketMessages", packet_messages)
-    route(app, "/v1/packets/<int:packet_id>/report", "getPacketReport", report)
+    route(app, "/v1/campaigns/<id:campaign_id>/packets", "listPackets", list_packets)
+    route(app, "/v1/campaigns/<id:campaign_id>/packets", "createPacket", create_packet, "POST")
+    route(app, "/v1/packets/<id:packet_id>", "getPacket", get_packet)
+    route(app, "/v1/packets/<id:packet_id>/errors", "listPacketErrors", packet_errors)
+    route(app, "/v1/packets/<id:packet_id>/cancel", "cancelPacket", cancel, "POST")
+    route(app, "/v1/packets/<id:packet_id>/messages", "listPacketMessages", packet_messages)
+    route(app, "/v1/packets/<id:packet_id>/report", "getPacketReport", report)

@@ -77,5 +77,5 @@ def register(app: Flask) -> None:
 
     route(app, "/v1/templates", "listTemplates", list_templates)
     route(app, "/v1/templates", "createTemplate", create_template, "POST")
-    route(app, "/v1/templates/<int:template_id>", "getTemplate", get_template)
-    route(app, "/v1/templates/<int:template_id>/preview", "previewTemplate", preview, "POST")
+    route(app, "/v1/templates/<id:template_id>", "getTemplate", get_template)
+    route(app, "/v1/templates/<id:template_id>/preview", "previewTemplate", preview, "POST")

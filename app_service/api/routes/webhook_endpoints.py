@@ -117,7 +117,7 @@ def register(app: Flask) -> None:
         return response
 
     base = "/v1/webhook-endpoints"
-    one = f"{base}/<int:endpoint_id>"
+    one = f"{base}/<id:endpoint_id>"
     route(app, base, "listWebhookEndpoints", list_endpoints)
     route(app, base, "createWebhookEndpoint", create_endpoint, "POST")
     route(app, one, "getWebhookEndpoint", get_endpoint)

@@ -96,13 +96,21 @@ class SimulatedChannel:
             return False
 
     def send(self, message: OutgoingMessage) -> SendResult:
+        """The provider judges the call as it arrives and answers after the drawn latency; its
+        own recording (the outbox write) happens within that latency, not on top of it."""
+        start = time.monotonic()
         latency, roll = self._draw()
-        time.sleep(latency)  # the call's round trip, as the provider's would take
+        error: Exception | None = None
+        result = None
         if not self._admit():
-            raise TransientSendError("simulated throttling: rate exceeded")
-        if roll < self._sim.transient_rate:
-            raise TransientSendError("simulated 503")
-        if roll < self._sim.transient_rate + self._sim.permanent_rate:
-            raise PermanentSendError("simulated invalid destination")
-        result = self._inner.send(message)
+            error = TransientSendError("simulated throttling: rate exceeded")
+        elif roll < self._sim.transient_rate:
+            error = TransientSendError("simulated 503")
+        elif roll < self._sim.transient_rate + self._sim.permanent_rate:
+            error = PermanentSendError("simulated invalid destination")
+        else:
+            result = self._inner.send(message)
+        time.sleep(max(0.0, latency - (time.monotonic() - start)))  # the rest of the round trip
+        if error is not None:
+            raise error
         return SendResult(provider_message_id=f"sim-{result.provider_message_id}")
