@@ -28,6 +28,20 @@ class AlarmThresholds:
 
 
 @dataclass(frozen=True)
+class SsoConfig:
+    """An OpenID Connect provider for the console's optional single sign-on (the load
+    balancer's authenticate-oidc on /login/sso). The client secret is read from Secrets
+    Manager by the load balancer at deploy time (its name here, never the secret)."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    user_info_endpoint: str
+    client_id: str
+    client_secret_name: str
+
+
+@dataclass(frozen=True)
 class StageConfig:
     name: str
     account: str
@@ -71,6 +85,8 @@ class StageConfig:
     # pools given to single accounts (`reminderly account set-sms-sender`): the worker may send
     # from these too, and replies to their numbers reach their account alone
     account_sms_pool_ids: tuple[str, ...] = ()
+    # the console's optional single sign-on (None: people sign in with password + MFA only)
+    sso: SsoConfig | None = None
     # what the standby tier in dr_region sends from when it is active (SES identities,
     # configuration sets and phone pools are regional): verified there before a failover
     dr_ses_identity: str = "reminderly.example.com"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
@@ -166,6 +166,7 @@ class ServiceStack(Stack):
         api_task = self._task("Api", ["gunicorn", "-c", "python:app_service.gunicorn_conf", "app_service.api:create_app()"],
                               config.api_cpu, config.api_memory_mib, port=PORT, login="api",
                               environment={"REMINDERLY_PROXY_HOPS": "1"})  # fmt: skip
+        self.api_task = api_task
         ses_identity, configuration_set, sms_pool = config.sending(standby)
         worker_task = self._task(
             "Worker", ["reminderly", "worker", "--channel", "aws"], 512, 1024, login="worker",
@@ -527,8 +528,32 @@ class ServiceStack(Stack):
                                            interval=Duration.seconds(15), healthy_threshold_count=2),
             deregistration_delay=Duration.seconds(30),
         )  # fmt: skip
+        if self.config.sso is not None:
+            self._sso(https, alb)
         self._waf(alb)
         return alb
+
+    def _sso(self, https: elbv2.ApplicationListener, alb: elbv2.ApplicationLoadBalancer) -> None:
+        """Single sign-on for the console: the load balancer's authenticate-oidc guards only
+        /login/sso, then forwards with x-amzn-oidc-data, which the app verifies against this
+        load balancer's ARN and the provider's issuer (app_service/people/sso.py)."""
+        sso = self.config.sso
+        https.add_action(
+            "ConsoleSso", priority=10,
+            conditions=[elbv2.ListenerCondition.path_patterns(["/login/sso"])],
+            action=elbv2.ListenerAction.authenticate_oidc(
+                issuer=sso.issuer, authorization_endpoint=sso.authorization_endpoint,
+                token_endpoint=sso.token_endpoint, user_info_endpoint=sso.user_info_endpoint,
+                client_id=sso.client_id,
+                client_secret=SecretValue.secrets_manager(sso.client_secret_name),
+                scope="openid email", session_timeout=Duration.hours(8),
+                on_unauthenticated_request=elbv2.UnauthenticatedAction.AUTHENTICATE,
+                next=elbv2.ListenerAction.forward([self.target_group]),
+            ),
+        )  # fmt: skip
+        container = self.api_task.default_container
+        container.add_environment("REMINDERLY_SSO_ISSUER", sso.issuer)
+        container.add_environment("REMINDERLY_SSO_ALB_ARN", alb.load_balancer_arn)
 
     def _waf(self, alb: elbv2.ApplicationLoadBalancer) -> None:
         """Managed rule groups and a per-IP rate rule. The core rule set's SizeRestrictions_BODY

@@ -12,8 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from cdk.config import PIPELINE, STAGES
+from cdk.config import PIPELINE, STAGES, SsoConfig
 
+SSO = SsoConfig(
+    issuer="https://login.brightsmile.dental",
+    authorization_endpoint="https://login.brightsmile.dental/oauth2/authorize",
+    token_endpoint="https://login.brightsmile.dental/oauth2/token",
+    user_info_endpoint="https://login.brightsmile.dental/oauth2/userinfo",
+    client_id="reminderly-console",
+    client_secret_name="reminderly-prod/console-sso-client-secret",
+)
 ACCOUNTS = {"dev": "210987654321", "staging": "310987654321", "prod": "410987654321"}
 TEST_STAGES = {
     name: dataclasses.replace(
@@ -31,6 +39,8 @@ TEST_STAGES = {
         dr_ses_identity="mail.brightsmile.dental",
         dr_sms_pool_id="pool-9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49",
         paging_subscription="https://events.pagerduty.com/integration/0123456789abcdef/enqueue",
+        # prod: the console's single sign-on through the clinic chain's identity provider
+        sso=SSO if name == "prod" else None,
     )
     for name, config in STAGES.items()
 }
