@@ -157,8 +157,9 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
                      yes: bool) -> None:  # fmt: skip
         """Move the stage to the standby tier in the DR region (runbooks/failover-dr-region.md):
         promote prod's replica (or restore the newest replicated point), detach and repoint the
-        database secret, scale the standby up, turn its alarms on, move the API's name. Each
-        step is recorded; run it again to resume after an interruption."""
+        database secret, scale the standby up, turn its alarms on, pin the API's name to the
+        standby (Route 53 failover records). Each step is recorded; run it again to resume after
+        an interruption."""
         require("failover")
         clients = failover.Clients(_client)
         target = _target(
@@ -194,14 +195,13 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         stage: str, primary_region: str, dr_region: str, dry_run: bool, yes: bool
     ) -> None:
         """Return to the primary region once its database was rebuilt from the DR side
-        (dr/README.md): repoint the primary's secret, move the name back, scale the standby to
+        (dr/README.md): repoint the primary's secret, unpin the name once Route 53 sees the
+        primary ready, scale the standby to
         zero, turn its alarms off, replicate the secret again. Resumable like failover."""
         require("failback")
         clients = failover.Clients(_client)
         target = _target(clients, stage, primary_region, dr_region, None, None, None)
-        primary = failover.stack_outputs(clients("cloudformation", primary_region),
-                                         naming.stack_name(stage, "service"))  # fmt: skip
-        steps = failover.failback_steps(target, primary)
+        steps = failover.failback_steps(target)
         _run_plan("failback", steps, clients, target, dry_run=dry_run, rollback=False, yes=yes)
 
     def _target(clients, stage, primary_region, dr_region, instance_class, api_tasks, worker_tasks):
