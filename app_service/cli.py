@@ -655,7 +655,7 @@ def worker_cmd(
         pool, channels, WorkerSettings(concurrency=concurrency, inflight=inflight, batch=batch),
         # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
         emit_metrics=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
-        limiters=limiters,
+        limiters=limiters, on_beat=_last_write_marker(),
     )  # fmt: skip
     signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
     signal.signal(signal.SIGINT, lambda *_: worker.request_stop())
@@ -675,6 +675,24 @@ def worker_cmd(
     pool.close()
     click.echo(f"worker {worker.name} stopped: {counters.sent} sent, {counters.failed} failed, "
                f"{counters.retried} retried", err=True)  # fmt: skip
+
+
+def _last_write_marker():
+    """The primary's workers publish their newest committed write into the DR region for the
+    weekly drill there (app_service/ops/write_marker.py); the service stack sets both variables
+    on the primary's worker only."""
+    import os
+
+    parameter, region = (
+        os.environ.get(v) for v in ("REMINDERLY_LAST_WRITE_PARAMETER", "REMINDERLY_DR_REGION")
+    )
+    if not (parameter and region):
+        return None
+    import boto3
+
+    from app_service.ops.write_marker import MarkerPublisher
+
+    return MarkerPublisher(boto3.client("ssm", region_name=region), parameter)
 
 
 @main.command("outbox")

@@ -189,12 +189,13 @@ SELECT release_leases(%(worker)s, %(ids)s);
 SELECT message_id, channel, recipient, subject, body, sent_at FROM outbox ORDER BY sent_at DESC LIMIT %(limit)s;
 
 -- name: heartbeat
--- returns when an operator asked this worker to drain (NULL: keep going)
+-- returns when an operator asked this worker to drain (NULL: keep going), and the beat's time
+-- (the primary's newest write, published for the DR drill: app_service/ops/write_marker.py)
 INSERT INTO worker_heartbeats AS h (worker, host, pid, sent, failed, state)
 VALUES (%(worker)s, %(host)s, %(pid)s, %(sent)s, %(failed)s, %(state)s)
 ON CONFLICT (worker) DO UPDATE SET beat_at = now(), sent = excluded.sent, failed = excluded.failed,
                                    state = excluded.state
-RETURNING drain_requested_at;
+RETURNING drain_requested_at, beat_at;
 
 -- name: dispatch_backlog
 -- the ready backlog (its size and age) and how many workers are sending it, for the expected

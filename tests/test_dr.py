@@ -77,9 +77,10 @@ def test_a_drill_restores_verifies_measures_cleans_up_and_publishes(db_url, conn
         r.add_response("describe_db_instances", available, {"DBInstanceIdentifier": target})
         r.add_response("delete_db_instance", {}, {"DBInstanceIdentifier": target, "SkipFinalSnapshot": True,
                                                   "DeleteAutomatedBackups": True})  # fmt: skip
-        dims = [{"Name": "Stage", "Value": "prod"}]
+        stage_dim = [{"Name": "Stage", "Value": "prod"}]
+        dims = [*stage_dim, {"Name": "Source", "Value": "replicated"}]
         cw.add_response("put_metric_data", {}, {"Namespace": "Reminderly/DR", "MetricData": [
-            {"MetricName": "DrillSucceeded", "Dimensions": dims, "Value": 1.0, "Unit": "Count"},
+            {"MetricName": "DrillSucceeded", "Dimensions": stage_dim, "Value": 1.0, "Unit": "Count"},
             {"MetricName": "DrillRtoSeconds", "Dimensions": dims, "Value": 1500.0, "Unit": "Seconds"},
             {"MetricName": "DrillRpoSeconds", "Dimensions": dims, "Value": ANY, "Unit": "Seconds"}]})  # fmt: skip
         seen = {}

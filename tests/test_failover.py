@@ -220,7 +220,13 @@ def dns_calls(s: Script, threshold_now: int, threshold_set: int | None, zones: b
         "MaxItems": "2"}, records)  # fmt: skip
     if records is not RECORDS:
         return
-    s.call("route53", PRIMARY, "get_health_check", {"HealthCheckId": "hc-active"}, active_check(threshold_now))
+    s.call(
+        "route53",
+        PRIMARY,
+        "get_health_check",
+        {"HealthCheckId": "hc-active"},
+        active_check(threshold_now),
+    )
     if ready_reports is not None:
         s.call("route53", PRIMARY, "get_health_check_status", {"HealthCheckId": "hc-ready"}, {
             "HealthCheckObservations": [{"Region": "us-east-1", "IPAddress": f"15.177.0.{n}", "StatusReport": {
@@ -484,7 +490,9 @@ def test_pinning_is_idempotent_and_refuses_without_the_failover_records():
 
 def test_pinning_refuses_when_the_secondary_is_not_the_standby():
     other = json.loads(json.dumps(RECORDS))
-    other["ResourceRecordSets"][1]["AliasTarget"]["DNSName"] = "dualstack.someone-else.elb.amazonaws.com."
+    other["ResourceRecordSets"][1]["AliasTarget"]["DNSName"] = (
+        "dualstack.someone-else.elb.amazonaws.com."
+    )
     s = Script()
     s.call("route53", PRIMARY, "list_hosted_zones_by_name",
            {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, ZONES)  # fmt: skip

@@ -200,7 +200,9 @@ def _primary_check(clients: Clients, t: Target, records: dict[str, dict]) -> tup
     got = clients("route53", ROUTE53_REGION).get_health_check(HealthCheckId=check_id)
     config = got["HealthCheck"]["HealthCheckConfig"]
     if config.get("Type") != "CALCULATED" or not config.get("ChildHealthChecks"):
-        raise RuntimeError(f"health check {check_id} of {_name(t)} is not the stacks' calculated check")
+        raise RuntimeError(
+            f"health check {check_id} of {_name(t)} is not the stacks' calculated check"
+        )
     return check_id, config
 
 

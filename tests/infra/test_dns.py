@@ -63,10 +63,17 @@ def test_failover_records_and_the_primary_health_check(templates, stage):
     Route 53's HTTPS check of the primary's /v1/ready is healthy; SECONDARY (the standby's,
     in the DR region) otherwise, and only with a ready target behind it."""
     config = TEST_STAGES[stage]
-    primary, standby = templates[f"reminderly-{stage}-service"], templates[f"reminderly-{stage}-dr-service"]
+    primary, standby = (
+        templates[f"reminderly-{stage}-service"],
+        templates[f"reminderly-{stage}-dr-service"],
+    )
     (record,) = [r["Properties"] for r in resources(primary, "AWS::Route53::RecordSet").values()]
     (secondary,) = [r["Properties"] for r in resources(standby, "AWS::Route53::RecordSet").values()]
-    assert (secondary["Failover"], secondary["SetIdentifier"], secondary["Type"]) == ("SECONDARY", "secondary", "A")
+    assert (secondary["Failover"], secondary["SetIdentifier"], secondary["Type"]) == (
+        "SECONDARY",
+        "secondary",
+        "A",
+    )
     assert secondary["Name"] == record["Name"] == f"{config.domain_name}."
     assert secondary["HostedZoneName"] == f"{config.hosted_zone_name}."
     assert "HealthCheckId" not in secondary  # its health is its load balancer's targets'

@@ -116,7 +116,9 @@ def _route53_answers(templates: dict, stage: str) -> dict:
     primary = _failover_record(templates[stack_name(stage, "service")], "PRIMARY")
     secondary = _failover_record(templates[stack_name(stage, "dr-service")], "SECONDARY")
     check_id = primary["HealthCheckId"]["Ref"]
-    config = templates[stack_name(stage, "service")]["Resources"][check_id]["Properties"]["HealthCheckConfig"]
+    config = templates[stack_name(stage, "service")]["Resources"][check_id]["Properties"][
+        "HealthCheckConfig"
+    ]
     children = [c["Ref"] for c in config.get("ChildHealthChecks", [])]
     name = "<output DomainName>."
     return {
@@ -288,7 +290,9 @@ def _assert_pinned(log: list, templates: dict, stage: str, pinned: bool) -> None
     """The one Route 53 change: the PRIMARY record's calculated health check (the primary
     service template's) gets a threshold above (pinned) or equal to its children's count."""
     primary = templates[stack_name(stage, "service")]
-    assert not [m for _, _, m, _ in log if m == "change_resource_record_sets"]  # records stay the stacks'
+    assert not [
+        m for _, _, m, _ in log if m == "change_resource_record_sets"
+    ]  # records stay the stacks'
     (update,) = [p for _, _, m, p in log if m == "update_health_check"]
     check = primary["Resources"][update["HealthCheckId"]]
     assert check["Type"] == "AWS::Route53::HealthCheck"
