@@ -233,7 +233,7 @@ def test_the_cli_drills_both_sources_and_exits_1_when_one_fails(monkeypatch):
     fresh = datetime.now(UTC)
     value = json.dumps({"newest_write": fresh.isoformat(), "published_at": fresh.isoformat()})
     with r, b, cw, s:
-        for source in ("replicated", "vault"):
+        for _source in ("replicated", "vault"):  # each drill reads the marker and the points
             s.add_response("get_parameter", {"Parameter": {"Value": value}}, {"Name": MARKER})
             r.add_response("describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": []},
                            {"DBInstanceIdentifier": "reminderly-prod-postgres"})  # fmt: skip
