@@ -774,3 +774,33 @@ BEGIN
     END LOOP;
 END
 $$
+
+-- name: drill_make_due
+-- the local region drill (app_service/ops/region_drill.py): the first n scheduled messages due now
+UPDATE messages SET send_at = now() - interval '1 second'
+WHERE id IN (SELECT id FROM messages WHERE status = 'scheduled' ORDER BY id LIMIT %(n)s)
+RETURNING id;
+
+-- name: drill_in_flight
+-- messages handed to the provider and not yet recorded (the send marker set): a dead worker's
+SELECT id FROM messages WHERE send_started_at IS NOT NULL AND status = 'ready' ORDER BY id;
+
+-- name: drill_outcomes
+SELECT id, status, reason FROM messages WHERE id = ANY(%(ids)s) ORDER BY id;
+
+-- name: drill_lease_expiry
+SELECT max(lease_expires_at) FROM messages;
+
+-- name: drill_wal_lsn
+SELECT pg_current_wal_lsn()::text;
+
+-- name: drill_replayed
+SELECT pg_last_wal_replay_lsn() >= %(lsn)s::pg_lsn;
+
+-- name: drill_in_recovery
+SELECT pg_is_in_recovery();
+
+-- name: drill_batch_state
+-- leased messages handed to the provider (marker set) and not yet handed over
+SELECT count(*) FILTER (WHERE send_started_at IS NOT NULL), count(*) FILTER (WHERE send_started_at IS NULL)
+FROM messages WHERE status = 'ready' AND lease_owner IS NOT NULL;

@@ -188,6 +188,8 @@ class ServiceStack(Stack):
         self.worker_task = worker_task
         self.worker_role = worker_task.task_role
         self._grant_sending(worker_task.task_role, ses_identity, configuration_set, sms_pool)
+        if not standby:
+            self._publish_last_write(worker_task)
         # the first deploy's migration may start before the bootstrap created its login: it waits
         migrate_task = self._task("Migrate", ["reminderly", "db", "migrate", "--wait-for-login", "900"],
                                   256, 512, login="owner")  # fmt: skip
@@ -371,6 +373,17 @@ class ServiceStack(Stack):
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"], resources=["*"],
             conditions={"StringEquals": {"cloudwatch:namespace": "Reminderly"}},
+        ))  # fmt: skip
+
+    def _publish_last_write(self, task: ecs.FargateTaskDefinition) -> None:
+        """The primary's workers put their newest committed heartbeat into the DR region's
+        parameter (the DR stack's), which the drill there reads (app_service/ops/write_marker.py)."""
+        c = self.config
+        parameter = naming.last_write_parameter(c.name)
+        task.default_container.add_environment("REMINDERLY_LAST_WRITE_PARAMETER", parameter)
+        task.default_container.add_environment("REMINDERLY_DR_REGION", c.dr_region)
+        task.task_role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["ssm:PutParameter"], resources=[f"arn:aws:ssm:{c.dr_region}:{c.account}:parameter{parameter}"],
         ))  # fmt: skip
 
     def _run_once(self, task: ecs.FargateTaskDefinition, subnets, groups) -> cr.AwsCustomResource:

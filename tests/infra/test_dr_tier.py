@@ -179,7 +179,15 @@ def test_standby_alarms_act_only_after_a_failover_except_replica_lag(stage, temp
     alarms = {r["Properties"]["AlarmName"]: r["Properties"].get("ActionsEnabled", True)
               for r in resources(monitoring, "AWS::CloudWatch::Alarm").values()}  # fmt: skip
     enabled = {a for a, on in alarms.items() if on}
-    assert enabled == ({f"reminderly-{stage}-replica-lag-high"} if stage == "prod" else set())
+    drill = {
+        f"reminderly-{stage}-dr-drill-overdue",
+        f"reminderly-{stage}-dr-drill-objective-breached",
+    }
+    assert enabled == drill | (
+        {f"reminderly-{stage}-replica-lag-high"} if stage == "prod" else set()
+    )
+    # what a failover's rollback or a failback leaves on is exactly these
+    assert {a for a in alarms if a.endswith(failover.STANDBY_ALWAYS_ON)} == enabled
     assert _props(monitoring, "AWS::CloudWatch::CompositeAlarm", "ActionsEnabled") == [False]
     if stage == "prod":
         (lag,) = [r["Properties"] for r in resources(monitoring, "AWS::CloudWatch::Alarm").values()
@@ -383,7 +391,7 @@ def test_every_name_the_drill_touches_is_defined_by_the_templates(stage, templat
     assert dr_db["Resources"][ref]["Type"] == "AWS::EC2::SecurityGroup"
     (metrics,) = [p for s, _, m, p in log if m == "put_metric_data"]
     alarms = json.dumps(
-        resources(templates[stack_name(stage, "monitoring")], "AWS::CloudWatch::Alarm")
+        resources(templates[stack_name(stage, "dr-monitoring")], "AWS::CloudWatch::Alarm")
     )
     assert (
         f'"Namespace": "{metrics["Namespace"]}"' in alarms
