@@ -12,6 +12,7 @@ overdue alarm looks back 7 daily periods, so one late or failed run never leaves
 
 from __future__ import annotations
 
+from aws_cdk import CfnOutput
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
@@ -81,6 +82,8 @@ def schedule_drill(service, *, config: StageConfig, database_security_group: ISe
           "kms:ReEncryptFrom", "kms:ReEncryptTo"], [k.key_arn for k in keys]),
     ):  # fmt: skip
         role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
+    CfnOutput(service, "DrillTaskDefinitionOutput", key="DrillTaskDefinition", value=task.task_definition_arn,
+              description="The DR drill's task (runbooks/dr-drill-overdue.md runs it by hand)")  # fmt: skip
     role.add_to_principal_policy(iam.PolicyStatement(
         actions=["cloudwatch:PutMetricData"], resources=["*"],
         conditions={"StringEquals": {"cloudwatch:namespace": DR_NAMESPACE}},

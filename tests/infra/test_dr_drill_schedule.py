@@ -27,6 +27,7 @@ IAM_ACTION = {  # the drill's calls and the IAM action each needs
     "restore_db_instance_to_point_in_time": "rds:RestoreDBInstanceToPointInTime",
     "restore_db_instance_from_db_snapshot": "rds:RestoreDBInstanceFromDBSnapshot",
     "describe_db_instances": "rds:DescribeDBInstances",
+    "db_instance_available": "rds:DescribeDBInstances",  # the waiter polls describe_db_instances
     "delete_db_instance": "rds:DeleteDBInstance",
     "list_recovery_points_by_backup_vault": "backup:ListRecoveryPointsByBackupVault",
     "get_parameter": "ssm:GetParameter",

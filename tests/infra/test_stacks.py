@@ -274,7 +274,12 @@ def test_worker_may_send_and_nothing_more(templates, stage):
         "ses:SendEmail",
         "ses:SendRawEmail",
         "sms-voice:SendTextMessage",
+        "ssm:PutParameter",  # the DR last-write marker, that one parameter only
     ]
+    (marker,) = [st for st in statements if st["Action"] == "ssm:PutParameter"]
+    assert marker["Resource"] == (
+        f"arn:aws:ssm:{config.dr_region}:{config.account}:parameter/reminderly/{stage}/dr/primary-last-write"
+    )
     text = json.dumps(statements)
     assert f"identity/{config.ses_identity}" in text and f"pool/{config.sms_pool_id}" in text
     # the pools given to single accounts, and no other
