@@ -7,6 +7,10 @@ interrupted halfway resumes where it stopped, or is rolled back (`--rollback`: t
 steps undone, newest first; promoting a replica and detaching the secret's replica are not
 reversible, failback is).
 
+The API's name is two Route 53 failover records the stacks own (dr/README.md): the traffic
+step never edits them, it pins the PRIMARY's calculated health check unhealthy (failover) or
+unpins it (rollback, failback).
+
 Every name it acts on comes from app_service.ops.naming (the stacks name their resources with
 the same functions) or from the DR stacks' outputs; tests/infra checks both against the
 synthesized templates. Clients are passed in: tests give botocore Stubbers.
@@ -330,8 +334,8 @@ def failover_steps(t: Target, replicated_backup_arn: str | None) -> list[Step]:
 
 def failback_steps(t: Target) -> list[Step]:
     """Back to the primary region once its database was rebuilt from the DR side (dr/README.md):
-    the primary's secret points at it, the name moves back, the standby returns to zero, and the
-    secret replicates to the DR region again."""
+    the primary's secret points at it, the name is unpinned once Route 53 sees the primary
+    ready, the standby returns to zero, and the secret replicates to the DR region again."""
     primary = naming.resource_prefix(t.stage) + "-postgres"
 
     def primary_ready(c: Clients, data: dict) -> None:
