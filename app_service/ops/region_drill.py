@@ -154,8 +154,11 @@ def _wait(predicate, timeout: float, what: str) -> float:
 
 
 def run(workdir: Path | None = None, *, rows: int = 60, due: int = 40, kill_after: int = 15,
-        delay: float = 0.06, lease: float = 1.0) -> FailoverResult:  # fmt: skip
-    """The whole drill in a fresh folder; the clusters are stopped and removed at the end."""
+        delay: float = 0.06, lease: float = 5.0) -> FailoverResult:  # fmt: skip
+    """The whole drill in a fresh folder; the clusters are stopped and removed at the end. The
+    killed worker's `lease` is what the DR side waits out before it starts (a batch of 10 sends
+    must fit in it: a worker whose own lease runs out mid-batch leaves its marked messages
+    unknown, which this drill would count as a failure)."""
     root = Path(tempfile.mkdtemp(prefix="reminderly-region-drill-", dir=workdir))
     root.chmod(0o755)
     (root / "sock").mkdir()
@@ -232,7 +235,8 @@ def run(workdir: Path | None = None, *, rows: int = 60, due: int = 40, kill_afte
         if lease_end is not None:
             time.sleep(max(0.0, (lease_end - datetime.now(lease_end.tzinfo)).total_seconds() + 0.1))
         before = sum(provider.sends().values())
-        worker, pool = _worker(dr_url, provider, lease=lease, name="dr-side")
+        # a lease no batch outlives on a loaded machine: only the dead worker's may run out
+        worker, pool = _worker(dr_url, provider, lease=60.0, name="dr-side")
         try:
             worker.run(until_idle=True)
         finally:
