@@ -248,3 +248,43 @@ def test_the_cli_drills_both_sources_and_exits_1_when_one_fails(monkeypatch):
     assert out.exit_code == 1
     assert "replicated: no replicated automated backup" in out.output
     assert "vault: no completed recovery point in reminderly-prod-dr-vault" in out.output
+
+
+def test_a_refused_restore_or_a_failed_cleanup_is_published_as_a_failed_drill():
+    """Every failure reaches the alarms: a restore the API refuses (nothing to delete), and an
+    instance that could not be deleted after a good verification (it would run up costs)."""
+    (rds, backup, cloudwatch), (r, b, cw) = stubbed("rds", "backup", "cloudwatch")
+    failed = {"Namespace": "Reminderly/DR", "MetricData": [
+        {"MetricName": "DrillSucceeded", "Dimensions": [{"Name": "Stage", "Value": "dev"}], "Value": 0.0,
+         "Unit": "Count"}]}  # fmt: skip
+    with r, b, cw:
+        replicated(r, "dev")
+        vault_points(b, "dev")
+        r.add_client_error("restore_db_instance_from_db_snapshot", "AccessDenied", "not allowed")
+        cw.add_response("put_metric_data", {}, failed)
+        refused = dr.drill(stage="dev", source="vault", rds_dr=rds, backup_dr=backup, cloudwatch=cloudwatch,
+                           verify=lambda h, p: pytest.fail("nothing restored"), primary_latest_write=lambda: NOW,
+                           now=lambda: NOW, wait_delay=0)  # fmt: skip
+        target = "reminderly-dev-drill-202611281200"
+        replicated(r, "dev")
+        vault_points(b, "dev")
+        r.add_response("restore_db_instance_to_point_in_time", {}, None)
+        available = {"DBInstances": [{"DBInstanceIdentifier": target, "DBInstanceStatus": "available",
+                                      "Endpoint": {"Address": "d.rds", "Port": 5432}}]}  # fmt: skip
+        r.add_response("describe_db_instances", available, None)
+        r.add_response("describe_db_instances", available, None)
+        r.add_client_error("delete_db_instance", "ThrottlingException", "slow down",
+                           expected_params={"DBInstanceIdentifier": target, "SkipFinalSnapshot": True,
+                                            "DeleteAutomatedBackups": True})  # fmt: skip
+        cw.add_response("put_metric_data", {}, None)
+        left = dr.drill(stage="dev", rds_dr=rds, backup_dr=backup, cloudwatch=cloudwatch,
+                        verify=lambda h, p: {"tables": {}, "latest_write": NOW}, primary_latest_write=lambda: NOW,
+                        now=lambda: NOW, wait_delay=0)  # fmt: skip
+        for stub in (r, b, cw):
+            stub.assert_no_pending_responses()
+    assert (
+        not refused.succeeded
+        and refused.error.startswith("ClientError")
+        and "AccessDenied" in refused.error
+    )
+    assert not left.succeeded and f"{target} not deleted" in left.error

@@ -175,10 +175,15 @@ def drill(
         primary_latest = primary_latest_write()
         result.primary_latest_write = primary_latest.isoformat()
     except Exception as exc:  # no marker, a stale one, the primary unreachable: no RPO to measure
-        result.error = f"the primary's last write: {type(exc).__name__}: {str(exc)[:300]}"
+        result.error = f"the primary's last write: {_brief(exc)}"
         _publish(cloudwatch, result, objectives)
         return result
-    points = restore_points(rds_dr, backup_dr, stage, failure_instant)
+    try:
+        points = restore_points(rds_dr, backup_dr, stage, failure_instant)
+    except Exception as exc:  # access denied, throttled: the alarms must still hear of it
+        result.error = f"the restorable points: {_brief(exc)}"
+        _publish(cloudwatch, result, objectives)
+        return result
     common: dict[str, Any] = {
         "DBInstanceClass": instance_class, "MultiAZ": False, "PubliclyAccessible": False,
         "DeletionProtection": False, "CopyTagsToSnapshot": False,
@@ -207,8 +212,10 @@ def drill(
         _publish(cloudwatch, result, objectives)
         return result
     started = clock()
-    restore(**params)
+    created = False
     try:
+        restore(**params)
+        created = True
         rds_dr.get_waiter("db_instance_available").wait(
             DBInstanceIdentifier=target, WaiterConfig={"Delay": wait_delay, "MaxAttempts": 120})  # fmt: skip
         endpoint = rds_dr.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0][
@@ -221,13 +228,23 @@ def drill(
         result.rpo_seconds = max(0.0, round((primary_latest - restored).total_seconds(), 1))
         result.succeeded = True
     except Exception as exc:  # the drill reports its failure: that is its job
-        result.error = f"{type(exc).__name__}: {str(exc)[:300]}"
-    finally:
-        rds_dr.delete_db_instance(
-            DBInstanceIdentifier=target, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
-        )
+        result.error = _brief(exc)
+    if created:
+        try:
+            rds_dr.delete_db_instance(
+                DBInstanceIdentifier=target, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+            )
+        except Exception as exc:  # a drill instance left running costs money: someone must look
+            result.succeeded = False
+            result.error = "; ".join(
+                filter(None, [result.error, f"{target} not deleted: {_brief(exc)}"])
+            )
     _publish(cloudwatch, result, objectives)
     return result
+
+
+def _brief(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:300]}"
 
 
 def _publish(cloudwatch: Any, result: DrillResult, objectives: Objectives) -> None:
