@@ -804,3 +804,6 @@ SELECT pg_is_in_recovery();
 -- leased messages handed to the provider (marker set) and not yet handed over
 SELECT count(*) FILTER (WHERE send_started_at IS NOT NULL), count(*) FILTER (WHERE send_started_at IS NULL)
 FROM messages WHERE status = 'ready' AND lease_owner IS NOT NULL;
+
+-- name: drill_create_database
+CREATE DATABASE reminderly;

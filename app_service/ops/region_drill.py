@@ -173,7 +173,7 @@ def run(workdir: Path | None = None, *, rows: int = 60, due: int = 40, kill_afte
         primary.start()
         started.append(primary)
         with psycopg.connect(primary.url(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE reminderly")
+            conn.execute(Q.drill_create_database)
         url = primary.url("reminderly")
         migrate.migrate(url)
 
