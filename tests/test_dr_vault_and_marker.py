@@ -228,6 +228,9 @@ def test_the_cli_drills_both_sources_and_exits_1_when_one_fails(monkeypatch):
     """`dr drill --source all` (what the schedule runs): the marker from the DR region's SSM,
     the replicated path first, then the vault; a failure of either fails the command."""
     (rds, backup, cloudwatch, ssm), (r, b, cw, s) = stubbed("rds", "backup", "cloudwatch", "ssm")
+    monkeypatch.setenv("PGUSER", "reminderly_worker_login")
+    monkeypatch.setenv("PGPASSWORD", "x")
+    monkeypatch.setattr(dr_cli, "_have_aws_credentials", lambda: True)
     monkeypatch.setattr(dr_cli, "_client", lambda service, region: {
         "rds": rds, "backup": backup, "cloudwatch": cloudwatch, "ssm": ssm}[service] if region == DR else pytest.fail(region))  # fmt: skip
     fresh = datetime.now(UTC)

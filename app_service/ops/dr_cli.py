@@ -120,10 +120,11 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         from app_service.config import Settings
         from app_service.ops import local_drill, write_marker
 
-        require("drill", database=last_write_from == "database")
-        unset = [v for v in ("PGUSER", "PGPASSWORD") if not os.environ.get(v)]
-        if unset:  # the restored copy is verified with them
-            raise cli_error(f"dr drill acts on a stage: set {'; '.join(unset)}")
+        missing = missing_for_stage(database=last_write_from == "database")
+        if last_write_from == "marker":  # the restored copy is still verified with these
+            missing = [v for v in ("PGUSER", "PGPASSWORD") if not os.environ.get(v)] + missing
+        if missing:
+            raise cli_error(f"dr drill acts on a stage: set {'; '.join(missing)}")
         primary = Settings.from_env().database_url
 
         def verify(host: str, port: int) -> dict:

@@ -64,8 +64,13 @@ def schedule_drill(service, *, config: StageConfig, database_security_group: ISe
                    keys: list[kms.IKey]) -> events.Rule:  # fmt: skip
     """The drill's task definition (the service's image, settings and database secret) and its
     weekly rule, in the standby service stack `service`."""
+    # a reading login's credentials (the worker's) verify the restored copy
     task = service._task(
-        "Drill", drill_command(config, database_security_group.security_group_id), 512, 1024
+        "Drill",
+        drill_command(config, database_security_group.security_group_id),
+        512,
+        1024,
+        login="worker",
     )
     arns = drill_resources(config)
     role = task.task_role

@@ -105,7 +105,7 @@ def test_the_drill_is_scheduled_as_a_task_in_the_standby_tier(stage, templates):
     }
     assert {"PGUSER", "PGPASSWORD", "PGDATABASE"} <= set(secrets)
     assert f":secretsmanager:{config.dr_region}:" in secrets["PGPASSWORD"]
-    assert naming.database_secret(stage) in secrets["PGPASSWORD"]
+    assert f"reminderly-{stage}/database/worker" in secrets["PGPASSWORD"]  # a reading login
 
 
 @pytest.mark.parametrize("stage", STAGES)
