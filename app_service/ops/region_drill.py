@@ -14,7 +14,7 @@ replayed the primary's last WAL (the replica's lag at the loss, measured); lose 
 primary crashes, its data is destroyed); promote the replica; run a worker against it (the DR
 side) until nothing is pending. Then: no message reached the provider twice; every due message
 is sent or `send_outcome_unknown`; exactly the messages whose send marker the dead worker had
-committed are unknown (at most the one call in flight never reached the provider).
+committed are unknown (those never handed over are reported: markers are committed per group).
 
 What it does not cover: a region lost while the replica lags. A send marker written in the
 last lag window is lost with the region, so the DR side may send that message again: exactly
@@ -106,8 +106,10 @@ class FailoverResult:
 
     @property
     def passed(self) -> bool:
+        # how many marked messages never reached the provider depends on the worker's marker
+        # groups (runner.WorkerSettings.marker_group): reported, not bounded here
         return (not self.sent_twice and not self.lost and bool(self.in_flight_at_kill)
-                and self.unknown == self.in_flight_at_kill and len(self.unknown_not_delivered) <= 1)  # fmt: skip
+                and self.unknown == self.in_flight_at_kill)  # fmt: skip
 
 
 def _seed(url: str, rows: int, due: int) -> list[int]:
