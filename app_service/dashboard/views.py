@@ -27,7 +27,7 @@ from flask import (
 
 from app_service import api_keys, campaigns, customers, locations, packets, reports
 from app_service.api import tenancy
-from app_service.api.hooks import sign_in_failed
+from app_service.api.hooks import RateState, sign_in_failed
 from app_service.dashboard.svg import bars
 from app_service.db import rows
 from app_service.ops import queue
@@ -85,6 +85,7 @@ def signed_in(view):
             session.pop("sid", None)
             return redirect("/login")
         key = found[0]
+        g.rate = RateState(key["rate_limit"], key["window_count"], key["retry_after"])
         if key["window_count"] > key["rate_limit"]:  # the key's per-minute limit holds here too
             response = make_response(
                 render_template("dashboard/error.html", title="Too many requests",
