@@ -20,6 +20,7 @@ from app_service import (
     campaigns,
     db,
     demo_data,
+    dev_cli,
     dispatch_queue,
     embedded,
     location_cli,
@@ -1039,3 +1040,4 @@ if __name__ == "__main__":
 
 location_cli.register(main, _connect, friendly_errors, CliError)
 webhook_cli.register(main, _connect, friendly_errors, CliError)
+dev_cli.register(main, _connect, friendly_errors, CliError)
