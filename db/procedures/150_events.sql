@@ -376,7 +376,7 @@ BEGIN
         WHERE id = d.endpoint_id AND failing_since IS NOT NULL;
         RETURN 'succeeded';
     END IF;
-    next_at := now() + least(p_retry_max, p_retry_base * power(2, d.attempts - 1))
+    next_at := now() + least(p_retry_max, p_retry_base * power(2, least(d.attempts - 1, 30)))  -- no overflow
                        * (0.8 + 0.4 * random());
     IF next_at > d.created_at + p_retry_window THEN
         UPDATE webhook_deliveries SET status = 'failed', completed_at = now() WHERE id = d.id;
