@@ -614,13 +614,6 @@ SELECT id, external_id, name, timezone, address, review_url, send_window_start, 
 FROM locations
 WHERE account_id = %(account_id)s AND id > %(after)s
   AND (%(external_id)s::text IS NULL OR external_id = %(external_id)s)
-  -- the consent filter: true (opted out of any channel), false (of none), sms, email
-  AND CASE %(opted_out)s::text
-          WHEN 'true' THEN sms_opted_out_at IS NOT NULL OR email_opted_out_at IS NOT NULL
-          WHEN 'false' THEN sms_opted_out_at IS NULL AND email_opted_out_at IS NULL
-          WHEN 'sms' THEN sms_opted_out_at IS NOT NULL
-          WHEN 'email' THEN email_opted_out_at IS NOT NULL
-          ELSE true END
 ORDER BY id LIMIT %(limit)s;
 
 -- name: get_appointment
@@ -818,6 +811,20 @@ SELECT m.id, m.channel, m.status, m.sent_at, m.provider_message_id, cu.phone,
         ORDER BY s.number LIMIT 1) AS sender_number
 FROM messages m LEFT JOIN customers cu ON cu.id = m.customer_id
 WHERE m.id = %(id)s;
+
+-- name: dashboard_webhook_endpoints
+-- The dashboard's webhooks page: each endpoint with its latest attempt.
+SELECT w.id, w.url, w.description, w.event_types, w.enabled, w.disabled_reason, w.failing_since,
+       last.attempted_at AS last_attempt_at, last.status_code AS last_status
+FROM webhook_endpoints w
+LEFT JOIN LATERAL (SELECT a.attempted_at, a.status_code FROM webhook_attempts a
+                   WHERE a.endpoint_id = w.id ORDER BY a.id DESC LIMIT 1) last ON true
+WHERE w.account_id = %(account_id)s
+ORDER BY w.id
+
+-- name: dashboard_webhook_pending
+SELECT count(*) AS pending FROM webhook_deliveries
+WHERE endpoint_id = %(endpoint_id)s AND status = 'pending'
 
 -- `reminderly db bootstrap` (app_service/db_bootstrap.py): the logins' first passwords. The
 -- {placeholders} are identifiers and SCRAM verifiers composed by psycopg.sql (role statements

@@ -25,7 +25,7 @@ from flask import (
     session,
 )
 
-from app_service import api_keys, campaigns, customers, locations, packets, reports
+from app_service import api_keys, campaigns, customers, locations, packets, reports, webhooks
 from app_service.api import tenancy
 from app_service.api.hooks import RateState, sign_in_failed
 from app_service.dashboard.svg import bars
@@ -288,3 +288,27 @@ def health_page():
     pauses = rows(conn, Q.sending_pause_list)
     workers = h["workers_alive"]
     return page("dashboard/health.html", h=h, pauses=pauses, workers=workers)
+
+
+@bp.get("/webhooks")
+@signed_in
+def webhooks_page():
+    """The account's endpoints with their state and last attempt (row-level security: only the
+    signed-in account's)."""
+    found = rows(
+        tenancy.connection(), Q.dashboard_webhook_endpoints, {"account_id": g.dash["account_id"]}
+    )
+    return page("dashboard/webhooks.html", endpoints=found)
+
+
+@bp.get("/webhooks/<int:endpoint_id>")
+@signed_in
+def webhook_page(endpoint_id: int):
+    """One endpoint's recent attempts: status, latency, the start of the answer or the error."""
+    conn = tenancy.connection()
+    endpoint = webhooks.get(conn, endpoint_id)
+    if endpoint is None:
+        abort(404)
+    attempts = webhooks.attempts(conn, endpoint_id, 0, 100)
+    (pending,) = rows(conn, Q.dashboard_webhook_pending, {"endpoint_id": endpoint_id})[0].values()
+    return page("dashboard/webhook.html", e=endpoint, attempts=attempts, pending=pending)
