@@ -781,15 +781,17 @@ SELECT * FROM claim_webhook_endpoints(%(owner)s, %(lease)s, %(limit)s)
 
 -- name: next_webhook_deliveries
 -- An endpoint's due pending deliveries in id order, with their events (NULL once purged),
--- leaving out those held back behind an earlier delivery of the same resource that waits
--- for a retry (the delivery loop holds back the rest of a key that fails in its pass).
+-- leaving out those held back behind the first pending delivery of the same resource when it
+-- waits for a retry (a key's deliveries are never due before its first: fan_out_events and
+-- record_webhook_attempt keep it so; the delivery loop holds back the rest of a key that
+-- fails in its pass). The head is one probe of webhook_deliveries_key_idx per row.
 SELECT d.id, d.event_id, d.ordering_key, e.type, e.occurred_at, e.data
 FROM webhook_deliveries d LEFT JOIN events e ON e.id = d.event_id
 WHERE d.endpoint_id = %(endpoint_id)s AND d.status = 'pending' AND d.next_attempt_at <= now()
-  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries b
-                  WHERE b.endpoint_id = d.endpoint_id AND b.status = 'pending'
-                    AND b.ordering_key = d.ordering_key AND b.id < d.id
-                    AND b.next_attempt_at > now())
+  AND (SELECT h.next_attempt_at FROM webhook_deliveries h
+       WHERE h.endpoint_id = d.endpoint_id AND h.status = 'pending'
+         AND h.ordering_key = d.ordering_key
+       ORDER BY h.id LIMIT 1) <= now()
 ORDER BY d.id LIMIT %(limit)s
 
 -- name: expire_webhook_delivery
