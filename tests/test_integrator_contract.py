@@ -228,3 +228,45 @@ def test_dev_inbound_cli(conn, account, db_url, monkeypatch):
     monkeypatch.setenv("REMINDERLY_STAGE", "prod")
     result = CliRunner().invoke(main, ["dev", "inbound", str(sent), "--receipt", "delivered"])
     assert result.exit_code == 1 and "only in development" in result.output
+
+
+def test_every_payload_names_resources_with_the_business_ids_too():
+    """Wherever a webhook payload (or the message resource) refers to a customer,
+    appointment or location, the reference requires the business's external_id."""
+    doc = bundled()
+    schemas = doc["components"]["schemas"]
+
+    def resolve(node: dict) -> dict:
+        while "$ref" in node:
+            node = schemas[node["$ref"].rsplit("/", 1)[1]]
+        return node
+
+    found: list[str] = []
+
+    def walk(node, seen: set[int]) -> None:
+        if isinstance(node, list):
+            for n in node:
+                walk(n, seen)
+            return
+        if not isinstance(node, dict):
+            return
+        node = resolve(node)
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for name, prop in (node.get("properties") or {}).items():
+            if name in ("customer", "appointment", "location"):
+                refs = [
+                    resolve(p)
+                    for p in resolve(prop).get("oneOf", resolve(prop).get("anyOf", [prop]))
+                ]
+                refs = [r for r in refs if r.get("type") != "null"]
+                assert refs and all("external_id" in r.get("required", []) for r in refs), name
+                found.append(name)
+        for value in node.values():
+            walk(value, seen)
+
+    for hook in doc["webhooks"].values():
+        walk(hook["post"]["requestBody"]["content"]["application/json"]["schema"], set())
+    walk(schemas["Message"], set())
+    assert {"customer", "appointment", "location"} <= set(found)
