@@ -762,9 +762,7 @@ ORDER BY a.id DESC LIMIT %(limit)s
 -- A manual replay: one more delivery of a kept event, behind its resource's pending ones.
 INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, ordering_key, next_attempt_at, replay)
 SELECT e.account_id, w.id, e.id, webhook_ordering_key(e.customer_id, e.packet_id),
-       greatest(now(), (SELECT max(d.next_attempt_at) FROM webhook_deliveries d
-                        WHERE d.endpoint_id = w.id AND d.status = 'pending'
-                          AND d.ordering_key = webhook_ordering_key(e.customer_id, e.packet_id))),
+       greatest(now(), webhook_key_due(w.id, webhook_ordering_key(e.customer_id, e.packet_id))),
        true
 FROM events e JOIN webhook_endpoints w ON w.account_id = e.account_id
 WHERE e.id = %(event_id)s AND w.id = %(endpoint_id)s

@@ -256,9 +256,7 @@ BEGIN
     ), ins AS (
         INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, ordering_key, next_attempt_at)
         SELECT b.account_id, w.id, b.id, b.ordering_key,
-               greatest(now(), (SELECT max(d.next_attempt_at) FROM webhook_deliveries d
-                                WHERE d.endpoint_id = w.id AND d.status = 'pending'
-                                  AND d.ordering_key = b.ordering_key))
+               greatest(now(), webhook_key_due(w.id, b.ordering_key))
         FROM batch b
         JOIN webhook_endpoints w ON w.account_id = b.account_id AND w.enabled
              AND (cardinality(w.event_types) = 0 OR b.type = ANY (w.event_types))
@@ -282,6 +280,17 @@ $$;
 CREATE OR REPLACE FUNCTION webhook_ordering_key(p_customer bigint, p_packet bigint) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce('customer:' || p_customer, 'packet:' || p_packet, 'account')
+$$;
+
+-- When the key's last pending delivery to the endpoint is due (NULL: none pending). The last by
+-- id is the latest due: a key's deliveries are never due before an earlier one of it. One probe
+-- of webhook_deliveries_key_idx (a max() over next_attempt_at can be planned as a scan of the
+-- endpoint's pending deliveries through webhook_deliveries_due_idx).
+CREATE OR REPLACE FUNCTION webhook_key_due(p_endpoint bigint, p_key text) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT d.next_attempt_at FROM webhook_deliveries d
+    WHERE d.endpoint_id = p_endpoint AND d.status = 'pending' AND d.ordering_key = p_key
+    ORDER BY d.id DESC LIMIT 1
 $$;
 
 -- A manual replay of the endpoint's events in [p_from, p_to) (those its event types select;
@@ -309,9 +318,7 @@ BEGIN
         INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, ordering_key,
                                         next_attempt_at, replay)
         SELECT p.account_id, p_endpoint, p.id, p.ordering_key,
-               greatest(now(), (SELECT max(d.next_attempt_at) FROM webhook_deliveries d
-                                WHERE d.endpoint_id = p_endpoint AND d.status = 'pending'
-                                  AND d.ordering_key = p.ordering_key)),
+               greatest(now(), webhook_key_due(p_endpoint, p.ordering_key)),
                true
         FROM picked p
         ORDER BY p.txid, p.id
