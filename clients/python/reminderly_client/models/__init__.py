@@ -139,7 +139,6 @@ from .sns_message import SnsMessage
 from .sns_message_signature_version import SnsMessageSignatureVersion
 from .sns_message_type import SnsMessageType
 from .step import Step
-from .step_input import StepInput
 from .survey_summary import SurveySummary
 from .survey_summary_distribution import SurveySummaryDistribution
 from .template import Template
@@ -305,7 +304,6 @@ __all__ = (
     "SnsMessageSignatureVersion",
     "SnsMessageType",
     "Step",
-    "StepInput",
     "SurveySummary",
     "SurveySummaryDistribution",
     "Template",

@@ -15,11 +15,11 @@ T = TypeVar("T", bound="AnswerSurveyBody")
 class AnswerSurveyBody:
     """
     Attributes:
-        score (str | Unset):
+        score (str): 0 to 10, in ASCII digits.
         comment (str | Unset):
     """
 
-    score: str | Unset = UNSET
+    score: str
     comment: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -30,9 +30,11 @@ class AnswerSurveyBody:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if score is not UNSET:
-            field_dict["score"] = score
+        field_dict.update(
+            {
+                "score": score,
+            }
+        )
         if comment is not UNSET:
             field_dict["comment"] = comment
 
@@ -41,7 +43,7 @@ class AnswerSurveyBody:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        score = d.pop("score", UNSET)
+        score = d.pop("score")
 
         comment = d.pop("comment", UNSET)
 

@@ -20,7 +20,9 @@ class ApiKeyCreated:
     that lost the first response revokes that key (by `id`) and creates another.
 
         Attributes:
-            id (int):
+            id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+                numbers). Ids are not in creation order and say nothing of how many resources exist; use
+                them as given. A number that is no id of yours is a 404.
             name (str):
             prefix (str): The non-secret part that identifies the key (in logs and lists).
             scopes (list[Scope]):

@@ -27,7 +27,9 @@ class Appointment:
     every campaign.
 
         Attributes:
-            id (int):
+            id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+                numbers). Ids are not in creation order and say nothing of how many resources exist; use
+                them as given. A number that is no id of yours is a 404.
             external_id (str): The business's appointment_id (or `visit:<customer>@<time>` for a visit sent without one).
             status (AppointmentStatus):
             starts_at (datetime.datetime): RFC 3339, UTC.
@@ -35,7 +37,9 @@ class Appointment:
             customer (AppointmentCustomer):
             location (AppointmentLocationType1 | None):
             last_change (AppointmentLastChange):
-            last_packet_id (int):
+            last_packet_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+                numbers). Ids are not in creation order and say nothing of how many resources exist; use
+                them as given. A number that is no id of yours is a 404.
             created_at (datetime.datetime): RFC 3339, UTC.
             updated_at (datetime.datetime): RFC 3339, UTC.
             messages (list[Message] | Unset):

@@ -13,7 +13,9 @@ T = TypeVar("T", bound="AppointmentLocationType1")
 class AppointmentLocationType1:
     """
     Attributes:
-        id (int):
+        id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         external_id (str):
     """
 

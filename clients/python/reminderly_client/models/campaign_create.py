@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,10 +14,6 @@ from ..models.campaign_settings_window_policy import CampaignSettingsWindowPolic
 from ..models.channel import Channel
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.step_input import StepInput
-
-
 T = TypeVar("T", bound="CampaignCreate")
 
 
@@ -26,7 +22,7 @@ class CampaignCreate:
     """
     Attributes:
         name (str):
-        steps (list[StepInput]):
+        steps (list[Any]):
         kind (CampaignKind):
         channel (Channel):
         send_window_start (str | Unset): Wall-clock time, HH:MM (24-hour). Example: 09:00.
@@ -48,7 +44,7 @@ class CampaignCreate:
     """
 
     name: str
-    steps: list[StepInput]
+    steps: list[Any]
     kind: CampaignKind
     channel: Channel
     send_window_start: str | Unset = UNSET
@@ -74,7 +70,8 @@ class CampaignCreate:
 
         steps = []
         for steps_item_data in self.steps:
-            steps_item = steps_item_data.to_dict()
+            steps_item: Any
+            steps_item = steps_item_data
             steps.append(steps_item)
 
         kind = self.kind.value
@@ -156,15 +153,17 @@ class CampaignCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.step_input import StepInput  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 
         steps = []
         _steps = d.pop("steps")
         for steps_item_data in _steps:
-            steps_item = StepInput.from_dict(steps_item_data)
+
+            def _parse_steps_item(data: object) -> Any:
+                return cast(Any, data)
+
+            steps_item = _parse_steps_item(steps_item_data)
 
             steps.append(steps_item)
 

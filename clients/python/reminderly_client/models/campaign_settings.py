@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,10 +11,6 @@ from ..models.campaign_settings_audience_by_type_2_type_1 import CampaignSetting
 from ..models.campaign_settings_audience_by_type_3_type_1 import CampaignSettingsAudienceByType3Type1
 from ..models.campaign_settings_window_policy import CampaignSettingsWindowPolicy
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.step_input import StepInput
-
 
 T = TypeVar("T", bound="CampaignSettings")
 
@@ -33,7 +29,7 @@ class CampaignSettings:
         retry_base_seconds (int | Unset):
         retry_max_seconds (int | Unset):
         frequency_cap_seconds (int | None | Unset): At most one sent message of this kind per customer per this long.
-        steps (list[StepInput] | Unset):
+        steps (list[Any] | Unset):
         audience_top_n (int | None | Unset): Send only to the top N customers by score (GET /v1/analytics/customers);
             null: everyone. Customers not in it are suppressed as not_in_audience.
         audience_by (CampaignSettingsAudienceByType1 | CampaignSettingsAudienceByType2Type1 |
@@ -50,7 +46,7 @@ class CampaignSettings:
     retry_base_seconds: int | Unset = UNSET
     retry_max_seconds: int | Unset = UNSET
     frequency_cap_seconds: int | None | Unset = UNSET
-    steps: list[StepInput] | Unset = UNSET
+    steps: list[Any] | Unset = UNSET
     audience_top_n: int | None | Unset = UNSET
     audience_by: (
         CampaignSettingsAudienceByType1
@@ -84,11 +80,12 @@ class CampaignSettings:
         else:
             frequency_cap_seconds = self.frequency_cap_seconds
 
-        steps: list[dict[str, Any]] | Unset = UNSET
+        steps: list[Any] | Unset = UNSET
         if not isinstance(self.steps, Unset):
             steps = []
             for steps_item_data in self.steps:
-                steps_item = steps_item_data.to_dict()
+                steps_item: Any
+                steps_item = steps_item_data
                 steps.append(steps_item)
 
         audience_top_n: int | None | Unset
@@ -139,8 +136,6 @@ class CampaignSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.step_input import StepInput  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name", UNSET)
 
@@ -171,11 +166,15 @@ class CampaignSettings:
         frequency_cap_seconds = _parse_frequency_cap_seconds(d.pop("frequency_cap_seconds", UNSET))
 
         _steps = d.pop("steps", UNSET)
-        steps: list[StepInput] | Unset = UNSET
+        steps: list[Any] | Unset = UNSET
         if _steps is not UNSET:
             steps = []
             for steps_item_data in _steps:
-                steps_item = StepInput.from_dict(steps_item_data)
+
+                def _parse_steps_item(data: object) -> Any:
+                    return cast(Any, data)
+
+                steps_item = _parse_steps_item(steps_item_data)
 
                 steps.append(steps_item)
 

@@ -20,7 +20,9 @@ T = TypeVar("T", bound="CustomerScore")
 class CustomerScore:
     """
     Attributes:
-        customer_id (int):
+        customer_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         external_id (str):
         kind (CampaignKind):
         p_respond (float): Probability to respond (reply, answer, click, confirm) to the next message of this kind.

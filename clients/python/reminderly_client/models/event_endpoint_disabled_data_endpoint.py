@@ -14,7 +14,9 @@ T = TypeVar("T", bound="EventEndpointDisabledDataEndpoint")
 class EventEndpointDisabledDataEndpoint:
     """
     Attributes:
-        id (int):
+        id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         url (str):
         failing_since (datetime.datetime):
     """

@@ -16,9 +16,15 @@ T = TypeVar("T", bound="EventMessageRef")
 class EventMessageRef:
     """
     Attributes:
-        id (int):
-        campaign_id (int):
-        packet_id (int | Unset):
+        id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        packet_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         step (int | Unset):
         channel (Channel | Unset):
         status (str | Unset):

@@ -21,7 +21,9 @@ class EventSurvey:
     """A survey was answered (the first answer per message): score 0-10 and the customer's comment.
 
     Attributes:
-        id (int):
+        id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         type_ (EventSurveyType): What happened. See the `webhooks` section for each type's payload.
         timestamp (datetime.datetime): RFC 3339, UTC.
         data (EventData):

@@ -15,7 +15,9 @@ T = TypeVar("T", bound="InboundSimulated")
 class InboundSimulated:
     """
     Attributes:
-        message_id (int):
+        message_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         kind (InboundSimulatedKind):
         result (str): What was done, as the real webhook reports it (`sms reply: cancel`, `delivered`, ...).
     """

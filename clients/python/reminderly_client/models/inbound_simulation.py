@@ -17,7 +17,9 @@ class InboundSimulation:
     """
     Attributes:
         kind (InboundSimulationKind):
-        message_id (int):
+        message_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         text (str | Unset): The reply's text (`reply`), e.g. `NO`, `STOP`, `YES`, `9`.
         outcome (InboundSimulationOutcome | Unset): The receipt's outcome (`receipt`). Default:
             InboundSimulationOutcome.DELIVERED.

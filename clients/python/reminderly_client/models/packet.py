@@ -33,8 +33,12 @@ class Packet:
     `row_errors`, and keeps nothing.
 
         Attributes:
-            id (int):
-            campaign_id (int):
+            id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+                numbers). Ids are not in creation order and say nothing of how many resources exist; use
+                them as given. A number that is no id of yours is a 404.
+            campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+                numbers). Ids are not in creation order and say nothing of how many resources exist; use
+                them as given. A number that is no id of yours is a 404.
             status (PacketStatus): A background load goes receiving (stored, waiting for a worker) -> loading -> ready |
                 failed; a synchronous one received -> loaded -> validated -> ready. Then dispatching ->
                 completed as its messages go out, or cancelled.
@@ -53,7 +57,10 @@ class Packet:
             failure_reason (None | str):
             stage_seconds (PacketStageSeconds):
             received_at (datetime.datetime): RFC 3339, UTC.
-            duplicate_of (int | Unset):
+            duplicate_of (int | Unset): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in
+                JSON
+                numbers). Ids are not in creation order and say nothing of how many resources exist; use
+                them as given. A number that is no id of yours is a 404.
             dry_run (bool | Unset): Present (true) on a dry run's answer only.
             row_errors (list[RowError] | Unset): A dry run's first 100 rejected rows.
             links (PacketLinks | Unset):

@@ -17,7 +17,9 @@ class PacketEffect:
     customer) applies in every campaign of the account that holds that appointment.
 
         Attributes:
-            campaign_id (int):
+            campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+                numbers). Ids are not in creation order and say nothing of how many resources exist; use
+                them as given. A number that is no id of yours is a 404.
             planned (int): Messages created to be sent.
             suppressed (int): Messages created but not to be sent (opted out, no address, too late, not in the audience).
             replanned (int): Pending messages given a new send time by a move.

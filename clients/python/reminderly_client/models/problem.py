@@ -30,7 +30,9 @@ class Problem:
         errors (list[ProblemErrorsItem] | Unset): One entry per field at fault.
         errors_url (str | Unset): Where the rejected rows of a packet can be paged (422).
         rejected_by_reason (list[RejectionCount] | Unset):
-        packet_id (int | Unset):
+        packet_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
     """
 
     type_: str

@@ -20,7 +20,9 @@ T = TypeVar("T", bound="TimeSeries")
 class TimeSeries:
     """
     Attributes:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         bucket (TimeSeriesBucket):
         since (datetime.datetime): RFC 3339, UTC.
         until (datetime.datetime): RFC 3339, UTC.

@@ -15,9 +15,15 @@ class WebhookAttempt:
     """One delivery attempt.
 
     Attributes:
-        id (int):
-        delivery_id (int):
-        event_id (int):
+        id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        delivery_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        event_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         event_type (None | str): null once the event is past retention
         attempted_at (datetime.datetime): RFC 3339, UTC.
         status_code (int | None): null: no HTTP answer (timeout, refused connection, TLS error)

@@ -18,7 +18,9 @@ class WebhookEndpoint:
     shown again after creation or rotation.
 
         Attributes:
-            id (int):
+            id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+                numbers). Ids are not in creation order and say nothing of how many resources exist; use
+                them as given. A number that is no id of yours is a 404.
             url (str):
             description (None | str):
             event_types (list[EventType]):

@@ -15,8 +15,12 @@ T = TypeVar("T", bound="WebhookReplayQueued")
 class WebhookReplayQueued:
     """
     Attributes:
-        delivery_id (int):
-        event_id (int):
+        delivery_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        event_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         status (WebhookReplayQueuedStatus):
     """
 

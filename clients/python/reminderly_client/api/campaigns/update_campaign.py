@@ -90,6 +90,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -116,7 +121,10 @@ def sync_detailed(
      Only while draft (409 after activation). `steps`, when given, replace all steps.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (CampaignSettings): The settings a draft campaign may change.
 
     Raises:
@@ -150,7 +158,10 @@ def sync(
      Only while draft (409 after activation). `steps`, when given, replace all steps.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (CampaignSettings): The settings a draft campaign may change.
 
     Raises:
@@ -179,7 +190,10 @@ async def asyncio_detailed(
      Only while draft (409 after activation). `steps`, when given, replace all steps.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (CampaignSettings): The settings a draft campaign may change.
 
     Raises:
@@ -211,7 +225,10 @@ async def asyncio(
      Only while draft (409 after activation). `steps`, when given, replace all steps.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (CampaignSettings): The settings a draft campaign may change.
 
     Raises:

@@ -82,6 +82,11 @@ def _parse_response(
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -111,7 +116,10 @@ def sync_detailed(
     channel at once (waiting for a send already under way).
 
     Args:
-        customer_id (int):
+        customer_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (ConsentChange):
 
     Raises:
@@ -146,7 +154,10 @@ def sync(
     channel at once (waiting for a send already under way).
 
     Args:
-        customer_id (int):
+        customer_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (ConsentChange):
 
     Raises:
@@ -176,7 +187,10 @@ async def asyncio_detailed(
     channel at once (waiting for a send already under way).
 
     Args:
-        customer_id (int):
+        customer_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (ConsentChange):
 
     Raises:
@@ -209,7 +223,10 @@ async def asyncio(
     channel at once (waiting for a send already under way).
 
     Args:
-        customer_id (int):
+        customer_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (ConsentChange):
 
     Raises:

@@ -124,7 +124,10 @@ def sync_detailed(
 
     Args:
         status (str | Unset):
-        campaign_id (int | Unset):
+        campaign_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         send_at_from (datetime.datetime | Unset): RFC 3339, UTC.
         send_at_to (datetime.datetime | Unset): RFC 3339, UTC.
         cursor (str | Unset):
@@ -173,7 +176,10 @@ def sync(
 
     Args:
         status (str | Unset):
-        campaign_id (int | Unset):
+        campaign_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         send_at_from (datetime.datetime | Unset): RFC 3339, UTC.
         send_at_to (datetime.datetime | Unset): RFC 3339, UTC.
         cursor (str | Unset):
@@ -217,7 +223,10 @@ async def asyncio_detailed(
 
     Args:
         status (str | Unset):
-        campaign_id (int | Unset):
+        campaign_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         send_at_from (datetime.datetime | Unset): RFC 3339, UTC.
         send_at_to (datetime.datetime | Unset): RFC 3339, UTC.
         cursor (str | Unset):
@@ -264,7 +273,10 @@ async def asyncio(
 
     Args:
         status (str | Unset):
-        campaign_id (int | Unset):
+        campaign_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         send_at_from (datetime.datetime | Unset): RFC 3339, UTC.
         send_at_to (datetime.datetime | Unset): RFC 3339, UTC.
         cursor (str | Unset):

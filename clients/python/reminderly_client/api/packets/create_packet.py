@@ -137,6 +137,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -201,7 +206,10 @@ def sync_detailed(
     run takes no Idempotency-Key.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         dry_run (bool | Unset):
         snapshot_from (datetime.datetime | Unset):
         snapshot_to (datetime.datetime | Unset):
@@ -287,7 +295,10 @@ def sync(
     run takes no Idempotency-Key.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         dry_run (bool | Unset):
         snapshot_from (datetime.datetime | Unset):
         snapshot_to (datetime.datetime | Unset):
@@ -368,7 +379,10 @@ async def asyncio_detailed(
     run takes no Idempotency-Key.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         dry_run (bool | Unset):
         snapshot_from (datetime.datetime | Unset):
         snapshot_to (datetime.datetime | Unset):
@@ -452,7 +466,10 @@ async def asyncio(
     run takes no Idempotency-Key.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         dry_run (bool | Unset):
         snapshot_from (datetime.datetime | Unset):
         snapshot_to (datetime.datetime | Unset):

@@ -78,6 +78,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -107,7 +112,10 @@ def sync_detailed(
      Oldest first.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -144,7 +152,10 @@ def sync(
      Oldest first.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -176,7 +187,10 @@ async def asyncio_detailed(
      Oldest first.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -211,7 +225,10 @@ async def asyncio(
      Oldest first.
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 

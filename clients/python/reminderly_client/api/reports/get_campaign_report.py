@@ -82,6 +82,11 @@ def _parse_response(
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -113,7 +118,10 @@ def sync_detailed(
     (section, metric, value).
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         format_ (GetCampaignReportFormat | Unset):  Default: GetCampaignReportFormat.JSON.
 
     Raises:
@@ -150,7 +158,10 @@ def sync(
     (section, metric, value).
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         format_ (GetCampaignReportFormat | Unset):  Default: GetCampaignReportFormat.JSON.
 
     Raises:
@@ -182,7 +193,10 @@ async def asyncio_detailed(
     (section, metric, value).
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         format_ (GetCampaignReportFormat | Unset):  Default: GetCampaignReportFormat.JSON.
 
     Raises:
@@ -217,7 +231,10 @@ async def asyncio(
     (section, metric, value).
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         format_ (GetCampaignReportFormat | Unset):  Default: GetCampaignReportFormat.JSON.
 
     Raises:

@@ -93,6 +93,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -120,12 +125,16 @@ def sync_detailed(
 ) -> Response[Problem | TimeSeries]:
     """Campaign activity over time
 
-     Sent, delivered, responses (replies and survey answers) and clicks per hour or day (the account's
-    timezone; each bucket is the instant it starts), from the hourly rollup. Defaults to the last 7
-    days; at most 92 days.
+     Sent, delivered, responses (replies and survey answers) and clicks per hour or day (the
+    account's timezone; each bucket is the instant it starts), from the hourly rollup. Defaults
+    to the last 7 days; at most 92 days. A longer range is answered for its last 92 days (the
+    answer's `since` says from when); a `since` after `until` is an empty range (no points).
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         bucket (GetCampaignTimeseriesBucket | Unset):  Default: GetCampaignTimeseriesBucket.DAY.
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
@@ -162,12 +171,16 @@ def sync(
 ) -> Problem | TimeSeries | None:
     """Campaign activity over time
 
-     Sent, delivered, responses (replies and survey answers) and clicks per hour or day (the account's
-    timezone; each bucket is the instant it starts), from the hourly rollup. Defaults to the last 7
-    days; at most 92 days.
+     Sent, delivered, responses (replies and survey answers) and clicks per hour or day (the
+    account's timezone; each bucket is the instant it starts), from the hourly rollup. Defaults
+    to the last 7 days; at most 92 days. A longer range is answered for its last 92 days (the
+    answer's `since` says from when); a `since` after `until` is an empty range (no points).
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         bucket (GetCampaignTimeseriesBucket | Unset):  Default: GetCampaignTimeseriesBucket.DAY.
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
@@ -199,12 +212,16 @@ async def asyncio_detailed(
 ) -> Response[Problem | TimeSeries]:
     """Campaign activity over time
 
-     Sent, delivered, responses (replies and survey answers) and clicks per hour or day (the account's
-    timezone; each bucket is the instant it starts), from the hourly rollup. Defaults to the last 7
-    days; at most 92 days.
+     Sent, delivered, responses (replies and survey answers) and clicks per hour or day (the
+    account's timezone; each bucket is the instant it starts), from the hourly rollup. Defaults
+    to the last 7 days; at most 92 days. A longer range is answered for its last 92 days (the
+    answer's `since` says from when); a `since` after `until` is an empty range (no points).
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         bucket (GetCampaignTimeseriesBucket | Unset):  Default: GetCampaignTimeseriesBucket.DAY.
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
@@ -239,12 +256,16 @@ async def asyncio(
 ) -> Problem | TimeSeries | None:
     """Campaign activity over time
 
-     Sent, delivered, responses (replies and survey answers) and clicks per hour or day (the account's
-    timezone; each bucket is the instant it starts), from the hourly rollup. Defaults to the last 7
-    days; at most 92 days.
+     Sent, delivered, responses (replies and survey answers) and clicks per hour or day (the
+    account's timezone; each bucket is the instant it starts), from the hourly rollup. Defaults
+    to the last 7 days; at most 92 days. A longer range is answered for its last 92 days (the
+    answer's `since` says from when); a `since` after `until` is an empty range (no points).
 
     Args:
-        campaign_id (int):
+        campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         bucket (GetCampaignTimeseriesBucket | Unset):  Default: GetCampaignTimeseriesBucket.DAY.
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):

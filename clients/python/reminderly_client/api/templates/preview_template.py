@@ -86,6 +86,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -113,7 +118,10 @@ def sync_detailed(
     SMS templates report their segments.
 
     Args:
-        template_id (int):
+        template_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (PreviewRequest | Unset):
 
     Raises:
@@ -148,7 +156,10 @@ def sync(
     SMS templates report their segments.
 
     Args:
-        template_id (int):
+        template_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (PreviewRequest | Unset):
 
     Raises:
@@ -178,7 +189,10 @@ async def asyncio_detailed(
     SMS templates report their segments.
 
     Args:
-        template_id (int):
+        template_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (PreviewRequest | Unset):
 
     Raises:
@@ -211,7 +225,10 @@ async def asyncio(
     SMS templates report their segments.
 
     Args:
-        template_id (int):
+        template_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (PreviewRequest | Unset):
 
     Raises:

@@ -59,6 +59,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -84,7 +89,10 @@ def sync_detailed(
      With its pending deliveries and attempt log.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -115,7 +123,10 @@ def sync(
      With its pending deliveries and attempt log.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,7 +152,10 @@ async def asyncio_detailed(
      With its pending deliveries and attempt log.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,7 +184,10 @@ async def asyncio(
      With its pending deliveries and attempt log.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

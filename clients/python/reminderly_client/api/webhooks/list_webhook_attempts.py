@@ -75,6 +75,11 @@ def _parse_response(
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -105,7 +110,10 @@ def sync_detailed(
     error.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -143,7 +151,10 @@ def sync(
     error.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -176,7 +187,10 @@ async def asyncio_detailed(
     error.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 
@@ -212,7 +226,10 @@ async def asyncio(
     error.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         cursor (str | Unset):
         limit (int | Unset):  Default: 50.
 

@@ -115,7 +115,10 @@ def sync_detailed(
     queued for it. At most 31 days.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookReplayRange):
 
     Raises:
@@ -154,7 +157,10 @@ def sync(
     queued for it. At most 31 days.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookReplayRange):
 
     Raises:
@@ -188,7 +194,10 @@ async def asyncio_detailed(
     queued for it. At most 31 days.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookReplayRange):
 
     Raises:
@@ -225,7 +234,10 @@ async def asyncio(
     queued for it. At most 31 days.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookReplayRange):
 
     Raises:

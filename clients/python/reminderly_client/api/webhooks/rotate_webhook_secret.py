@@ -88,6 +88,11 @@ def _parse_response(
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -118,7 +123,10 @@ def sync_detailed(
     refusing an event.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookSecretRotate | Unset):
 
     Raises:
@@ -154,7 +162,10 @@ def sync(
     refusing an event.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookSecretRotate | Unset):
 
     Raises:
@@ -185,7 +196,10 @@ async def asyncio_detailed(
     refusing an event.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookSecretRotate | Unset):
 
     Raises:
@@ -219,7 +233,10 @@ async def asyncio(
     refusing an event.
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookSecretRotate | Unset):
 
     Raises:

@@ -87,6 +87,11 @@ def _parse_response(
 
         return response_500
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -116,7 +121,10 @@ def sync_detailed(
     events that happened while it was disabled are not queued (replay them one by one).
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookEndpointUpdate): The fields given change. Enabling clears the failure state;
             a new URL starts a fresh failure clock.
 
@@ -152,7 +160,10 @@ def sync(
     events that happened while it was disabled are not queued (replay them one by one).
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookEndpointUpdate): The fields given change. Enabling clears the failure state;
             a new URL starts a fresh failure clock.
 
@@ -183,7 +194,10 @@ async def asyncio_detailed(
     events that happened while it was disabled are not queued (replay them one by one).
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookEndpointUpdate): The fields given change. Enabling clears the failure state;
             a new URL starts a fresh failure clock.
 
@@ -217,7 +231,10 @@ async def asyncio(
     events that happened while it was disabled are not queued (replay them one by one).
 
     Args:
-        endpoint_id (int):
+        endpoint_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         body (WebhookEndpointUpdate): The fields given change. Enabling clears the failure state;
             a new URL starts a fresh failure clock.
 
