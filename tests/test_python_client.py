@@ -68,7 +68,9 @@ def test_a_campaign_a_packet_its_report_and_a_signed_webhook_through_the_client(
         assert made.secret.startswith("whsec_")
         # the API (started without the development policy) only takes https; the receiver
         # is a local http server, so point the stored endpoint at it directly
-        conn.execute("UPDATE webhook_endpoints SET url = %s WHERE id = %s", [receiver.url, made.id])
+        conn.execute(
+            "UPDATE webhook_endpoints SET url = %s WHERE url = %s", [receiver.url, made.url]
+        )
         receiver.secret = made.secret
 
         campaign = create_campaign.sync(client=client, body=CampaignCreate.from_dict({
