@@ -20,6 +20,7 @@ from app_service import (
     campaigns,
     db,
     demo_data,
+    dev_cli,
     dispatch_queue,
     embedded,
     location_cli,
@@ -921,6 +922,20 @@ def openapi_bundle(output: Path) -> None:
     click.echo(f"wrote {output}")
 
 
+@openapi_group.command("client")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Default: clients/python.")  # fmt: skip
+@friendly_errors
+def openapi_client(output: Path | None) -> None:
+    """Regenerate the Python client (clients/python/) from openapi/ with openapi-python-client."""
+    from app_service import client_gen
+
+    try:
+        written = client_gen.generate(output or client_gen.TARGET)
+    except client_gen.GenerationFailed as exc:
+        raise CliError(f"the client was not generated: {exc}") from None
+    click.echo(f"wrote {written}")
+
+
 # --- public ids -------------------------------------------------------------------------------
 
 
@@ -1057,3 +1072,4 @@ if __name__ == "__main__":
 
 location_cli.register(main, _connect, friendly_errors, CliError)
 webhook_cli.register(main, _connect, friendly_errors, CliError)
+dev_cli.register(main, _connect, friendly_errors, CliError)
