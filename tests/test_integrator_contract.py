@@ -10,6 +10,7 @@ import pytest
 from app_service import consent
 from app_service.api.contract import Contract
 from app_service.api.spec import bundled
+from tests.api_support import pub, row
 from tests.helpers import load_rows, make_campaign, person
 from tests.test_events import send_step
 
@@ -70,12 +71,12 @@ def _sent_world(conn, account):
 
 def test_message_resources_carry_the_business_ids(conn, tenant):
     _, sent = _sent_world(conn, tenant.account_id)
-    one = tenant.get(f"/v1/messages/{sent[0]}").json
+    one = tenant.get(f"/v1/messages/{pub(sent[0])}").json
     assert one["customer"]["external_id"] == "c1"
     assert one["appointment"]["external_id"] == person(1)["appointment_id"]
     assert one["location"]["external_id"] == "loc-a"
     assert one["customer"]["id"] == one["customer_id"]
-    second = tenant.get(f"/v1/messages/{sent[1]}").json
+    second = tenant.get(f"/v1/messages/{pub(sent[1])}").json
     assert second["location"] is None  # c2's row named no location
     customer = one["customer_id"]
     listed = tenant.get(f"/v1/customers/{customer}/messages").json["data"]
@@ -102,10 +103,12 @@ def test_messages_list_filters_by_status_campaign_and_send_time(conn, tenant, ot
     assert seen == [m["id"] for m in everything["data"]]
 
     sent_only = tenant.get("/v1/messages?status=sent").json["data"]
-    assert sorted(m["id"] for m in sent_only) == sorted(sent)
-    scheduled = tenant.get(f"/v1/messages?status=scheduled,failed&campaign_id={other}").json
+    assert sorted(m["id"] for m in sent_only) == sorted(pub(m) for m in sent)
+    scheduled = tenant.get(f"/v1/messages?status=scheduled,failed&campaign_id={pub(other)}").json
     assert [m["customer"]["external_id"] for m in scheduled["data"]] == ["c9"]
-    assert tenant.get(f"/v1/messages?campaign_id={campaign}&status=scheduled").json["data"] == []
+    assert (
+        tenant.get(f"/v1/messages?campaign_id={pub(campaign)}&status=scheduled").json["data"] == []
+    )
 
     c9_send = scheduled["data"][0]["send_at"]
     before = tenant.get("/v1/messages", query_string={"send_at_to": c9_send}).json["data"]
@@ -118,12 +121,12 @@ def test_messages_list_filters_by_status_campaign_and_send_time(conn, tenant, ot
     assert backwards.status_code == 400 and backwards.json["errors"][0]["parameter"] == "send_at_to"
 
     assert other_tenant.get("/v1/messages").json["data"] == []  # another account sees none
-    assert other_tenant.get(f"/v1/messages?campaign_id={campaign}").json["data"] == []
+    assert other_tenant.get(f"/v1/messages?campaign_id={pub(campaign)}").json["data"] == []
 
 
 def test_customers_filter_by_consent(conn, tenant):
     _sent_world(conn, tenant.account_id)
-    ids = {c["external_id"]: c["id"] for c in tenant.get("/v1/customers").json["data"]}
+    ids = {c["external_id"]: row(c["id"]) for c in tenant.get("/v1/customers").json["data"]}
     with conn.transaction():
         consent.record(conn, ids["c1"], "sms", "opt_out", "test", None)
         consent.record(conn, ids["c2"], "email", "opt_out", "test", None)
@@ -170,14 +173,14 @@ def test_dev_inbound_simulates_a_reply_a_receipt_and_a_survey_answer(conn, tenan
     _, sent = _sent_world(conn, tenant.account_id)
     mark = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
     reply = tenant.post(
-        "/v1/dev/inbound", json={"kind": "reply", "message_id": sent[0], "text": "NO"}
+        "/v1/dev/inbound", json={"kind": "reply", "message_id": pub(sent[0]), "text": "NO"}
     )
     assert reply.status_code == 200, reply.json
     assert reply.json["result"] == "sms reply: cancel"
-    receipt = tenant.post("/v1/dev/inbound", json={"kind": "receipt", "message_id": sent[1]})
+    receipt = tenant.post("/v1/dev/inbound", json={"kind": "receipt", "message_id": pub(sent[1])})
     assert receipt.status_code == 200, receipt.json
     survey = tenant.post("/v1/dev/inbound", json={
-        "kind": "survey_answer", "message_id": sent[2], "score": 9, "comment": "great"})  # fmt: skip
+        "kind": "survey_answer", "message_id": pub(sent[2]), "score": 9, "comment": "great"})  # fmt: skip
     assert survey.status_code == 200, survey.json
     types = [t for t, _ in _events(conn, mark)]
     assert types == ["reply.received", "appointment.cancelled_by_customer", "message.delivered",
@@ -191,13 +194,13 @@ def test_dev_inbound_simulates_a_reply_a_receipt_and_a_survey_answer(conn, tenan
     # another account's message is a 404, an unsent one a 400 naming the field
     assert (
         other_tenant.post(
-            "/v1/dev/inbound", json={"kind": "receipt", "message_id": sent[3]}
+            "/v1/dev/inbound", json={"kind": "receipt", "message_id": pub(sent[3])}
         ).status_code
         == 404
     )
     load_rows(conn, make_campaign(conn, tenant.account_id, offsets=(-24,)), [person(8)])
     unsent = conn.execute("SELECT max(id) FROM messages").fetchone()[0]
-    refused = tenant.post("/v1/dev/inbound", json={"kind": "receipt", "message_id": unsent})
+    refused = tenant.post("/v1/dev/inbound", json={"kind": "receipt", "message_id": pub(unsent)})
     assert refused.status_code == 400 and refused.json["errors"][0]["pointer"] == "/message_id"
 
 
@@ -207,7 +210,7 @@ def test_dev_inbound_is_refused_in_production_stages(conn, tenant, monkeypatch, 
     monkeypatch.setenv("REMINDERLY_STAGE", stage)
     mark = conn.execute("SELECT max(id) FROM events").fetchone()[0]
     refused = tenant.post(
-        "/v1/dev/inbound", json={"kind": "reply", "message_id": sent[0], "text": "STOP"}
+        "/v1/dev/inbound", json={"kind": "reply", "message_id": pub(sent[0]), "text": "STOP"}
     )
     assert refused.status_code == 403 and stage in refused.json["detail"]
     assert _events(conn, mark) == []  # nothing was applied

@@ -3,8 +3,6 @@ its events."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 
 from flask import Flask, jsonify, request
@@ -12,7 +10,7 @@ from flask import Flask, jsonify, request
 from app_service.api import shapes
 from app_service.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from app_service.api.problems import ApiError, not_found
-from app_service.api.routes import account_id, conn, route
+from app_service.api.routes import account_id, conn, ids, route
 from app_service.db import rows
 from app_service.queries import Q
 
@@ -26,21 +24,21 @@ def _bad(name: str, detail: str) -> ApiError:
 
 
 def _position(cursor: str | None) -> tuple[int, int]:
-    """(packet id, message id) of the last message of the previous page."""
+    """(packet id, message id) of the last message of the previous page, from the opaque
+    cursor (public_ids: no row id shows)."""
     if not cursor:
         return 0, 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        packet, message = (int(p) for p in raw.split("."))
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise _bad("cursor", "is not a cursor this API returned") from None
-    if not (0 <= packet < 2**63 and 0 <= message < 2**63):
+    found = ids().uncursor(cursor)
+    if found is None:
         raise _bad("cursor", "is not a cursor this API returned")
-    return packet, message
+    return min(found[0], 2**63 - 1), min(found[1], 2**63 - 1)
 
 
-def _encode(packet: int, message: int) -> str:
-    return base64.urlsafe_b64encode(f"{packet}.{message}".encode()).decode().rstrip("=")
+def _campaign(raw: str | None) -> int | None:
+    """The campaign filter's public id as its row id (0, matching nothing, when not one)."""
+    if not raw:
+        return None
+    return ids().ref(int(raw))
 
 
 def _statuses(raw: str | None) -> list[str] | None:
@@ -69,7 +67,7 @@ def register(app: Flask) -> None:
         found = rows(conn(), Q.list_messages, {
             "account_id": account_id(), "after_packet": after_packet, "after_id": after_id,
             "statuses": _statuses(request.args.get("status")), "send_from": send_from,
-            "send_to": send_to, "campaign_id": int(campaign) if campaign else None,
+            "send_to": send_to, "campaign_id": _campaign(campaign),
             "limit": limit + 1,
         })  # fmt: skip
         more = len(found) > limit
@@ -77,7 +75,7 @@ def register(app: Flask) -> None:
         last = found[-1] if found else None
         return jsonify(
             data=[shapes.message(m) for m in found],
-            next_cursor=_encode(last["packet_id"], last["id"]) if more and last else None,
+            next_cursor=ids().cursor(last["packet_id"], last["id"]) if more and last else None,
         )
 
     def get_message(message_id: int):
