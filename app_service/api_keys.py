@@ -108,7 +108,9 @@ class Caller:
 class AuthResult:
     caller: Caller | None
     rate_limited: bool = False
-    retry_after: int = 0
+    retry_after: int = 0  # seconds until the key's window resets
+    limit: int = 0  # the key's requests per minute
+    used: int = 0  # requests counted in this window, this one included
 
 
 def authenticate(conn: psycopg.Connection, token: str) -> AuthResult:
@@ -122,4 +124,5 @@ def authenticate(conn: psycopg.Connection, token: str) -> AuthResult:
         return AuthResult(None)
     key_id, account_id, scopes, limit, count, retry_after = row
     caller = Caller(int(key_id), int(account_id), effective_scopes(scopes), prefix)
-    return AuthResult(caller, rate_limited=count > limit, retry_after=int(retry_after))
+    return AuthResult(caller, rate_limited=count > limit, retry_after=int(retry_after),
+                      limit=int(limit), used=int(count))  # fmt: skip

@@ -20,6 +20,7 @@ from app_service import (
     campaigns,
     db,
     demo_data,
+    dev_cli,
     dispatch_queue,
     embedded,
     location_cli,
@@ -674,7 +675,7 @@ def worker_cmd(
         pool, channels, WorkerSettings(concurrency=concurrency, inflight=inflight, batch=batch),
         # EMF metrics where CloudWatch collects them (the stage is set in ECS), not on a laptop
         emit_metrics=metrics.emit if os.environ.get("REMINDERLY_STAGE") else None,
-        limiters=limiters,
+        limiters=limiters, on_beat=_last_write_marker(),
     )  # fmt: skip
     signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
     signal.signal(signal.SIGINT, lambda *_: worker.request_stop())
@@ -699,6 +700,24 @@ def worker_cmd(
     pool.close()
     click.echo(f"worker {worker.name} stopped: {counters.sent} sent, {counters.failed} failed, "
                f"{counters.retried} retried", err=True)  # fmt: skip
+
+
+def _last_write_marker():
+    """The primary's workers publish their newest committed write into the DR region for the
+    weekly drill there (app_service/ops/write_marker.py); the service stack sets both variables
+    on the primary's worker only."""
+    import os
+
+    parameter, region = (
+        os.environ.get(v) for v in ("REMINDERLY_LAST_WRITE_PARAMETER", "REMINDERLY_DR_REGION")
+    )
+    if not (parameter and region):
+        return None
+    import boto3
+
+    from app_service.ops.write_marker import MarkerPublisher
+
+    return MarkerPublisher(boto3.client("ssm", region_name=region), parameter)
 
 
 @main.command("outbox")
@@ -927,6 +946,20 @@ def openapi_bundle(output: Path) -> None:
     click.echo(f"wrote {output}")
 
 
+@openapi_group.command("client")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Default: clients/python.")  # fmt: skip
+@friendly_errors
+def openapi_client(output: Path | None) -> None:
+    """Regenerate the Python client (clients/python/) from openapi/ with openapi-python-client."""
+    from app_service import client_gen
+
+    try:
+        written = client_gen.generate(output or client_gen.TARGET)
+    except client_gen.GenerationFailed as exc:
+        raise CliError(f"the client was not generated: {exc}") from None
+    click.echo(f"wrote {written}")
+
+
 # --- public ids -------------------------------------------------------------------------------
 
 
@@ -1059,6 +1092,7 @@ _register_groups()
 location_cli.register(main, _connect, friendly_errors, CliError)
 webhook_cli.register(main, _connect, friendly_errors, CliError)
 people_cli.register(main, _connect, friendly_errors, CliError)
+dev_cli.register(main, _connect, friendly_errors, CliError)
 
 if __name__ == "__main__":
     main()

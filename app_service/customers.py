@@ -73,9 +73,12 @@ def list_customers(
     after: int,
     limit: int,
     external_id: str | None = None,
+    opted_out: str | None = None,
 ) -> list[dict]:
+    """opted_out: "true" (of any channel), "false" (of none), "sms" or "email"; None: all."""
     return rows(
         conn,
         Q.list_customers,
-        {"account_id": account_id, "after": after, "limit": limit, "external_id": external_id},
-    )
+        {"account_id": account_id, "after": after, "limit": limit, "external_id": external_id,
+         "opted_out": opted_out},
+    )  # fmt: skip

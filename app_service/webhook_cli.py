@@ -4,11 +4,18 @@ their attempts and replays; `reminderly maintain purge-events` applies event ret
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import click
 
 from app_service import events, safe_http, webhooks
 from app_service.api.routes.webhook_endpoints import attempt_shape, endpoint_shape
+
+_WHEN = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def register(main: click.Group, connect, friendly_errors, cli_error) -> None:
@@ -104,15 +111,36 @@ def register(main: click.Group, connect, friendly_errors, cli_error) -> None:
 
     @webhook_group.command("replay")
     @click.argument("endpoint_id", type=int)
-    @click.argument("event_id", type=int)
+    @click.argument("event_id", type=int, required=False)
+    @click.option("--since", type=click.DateTime(_WHEN), help="Replay a range from here (UTC unless an offset is given).")  # fmt: skip
+    @click.option("--until", type=click.DateTime(_WHEN), help="... to here (exclusive; default now).")  # fmt: skip
+    @click.option("--only-undelivered", is_flag=True, help="Only events the endpoint never got.")
     @friendly_errors
-    def webhook_replay(endpoint_id: int, event_id: int) -> None:
-        """Queue one more delivery of a kept event to the endpoint."""
+    def webhook_replay(
+        endpoint_id: int, event_id: int | None, since, until, only_undelivered
+    ) -> None:
+        """Queue one more delivery of a kept event (EVENT_ID), or of every event in a time
+        range (--since, --until), to the endpoint."""
+        if (event_id is None) == (since is None):
+            raise cli_error("give either an EVENT_ID or --since (with --until)")
         with connect() as conn:
-            queued = webhooks.replay(conn, endpoint_id, event_id)
-        if queued is None:
-            raise cli_error(f"no event {event_id} of endpoint {endpoint_id}'s account is kept")
-        click.echo(f"delivery {queued['id']} queued")
+            if event_id is not None:
+                queued = webhooks.replay(conn, endpoint_id, event_id)
+                if queued is None:
+                    raise cli_error(
+                        f"no event {event_id} of endpoint {endpoint_id}'s account is kept"
+                    )
+                click.echo(f"delivery {queued['id']} queued")
+                return
+            until = until or datetime.now(UTC)
+            try:
+                n = webhooks.replay_range(conn, endpoint_id, _utc(since), _utc(until),
+                                          only_undelivered=only_undelivered)  # fmt: skip
+            except webhooks.InvalidEndpoint as exc:
+                raise cli_error(f"--{exc.field} {exc.reason}") from None
+        if n is None:
+            raise cli_error(f"webhook endpoint {endpoint_id} does not exist")
+        click.echo(f"{n} deliveries queued")
 
     maintain = main.commands["maintain"]
 

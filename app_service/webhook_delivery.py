@@ -4,11 +4,13 @@ attempt), webhook-timestamp and webhook-signature (HMAC-SHA256; during a secret 
 overlap one signature per secret).
 
 A thread in the `reminderly worker` process (started like the packet loader) loops:
-fan new events out to the endpoints that want them (fan_out_events), lease the endpoints whose
-first pending delivery is due, and deliver each leased endpoint's deliveries one at a time in
-order, several endpoints at once. A delivery that fails waits (with the later ones behind it,
-so an endpoint sees its events in order) for a retry with exponential backoff and jitter,
-within a retry window (about three days); then it is failed and the next goes. Delivery is at
+fan new events out to the endpoints that want them (fan_out_events), lease the endpoints with a
+due delivery, and deliver each leased endpoint's deliveries one at a time, several endpoints at
+once. Order holds per resource (the customer, else the packet; db/procedures/150_events.sql):
+a delivery that fails waits for a retry with exponential backoff and jitter, within a retry
+window (about three days), with the later deliveries of its resource behind it; other
+resources' events to the same endpoint go on. After the window it is failed and the next of
+its resource goes. Delivery is at
 least once: a worker that dies between the receiver's 2xx and the commit sends again after its
 lease runs out, with the same webhook-id, which receivers deduplicate on. Every attempt is
 logged (status, latency, the start of the answer). Outbound calls go through safe_http."""
@@ -28,7 +30,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from standardwebhooks.webhooks import Webhook
 
-from app_service import events, safe_http
+from app_service import events, safe_http, telemetry
 from app_service.db import one, open_pool, rows
 from app_service.links import link_secret
 from app_service.public_ids import PublicIds
@@ -156,24 +158,30 @@ class WebhookDispatcher(threading.Thread):
         return sum(executor.map(self.deliver_endpoint, leased))
 
     def deliver_endpoint(self, endpoint: dict) -> int:
-        """Deliver this leased endpoint's due deliveries in order; stop at the first that must
-        wait for a retry. Returns the attempts made."""
+        """Deliver this leased endpoint's due deliveries in order per resource: a delivery
+        that must wait for a retry holds back the later ones of its ordering key only, and
+        the other resources' go on. Returns the attempts made."""
         s = self.settings
         attempts = 0
+        held: set[str] = set()  # keys with a delivery that failed in this pass
         with self.pool().connection() as conn:
             try:
                 queue = rows(conn, Q.next_webhook_deliveries,
                              {"endpoint_id": endpoint["id"], "limit": s.batch})  # fmt: skip
                 for delivery in queue:
-                    if not delivery["due"] or self._halt.is_set():
+                    if self._halt.is_set():
                         break
+                    if delivery["ordering_key"] in held:
+                        continue
                     if delivery["type"] is None:  # the event is past retention
                         conn.execute(Q.expire_webhook_delivery, {"id": delivery["id"]})
                         continue
                     outcome = self._attempt(conn, endpoint, delivery)
                     attempts += 1
-                    if outcome != "succeeded" and outcome != "failed":
-                        break  # pending (retry later), disabled or gone: later ones wait
+                    if outcome == "pending":
+                        held.add(delivery["ordering_key"])  # retried later, its key waits
+                    elif outcome not in ("succeeded", "failed"):
+                        break  # the endpoint was disabled or deleted
             finally:
                 conn.execute(Q.release_webhook_endpoint,
                              {"id": endpoint["id"], "owner": self._owner})  # fmt: skip
@@ -194,7 +202,9 @@ class WebhookDispatcher(threading.Thread):
             "disable_after": s.disable_after,
         })  # fmt: skip
         if outcome == "disabled":
-            # the operator's notice (the account gets a webhook_endpoint.disabled event)
+            # the notice: the account's webhook_endpoint.disabled event (feed and its other
+            # endpoints), this warning for the operator, and a metric to alarm on
             log.warning("webhook endpoint disabled after failing continuously",
                         extra={"endpoint_id": endpoint["id"], "account_id": endpoint["account_id"]})  # fmt: skip
+            telemetry.emit({"WebhookEndpointsDisabled": (1.0, "Count")})
         return outcome

@@ -13,7 +13,7 @@ from datetime import timedelta
 import psycopg
 
 from app_service import events, safe_http
-from app_service.db import rows
+from app_service.db import one, rows
 from app_service.queries import Q
 
 MAX_OVERLAP = timedelta(days=7)
@@ -117,3 +117,26 @@ def replay(conn: psycopg.Connection, endpoint_id: int, event_id: int) -> dict | 
     that deduplicate see it once); None when either is not the account's."""
     found = rows(conn, Q.replay_webhook_event, {"endpoint_id": endpoint_id, "event_id": event_id})
     return found[0] if found else None
+
+
+MAX_REPLAY_RANGE = timedelta(days=31)  # longer than events are kept by default
+
+
+def replay_range(
+    conn: psycopg.Connection, endpoint_id: int, since, until, *, only_undelivered: bool = False
+) -> int | None:
+    """Queue again every kept event of the endpoint's account in [since, until) that its
+    event types select (only_undelivered: only those it has no successful delivery of),
+    in event order behind each resource's pending deliveries; the recovery for an endpoint
+    that was down or disabled. Returns how many were queued; None when the endpoint is not
+    the account's."""
+    if until <= since:
+        raise InvalidEndpoint("until", "must be after since")
+    if until - since > MAX_REPLAY_RANGE:
+        raise InvalidEndpoint("until", "must be at most 31 days after since")
+    if get(conn, endpoint_id) is None:
+        return None
+    with conn.transaction():
+        (n,) = one(conn, Q.replay_webhook_range, {"endpoint_id": endpoint_id, "from": since,
+                                                   "to": until, "only_undelivered": only_undelivered})  # fmt: skip
+    return int(n)

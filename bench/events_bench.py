@@ -4,6 +4,8 @@ to a local receiver (one endpoint: strictly in order; four endpoints at once).
 
     python bench/events_bench.py            # 20,000 messages per dispatch measurement
     python bench/events_bench.py --quick    # 4,000
+    python bench/events_bench.py --deliveries-only 10000   # webhooks only, N synthetic events
+                                                           # of N customers (no dispatch)
 """
 
 from __future__ import annotations
@@ -125,11 +127,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=2, help="dispatch runs with events on/off")
     parser.add_argument("--dispatch-only", action="store_true")
+    parser.add_argument("--deliveries-only", type=int, metavar="N", help="webhooks only")
     args = parser.parse_args()
     n = 4_000 if args.quick else 20_000
     url = database()
     with psycopg.connect(url, autocommit=True) as conn:
         account = campaigns.create_account(conn, "bench", default_country="US", timezone="UTC")
+        if args.deliveries_only:
+            # message.sent events as the trigger writes them, one customer each (so each
+            # delivery has its own ordering key, as a day's reminders do)
+            conn.execute(
+                "INSERT INTO events (account_id, type, customer_id, data) SELECT %s,"
+                " 'message.sent', g, '{}' FROM generate_series(1, %s) g",
+                [account, args.deliveries_only],
+            )
+            for endpoints in (1, 4):
+                total, rate = delivery_rate(url, conn, account, endpoints)
+                log(f"webhooks, {endpoints} endpoint(s): {total:,} deliveries, {rate:,.0f}/s")
+            return
         ids = make_campaigns(conn, account, 2 * args.rounds)
         rates: dict[bool, list[float]] = {True: [], False: []}
         for campaign, on in zip(ids, (False, True) * args.rounds, strict=True):

@@ -34,6 +34,7 @@ from stacks.database_stack import DatabaseStack
 from stacks.dr_stack import DrStack
 from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
+from stacks.parts.drill_schedule import schedule_drill
 from stacks.pipeline_stack import PipelineStack
 from stacks.service_stack import ServiceStack
 from stacks.standby_database_stack import StandbyDatabaseStack, keeps_replica
@@ -77,8 +78,9 @@ def add_stage(app: Construct, config: StageConfig) -> dict[str, cdk.Stack]:
 
 def add_standby(app: Construct, config: StageConfig, make, dr: DrStack, database: DatabaseStack) -> dict[str, cdk.Stack]:  # fmt: skip
     """The pilot-light tier in the DR region, from the primary's own constructs: the network,
-    the database side (prod's replica), the services at zero tasks, monitoring with its alarms'
-    actions off until `reminderly dr failover` turns them on."""
+    the database side (prod's replica), the services at zero tasks and the scheduled drill,
+    monitoring with its alarms' actions off until `reminderly dr failover` turns them on (the
+    replica's and the drill's act always)."""
     env = cdk.Environment(account=config.account, region=config.dr_region)
     network = make(NetworkStack, "dr-network", env=env)
     db = make(StandbyDatabaseStack, "dr-database", vpc=network.vpc, key=dr.replication_key, env=env)
@@ -86,6 +88,8 @@ def add_standby(app: Construct, config: StageConfig, make, dr: DrStack, database
     service = make(ServiceStack, "dr-service", vpc=network.vpc, database_secret_arn=None,
                    database_key=dr.replication_key, database_security_group=db.security_group,
                    standby=True, env=env)  # fmt: skip
+    schedule_drill(service, config=config, database_security_group=db.security_group,
+                   keys=[dr.replication_key, dr.vault_key])  # fmt: skip
     standby_db = rds.DatabaseInstance.from_database_instance_attributes(
         service, "StandbyDatabase", instance_identifier=naming.dr_instance(config.name),
         # only its metrics are used (by identifier); the endpoint is known after a failover

@@ -162,6 +162,38 @@ def _restore_testing_findings(stages: Iterable[StageConfig]) -> list[Ack]:
     return acks
 
 
+def _drill_findings(stages: Iterable[StageConfig]) -> list[Ack]:
+    """The scheduled DR drill (stacks/parts/drill_schedule.py) names the instances it restores
+    by the failure instant, and restores what AWS named: the replicated automated backups and
+    the DR vault's copies, with the engine's default option group."""
+    acks = []
+    for stage in stages:
+        role = f"*reminderly-{stage.name}-dr-service/DrillTask/TaskRole/DefaultPolicy/Resource"
+        rds = f"arn:aws:rds:{stage.dr_region}:{stage.account}"
+        reasons = {
+            f"{rds}:db:{stage.prefix}-drill-*": "the drill's temporary instances, named by the failure instant",
+            f"{rds}:db:{stage.prefix}-vault-drill-*": "the vault drill's temporary instances, named by the failure instant",
+            f"{rds}:auto-backup:*": "the primary's automated backups replicated here, whose ids RDS assigns",
+            f"{rds}:snapshot:awsbackup:*": "the DR vault's copies, whose snapshot ids AWS Backup assigns",
+            f"{rds}:og:default:postgres-*": "the engine's default option group, which every restore uses",
+        }
+        acks += [Ack(role, f"AwsSolutions-IAM5[Resource::{arn}]",
+                     f"The DR drill acts on {why}, in the stage's account and DR region only.")
+                 for arn, why in reasons.items()]  # fmt: skip
+    return acks
+
+
+FIXED_DRILL = [
+    Ack("*reminderly-*-dr-service/DrillTask/TaskRole/DefaultPolicy/Resource", "AwsSolutions-IAM5[Resource::*]",
+        "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the "
+        "cloudwatch:namespace condition to Reminderly/DR."),
+    Ack("*reminderly-*-dr-service/DrillTask/EventsRole/DefaultPolicy/Resource",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:us-west-2:*:task/<ClusterEB0386A7>/*]",
+        "The schedule's role (CDK's EcsTask target) tags the tasks it starts in the standby's own cluster; "
+        "task ids are assigned at run time."),
+]  # fmt: skip
+
+
 def register(
     stages: Iterable[StageConfig], pipeline: PipelineConfig, replication_buckets: Iterable[str] = ()
 ) -> list[Ack]:
@@ -171,6 +203,8 @@ def register(
         FIXED
         + _pipeline_role_findings(pipeline, replication_buckets)
         + _restore_testing_findings(stages)
+        + FIXED_DRILL
+        + _drill_findings(stages)
     )
 
 

@@ -189,12 +189,13 @@ SELECT release_leases(%(worker)s, %(ids)s);
 SELECT message_id, channel, recipient, subject, body, sent_at FROM outbox ORDER BY sent_at DESC LIMIT %(limit)s;
 
 -- name: heartbeat
--- returns when an operator asked this worker to drain (NULL: keep going)
+-- returns when an operator asked this worker to drain (NULL: keep going), and the beat's time
+-- (the primary's newest write, published for the DR drill: app_service/ops/write_marker.py)
 INSERT INTO worker_heartbeats AS h (worker, host, pid, sent, failed, state)
 VALUES (%(worker)s, %(host)s, %(pid)s, %(sent)s, %(failed)s, %(state)s)
 ON CONFLICT (worker) DO UPDATE SET beat_at = now(), sent = excluded.sent, failed = excluded.failed,
                                    state = excluded.state
-RETURNING drain_requested_at;
+RETURNING drain_requested_at, beat_at;
 
 -- name: dispatch_backlog
 -- the ready backlog (its size and age) and how many workers are sending it, for the expected
@@ -334,6 +335,13 @@ SELECT id, external_id, first_name, last_name, phone, email, timezone, locale,
 FROM customers
 WHERE account_id = %(account_id)s AND id > %(after)s
   AND (%(external_id)s::text IS NULL OR external_id = %(external_id)s)
+  -- the consent filter: true (opted out of any channel), false (of none), sms, email
+  AND CASE %(opted_out)s::text
+          WHEN 'true' THEN sms_opted_out_at IS NOT NULL OR email_opted_out_at IS NOT NULL
+          WHEN 'false' THEN sms_opted_out_at IS NULL AND email_opted_out_at IS NULL
+          WHEN 'sms' THEN sms_opted_out_at IS NOT NULL
+          WHEN 'email' THEN email_opted_out_at IS NOT NULL
+          ELSE true END
 ORDER BY id LIMIT %(limit)s;
 
 -- name: create_template
@@ -360,19 +368,66 @@ WHERE campaign_id = %(campaign_id)s ORDER BY id DESC LIMIT %(limit)s;
 SELECT checksum FROM packets WHERE id = %(packet_id)s;
 
 -- name: messages_by_customer
-SELECT id, campaign_id, packet_id, customer_id, appointment_id, step, channel, status, reason,
-       send_at, attempts, sent_at, segments, updated_at
-FROM messages WHERE customer_id = %(customer_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+-- Every message query carries the business's external ids of the customer, appointment and
+-- location beside reminderly's ids (three key lookups per row of a page).
+SELECT m.id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id, m.step, m.channel,
+       m.status, m.reason, m.send_at, m.attempts, m.sent_at, m.segments, m.updated_at,
+       cu.external_id AS customer_external_id, a.external_id AS appointment_external_id,
+       l.id AS location_id, l.external_id AS location_external_id
+FROM messages m
+LEFT JOIN customers cu ON cu.id = m.customer_id
+LEFT JOIN appointments a ON a.id = m.appointment_id
+LEFT JOIN locations l ON l.id = coalesce(m.location_id, a.location_id)
+WHERE m.customer_id = %(customer_id)s AND m.id > %(after)s ORDER BY m.id LIMIT %(limit)s;
 
 -- name: messages_of_packet
-SELECT id, campaign_id, packet_id, customer_id, appointment_id, step, channel, status, reason,
-       send_at, attempts, sent_at, segments, updated_at
-FROM messages WHERE packet_id = %(packet_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+SELECT m.id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id, m.step, m.channel,
+       m.status, m.reason, m.send_at, m.attempts, m.sent_at, m.segments, m.updated_at,
+       cu.external_id AS customer_external_id, a.external_id AS appointment_external_id,
+       l.id AS location_id, l.external_id AS location_external_id
+FROM messages m
+LEFT JOIN customers cu ON cu.id = m.customer_id
+LEFT JOIN appointments a ON a.id = m.appointment_id
+LEFT JOIN locations l ON l.id = coalesce(m.location_id, a.location_id)
+WHERE m.packet_id = %(packet_id)s AND m.id > %(after)s ORDER BY m.id LIMIT %(limit)s;
 
 -- name: get_message
-SELECT id, campaign_id, packet_id, customer_id, appointment_id, step, channel, status, reason,
-       send_at, attempts, sent_at, segments, updated_at, last_error, provider_message_id
-FROM messages WHERE id = %(id)s;
+SELECT m.id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id, m.step, m.channel,
+       m.status, m.reason, m.send_at, m.attempts, m.sent_at, m.segments, m.updated_at,
+       cu.external_id AS customer_external_id, a.external_id AS appointment_external_id,
+       l.id AS location_id, l.external_id AS location_external_id, m.last_error, m.provider_message_id
+FROM messages m
+LEFT JOIN customers cu ON cu.id = m.customer_id
+LEFT JOIN appointments a ON a.id = m.appointment_id
+LEFT JOIN locations l ON l.id = coalesce(m.location_id, a.location_id)
+WHERE m.id = %(id)s;
+
+-- name: list_messages
+-- GET /v1/messages: the account's messages in (packet, id) order, which is the order they
+-- were planned in, with optional filters. No index of its own (messages carry only the indexes
+-- their hot path needs, 0002_indexes.sql): the account's packets in order, and each packet's
+-- messages by messages_packet_idx, until the page is full (LIMIT stops the nested loop).
+SELECT m.id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id, m.step, m.channel,
+       m.status, m.reason, m.send_at, m.attempts, m.sent_at, m.segments, m.updated_at,
+       cu.external_id AS customer_external_id, a.external_id AS appointment_external_id,
+       l.id AS location_id, l.external_id AS location_external_id
+FROM packets p
+CROSS JOIN LATERAL (
+    SELECT q.* FROM messages q
+    WHERE q.packet_id = p.id
+      AND (p.id > %(after_packet)s OR q.id > %(after_id)s)
+      AND (%(statuses)s::text[] IS NULL OR q.status = ANY(%(statuses)s::text[]))
+      AND (%(send_from)s::timestamptz IS NULL OR q.send_at >= %(send_from)s::timestamptz)
+      AND (%(send_to)s::timestamptz IS NULL OR q.send_at < %(send_to)s::timestamptz)
+    ORDER BY q.id LIMIT %(limit)s
+) m
+LEFT JOIN customers cu ON cu.id = m.customer_id
+LEFT JOIN appointments a ON a.id = m.appointment_id
+LEFT JOIN locations l ON l.id = coalesce(m.location_id, a.location_id)
+WHERE p.account_id = %(account_id)s AND p.id >= %(after_packet)s
+  AND (%(campaign_id)s::bigint IS NULL OR p.campaign_id = %(campaign_id)s::bigint)
+ORDER BY p.id, m.id
+LIMIT %(limit)s;
 
 -- name: message_events
 SELECT kind, data, occurred_at FROM message_events WHERE message_id = %(message_id)s ORDER BY occurred_at, id;
@@ -589,10 +644,15 @@ ORDER BY a.id LIMIT %(limit)s;
 -- An appointment's messages in every campaign (messages_once leads with the campaign: one
 -- index probe per campaign of the account).
 SELECT m.id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id, m.step, m.channel,
-       m.status, m.reason, m.send_at, m.attempts, m.sent_at, m.segments, m.updated_at
+       m.status, m.reason, m.send_at, m.attempts, m.sent_at, m.segments, m.updated_at,
+       cu.external_id AS customer_external_id, a.external_id AS appointment_external_id,
+       l.id AS location_id, l.external_id AS location_external_id
 FROM campaigns ca
 JOIN LATERAL (SELECT q.* FROM messages q
               WHERE q.campaign_id = ca.id AND q.appointment_id = %(appointment_id)s) m ON true
+LEFT JOIN customers cu ON cu.id = m.customer_id
+LEFT JOIN appointments a ON a.id = m.appointment_id
+LEFT JOIN locations l ON l.id = coalesce(m.location_id, a.location_id)
 WHERE ca.account_id = %(account_id)s
 ORDER BY m.campaign_id, m.step, m.id;
 
@@ -700,11 +760,17 @@ WHERE a.endpoint_id = %(endpoint_id)s AND (%(after)s = 0 OR a.id < %(after)s)
 ORDER BY a.id DESC LIMIT %(limit)s
 
 -- name: replay_webhook_event
--- A manual replay: one more delivery of a kept event, behind the endpoint's pending ones.
-INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, replay)
-SELECT e.account_id, w.id, e.id, true FROM events e JOIN webhook_endpoints w ON w.account_id = e.account_id
+-- A manual replay: one more delivery of a kept event, behind its resource's pending ones.
+INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, ordering_key, next_attempt_at, replay)
+SELECT e.account_id, w.id, e.id, webhook_ordering_key(e.customer_id, e.packet_id),
+       greatest(now(), webhook_key_due(w.id, webhook_ordering_key(e.customer_id, e.packet_id))),
+       true
+FROM events e JOIN webhook_endpoints w ON w.account_id = e.account_id
 WHERE e.id = %(event_id)s AND w.id = %(endpoint_id)s
 RETURNING id, event_id, status, next_attempt_at
+
+-- name: replay_webhook_range
+SELECT replay_webhook_range(%(endpoint_id)s, %(from)s, %(to)s, %(only_undelivered)s)
 
 -- name: fan_out_events
 SELECT fan_out_events(%(limit)s)
@@ -713,10 +779,18 @@ SELECT fan_out_events(%(limit)s)
 SELECT * FROM claim_webhook_endpoints(%(owner)s, %(lease)s, %(limit)s)
 
 -- name: next_webhook_deliveries
--- An endpoint's pending deliveries in order, with their events (NULL once purged).
-SELECT d.id, d.event_id, d.next_attempt_at <= now() AS due, e.type, e.occurred_at, e.data
+-- An endpoint's due pending deliveries in id order, with their events (NULL once purged),
+-- leaving out those held back behind the first pending delivery of the same resource when it
+-- waits for a retry (a key's deliveries are never due before its first: fan_out_events and
+-- record_webhook_attempt keep it so; the delivery loop holds back the rest of a key that
+-- fails in its pass). The head is one probe of webhook_deliveries_key_idx per row.
+SELECT d.id, d.event_id, d.ordering_key, e.type, e.occurred_at, e.data
 FROM webhook_deliveries d LEFT JOIN events e ON e.id = d.event_id
-WHERE d.endpoint_id = %(endpoint_id)s AND d.status = 'pending'
+WHERE d.endpoint_id = %(endpoint_id)s AND d.status = 'pending' AND d.next_attempt_at <= now()
+  AND (SELECT h.next_attempt_at FROM webhook_deliveries h
+       WHERE h.endpoint_id = d.endpoint_id AND h.status = 'pending'
+         AND h.ordering_key = d.ordering_key
+       ORDER BY h.id LIMIT 1) <= now()
 ORDER BY d.id LIMIT %(limit)s
 
 -- name: expire_webhook_delivery
@@ -1017,6 +1091,29 @@ UPDATE staff_mail SET attempts = attempts + 1, last_error = %(error)s WHERE id =
 -- name: people_sso_user
 SELECT people_sso_user(%(issuer)s, %(subject)s, %(email)s) AS user_id;
 
+-- name: simulation_target
+-- A message as the development inbound simulator needs it: the customer's phone and the
+-- number a reply would be written to (the account's own, else the shared one: NULL).
+SELECT m.id, m.channel, m.status, m.sent_at, m.provider_message_id, cu.phone,
+       (SELECT s.number FROM sms_sender_numbers s WHERE s.account_id = m.account_id
+        ORDER BY s.number LIMIT 1) AS sender_number
+FROM messages m LEFT JOIN customers cu ON cu.id = m.customer_id
+WHERE m.id = %(id)s;
+
+-- name: dashboard_webhook_endpoints
+-- The dashboard's webhooks page: each endpoint with its latest attempt.
+SELECT w.id, w.url, w.description, w.event_types, w.enabled, w.disabled_reason, w.failing_since,
+       last.attempted_at AS last_attempt_at, last.status_code AS last_status
+FROM webhook_endpoints w
+LEFT JOIN LATERAL (SELECT a.attempted_at, a.status_code FROM webhook_attempts a
+                   WHERE a.endpoint_id = w.id ORDER BY a.id DESC LIMIT 1) last ON true
+WHERE w.account_id = %(account_id)s
+ORDER BY w.id
+
+-- name: dashboard_webhook_pending
+SELECT count(*) AS pending FROM webhook_deliveries
+WHERE endpoint_id = %(endpoint_id)s AND status = 'pending'
+
 -- `reminderly db bootstrap` (app_service/db_bootstrap.py): the logins' first passwords. The
 -- {placeholders} are identifiers and SCRAM verifiers composed by psycopg.sql (role statements
 -- take no bind parameters); the cleartext password never reaches the server or its logs.
@@ -1060,3 +1157,36 @@ BEGIN
     END LOOP;
 END
 $$
+
+-- name: drill_make_due
+-- the local region drill (app_service/ops/region_drill.py): the first n scheduled messages due now
+UPDATE messages SET send_at = now() - interval '1 second'
+WHERE id IN (SELECT id FROM messages WHERE status = 'scheduled' ORDER BY id LIMIT %(n)s)
+RETURNING id;
+
+-- name: drill_in_flight
+-- messages handed to the provider and not yet recorded (the send marker set): a dead worker's
+SELECT id FROM messages WHERE send_started_at IS NOT NULL AND status = 'ready' ORDER BY id;
+
+-- name: drill_outcomes
+SELECT id, status, reason FROM messages WHERE id = ANY(%(ids)s) ORDER BY id;
+
+-- name: drill_lease_expiry
+SELECT max(lease_expires_at) FROM messages;
+
+-- name: drill_wal_lsn
+SELECT pg_current_wal_lsn()::text;
+
+-- name: drill_replayed
+SELECT pg_last_wal_replay_lsn() >= %(lsn)s::pg_lsn;
+
+-- name: drill_in_recovery
+SELECT pg_is_in_recovery();
+
+-- name: drill_batch_state
+-- leased messages handed to the provider (marker set) and not yet handed over
+SELECT count(*) FILTER (WHERE send_started_at IS NOT NULL), count(*) FILTER (WHERE send_started_at IS NULL)
+FROM messages WHERE status = 'ready' AND lease_owner IS NOT NULL;
+
+-- name: drill_create_database
+CREATE DATABASE reminderly;

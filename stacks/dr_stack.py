@@ -1,16 +1,21 @@
 """DR region: the keys and the backup vault that copies of the database land in.
 
 Deployed first (it is referenced by name from the primary region): the KMS key for RDS
-automated-backup replication, and an AWS Backup vault with its own key, locked in prod.
+automated-backup replication, an AWS Backup vault with its own key, locked in prod, and the
+parameter the primary's workers publish their newest write to (the drill here reads it).
 """
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from app_service.ops import naming
 from cdk.config import StageConfig
 
 
@@ -36,7 +41,7 @@ class DrStack(Stack):
             alias=replication_key_alias(config),
             removal_policy=keep,
         )
-        vault_key = kms.Key(
+        self.vault_key = vault_key = kms.Key(
             self,
             "VaultKey",
             description="Encrypts the DR backup vault",
@@ -59,3 +64,10 @@ class DrStack(Stack):
             if config.backup_vault_lock
             else None,
         )
+        # written by the primary's workers (created here, before they run: a parameter they
+        # created first would make this stack's deploy fail); read by the scheduled drill
+        self.last_write = ssm.StringParameter(
+            self, "PrimaryLastWrite", parameter_name=naming.last_write_parameter(config.name),
+            description="The primary's newest committed write (JSON; app_service/ops/write_marker.py)",
+            string_value=json.dumps({"newest_write": None, "published_at": None}),
+        )  # fmt: skip

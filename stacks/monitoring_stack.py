@@ -2,7 +2,8 @@
 
 The standby tier in the DR region has the same alarms with their actions disabled (its
 services are at zero and its database absent or a replica: they would page all the time);
-`reminderly dr failover` enables them. prod's replica-lag-high acts in standby too."""
+`reminderly dr failover` enables them. prod's replica-lag-high acts in standby too, and the
+DR drill's alarms live only there (the scheduled drill runs and publishes in the DR region)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from app_service.ops.dr import DR_NAMESPACE, OBJECTIVES
+from app_service.ops.dr import DR_NAMESPACE, OBJECTIVES, VAULT_RPO_SECONDS
 from cdk.config import StageConfig
 from stacks.parts.runbook_alarm import RunbookAlarm, runbook_severity, runbook_url
 from stacks.service_stack import ServiceStack
@@ -91,7 +92,9 @@ class MonitoringStack(Stack):
                         1, LT, self._app("WorkerHeartbeat", "SampleCount", period=Duration.minutes(1)),
                         evaluation_periods=5, missing_data=cloudwatch.TreatMissingData.BREACHING),
         ]  # fmt: skip
-        self.alarms = (rds_alarms + app_alarms + self._service_alarms(service) + self._dr_alarms()
+        # the drill runs in the DR region and publishes there: its alarms are the standby's
+        self.alarms = (rds_alarms + app_alarms + self._service_alarms(service)
+                       + (self._dr_alarms() if standby else [])
                        + self._delivery_alarms(database, service))  # fmt: skip
         if replica_lag:  # acts in standby: the replica is what prod's RPO rests on
             self.alarms.append(self._alarm(
@@ -217,8 +220,9 @@ class MonitoringStack(Stack):
         ]  # fmt: skip
 
     def _dr_alarms(self) -> list[RunbookAlarm]:
-        """Drills (`reminderly dr drill`) publish DrillSucceeded (1, or 0 when the restore
-        failed or breached the RPO/RTO objectives): none for a week, or a failed one, alarms."""
+        """Drills (`reminderly dr drill`, scheduled in the standby tier) publish DrillSucceeded
+        (1, or 0 when a restore failed or breached its RPO/RTO objectives) in the DR region:
+        none for a week, or a failed one, alarms."""
         objectives = OBJECTIVES[self.config.name]
         day = Duration.days(1)
 
@@ -226,13 +230,14 @@ class MonitoringStack(Stack):
             return cloudwatch.Metric(namespace=DR_NAMESPACE, metric_name="DrillSucceeded", statistic=statistic,
                                      period=day, dimensions_map={"Stage": self.config.name})  # fmt: skip
 
-        return [
+        return [  # they act in standby too: the drill runs while the primary serves
             self._alarm("dr-drill-overdue", f"No successful DR drill in {objectives.drill_every_days} days.", 1, LT,
                         succeeded("Maximum"), evaluation_periods=objectives.drill_every_days,
-                        missing_data=cloudwatch.TreatMissingData.BREACHING),
+                        missing_data=cloudwatch.TreatMissingData.BREACHING, actions_enabled=True),
             self._alarm("dr-drill-objective-breached",
                         f"A DR drill failed or missed its objectives (RPO {objectives.rpo_seconds} s, "
-                        f"RTO {objectives.rto_seconds} s).", 1, LT, succeeded("Minimum"), evaluation_periods=1),
+                        f"RTO {objectives.rto_seconds} s; the DR vault's copies: RPO {VAULT_RPO_SECONDS} s).",
+                        1, LT, succeeded("Minimum"), evaluation_periods=1, actions_enabled=True),
         ]  # fmt: skip
 
     def _app(self, name: str, statistic: str, period: Duration | None = None) -> cloudwatch.Metric:

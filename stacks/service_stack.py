@@ -17,7 +17,8 @@ The same class builds the standby (pilot-light) tier in the DR region (`standby=
 image, task definitions and settings contract, both services at zero tasks in a named cluster,
 the database and link secrets read from their replicas there, the DR region's own SES identity
 and phone pool; no migrations on deploy (its database is prod's read replica, or absent until a
-failover restores one), no DNS record of its own (`reminderly dr failover` switches the name).
+failover restores one); the SECONDARY failover record of the API's name (the primary's stack
+holds the PRIMARY one with its health check: `_failover_record`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -189,6 +189,8 @@ class ServiceStack(Stack):
         self.worker_task = worker_task
         self.worker_role = worker_task.task_role
         self._grant_sending(worker_task.task_role, ses_identity, configuration_set, sms_pool)
+        if not standby:
+            self._publish_last_write(worker_task)
         # the first deploy's migration may start before the bootstrap created its login: it waits
         migrate_task = self._task("Migrate", ["reminderly", "db", "migrate", "--wait-for-login", "900"],
                                   256, 512, login="owner")  # fmt: skip
@@ -374,6 +376,17 @@ class ServiceStack(Stack):
             conditions={"StringEquals": {"cloudwatch:namespace": "Reminderly"}},
         ))  # fmt: skip
 
+    def _publish_last_write(self, task: ecs.FargateTaskDefinition) -> None:
+        """The primary's workers put their newest committed heartbeat into the DR region's
+        parameter (the DR stack's), which the drill there reads (app_service/ops/write_marker.py)."""
+        c = self.config
+        parameter = naming.last_write_parameter(c.name)
+        task.default_container.add_environment("REMINDERLY_LAST_WRITE_PARAMETER", parameter)
+        task.default_container.add_environment("REMINDERLY_DR_REGION", c.dr_region)
+        task.task_role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["ssm:PutParameter"], resources=[f"arn:aws:ssm:{c.dr_region}:{c.account}:parameter{parameter}"],
+        ))  # fmt: skip
+
     def _run_once(self, task: ecs.FargateTaskDefinition, subnets, groups) -> cr.AwsCustomResource:
         """Start the bootstrap task when the stack is created (and when BOOTSTRAP_VERSION changes);
         it is idempotent, so a re-run is safe too (scripts/stage-run.sh, runbooks)."""
@@ -509,12 +522,9 @@ class ServiceStack(Stack):
             certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
             ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
         )  # fmt: skip
-        if self.zone is not None:
-            route53.ARecord(
-                self, "Alias", zone=self.zone, record_name=f"{self.config.domain_name}.",
-                target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(alb)),
-            )  # fmt: skip
-        # what `reminderly dr failover|failback` points the API's name at (an alias A record)
+        self._failover_record(alb)
+        # the load balancer behind the name (the runbooks' checks; `dr failover` compares the
+        # SECONDARY record against the standby's)
         for key, value in [("LoadBalancerDnsName", alb.load_balancer_dns_name),
                            ("LoadBalancerZoneId", alb.load_balancer_canonical_hosted_zone_id),
                            ("DomainName", self.config.domain_name),
@@ -554,6 +564,46 @@ class ServiceStack(Stack):
         container = self.api_task.default_container
         container.add_environment("REMINDERLY_SSO_ISSUER", sso.issuer)
         container.add_environment("REMINDERLY_SSO_ALB_ARN", alb.load_balancer_arn)
+
+    def _failover_record(self, alb: elbv2.ApplicationLoadBalancer) -> None:
+        """The API's name as Route 53 failover alias records: PRIMARY (this load balancer in
+        the primary region) answers while its calculated health check is healthy, SECONDARY
+        (the standby's, made by the dr-service stack) otherwise, and only while the standby's
+        load balancer has a ready target (EvaluateTargetHealth): when both are unhealthy Route
+        53 answers the primary. So the name moves by itself only once a failover has made the
+        standby ready; `reminderly dr failover` then pins it there (the calculated check's
+        threshold above its one child: always unhealthy) and `dr failback` unpins it."""
+        c = self.config
+
+        def record(name: str, role: str, **kwargs) -> route53.CfnRecordSet:
+            return route53.CfnRecordSet(
+                self, name, name=f"{c.domain_name}.", type="A", failover=role,
+                set_identifier=naming.FAILOVER_PRIMARY if role == "PRIMARY" else naming.FAILOVER_SECONDARY,
+                alias_target=route53.CfnRecordSet.AliasTargetProperty(
+                    dns_name=Fn.join("", ["dualstack.", alb.load_balancer_dns_name]),
+                    hosted_zone_id=alb.load_balancer_canonical_hosted_zone_id, evaluate_target_health=True),
+                **kwargs,
+            )  # fmt: skip
+
+        if self.standby:  # the zone lives in the primary stack: named here, not referenced
+            record("FailoverSecondary", "SECONDARY", hosted_zone_name=f"{c.hosted_zone_name}.")
+            return
+        assert self.zone is not None
+        # the primary's own load balancer, by its AWS name (never the API's name, which would
+        # follow the failover): its readiness, as Route 53's checkers around the world see it
+        ready = route53.HealthCheck(
+            self, "PrimaryReadyCheck", type=route53.HealthCheckType.HTTPS, fqdn=alb.load_balancer_dns_name,
+            port=443, resource_path="/v1/ready", enable_sni=True, request_interval=Duration.seconds(30),
+            failure_threshold=3,
+        )  # fmt: skip
+        active = route53.HealthCheck(
+            self, "PrimaryActiveCheck", type=route53.HealthCheckType.CALCULATED,
+            child_health_checks=[ready], health_threshold=1,
+        )  # fmt: skip
+        record("Alias", "PRIMARY", hosted_zone_id=self.zone.hosted_zone_id,
+               health_check_id=active.health_check_id)  # fmt: skip
+        CfnOutput(self, "PrimaryActiveCheckOutput", key="PrimaryActiveCheck", value=active.health_check_id,
+                  description="The PRIMARY record's calculated health check (dr failover pins it unhealthy)")  # fmt: skip
 
     def _waf(self, alb: elbv2.ApplicationLoadBalancer) -> None:
         """Managed rule groups and a per-IP rate rule. The core rule set's SizeRestrictions_BODY

@@ -10,7 +10,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
 from app_service.api import create_app
-from app_service.api.spec import SPEC_DIR, SpecError, bundle
+from app_service.api.spec import SPEC_DIR, SpecError, bundle, bundled
 
 DOC = bundle()
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -142,3 +142,14 @@ def test_the_cli_writes_the_same_bundle(tmp_path):
     result = CliRunner().invoke(main, ["openapi", "bundle", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text()) == DOC
+
+
+def test_the_changelog_names_the_definitions_version():
+    """openapi/CHANGELOG.md's newest entry is the version the definition declares, and it
+    states the versioning policy."""
+    from app_service import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "openapi" / "CHANGELOG.md").read_text()
+    versions = re.findall(r"^## (\d+\.\d+\.\d+)", text, re.MULTILINE)
+    assert versions and versions[0] == bundled()["info"]["version"]
+    assert "## Versioning policy" in text

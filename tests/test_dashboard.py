@@ -225,3 +225,42 @@ def test_dashboard_requests_count_against_the_keys_limit(app, conn, tenant):
     assert statuses[:2] == [200, 200] and statuses[-1] == 429, statuses
     last = client.get("/", base_url="https://localhost")
     assert last.status_code == 429 and int(last.headers["Retry-After"]) >= 1
+
+
+def test_webhooks_page_lists_endpoints_and_their_attempts_per_account(
+    app, conn, tenant, other_tenant
+):
+    from app_service import safe_http, webhooks
+
+    dev = safe_http.Policy(allow_http=True, allow_loopback=True)
+    mine = webhooks.create(conn, tenant.account_id, {"url": "https://hooks.example.com/a",
+                                                     "event_types": ["packet.ready"]}, dev)  # fmt: skip
+    theirs = webhooks.create(
+        conn, other_tenant.account_id, {"url": "https://other.example.com/b"}, dev
+    )
+    conn.execute(
+        "INSERT INTO events (account_id, type) VALUES (%s, 'packet.ready')", [tenant.account_id]
+    )
+    event_id = conn.execute("SELECT max(id) FROM events").fetchone()[0]
+    conn.execute(
+        "INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id) VALUES (%s, %s, %s)",
+        [tenant.account_id, mine.endpoint["id"], event_id],
+    )
+    delivery = conn.execute("SELECT max(id) FROM webhook_deliveries").fetchone()[0]
+    conn.execute(
+        "SELECT record_webhook_attempt(%s, 503, 1234, 'upstream <b>busy</b>', NULL,"
+        " '5 s', '6 h', '72 h', '120 h')",
+        [delivery],
+    )
+    client, _ = _signed_in(app, tenant.token)
+    listed = client.get("/webhooks", base_url="https://localhost").get_data(as_text=True)
+    assert "https://hooks.example.com/a" in listed and "packet.ready" in listed
+    assert "(503)" in listed and "failing since" in listed
+    assert "other.example.com" not in listed  # another account's endpoint is not listed
+    one = client.get(f"/webhooks/{mine.endpoint['id']}", base_url="https://localhost")
+    page = one.get_data(as_text=True)
+    assert one.status_code == 200 and "1234 ms" in page and "503" in page
+    assert "upstream &lt;b&gt;busy&lt;/b&gt;" in page  # the receiver's answer, escaped
+    assert "1 deliveries pending" in page
+    other = client.get(f"/webhooks/{theirs.endpoint['id']}", base_url="https://localhost")
+    assert other.status_code == 404  # tenant isolation

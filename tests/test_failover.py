@@ -184,25 +184,58 @@ def step_calls(s: Script, key: str, fail: bool = False) -> None:
             s.call("cloudwatch", DR, "enable_alarm_actions",
                    {"AlarmNames": [*ALARMS, "reminderly-prod-service-degraded"]})  # fmt: skip
     elif key == "traffic":
-        zones = {"HostedZones": [{"Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "reminders.brightsmile.dental.",
-                                  "CallerReference": "x"}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
         first("route53", PRIMARY, "list_hosted_zones_by_name",
-              {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, *(() if fail else (zones,)))  # fmt: skip
+              {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, *(() if fail else (ZONES,)))  # fmt: skip
         if fail:
             return
-        current = {"ResourceRecordSets": [{"Name": "api.reminders.brightsmile.dental.", "Type": "A", "AliasTarget": {
-            "HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": "primary-alb.us-east-1.elb.amazonaws.com",
-            "EvaluateTargetHealth": True}}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
-        s.call("route53", PRIMARY, "list_resource_record_sets", {
-            "HostedZoneId": "Z0123456789ABCDEFGHIJ", "StartRecordName": "api.reminders.brightsmile.dental.",
-            "StartRecordType": "A", "MaxItems": "1"}, current)  # fmt: skip
-        s.call("route53", PRIMARY, "change_resource_record_sets", {
-            "HostedZoneId": "Z0123456789ABCDEFGHIJ", "ChangeBatch": {
-                "Comment": "reminderly prod: dr failover/failback", "Changes": [{"Action": "UPSERT",
-                "ResourceRecordSet": {"Name": "api.reminders.brightsmile.dental.", "Type": "A", "AliasTarget": {
-                    "HostedZoneId": "Z1H1FL5HABSF5", "DNSName": "dr-alb-1.us-west-2.elb.amazonaws.com",
-                    "EvaluateTargetHealth": True}}}]}},
-            {"ChangeInfo": {"Id": "c1", "Status": "PENDING", "SubmittedAt": "2026-11-30T07:00:00Z"}})  # fmt: skip
+        dns_calls(s, threshold_now=1, threshold_set=2)
+
+
+ZONES = {"HostedZones": [{"Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "reminders.brightsmile.dental.",
+                          "CallerReference": "x"}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
+NAME = "api.reminders.brightsmile.dental."
+RECORDS = {"ResourceRecordSets": [
+    {"Name": NAME, "Type": "A", "SetIdentifier": "primary", "Failover": "PRIMARY", "HealthCheckId": "hc-active",
+     "AliasTarget": {"HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": "dualstack.primary-alb.us-east-1.elb.amazonaws.com.",
+                     "EvaluateTargetHealth": True}},
+    {"Name": NAME, "Type": "A", "SetIdentifier": "secondary", "Failover": "SECONDARY",
+     "AliasTarget": {"HostedZoneId": "Z1H1FL5HABSF5", "DNSName": "dualstack.dr-alb-1.us-west-2.elb.amazonaws.com.",
+                     "EvaluateTargetHealth": True}}], "IsTruncated": False, "MaxItems": "2"}  # fmt: skip
+
+
+def active_check(threshold: int) -> dict:
+    return {"HealthCheck": {"Id": "hc-active", "CallerReference": "r", "HealthCheckVersion": 1, "HealthCheckConfig": {
+        "Type": "CALCULATED", "ChildHealthChecks": ["hc-ready"], "HealthThreshold": threshold}}}  # fmt: skip
+
+
+def dns_calls(s: Script, threshold_now: int, threshold_set: int | None, zones: bool = False,
+              records: dict = RECORDS, ready_reports: list[str] | None = None) -> None:  # fmt: skip
+    """The failover records read, the PRIMARY's calculated check read, (the primary's
+    readiness as Route 53 sees it,) and its threshold set when it differs."""
+    if zones:
+        s.call("route53", PRIMARY, "list_hosted_zones_by_name",
+               {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, ZONES)  # fmt: skip
+    s.call("route53", PRIMARY, "list_resource_record_sets", {
+        "HostedZoneId": "Z0123456789ABCDEFGHIJ", "StartRecordName": NAME, "StartRecordType": "A",
+        "MaxItems": "2"}, records)  # fmt: skip
+    if records is not RECORDS:
+        return
+    s.call(
+        "route53",
+        PRIMARY,
+        "get_health_check",
+        {"HealthCheckId": "hc-active"},
+        active_check(threshold_now),
+    )
+    if ready_reports is not None:
+        s.call("route53", PRIMARY, "get_health_check_status", {"HealthCheckId": "hc-ready"}, {
+            "HealthCheckObservations": [{"Region": "us-east-1", "IPAddress": f"15.177.0.{n}", "StatusReport": {
+                "Status": r}} for n, r in enumerate(ready_reports)]})  # fmt: skip
+        if sum(r.startswith("Success") for r in ready_reports) * 2 <= len(ready_reports):
+            return
+    if threshold_set is not None and threshold_set != threshold_now:
+        s.call("route53", PRIMARY, "update_health_check", {"HealthCheckId": "hc-active",
+                                                          "HealthThreshold": threshold_set}, active_check(threshold_set))  # fmt: skip
 
 
 KEYS = [s.key for s in failover.failover_steps(TARGET, None)]
@@ -241,7 +274,7 @@ def test_a_prod_failover_promotes_the_replica_and_makes_every_call_in_order():
     assert state["data"]["endpoint"] == "dr.rds" and state["data"][
         "previous_hosts"
     ] == dict.fromkeys(SECRETS, "primary.rds")
-    assert state["data"]["previous_alias"]["DNSName"] == "primary-alb.us-east-1.elb.amazonaws.com"
+    assert state["data"]["previous_threshold"] == 1
     assert logged[0] == "step 1/7: Promote the standing replica as reminderly-prod-postgres-dr"
 
 
@@ -337,10 +370,8 @@ def test_without_a_replica_the_newest_point_is_restored_into_the_standby_groups(
     s.check()
 
 
-def test_failback_repoints_the_primary_moves_the_name_back_and_returns_the_standby_to_zero():
-    primary_outputs = {"LoadBalancerDnsName": "primary-alb.us-east-1.elb.amazonaws.com",
-                       "LoadBalancerZoneId": "Z35SXDOTRQ7X7K"}  # fmt: skip
-    steps = failover.failback_steps(TARGET, primary_outputs)
+def test_failback_repoints_the_primary_unpins_the_name_and_returns_the_standby_to_zero():
+    steps = failover.failback_steps(TARGET)
     keys = [st.key for st in steps]
     s = Script()
     start_state(s, json.dumps({"plan": "failover", "status": "done", "done": KEYS, "data": {}}))
@@ -354,21 +385,9 @@ def test_failback_repoints_the_primary_moves_the_name_back_and_returns_the_stand
         s.call("secretsmanager", PRIMARY, "put_secret_value",
                {"SecretId": secret, "SecretString": json.dumps({**SECRET_VALUE, "host": "rebuilt.rds"})})  # fmt: skip
     record(s, keys[:2])
-    zones = {"HostedZones": [{"Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "reminders.brightsmile.dental.",
-                              "CallerReference": "x"}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
-    s.call("route53", PRIMARY, "list_hosted_zones_by_name", {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"},
-           zones)  # fmt: skip
-    on_dr = {"ResourceRecordSets": [{"Name": "api.reminders.brightsmile.dental.", "Type": "A", "AliasTarget": {
-        "HostedZoneId": "Z1H1FL5HABSF5", "DNSName": "dr-alb-1.us-west-2.elb.amazonaws.com.",
-        "EvaluateTargetHealth": True}}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
-    s.call("route53", PRIMARY, "list_resource_record_sets", {"HostedZoneId": "Z0123456789ABCDEFGHIJ",
-           "StartRecordName": "api.reminders.brightsmile.dental.", "StartRecordType": "A", "MaxItems": "1"}, on_dr)  # fmt: skip
-    s.call("route53", PRIMARY, "change_resource_record_sets", {"HostedZoneId": "Z0123456789ABCDEFGHIJ", "ChangeBatch": {
-        "Comment": "reminderly prod: dr failover/failback", "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
-            "Name": "api.reminders.brightsmile.dental.", "Type": "A", "AliasTarget": {
-                "HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": "primary-alb.us-east-1.elb.amazonaws.com",
-                "EvaluateTargetHealth": True}}}]}},
-        {"ChangeInfo": {"Id": "c2", "Status": "PENDING", "SubmittedAt": "2026-11-30T09:00:00Z"}})  # fmt: skip
+    # pinned to the standby (threshold 2 of 1 child); most checkers see the primary ready
+    dns_calls(s, threshold_now=2, threshold_set=1, zones=True, ready_reports=["Success: HTTP 200", "Success: HTTP 200",
+              "Failure: Connection timed out"])  # fmt: skip
     record(s, keys[:3])
     for service in ("api", "worker"):
         s.call("application-autoscaling", DR, "register_scalable_target", {
@@ -447,6 +466,62 @@ def test_the_cli_prints_the_plan_with_what_is_done_and_refuses_without_yes(monke
     )
     assert "5. Scale the standby services up (api 3, worker 2)" in lines
     assert any(
-        line.startswith("7. Point api.reminders.brightsmile.dental at the standby")
+        line.startswith("7. Pin api.reminders.brightsmile.dental to the standby's load balancer")
         for line in lines
     )
+
+
+def test_pinning_is_idempotent_and_refuses_without_the_failover_records():
+    s = Script()
+    s.call("route53", PRIMARY, "list_hosted_zones_by_name",
+           {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, ZONES)  # fmt: skip
+    dns_calls(s, threshold_now=2, threshold_set=2)  # pinned already: nothing updated
+    data: dict = {}
+    failover.pin_to_standby(s.factory(), TARGET, data)
+    assert data == {"previous_threshold": 2}
+    simple = {"ResourceRecordSets": [{"Name": NAME, "Type": "A", "AliasTarget": {
+        "HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": "primary-alb.us-east-1.elb.amazonaws.com.",
+        "EvaluateTargetHealth": False}}], "IsTruncated": False, "MaxItems": "2"}  # fmt: skip
+    dns_calls(s, 1, None, zones=True, records=simple)
+    with pytest.raises(RuntimeError, match="lacks its PRIMARY"):
+        failover.pin_to_standby(s.factory(), TARGET, {})
+    s.check()
+
+
+def test_pinning_refuses_when_the_secondary_is_not_the_standby():
+    other = json.loads(json.dumps(RECORDS))
+    other["ResourceRecordSets"][1]["AliasTarget"]["DNSName"] = (
+        "dualstack.someone-else.elb.amazonaws.com."
+    )
+    s = Script()
+    s.call("route53", PRIMARY, "list_hosted_zones_by_name",
+           {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, ZONES)  # fmt: skip
+    s.call("route53", PRIMARY, "list_resource_record_sets", {
+        "HostedZoneId": "Z0123456789ABCDEFGHIJ", "StartRecordName": NAME, "StartRecordType": "A",
+        "MaxItems": "2"}, other)  # fmt: skip
+    with pytest.raises(RuntimeError, match="not the standby's"):
+        failover.pin_to_standby(s.factory(), TARGET, {})
+    s.check()
+
+
+def test_failback_does_not_unpin_while_route53_sees_the_primary_failing():
+    s = Script()
+    dns_calls(s, threshold_now=2, threshold_set=1, zones=True,
+              ready_reports=["Failure: HTTP Status Code 503", "Success: HTTP 200", "Failure: timed out"])  # fmt: skip
+    with pytest.raises(RuntimeError, match="passing from 1 of 3 checkers"):
+        failover.unpin(s.factory(), TARGET, require_primary_healthy=True)
+    s.check()  # no update_health_check: still pinned to the standby
+
+
+def test_rolling_back_the_traffic_step_unpins_the_primary():
+    saved = json.dumps({"plan": "failover", "status": "running", "done": ["traffic"],
+                        "data": {"previous_threshold": 1}})  # fmt: skip
+    s = Script()
+    start_state(s, saved)
+    dns_calls(s, threshold_now=2, threshold_set=1, zones=True)
+    record(s, [])
+    record(s, [], "rolled-back")
+    state = failover.rollback("failover", failover.failover_steps(TARGET, None), s.factory(), TARGET,
+                              lambda _: None)  # fmt: skip
+    s.check()
+    assert state["status"] == "rolled-back"

@@ -75,14 +75,26 @@ def test_events_arrive_signed_in_order_once_each_after_500s_and_a_timeout(
 
         assert all(r["verified"] for r in receiver.requests)
         ids = [r["headers"]["webhook-id"] for r in receiver.requests]
-        # at least once on the wire: the first event went four times (500, 500, timeout, 200)
-        assert ids[:4] == [f"evt_{expected[0]}"] * 4
-        # in order, and exactly once after deduplication on webhook-id
-        assert list(receiver.processed) == [f"evt_{i}" for i in expected]
-        assert [p["type"] for p in receiver.processed.values()] == [
+        # at least once on the wire: the three first events went twice (500, 500, timeout;
+        # then 200), the rest once
+        assert [ids.count(f"evt_{i}") for i in expected] == [2, 2, 2, 1, 1, 1]
+        # exactly once after deduplication on webhook-id
+        assert sorted(receiver.processed) == sorted(f"evt_{i}" for i in expected)
+        types = {k: p["type"] for k, p in receiver.processed.items()}
+        assert sorted(types.values()) == sorted([
             "packet.ready", "message.sent", "message.sent", "message.sent",
             "reply.received", "consent.opted_out",
-        ]  # fmt: skip
+        ])  # fmt: skip
+        # in order per resource: customer c1's sent, reply, opt-out reached the receiver (as
+        # a 2xx) in that order, though its first event waited for a retry
+        ok = [r["headers"]["webhook-id"] for r in receiver.requests if r["status"] == 200]
+        c1 = [f"evt_{i}" for i in expected if receiver.processed[f"evt_{i}"]["data"]
+              .get("customer", {}).get("external_id") == "c1"]  # fmt: skip
+        assert [types[k] for k in c1] == ["message.sent", "reply.received", "consent.opted_out"]
+        assert [k for k in ok if k in c1] == c1
+        # ... while other resources did not wait: the first 2xx was c3's message, sent while
+        # the packet's and c1's events were waiting for their retries
+        assert ok[0] == f"evt_{expected[3]}"
         opted = receiver.processed[f"evt_{expected[-1]}"]
         assert opted["data"]["customer"]["external_id"] == "c1"
 
@@ -336,3 +348,121 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_total_deadline():
         server.server_close()
     assert answer.status is None and "within 1.5 s" in answer.error
     assert 1.4 < took < 3.0
+
+
+# --- order per resource, disabled endpoints, replay of a time range ----------------------------
+
+
+def test_a_failing_resource_holds_back_only_its_own_later_events(conn, account, dispatcher):
+    """The receiver refuses every event about customer c1; c2's and c3's events (later in
+    the feed) are delivered meanwhile, c1's wait in order, and arrive in order once it
+    recovers."""
+    made = endpoint(conn, account, "http://placeholder.invalid/")
+    with Receiver(made.secret) as receiver:
+        conn.execute("UPDATE webhook_endpoints SET url = %s", [receiver.url])
+
+        def about(payload) -> str | None:
+            return (payload.get("data", {}).get("customer") or {}).get("external_id")
+
+        receiver.refuse = lambda payload: 500 if about(payload) == "c1" else None
+        load_rows(
+            conn, make_campaign(conn, account, offsets=(-48,)), [person(1), person(2), person(3)]
+        )
+        first, second, _ = send_step(conn)
+        handle_reply(conn, first, "yes")  # c1: reply.received, appointment.confirmed
+        handle_reply(conn, second, "yes")
+        drain(dispatcher, lambda: {about(r["payload"]) for r in receiver.requests
+                                   if r["status"] == 200} >= {"c2", "c3"}
+              and sum(1 for r in receiver.requests if r["status"] == 200) == 5)  # fmt: skip
+        ok = [r["payload"] for r in receiver.requests if r["status"] == 200]
+        assert "c1" not in {about(p) for p in ok}
+        assert [p["type"] for p in ok if about(p) == "c2"] == [
+            "message.sent", "reply.received", "appointment.confirmed"]  # fmt: skip
+        # c1's later events were never sent while its first was failing
+        c1_sent = [r["payload"]["type"] for r in receiver.requests if about(r["payload"]) == "c1"]
+        assert set(c1_sent) == {"message.sent"}
+        receiver.refuse = None
+        drain(dispatcher, lambda: pending(conn) == 0)
+        c1_ok = [r["payload"]["type"] for r in receiver.requests
+                 if r["status"] == 200 and about(r["payload"]) == "c1"]  # fmt: skip
+        assert c1_ok == ["message.sent", "reply.received", "appointment.confirmed"]
+
+
+def test_events_while_disabled_are_skipped_and_a_range_replay_recovers_them(
+    conn, app, dispatcher, monkeypatch
+):
+    """Decided as Stripe and Svix do: a disabled endpoint is not queued the events of its
+    downtime; re-enabling it delivers only new events, and a replay of the time range (API,
+    CLI) sends what it missed, with the original webhook-ids."""
+    from click.testing import CliRunner
+
+    from app_service.cli import main
+    from tests.api_support import make_tenant
+
+    monkeypatch.setenv("REMINDERLY_WEBHOOKS_DEV", "1")
+    tenant = make_tenant(conn, app, "Hooks")
+    with Receiver("whsec_" + "A" * 32) as receiver:
+        made = tenant.post("/v1/webhook-endpoints", json={"url": receiver.url}).json
+        receiver.secret = made["secret"]
+        hook = f"/v1/webhook-endpoints/{made['id']}"
+        assert tenant.patch(hook, json={"enabled": False}).status_code == 200
+        started = conn.execute("SELECT now()").fetchone()[0]
+        load_rows(conn, make_campaign(conn, tenant.account_id, offsets=(-48,)), [person(1)])
+        (sent,) = send_step(conn)
+        missed = [r[0] for r in conn.execute("SELECT id FROM events ORDER BY id")]
+        assert len(missed) == 2  # packet.ready, message.sent
+        dispatcher.run_once()
+        assert conn.execute("SELECT count(*) FROM webhook_deliveries").fetchone() == (0,)
+
+        assert tenant.patch(hook, json={"enabled": True}).status_code == 200
+        handle_reply(conn, sent, "yes")
+        drain(dispatcher, lambda: len(receiver.processed) == 2)
+        assert [p["type"] for p in receiver.processed.values()] == [
+            "reply.received", "appointment.confirmed"]  # fmt: skip
+
+        ended = conn.execute("SELECT now()").fetchone()[0]
+        body = {"since": started.isoformat(), "until": ended.isoformat(), "only_undelivered": True}
+        replayed = tenant.post(f"{hook}/replay-range", json=body)
+        assert replayed.status_code == 202 and replayed.json == {"queued": 2}
+        drain(dispatcher, lambda: len(receiver.processed) == 4)
+        replayed_types = [p["type"] for p in list(receiver.processed.values())[2:]]
+        assert replayed_types == ["packet.ready", "message.sent"]  # the two missed, in order
+
+        # the CLI replays the whole range again (not only the undelivered): 4 more requests
+        monkeypatch.setenv("DATABASE_URL", conn.info.dsn)
+        (row_id,) = conn.execute("SELECT id FROM webhook_endpoints").fetchone()  # the CLI's id
+        result = CliRunner().invoke(main, ["webhook", "replay", str(row_id), "--since",
+                                           started.isoformat(timespec="seconds").replace("+00:00", "+0000")])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "4 deliveries queued" in result.output
+        drain(dispatcher, lambda: len(receiver.requests) == 8)
+        assert len(receiver.processed) == 4  # the receiver's dedup sees nothing new
+
+        too_long = tenant.post(f"{hook}/replay-range", json={
+            "since": "2026-01-01T00:00:00Z", "until": "2026-03-01T00:00:00Z"})  # fmt: skip
+        assert too_long.status_code == 400 and too_long.json["errors"][0]["pointer"] == "/until"
+        other = make_tenant(conn, app, "Other")
+        assert other.post(f"{hook}/replay-range", json=body).status_code == 404
+
+
+def test_disabling_an_endpoint_emits_a_metric(conn, account, db_url):
+    from app_service import telemetry
+
+    seen: list[dict] = []
+    telemetry.set_sink(seen.append)
+    settings = DeliverySettings(
+        retry_base=timedelta(milliseconds=20), retry_max=timedelta(milliseconds=20),
+        retry_window=timedelta(minutes=5), disable_after=timedelta(milliseconds=50),
+        policy=FAST.policy,
+    )  # fmt: skip
+    dispatcher = WebhookDispatcher(db_url, "w", settings)
+    try:
+        with Receiver("whsec_" + "A" * 32) as down:
+            down.script.extend([500] * 1000)
+            made = endpoint(conn, account, down.url)
+            load_rows(conn, make_campaign(conn, account, offsets=(-48,)), [person(1)])
+            drain(dispatcher, lambda: not webhooks.get(conn, made.endpoint["id"])["enabled"])
+    finally:
+        dispatcher.close()
+        telemetry.set_sink(None)
+    assert {"WebhookEndpointsDisabled": (1.0, "Count")} in seen

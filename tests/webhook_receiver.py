@@ -17,7 +17,8 @@ class Receiver:
     def __init__(self, secret: str):
         self.secret = secret
         self.script: deque = deque()  # int: answer this status; ("sleep", s): stall, then 200
-        self.requests: list[dict] = []  # every request: headers, verified
+        self.requests: list[dict] = []  # every request: headers, verified, status answered
+        self.refuse = None  # payload -> a status to answer instead of the script's, or None
         self.processed: dict[str, dict] = {}  # webhook-id -> payload, first time only
         self.lock = threading.Lock()
         receiver = self
@@ -32,9 +33,15 @@ class Receiver:
                 except WebhookVerificationError:
                     payload, verified = json.loads(body), False
                 with receiver.lock:
-                    action = receiver.script.popleft() if receiver.script else 200
+                    refused = receiver.refuse(payload) if receiver.refuse else None
+                    if refused is not None:
+                        action = refused
+                    else:
+                        action = receiver.script.popleft() if receiver.script else 200
+                    status = ("late" if isinstance(action, tuple) else action) if verified else 401
                     receiver.requests.append({"headers": headers, "verified": verified,
-                                              "payload": payload})  # fmt: skip
+                                              "payload": payload, "status": status,
+                                              "raw": body})  # fmt: skip
                     if verified:  # processed once per webhook-id, whatever the answer
                         receiver.processed.setdefault(headers["webhook-id"], payload)
                 if isinstance(action, tuple):

@@ -20,6 +20,7 @@ from app_service.api.routes import (
     appointments,
     campaigns,
     customers,
+    dev,
     events,
     inbound,
     locations,
@@ -117,6 +118,7 @@ def create_app(
         messages,
         events,
         webhook_endpoints,
+        dev,
         inbound,
         analytics,
     ):

@@ -123,7 +123,7 @@ class Contract:
     def check_request(self, op: Operation, request: Request, *, body: bool = True) -> None:
         """Raise a 400 naming every invalid parameter or body field, 415 for a media type the
         operation does not take."""
-        errors = self._parameter_errors(op, request)
+        errors = self._unknown_query_errors(op, request) + self._parameter_errors(op, request)
         if body and op.body:
             errors += self._body_errors(op, request)
         if len(errors) > 1:
@@ -134,6 +134,25 @@ class Contract:
             first = errors[0]
             where = first.get("pointer") or first.get("parameter") or "/"
             raise ApiError(400, "Bad Request", f"{where}: {first['detail']}", errors=errors[:20])
+
+    def _unknown_query_errors(self, op: Operation, request: Request) -> list[dict]:
+        """A query parameter the operation does not define, or one given twice, is an error,
+        never silently ignored (`?status=cancelled` on an operation without that filter would
+        otherwise answer everything). Derived from the definition, so it holds for every
+        operation that takes an API key; the links people open from messages (no key) are
+        left alone, since mail clients and scanners append tracking parameters to them."""
+        if op.get("x-required-scope") is None:
+            return []
+        known = {p.name for p in op.params if p.location == "query"}
+        errors = []
+        for name in dict.fromkeys(request.args.keys()):
+            where = {"parameter": name[:100], "in": "query"}
+            if name not in known:
+                listed = ", ".join(sorted(known)) or "none"
+                errors.append({**where, "detail": f"is not a parameter of this operation (it takes: {listed})"})  # fmt: skip
+            elif len(request.args.getlist(name)) > 1:
+                errors.append({**where, "detail": "is given more than once"})
+        return errors
 
     def _parameter_errors(self, op: Operation, request: Request) -> list[dict]:
         errors: list[dict] = []

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from time import perf_counter
 
 import psycopg
@@ -75,6 +76,9 @@ def install(app: Flask, contract: Contract) -> None:
                     500, "Internal Server Error", "the response did not match the API definition"
                 )
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        rate = g.get("rate")
+        if rate is not None:
+            rate.apply(response)
         _security_headers(response)
         caller = g.get("caller")
         if caller is not None and request.method != "GET" and response.status_code < 400:
@@ -232,6 +236,22 @@ def _read_body(limit: int) -> None:
         raise RequestEntityTooLarge()
 
 
+@dataclass(frozen=True)
+class RateState:
+    """The caller's per-minute window, sent on every authenticated response as the IETF
+    draft's fields (draft-ietf-httpapi-ratelimit-headers, the -07 form): RateLimit-Limit,
+    RateLimit-Remaining, RateLimit-Reset (seconds until the window resets)."""
+
+    limit: int
+    used: int
+    reset_seconds: int
+
+    def apply(self, response: Response) -> None:
+        response.headers["RateLimit-Limit"] = str(self.limit)
+        response.headers["RateLimit-Remaining"] = str(max(0, self.limit - self.used))
+        response.headers["RateLimit-Reset"] = str(self.reset_seconds)
+
+
 def client_address() -> str:
     return request.remote_addr or "unknown"
 
@@ -332,11 +352,13 @@ def _authenticate(app: Flask, scope: str) -> None:
             headers={"WWW-Authenticate": 'Bearer realm="reminderly", error="invalid_token"'},
         )
     g.caller = result.caller
+    g.rate = RateState(result.limit, result.used, result.retry_after)
     if result.rate_limited:
         raise ApiError(
             429,
             "Too Many Requests",
-            "the key's per-minute request limit is spent",
+            f"the key's limit of {result.limit} requests per minute is spent; "
+            f"retry in {result.retry_after} s",
             headers={"Retry-After": str(result.retry_after)},
         )
     if scope not in result.caller.scopes:

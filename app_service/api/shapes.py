@@ -96,6 +96,10 @@ def message(r: dict) -> dict:
         "channel": r["channel"], "status": r["status"], "reason": r["reason"],
         "send_at": ts(r["send_at"]), "attempts": r["attempts"], "sent_at": ts(r["sent_at"]),
         "segments": r["segments"], "updated_at": ts(r["updated_at"]),
+        "customer": {"id": r["customer_id"], "external_id": r["customer_external_id"]},
+        "appointment": {"id": r["appointment_id"], "external_id": r["appointment_external_id"]},
+        "location": None if r["location_id"] is None
+        else {"id": r["location_id"], "external_id": r["location_external_id"]},
     }  # fmt: skip
 
 

@@ -25,9 +25,9 @@ from flask import (
     session,
 )
 
-from app_service import api_keys, campaigns, customers, locations, packets, reports
+from app_service import api_keys, campaigns, customers, locations, packets, reports, webhooks
 from app_service.api import tenancy
-from app_service.api.hooks import sign_in_failed
+from app_service.api.hooks import RateState, sign_in_failed
 from app_service.dashboard.svg import bars
 from app_service.db import rows
 from app_service.ops import queue
@@ -122,6 +122,7 @@ def _key_session(conn, session_id: str):
     if not found:  # ended, expired, idle, or its key revoked
         return None
     key = found[0]
+    g.rate = RateState(key["rate_limit"], key["window_count"], key["retry_after"])
     if key["window_count"] > key["rate_limit"]:  # the key's per-minute limit holds here too
         return _too_many(key["retry_after"])
     scopes = api_keys.effective_scopes(key["scopes"])
@@ -410,3 +411,27 @@ def health_page():
     pauses = rows(conn, Q.sending_pause_list)
     workers = h["workers_alive"]
     return page("dashboard/health.html", h=h, pauses=pauses, workers=workers)
+
+
+@bp.get("/webhooks")
+@signed_in
+def webhooks_page():
+    """The account's endpoints with their state and last attempt (row-level security: only the
+    signed-in account's)."""
+    found = rows(
+        tenancy.connection(), Q.dashboard_webhook_endpoints, {"account_id": g.dash["account_id"]}
+    )
+    return page("dashboard/webhooks.html", endpoints=found)
+
+
+@bp.get("/webhooks/<int:endpoint_id>")
+@signed_in
+def webhook_page(endpoint_id: int):
+    """One endpoint's recent attempts: status, latency, the start of the answer or the error."""
+    conn = tenancy.connection()
+    endpoint = webhooks.get(conn, endpoint_id)
+    if endpoint is None:
+        abort(404)
+    attempts = webhooks.attempts(conn, endpoint_id, 0, 100)
+    (pending,) = rows(conn, Q.dashboard_webhook_pending, {"endpoint_id": endpoint_id})[0].values()
+    return page("dashboard/webhook.html", e=endpoint, attempts=attempts, pending=pending)

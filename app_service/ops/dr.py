@@ -60,6 +60,7 @@ class RestorePoints:
     age_seconds: float | None
     rpo_seconds: int
     breached: bool
+    vault_recovery_point_arn: str | None = None  # the DR vault's newest completed copy
 
 
 def restore_points(
@@ -81,16 +82,38 @@ def restore_points(
     points = backup_dr.list_recovery_points_by_backup_vault(
         BackupVaultName=vault_name(stage), MaxResults=100
     )
-    vault_latest = max((p["CreationDate"] for p in points.get("RecoveryPoints", []) if p.get("Status") == "COMPLETED"), default=None)  # fmt: skip
+    completed = [p for p in points.get("RecoveryPoints", [])
+                 if p.get("Status") == "COMPLETED" and p.get("ResourceType", "RDS") == "RDS"]  # fmt: skip
+    newest_copy = max(completed, key=lambda p: p["CreationDate"], default=None)
+    vault_latest = newest_copy["CreationDate"] if newest_copy else None
     newest = max((t for t in (replicated_latest, vault_latest) if t is not None), default=None)
     age = (now - newest).total_seconds() if newest else None
     rpo = OBJECTIVES[stage].rpo_seconds
     return RestorePoints(
-        stage, arn, replicated_latest, vault_latest, newest, age, rpo, age is None or age > rpo
-    )
+        stage, arn, replicated_latest, vault_latest, newest, age, rpo, age is None or age > rpo,
+        newest_copy["RecoveryPointArn"] if newest_copy else None,
+    )  # fmt: skip
 
 
 # --- drill ----------------------------------------------------------------------------------
+
+
+SOURCES = ("replicated", "vault")
+"""What a drill restores: `replicated`, the newest point of the RDS automated backups replicated
+to the DR region (the region-loss path: the stage's objectives); `vault`, the newest AWS Backup
+copy in the DR vault (the corruption and ransomware path: daily copies)."""
+VAULT_RPO_SECONDS = 26 * 3600
+"""The DR vault's copies are daily (05:00 UTC) and copied within hours: their RPO is a day, plus
+the copy's time. Their RTO is the stage's."""
+
+
+def objectives_for(stage: str, source: str) -> Objectives:
+    o = OBJECTIVES[stage]
+    return (
+        o
+        if source == "replicated"
+        else Objectives(VAULT_RPO_SECONDS, o.rto_seconds, o.drill_every_days)
+    )
 
 
 @dataclass
@@ -98,9 +121,12 @@ class DrillResult:
     stage: str
     target_instance: str
     restore_started: str
+    source: str = "replicated"
+    restored_from: str | None = None
     verified_at: str | None = None
     rto_seconds: float | None = None
     rpo_seconds: float | None = None
+    primary_latest_write: str | None = None
     verification: dict = field(default_factory=dict)
     succeeded: bool = False
     error: str | None = None
@@ -119,43 +145,77 @@ def drill(
     cloudwatch: Any,
     verify: Verifier,
     primary_latest_write: Callable[[], datetime],
+    source: str = "replicated",
     instance_class: str = "db.t4g.medium",
     subnet_group: str | None = None,
     security_groups: list[str] | None = None,
+    parameter_group: str | None = None,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     wait_delay: int = 30,
 ) -> DrillResult:
-    """Restore the newest replicated point into a temporary instance in the DR region, wait for
-    it, verify it, measure RTO and RPO, delete it, and publish the results as metrics.
+    """Restore the newest point of `source` into a temporary instance in the DR region (in the
+    standby's subnet, security and parameter groups when given), wait for it, verify it, measure
+    RTO and RPO, delete it, and publish the results as metrics.
 
     The drill's start is the chosen failure instant: RPO is the primary's last acknowledged
-    write read then, minus the restored data's newest write (writes made while the restore runs
-    are not loss, so the restore time is excluded); RTO runs from that instant to a verified
-    database."""
+    write read then (the marker the primary publishes: write_marker), minus the restored data's
+    newest write (writes made while the restore runs are not loss, so the restore time is
+    excluded); RTO runs from that instant to a verified database. Whatever fails (the marker,
+    no restorable point, the restore, the verification) is reported and published as a failed
+    drill: the alarms must hear of it."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}")
     failure_instant = now()
-    primary_latest = primary_latest_write()
-    points = restore_points(rds_dr, backup_dr, stage, failure_instant)
-    target = f"reminderly-{stage}-drill-{failure_instant:%Y%m%d%H%M}"
-    result = DrillResult(stage, target, failure_instant.isoformat())
-    if points.replicated_backup_arn is None:
-        result.error = "no replicated automated backup in the DR region"
-        _publish(cloudwatch, result, OBJECTIVES[stage])
+    kind = "drill" if source == "replicated" else "vault-drill"
+    target = f"reminderly-{stage}-{kind}-{failure_instant:%Y%m%d%H%M}"
+    result = DrillResult(stage, target, failure_instant.isoformat(), source=source)
+    objectives = objectives_for(stage, source)
+    try:
+        primary_latest = primary_latest_write()
+        result.primary_latest_write = primary_latest.isoformat()
+    except Exception as exc:  # no marker, a stale one, the primary unreachable: no RPO to measure
+        result.error = f"the primary's last write: {_brief(exc)}"
+        _publish(cloudwatch, result, objectives)
         return result
-    started = clock()
-    params: dict[str, Any] = {
-        "SourceDBInstanceAutomatedBackupsArn": points.replicated_backup_arn,
-        "TargetDBInstanceIdentifier": target, "UseLatestRestorableTime": True,
+    try:
+        points = restore_points(rds_dr, backup_dr, stage, failure_instant)
+    except Exception as exc:  # access denied, throttled: the alarms must still hear of it
+        result.error = f"the restorable points: {_brief(exc)}"
+        _publish(cloudwatch, result, objectives)
+        return result
+    common: dict[str, Any] = {
         "DBInstanceClass": instance_class, "MultiAZ": False, "PubliclyAccessible": False,
         "DeletionProtection": False, "CopyTagsToSnapshot": False,
         "Tags": [{"Key": "reminderly:drill", "Value": stage}],
     }  # fmt: skip
     if subnet_group:
-        params["DBSubnetGroupName"] = subnet_group
+        common["DBSubnetGroupName"] = subnet_group
     if security_groups:
-        params["VpcSecurityGroupIds"] = security_groups
-    rds_dr.restore_db_instance_to_point_in_time(**params)
+        common["VpcSecurityGroupIds"] = security_groups
+    if parameter_group:
+        common["DBParameterGroupName"] = parameter_group
+    if source == "replicated":
+        result.restored_from = points.replicated_backup_arn
+        restore, params = rds_dr.restore_db_instance_to_point_in_time, {
+            "SourceDBInstanceAutomatedBackupsArn": points.replicated_backup_arn,
+            "TargetDBInstanceIdentifier": target, "UseLatestRestorableTime": True, **common}  # fmt: skip
+        missing = "no replicated automated backup in the DR region"
+    else:
+        result.restored_from = points.vault_recovery_point_arn
+        restore, params = rds_dr.restore_db_instance_from_db_snapshot, {
+            "DBInstanceIdentifier": target, "DBSnapshotIdentifier": points.vault_recovery_point_arn,
+            **common}  # fmt: skip
+        missing = f"no completed recovery point in {vault_name(stage)}"
+    if result.restored_from is None:
+        result.error = missing
+        _publish(cloudwatch, result, objectives)
+        return result
+    started = clock()
+    created = False
     try:
+        restore(**params)
+        created = True
         rds_dr.get_waiter("db_instance_available").wait(
             DBInstanceIdentifier=target, WaiterConfig={"Delay": wait_delay, "MaxAttempts": 120})  # fmt: skip
         endpoint = rds_dr.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0][
@@ -168,44 +228,49 @@ def drill(
         result.rpo_seconds = max(0.0, round((primary_latest - restored).total_seconds(), 1))
         result.succeeded = True
     except Exception as exc:  # the drill reports its failure: that is its job
-        result.error = f"{type(exc).__name__}: {str(exc)[:300]}"
-    finally:
-        rds_dr.delete_db_instance(
-            DBInstanceIdentifier=target, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
-        )
-    _publish(cloudwatch, result, OBJECTIVES[stage])
+        result.error = _brief(exc)
+    if created:
+        try:
+            rds_dr.delete_db_instance(
+                DBInstanceIdentifier=target, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+            )
+        except Exception as exc:  # a drill instance left running costs money: someone must look
+            result.succeeded = False
+            result.error = "; ".join(
+                filter(None, [result.error, f"{target} not deleted: {_brief(exc)}"])
+            )
+    _publish(cloudwatch, result, objectives)
     return result
 
 
+def _brief(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:300]}"
+
+
 def _publish(cloudwatch: Any, result: DrillResult, objectives: Objectives) -> None:
-    """The drill's outcome as metrics: the DR alarms fire when none arrives for too long, or
-    when a drill breaches its objectives."""
+    """The drill's outcome as metrics in the region the drill runs in (the DR region, where its
+    alarms are): DrillSucceeded per stage, which the alarms read (no datapoint for a week, or a
+    0), and RTO/RPO per stage and source."""
     if result.rto_seconds is not None and result.rto_seconds > objectives.rto_seconds:
         result.breaches.append(f"RTO {result.rto_seconds:.0f} s > {objectives.rto_seconds} s")
     if result.rpo_seconds is not None and result.rpo_seconds > objectives.rpo_seconds:
         result.breaches.append(f"RPO {result.rpo_seconds:.0f} s > {objectives.rpo_seconds} s")
-    dims = [{"Name": "Stage", "Value": result.stage}]
-    data = [{"MetricName": "DrillSucceeded", "Dimensions": dims, "Value": 1.0 if result.succeeded and not result.breaches else 0.0, "Unit": "Count"}]  # fmt: skip
-    if result.rto_seconds is not None:
-        data.append(
-            {
-                "MetricName": "DrillRtoSeconds",
-                "Dimensions": dims,
-                "Value": result.rto_seconds,
-                "Unit": "Seconds",
-            }
-        )
-    if result.rpo_seconds is not None:
-        data.append(
-            {
-                "MetricName": "DrillRpoSeconds",
-                "Dimensions": dims,
-                "Value": result.rpo_seconds,
-                "Unit": "Seconds",
-            }
-        )
+    stage = [{"Name": "Stage", "Value": result.stage}]
+    dims = [*stage, {"Name": "Source", "Value": result.source}]
+    ok = 1.0 if result.succeeded and not result.breaches else 0.0
+    data = [{"MetricName": "DrillSucceeded", "Dimensions": stage, "Value": ok, "Unit": "Count"}]
+    for name, value in (
+        ("DrillRtoSeconds", result.rto_seconds),
+        ("DrillRpoSeconds", result.rpo_seconds),
+    ):
+        if value is not None:
+            data.append({"MetricName": name, "Dimensions": dims, "Value": value, "Unit": "Seconds"})
     cloudwatch.put_metric_data(Namespace=DR_NAMESPACE, MetricData=data)
 
 
 def report_json(result: DrillResult) -> str:
     return json.dumps(asdict(result), default=str, indent=2)
+
+
+def reports_json(results: list[DrillResult]) -> str:
+    return json.dumps([asdict(r) for r in results], default=str, indent=2)

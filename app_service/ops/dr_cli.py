@@ -88,31 +88,44 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
     @stage_option
     @primary_option
     @dr_option
+    @click.option("--source", type=click.Choice([*dr.SOURCES, "all"]), default="replicated", show_default=True,
+                  help="Restore the replicated automated backups' newest point, the DR vault's newest copy, or both.")  # fmt: skip
+    @click.option("--last-write-from", type=click.Choice(["marker", "database"]), default="marker",
+                  show_default=True,
+                  help="The primary's last write: the marker its workers publish in the DR region, or its "
+                       "database (DATABASE_URL or PG*; only where it is reachable).")  # fmt: skip
     @click.option(
         "--subnet-group", help="DB subnet group in the DR region (one the drill can reach)."
     )
     @click.option("--security-group", "security_groups", multiple=True)
+    @click.option("--parameter-group", help="DB parameter group to restore with (the standby's).")
     @click.option(
         "--report",
         type=click.Path(dir_okay=False, path_type=Path),
         help="Write the JSON report here.",
     )
     @friendly_errors
-    def drill(stage: str, primary_region: str, dr_region: str, subnet_group: str | None,
-              security_groups: tuple[str, ...], report: Path | None) -> None:  # fmt: skip
-        """Restore the newest replicated point into a temporary instance in the DR region,
-        verify it (row counts, checksums, newest write), measure RTO and RPO, delete it, publish
-        the results (Reminderly/DR metrics) and report. Database credentials: PGUSER and
-        PGPASSWORD (a login's secret, e.g. the worker's); the primary: DATABASE_URL or PGHOST.
-        Never the embedded database."""
+    def drill(stage: str, primary_region: str, dr_region: str, source: str, last_write_from: str,
+              subnet_group: str | None, security_groups: tuple[str, ...], parameter_group: str | None,
+              report: Path | None) -> None:  # fmt: skip
+        """Restore the newest point (replicated backups, or the DR vault's newest copy) into a
+        temporary instance in the DR region, verify it (row counts, checksums, newest write),
+        measure RTO and RPO, delete it, publish the results (Reminderly/DR metrics in the DR
+        region, where its alarms are) and report. The weekly schedule runs it in the standby
+        tier. Credentials of the restored database: PGUSER and PGPASSWORD (a login's secret); with
+        --last-write-from database, the primary's DATABASE_URL or PGHOST. Never the embedded
+        database."""
         from psycopg.conninfo import make_conninfo
 
         from app_service.config import Settings
-        from app_service.ops import local_drill
+        from app_service.ops import local_drill, write_marker
 
-        require("drill", database=True)
+        missing = missing_for_stage(database=last_write_from == "database")
+        if last_write_from == "marker":  # the restored copy is still verified with these
+            missing = [v for v in ("PGUSER", "PGPASSWORD") if not os.environ.get(v)] + missing
+        if missing:
+            raise cli_error(f"dr drill acts on a stage: set {'; '.join(missing)}")
         primary = Settings.from_env().database_url
-        assert primary is not None  # require() refused otherwise
 
         def verify(host: str, port: int) -> dict:
             url = make_conninfo("", host=host, port=port, dbname=os.environ.get("PGDATABASE", "reminderly"),
@@ -122,18 +135,29 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
                 "latest_write": local_drill.latest_write(url),
             }
 
-        result = dr.drill(
-            stage=stage, rds_dr=_client("rds", dr_region), backup_dr=_client("backup", dr_region),
-            cloudwatch=_client("cloudwatch", primary_region), verify=verify,
-            primary_latest_write=lambda: local_drill.latest_write(primary),
-            subnet_group=subnet_group, security_groups=list(security_groups),
-        )  # fmt: skip
-        text = dr.report_json(result)
+        if last_write_from == "marker":
+            latest = write_marker.latest_write_reader(
+                _client("ssm", dr_region), naming.last_write_parameter(stage)
+            )
+        else:
+            latest = lambda: local_drill.latest_write(primary)  # noqa: E731
+        rds, backup, cloudwatch = (_client(s, dr_region) for s in ("rds", "backup", "cloudwatch"))
+        results = [
+            dr.drill(
+                stage=stage, source=one, rds_dr=rds, backup_dr=backup, cloudwatch=cloudwatch, verify=verify,
+                primary_latest_write=latest, subnet_group=subnet_group, security_groups=list(security_groups),
+                parameter_group=parameter_group,
+            )
+            for one in (dr.SOURCES if source == "all" else (source,))
+        ]  # fmt: skip
+        text = dr.report_json(results[0]) if len(results) == 1 else dr.reports_json(results)
         if report:
             report.write_text(text)
         click.echo(text)
-        if not result.succeeded or result.breaches:
-            raise cli_error(f"drill failed: {result.error or '; '.join(result.breaches)}")
+        failed = [r for r in results if not r.succeeded or r.breaches]
+        if failed:
+            raise cli_error("drill failed: " + "; ".join(
+                f"{r.source}: {r.error or ', '.join(r.breaches)}" for r in failed))  # fmt: skip
 
     @dr_group.command("failover")
     @stage_option
@@ -157,8 +181,9 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
                      yes: bool) -> None:  # fmt: skip
         """Move the stage to the standby tier in the DR region (runbooks/failover-dr-region.md):
         promote prod's replica (or restore the newest replicated point), detach and repoint the
-        database secret, scale the standby up, turn its alarms on, move the API's name. Each
-        step is recorded; run it again to resume after an interruption."""
+        database secret, scale the standby up, turn its alarms on, pin the API's name to the
+        standby (Route 53 failover records). Each step is recorded; run it again to resume after
+        an interruption."""
         require("failover")
         clients = failover.Clients(_client)
         target = _target(
@@ -194,14 +219,13 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         stage: str, primary_region: str, dr_region: str, dry_run: bool, yes: bool
     ) -> None:
         """Return to the primary region once its database was rebuilt from the DR side
-        (dr/README.md): repoint the primary's secret, move the name back, scale the standby to
+        (dr/README.md): repoint the primary's secret, unpin the name once Route 53 sees the
+        primary ready, scale the standby to
         zero, turn its alarms off, replicate the secret again. Resumable like failover."""
         require("failback")
         clients = failover.Clients(_client)
         target = _target(clients, stage, primary_region, dr_region, None, None, None)
-        primary = failover.stack_outputs(clients("cloudformation", primary_region),
-                                         naming.stack_name(stage, "service"))  # fmt: skip
-        steps = failover.failback_steps(target, primary)
+        steps = failover.failback_steps(target)
         _run_plan("failback", steps, clients, target, dry_run=dry_run, rollback=False, yes=yes)
 
     def _target(clients, stage, primary_region, dr_region, instance_class, api_tasks, worker_tasks):
@@ -253,18 +277,27 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
     @friendly_errors
     def local_drill_cmd(report: Path | None, rows: int) -> None:
         """The whole drill on local PostgreSQL clusters: backups (pg_dump; base backup + WAL),
-        a bad DELETE, the database destroyed, both restored and verified, RTO/RPO measured."""
-        from app_service.ops import local_drill
+        a bad DELETE, the database destroyed, both restored and verified, RTO/RPO measured;
+        then the region failover: a worker killed mid-batch, the primary lost, its replica
+        promoted, the sending finished there, each message sent exactly once."""
+        from app_service.ops import local_drill, region_drill
 
         result = local_drill.run(rows=rows)
-        text = json.dumps(dataclasses.asdict(result), default=str, indent=2)
+        region = region_drill.run()
+        text = json.dumps({**dataclasses.asdict(result), "region_failover": dataclasses.asdict(region)},
+                          default=str, indent=2)  # fmt: skip
         if report:
             report.write_text(text)
         for r in result.restores:
             click.echo(f"{r.method}: RTO {r.rto_seconds} s, RPO {r.rpo_seconds} s, tables match: {r.tables_match}, "
                        f"acknowledged messages lost: {r.acknowledged_lost}"
                        + (f", deleted rows back: {r.deleted_rows_back}" if r.deleted_rows_back is not None else ""))  # fmt: skip
-        if not result.passed:
+        click.echo(f"region failover: worker killed with {len(region.in_flight_at_kill)} sends in flight, replica "
+                   f"caught up in {region.replica_catch_up_seconds} s, promoted in {region.promote_seconds} s; "
+                   f"{region.messages_due} messages: {region.outcomes}; sent twice: {len(region.sent_twice)}, "
+                   f"lost: {len(region.lost)}")  # fmt: skip
+        if not result.passed or not region.passed:
             raise cli_error("the drill failed: see the report")
         click.echo(f"drill passed ({result.acknowledged_messages} acknowledged messages, "
-                   f"{result.bad_delete_rows} rows deleted and recovered)")  # fmt: skip
+                   f"{result.bad_delete_rows} rows deleted and recovered; each message sent once across "
+                   "the region failover)")  # fmt: skip

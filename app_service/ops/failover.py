@@ -7,6 +7,10 @@ interrupted halfway resumes where it stopped, or is rolled back (`--rollback`: t
 steps undone, newest first; promoting a replica and detaching the secret's replica are not
 reversible, failback is).
 
+The API's name is two Route 53 failover records the stacks own (dr/README.md): the traffic
+step never edits them, it pins the PRIMARY's calculated health check unhealthy (failover) or
+unpins it (rollback, failback).
+
 Every name it acts on comes from app_service.ops.naming (the stacks name their resources with
 the same functions) or from the DR stacks' outputs; tests/infra checks both against the
 synthesized templates. Clients are passed in: tests give botocore Stubbers.
@@ -24,8 +28,10 @@ from botocore.exceptions import ClientError
 
 from app_service.ops import naming
 
-STANDBY_ALWAYS_ON = ("replica-lag-high",)
-"""Standby alarms whose actions stay on in standby (rollback and failback leave them on)."""
+STANDBY_ALWAYS_ON = ("replica-lag-high", "dr-drill-overdue", "dr-drill-objective-breached")
+"""Standby alarms whose actions stay on in standby (rollback and failback leave them on): the
+replica's lag, and the weekly drill's, which runs in the DR region."""
+ROUTE53_REGION = "us-east-1"  # Route 53's control plane
 
 
 class Clients:
@@ -161,37 +167,85 @@ def _standby_alarms(clients: Clients, t: Target) -> list[str]:
     return names + [a["AlarmName"] for a in described.get("CompositeAlarms", [])]
 
 
-def _alias(clients: Clients, t: Target) -> tuple[str, dict | None]:
-    """(zone id, the API name's current alias target or None)."""
-    r53 = clients("route53", "us-east-1")
+def _name(t: Target) -> str:
+    return t.outputs["DomainName"].rstrip(".") + "."
+
+
+def _failover_records(clients: Clients, t: Target) -> dict[str, dict]:
+    """The API name's PRIMARY and SECONDARY failover alias records (the service and
+    dr-service stacks make them), by failover role."""
+    r53 = clients("route53", ROUTE53_REGION)
     zone_name = t.outputs["HostedZoneName"].rstrip(".") + "."
     zones = r53.list_hosted_zones_by_name(DNSName=zone_name, MaxItems="1")["HostedZones"]
     if not zones or zones[0]["Name"] != zone_name:
         raise RuntimeError(f"no hosted zone {zone_name}")
     zone = zones[0]["Id"].split("/")[-1]
-    name = t.outputs["DomainName"].rstrip(".") + "."
     records = r53.list_resource_record_sets(
-        HostedZoneId=zone, StartRecordName=name, StartRecordType="A", MaxItems="1"
+        HostedZoneId=zone, StartRecordName=_name(t), StartRecordType="A", MaxItems="2"
     )["ResourceRecordSets"]
-    current = (
-        records[0] if records and records[0]["Name"] == name and records[0]["Type"] == "A" else None
-    )
-    return zone, (current or {}).get("AliasTarget")
+    found = {r["Failover"]: r for r in records
+             if r["Name"] == _name(t) and r["Type"] == "A" and r.get("Failover")}  # fmt: skip
+    if set(found) != {"PRIMARY", "SECONDARY"} or not found["PRIMARY"].get("HealthCheckId"):
+        raise RuntimeError(f"{_name(t)} lacks its PRIMARY (with a health check) and SECONDARY failover "
+                           "records: deploy the service and dr-service stacks first")  # fmt: skip
+    return found
 
 
-def _point_name_at(clients: Clients, t: Target, target: dict, data: dict) -> None:
-    zone, current = _alias(clients, t)
-    if current and current["DNSName"].rstrip(".").lower() == target["DNSName"].rstrip(".").lower():
-        return
-    data.setdefault("previous_alias", current)
-    clients("route53", "us-east-1").change_resource_record_sets(
-        HostedZoneId=zone,
-        ChangeBatch={"Comment": f"reminderly {t.stage}: dr failover/failback", "Changes": [{
-            "Action": "UPSERT", "ResourceRecordSet": {
-                "Name": t.outputs["DomainName"].rstrip(".") + ".", "Type": "A",
-                "AliasTarget": {"HostedZoneId": target["HostedZoneId"], "DNSName": target["DNSName"],
-                                "EvaluateTargetHealth": True}}}]},
-    )  # fmt: skip
+def _same_host(a: str, b: str) -> bool:
+    def norm(h: str) -> str:
+        return h.lower().rstrip(".").removeprefix("dualstack.")
+
+    return norm(a) == norm(b)
+
+
+def _primary_check(clients: Clients, t: Target, records: dict[str, dict]) -> tuple[str, dict]:
+    """(id, config) of the calculated health check the PRIMARY record answers by."""
+    check_id = records["PRIMARY"]["HealthCheckId"]
+    got = clients("route53", ROUTE53_REGION).get_health_check(HealthCheckId=check_id)
+    config = got["HealthCheck"]["HealthCheckConfig"]
+    if config.get("Type") != "CALCULATED" or not config.get("ChildHealthChecks"):
+        raise RuntimeError(
+            f"health check {check_id} of {_name(t)} is not the stacks' calculated check"
+        )
+    return check_id, config
+
+
+def _set_threshold(clients: Clients, check_id: str, config: dict, threshold: int) -> None:
+    if config.get("HealthThreshold") != threshold:
+        clients("route53", ROUTE53_REGION).update_health_check(
+            HealthCheckId=check_id, HealthThreshold=threshold
+        )
+
+
+def pin_to_standby(clients: Clients, t: Target, data: dict) -> None:
+    """Route 53 answers the SECONDARY record (the standby's load balancer) from now on: the
+    primary's calculated health check needs more healthy children than it has, which Route 53
+    treats as always unhealthy, so a recovered primary region cannot draw traffic back."""
+    records = _failover_records(clients, t)
+    secondary = records["SECONDARY"].get("AliasTarget", {}).get("DNSName", "")
+    if not _same_host(secondary, t.outputs.get("LoadBalancerDnsName", "")):
+        raise RuntimeError(f"the SECONDARY record of {_name(t)} points at {secondary}, not the standby's "
+                           "load balancer: deploy the dr-service stack")  # fmt: skip
+    check_id, config = _primary_check(clients, t, records)
+    data.setdefault("previous_threshold", config["HealthThreshold"])
+    _set_threshold(clients, check_id, config, len(config["ChildHealthChecks"]) + 1)
+
+
+def unpin(clients: Clients, t: Target, require_primary_healthy: bool) -> None:
+    """The PRIMARY record answers again whenever the primary's /v1/ready passes. With
+    `require_primary_healthy`, refuse unless most of Route 53's checkers see it pass now."""
+    records = _failover_records(clients, t)
+    check_id, config = _primary_check(clients, t, records)
+    children = config["ChildHealthChecks"]
+    if require_primary_healthy:
+        for child in children:
+            seen = clients("route53", ROUTE53_REGION).get_health_check_status(HealthCheckId=child)
+            reports = [o["StatusReport"]["Status"] for o in seen["HealthCheckObservations"]]
+            passing = sum(r.startswith("Success") for r in reports)
+            if not reports or passing * 2 <= len(reports):
+                raise RuntimeError(f"Route 53 sees the primary's /v1/ready passing from {passing} of "
+                                   f"{len(reports)} checkers: make it ready, then resume")  # fmt: skip
+    _set_threshold(clients, check_id, config, len(children))
 
 
 # --- the failover ---------------------------------------------------------------------------
@@ -259,12 +313,8 @@ def failover_steps(t: Target, replicated_backup_arn: str | None) -> list[Step]:
         names = [n for n in _standby_alarms(c, t) if not n.endswith(STANDBY_ALWAYS_ON)]
         c("cloudwatch", t.dr_region).disable_alarm_actions(AlarmNames=names)
 
-    dr_alias = {"DNSName": t.outputs.get("LoadBalancerDnsName", ""),
-                "HostedZoneId": t.outputs.get("LoadBalancerZoneId", "")}  # fmt: skip
-
     def traffic_back(c: Clients, data: dict) -> None:
-        if data.get("previous_alias"):
-            _point_name_at(c, t, data["previous_alias"], {})
+        unpin(c, t, require_primary_healthy=False)
 
     promote = "Promote the standing replica" if replicated_backup_arn is None else (
         "Restore the newest replicated point into the standby's subnet, security and parameter groups")  # fmt: skip
@@ -277,15 +327,15 @@ def failover_steps(t: Target, replicated_backup_arn: str | None) -> list[Step]:
              lambda c, d: _scale(c, t, {"api": t.api_tasks, "worker": t.worker_tasks}),
              lambda c, d: _scale(c, t, {"api": 0, "worker": 0})),
         Step("alarms", "Turn the standby's alarm actions on (paging, OpsItems)", alarms_on, alarms_off),
-        Step("traffic", f"Point {t.outputs.get('DomainName')} at the standby's load balancer",
-             lambda c, d: _point_name_at(c, t, dr_alias, d), traffic_back),
+        Step("traffic", f"Pin {t.outputs.get('DomainName')} to the standby's load balancer (Route 53 failover)",
+             lambda c, d: pin_to_standby(c, t, d), traffic_back),
     ]  # fmt: skip
 
 
-def failback_steps(t: Target, primary_outputs: dict[str, str]) -> list[Step]:
+def failback_steps(t: Target) -> list[Step]:
     """Back to the primary region once its database was rebuilt from the DR side (dr/README.md):
-    the primary's secret points at it, the name moves back, the standby returns to zero, and the
-    secret replicates to the DR region again."""
+    the primary's secret points at it, the name is unpinned once Route 53 sees the primary
+    ready, the standby returns to zero, and the secret replicates to the DR region again."""
     primary = naming.resource_prefix(t.stage) + "-postgres"
 
     def primary_ready(c: Clients, data: dict) -> None:
@@ -315,16 +365,12 @@ def failback_steps(t: Target, primary_outputs: dict[str, str]) -> list[Step]:
         names = [n for n in _standby_alarms(c, t) if not n.endswith(STANDBY_ALWAYS_ON)]
         c("cloudwatch", t.dr_region).disable_alarm_actions(AlarmNames=names)
 
-    back = {
-        "DNSName": primary_outputs["LoadBalancerDnsName"],
-        "HostedZoneId": primary_outputs["LoadBalancerZoneId"],
-    }
     return [
         Step("primary-database", f"Check {primary} in {t.primary_region} is available", primary_ready),
         Step("primary-secret", "Point the primary's database secrets at it",
              lambda c, d: _put_host(c, t.primary_region, t.stage, d["endpoint"])),
-        Step("traffic", f"Point {t.outputs.get('DomainName')} back at the primary's load balancer",
-             lambda c, d: _point_name_at(c, t, back, d)),
+        Step("traffic", f"Unpin {t.outputs.get('DomainName')}: the primary answers once Route 53 sees it ready",
+             lambda c, d: unpin(c, t, require_primary_healthy=True)),
         Step("scale", "Scale the standby services back to zero",
              lambda c, d: _scale(c, t, {"api": 0, "worker": 0})),
         Step("alarms", "Turn the standby's alarm actions off (replica-lag-high stays on)", alarms_off),

@@ -130,10 +130,13 @@ def _acknowledged(url: str) -> set[int]:
 
 
 def latest_write(url: str) -> datetime:
-    """The newest write the checked tables hold (messages updated, packets received)."""
+    """The newest write the database holds: messages updated, packets received, and the
+    workers' heartbeats (a write every few seconds, also on an idle system: what the primary
+    publishes as its newest write for the drill, app_service/ops/write_marker.py)."""
     with psycopg.connect(url) as conn:
         return conn.execute(
-            "SELECT greatest((SELECT max(updated_at) FROM messages), (SELECT max(received_at) FROM packets))"
+            "SELECT greatest((SELECT max(updated_at) FROM messages), (SELECT max(received_at) FROM packets),"
+            " (SELECT max(beat_at) FROM worker_heartbeats))"
         ).fetchone()[0]
 
 

@@ -85,6 +85,16 @@ def link_secret(stage: str) -> str:
     return f"{resource_prefix(stage)}/link-secret"
 
 
+FAILOVER_PRIMARY, FAILOVER_SECONDARY = "primary", "secondary"
+"""The set identifiers of the API name's Route 53 failover records (service, dr-service)."""
+
+
+def last_write_parameter(stage: str) -> str:
+    """The SSM parameter (DR region) where the primary's workers publish its newest committed
+    write, which the drill in the DR region reads (it cannot reach the primary's database)."""
+    return f"/{PROJECT}/{stage}/dr/primary-last-write"
+
+
 def failover_state(stage: str) -> str:
     """The SSM parameter (DR region) recording a failover's or failback's progress."""
     return f"/{PROJECT}/{stage}/dr/failover-state"

@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -136,6 +136,7 @@ class Worker:
         name: str | None = None,
         emit_metrics: Callable[[dict], None] | None = metrics.emit,
         limiters: dict[str, SharedRateLimiter] | None = None,
+        on_beat: Callable[[datetime], object] | None = None,
     ):
         self.pool = pool
         self.channels = channels
@@ -150,6 +151,7 @@ class Worker:
         self._rate = _RateMeter()
         self.stop = threading.Event()
         self._emit = emit_metrics
+        self._on_beat = on_beat  # a committed heartbeat's time (the DR last-write marker)
         self._stop_requested_at: float | None = None
         self.links = LinkSigner(self.settings.link_secret or link_secret())
 
@@ -281,13 +283,18 @@ class Worker:
     def _beat(self, state: str) -> None:
         try:
             with self.pool.connection() as conn:
-                (drain,) = one(conn, Q.heartbeat, {
+                drain, beat_at = one(conn, Q.heartbeat, {
                     "worker": self.name, "host": socket.gethostname(), "pid": os.getpid(),
                     "sent": self.counters.sent, "failed": self.counters.failed, "state": state,
                 })  # fmt: skip
         except psycopg.OperationalError:
             log.warning("heartbeat: database unavailable")
             return
+        if self._on_beat is not None:  # committed: the pool's connection block has ended
+            try:
+                self._on_beat(beat_at)
+            except Exception as exc:  # never let the marker stop a worker
+                log.warning("heartbeat hook failed: %s", type(exc).__name__)
         if drain is not None and not self.stop.is_set():
             log.info("drain requested by an operator at %s: stopping", drain)
             self.request_stop()

@@ -220,6 +220,13 @@ $$;
 -- last fan-out stopped, only events of finished transactions (older than every one still
 -- running): a late commit cannot be skipped. One fan-out at a time (the state row's lock; a
 -- second caller returns at once). Returns the deliveries created.
+--
+-- A disabled endpoint gets no deliveries for the events that happen while it is disabled (as
+-- Stripe and Svix do): re-enabling it does not flood the receiver with a backlog it may no
+-- longer want; a replay of the time range (replay_webhook_range) sends what it missed.
+--
+-- Each delivery carries its event's ordering key (webhook_ordering_key) and starts no earlier
+-- than the key's last pending delivery to the endpoint, so a key's deliveries are due in order.
 CREATE OR REPLACE FUNCTION fan_out_events(p_limit integer DEFAULT 1000) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -240,13 +247,16 @@ BEGIN
     END IF;
     horizon := pg_snapshot_xmin(pg_current_snapshot());
     WITH batch AS MATERIALIZED (
-        SELECT e.id, e.account_id, e.type, e.txid FROM events e
+        SELECT e.id, e.account_id, e.type, e.txid,
+               webhook_ordering_key(e.customer_id, e.packet_id) AS ordering_key
+        FROM events e
         WHERE (e.txid, e.id) > (st.txid, st.event_id) AND e.txid < horizon
         ORDER BY e.txid, e.id
         LIMIT p_limit
     ), ins AS (
-        INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id)
-        SELECT b.account_id, w.id, b.id
+        INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, ordering_key, next_attempt_at)
+        SELECT b.account_id, w.id, b.id, b.ordering_key,
+               greatest(now(), webhook_key_due(w.id, b.ordering_key))
         FROM batch b
         JOIN webhook_endpoints w ON w.account_id = b.account_id AND w.enabled
              AND (cardinality(w.event_types) = 0 OR b.type = ANY (w.event_types))
@@ -264,8 +274,65 @@ BEGIN
 END
 $$;
 
--- Lease up to p_limit enabled endpoints whose first pending delivery is due (oldest due
--- first), so each endpoint is served by one worker at a time, in order.
+-- The resource whose events must reach an endpoint in order: the customer (messages, replies,
+-- appointments, consent, surveys, reviews are all about one), else the packet, else the
+-- account (endpoint notices).
+CREATE OR REPLACE FUNCTION webhook_ordering_key(p_customer bigint, p_packet bigint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce('customer:' || p_customer, 'packet:' || p_packet, 'account')
+$$;
+
+-- When the key's last pending delivery to the endpoint is due (NULL: none pending). The last by
+-- id is the latest due: a key's deliveries are never due before an earlier one of it. One probe
+-- of webhook_deliveries_key_idx (a max() over next_attempt_at can be planned as a scan of the
+-- endpoint's pending deliveries through webhook_deliveries_due_idx).
+CREATE OR REPLACE FUNCTION webhook_key_due(p_endpoint bigint, p_key text) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT d.next_attempt_at FROM webhook_deliveries d
+    WHERE d.endpoint_id = p_endpoint AND d.status = 'pending' AND d.ordering_key = p_key
+    ORDER BY d.id DESC LIMIT 1
+$$;
+
+-- A manual replay of the endpoint's events in [p_from, p_to) (those its event types select;
+-- p_only_undelivered: only those it has no succeeded delivery of), queued in event order
+-- behind each key's pending deliveries, marked replay. Returns how many were queued.
+CREATE OR REPLACE FUNCTION replay_webhook_range(
+    p_endpoint bigint, p_from timestamptz, p_to timestamptz, p_only_undelivered boolean)
+RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    WITH picked AS MATERIALIZED (
+        SELECT e.id, e.account_id, webhook_ordering_key(e.customer_id, e.packet_id) AS ordering_key,
+               e.txid
+        FROM webhook_endpoints w
+        JOIN events e ON e.account_id = w.account_id
+        WHERE w.id = p_endpoint AND e.occurred_at >= p_from AND e.occurred_at < p_to
+          AND (cardinality(w.event_types) = 0 OR e.type = ANY (w.event_types))
+          AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+          AND NOT (p_only_undelivered AND EXISTS (
+                SELECT 1 FROM webhook_deliveries s
+                WHERE s.endpoint_id = p_endpoint AND s.event_id = e.id AND s.status = 'succeeded'))
+    ), ins AS (
+        INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, ordering_key,
+                                        next_attempt_at, replay)
+        SELECT p.account_id, p_endpoint, p.id, p.ordering_key,
+               greatest(now(), webhook_key_due(p_endpoint, p.ordering_key)),
+               true
+        FROM picked p
+        ORDER BY p.txid, p.id
+        RETURNING 1
+    )
+    SELECT count(*) INTO n FROM ins;
+    RETURN n;
+END
+$$;
+
+-- Lease up to p_limit enabled endpoints that have a due pending delivery (oldest due first),
+-- so each endpoint is served by one worker at a time. A delivery held back behind its key's
+-- retry is never due before it (fan_out_events, record_webhook_attempt), so an endpoint whose
+-- only due-looking work is held back is not leased in vain.
 CREATE OR REPLACE FUNCTION claim_webhook_endpoints(p_owner text, p_lease interval, p_limit integer)
 RETURNS SETOF webhook_endpoints
 LANGUAGE sql AS $$
@@ -273,7 +340,7 @@ LANGUAGE sql AS $$
         SELECT e.id FROM webhook_endpoints e
         CROSS JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
                             WHERE d.endpoint_id = e.id AND d.status = 'pending'
-                            ORDER BY d.id LIMIT 1) AS head
+                            ORDER BY d.next_attempt_at LIMIT 1) AS head
         WHERE e.enabled AND (e.lease_expires_at IS NULL OR e.lease_expires_at < now())
           AND head.next_attempt_at <= now()
         ORDER BY head.next_attempt_at
@@ -316,13 +383,17 @@ BEGIN
         WHERE id = d.endpoint_id AND failing_since IS NOT NULL;
         RETURN 'succeeded';
     END IF;
-    next_at := now() + least(p_retry_max, p_retry_base * power(2, d.attempts - 1))
+    next_at := now() + least(p_retry_max, p_retry_base * power(2, least(d.attempts - 1, 30)))  -- no overflow
                        * (0.8 + 0.4 * random());
     IF next_at > d.created_at + p_retry_window THEN
         UPDATE webhook_deliveries SET status = 'failed', completed_at = now() WHERE id = d.id;
         outcome := 'failed';
     ELSE
         UPDATE webhook_deliveries SET next_attempt_at = next_at WHERE id = d.id;
+        -- the same resource's later deliveries wait behind it; other resources' do not
+        UPDATE webhook_deliveries SET next_attempt_at = next_at
+        WHERE endpoint_id = d.endpoint_id AND status = 'pending' AND ordering_key = d.ordering_key
+          AND id > d.id AND next_attempt_at < next_at;
         outcome := 'pending';
     END IF;
     UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now())

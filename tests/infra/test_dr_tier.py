@@ -84,20 +84,52 @@ def _run(plan: str, stage: str, templates: dict, replica: bool) -> list:
         ("secretsmanager", "get_secret_value"): {"SecretString": json.dumps({"host": "old"})},
         ("cloudwatch", "describe_alarms"): {"MetricAlarms": [{"AlarmName": a} for a in alarms]},
         ("route53", "list_hosted_zones_by_name"): {"HostedZones": [{"Id": "/hostedzone/Z1", "Name": "<output HostedZoneName>."}]},
-        ("route53", "list_resource_record_sets"): {"ResourceRecordSets": []},
+        **_route53_answers(templates, stage),
     }  # fmt: skip
+    if plan == "failback":  # the failover pinned the name to the standby
+        config_seen = answers[("route53", "get_health_check")]["HealthCheck"]["HealthCheckConfig"]
+        config_seen["HealthThreshold"] = len(config_seen["ChildHealthChecks"]) + 1
     missing = [] if replica or plan != "failover" else [True]
     if plan == "failover":
         steps = failover.failover_steps(
             target, None if replica else "arn:aws:rds:us-west-2:1:auto-backup:ab"
         )
     else:
-        steps = failover.failback_steps(target, _outputs(templates[stack_name(stage, "service")]))
+        steps = failover.failback_steps(target)
     clients = failover.Clients(
         lambda service, region: Recorder(service, region, log, answers, missing)
     )
     failover.run(plan, steps, clients, target, lambda _: None)
     return log
+
+
+def _failover_record(template: dict, role: str) -> dict:
+    (record,) = [r["Properties"] for r in resources(template, "AWS::Route53::RecordSet").values()
+                 if r["Properties"].get("Failover") == role]  # fmt: skip
+    return record
+
+
+def _route53_answers(templates: dict, stage: str) -> dict:
+    """What Route 53 would answer once both stacks are deployed, read off the templates:
+    the records as the primary's and the standby's templates define them (a health check's id
+    is its logical id; the standby's load balancer is its output's stand-in)."""
+    primary = _failover_record(templates[stack_name(stage, "service")], "PRIMARY")
+    secondary = _failover_record(templates[stack_name(stage, "dr-service")], "SECONDARY")
+    check_id = primary["HealthCheckId"]["Ref"]
+    config = templates[stack_name(stage, "service")]["Resources"][check_id]["Properties"][
+        "HealthCheckConfig"
+    ]
+    children = [c["Ref"] for c in config.get("ChildHealthChecks", [])]
+    name = "<output DomainName>."
+    return {
+        ("route53", "list_resource_record_sets"): {"ResourceRecordSets": [
+            {**primary, "Name": name, "HealthCheckId": check_id},
+            {**secondary, "Name": name, "AliasTarget": {"DNSName": "dualstack.<output LoadBalancerDnsName>"}}]},
+        ("route53", "get_health_check"): {"HealthCheck": {"HealthCheckConfig": {
+            **config, "ChildHealthChecks": children}}},
+        ("route53", "get_health_check_status"): {"HealthCheckObservations": [
+            {"StatusReport": {"Status": "Success: HTTP Status Code 200"}}]},
+    }  # fmt: skip
 
 
 def _props(template: dict, kind: str, prop: str) -> list:
@@ -134,10 +166,10 @@ def test_the_standby_stacks_exist_in_the_dr_region(stage, assembly: Path, templa
            for c in t["Properties"]["ContainerDefinitions"] for e in c.get("Environment", [])}  # fmt: skip
     assert env["REMINDERLY_SMS_ORIGINATION"] == config.dr_sms_pool_id
     assert env["REMINDERLY_SES_FROM"].endswith(f"@{config.dr_ses_identity}>")
-    # no migration on deploy against a replica, and no DNS record of its own
-    assert not resources(service, "Custom::AWS") and not resources(
-        service, "AWS::Route53::RecordSet"
-    )
+    # no migration on deploy against a replica; the name's SECONDARY failover record only
+    assert not resources(service, "Custom::AWS")
+    (record,) = resources(service, "AWS::Route53::RecordSet").values()
+    assert record["Properties"]["Failover"] == "SECONDARY"
     assert resources(service, "AWS::SNS::Topic")  # the inbound topic of the DR region
 
 
@@ -147,7 +179,15 @@ def test_standby_alarms_act_only_after_a_failover_except_replica_lag(stage, temp
     alarms = {r["Properties"]["AlarmName"]: r["Properties"].get("ActionsEnabled", True)
               for r in resources(monitoring, "AWS::CloudWatch::Alarm").values()}  # fmt: skip
     enabled = {a for a, on in alarms.items() if on}
-    assert enabled == ({f"reminderly-{stage}-replica-lag-high"} if stage == "prod" else set())
+    drill = {
+        f"reminderly-{stage}-dr-drill-overdue",
+        f"reminderly-{stage}-dr-drill-objective-breached",
+    }
+    assert enabled == drill | (
+        {f"reminderly-{stage}-replica-lag-high"} if stage == "prod" else set()
+    )
+    # what a failover's rollback or a failback leaves on is exactly these
+    assert {a for a in alarms if a.endswith(failover.STANDBY_ALWAYS_ON)} == enabled
     assert _props(monitoring, "AWS::CloudWatch::CompositeAlarm", "ActionsEnabled") == [False]
     if stage == "prod":
         (lag,) = [r["Properties"] for r in resources(monitoring, "AWS::CloudWatch::Alarm").values()
@@ -240,22 +280,35 @@ def test_every_name_the_failover_touches_is_defined_by_the_templates(stage, repl
     assert names and all(n.startswith(prefix) for n in names)
     (enabled,) = [p["AlarmNames"] for s, _, m, p in log if m == "enable_alarm_actions"]
     assert enabled == names
-    (change,) = [p for _, _, m, p in log if m == "change_resource_record_sets"]
-    alias = change["ChangeBatch"]["Changes"][0]["ResourceRecordSet"]["AliasTarget"]
-    for value, attribute in (
-        (alias["DNSName"], "DNSName"),
-        (alias["HostedZoneId"], "CanonicalHostedZoneID"),
-    ):
-        (ref, got) = _output(dr_service, value)["Fn::GetAtt"]
-        assert dr_service["Resources"][ref]["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
-        assert got == attribute
+    _assert_pinned(log, templates, stage, pinned=True)
     (zone,) = {p["DNSName"] for _, _, m, p in log if m == "list_hosted_zones_by_name"}
     assert zone == "<output HostedZoneName>."  # the dr-service output, which is the stage's zone
     assert dr_service["Outputs"]["HostedZoneName"]["Value"] == config.hosted_zone_name
-    assert (
-        change["ChangeBatch"]["Changes"][0]["ResourceRecordSet"]["Name"] == "<output DomainName>."
-    )
+    (listed,) = [p for _, _, m, p in log if m == "list_resource_record_sets"]
+    assert listed["StartRecordName"] == "<output DomainName>."
     assert dr_service["Outputs"]["DomainName"]["Value"] == config.domain_name
+    # the SECONDARY record the step checks is the standby's load balancer, as its output says
+    secondary = _failover_record(dr_service, "SECONDARY")
+    (ref, attribute) = _output(dr_service, "<output LoadBalancerDnsName>")["Fn::GetAtt"]
+    assert {"Fn::GetAtt": [ref, attribute]} in secondary["AliasTarget"]["DNSName"]["Fn::Join"][1]
+    assert dr_service["Resources"][ref]["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
+
+
+def _assert_pinned(log: list, templates: dict, stage: str, pinned: bool) -> None:
+    """The one Route 53 change: the PRIMARY record's calculated health check (the primary
+    service template's) gets a threshold above (pinned) or equal to its children's count."""
+    primary = templates[stack_name(stage, "service")]
+    assert not [
+        m for _, _, m, _ in log if m == "change_resource_record_sets"
+    ]  # records stay the stacks'
+    (update,) = [p for _, _, m, p in log if m == "update_health_check"]
+    check = primary["Resources"][update["HealthCheckId"]]
+    assert check["Type"] == "AWS::Route53::HealthCheck"
+    config = check["Properties"]["HealthCheckConfig"]
+    assert config["Type"] == "CALCULATED"
+    assert _failover_record(primary, "PRIMARY")["HealthCheckId"] == {"Ref": update["HealthCheckId"]}
+    children = len(config["ChildHealthChecks"])
+    assert update["HealthThreshold"] == (children + 1 if pinned else children)
 
 
 def test_every_name_the_failback_touches_is_defined_by_the_templates(templates):
@@ -270,16 +323,12 @@ def test_every_name_the_failback_touches_is_defined_by_the_templates(templates):
     aliases = _props(templates[stack_name("prod", "dr")], "AWS::KMS::Alias", "AliasName")
     for replicate in replicated:
         assert replicate["AddReplicaRegions"][0]["KmsKeyId"] in aliases
-    (change,) = [p for _, _, m, p in log if m == "change_resource_record_sets"]
-    alias = change["ChangeBatch"]["Changes"][0]["ResourceRecordSet"]["AliasTarget"]
+    # failback unpins only after Route 53's checkers see the primary's ready check pass
+    (status,) = [p["HealthCheckId"] for _, _, m, p in log if m == "get_health_check_status"]
     primary = templates[stack_name("prod", "service")]
-    for value, attribute in (
-        (alias["DNSName"], "DNSName"),
-        (alias["HostedZoneId"], "CanonicalHostedZoneID"),
-    ):
-        (ref, got) = _output(primary, value)["Fn::GetAtt"]
-        assert primary["Resources"][ref]["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
-        assert got == attribute
+    child = primary["Resources"][status]["Properties"]["HealthCheckConfig"]
+    assert (child["Type"], child["ResourcePath"], child["Port"]) == ("HTTPS", "/v1/ready", 443)
+    _assert_pinned(log, templates, "prod", pinned=False)
 
 
 def test_the_failover_defaults_are_the_deployed_settings():
@@ -342,7 +391,7 @@ def test_every_name_the_drill_touches_is_defined_by_the_templates(stage, templat
     assert dr_db["Resources"][ref]["Type"] == "AWS::EC2::SecurityGroup"
     (metrics,) = [p for s, _, m, p in log if m == "put_metric_data"]
     alarms = json.dumps(
-        resources(templates[stack_name(stage, "monitoring")], "AWS::CloudWatch::Alarm")
+        resources(templates[stack_name(stage, "dr-monitoring")], "AWS::CloudWatch::Alarm")
     )
     assert (
         f'"Namespace": "{metrics["Namespace"]}"' in alarms

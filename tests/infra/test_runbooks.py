@@ -58,8 +58,13 @@ def alarm_links(templates: dict) -> dict[str, str]:
 
 def test_every_alarm_links_a_runbook_that_names_it(templates):
     links = alarm_links(templates)
-    # 24 alarms and the composite, in each stage's primary and standby tier; prod's replica lag
-    assert len(links) == 2 * 3 * 25 + 1
+    # 23 alarms and the composite in each stage's primary and standby tier; the two DR drill
+    # alarms in the standby tier only (the drill runs there); prod's replica lag
+    assert len(links) == 2 * 3 * 24 + 3 * 2 + 1
+    assert sorted(a for a in links if "-dr-drill-" in a) == [
+        f"reminderly-{s}-dr-monitoring:reminderly-{s}-dr-drill-{a}"
+        for s in ("dev", "prod", "staging") for a in ("objective-breached", "overdue")
+    ]  # fmt: skip
     assert [a for a in links if a.endswith("-replica-lag-high")] == [
         "reminderly-prod-dr-monitoring:reminderly-prod-replica-lag-high"
     ]

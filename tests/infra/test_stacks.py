@@ -124,13 +124,15 @@ def test_every_alarm_links_its_runbook_and_opens_an_opsitem(templates, stage):
         "rds-transaction-id-wraparound", "backup-copy-failed", "oldest-ready-message-age",
         "dispatch-failure-rate", "dead-messages", "packet-load-failures", "worker-heartbeat-missing",
         "alb-5xx-rate", "api-latency-p99-high", "api-unhealthy-hosts", "api-tasks-below-desired",
-        "worker-tasks-below-desired", "dr-drill-overdue", "dr-drill-objective-breached",
+        "worker-tasks-below-desired",
         "database-unavailable", "ses-bounce-rate-high", "ses-complaint-rate-high",
         "inbound-delivery-failures", "migration-failed", "secret-rotation-failed",
         "sms-route-switched",
     }  # fmt: skip
+    # the DR drill runs and publishes in the DR region: its alarms are the standby's
+    standby = resources(templates[f"reminderly-{stage}-dr-monitoring"], "AWS::CloudWatch::Alarm")
     overdue = next(
-        a for a in alarms.values() if a["Properties"]["AlarmName"].endswith("dr-drill-overdue")
+        a for a in standby.values() if a["Properties"]["AlarmName"].endswith("dr-drill-overdue")
     )
     assert overdue["Properties"]["TreatMissingData"] == "breaching"  # no drill at all is the alarm
     assert overdue["Properties"]["Period"] * overdue["Properties"]["EvaluationPeriods"] == 7 * 86400
@@ -272,7 +274,12 @@ def test_worker_may_send_and_nothing_more(templates, stage):
         "ses:SendEmail",
         "ses:SendRawEmail",
         "sms-voice:SendTextMessage",
+        "ssm:PutParameter",  # the DR last-write marker, that one parameter only
     ]
+    (marker,) = [st for st in statements if st["Action"] == "ssm:PutParameter"]
+    assert marker["Resource"] == (
+        f"arn:aws:ssm:{config.dr_region}:{config.account}:parameter/reminderly/{stage}/dr/primary-last-write"
+    )
     text = json.dumps(statements)
     assert f"identity/{config.ses_identity}" in text and f"pool/{config.sms_pool_id}" in text
     # the pools given to single accounts, and no other

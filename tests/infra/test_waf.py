@@ -105,10 +105,10 @@ def test_the_exempt_routes_are_the_apps_large_body_routes():
     rules = {
         (rule.rule, method) for rule in app.url_map.iter_rules() for method in rule.methods or ()
     }
-    for route in ("/v1/campaigns/<int:campaign_id>/packets", "/campaigns/<int:campaign_id>/packets",
+    for route in ("/v1/campaigns/<id:campaign_id>/packets", "/campaigns/<id:campaign_id>/packets",
                   "/v1/webhooks/sns"):  # fmt: skip
         assert (route, "POST") in rules, route
-        example = re.sub(r"<int:\w+>", "12", route)
+        example = re.sub(r"<id:\w+>", "4503599627370497", route)  # a public id (2**52 + 1)
         assert re.search(UPLOAD_PATH, example), example
 
 

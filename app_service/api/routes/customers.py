@@ -23,9 +23,15 @@ def _customer_or_404(customer_id: int) -> dict:
 def register(app: Flask) -> None:
     def list_customers():
         external_id = request.args.get("external_id")
+        opted_out = request.args.get("opted_out")
         return page(
             lambda after, limit: customers.list_customers(
-                conn(), account_id(), after=after, limit=limit, external_id=external_id
+                conn(),
+                account_id(),
+                after=after,
+                limit=limit,
+                external_id=external_id,
+                opted_out=opted_out,
             ),
             shapes.customer,
         )

@@ -17,7 +17,7 @@ from app_service import json_limits
 from app_service.api.problems import ApiError
 from app_service.api.routes import conn, route
 from app_service.db import one, rows
-from app_service.inbound import sns
+from app_service.inbound import simulate, sns
 from app_service.inbound.events import UnreadableNotification, apply_notification
 from app_service.links import LinkSigner
 from app_service.queries import Q
@@ -93,10 +93,7 @@ def register(app: Flask) -> None:
                 "Please choose a score", "Pick a number from 0 to 10, then send.", target, 400
             )
             return page
-        with conn().transaction():
-            one(conn(), Q.record_survey_response, {"message_id": target["id"], "score": int(raw),
-                                                   "comment": request.form.get("comment", "")[:2000],
-                                                   "channel": "web"})  # fmt: skip
+        simulate.answer_survey(conn(), target["id"], int(raw), request.form.get("comment", ""))
         return _page("Thank you", "Your answer has been recorded.", target)
 
     def unsubscribe_page(token: str):

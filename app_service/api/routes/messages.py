@@ -1,17 +1,83 @@
-"""One message with its events."""
+"""The account's messages (filtered by status, campaign and send time), and one message with
+its events."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from datetime import datetime
+
+from flask import Flask, jsonify, request
 
 from app_service.api import shapes
-from app_service.api.problems import not_found
-from app_service.api.routes import conn, route
+from app_service.api.paging import DEFAULT_LIMIT, MAX_LIMIT
+from app_service.api.problems import ApiError, not_found
+from app_service.api.routes import account_id, conn, ids, route
 from app_service.db import rows
 from app_service.queries import Q
 
+STATUSES = ("scheduled", "ready", "sent", "delivered", "failed", "retry", "dead", "suppressed",
+            "cancelled")  # fmt: skip
+
+
+def _bad(name: str, detail: str) -> ApiError:
+    return ApiError(400, "Bad Request", f"{name}: {detail}",
+                    errors=[{"parameter": name, "in": "query", "detail": detail}])  # fmt: skip
+
+
+def _position(cursor: str | None) -> tuple[int, int]:
+    """(packet id, message id) of the last message of the previous page, from the opaque
+    cursor (public_ids: no row id shows)."""
+    if not cursor:
+        return 0, 0
+    found = ids().uncursor(cursor)
+    if found is None:
+        raise _bad("cursor", "is not a cursor this API returned")
+    return min(found[0], 2**63 - 1), min(found[1], 2**63 - 1)
+
+
+def _campaign(raw: str | None) -> int | None:
+    """The campaign filter's public id as its row id (0, matching nothing, when not one)."""
+    if not raw:
+        return None
+    return ids().ref(int(raw))
+
+
+def _statuses(raw: str | None) -> list[str] | None:
+    if not raw:
+        return None
+    wanted = raw.split(",")
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown:
+        raise _bad("status", f"{unknown[0]!r} is not a message status ({', '.join(STATUSES)})")
+    return wanted
+
+
+def _when(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    return datetime.fromisoformat(raw) if raw else None  # the contract checked date-time
+
 
 def register(app: Flask) -> None:
+    def list_messages():
+        after_packet, after_id = _position(request.args.get("cursor"))
+        limit = min(int(request.args.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)
+        send_from, send_to = _when("send_at_from"), _when("send_at_to")
+        if send_from and send_to and send_to <= send_from:
+            raise _bad("send_at_to", "must be after send_at_from")
+        campaign = request.args.get("campaign_id")
+        found = rows(conn(), Q.list_messages, {
+            "account_id": account_id(), "after_packet": after_packet, "after_id": after_id,
+            "statuses": _statuses(request.args.get("status")), "send_from": send_from,
+            "send_to": send_to, "campaign_id": _campaign(campaign),
+            "limit": limit + 1,
+        })  # fmt: skip
+        more = len(found) > limit
+        found = found[:limit]
+        last = found[-1] if found else None
+        return jsonify(
+            data=[shapes.message(m) for m in found],
+            next_cursor=ids().cursor(last["packet_id"], last["id"]) if more and last else None,
+        )
+
     def get_message(message_id: int):
         found = rows(conn(), Q.get_message, {"id": message_id})
         if not found:
@@ -34,4 +100,5 @@ def register(app: Flask) -> None:
             }
         )
 
+    route(app, "/v1/messages", "listMessages", list_messages)
     route(app, "/v1/messages/<id:message_id>", "getMessage", get_message)

@@ -1,9 +1,9 @@
 """Webhook endpoints: create (the secret shown once), list, read, change, delete, rotate the
-secret, list delivery attempts, replay one event."""
+secret, list delivery attempts, replay one event or a time range."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, Response, jsonify
 
@@ -116,6 +116,20 @@ def register(app: Flask) -> None:
         response.status_code = 202
         return response
 
+    def replay_range(endpoint_id: int):
+        data = body()
+        since, until = (datetime.fromisoformat(data[k]) for k in ("since", "until"))
+        try:
+            queued = webhooks.replay_range(conn(), endpoint_id, since, until,
+                                           only_undelivered=data.get("only_undelivered", False))  # fmt: skip
+        except webhooks.InvalidEndpoint as exc:
+            raise bad_field(f"/{exc.field}", exc.reason) from None
+        if queued is None:
+            raise not_found("webhook endpoint", endpoint_id)
+        response = jsonify(queued=queued)
+        response.status_code = 202
+        return response
+
     base = "/v1/webhook-endpoints"
     one = f"{base}/<id:endpoint_id>"
     route(app, base, "listWebhookEndpoints", list_endpoints)
@@ -126,3 +140,4 @@ def register(app: Flask) -> None:
     route(app, f"{one}/rotate-secret", "rotateWebhookSecret", rotate_secret, "POST")
     route(app, f"{one}/attempts", "listWebhookAttempts", list_attempts)
     route(app, f"{one}/replay", "replayWebhookEvent", replay, "POST")
+    route(app, f"{one}/replay-range", "replayWebhookRange", replay_range, "POST")

@@ -1,0 +1,245 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.account_create import AccountCreate
+from ...models.account_created import AccountCreated
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: AccountCreate,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/accounts",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AccountCreated | Problem | None:
+    if response.status_code == 201:
+        response_201 = AccountCreated.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AccountCreated | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AccountCreate,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AccountCreated | Problem]:
+    """Create an account
+
+     A new tenant with its first admin API key (shown once). Only a platform operator's key
+    (scope `operator`, granted by the CLI: `reminderly api-key create --scope operator`) may
+    create accounts; a tenant's admin key gets a 403. The caller's own account is untouched and
+    cannot see the new one. With an Idempotency-Key, a replay has no `api_key.token`: no
+    secret is stored.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (AccountCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AccountCreated | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AccountCreate,
+    idempotency_key: str | Unset = UNSET,
+) -> AccountCreated | Problem | None:
+    """Create an account
+
+     A new tenant with its first admin API key (shown once). Only a platform operator's key
+    (scope `operator`, granted by the CLI: `reminderly api-key create --scope operator`) may
+    create accounts; a tenant's admin key gets a 403. The caller's own account is untouched and
+    cannot see the new one. With an Idempotency-Key, a replay has no `api_key.token`: no
+    secret is stored.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (AccountCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AccountCreated | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AccountCreate,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[AccountCreated | Problem]:
+    """Create an account
+
+     A new tenant with its first admin API key (shown once). Only a platform operator's key
+    (scope `operator`, granted by the CLI: `reminderly api-key create --scope operator`) may
+    create accounts; a tenant's admin key gets a 403. The caller's own account is untouched and
+    cannot see the new one. With an Idempotency-Key, a replay has no `api_key.token`: no
+    secret is stored.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (AccountCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AccountCreated | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: AccountCreate,
+    idempotency_key: str | Unset = UNSET,
+) -> AccountCreated | Problem | None:
+    """Create an account
+
+     A new tenant with its first admin API key (shown once). Only a platform operator's key
+    (scope `operator`, granted by the CLI: `reminderly api-key create --scope operator`) may
+    create accounts; a tenant's admin key gets a 403. The caller's own account is untouched and
+    cannot see the new one. With an Idempotency-Key, a replay has no `api_key.token`: no
+    secret is stored.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (AccountCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AccountCreated | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

@@ -1,0 +1,248 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.preview import Preview
+from ...models.preview_request import PreviewRequest
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    template_id: int,
+    *,
+    body: PreviewRequest | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/templates/{template_id}/preview".format(
+            template_id=quote(str(template_id), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Preview | Problem | None:
+    if response.status_code == 200:
+        response_200 = Preview.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Preview | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    template_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: PreviewRequest | Unset = UNSET,
+) -> Response[Preview | Problem]:
+    """Preview a template
+
+     Render with the merge fields given (the rest as [name] samples) in the same sandbox as the worker;
+    SMS templates report their segments.
+
+    Args:
+        template_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        body (PreviewRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Preview | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        template_id=template_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    template_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: PreviewRequest | Unset = UNSET,
+) -> Preview | Problem | None:
+    """Preview a template
+
+     Render with the merge fields given (the rest as [name] samples) in the same sandbox as the worker;
+    SMS templates report their segments.
+
+    Args:
+        template_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        body (PreviewRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Preview | Problem
+    """
+
+    return sync_detailed(
+        template_id=template_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    template_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: PreviewRequest | Unset = UNSET,
+) -> Response[Preview | Problem]:
+    """Preview a template
+
+     Render with the merge fields given (the rest as [name] samples) in the same sandbox as the worker;
+    SMS templates report their segments.
+
+    Args:
+        template_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        body (PreviewRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Preview | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        template_id=template_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    template_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: PreviewRequest | Unset = UNSET,
+) -> Preview | Problem | None:
+    """Preview a template
+
+     Render with the merge fields given (the rest as [name] samples) in the same sandbox as the worker;
+    SMS templates report their segments.
+
+    Args:
+        template_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
+            (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        body (PreviewRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Preview | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            template_id=template_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

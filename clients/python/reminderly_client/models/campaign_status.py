@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class CampaignStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    DRAFT = "draft"
+    PAUSED = "paused"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+    def __str__(self) -> str:
+        return str(self.value)

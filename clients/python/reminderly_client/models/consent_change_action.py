@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class ConsentChangeAction(StrEnum):
+    OPT_IN = "opt_in"
+    OPT_OUT = "opt_out"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="EventEndpointDisabledDataEndpoint")
+
+
+@_attrs_define
+class EventEndpointDisabledDataEndpoint:
+    """
+    Attributes:
+        id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        url (str):
+        failing_since (datetime.datetime):
+    """
+
+    id: int
+    url: str
+    failing_since: datetime.datetime
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        url = self.url
+
+        failing_since = self.failing_since.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "url": url,
+                "failing_since": failing_since,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        url = d.pop("url")
+
+        failing_since = datetime.datetime.fromisoformat(d.pop("failing_since"))
+
+        event_endpoint_disabled_data_endpoint = cls(
+            id=id,
+            url=url,
+            failing_since=failing_since,
+        )
+
+        event_endpoint_disabled_data_endpoint.additional_properties = d
+        return event_endpoint_disabled_data_endpoint
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

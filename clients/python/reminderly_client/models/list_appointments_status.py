@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class ListAppointmentsStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+    def __str__(self) -> str:
+        return str(self.value)

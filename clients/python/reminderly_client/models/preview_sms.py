@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.preview_sms_encoding import PreviewSmsEncoding
+
+T = TypeVar("T", bound="PreviewSms")
+
+
+@_attrs_define
+class PreviewSms:
+    """
+    Attributes:
+        encoding (PreviewSmsEncoding):
+        segments (int):
+        characters (int):
+    """
+
+    encoding: PreviewSmsEncoding
+    segments: int
+    characters: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        encoding = self.encoding.value
+
+        segments = self.segments
+
+        characters = self.characters
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "encoding": encoding,
+                "segments": segments,
+                "characters": characters,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        encoding = PreviewSmsEncoding(d.pop("encoding"))
+
+        segments = d.pop("segments")
+
+        characters = d.pop("characters")
+
+        preview_sms = cls(
+            encoding=encoding,
+            segments=segments,
+            characters=characters,
+        )
+
+        preview_sms.additional_properties = d
+        return preview_sms
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
