@@ -159,6 +159,14 @@ def test_during_a_rotation_both_secrets_sign_and_after_it_only_the_new(conn, acc
 
 
 def test_an_endpoint_failing_continuously_is_disabled_with_an_event(conn, account, db_url):
+    people = (("owner@example.com", "owner"), ("admin@example.com", "admin"),
+              ("desk@example.com", "staff"))  # fmt: skip
+    for email, role in people:
+        user = conn.execute(
+            "INSERT INTO users (email) VALUES (%s) RETURNING id", [email]
+        ).fetchone()[0]
+        conn.execute("INSERT INTO memberships (account_id, user_id, role) VALUES (%s, %s, %s)",
+                     [account, user, role])  # fmt: skip
     settings = DeliverySettings(
         retry_base=timedelta(milliseconds=20), retry_max=timedelta(milliseconds=20),
         retry_window=timedelta(minutes=5), disable_after=timedelta(milliseconds=100),
@@ -184,6 +192,14 @@ def test_an_endpoint_failing_continuously_is_disabled_with_an_event(conn, accoun
             tries = len(down.requests)
             dispatcher.run_once()
             assert len(down.requests) == tries  # nothing more is sent to it
+            # the account's owners and admins get an email about it; staff do not
+            mailed = sorted(
+                r[0]
+                for r in conn.execute(
+                    "SELECT recipient FROM staff_mail WHERE subject LIKE '%%webhook endpoint was disabled'"
+                )
+            )
+            assert mailed == ["admin@example.com", "owner@example.com"]
     finally:
         dispatcher.close()
 

@@ -406,6 +406,18 @@ BEGIN
         VALUES (w.account_id, 'webhook_endpoint.disabled',
                 jsonb_build_object('endpoint', jsonb_build_object('id', w.id, 'url', w.url,
                                                                   'failing_since', w.failing_since)));
+        -- and the account's owners and admins are told by email (staff mail: the worker hands
+        -- it to SES in AWS; the local mailbox in development)
+        INSERT INTO staff_mail (account_id, recipient, subject, body)
+        SELECT w.account_id, u.email, 'A reminderly webhook endpoint was disabled',
+               'The webhook endpoint ' || w.url || ' failed every delivery since '
+               || to_char(w.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
+               || ' and has been disabled. Events that happen while it is disabled are not queued.'
+               || E'\n\nWhen it answers again, enable it and replay the time range it missed '
+               || '(the Webhooks page, POST /v1/webhook-endpoints/{id}/replay-range, or '
+               || '`reminderly webhook replay`).'
+        FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.account_id = w.account_id AND m.role IN ('owner', 'admin') AND u.disabled_at IS NULL;
         outcome := 'disabled';
     END IF;
     RETURN outcome;
