@@ -831,7 +831,7 @@ SELECT * FROM people_session(%(session_id)s);
 
 -- name: people_enter_tenant
 -- A signed-in person's request: the API role, the account, and the role and location scope
--- that row-level security applies (db/migrations/0022_people.sql).
+-- that row-level security applies (db/migrations/0020_people.sql).
 SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %(account_id)s, false),
        set_config('reminderly.role', %(role)s, false), set_config('reminderly.location_id', %(location_id)s, false);
 
@@ -967,7 +967,7 @@ WHERE NOT ('operator' = ANY (k.scopes))
 ORDER BY k.revoked_at IS NOT NULL, k.id DESC LIMIT 500;
 
 -- ---------------------------------------------------------------------------------------------
--- Inbox (app_service/people/inbox.py; tables in 0023_inbox.sql), under the member's tenant.
+-- Inbox (app_service/people/inbox.py; tables in 0021_inbox.sql), under the member's tenant.
 
 -- name: inbox_list
 -- Conversations newest reply first: open or closed, mine / unassigned / all.

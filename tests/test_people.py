@@ -465,7 +465,7 @@ def test_every_table_the_api_role_writes_has_the_role_policies(conn):
              AND NOT EXISTS (SELECT FROM pg_policies p WHERE p.tablename = g.table_name
                              AND p.permissive = 'RESTRICTIVE' AND p.cmd = g.privilege_type)"""
     ).fetchall()
-    assert missing == [], "a new writable table needs its role policy (see 0022_people.sql)"
+    assert missing == [], "a new writable table needs its role policy (see 0020_people.sql)"
 
 
 def test_a_member_scoped_to_one_location_sees_only_its_customers(app, conn):

@@ -1,4 +1,4 @@
--- People (0022_people.sql): the narrow doors through which the API's role reaches the identity
+-- People (0020_people.sql): the narrow doors through which the API's role reaches the identity
 -- tables. Each function does one thing; none returns another user's secrets. Password and
 -- TOTP checks happen in the application (argon2id, pyotp); these functions store and fetch.
 

@@ -1,4 +1,4 @@
--- The inbox (0023_inbox.sql): a reply opens (or reopens) its customer's conversation, with
+-- The inbox (0021_inbox.sql): a reply opens (or reopens) its customer's conversation, with
 -- the task it asks of the front desk. Runs as the table owner: replies arrive through the
 -- signed webhook, the worker or the API, whatever role records them.
 CREATE OR REPLACE FUNCTION conversation_on_reply() RETURNS trigger

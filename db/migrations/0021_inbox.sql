@@ -1,4 +1,4 @@
--- 0023_inbox: replies as per-customer conversations for the console's inbox: open/closed (a
+-- 0021_inbox: replies as per-customer conversations for the console's inbox: open/closed (a
 -- new reply reopens), assigned to a member or not, read up to a point, with internal notes.
 -- A trigger on message_events opens or updates the conversation in the reply's transaction;
 -- its WHEN clause keeps it off the hot path of every other event.

@@ -1,4 +1,4 @@
--- 0022_people: the people who run an account (users with a role per account), invitations,
+-- 0020_people: the people who run an account (users with a role per account), invitations,
 -- user sign-in sessions with MFA, and the append-only audit log.
 --
 -- Users span accounts, so the identity tables (users, recovery codes, sign-in failures) are
