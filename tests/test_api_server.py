@@ -115,7 +115,7 @@ def test_a_100k_row_csv_packet_over_http(gunicorn, db_url, tmp_path):
     assert packet["messages_planned"] == 2 * 99_999
     with psycopg.connect(db_url) as conn:
         (n,) = conn.execute(
-            "SELECT count(*) FROM messages WHERE packet_id = %s", [packet["id"]]
+            "SELECT count(*) FROM messages WHERE packet_id = %s", [row(packet["id"])]
         ).fetchone()
     assert n == 2 * 99_999
     status, headers, replay = api.call("POST", f"/v1/campaigns/{campaign['id']}/packets", body, big)
