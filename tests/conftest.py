@@ -136,8 +136,10 @@ def serve_gunicorn(db_url: str | None, log_path: Path, **env_extra: str):
     from app_service import PROJECT_ROOT
 
     port = _free_port()
+    # the tests' link secret: tests compute the same public ids as the server (api_support)
     env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1",
-           "GUNICORN_THREADS": "4", "REMINDERLY_API_POOL_SIZE": "4", **env_extra}  # fmt: skip
+           "GUNICORN_THREADS": "4", "REMINDERLY_API_POOL_SIZE": "4",
+           "REMINDERLY_LINK_SECRET": "test-link-secret", **env_extra}  # fmt: skip
     env.pop("DATABASE_URL", None)
     env.pop("PGHOST", None)
     if db_url is not None:

@@ -18,10 +18,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import pytest
 
 from app_service import api_keys, campaigns
 from app_service.api.spec import write_bundle
-from tests.api_support import CAMPAIGN
+from tests.api_support import CAMPAIGN, row
 from tests.helpers import csv_bytes, person
 
 
@@ -114,7 +115,7 @@ def test_a_100k_row_csv_packet_over_http(gunicorn, db_url, tmp_path):
     assert packet["messages_planned"] == 2 * 99_999
     with psycopg.connect(db_url) as conn:
         (n,) = conn.execute(
-            "SELECT count(*) FROM messages WHERE packet_id = %s", [packet["id"]]
+            "SELECT count(*) FROM messages WHERE packet_id = %s", [row(packet["id"])]
         ).fetchone()
     assert n == 2 * 99_999
     status, headers, replay = api.call("POST", f"/v1/campaigns/{campaign['id']}/packets", body, big)
@@ -151,7 +152,24 @@ def test_sigterm_lets_a_request_in_flight_finish(gunicorn, db_url):
     assert proc.wait(timeout=30) == 0
 
 
-def test_schemathesis_finds_no_server_error_and_no_contract_break(gunicorn, db_url, tmp_path):
+@pytest.fixture
+def roomy_gunicorn(db_url, tmp_path):
+    """gunicorn as the API's login, with the per-address limits raised: schemathesis sends
+    thousands of keyless and wrong-key requests from one address, which would otherwise make
+    every later request wait out the failed sign-ins (those limits have their own tests in
+    tests/security/test_shared_address_limits.py)."""
+    from psycopg.conninfo import make_conninfo
+
+    from tests.conftest import serve_gunicorn
+
+    api_url = make_conninfo(db_url, user="reminderly_api_login")
+    with serve_gunicorn(api_url, tmp_path / "gunicorn.log",
+                        REMINDERLY_KEYLESS_PER_MINUTE="1000000",
+                        REMINDERLY_SIGN_IN_FAILURES_PER_MINUTE="1000000") as served:  # fmt: skip
+        yield served
+
+
+def test_schemathesis_finds_no_server_error_and_no_contract_break(roomy_gunicorn, db_url, tmp_path):
     """Every operation of the bundled definition against the live server, in every phase:
     examples, coverage, fuzzing (positive and negative cases), and the stateful phase, which
     chains operations by the links schemathesis infers from the definition and from Location
@@ -160,7 +178,7 @@ def test_schemathesis_finds_no_server_error_and_no_contract_break(gunicorn, db_u
     request accepted (positive_data_acceptance: the definition and the server agree on what
     is valid). One schemathesis worker: with two threads, hypothesis's lambda descriptions
     (ast.parse) trip CPython 3.11's "AST constructor recursion depth mismatch" now and then."""
-    base, _ = gunicorn
+    base, _ = roomy_gunicorn
     _, token = _token(db_url)
     spec = tmp_path / "openapi.json"
     write_bundle(spec)

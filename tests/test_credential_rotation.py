@@ -30,6 +30,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from app_service import PROJECT_ROOT, api_keys, campaigns, db_credentials
+from tests.api_support import pub
 
 ROLES = ("reminderly_api_login", "reminderly_worker_login")
 MESSAGES = 60  # 30 people, sms and email
@@ -140,7 +141,8 @@ def test_rotating_both_logins_under_load_fails_no_request_and_loses_no_send(
     )
     common = {**os.environ, "DATABASE_URL": url, "AWS_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": "us-east-1",
               "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-              "REMINDERLY_DB_MAX_LIFETIME_SECONDS": "1", "PYTHONPATH": str(PROJECT_ROOT)}  # fmt: skip
+              "REMINDERLY_DB_MAX_LIFETIME_SECONDS": "1", "PYTHONPATH": str(PROJECT_ROOT),
+              "REMINDERLY_LINK_SECRET": "test-link-secret"}  # fmt: skip
 
     def env(role: str) -> dict:  # what ECS injects at task start, and the secret to re-read
         return {
@@ -169,7 +171,7 @@ def test_rotating_both_logins_under_load_fails_no_request_and_loses_no_send(
     stop = threading.Event()
 
     def load() -> None:
-        request = urllib.request.Request(f"{base}/v1/campaigns/{campaign}", headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        request = urllib.request.Request(f"{base}/v1/campaigns/{pub(campaign)}", headers={"Authorization": f"Bearer {token}"})  # fmt: skip
         while not stop.is_set():
             started = time.monotonic()
             try:

@@ -30,6 +30,15 @@ from app_service.api.spec import bundled
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
+def _missing(error) -> str | None:
+    """A missing required property is named by its own pointer (`/subject`), not its parent's,
+    wherever the rule comes from (`required`, or an `if`/`then`)."""
+    if type(error.kind).__name__ != "Required":
+        return None
+    name = str(getattr(error.kind, "property", "")).strip('"')
+    return f"{_pointer(error.instance_path)}/{name}" if name else None
+
+
 def _pointer(path) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
@@ -218,7 +227,7 @@ class Contract:
             )
             return [{"pointer": "", "detail": f"the body {reason}"}]
         errors = [
-            {"pointer": _pointer(e.instance_path), "detail": e.message}
+            {"pointer": _missing(e) or _pointer(e.instance_path), "detail": e.message}
             for e in validator.iter_errors(value)
         ]
         return errors or _nul_characters(value)

@@ -18,7 +18,7 @@ class TemplateCreate:
         name (str):
         channel (Channel):
         body (str): jinja2 text; merge fields as {{ first_name }}.
-        subject (str | Unset): Required for email.
+        subject (str | Unset): Required for email. No NUL character.
     """
 
     name: str
