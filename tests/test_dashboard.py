@@ -104,10 +104,9 @@ def test_in_a_real_browser(gunicorn, db_url, browser, tmp_path):
         token = api_keys.create_key(conn, account, "dash", ["write"]).token
         row_id = make_campaign(conn, account, kind="survey", offsets=(-48, -2))
         load_rows(conn, row_id, [person(i) for i in range(5)])
-    from app_service.links import link_secret
-    from app_service.public_ids import PublicIds
+    from tests.api_support import pub
 
-    campaign = PublicIds(link_secret()).encode(row_id)  # what the served app shows
+    campaign = pub(row_id)  # what the served app shows (it shares the tests' link secret)
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{base}/login")
