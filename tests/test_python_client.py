@@ -15,6 +15,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app_service import PROJECT_ROOT, api_keys, campaigns, client_gen
 from app_service.webhook_delivery import WebhookDispatcher
+from tests.api_support import IDS
 from tests.test_webhook_delivery import FAST, drain
 from tests.webhook_receiver import Receiver
 
@@ -101,7 +102,7 @@ def test_a_campaign_a_packet_its_report_and_a_signed_webhook_through_the_client(
         missing = get_campaign_report.sync(999999, client=client)
         assert isinstance(missing, Problem) and missing.status == 404
 
-        dispatcher = WebhookDispatcher(db_url, "sdk", FAST)
+        dispatcher = WebhookDispatcher(db_url, "sdk", FAST, ids=IDS)  # the served app's public ids
         try:
             drain(dispatcher, lambda: len(receiver.requests) == 1)
         finally:

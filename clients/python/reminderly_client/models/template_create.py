@@ -17,7 +17,7 @@ class TemplateCreate:
     Attributes:
         name (str):
         channel (Channel):
-        body (str): jinja2 text; merge fields as {{ first_name }}.
+        body (str): jinja2 text; merge fields as {{ first_name }}. No NUL character.
         subject (str | Unset): Required for email. No NUL character.
     """
 
