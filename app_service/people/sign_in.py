@@ -124,6 +124,30 @@ def _secret(conn: psycopg.Connection, email: str, link_secret: str) -> tuple[dic
     return user, (mfa.unseal(link_secret, sealed) if sealed else None)
 
 
+def _code_accepted(
+    conn: psycopg.Connection, user: dict, secret: str, code: str, ctx: Context
+) -> bool:
+    """A TOTP code newer than the last accepted one, or an unused recovery code (each spent
+    by accepting it): the one second-factor check for sign-in and password reset."""
+    step = mfa.matching_step(secret, code)
+    if step is not None:
+        return rows(
+            conn,
+            Q.people_accept_totp_step,
+            {"user_id": user["user_id"], "step": step, "confirm": False},
+        )[0]["accepted"]
+    if len(code.strip()) <= 6:
+        return False
+    used = rows(
+        conn, Q.people_use_recovery_code, {"user_id": user["user_id"], "hash": mfa.code_hash(code)}
+    )[0]["used"]
+    if used:
+        audit.sign_in_event(
+            conn, user["user_id"], "sign_in.recovery_code_used", ctx.address, ctx.request_id
+        )
+    return used
+
+
 def second_factor(
     conn: psycopg.Connection, session: dict, code: str, link_secret: str, ctx: Context
 ) -> bool:
@@ -131,25 +155,7 @@ def second_factor(
     if throttled(conn, session["email"], ctx):
         return False
     user, secret = _secret(conn, session["email"], link_secret)
-    ok = False
-    if secret and user["totp_confirmed"]:
-        step = mfa.matching_step(secret, code)
-        if step is not None:
-            ok = rows(
-                conn,
-                Q.people_accept_totp_step,
-                {"user_id": user["user_id"], "step": step, "confirm": False},
-            )[0]["accepted"]
-        elif len(code.strip()) > 6:
-            ok = rows(
-                conn,
-                Q.people_use_recovery_code,
-                {"user_id": user["user_id"], "hash": mfa.code_hash(code)},
-            )[0]["used"]
-            if ok:
-                audit.sign_in_event(
-                    conn, user["user_id"], "sign_in.recovery_code_used", ctx.address, ctx.request_id
-                )
+    ok = bool(secret and user["totp_confirmed"]) and _code_accepted(conn, user, secret, code, ctx)
     if not ok:
         _failed(conn, session["email"], user["user_id"], ctx, "sign_in.mfa_failed")
         return False
@@ -338,19 +344,7 @@ def finish_reset(
     user, secret = _secret(conn, target["email"], link_secret)
     ok = not user["totp_confirmed"]
     if user["totp_confirmed"] and secret:
-        step = mfa.matching_step(secret, code)
-        if step is not None:
-            ok = rows(
-                conn,
-                Q.people_accept_totp_step,
-                {"user_id": user["user_id"], "step": step, "confirm": False},
-            )[0]["accepted"]
-        elif len(code.strip()) > 6:
-            ok = rows(
-                conn,
-                Q.people_use_recovery_code,
-                {"user_id": user["user_id"], "hash": mfa.code_hash(code)},
-            )[0]["used"]
+        ok = _code_accepted(conn, user, secret, code, ctx)
     if not ok:
         _failed(conn, target["email"], user["user_id"], ctx, "password.reset_failed")
         return False
