@@ -11,25 +11,11 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
-from app_service.api import hooks
+from app_service.api import hooks, routing, sns_signature
 from app_service.api.contract import Contract
 from app_service.api.ip_limits import AddressLimits
-from app_service.api.routes import (
-    accounts,
-    analytics,
-    appointments,
-    campaigns,
-    customers,
-    dev,
-    events,
-    inbound,
-    locations,
-    messages,
-    operations,
-    packets,
-    templates,
-    webhook_endpoints,
-)
+from app_service.api.routes import operations
+from app_service.api.spec import bundled
 from app_service.config import Settings
 from app_service.dashboard import views as dashboard
 from app_service.inbound import sns
@@ -90,7 +76,7 @@ def create_app(
             t.strip() for t in os.environ.get("REMINDERLY_SNS_TOPICS", "").split(",") if t.strip()
         ),
         SNS_CERT_FETCHER=sns.fetch_certificate,
-        SNS_CONFIRM=inbound.confirm_subscription,
+        SNS_CONFIRM=sns_signature.confirm_subscription,
     )
     app.extensions["reminderly.address_limits"] = AddressLimits.from_config(
         int(os.environ.get("REMINDERLY_KEYLESS_PER_MINUTE", "600")),
@@ -106,22 +92,8 @@ def create_app(
     app.url_map.converters["id"] = id_converter(ids)  # <id:...>: a public id, read as Ref
     app.json.sort_keys = False
     hooks.install(app, Contract())
-    for module in (
-        operations,
-        accounts,
-        customers,
-        locations,
-        appointments,
-        campaigns,
-        templates,
-        packets,
-        messages,
-        events,
-        webhook_endpoints,
-        dev,
-        inbound,
-        analytics,
-    ):
-        module.register(app)
+    routing.load_views("app_service.api.routes")
+    routing.install(app, bundled())  # every operation, at the definition's path and method
+    operations.install_docs(app)
     dashboard.configure(app, secret)
     return app

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyReq
 from app_service.api import tenancy
 from app_service.api.contract import Contract
 from app_service.api.problems import ApiError, problem
-from app_service.api.routes.inbound import verify_sns
+from app_service.api.sns_signature import verify_sns
 from app_service.api_keys import authenticate
 from app_service.template_sandbox import RendererUnavailable
 
@@ -295,7 +295,7 @@ def _verify_signature(app: Flask) -> None:
     if wait:
         raise _too_many(wait, "too many refused messages from this address")
     try:
-        verify_sns(app)
+        verify_sns()
     except ApiError as exc:
         if exc.status == 403:
             sign_in_failed(app)

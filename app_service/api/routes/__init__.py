@@ -1,20 +1,12 @@
-"""The API's operations, one module per resource. Each view is registered under its
-operationId, so routes and the OpenAPI definition can be compared one to one."""
+"""The API's operations, one module per resource: module-level views, each registered under
+its operationId (api/routing.py routes them from the definition), and the helpers they share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Flask, current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from app_service.api import tenancy
 from app_service.public_ids import PublicIds
-
-Register = Callable[[Flask], None]
-
-
-def route(app: Flask, rule: str, operation_id: str, view, method: str = "GET") -> None:
-    app.add_url_rule(rule, endpoint=operation_id, view_func=view, methods=[method])
 
 
 def body() -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Flask, Response, jsonify, request
+from flask import Response, jsonify, request
 
 from app_service import campaigns, reports
 from app_service.api import idempotency, shapes
@@ -16,7 +16,8 @@ from app_service.api.problems import (
     not_found,
     unprocessable_template,
 )
-from app_service.api.routes import account_id, body, conn, created, route
+from app_service.api.routes import account_id, body, conn, created
+from app_service.api.routing import operation
 from app_service.db import rows
 from app_service.models import CampaignSpec, Step
 from app_service.queries import Q
@@ -96,98 +97,99 @@ def _shaped(campaign_id: int):
     return jsonify(shapes.campaign(campaign_or_404(campaign_id)))
 
 
-def register(app: Flask) -> None:
-    def list_campaigns():
-        status = request.args.get("status")
-        return page(
-            lambda after, limit: [
-                {**r, "steps": rows(conn(), Q.campaign_steps, {"campaign_id": r["id"]})}
-                for r in campaigns.list_campaigns(
-                    conn(), account_id(), after=after, limit=limit, status=status
-                )
-            ],
-            shapes.campaign,
-        )
+@operation("listCampaigns")
+def list_campaigns():
+    status = request.args.get("status")
+    return page(
+        lambda after, limit: [
+            {**r, "steps": rows(conn(), Q.campaign_steps, {"campaign_id": r["id"]})}
+            for r in campaigns.list_campaigns(
+                conn(), account_id(), after=after, limit=limit, status=status
+            )
+        ],
+        shapes.campaign,
+    )
 
-    def create_campaign():
-        data = body()
 
-        def create():
-            spec = CampaignSpec(
-                account_id=account_id(), kind=data["kind"], channel=data["channel"],
-                steps=_steps(data["steps"]), **_settings(data),
-            )  # fmt: skip
-            try:
-                new_id = campaigns.create_campaign(conn(), spec)
-            except campaigns.InvalidCampaign as exc:
-                raise _invalid(exc) from None
-            return created(shapes.campaign(campaign_or_404(new_id)), f"/v1/campaigns/{new_id}")
+@operation("createCampaign")
+def create_campaign():
+    data = body()
 
-        return idempotency.run(create)
-
-    def get_campaign(campaign_id: int):
-        return _shaped(campaign_id)
-
-    def update_campaign(campaign_id: int):
-        data = body()
-        steps = _steps(data["steps"]) if "steps" in data else None
+    def create():
+        spec = CampaignSpec(
+            account_id=account_id(), kind=data["kind"], channel=data["channel"],
+            steps=_steps(data["steps"]), **_settings(data),
+        )  # fmt: skip
         try:
-            found = campaigns.update_draft(conn(), campaign_id, _settings(data), steps)
-        except campaigns.CampaignNotDraft as exc:
-            raise conflict(str(exc)) from None
+            new_id = campaigns.create_campaign(conn(), spec)
         except campaigns.InvalidCampaign as exc:
             raise _invalid(exc) from None
-        if not found:
+        return created(shapes.campaign(campaign_or_404(new_id)), f"/v1/campaigns/{new_id}")
+
+    return idempotency.run(create)
+
+
+@operation("getCampaign")
+def get_campaign(campaign_id: int):
+    return _shaped(campaign_id)
+
+
+@operation("updateCampaign")
+def update_campaign(campaign_id: int):
+    data = body()
+    steps = _steps(data["steps"]) if "steps" in data else None
+    try:
+        found = campaigns.update_draft(conn(), campaign_id, _settings(data), steps)
+    except campaigns.CampaignNotDraft as exc:
+        raise conflict(str(exc)) from None
+    except campaigns.InvalidCampaign as exc:
+        raise _invalid(exc) from None
+    if not found:
+        raise not_found("campaign", campaign_id)
+    return _shaped(campaign_id)
+
+
+def transition(verb: str):
+    def view(campaign_id: int):
+        try:
+            changed = campaigns.change(conn(), campaign_id, verb)
+        except campaigns.TransitionRefused as exc:
+            raise conflict(str(exc)) from None
+        if changed is None:
             raise not_found("campaign", campaign_id)
         return _shaped(campaign_id)
 
-    def transition(verb: str):
-        def view(campaign_id: int):
-            try:
-                changed = campaigns.change(conn(), campaign_id, verb)
-            except campaigns.TransitionRefused as exc:
-                raise conflict(str(exc)) from None
-            if changed is None:
-                raise not_found("campaign", campaign_id)
-            return _shaped(campaign_id)
+    view.__name__ = f"{verb}_campaign"
+    return view
 
-        view.__name__ = f"{verb}_campaign"
-        return view
 
-    def report(campaign_id: int):
-        found = reports.campaign_report(conn(), campaign_id)
-        if found is None:
-            raise not_found("campaign", campaign_id)
-        if request.args.get("format") == "csv":  # a CSV is not JSON: its id is made public here
-            public = campaign_id.public
-            csv = reports.report_csv({**found, "campaign_id": public})
-            return Response(csv, mimetype="text/csv", headers={
-                "Content-Disposition": f'attachment; filename="campaign-{public}-report.csv"'})  # fmt: skip
-        return jsonify(found)
+@operation("getCampaignReport")
+def report(campaign_id: int):
+    found = reports.campaign_report(conn(), campaign_id)
+    if found is None:
+        raise not_found("campaign", campaign_id)
+    if request.args.get("format") == "csv":  # a CSV is not JSON: its id is made public here
+        public = campaign_id.public
+        csv = reports.report_csv({**found, "campaign_id": public})
+        return Response(csv, mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="campaign-{public}-report.csv"'})  # fmt: skip
+    return jsonify(found)
 
-    def timeseries(campaign_id: int):
-        campaign_or_404(campaign_id)
-        until = _when(request.args.get("until")) or datetime.now(UTC)
-        since = _when(request.args.get("since")) or until - timedelta(days=7)
-        # every schema-valid pair is answered (the definition cannot relate two parameters):
-        # a range over 92 days keeps its last 92; one that ends before it starts is empty
-        since = max(since, until - timedelta(days=92))
-        until = max(until, since)
-        bucket = request.args.get("bucket", "day")
-        points = reports.timeseries(conn(), campaign_id, bucket, since, until)
-        return jsonify(campaign_id=campaign_id, bucket=bucket, since=shapes.ts(since), until=shapes.ts(until),
-                       points=[{**p, "bucket": shapes.ts(p["bucket"])} for p in points])  # fmt: skip
 
-    route(app, "/v1/campaigns", "listCampaigns", list_campaigns)
-    route(app, "/v1/campaigns", "createCampaign", create_campaign, "POST")
-    route(app, "/v1/campaigns/<id:campaign_id>", "getCampaign", get_campaign)
-    route(app, "/v1/campaigns/<id:campaign_id>", "updateCampaign", update_campaign, "PATCH")
-    for verb in campaigns.VERBS:
-        route(app, f"/v1/campaigns/<id:campaign_id>/{verb}", f"{verb}Campaign", transition(verb), "POST")  # fmt: skip
-    route(app, "/v1/campaigns/<id:campaign_id>/report", "getCampaignReport", report)
-    route(
-        app,
-        "/v1/campaigns/<id:campaign_id>/report/timeseries",
-        "getCampaignTimeseries",
-        timeseries,
-    )
+@operation("getCampaignTimeseries")
+def timeseries(campaign_id: int):
+    campaign_or_404(campaign_id)
+    until = _when(request.args.get("until")) or datetime.now(UTC)
+    since = _when(request.args.get("since")) or until - timedelta(days=7)
+    # every schema-valid pair is answered (the definition cannot relate two parameters):
+    # a range over 92 days keeps its last 92; one that ends before it starts is empty
+    since = max(since, until - timedelta(days=92))
+    until = max(until, since)
+    bucket = request.args.get("bucket", "day")
+    points = reports.timeseries(conn(), campaign_id, bucket, since, until)
+    return jsonify(campaign_id=campaign_id, bucket=bucket, since=shapes.ts(since), until=shapes.ts(until),
+                   points=[{**p, "bucket": shapes.ts(p["bucket"])} for p in points])  # fmt: skip
+
+
+for _verb in campaigns.VERBS:  # one view per lifecycle verb: activateCampaign, pauseCampaign, ...
+    operation(f"{_verb}Campaign")(transition(_verb))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import jsonify, request
 
 from app_service import consent, customers
 from app_service.api import idempotency, shapes
 from app_service.api.paging import page
 from app_service.api.problems import bad_field, not_found
-from app_service.api.routes import account_id, body, conn, created, route
+from app_service.api.routes import account_id, body, conn, created
+from app_service.api.routing import operation
 from app_service.db import rows
 from app_service.queries import Q
 
@@ -20,66 +21,68 @@ def _customer_or_404(customer_id: int) -> dict:
     return found
 
 
-def register(app: Flask) -> None:
-    def list_customers():
-        external_id = request.args.get("external_id")
-        opted_out = request.args.get("opted_out")
-        return page(
-            lambda after, limit: customers.list_customers(
-                conn(),
-                account_id(),
-                after=after,
-                limit=limit,
-                external_id=external_id,
-                opted_out=opted_out,
-            ),
-            shapes.customer,
-        )
+@operation("listCustomers")
+def list_customers():
+    external_id = request.args.get("external_id")
+    opted_out = request.args.get("opted_out")
+    return page(
+        lambda after, limit: customers.list_customers(
+            conn(),
+            account_id(),
+            after=after,
+            limit=limit,
+            external_id=external_id,
+            opted_out=opted_out,
+        ),
+        shapes.customer,
+    )
 
-    def upsert():
-        data = body()
 
-        def create():
-            country = rows(conn(), Q.get_account, {"id": account_id()})[0]["default_country"]
-            try:
-                result = customers.upsert_customer(conn(), account_id(), country, data)
-            except customers.InvalidCustomer as exc:
-                raise bad_field(f"/{exc.field}", exc.reason) from None
-            shaped = shapes.customer(customers.get_customer(conn(), result.id))
-            if result.created:
-                return created(shaped, f"/v1/customers/{result.id}")
-            return jsonify(shaped)
+@operation("upsertCustomer")
+def upsert():
+    data = body()
 
-        return idempotency.run(create)
+    def create():
+        country = rows(conn(), Q.get_account, {"id": account_id()})[0]["default_country"]
+        try:
+            result = customers.upsert_customer(conn(), account_id(), country, data)
+        except customers.InvalidCustomer as exc:
+            raise bad_field(f"/{exc.field}", exc.reason) from None
+        shaped = shapes.customer(customers.get_customer(conn(), result.id))
+        if result.created:
+            return created(shaped, f"/v1/customers/{result.id}")
+        return jsonify(shaped)
 
-    def get_customer(customer_id: int):
-        return jsonify(shapes.customer(_customer_or_404(customer_id)))
+    return idempotency.run(create)
 
-    def change_consent(customer_id: int):
-        _customer_or_404(customer_id)
-        data = body()
-        with conn().transaction():
-            suppressed = consent.record(
-                conn(), customer_id, data["channel"], data["action"], data["source"],
-                data.get("note"),
-            )  # fmt: skip
-        return jsonify(
-            customer=shapes.customer(_customer_or_404(customer_id)),
-            suppressed_messages=suppressed,
-        )
 
-    def customer_messages(customer_id: int):
-        _customer_or_404(customer_id)
-        return page(
-            lambda after, limit: rows(
-                conn(), Q.messages_by_customer,
-                {"customer_id": customer_id, "after": after, "limit": limit},
-            ),
-            shapes.message,
+@operation("getCustomer")
+def get_customer(customer_id: int):
+    return jsonify(shapes.customer(_customer_or_404(customer_id)))
+
+
+@operation("changeConsent")
+def change_consent(customer_id: int):
+    _customer_or_404(customer_id)
+    data = body()
+    with conn().transaction():
+        suppressed = consent.record(
+            conn(), customer_id, data["channel"], data["action"], data["source"],
+            data.get("note"),
         )  # fmt: skip
+    return jsonify(
+        customer=shapes.customer(_customer_or_404(customer_id)),
+        suppressed_messages=suppressed,
+    )
 
-    route(app, "/v1/customers", "listCustomers", list_customers)
-    route(app, "/v1/customers", "upsertCustomer", upsert, "POST")
-    route(app, "/v1/customers/<id:customer_id>", "getCustomer", get_customer)
-    route(app, "/v1/customers/<id:customer_id>/consent", "changeConsent", change_consent, "POST")
-    route(app, "/v1/customers/<id:customer_id>/messages", "listCustomerMessages", customer_messages)
+
+@operation("listCustomerMessages")
+def customer_messages(customer_id: int):
+    _customer_or_404(customer_id)
+    return page(
+        lambda after, limit: rows(
+            conn(), Q.messages_by_customer,
+            {"customer_id": customer_id, "after": after, "limit": limit},
+        ),
+        shapes.message,
+    )  # fmt: skip

@@ -4,38 +4,37 @@ of the real webhooks, so an integrator can test their webhook handling end to en
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import jsonify
 
 from app_service.api import tenancy
 from app_service.api.problems import ApiError, bad_field, not_found
-from app_service.api.routes import account_id, body, conn, route
+from app_service.api.routes import account_id, body, conn
+from app_service.api.routing import operation
 from app_service.db import rows
 from app_service.inbound import simulate
 from app_service.queries import Q
 
 
-def register(app: Flask) -> None:
-    def dev_inbound():
-        try:
-            simulate.check_stage()
-        except simulate.NotAllowed as exc:
-            raise ApiError(403, "Forbidden", str(exc)) from None
-        data = body()
-        message_id = data["message_id"]
-        if not rows(conn(), Q.get_message, {"id": message_id}):  # the caller's account only
-            raise not_found("message", message_id)
-        # the real webhooks run as the service's own login (the message names the tenant)
-        conn().execute(Q.api_leave_tenant)
-        try:
-            done = simulate.simulate(
-                conn(), message_id, data["kind"], text=data.get("text", ""),
-                outcome=data.get("outcome", "delivered"), score=data.get("score"),
-                comment=data.get("comment", ""),
-            )  # fmt: skip
-        except simulate.CannotSimulate as exc:
-            raise bad_field(f"/{exc.field}", exc.reason) from None
-        finally:
-            tenancy.enter_tenant(conn(), account_id())
-        return jsonify(message_id=message_id, kind=data["kind"], result=done)
-
-    route(app, "/v1/dev/inbound", "simulateInbound", dev_inbound, "POST")
+@operation("simulateInbound")
+def dev_inbound():
+    try:
+        simulate.check_stage()
+    except simulate.NotAllowed as exc:
+        raise ApiError(403, "Forbidden", str(exc)) from None
+    data = body()
+    message_id = data["message_id"]
+    if not rows(conn(), Q.get_message, {"id": message_id}):  # the caller's account only
+        raise not_found("message", message_id)
+    # the real webhooks run as the service's own login (the message names the tenant)
+    conn().execute(Q.api_leave_tenant)
+    try:
+        done = simulate.simulate(
+            conn(), message_id, data["kind"], text=data.get("text", ""),
+            outcome=data.get("outcome", "delivered"), score=data.get("score"),
+            comment=data.get("comment", ""),
+        )  # fmt: skip
+    except simulate.CannotSimulate as exc:
+        raise bad_field(f"/{exc.field}", exc.reason) from None
+    finally:
+        tenancy.enter_tenant(conn(), account_id())
+    return jsonify(message_id=message_id, kind=data["kind"], result=done)

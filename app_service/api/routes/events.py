@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import jsonify, request
 
 from app_service import events
 from app_service.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from app_service.api.problems import ApiError
-from app_service.api.routes import account_id, conn, ids, route
+from app_service.api.routes import account_id, conn, ids
+from app_service.api.routing import operation
 
 
 def _query_error(name: str, detail: str) -> ApiError:
@@ -30,24 +31,22 @@ def parse_types(raw: str | None) -> list[str] | None:
     return types
 
 
-def register(app: Flask) -> None:
-    def list_events():
-        after = events.Position()
-        if request.args.get("after"):
-            found = ids().uncursor(request.args["after"])
-            if found is None:
-                raise _query_error("after", "not a cursor this API returned")
-            after = events.Position(min(found[0], 2**63 - 1), min(found[1], 2**63 - 1))
-        types = parse_types(request.args.get("type"))
-        limit = min(int(request.args.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)
-        found = events.list_events(conn(), account_id(), after, types=types, limit=limit + 1)
-        more = len(found) > limit
-        found = found[:limit]
-        last = found[-1]["position"] if found else after
-        return jsonify(
-            data=[events.envelope(r) for r in found],
-            next_cursor=ids().cursor(last.txid, last.event_id),  # opaque: no txid shown
-            has_more=more,
-        )
-
-    route(app, "/v1/events", "listEvents", list_events)
+@operation("listEvents")
+def list_events():
+    after = events.Position()
+    if request.args.get("after"):
+        found = ids().uncursor(request.args["after"])
+        if found is None:
+            raise _query_error("after", "not a cursor this API returned")
+        after = events.Position(min(found[0], 2**63 - 1), min(found[1], 2**63 - 1))
+    types = parse_types(request.args.get("type"))
+    limit = min(int(request.args.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)
+    found = events.list_events(conn(), account_id(), after, types=types, limit=limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
+    last = found[-1]["position"] if found else after
+    return jsonify(
+        data=[events.envelope(r) for r in found],
+        next_cursor=ids().cursor(last.txid, last.event_id),  # opaque: no txid shown
+        has_more=more,
+    )

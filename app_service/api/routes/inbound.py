@@ -9,28 +9,20 @@ from __future__ import annotations
 
 import logging
 import re
-import urllib.request
 
-from flask import Flask, Response, current_app, g, jsonify, redirect, render_template, request
+from flask import Response, current_app, g, jsonify, redirect, render_template, request
 
-from app_service import json_limits
 from app_service.api.problems import ApiError
-from app_service.api.routes import conn, route
+from app_service.api.routes import conn
+from app_service.api.routing import operation
 from app_service.db import one, rows
-from app_service.inbound import simulate, sns
+from app_service.inbound import simulate
 from app_service.inbound.events import UnreadableNotification, apply_notification
 from app_service.links import LinkSigner
 from app_service.queries import Q
 
 log = logging.getLogger("reminderly.api")
 _SCORE = re.compile(r"[0-9]{1,2}")
-
-
-def confirm_subscription(url: str) -> None:
-    """Visit an SNS SubscribeURL (its host checked first)."""
-    sns.check_aws_url(url, "SubscribeURL")
-    with urllib.request.urlopen(url, timeout=5) as response:
-        response.read()
 
 
 def _signer() -> LinkSigner:
@@ -51,88 +43,64 @@ def _page(heading: str, text: str, target: dict, status: int = 200, form_action:
     return Response(html, status=status, mimetype="text/html")
 
 
-def register(app: Flask) -> None:
-    def sns_webhook():
-        message = g.sns_message  # verified by the hook
-        kind = message["Type"]
-        if kind == "SubscriptionConfirmation":
-            app.config["SNS_CONFIRM"](message["SubscribeURL"])
-            return jsonify(status="subscribed")
-        if kind == "UnsubscribeConfirmation":
-            return jsonify(status="ignored")
-        try:
-            with conn().transaction():
-                done = apply_notification(conn(), message["MessageId"], message["Message"])
-        except UnreadableNotification as exc:
-            raise ApiError(
-                400, "Bad Request", str(exc), errors=[{"pointer": "/Message", "detail": str(exc)}]
-            ) from None
-        return jsonify(status=done)
-
-    def link(token: str):
-        target = _target(token, "r")
-        one(conn(), Q.record_click, {"message_id": target["id"], "target": target["kind"]})
-        if target["kind"] == "review_request" and target["review_url"]:
-            return redirect(target["review_url"], code=302)
-        if target["kind"] != "survey":
-            return _page("Thank you", "There is nothing more to do here.", target)
-        if target["answered"]:
-            return _page("Thank you", "Your answer has been recorded.", target)
-        html = render_template("survey.html", location_name=target["location_name"],
-                               account_name=target["account_name"])  # fmt: skip
-        return Response(html, mimetype="text/html")
-
-    def answer(token: str):
-        target = _target(token, "r")
-        if target["kind"] != "survey":
-            raise ApiError(404, "Not Found", "this link has no survey")
-        raw = request.form.get("score", "")
-        # ASCII digits only: str.isdigit() also takes "²", which int() refuses
-        if not _SCORE.fullmatch(raw) or not 0 <= int(raw) <= 10:
-            page = _page(
-                "Please choose a score", "Pick a number from 0 to 10, then send.", target, 400
-            )
-            return page
-        simulate.answer_survey(conn(), target["id"], int(raw), request.form.get("comment", ""))
-        return _page("Thank you", "Your answer has been recorded.", target)
-
-    def unsubscribe_page(token: str):
-        target = _target(token, "u")
-        return _page(
-            "Unsubscribe", "Stop receiving these emails?", target, form_action="Unsubscribe"
-        )
-
-    def unsubscribe(token: str):
-        """Also the RFC 8058 one-click POST (List-Unsubscribe-Post) a mail client sends."""
-        target = _target(token, "u")
+@operation("receiveSnsMessage")
+def sns_webhook():
+    message = g.sns_message  # verified by the hook
+    kind = message["Type"]
+    if kind == "SubscriptionConfirmation":
+        current_app.config["SNS_CONFIRM"](message["SubscribeURL"])
+        return jsonify(status="subscribed")
+    if kind == "UnsubscribeConfirmation":
+        return jsonify(status="ignored")
+    try:
         with conn().transaction():
-            one(conn(), Q.unsubscribe_email, {"message_id": target["id"]})
-        return _page("Unsubscribed", "You will not receive these emails any more.", target)
-
-    route(app, "/v1/webhooks/sns", "receiveSnsMessage", sns_webhook, "POST")
-    route(app, "/r/<token>", "openLink", link)
-    route(app, "/r/<token>", "answerSurvey", answer, "POST")
-    route(app, "/u/<token>", "showUnsubscribe", unsubscribe_page)
-    route(app, "/u/<token>", "unsubscribe", unsubscribe, "POST")
+            done = apply_notification(conn(), message["MessageId"], message["Message"])
+    except UnreadableNotification as exc:
+        raise ApiError(
+            400, "Bad Request", str(exc), errors=[{"pointer": "/Message", "detail": str(exc)}]
+        ) from None
+    return jsonify(status=done)
 
 
-def verify_sns(app: Flask) -> None:
-    """The hook for operations marked x-signature: sns (api/hooks.py)."""
-    try:
-        message = json_limits.loads(request.get_data())
-    except json_limits.JsonLimitError as exc:
-        raise ApiError(exc.status, "Bad Request" if exc.status == 400 else "Content Too Large",
-                       f"the body is refused: {exc.reason}") from None  # fmt: skip
-    except ValueError:
-        raise ApiError(400, "Bad Request", "the body is not an SNS message (JSON)") from None
-    if not isinstance(message, dict):
-        raise ApiError(400, "Bad Request", "the body is not an SNS message (JSON object)")
-    try:
-        sns.verify(
-            message, allowed_topics=app.config["SNS_TOPICS"], fetch=app.config["SNS_CERT_FETCHER"]
-        )
-    except sns.SnsRejected as exc:
-        # which check failed is for the log, not for an unauthenticated caller
-        log.warning("SNS message refused: %s", exc, extra={"request_id": g.get("request_id")})
-        raise ApiError(403, "Forbidden", "not a valid SNS message for this deployment") from None
-    g.sns_message = message
+@operation("openLink")
+def link(token: str):
+    target = _target(token, "r")
+    one(conn(), Q.record_click, {"message_id": target["id"], "target": target["kind"]})
+    if target["kind"] == "review_request" and target["review_url"]:
+        return redirect(target["review_url"], code=302)
+    if target["kind"] != "survey":
+        return _page("Thank you", "There is nothing more to do here.", target)
+    if target["answered"]:
+        return _page("Thank you", "Your answer has been recorded.", target)
+    html = render_template("survey.html", location_name=target["location_name"],
+                           account_name=target["account_name"])  # fmt: skip
+    return Response(html, mimetype="text/html")
+
+
+@operation("answerSurvey")
+def answer(token: str):
+    target = _target(token, "r")
+    if target["kind"] != "survey":
+        raise ApiError(404, "Not Found", "this link has no survey")
+    raw = request.form.get("score", "")
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+    if not _SCORE.fullmatch(raw) or not 0 <= int(raw) <= 10:
+        page = _page("Please choose a score", "Pick a number from 0 to 10, then send.", target, 400)
+        return page
+    simulate.answer_survey(conn(), target["id"], int(raw), request.form.get("comment", ""))
+    return _page("Thank you", "Your answer has been recorded.", target)
+
+
+@operation("showUnsubscribe")
+def unsubscribe_page(token: str):
+    target = _target(token, "u")
+    return _page("Unsubscribe", "Stop receiving these emails?", target, form_action="Unsubscribe")
+
+
+@operation("unsubscribe")
+def unsubscribe(token: str):
+    """Also the RFC 8058 one-click POST (List-Unsubscribe-Post) a mail client sends."""
+    target = _target(token, "u")
+    with conn().transaction():
+        one(conn(), Q.unsubscribe_email, {"message_id": target["id"]})
+    return _page("Unsubscribed", "You will not receive these emails any more.", target)

@@ -2,46 +2,47 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import jsonify, request
 
 from app_service import locations
 from app_service.api import idempotency, shapes
 from app_service.api.paging import page
 from app_service.api.problems import bad_field, not_found
-from app_service.api.routes import account_id, body, conn, created, route
+from app_service.api.routes import account_id, body, conn, created
+from app_service.api.routing import operation
 
 
-def register(app: Flask) -> None:
-    def list_locations():
-        external_id = request.args.get("external_id")
-        return page(
-            lambda after, limit: locations.list_locations(
-                conn(), account_id(), after=after, limit=limit, external_id=external_id
-            ),
-            shapes.location,
-        )
+@operation("listLocations")
+def list_locations():
+    external_id = request.args.get("external_id")
+    return page(
+        lambda after, limit: locations.list_locations(
+            conn(), account_id(), after=after, limit=limit, external_id=external_id
+        ),
+        shapes.location,
+    )
 
-    def upsert():
-        data = body()
 
-        def create():
-            try:
-                result = locations.upsert_location(conn(), account_id(), data)
-            except locations.InvalidLocation as exc:
-                raise bad_field(f"/{exc.field}", exc.reason) from None
-            shaped = shapes.location(locations.get_location(conn(), result.id))
-            if result.created:
-                return created(shaped, f"/v1/locations/{result.id}")
-            return jsonify(shaped)
+@operation("upsertLocation")
+def upsert():
+    data = body()
 
-        return idempotency.run(create)
+    def create():
+        try:
+            result = locations.upsert_location(conn(), account_id(), data)
+        except locations.InvalidLocation as exc:
+            raise bad_field(f"/{exc.field}", exc.reason) from None
+        shaped = shapes.location(locations.get_location(conn(), result.id))
+        if result.created:
+            return created(shaped, f"/v1/locations/{result.id}")
+        return jsonify(shaped)
 
-    def get_location(location_id: int):
-        found = locations.get_location(conn(), location_id)
-        if found is None:
-            raise not_found("location", location_id)
-        return jsonify(shapes.location(found))
+    return idempotency.run(create)
 
-    route(app, "/v1/locations", "listLocations", list_locations)
-    route(app, "/v1/locations", "upsertLocation", upsert, "POST")
-    route(app, "/v1/locations/<id:location_id>", "getLocation", get_location)
+
+@operation("getLocation")
+def get_location(location_id: int):
+    found = locations.get_location(conn(), location_id)
+    if found is None:
+        raise not_found("location", location_id)
+    return jsonify(shapes.location(found))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, jsonify, request
+from flask import jsonify, request
 
 from app_service.api import shapes
 from app_service.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from app_service.api.problems import ApiError, not_found
-from app_service.api.routes import account_id, conn, ids, route
+from app_service.api.routes import account_id, conn, ids
+from app_service.api.routing import operation
 from app_service.db import rows
 from app_service.queries import Q
 
@@ -56,49 +57,48 @@ def _when(name: str) -> datetime | None:
     return datetime.fromisoformat(raw) if raw else None  # the contract checked date-time
 
 
-def register(app: Flask) -> None:
-    def list_messages():
-        after_packet, after_id = _position(request.args.get("cursor"))
-        limit = min(int(request.args.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)
-        send_from, send_to = _when("send_at_from"), _when("send_at_to")
-        if send_from and send_to and send_to <= send_from:
-            raise _bad("send_at_to", "must be after send_at_from")
-        campaign = request.args.get("campaign_id")
-        found = rows(conn(), Q.list_messages, {
-            "account_id": account_id(), "after_packet": after_packet, "after_id": after_id,
-            "statuses": _statuses(request.args.get("status")), "send_from": send_from,
-            "send_to": send_to, "campaign_id": _campaign(campaign),
-            "limit": limit + 1,
-        })  # fmt: skip
-        more = len(found) > limit
-        found = found[:limit]
-        last = found[-1] if found else None
-        return jsonify(
-            data=[shapes.message(m) for m in found],
-            next_cursor=ids().cursor(last["packet_id"], last["id"]) if more and last else None,
-        )
+@operation("listMessages")
+def list_messages():
+    after_packet, after_id = _position(request.args.get("cursor"))
+    limit = min(int(request.args.get("limit", DEFAULT_LIMIT)), MAX_LIMIT)
+    send_from, send_to = _when("send_at_from"), _when("send_at_to")
+    if send_from and send_to and send_to <= send_from:
+        raise _bad("send_at_to", "must be after send_at_from")
+    campaign = request.args.get("campaign_id")
+    found = rows(conn(), Q.list_messages, {
+        "account_id": account_id(), "after_packet": after_packet, "after_id": after_id,
+        "statuses": _statuses(request.args.get("status")), "send_from": send_from,
+        "send_to": send_to, "campaign_id": _campaign(campaign),
+        "limit": limit + 1,
+    })  # fmt: skip
+    more = len(found) > limit
+    found = found[:limit]
+    last = found[-1] if found else None
+    return jsonify(
+        data=[shapes.message(m) for m in found],
+        next_cursor=ids().cursor(last["packet_id"], last["id"]) if more and last else None,
+    )
 
-    def get_message(message_id: int):
-        found = rows(conn(), Q.get_message, {"id": message_id})
-        if not found:
-            raise not_found("message", message_id)
-        m = found[0]
-        events = rows(conn(), Q.message_events, {"message_id": message_id})
-        return jsonify(
-            {
-                **shapes.message(m),
-                "last_error": m["last_error"],
-                "provider_message_id": m["provider_message_id"],
-                "events": [
-                    {
-                        "kind": e["kind"],
-                        "data": e["data"],
-                        "occurred_at": shapes.ts(e["occurred_at"]),
-                    }
-                    for e in events
-                ],
-            }
-        )
 
-    route(app, "/v1/messages", "listMessages", list_messages)
-    route(app, "/v1/messages/<id:message_id>", "getMessage", get_message)
+@operation("getMessage")
+def get_message(message_id: int):
+    found = rows(conn(), Q.get_message, {"id": message_id})
+    if not found:
+        raise not_found("message", message_id)
+    m = found[0]
+    events = rows(conn(), Q.message_events, {"message_id": message_id})
+    return jsonify(
+        {
+            **shapes.message(m),
+            "last_error": m["last_error"],
+            "provider_message_id": m["provider_message_id"],
+            "events": [
+                {
+                    "kind": e["kind"],
+                    "data": e["data"],
+                    "occurred_at": shapes.ts(e["occurred_at"]),
+                }
+                for e in events
+            ],
+        }
+    )

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from importlib.resources import files
 
 import psycopg
-from flask import Flask, Response, jsonify, render_template_string, send_from_directory
+from flask import Flask, Response, current_app, jsonify, render_template_string, send_from_directory
 
 from app_service import db, migrate
 from app_service.api.problems import problem
-from app_service.api.routes import route
+from app_service.api.routing import operation
 from app_service.api.spec import bundled
 
 _DOCS = """<!doctype html>
@@ -65,37 +65,43 @@ class _ReadyCache:
             return self._verdict
 
 
-def register(app: Flask) -> None:
-    def health() -> Response:
-        """Liveness: never touches the database, so a database outage does not make the
-        orchestrator kill healthy tasks."""
-        return jsonify(status="ok")
+@operation("getHealth")
+def health() -> Response:
+    """Liveness: never touches the database, so a database outage does not make the
+    orchestrator kill healthy tasks."""
+    return jsonify(status="ok")
 
-    checked = _ReadyCache()
 
-    def ready() -> Response:
-        """Readiness, checked at most once per READY_TTL seconds per process: a caller
-        without a key cannot make the API open a database connection per request."""
-        status, title, detail = checked.get(lambda: _check_ready(app.config["DATABASE_URL"]))
-        if status != 200:
-            return problem(status, title, detail)
-        return jsonify(status="ready", database="ok", migrations="current")
+@operation("getReadiness")
+def ready() -> Response:
+    """Readiness, checked at most once per READY_TTL seconds per process: a caller
+    without a key cannot make the API open a database connection per request."""
+    checked = current_app.extensions.setdefault("reminderly.ready", _ReadyCache())
+    status, title, detail = checked.get(lambda: _check_ready(current_app.config["DATABASE_URL"]))
+    if status != 200:
+        return problem(status, title, detail)
+    return jsonify(status="ready", database="ok", migrations="current")
 
-    def openapi() -> Response:
-        return jsonify(bundled())
 
-    def docs() -> str:
-        return render_template_string(_DOCS)
+@operation("getOpenApi")
+def openapi() -> Response:
+    return jsonify(bundled())
 
-    def docs_init() -> Response:
-        return Response(_INIT, mimetype="application/javascript")
 
-    def docs_asset(name: str) -> Response:
-        return send_from_directory(SWAGGER_UI_ASSETS, name)
+def docs() -> str:
+    return render_template_string(_DOCS)
 
-    route(app, "/v1/health", "getHealth", health)
-    route(app, "/v1/ready", "getReadiness", ready)
-    route(app, "/v1/openapi.json", "getOpenApi", openapi)
+
+def docs_init() -> Response:
+    return Response(_INIT, mimetype="application/javascript")
+
+
+def docs_asset(name: str) -> Response:
+    return send_from_directory(SWAGGER_UI_ASSETS, name)
+
+
+def install_docs(app: Flask) -> None:
+    """Swagger UI: pages for people, not API operations (not in the definition)."""
     app.add_url_rule("/docs", "docs", docs)
     app.add_url_rule("/docs/init.js", "docs_init", docs_init)
     app.add_url_rule("/docs/assets/<path:name>", "docs_asset", docs_asset)

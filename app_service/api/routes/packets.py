@@ -7,15 +7,16 @@ import io
 from datetime import datetime, timedelta
 from typing import IO, NoReturn
 
-from flask import Flask, current_app, jsonify, request
+from flask import current_app, jsonify, request
 
 from app_service import packets, reports
 from app_service.api import shapes
 from app_service.api.idempotency import REPLAYED
 from app_service.api.paging import page
 from app_service.api.problems import ApiError, conflict, not_found
-from app_service.api.routes import conn, route
+from app_service.api.routes import conn
 from app_service.api.routes.campaigns import campaign_or_404
+from app_service.api.routing import operation
 from app_service.db import one, rows
 from app_service.models import LoadResult, Snapshot
 from app_service.packet_source import PacketFormatError, csv_source, json_source
@@ -194,163 +195,164 @@ def _same_body_or_409(existing: dict, stream: IO[bytes]) -> None:
         raise conflict("this Idempotency-Key was used with a different packet body")
 
 
-def register(app: Flask) -> None:
-    def create_packet(campaign_id: int):
-        campaign = campaign_or_404(campaign_id)
-        if campaign["status"] == "archived":
-            raise conflict(f"campaign {campaign_id} is archived")
-        make = _SOURCES.get(request.mimetype)
-        if make is None:
-            raise ApiError(
-                415,
-                "Unsupported Media Type",
-                f"send the packet as text/csv or application/json, not {request.mimetype or '(none)'}",
-            )
-        key = request.headers.get("Idempotency-Key")
-        dry_run = request.args.get("dry_run") == "true"
-        if dry_run and key is not None:
-            raise ApiError(
-                400,
-                "Bad Request",
-                "a dry run keeps nothing, so it takes no Idempotency-Key",
-                errors=[{"parameter": "Idempotency-Key", "in": "header",
-                         "detail": "must not be sent with dry_run=true"}],
-            )  # fmt: skip
-        snapshot = _snapshot()
-        body = _CountedBody(request.stream, current_app.config["MAX_PACKET_BYTES"])
-        try:
-            stream, background = _body(body, current_app.config["ASYNC_PACKET_BYTES"])
-            if background and not dry_run:
-                return _store_for_background(campaign_id, stream, key, snapshot)
-        except PacketTooLarge:  # nothing kept: the upload's transaction rolled back
-            raise _too_large(body, None) from None
-        source = make(stream)
-        result = packets.load_packet(
-            conn(), campaign_id, source, idempotency_key=key, snapshot=snapshot, dry_run=dry_run
+@operation("createPacket")
+def create_packet(campaign_id: int):
+    campaign = campaign_or_404(campaign_id)
+    if campaign["status"] == "archived":
+        raise conflict(f"campaign {campaign_id} is archived")
+    make = _SOURCES.get(request.mimetype)
+    if make is None:
+        raise ApiError(
+            415,
+            "Unsupported Media Type",
+            f"send the packet as text/csv or application/json, not {request.mimetype or '(none)'}",
         )
-        if result.problem == "snapshot_limit":
-            raise ApiError(
-                422,
-                "Snapshot would cancel too much",
-                result.failure_reason or "snapshot refused",
-                errors=[{"parameter": "force", "in": "query",
-                         "detail": "set force=true to cancel the absent appointments anyway"}],
-                **(result.detail or {}),
-            )  # fmt: skip
-        if body.too_large:
-            raise _too_large(body, None if dry_run else result.packet_id)
-        if dry_run:
-            if result.preview is None:  # a duplicate, or a body that could not be read
-                return _dry_run_problem(result)
-            return jsonify(result.preview)
-        if not result.created:
-            existing = rows(conn(), Q.get_packet, {"packet_id": result.packet_id})[0]
-            if key is not None and existing["idempotency_key"] == key:
-                # the same key: it is a retry only if the body is the same
-                try:
-                    for _ in source.rows():
-                        pass
-                    same = (
-                        bytes(
-                            one(conn(), Q.packet_checksum, {"packet_id": result.packet_id})[0]
-                            or b""
-                        )
-                        == source.checksum
-                    )
-                except PacketFormatError:
-                    same = False
-                same = same or packets.load_checksum(source, snapshot) == bytes(
-                    one(conn(), Q.packet_checksum, {"packet_id": result.packet_id})[0] or b""
-                )
-                if not same:
-                    raise conflict("this Idempotency-Key was used with a different packet body")
-            response = jsonify({**_shaped(result.packet_id), "duplicate_of": result.packet_id})
-            if key is not None:
-                response.headers[REPLAYED] = "true"
-            return response
-        if result.problem == "empty":
-            raise ApiError(
-                422,
-                "Packet empty",
-                "the packet holds no rows",
-                errors=[{"pointer": "", "detail": "the packet holds no rows"}],
-                packet_id=result.packet_id,
-            )
-        if result.status == "failed":
-            raise ApiError(
-                400,
-                "Bad Request",
-                f"the packet could not be read: {result.failure_reason}",
-                errors=[{"pointer": "", "detail": result.failure_reason or "unreadable"}],
-                packet_id=result.packet_id,
-            )
-        shaped = _shaped(result.packet_id)
-        if result.rows_accepted == 0 and result.rows_submitted > 0:
-            raise ApiError(
-                422,
-                "Packet rows invalid",
-                f"all {result.rows_submitted} rows were rejected",
-                packet_id=result.packet_id,
-                errors_url=shaped["links"]["errors"],
-                rejected_by_reason=shaped["rejected_by_reason"],
-            )
-        response = jsonify(shaped)
-        response.status_code = 201
-        response.headers["Location"] = shaped["links"]["self"]
-        return response
-
-    def list_packets(campaign_id: int):
-        campaign_or_404(campaign_id)
-        return page(
-            lambda after, limit: rows(
-                conn(), Q.list_packets, {"campaign_id": campaign_id, "after": after, "limit": limit}
-            ),
-            lambda r: _shaped(r["id"]),
-        )
-
-    def get_packet(packet_id: int):
-        return jsonify(_shaped(packet_id))
-
-    def packet_errors(packet_id: int):
-        _packet(packet_id)
-        return page(
-            lambda after, limit: packets.row_errors(conn(), packet_id, after=after, limit=limit),
-            packets.row_error_dict,
-            key=lambda e: e.row_no,
-        )
-
-    def cancel(packet_id: int):
-        status = _packet(packet_id)
-        if status.status in ("completed", "failed", "cancelled"):
-            raise conflict(f"packet {packet_id} is {status.status}; cannot cancel it")
-        packets.cancel_packet(conn(), packet_id)
-        return jsonify(_shaped(packet_id))
-
-    def packet_messages(packet_id: int):
-        _packet(packet_id)
-        return page(
-            lambda after, limit: rows(
-                conn(),
-                Q.messages_of_packet,
-                {"packet_id": packet_id, "after": after, "limit": limit},
-            ),
-            shapes.message,
-        )
-
-    def report(packet_id: int):
-        status = _packet(packet_id)
-        return jsonify(
-            packet_id=packet_id, campaign_id=status.campaign_id, status=status.status,
-            rows={"submitted": status.rows_submitted, "accepted": status.rows_accepted,
-                  "rejected": status.rows_rejected},
-            rejected_by_reason=shapes.rejections(status), stage_seconds=status.stage_seconds,
-            funnel=reports.funnel(status.messages),
+    key = request.headers.get("Idempotency-Key")
+    dry_run = request.args.get("dry_run") == "true"
+    if dry_run and key is not None:
+        raise ApiError(
+            400,
+            "Bad Request",
+            "a dry run keeps nothing, so it takes no Idempotency-Key",
+            errors=[{"parameter": "Idempotency-Key", "in": "header",
+                     "detail": "must not be sent with dry_run=true"}],
         )  # fmt: skip
+    snapshot = _snapshot()
+    body = _CountedBody(request.stream, current_app.config["MAX_PACKET_BYTES"])
+    try:
+        stream, background = _body(body, current_app.config["ASYNC_PACKET_BYTES"])
+        if background and not dry_run:
+            return _store_for_background(campaign_id, stream, key, snapshot)
+    except PacketTooLarge:  # nothing kept: the upload's transaction rolled back
+        raise _too_large(body, None) from None
+    source = make(stream)
+    result = packets.load_packet(
+        conn(), campaign_id, source, idempotency_key=key, snapshot=snapshot, dry_run=dry_run
+    )
+    if result.problem == "snapshot_limit":
+        raise ApiError(
+            422,
+            "Snapshot would cancel too much",
+            result.failure_reason or "snapshot refused",
+            errors=[{"parameter": "force", "in": "query",
+                     "detail": "set force=true to cancel the absent appointments anyway"}],
+            **(result.detail or {}),
+        )  # fmt: skip
+    if body.too_large:
+        raise _too_large(body, None if dry_run else result.packet_id)
+    if dry_run:
+        if result.preview is None:  # a duplicate, or a body that could not be read
+            return _dry_run_problem(result)
+        return jsonify(result.preview)
+    if not result.created:
+        existing = rows(conn(), Q.get_packet, {"packet_id": result.packet_id})[0]
+        if key is not None and existing["idempotency_key"] == key:
+            # the same key: it is a retry only if the body is the same
+            try:
+                for _ in source.rows():
+                    pass
+                same = (
+                    bytes(one(conn(), Q.packet_checksum, {"packet_id": result.packet_id})[0] or b"")
+                    == source.checksum
+                )
+            except PacketFormatError:
+                same = False
+            same = same or packets.load_checksum(source, snapshot) == bytes(
+                one(conn(), Q.packet_checksum, {"packet_id": result.packet_id})[0] or b""
+            )
+            if not same:
+                raise conflict("this Idempotency-Key was used with a different packet body")
+        response = jsonify({**_shaped(result.packet_id), "duplicate_of": result.packet_id})
+        if key is not None:
+            response.headers[REPLAYED] = "true"
+        return response
+    if result.problem == "empty":
+        raise ApiError(
+            422,
+            "Packet empty",
+            "the packet holds no rows",
+            errors=[{"pointer": "", "detail": "the packet holds no rows"}],
+            packet_id=result.packet_id,
+        )
+    if result.status == "failed":
+        raise ApiError(
+            400,
+            "Bad Request",
+            f"the packet could not be read: {result.failure_reason}",
+            errors=[{"pointer": "", "detail": result.failure_reason or "unreadable"}],
+            packet_id=result.packet_id,
+        )
+    shaped = _shaped(result.packet_id)
+    if result.rows_accepted == 0 and result.rows_submitted > 0:
+        raise ApiError(
+            422,
+            "Packet rows invalid",
+            f"all {result.rows_submitted} rows were rejected",
+            packet_id=result.packet_id,
+            errors_url=shaped["links"]["errors"],
+            rejected_by_reason=shaped["rejected_by_reason"],
+        )
+    response = jsonify(shaped)
+    response.status_code = 201
+    response.headers["Location"] = shaped["links"]["self"]
+    return response
 
-    route(app, "/v1/campaigns/<id:campaign_id>/packets", "listPackets", list_packets)
-    route(app, "/v1/campaigns/<id:campaign_id>/packets", "createPacket", create_packet, "POST")
-    route(app, "/v1/packets/<id:packet_id>", "getPacket", get_packet)
-    route(app, "/v1/packets/<id:packet_id>/errors", "listPacketErrors", packet_errors)
-    route(app, "/v1/packets/<id:packet_id>/cancel", "cancelPacket", cancel, "POST")
-    route(app, "/v1/packets/<id:packet_id>/messages", "listPacketMessages", packet_messages)
-    route(app, "/v1/packets/<id:packet_id>/report", "getPacketReport", report)
+
+@operation("listPackets")
+def list_packets(campaign_id: int):
+    campaign_or_404(campaign_id)
+    return page(
+        lambda after, limit: rows(
+            conn(), Q.list_packets, {"campaign_id": campaign_id, "after": after, "limit": limit}
+        ),
+        lambda r: _shaped(r["id"]),
+    )
+
+
+@operation("getPacket")
+def get_packet(packet_id: int):
+    return jsonify(_shaped(packet_id))
+
+
+@operation("listPacketErrors")
+def packet_errors(packet_id: int):
+    _packet(packet_id)
+    return page(
+        lambda after, limit: packets.row_errors(conn(), packet_id, after=after, limit=limit),
+        packets.row_error_dict,
+        key=lambda e: e.row_no,
+    )
+
+
+@operation("cancelPacket")
+def cancel(packet_id: int):
+    status = _packet(packet_id)
+    if status.status in ("completed", "failed", "cancelled"):
+        raise conflict(f"packet {packet_id} is {status.status}; cannot cancel it")
+    packets.cancel_packet(conn(), packet_id)
+    return jsonify(_shaped(packet_id))
+
+
+@operation("listPacketMessages")
+def packet_messages(packet_id: int):
+    _packet(packet_id)
+    return page(
+        lambda after, limit: rows(
+            conn(),
+            Q.messages_of_packet,
+            {"packet_id": packet_id, "after": after, "limit": limit},
+        ),
+        shapes.message,
+    )
+
+
+@operation("getPacketReport")
+def report(packet_id: int):
+    status = _packet(packet_id)
+    return jsonify(
+        packet_id=packet_id, campaign_id=status.campaign_id, status=status.status,
+        rows={"submitted": status.rows_submitted, "accepted": status.rows_accepted,
+              "rejected": status.rows_rejected},
+        rejected_by_reason=shapes.rejections(status), stage_seconds=status.stage_seconds,
+        funnel=reports.funnel(status.messages),
+    )  # fmt: skip
