@@ -10,7 +10,7 @@ from app_service.db import one, rows
 from app_service.models import CampaignSpec, Step
 from app_service.packets import state_counts
 from app_service.queries import Q
-from app_service.worker.segments import sms_segments
+from app_service.sms_segments import sms_segments
 
 STATUSES = ("draft", "active", "paused", "archived")
 
@@ -111,8 +111,8 @@ SAMPLE_VALUE = "Xxxxxxxxxx"
 def _sample_render(template: str, field: str) -> str:
     """The template with every merge field filled by a 10-character sample value, rendered in
     the worker's bounded sandbox (a hostile template fails here, within the render timeout)."""
+    from app_service.template_sandbox import RenderError, render
     from app_service.templates import TemplateInvalid, merge_fields
-    from app_service.worker.render import RenderError, render
 
     try:
         names = merge_fields(template)
@@ -284,3 +284,7 @@ def archive_campaign(conn: psycopg.Connection, campaign_id: int) -> int:
 def campaign_relations(conn: psycopg.Connection, campaign_id: int) -> list[dict]:
     """Where a campaign's data lives: relation, predicate, serving index, estimated rows."""
     return rows(conn, Q.campaign_relations, {"campaign_id": campaign_id})
+
+
+def campaign_steps(conn: psycopg.Connection, campaign_id: int) -> list[dict]:
+    return rows(conn, Q.campaign_steps, {"campaign_id": campaign_id})

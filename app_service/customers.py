@@ -82,3 +82,18 @@ def list_customers(
         {"account_id": account_id, "after": after, "limit": limit, "external_id": external_id,
          "opted_out": opted_out},
     )  # fmt: skip
+
+
+def customer_messages(conn: psycopg.Connection, customer_id: int, after: int, limit: int) -> list:
+    """A customer's messages, newest campaign steps first (the API's page)."""
+    return rows(conn, Q.messages_by_customer, {"customer_id": customer_id, "after": after, "limit": limit})
+
+
+def timeline(conn: psycopg.Connection, customer_id: int) -> list[dict]:
+    """What happened with the customer, oldest first: messages, replies, consent, answers."""
+    return rows(conn, Q.customer_timeline, {"customer_id": customer_id})
+
+
+def scores(conn: psycopg.Connection, customer_id: int) -> list[dict]:
+    """The customer's response and sentiment scores (analytics.refresh_scores computes them)."""
+    return rows(conn, Q.customer_scores_of, {"customer_id": customer_id})

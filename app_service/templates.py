@@ -5,11 +5,14 @@ sample values for the rest, and says what an SMS would cost in segments."""
 
 from __future__ import annotations
 
+import psycopg
 from jinja2 import meta
 
+from app_service.db import rows
+from app_service.queries import Q
+from app_service.sms_segments import sms_segments
+from app_service.template_sandbox import RenderError, render_many
 from app_service.template_sandbox.limits import ENV as _PARSER
-from app_service.worker.render import RenderError, render_many
-from app_service.worker.segments import sms_segments
 
 STANDARD_FIELDS = (
     "first_name", "last_name", "appointment_at", "appointment_date", "appointment_time",
@@ -85,3 +88,44 @@ def preview(channel: str, body: str, subject: str | None, fields: dict[str, str]
         seg = sms_segments(text)
         out["sms"] = {"encoding": seg.encoding, "segments": seg.count, "characters": len(text)}
     return out
+
+
+class TemplateExists(ValueError):
+    """The account has a template of that name."""
+
+
+def get_template(conn: psycopg.Connection, template_id: int) -> dict | None:
+    found = rows(conn, Q.get_template, {"id": template_id})
+    return found[0] if found else None
+
+
+def list_templates(conn: psycopg.Connection, account_id: int, after: int, limit: int) -> list:
+    return rows(conn, Q.list_templates, {"account_id": account_id, "after": after, "limit": limit})
+
+
+def create_template(
+    conn: psycopg.Connection,
+    account_id: int,
+    name: str,
+    channel: str,
+    body: str,
+    subject: str | None = None,
+) -> dict:
+    """Store a template that parses and renders in the sandbox; an email one needs a subject.
+    TemplateInvalid (with the part), TemplateUnrenderable, or TemplateExists otherwise."""
+    for part, text in (("body", body), ("subject", subject)):
+        if text:
+            try:
+                merge_fields(text)
+            except TemplateInvalid as exc:
+                raise TemplateInvalid(str(exc), part) from None
+    if channel == "email" and not subject:
+        raise TemplateInvalid("is required for an email template", "subject")
+    check(body, subject)
+    params = {"account_id": account_id, "name": name, "channel": channel, "subject": subject,
+              "body": body}  # fmt: skip
+    try:
+        with conn.transaction():
+            return rows(conn, Q.create_template, params)[0]
+    except psycopg.errors.UniqueViolation:
+        raise TemplateExists(f"a template named {name!r} exists") from None

@@ -140,3 +140,13 @@ def replay_range(
         (n,) = one(conn, Q.replay_webhook_range, {"endpoint_id": endpoint_id, "from": since,
                                                    "to": until, "only_undelivered": only_undelivered})  # fmt: skip
     return int(n)
+
+
+def endpoints_overview(conn: psycopg.Connection, account_id: int) -> list[dict]:
+    """The account's endpoints with their state and last attempt (the console's list)."""
+    return rows(conn, Q.dashboard_webhook_endpoints, {"account_id": account_id})
+
+
+def pending_deliveries(conn: psycopg.Connection, endpoint_id: int) -> int:
+    (pending,) = rows(conn, Q.dashboard_webhook_pending, {"endpoint_id": endpoint_id})[0].values()
+    return pending

@@ -15,8 +15,9 @@ from moto import mock_aws
 
 from app_service import db
 from app_service import dispatch_queue as dq
+from app_service import sending_control as queue
 from app_service.cli import main
-from app_service.ops import aws, queue
+from app_service.ops import aws
 from app_service.worker.channels.outbox import OutboxChannel
 from app_service.worker.runner import Worker, WorkerSettings
 from tests.helpers import load_rows, make_campaign, make_due, person, statuses

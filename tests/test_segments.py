@@ -8,7 +8,7 @@ import pytest
 
 from app_service import campaigns
 from app_service.models import CampaignSpec, Step
-from app_service.worker.segments import sms_segments
+from app_service.sms_segments import sms_segments
 
 
 @pytest.mark.parametrize(

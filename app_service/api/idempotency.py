@@ -16,12 +16,10 @@ import json
 from collections.abc import Callable
 
 from flask import Response, g, request
-from psycopg.types.json import Jsonb
 
+from app_service import idempotency_keys
 from app_service.api import tenancy
 from app_service.api.problems import ApiError, conflict
-from app_service.db import rows
-from app_service.queries import Q
 
 REPLAYED = "Idempotent-Replayed"
 
@@ -36,23 +34,18 @@ def run(
     if key is None:
         with conn.transaction():
             return create()
-    ident = {"account_id": g.caller.account_id, "operation": f"{request.method} {request.path}",
-             "key": key}  # fmt: skip
+    ident = idempotency_keys.KeyOf(g.caller.account_id, f"{request.method} {request.path}", key)
     digest = hashlib.sha256(request.get_data()).digest()
     with conn.transaction():
-        claimed = rows(conn, Q.idempotency_claim, {**ident, "hash": digest})
-        if claimed:
+        if idempotency_keys.claim(conn, ident, digest):
             response = create()
             stored_body = response.get_json()
             if redact is not None:
                 stored_body = redact(stored_body)
-            conn.execute(
-                Q.idempotency_store,
-                {**ident, "status": response.status_code, "response": Jsonb(stored_body),
-                 "location": response.headers.get("Location")},
-            )  # fmt: skip
+            idempotency_keys.store(conn, ident, response.status_code, stored_body,
+                                   response.headers.get("Location"))  # fmt: skip
             return response
-        stored = rows(conn, Q.idempotency_get, ident)[0]
+        stored = idempotency_keys.stored(conn, ident)
     if bytes(stored["request_hash"]) != digest:
         raise conflict("this Idempotency-Key was used with a different request body")
     if stored["status_code"] == 0:

@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from app_service.db import one
-from app_service.queries import Q
+from app_service import address_limits
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +70,7 @@ class Bucket:
 
 
 Connect = Callable[[], psycopg.Connection]
+Counter = Callable[[psycopg.Connection, str, str], "tuple[int, int] | None"]
 
 
 @dataclass
@@ -95,7 +95,7 @@ class SharedBucket:
         wait = self._known_blocked(address) or self.local.hit(address)
         if wait:
             return wait
-        shared = self._shared(Q.api_address_hit, address)
+        shared = self._shared(address_limits.hit, address)
         if shared is not None and shared[0] > self.limit:
             return self._block(address, shared[1])
         return 0
@@ -106,22 +106,21 @@ class SharedBucket:
         wait = self._known_blocked(address) or self.local.retry_after(address)
         if wait:
             return wait
-        shared = self._shared(Q.api_address_count, address)
+        shared = self._shared(address_limits.count, address)
         if shared is not None and shared[0] >= self.limit:
             return self._block(address, shared[1])
         return 0
 
-    def _shared(self, query: str, address: str) -> tuple[int, int] | None:
+    def _shared(self, counter: Counter, address: str) -> tuple[int, int] | None:
         if self.connect is None:
             return None
         from app_service.api.tenancy import DatabaseUnavailable
 
         try:
-            found = one(self.connect(), query, {"bucket": self.name, "address": address})
+            return counter(self.connect(), self.name, address)
         except (DatabaseUnavailable, PoolTimeout, psycopg.OperationalError):
             log.warning("per-address limit counted in this process only: no database")
             return None
-        return (found[0], found[1]) if found else None
 
     def _known_blocked(self, address: str) -> int:
         with self._lock:

@@ -18,12 +18,12 @@ import psycopg
 from flask import current_app, g
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from app_service import tenancy as tenants
 from app_service.db import open_pool
-from app_service.queries import Q
 
 
 def _reset(conn: psycopg.Connection) -> None:
-    conn.execute(Q.api_leave_tenant)
+    tenants.leave(conn)
 
 
 _POOL_LOCK = threading.Lock()
@@ -82,7 +82,7 @@ def connection() -> psycopg.Connection:
 
 
 def enter_tenant(conn: psycopg.Connection, account_id: int) -> None:
-    conn.execute(Q.api_enter_tenant, {"account_id": str(account_id)})
+    tenants.enter(conn, account_id)
 
 
 def release(exc: BaseException | None = None) -> None:

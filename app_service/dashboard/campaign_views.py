@@ -15,7 +15,7 @@ from app_service.dashboard.views import _check_csrf as check_csrf
 from app_service.dashboard.views import _go, actor, may, page, signed_in
 from app_service.models import CampaignSpec, Step
 from app_service.people import campaign_changes, permissions
-from app_service.worker.segments import ucs2_characters
+from app_service.sms_segments import ucs2_characters
 
 bp = Blueprint("campaign_builder", __name__)
 STEP_ROWS = 4

@@ -25,15 +25,24 @@ from flask import (
     session,
 )
 
-from app_service import api_keys, campaigns, customers, locations, packets, reports, webhooks
+from app_service import (
+    accounts,
+    api_keys,
+    campaigns,
+    console_sessions,
+    customers,
+    locations,
+    packet_records,
+    packets,
+    reports,
+    sending_control,
+    webhooks,
+)
 from app_service.api import tenancy
 from app_service.api.hooks import RateState, sign_in_failed
 from app_service.dashboard.svg import bars
-from app_service.db import rows
-from app_service.ops import queue
 from app_service.packet_source import csv_source
 from app_service.people import audit, customer_care, permissions, sign_in
-from app_service.queries import Q
 
 bp = Blueprint("dashboard", __name__, template_folder=str(Path(__file__).parent / "templates"))
 MAX_UPLOAD = 16 << 20
@@ -118,10 +127,9 @@ def _too_many(retry_after: int):
 
 
 def _key_session(conn, session_id: str):
-    found = rows(conn, Q.dashboard_key, {"session_id": session_id})
-    if not found:  # ended, expired, idle, or its key revoked
+    key = console_sessions.key_session(conn, session_id)
+    if key is None:  # ended, expired, idle, or its key revoked
         return None
-    key = found[0]
     g.rate = RateState(key["rate_limit"], key["window_count"], key["retry_after"])
     if key["window_count"] > key["rate_limit"]:  # the key's per-minute limit holds here too
         return _too_many(key["retry_after"])
@@ -204,9 +212,7 @@ def login():
     session.clear()
     session.permanent = True
     session_id = secrets.token_urlsafe(32)  # a new server-side session on every sign-in
-    tenancy.connection().execute(
-        Q.start_dashboard_session, {"session_id": session_id, "key_id": result.caller.key_id}
-    )
+    console_sessions.start_key_session(tenancy.connection(), session_id, result.caller.key_id)
     session["sid"] = session_id
     session["kind"] = "key"
     session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
@@ -218,7 +224,7 @@ def logout():
     """Ends the session on the server: the cookie, replayed, opens nothing."""
     _check_csrf()
     if session.get("sid"):
-        tenancy.connection().execute(Q.end_dashboard_session, {"session_id": session["sid"]})
+        console_sessions.end_key_session(tenancy.connection(), session["sid"])
     session.clear()
     return redirect("/login")
 
@@ -241,7 +247,7 @@ def campaign_page(campaign_id: int):
     report = reports.campaign_report(conn, campaign_id)
     if report is None:
         abort(404)
-    tz = ZoneInfo(rows(conn, Q.get_account, {"id": g.dash["account_id"]})[0]["timezone"])
+    tz = ZoneInfo(accounts.get_account(conn, g.dash["account_id"])["timezone"])
     today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     since = today - timedelta(days=13)
     found = reports.timeseries(conn, campaign_id, "day", since, today + timedelta(days=1))
@@ -256,7 +262,7 @@ def campaign_page(campaign_id: int):
         survey_chart = bars(
             "Survey answers per score, 0 to 10", list(dist), {"responses": list(dist.values())}
         )
-    packet_rows = rows(conn, Q.recent_packets, {"campaign_id": campaign_id, "limit": 50})
+    packet_rows = packet_records.recent_packets(conn, campaign_id, limit=50)
     return page("dashboard/campaign.html", report=report, chart=chart, survey_chart=survey_chart, packets=packet_rows,
                 can_write=g.dash["can_write"], can_edit=may("edit_campaigns"))  # fmt: skip
 
@@ -293,8 +299,7 @@ def upload(campaign_id: int):
     checked = packets.load_packet(
         conn, campaign_id, csv_source(io.BytesIO(data), file.filename), dry_run=True
     )
-    draft_id = rows(conn, Q.create_packet_draft, {"campaign_id": campaign_id,
-                    "filename": file.filename, "body": data})[0]["id"]  # fmt: skip
+    draft_id = packet_records.save_draft(conn, campaign_id, file.filename, data)
     return page("dashboard/check.html", campaign_id=campaign_id, filename=file.filename,
                 draft_id=draft_id, result=checked, preview=checked.preview)  # fmt: skip
 
@@ -307,15 +312,13 @@ def commit_draft(campaign_id: int, draft_id: int):
     if not may("upload"):
         abort(403, "this key can read but not change anything")
     conn = tenancy.connection()
-    found = rows(conn, Q.take_packet_draft, {"id": draft_id, "campaign_id": campaign_id})
-    if not found:
+    found = packet_records.take_draft(conn, draft_id, campaign_id)
+    if found is None:
         abort(404)
     if request.form.get("action") == "discard":
         return _go(f"/campaigns/{campaign_id}")
-    body = bytes(found[0]["body"])
-    result = packets.load_packet(
-        conn, campaign_id, csv_source(io.BytesIO(body), found[0]["filename"])
-    )
+    body = bytes(found["body"])
+    result = packets.load_packet(conn, campaign_id, csv_source(io.BytesIO(body), found["filename"]))
     audit.record(
         conn,
         actor(),
@@ -334,7 +337,7 @@ def packet_page(packet_id: int):
     status = packets.packet_status(conn, packet_id)
     if status is None:
         abort(404)
-    p = {**rows(conn, Q.get_packet, {"packet_id": packet_id})[0]}
+    p = {**packet_records.get_packet(conn, packet_id)}
     errors = packets.row_errors(conn, packet_id, limit=500)
     return page("dashboard/packet.html", p=p, errors=errors)
 
@@ -349,9 +352,9 @@ def customer_page(customer_id: int, error: str | None = None, status: int = 200)
     audit.record(conn, actor(), "customer.viewed", object_type="customer", object_id=customer_id)
     timeline = [
         {"when": r["at"], "text": r["text"]}
-        for r in rows(conn, Q.customer_timeline, {"customer_id": customer_id})
+        for r in customers.timeline(conn, customer_id)
     ]
-    scores = rows(conn, Q.customer_scores_of, {"customer_id": customer_id})
+    scores = customers.scores(conn, customer_id)
     return page(
         "dashboard/customer.html",
         c=c,
@@ -407,8 +410,8 @@ def save_location():
 @signed_in
 def health_page():
     conn = tenancy.connection()
-    h = queue.health(conn)
-    pauses = rows(conn, Q.sending_pause_list)
+    h = sending_control.health(conn)
+    pauses = sending_control.pause_list(conn)
     workers = h["workers_alive"]
     return page("dashboard/health.html", h=h, pauses=pauses, workers=workers)
 
@@ -418,9 +421,7 @@ def health_page():
 def webhooks_page():
     """The account's endpoints with their state and last attempt (row-level security: only the
     signed-in account's)."""
-    found = rows(
-        tenancy.connection(), Q.dashboard_webhook_endpoints, {"account_id": g.dash["account_id"]}
-    )
+    found = webhooks.endpoints_overview(tenancy.connection(), g.dash["account_id"])
     return page("dashboard/webhooks.html", endpoints=found)
 
 
@@ -433,5 +434,5 @@ def webhook_page(endpoint_id: int):
     if endpoint is None:
         abort(404)
     attempts = webhooks.attempts(conn, endpoint_id, 0, 100)
-    (pending,) = rows(conn, Q.dashboard_webhook_pending, {"endpoint_id": endpoint_id})[0].values()
+    pending = webhooks.pending_deliveries(conn, endpoint_id)
     return page("dashboard/webhook.html", e=endpoint, attempts=attempts, pending=pending)

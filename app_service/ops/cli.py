@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from app_service.ops import aws, queue
+from app_service import sending_control as queue
+from app_service.ops import aws
 
 STAGES = ("dev", "staging", "prod")
 

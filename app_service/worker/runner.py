@@ -37,6 +37,7 @@ from app_service.db import one, rows
 from app_service.links import LinkSigner, link_secret
 from app_service.models import ClaimedMessage
 from app_service.queries import Q
+from app_service.sms_segments import sms_segments
 from app_service.worker import metrics
 from app_service.worker.channels.base import (
     Channel,
@@ -47,7 +48,6 @@ from app_service.worker.channels.base import (
 from app_service.worker.pipeline import Answer, BatchSends, Recorder, Window
 from app_service.worker.ratelimit import SharedRateLimiter
 from app_service.worker.render import RenderError, render_many
-from app_service.worker.segments import sms_segments
 
 log = logging.getLogger(__name__)
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app_service import api_keys
+from app_service import accounts, api_keys
 from app_service.api import idempotency, shapes
 from app_service.api.paging import page
 from app_service.api.problems import bad_field, not_found
 from app_service.api.routes import account_id, body, conn, created
 from app_service.api.routing import operation
 from app_service.campaigns import InvalidCampaign, create_account
-from app_service.db import rows
-from app_service.queries import Q
 
 
 def _without_token(key: dict) -> dict:
@@ -26,7 +24,7 @@ def _without_account_token(created: dict) -> dict:
 
 @operation("getAccount")
 def get_account():
-    return jsonify(shapes.account(rows(conn(), Q.get_account, {"id": account_id()})[0]))
+    return jsonify(shapes.account(accounts.get_account(conn(), account_id())))
 
 
 @operation("createAccount")
@@ -46,7 +44,7 @@ def create_account_view():
                 timezone=data.get("timezone", "UTC"),
             )
             key = api_keys.create_key(c, new_id, "initial admin key", ["admin"])
-            account = rows(c, Q.get_account, {"id": new_id})[0]
+            account = accounts.get_account(c, new_id)
         except InvalidCampaign as exc:
             raise bad_field(f"/{exc.field}", exc.reason) from None
         finally:

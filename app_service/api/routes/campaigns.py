@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import Response, jsonify, request
 
-from app_service import campaigns, reports
+from app_service import campaigns, reports, templates
 from app_service.api import idempotency, shapes
 from app_service.api.paging import page
 from app_service.api.problems import (
@@ -18,9 +18,7 @@ from app_service.api.problems import (
 )
 from app_service.api.routes import account_id, body, conn, created
 from app_service.api.routing import operation
-from app_service.db import rows
 from app_service.models import CampaignSpec, Step
-from app_service.queries import Q
 
 # API field -> (CampaignSpec field, conversion)
 _SETTINGS = {
@@ -59,10 +57,10 @@ def _steps(items: list[dict]) -> list[Step]:
         if (text is None) == (item.get("template_id") is None):
             raise bad_field(f"/steps/{i}", "give exactly one of template and template_id")
         if text is None:
-            found = rows(conn(), Q.get_template, {"id": item["template_id"]})
-            if not found:
+            found = templates.get_template(conn(), item["template_id"])
+            if found is None:
                 raise not_found("template", item["template_id"])  # as for a path's id
-            text, subject = found[0]["body"], subject or found[0]["subject"]
+            text, subject = found["body"], subject or found["subject"]
         local = item.get("local_time")
         steps.append(
             Step(
@@ -102,7 +100,7 @@ def list_campaigns():
     status = request.args.get("status")
     return page(
         lambda after, limit: [
-            {**r, "steps": rows(conn(), Q.campaign_steps, {"campaign_id": r["id"]})}
+            {**r, "steps": campaigns.campaign_steps(conn(), r["id"])}
             for r in campaigns.list_campaigns(
                 conn(), account_id(), after=after, limit=limit, status=status
             )

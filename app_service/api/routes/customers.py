@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app_service import consent, customers
+from app_service import accounts, consent, customers
 from app_service.api import idempotency, shapes
 from app_service.api.paging import page
 from app_service.api.problems import bad_field, not_found
 from app_service.api.routes import account_id, body, conn, created
 from app_service.api.routing import operation
-from app_service.db import rows
-from app_service.queries import Q
 
 
 def _customer_or_404(customer_id: int) -> dict:
@@ -43,7 +41,7 @@ def upsert():
     data = body()
 
     def create():
-        country = rows(conn(), Q.get_account, {"id": account_id()})[0]["default_country"]
+        country = accounts.default_country(conn(), account_id())
         try:
             result = customers.upsert_customer(conn(), account_id(), country, data)
         except customers.InvalidCustomer as exc:
@@ -80,9 +78,6 @@ def change_consent(customer_id: int):
 def customer_messages(customer_id: int):
     _customer_or_404(customer_id)
     return page(
-        lambda after, limit: rows(
-            conn(), Q.messages_by_customer,
-            {"customer_id": customer_id, "after": after, "limit": limit},
-        ),
+        lambda after, limit: customers.customer_messages(conn(), customer_id, after, limit),
         shapes.message,
-    )  # fmt: skip
+    )

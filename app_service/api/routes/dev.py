@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app_service.api import tenancy
+from app_service import message_records, tenancy
 from app_service.api.problems import ApiError, bad_field, not_found
 from app_service.api.routes import account_id, body, conn
 from app_service.api.routing import operation
-from app_service.db import rows
 from app_service.inbound import simulate
-from app_service.queries import Q
 
 
 @operation("simulateInbound")
@@ -23,10 +21,10 @@ def dev_inbound():
         raise ApiError(403, "Forbidden", str(exc)) from None
     data = body()
     message_id = data["message_id"]
-    if not rows(conn(), Q.get_message, {"id": message_id}):  # the caller's account only
+    if message_records.get_message(conn(), message_id) is None:  # the caller's account only
         raise not_found("message", message_id)
     # the real webhooks run as the service's own login (the message names the tenant)
-    conn().execute(Q.api_leave_tenant)
+    tenancy.leave(conn())
     try:
         done = simulate.simulate(
             conn(), message_id, data["kind"], text=data.get("text", ""),
@@ -36,5 +34,5 @@ def dev_inbound():
     except simulate.CannotSimulate as exc:
         raise bad_field(f"/{exc.field}", exc.reason) from None
     finally:
-        tenancy.enter_tenant(conn(), account_id())
+        tenancy.enter(conn(), account_id())
     return jsonify(message_id=message_id, kind=data["kind"], result=done)

@@ -12,14 +12,13 @@ import re
 
 from flask import Response, current_app, g, jsonify, redirect, render_template, request
 
+from app_service import message_records
 from app_service.api.problems import ApiError
 from app_service.api.routes import conn
 from app_service.api.routing import operation
-from app_service.db import one, rows
 from app_service.inbound import simulate
 from app_service.inbound.events import UnreadableNotification, apply_notification
 from app_service.links import LinkSigner
-from app_service.queries import Q
 
 log = logging.getLogger("reminderly.api")
 _SCORE = re.compile(r"[0-9]{1,2}")
@@ -31,10 +30,10 @@ def _signer() -> LinkSigner:
 
 def _target(token: str, purpose: str) -> dict:
     message_id = _signer().message_id(token, purpose)
-    found = rows(conn(), Q.link_target, {"message_id": message_id}) if message_id else []
-    if not found:
+    found = message_records.link_target(conn(), message_id) if message_id else None
+    if found is None:
         raise ApiError(404, "Not Found", "this link is not valid")
-    return found[0]
+    return found
 
 
 def _page(heading: str, text: str, target: dict, status: int = 200, form_action: str | None = None):
@@ -65,7 +64,7 @@ def sns_webhook():
 @operation("openLink")
 def link(token: str):
     target = _target(token, "r")
-    one(conn(), Q.record_click, {"message_id": target["id"], "target": target["kind"]})
+    message_records.record_click(conn(), target["id"], target["kind"])
     if target["kind"] == "review_request" and target["review_url"]:
         return redirect(target["review_url"], code=302)
     if target["kind"] != "survey":
@@ -102,5 +101,5 @@ def unsubscribe(token: str):
     """Also the RFC 8058 one-click POST (List-Unsubscribe-Post) a mail client sends."""
     target = _target(token, "u")
     with conn().transaction():
-        one(conn(), Q.unsubscribe_email, {"message_id": target["id"]})
+        message_records.unsubscribe_email(conn(), target["id"])
     return _page("Unsubscribed", "You will not receive these emails any more.", target)

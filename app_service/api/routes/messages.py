@@ -7,13 +7,12 @@ from datetime import datetime
 
 from flask import jsonify, request
 
+from app_service import message_records
 from app_service.api import shapes
 from app_service.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from app_service.api.problems import ApiError, not_found
 from app_service.api.routes import account_id, conn, ids
 from app_service.api.routing import operation
-from app_service.db import rows
-from app_service.queries import Q
 
 STATUSES = ("scheduled", "ready", "sent", "delivered", "failed", "retry", "dead", "suppressed",
             "cancelled")  # fmt: skip
@@ -65,12 +64,11 @@ def list_messages():
     if send_from and send_to and send_to <= send_from:
         raise _bad("send_at_to", "must be after send_at_from")
     campaign = request.args.get("campaign_id")
-    found = rows(conn(), Q.list_messages, {
-        "account_id": account_id(), "after_packet": after_packet, "after_id": after_id,
-        "statuses": _statuses(request.args.get("status")), "send_from": send_from,
-        "send_to": send_to, "campaign_id": _campaign(campaign),
-        "limit": limit + 1,
-    })  # fmt: skip
+    found = message_records.list_messages(
+        conn(), account_id(), after=(after_packet, after_id), limit=limit + 1,
+        statuses=_statuses(request.args.get("status")), send_from=send_from, send_to=send_to,
+        campaign_id=_campaign(campaign),
+    )  # fmt: skip
     more = len(found) > limit
     found = found[:limit]
     last = found[-1] if found else None
@@ -82,11 +80,10 @@ def list_messages():
 
 @operation("getMessage")
 def get_message(message_id: int):
-    found = rows(conn(), Q.get_message, {"id": message_id})
-    if not found:
+    m = message_records.get_message(conn(), message_id)
+    if m is None:
         raise not_found("message", message_id)
-    m = found[0]
-    events = rows(conn(), Q.message_events, {"message_id": message_id})
+    events = message_records.delivery_events(conn(), message_id)
     return jsonify(
         {
             **shapes.message(m),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import datetime, timedelta
 from typing import IO, NoReturn
 
 from flask import current_app, jsonify, request
 
-from app_service import packets, reports
+from app_service import packet_records, packets, reports
 from app_service.api import shapes
 from app_service.api.idempotency import REPLAYED
 from app_service.api.paging import page
@@ -17,10 +16,8 @@ from app_service.api.problems import ApiError, conflict, not_found
 from app_service.api.routes import conn
 from app_service.api.routes.campaigns import campaign_or_404
 from app_service.api.routing import operation
-from app_service.db import one, rows
 from app_service.models import LoadResult, Snapshot
 from app_service.packet_source import PacketFormatError, csv_source, json_source
-from app_service.queries import Q
 
 _SOURCES = {"text/csv": csv_source, "application/json": json_source}
 
@@ -170,9 +167,10 @@ def _store_for_background(
     )  # fmt: skip
     shaped = _shaped(result.packet_id)
     if not result.created:
-        existing = rows(conn(), Q.get_packet, {"packet_id": result.packet_id})[0]
-        if key is not None and existing["idempotency_key"] == key:
-            _same_body_or_409(existing, stream)
+        existing = packet_records.get_packet(conn(), result.packet_id)
+        same_key = key is not None and existing["idempotency_key"] == key
+        if same_key and not packet_records.same_upload(existing, stream):
+            raise conflict("this Idempotency-Key was used with a different packet body")
         response = jsonify({**shaped, "duplicate_of": result.packet_id})
         response.headers[REPLAYED] = "true"
         return response
@@ -182,17 +180,6 @@ def _store_for_background(
     response.headers["Preference-Applied"] = "respond-async"
     response.headers["Retry-After"] = "2"
     return response
-
-
-def _same_body_or_409(existing: dict, stream: IO[bytes]) -> None:
-    """An Idempotency-Key sent again with a background packet: a replay only with the same
-    body (compared with the stored upload's SHA-256)."""
-    digest = hashlib.sha256()
-    while chunk := stream.read(1 << 20):
-        digest.update(chunk)
-    stored = existing["upload_checksum"]
-    if stored is None or bytes(stored) != digest.digest():
-        raise conflict("this Idempotency-Key was used with a different packet body")
 
 
 @operation("createPacket")
@@ -245,23 +232,11 @@ def create_packet(campaign_id: int):
             return _dry_run_problem(result)
         return jsonify(result.preview)
     if not result.created:
-        existing = rows(conn(), Q.get_packet, {"packet_id": result.packet_id})[0]
-        if key is not None and existing["idempotency_key"] == key:
-            # the same key: it is a retry only if the body is the same
-            try:
-                for _ in source.rows():
-                    pass
-                same = (
-                    bytes(one(conn(), Q.packet_checksum, {"packet_id": result.packet_id})[0] or b"")
-                    == source.checksum
-                )
-            except PacketFormatError:
-                same = False
-            same = same or packets.load_checksum(source, snapshot) == bytes(
-                one(conn(), Q.packet_checksum, {"packet_id": result.packet_id})[0] or b""
-            )
-            if not same:
-                raise conflict("this Idempotency-Key was used with a different packet body")
+        existing = packet_records.get_packet(conn(), result.packet_id)
+        same_key = key is not None and existing["idempotency_key"] == key
+        # the same key: it is a retry only if the body is the same
+        if same_key and not packet_records.same_load(conn(), result.packet_id, source, snapshot):
+            raise conflict("this Idempotency-Key was used with a different packet body")
         response = jsonify({**_shaped(result.packet_id), "duplicate_of": result.packet_id})
         if key is not None:
             response.headers[REPLAYED] = "true"
@@ -302,9 +277,7 @@ def create_packet(campaign_id: int):
 def list_packets(campaign_id: int):
     campaign_or_404(campaign_id)
     return page(
-        lambda after, limit: rows(
-            conn(), Q.list_packets, {"campaign_id": campaign_id, "after": after, "limit": limit}
-        ),
+        lambda after, limit: packet_records.list_packets(conn(), campaign_id, after, limit),
         lambda r: _shaped(r["id"]),
     )
 
@@ -337,11 +310,7 @@ def cancel(packet_id: int):
 def packet_messages(packet_id: int):
     _packet(packet_id)
     return page(
-        lambda after, limit: rows(
-            conn(),
-            Q.messages_of_packet,
-            {"packet_id": packet_id, "after": after, "limit": limit},
-        ),
+        lambda after, limit: packet_records.packet_messages(conn(), packet_id, after, limit),
         shapes.message,
     )
 

@@ -1,5 +1,5 @@
-"""The database side of operations: pause and resume sending, replay dead messages, drain a
-worker, and the queue's health."""
+"""Sending control for on-call and the console: pause and resume sending, replay dead
+messages, drain a worker, and the queue's health."""
 
 from __future__ import annotations
 
@@ -67,3 +67,8 @@ def workers(conn: psycopg.Connection) -> list[dict]:
 def drain(conn: psycopg.Connection, worker: str) -> bool:
     """Ask one worker to stop at its next heartbeat; False when no such running worker."""
     return bool(rows(conn, Q.request_drain, {"worker": worker}))
+
+
+def pause_list(conn: psycopg.Connection) -> list[dict]:
+    """The pauses in force, for the console's health page."""
+    return rows(conn, Q.sending_pause_list)
