@@ -9,7 +9,6 @@ import json
 import logging
 import re
 import uuid
-from dataclasses import dataclass
 from time import perf_counter
 
 import psycopg
@@ -17,12 +16,13 @@ from flask import Flask, Response, g, render_template, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
-from app_service.api import tenancy
 from app_service.api.contract import Contract
 from app_service.api.problems import ApiError, problem
 from app_service.api.sns_signature import verify_sns
 from app_service.api_keys import authenticate
 from app_service.template_sandbox import RendererUnavailable
+from app_service.web import request_db
+from app_service.web.limits import RateState, client_address, sign_in_failed
 
 log = logging.getLogger("reminderly.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -100,7 +100,7 @@ def install(app: Flask, contract: Contract) -> None:
 
     @app.teardown_request
     def release(exc: BaseException | None) -> None:
-        tenancy.release(exc)
+        request_db.release(exc)
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError) -> Response:
@@ -125,7 +125,7 @@ def install(app: Flask, contract: Contract) -> None:
             return Response(html, status=code, mimetype="text/html", headers=headers)
         return problem(code, _TITLES.get(code, exc.name), detail, headers=headers)
 
-    @app.errorhandler(tenancy.DatabaseUnavailable)
+    @app.errorhandler(request_db.DatabaseUnavailable)
     @app.errorhandler(psycopg.OperationalError)
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(RendererUnavailable)
@@ -134,7 +134,7 @@ def install(app: Flask, contract: Contract) -> None:
         a connection lost mid-request, no render process): 503 with Retry-After, not 500."""
         if isinstance(exc, RendererUnavailable):
             detail = "no render process could be started; try again later"
-        elif isinstance(exc, tenancy.DatabaseUnavailable):
+        elif isinstance(exc, request_db.DatabaseUnavailable):
             detail = f"{exc}; try again later"
         else:
             detail = "the database is not reachable; try again later"
@@ -142,7 +142,7 @@ def install(app: Flask, contract: Contract) -> None:
             "service unavailable",
             extra={"request_id": g.get("request_id"), "error": type(exc).__name__},
         )
-        headers = {"Retry-After": str(max(1, tenancy.RETRY_SECONDS))}
+        headers = {"Retry-After": str(max(1, request_db.RETRY_SECONDS))}
         if request.blueprint == "dashboard":
             html = render_template(
                 "dashboard/error.html", title="Service Unavailable", detail=detail,
@@ -236,26 +236,6 @@ def _read_body(limit: int) -> None:
         raise RequestEntityTooLarge()
 
 
-@dataclass(frozen=True)
-class RateState:
-    """The caller's per-minute window, sent on every authenticated response as the IETF
-    draft's fields (draft-ietf-httpapi-ratelimit-headers, the -07 form): RateLimit-Limit,
-    RateLimit-Remaining, RateLimit-Reset (seconds until the window resets)."""
-
-    limit: int
-    used: int
-    reset_seconds: int
-
-    def apply(self, response: Response) -> None:
-        response.headers["RateLimit-Limit"] = str(self.limit)
-        response.headers["RateLimit-Remaining"] = str(max(0, self.limit - self.used))
-        response.headers["RateLimit-Reset"] = str(self.reset_seconds)
-
-
-def client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
 def _too_many(retry_after: int, detail: str) -> Exception:
     if request.blueprint == "dashboard":
         exc = TooManyRequests(detail)
@@ -302,20 +282,14 @@ def _verify_signature(app: Flask) -> None:
         raise
 
 
-def sign_in_failed(app: Flask) -> None:
-    """Count a failed sign-in (a wrong API key, in the API or the dashboard) for the address."""
-    app.extensions["reminderly.address_limits"].sign_in.hit(client_address())
-
-
 def _audit_key_change(caller) -> None:
     """A key's successful change goes to the account's audit log (operation, path, key)."""
-    from app_service.api import tenancy
     from app_service.people import audit
 
     operation = (g.get("operation") or {}).get("operationId") or request.method
     try:
         audit.record(
-            tenancy.connection(),
+            request_db.connection(),
             audit.Actor(
                 account_id=caller.account_id,
                 key_id=caller.key_id,
@@ -341,7 +315,7 @@ def _authenticate(app: Flask, scope: str) -> None:
             "a valid API key is required (Authorization: Bearer rmd_...)",
             headers={"WWW-Authenticate": 'Bearer realm="reminderly"'},
         )
-    conn = tenancy.connection()
+    conn = request_db.connection()
     result = authenticate(conn, token.strip())
     if result.caller is None:
         sign_in_failed(app)

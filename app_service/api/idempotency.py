@@ -18,8 +18,8 @@ from collections.abc import Callable
 from flask import Response, g, request
 
 from app_service import idempotency_keys
-from app_service.api import tenancy
 from app_service.api.problems import ApiError, conflict
+from app_service.web import request_db
 
 REPLAYED = "Idempotent-Replayed"
 
@@ -30,7 +30,7 @@ def run(
     """Call `create` (which must return a JSON response) under the request's Idempotency-Key;
     `redact` takes the secrets out of what is stored."""
     key = request.headers.get("Idempotency-Key")
-    conn = tenancy.connection()
+    conn = request_db.connection()
     if key is None:
         with conn.transaction():
             return create()

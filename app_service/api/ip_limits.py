@@ -114,7 +114,7 @@ class SharedBucket:
     def _shared(self, counter: Counter, address: str) -> tuple[int, int] | None:
         if self.connect is None:
             return None
-        from app_service.api.tenancy import DatabaseUnavailable
+        from app_service.web.request_db import DatabaseUnavailable
 
         try:
             return counter(self.connect(), self.name, address)
@@ -165,7 +165,7 @@ class AddressLimits:
         in this process only)."""
         connect: Connect | None = None
         if shared:
-            from app_service.api.tenancy import connection as connect
+            from app_service.web.request_db import connection as connect
         return cls(
             SharedBucket("keyless", Bucket(keyless_per_minute), connect),
             SharedBucket("sign_in", Bucket(sign_in_per_minute), connect),

@@ -10,12 +10,12 @@ from datetime import time, timedelta
 from flask import Blueprint, abort, g, request
 
 from app_service import campaigns, templates
-from app_service.api import tenancy
 from app_service.dashboard.views import _check_csrf as check_csrf
 from app_service.dashboard.views import _go, actor, may, page, signed_in
 from app_service.models import CampaignSpec, Step
 from app_service.people import campaign_changes, permissions
 from app_service.sms_segments import ucs2_characters
+from app_service.web import request_db
 
 bp = Blueprint("campaign_builder", __name__)
 STEP_ROWS = 4
@@ -154,7 +154,7 @@ def new_campaign():
 @signed_in
 def edit_campaign(campaign_id: int):
     _require_edit()
-    found = campaigns.get_campaign(tenancy.connection(), campaign_id)
+    found = campaigns.get_campaign(request_db.connection(), campaign_id)
     if found is None:
         abort(404)
     if found["status"] != "draft":
@@ -168,7 +168,7 @@ def edit_campaign(campaign_id: int):
 def save_campaign(campaign_id: int | None = None):
     check_csrf()
     _require_edit()
-    conn = tenancy.connection()
+    conn = request_db.connection()
     values = request.form.to_dict()
     try:
         spec = _spec(request.form)
@@ -201,7 +201,7 @@ def save_campaign(campaign_id: int | None = None):
 def campaign_lifecycle(campaign_id: int, verb: str):
     check_csrf()
     try:
-        changed = campaign_changes.change_status(tenancy.connection(), actor(), campaign_id, verb)
+        changed = campaign_changes.change_status(request_db.connection(), actor(), campaign_id, verb)
     except permissions.NotAllowed as exc:
         abort(403, str(exc))
     except campaigns.TransitionRefused as exc:

@@ -12,8 +12,6 @@ import secrets
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, session
 
 from app_service import customers, locations
-from app_service.api import tenancy
-from app_service.api.hooks import sign_in_failed
 from app_service.dashboard import views
 from app_service.dashboard.views import _check_csrf as check_csrf
 from app_service.dashboard.views import _go, actor, may, page, signed_in
@@ -29,6 +27,8 @@ from app_service.people import (
     sign_in,
     sso,
 )
+from app_service.web import request_db
+from app_service.web.limits import sign_in_failed
 
 bp = Blueprint("people", __name__, static_folder="static", static_url_path="/console-static")
 
@@ -53,14 +53,14 @@ def _pending() -> dict | None:
     """The session between password and second factor (a user session, MFA not done)."""
     if session.get("kind") != "user":
         return None
-    return sign_in.current(tenancy.connection(), session.get("sid"))
+    return sign_in.current(request_db.connection(), session.get("sid"))
 
 
 def password_sign_in():
     """POST /login with email and password (views.login hands it over)."""
     email = request.form.get("email", "")
     outcome = sign_in.with_password(
-        tenancy.connection(), email, request.form.get("password", ""), _context()
+        request_db.connection(), email, request.form.get("password", ""), _context()
     )
     if outcome.status == "throttled":
         response = page(
@@ -85,7 +85,7 @@ def mfa_form():
         return redirect("/login")
     if found["mfa_done"]:
         return redirect("/")
-    has_keys = bool(security_keys.listed(tenancy.connection(), found["user_id"]))
+    has_keys = bool(security_keys.listed(request_db.connection(), found["user_id"]))
     return page("dashboard/mfa.html", has_keys=has_keys)
 
 
@@ -97,7 +97,7 @@ def mfa_check():
         return redirect("/login")
     found = {**found, "session_id": session["sid"]}
     if not sign_in.second_factor(
-        tenancy.connection(), found, request.form.get("code", ""), _secret(), _context()
+        request_db.connection(), found, request.form.get("code", ""), _secret(), _context()
     ):
         sign_in_failed(current_app)
         return page("dashboard/mfa.html", error=sign_in.GENERIC_ERROR), 401
@@ -112,7 +112,7 @@ def mfa_setup():
         return redirect("/login")
     if found["totp_confirmed"]:
         return redirect("/" if found["mfa_done"] else "/login/mfa")
-    conn = tenancy.connection()
+    conn = request_db.connection()
     if request.method == "POST":
         check_csrf()
         codes = sign_in.confirm_enrolment(
@@ -134,7 +134,7 @@ def mfa_setup():
 
 @bp.get("/invitations/<token>")
 def invitation_form(token: str):
-    found = sign_in.invitation(tenancy.connection(), token)
+    found = sign_in.invitation(request_db.connection(), token)
     if found is None:
         return page(
             "dashboard/error.html",
@@ -147,7 +147,7 @@ def invitation_form(token: str):
 @bp.post("/invitations/<token>")
 def invitation_accept(token: str):
     check_csrf()
-    conn = tenancy.connection()
+    conn = request_db.connection()
     found = sign_in.invitation(conn, token)
     if found is None:
         abort(404)
@@ -171,7 +171,7 @@ def invitation_accept(token: str):
 def people_page(error: str | None = None, status: int = 200, invited: str | None = None):
     if not may("manage_users"):
         abort(403, "your role may not manage people")
-    conn = tenancy.connection()
+    conn = request_db.connection()
     return page(
         "dashboard/people.html",
         members=directory.members(conn),
@@ -214,7 +214,7 @@ def invite():
     form = request.form
     return _changed(
         lambda: directory.invite(
-            tenancy.connection(),
+            request_db.connection(),
             actor(),
             form.get("email", ""),
             form.get("role", ""),
@@ -231,7 +231,7 @@ def change_role(user_id: int):
     form = request.form
     return _changed(
         lambda: directory.change_role(
-            tenancy.connection(),
+            request_db.connection(),
             actor(),
             user_id,
             form.get("role", ""),
@@ -244,14 +244,14 @@ def change_role(user_id: int):
 @signed_in
 def remove(user_id: int):
     check_csrf()
-    return _changed(lambda: directory.remove(tenancy.connection(), actor(), user_id))
+    return _changed(lambda: directory.remove(request_db.connection(), actor(), user_id))
 
 
 @bp.post("/people/invitations/<id:invitation_id>/cancel")
 @signed_in
 def cancel_invitation(invitation_id: int):
     check_csrf()
-    return _changed(lambda: directory.cancel(tenancy.connection(), actor(), invitation_id))
+    return _changed(lambda: directory.cancel(request_db.connection(), actor(), invitation_id))
 
 
 @bp.post("/people/invitations/<id:invitation_id>/resend")
@@ -259,7 +259,7 @@ def cancel_invitation(invitation_id: int):
 def resend_invitation(invitation_id: int):
     check_csrf()
     return _changed(
-        lambda: directory.resend(tenancy.connection(), actor(), invitation_id, base_url=_base_url())
+        lambda: directory.resend(request_db.connection(), actor(), invitation_id, base_url=_base_url())
     )
 
 
@@ -268,7 +268,7 @@ def resend_invitation(invitation_id: int):
 def sessions_page():
     if g.dash.get("user_id") is None:
         abort(404)
-    found = sign_in.own_sessions(tenancy.connection(), g.dash["user_id"])
+    found = sign_in.own_sessions(request_db.connection(), g.dash["user_id"])
     return page("dashboard/sessions.html", sessions=found)
 
 
@@ -279,7 +279,7 @@ def end_session():
     if g.dash.get("user_id") is None:
         abort(404)
     sign_in.end_own_session(
-        tenancy.connection(), g.dash["user_id"], request.form.get("session", "")
+        request_db.connection(), g.dash["user_id"], request.form.get("session", "")
     )
     return redirect("/sessions")
 
@@ -292,7 +292,7 @@ def audit_page():
     action = (request.args.get("action") or "").strip()[:100] or None
     csv_wanted = request.args.get("format") == "csv"
     found = _published(
-        audit.entries(tenancy.connection(), action=action, limit=10_000 if csv_wanted else 200)
+        audit.entries(request_db.connection(), action=action, limit=10_000 if csv_wanted else 200)
     )
     if csv_wanted:
         return Response(
@@ -330,7 +330,7 @@ def password_page():
     if request.method == "GET":
         return page("dashboard/password.html")
     check_csrf()
-    conn = tenancy.connection()
+    conn = request_db.connection()
     me = sign_in.current(conn, session.get("sid"))
     form = request.form
     try:
@@ -357,13 +357,13 @@ def reset_request():
     if request.method == "GET":
         return page("dashboard/reset_request.html")
     check_csrf()
-    sign_in.request_reset(tenancy.connection(), request.form.get("email", ""), _base_url())
+    sign_in.request_reset(request_db.connection(), request.form.get("email", ""), _base_url())
     return page("dashboard/reset_request.html", sent=True)
 
 
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
 def reset_finish(token: str):
-    conn = tenancy.connection()
+    conn = request_db.connection()
     if sign_in.reset_target(conn, token) is None:
         return page(
             "dashboard/error.html",
@@ -396,7 +396,7 @@ def reset_finish(token: str):
 def keys_page(made=None, error: str | None = None, status: int = 200):
     if not may("manage_keys"):
         abort(403, "your role may not manage API keys")
-    found = keys.listed(tenancy.connection())
+    found = keys.listed(request_db.connection())
     return page("dashboard/keys.html", keys=found, made=made, error=error), status
 
 
@@ -408,7 +408,7 @@ def make_key():
         abort(403, "your role may not manage API keys")
     try:
         made = keys.make(
-            tenancy.connection(),
+            request_db.connection(),
             actor(),
             request.form.get("name", ""),
             request.form.get("scope", ""),
@@ -424,7 +424,7 @@ def revoke_key(key_id: int):
     check_csrf()
     if not may("manage_keys"):
         abort(403, "your role may not manage API keys")
-    if keys.revoke(tenancy.connection(), actor(), key_id) is None:
+    if keys.revoke(request_db.connection(), actor(), key_id) is None:
         abort(404)
     return redirect("/keys")
 
@@ -438,7 +438,7 @@ def _person_only() -> None:
 @signed_in
 def inbox_page():
     _person_only()
-    conn = tenancy.connection()
+    conn = request_db.connection()
     who, state = request.args.get("who", "all"), request.args.get("state", "open")
     found = inbox.listed(conn, g.dash["user_id"], who, state)
     return page(
@@ -454,7 +454,7 @@ def inbox_page():
 @signed_in
 def conversation_page(customer_id: int, error: str | None = None, status: int = 200):
     _person_only()
-    found = inbox.conversation(tenancy.connection(), actor(), customer_id)
+    found = inbox.conversation(request_db.connection(), actor(), customer_id)
     if found is None:
         abort(404)
     return page(
@@ -480,7 +480,7 @@ def conversation_change(customer_id: int):
     if change is None:
         abort(400, "unknown action")
     try:
-        done = inbox.update(tenancy.connection(), actor(), customer_id, **change)
+        done = inbox.update(request_db.connection(), actor(), customer_id, **change)
     except permissions.NotAllowed as exc:
         abort(403, str(exc))
     if done is None:
@@ -495,7 +495,7 @@ def conversation_note(customer_id: int):
     _person_only()
     try:
         made = inbox.add_note(
-            tenancy.connection(), actor(), customer_id, request.form.get("note", "")
+            request_db.connection(), actor(), customer_id, request.form.get("note", "")
         )
     except permissions.NotAllowed as exc:
         abort(403, str(exc))
@@ -510,7 +510,7 @@ def conversation_note(customer_id: int):
 @signed_in
 def customers_search():
     q = request.args.get("q", "")
-    found = customer_care.search(tenancy.connection(), q)
+    found = customer_care.search(request_db.connection(), q)
     return page("dashboard/customers.html", q=q, found=found)
 
 
@@ -518,7 +518,7 @@ def customers_search():
 @signed_in
 def customer_consent(customer_id: int):
     check_csrf()
-    conn = tenancy.connection()
+    conn = request_db.connection()
     if customers.get_customer(conn, customer_id) is None:
         abort(404)
     form = request.form
@@ -541,7 +541,7 @@ def customer_consent(customer_id: int):
 @bp.get("/customers/<id:customer_id>/export")
 @signed_in
 def customer_export(customer_id: int):
-    conn = tenancy.connection()
+    conn = request_db.connection()
     if customers.get_customer(conn, customer_id) is None:
         abort(404)
     try:
@@ -559,7 +559,7 @@ def customer_export(customer_id: int):
 @signed_in
 def customer_erase(customer_id: int):
     check_csrf()
-    conn = tenancy.connection()
+    conn = request_db.connection()
     if customers.get_customer(conn, customer_id) is None:
         abort(404)
     if request.form.get("confirm") != "erase":
@@ -596,7 +596,7 @@ def _refused(detail: str, status: int = 400):
 @signed_in
 def security_keys_page():
     _person_only()
-    found = security_keys.listed(tenancy.connection(), g.dash["user_id"])
+    found = security_keys.listed(request_db.connection(), g.dash["user_id"])
     return page("dashboard/security_keys.html", keys=found)
 
 
@@ -605,8 +605,8 @@ def security_keys_page():
 def webauthn_register_options():
     _json_csrf()
     _person_only()
-    me = sign_in.current(tenancy.connection(), session.get("sid"))
-    options, challenge = security_keys.registration_options(tenancy.connection(), me, _base_url())
+    me = sign_in.current(request_db.connection(), session.get("sid"))
+    options, challenge = security_keys.registration_options(request_db.connection(), me, _base_url())
     session["webauthn_challenge"] = challenge.hex()
     return Response(options, mimetype="application/json")
 
@@ -620,7 +620,7 @@ def webauthn_register_verify():
     body = request.get_json(silent=True) or {}
     if not challenge or not isinstance(body.get("credential"), dict):
         return _refused("start again: no registration is under way")
-    conn = tenancy.connection()
+    conn = request_db.connection()
     me = sign_in.current(conn, session.get("sid"))
     try:
         security_keys.register(
@@ -643,7 +643,7 @@ def webauthn_auth_options():
     found = _pending()
     if found is None or found["mfa_done"]:
         return _refused("no sign-in is waiting for its second factor", 404)
-    made = security_keys.authentication_options(tenancy.connection(), found["user_id"], _base_url())
+    made = security_keys.authentication_options(request_db.connection(), found["user_id"], _base_url())
     if made is None:
         return _refused("no security key is registered to this sign-in", 404)
     options, challenge = made
@@ -665,7 +665,7 @@ def webauthn_auth_verify():
     ):
         return _refused("start again: no sign-in is waiting for a security key")
     ok = sign_in.with_security_key(
-        tenancy.connection(),
+        request_db.connection(),
         {**found, "session_id": session["sid"]},
         json.dumps(body["credential"]),
         challenge,
@@ -690,7 +690,7 @@ def sso_sign_in():
     except sso.Refused:
         sign_in_failed(current_app)
         return page("dashboard/login.html", error=sign_in.GENERIC_ERROR), 401
-    outcome = sign_in.with_sso(tenancy.connection(), identity, _context())
+    outcome = sign_in.with_sso(request_db.connection(), identity, _context())
     if outcome.session_id is None:
         return page(
             "dashboard/login.html",

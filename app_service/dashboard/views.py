@@ -38,11 +38,11 @@ from app_service import (
     sending_control,
     webhooks,
 )
-from app_service.api import tenancy
-from app_service.api.hooks import RateState, sign_in_failed
 from app_service.dashboard.svg import bars
 from app_service.packet_source import csv_source
 from app_service.people import audit, customer_care, permissions, sign_in
+from app_service.web import request_db
+from app_service.web.limits import RateState, sign_in_failed
 
 bp = Blueprint("dashboard", __name__, template_folder=str(Path(__file__).parent / "templates"))
 MAX_UPLOAD = 16 << 20
@@ -171,7 +171,7 @@ def signed_in(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         session_id = session.get("sid")
-        conn = tenancy.connection()
+        conn = request_db.connection()
         if not session_id:
             return redirect("/login")
         found = (_user_session if session.get("kind") == "user" else _key_session)(conn, session_id)
@@ -184,7 +184,7 @@ def signed_in(view):
         if "user_id" in found:
             sign_in.enter_as_member(conn, found)
         else:
-            tenancy.enter_tenant(conn, found["account_id"])
+            request_db.enter_tenant(conn, found["account_id"])
         return view(*args, **kwargs)
 
     return wrapper
@@ -204,7 +204,7 @@ def login():
         from app_service.dashboard import people_views
 
         return people_views.password_sign_in()
-    result = api_keys.authenticate(tenancy.connection(), request.form.get("api_key", "").strip())
+    result = api_keys.authenticate(request_db.connection(), request.form.get("api_key", "").strip())
     # an operator-only key has no scope in its account: it does not open the dashboard
     if result.caller is None or result.rate_limited or "read" not in result.caller.scopes:
         sign_in_failed(current_app)
@@ -212,7 +212,7 @@ def login():
     session.clear()
     session.permanent = True
     session_id = secrets.token_urlsafe(32)  # a new server-side session on every sign-in
-    console_sessions.start_key_session(tenancy.connection(), session_id, result.caller.key_id)
+    console_sessions.start_key_session(request_db.connection(), session_id, result.caller.key_id)
     session["sid"] = session_id
     session["kind"] = "key"
     session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
@@ -224,7 +224,7 @@ def logout():
     """Ends the session on the server: the cookie, replayed, opens nothing."""
     _check_csrf()
     if session.get("sid"):
-        console_sessions.end_key_session(tenancy.connection(), session["sid"])
+        console_sessions.end_key_session(request_db.connection(), session["sid"])
     session.clear()
     return redirect("/login")
 
@@ -232,7 +232,7 @@ def logout():
 @bp.get("/")
 @signed_in
 def campaigns_page():
-    conn = tenancy.connection()
+    conn = request_db.connection()
     found = campaigns.list_campaigns(conn, g.dash["account_id"], after=0, limit=200, status=None)
     listed = [
         {**c, "funnel": reports.funnel(campaigns.campaign_counts(conn, c["id"]))} for c in found
@@ -243,7 +243,7 @@ def campaigns_page():
 @bp.get("/campaigns/<id:campaign_id>")
 @signed_in
 def campaign_page(campaign_id: int):
-    conn = tenancy.connection()
+    conn = request_db.connection()
     report = reports.campaign_report(conn, campaign_id)
     if report is None:
         abort(404)
@@ -275,7 +275,7 @@ def upload(campaign_id: int):
         abort(403, "this key can read but not change anything")
     if g.dash.get("location_id") is not None:
         abort(403, "uploads come from members who see every location (yours is scoped to one)")
-    conn = tenancy.connection()
+    conn = request_db.connection()
     if campaigns.get_campaign(conn, campaign_id) is None:
         abort(404)
     file = request.files.get("packet")
@@ -311,7 +311,7 @@ def commit_draft(campaign_id: int, draft_id: int):
     _check_csrf()
     if not may("upload"):
         abort(403, "this key can read but not change anything")
-    conn = tenancy.connection()
+    conn = request_db.connection()
     found = packet_records.take_draft(conn, draft_id, campaign_id)
     if found is None:
         abort(404)
@@ -333,7 +333,7 @@ def commit_draft(campaign_id: int, draft_id: int):
 @bp.get("/packets/<id:packet_id>")
 @signed_in
 def packet_page(packet_id: int):
-    conn = tenancy.connection()
+    conn = request_db.connection()
     status = packets.packet_status(conn, packet_id)
     if status is None:
         abort(404)
@@ -345,7 +345,7 @@ def packet_page(packet_id: int):
 @bp.get("/customers/<id:customer_id>")
 @signed_in
 def customer_page(customer_id: int, error: str | None = None, status: int = 200):
-    conn = tenancy.connection()
+    conn = request_db.connection()
     c = customers.get_customer(conn, customer_id)
     if c is None:
         abort(404)
@@ -371,7 +371,7 @@ def customer_page(customer_id: int, error: str | None = None, status: int = 200)
 @bp.get("/locations")
 @signed_in
 def locations_page(error: str | None = None, status: int = 200):
-    conn = tenancy.connection()
+    conn = request_db.connection()
     found = locations.list_locations(conn, g.dash["account_id"], limit=500)
     return page("dashboard/locations.html", locations=found, error=error), status
 
@@ -392,11 +392,11 @@ def save_location():
     if start or end:
         data["send_window"] = {"start": start, "end": end}
     try:
-        locations.upsert_location(tenancy.connection(), g.dash["account_id"], data)
+        locations.upsert_location(request_db.connection(), g.dash["account_id"], data)
     except locations.InvalidLocation as exc:
         return locations_page(error=f"{exc.field}: {exc.reason}", status=400)
     audit.record(
-        tenancy.connection(),
+        request_db.connection(),
         actor(),
         "location.saved",
         object_type="location",
@@ -409,7 +409,7 @@ def save_location():
 @bp.get("/health")
 @signed_in
 def health_page():
-    conn = tenancy.connection()
+    conn = request_db.connection()
     h = sending_control.health(conn)
     pauses = sending_control.pause_list(conn)
     workers = h["workers_alive"]
@@ -421,7 +421,7 @@ def health_page():
 def webhooks_page():
     """The account's endpoints with their state and last attempt (row-level security: only the
     signed-in account's)."""
-    found = webhooks.endpoints_overview(tenancy.connection(), g.dash["account_id"])
+    found = webhooks.endpoints_overview(request_db.connection(), g.dash["account_id"])
     return page("dashboard/webhooks.html", endpoints=found)
 
 
@@ -429,7 +429,7 @@ def webhooks_page():
 @signed_in
 def webhook_page(endpoint_id: int):
     """One endpoint's recent attempts: status, latency, the start of the answer or the error."""
-    conn = tenancy.connection()
+    conn = request_db.connection()
     endpoint = webhooks.get(conn, endpoint_id)
     if endpoint is None:
         abort(404)

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from psycopg_pool import ConnectionPool
 
-from app_service.db import one
-from app_service.queries import Q
+from app_service import send_rates
 
 
 @dataclass(frozen=True)
@@ -31,17 +30,14 @@ class SharedRateLimiter:
         self._held = 0
         self._lock = threading.Lock()
         with pool.connection() as conn:
-            conn.execute(Q.configure_send_rate,
-                         {"key": rate.key, "rate": rate.per_second, "burst": rate.burst})  # fmt: skip
+            send_rates.configure(conn, rate.key, rate.per_second, rate.burst)
 
     def acquire(self, stop: threading.Event | None = None) -> bool:
         """Block until one send is allowed; False if `stop` was set meanwhile."""
         with self._lock:
             while self._held == 0:
                 with self.pool.connection() as conn:
-                    granted, wait = one(
-                        conn, Q.take_send_tokens, {"key": self.rate.key, "wanted": self.chunk}
-                    )
+                    granted, wait = send_rates.take_tokens(conn, self.rate.key, self.chunk)
                 self._held += granted
                 if self._held == 0:
                     if stop is not None and stop.wait(max(wait, 0.001)):
@@ -56,9 +52,7 @@ class SharedRateLimiter:
         with self._lock:
             if self._held == 0:
                 with self.pool.connection() as conn:
-                    granted, _ = one(
-                        conn, Q.take_send_tokens, {"key": self.rate.key, "wanted": self.chunk}
-                    )
+                    granted, _ = send_rates.take_tokens(conn, self.rate.key, self.chunk)
                 self._held += granted
             if self._held == 0:
                 return False

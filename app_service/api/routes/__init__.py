@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
-from app_service.api import tenancy
 from app_service.public_ids import PublicIds
+from app_service.web import request_db
 
 
 def body() -> dict:
@@ -20,7 +20,7 @@ def ids() -> PublicIds:
 
 
 def conn():
-    return tenancy.connection()
+    return request_db.connection()
 
 
 def account_id() -> int:

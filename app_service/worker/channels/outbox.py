@@ -3,7 +3,6 @@ The embedded default, so the platform runs end to end without AWS."""
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from datetime import UTC, datetime
@@ -11,8 +10,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from app_service import db
-from app_service.queries import Q
+from app_service import db, outbox
 from app_service.worker.channels.base import OutgoingMessage, SendResult, TransientSendError
 
 
@@ -60,7 +58,7 @@ class OutboxChannel:
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed or self._conn.broken:
             self._conn = db.connect(self._conninfo, autocommit=True)
-            self._conn.execute(Q.outbox_async_commit)
+            outbox.use_async_commit(self._conn)
         return self._conn
 
     def _write_loop(self) -> None:
@@ -79,16 +77,7 @@ class OutboxChannel:
     def _write(self, puts: list[_Put]) -> str | None:
         messages = [p.message for p in puts]
         try:
-            self._connection().execute(Q.outbox_put_many, {
-                "message_ids": [m.message_id for m in messages],
-                "account_ids": [m.account_id for m in messages],
-                "channels": [m.channel for m in messages],
-                "recipients": [m.recipient for m in messages],
-                "subjects": [m.subject for m in messages],
-                "bodies": [m.body for m in messages],
-                "headers": [json.dumps(m.headers) for m in messages],
-                "sent_ats": [p.at for p in puts],
-            })  # fmt: skip
+            outbox.put_many(self._connection(), messages, [p.at for p in puts])
         except psycopg.Error as exc:
             self._conn = None
             return f"outbox {type(exc).__name__}"
