@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app_service import PROJECT_ROOT, api_keys
-from tests.api_support import CAMPAIGN, make_tenant
+from tests.api_support import CAMPAIGN, make_tenant, pub
 from tests.helpers import csv_bytes, person
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -104,7 +104,6 @@ def test_in_a_real_browser(gunicorn, db_url, browser, tmp_path):
         token = api_keys.create_key(conn, account, "dash", ["write"]).token
         row_id = make_campaign(conn, account, kind="survey", offsets=(-48, -2))
         load_rows(conn, row_id, [person(i) for i in range(5)])
-    from tests.api_support import pub
 
     campaign = pub(row_id)  # what the served app shows (it shares the tests' link secret)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -256,10 +255,10 @@ def test_webhooks_page_lists_endpoints_and_their_attempts_per_account(
     assert "https://hooks.example.com/a" in listed and "packet.ready" in listed
     assert "(503)" in listed and "failing since" in listed
     assert "other.example.com" not in listed  # another account's endpoint is not listed
-    one = client.get(f"/webhooks/{mine.endpoint['id']}", base_url="https://localhost")
+    one = client.get(f"/webhooks/{pub(mine.endpoint['id'])}", base_url="https://localhost")
     page = one.get_data(as_text=True)
     assert one.status_code == 200 and "1234 ms" in page and "503" in page
     assert "upstream &lt;b&gt;busy&lt;/b&gt;" in page  # the receiver's answer, escaped
     assert "1 deliveries pending" in page
-    other = client.get(f"/webhooks/{theirs.endpoint['id']}", base_url="https://localhost")
+    other = client.get(f"/webhooks/{pub(theirs.endpoint['id'])}", base_url="https://localhost")
     assert other.status_code == 404  # tenant isolation

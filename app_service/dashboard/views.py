@@ -425,7 +425,7 @@ def webhooks_page():
     return page("dashboard/webhooks.html", endpoints=found)
 
 
-@bp.get("/webhooks/<int:endpoint_id>")
+@bp.get("/webhooks/<id:endpoint_id>")
 @signed_in
 def webhook_page(endpoint_id: int):
     """One endpoint's recent attempts: status, latency, the start of the answer or the error."""
