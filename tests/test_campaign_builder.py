@@ -111,7 +111,11 @@ def test_staff_and_viewers_cannot_build_or_run_campaigns(app, conn):
     for role in ("staff", "viewer"):
         person, _, _ = _enrolled_person(app, conn, account, f"{role}@example.com", role)
         assert "New campaign" not in person.get("/").get_data(as_text=True)
-        assert person.get("/campaigns/new").status_code == 403
+        refused = person.get("/campaigns/new")
+        assert refused.status_code == 403
+        # a person in a browser gets the console's page, not the API's problem+json
+        assert refused.mimetype == "text/html"
+        assert "may not build campaigns" in refused.get_data(as_text=True)
         assert person.post("/campaigns/new", {**FORM, "action": "save"}).status_code == 403
         assert person.post(f"/campaigns/{campaign}/activate", refresh="/").status_code == 403
     assert (

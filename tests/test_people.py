@@ -205,7 +205,10 @@ def test_roles_follow_the_matrix_and_the_last_owner_stays(app, conn):
     ids = dict(conn.execute("SELECT email, id FROM users").fetchall())
     # a viewer reads and changes nothing, even by direct URL
     assert viewer.get("/").status_code == 200
-    assert viewer.get("/people").status_code == 403
+    refused = viewer.get("/people")
+    assert refused.status_code == 403
+    # a person in a browser gets the console's page, not the API's problem+json
+    assert refused.mimetype == "text/html" and "Forbidden" in refused.get_data(as_text=True)
     assert viewer.get("/audit").status_code == 403
     assert (
         viewer.post("/people/invite", {"email": "x@example.com", "role": "staff"}).status_code

@@ -12,7 +12,7 @@ import uuid
 from time import perf_counter
 
 import psycopg
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
@@ -118,11 +118,6 @@ def install(app: Flask, contract: Contract) -> None:
         retry_after = getattr(exc, "retry_after", None)
         if retry_after:
             headers = {**(headers or {}), "Retry-After": str(retry_after)}
-        if request.blueprint == "dashboard":  # people in a browser get a page, not JSON
-            html = render_template(
-                "dashboard/error.html", title=exc.name, detail=detail, session_info=g.get("dash")
-            )
-            return Response(html, status=code, mimetype="text/html", headers=headers)
         return problem(code, _TITLES.get(code, exc.name), detail, headers=headers)
 
     @app.errorhandler(request_db.DatabaseUnavailable)
@@ -143,12 +138,6 @@ def install(app: Flask, contract: Contract) -> None:
             extra={"request_id": g.get("request_id"), "error": type(exc).__name__},
         )
         headers = {"Retry-After": str(max(1, request_db.RETRY_SECONDS))}
-        if request.blueprint == "dashboard":
-            html = render_template(
-                "dashboard/error.html", title="Service Unavailable", detail=detail,
-                session_info=g.get("dash"),
-            )  # fmt: skip
-            return Response(html, status=503, mimetype="text/html", headers=headers)
         return problem(503, "Service Unavailable", detail, headers=headers)
 
     @app.errorhandler(Exception)
@@ -237,11 +226,11 @@ def _read_body(limit: int) -> None:
 
 
 def _too_many(retry_after: int, detail: str) -> Exception:
-    if request.blueprint == "dashboard":
-        exc = TooManyRequests(detail)
-        exc.retry_after = retry_after  # type: ignore[attr-defined]
-        return exc
-    return ApiError(429, "Too Many Requests", detail, headers={"Retry-After": str(retry_after)})
+    """A 429 with Retry-After: problem+json from the API's handler, a page from the
+    console's (dashboard/error_pages.py)."""
+    exc = TooManyRequests(detail)
+    exc.retry_after = retry_after  # type: ignore[attr-defined]
+    return exc
 
 
 def _limit_address(app: Flask, operation) -> None:

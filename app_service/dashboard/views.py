@@ -65,11 +65,11 @@ def configure(app: Flask, link_secret: str) -> None:
     app.extensions["reminderly.people_secret"] = link_secret  # seals TOTP secrets
     ids = app.extensions["reminderly.ids"]
     app.jinja_env.filters["pid"] = lambda value: ids.encode(int(value))  # a row id, shown
-    app.register_blueprint(bp)
-    from app_service.dashboard import campaign_views, people_views
+    from app_service.dashboard import campaign_views, error_pages, people_views
 
-    app.register_blueprint(people_views.bp)
-    app.register_blueprint(campaign_views.bp)
+    for blueprint in (bp, people_views.bp, campaign_views.bp):
+        error_pages.install(blueprint)
+        app.register_blueprint(blueprint)
 
 
 def _go(path: str) -> Response:
