@@ -201,7 +201,9 @@ def save_campaign(campaign_id: int | None = None):
 def campaign_lifecycle(campaign_id: int, verb: str):
     check_csrf()
     try:
-        changed = campaign_changes.change_status(request_db.connection(), actor(), campaign_id, verb)
+        changed = campaign_changes.change_status(
+            request_db.connection(), actor(), campaign_id, verb
+        )
     except permissions.NotAllowed as exc:
         abort(403, str(exc))
     except campaigns.TransitionRefused as exc:
