@@ -86,7 +86,9 @@ def list_customers(
 
 def customer_messages(conn: psycopg.Connection, customer_id: int, after: int, limit: int) -> list:
     """A customer's messages, newest campaign steps first (the API's page)."""
-    return rows(conn, Q.messages_by_customer, {"customer_id": customer_id, "after": after, "limit": limit})
+    return rows(
+        conn, Q.messages_by_customer, {"customer_id": customer_id, "after": after, "limit": limit}
+    )
 
 
 def timeline(conn: psycopg.Connection, customer_id: int) -> list[dict]:

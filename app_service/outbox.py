@@ -30,7 +30,9 @@ def use_async_commit(conn: psycopg.Connection) -> None:
     conn.execute(Q.outbox_async_commit)
 
 
-def put_many(conn: psycopg.Connection, messages: Sequence[Outgoing], sent_at: list[datetime]) -> None:
+def put_many(
+    conn: psycopg.Connection, messages: Sequence[Outgoing], sent_at: list[datetime]
+) -> None:
     """One group commit for every send that arrived while the last write ran."""
     conn.execute(Q.outbox_put_many, {
         "message_ids": [m.message_id for m in messages],

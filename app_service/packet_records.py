@@ -26,7 +26,9 @@ def list_packets(conn: psycopg.Connection, campaign_id: int, after: int, limit: 
 
 
 def packet_messages(conn: psycopg.Connection, packet_id: int, after: int, limit: int) -> list:
-    return rows(conn, Q.messages_of_packet, {"packet_id": packet_id, "after": after, "limit": limit})
+    return rows(
+        conn, Q.messages_of_packet, {"packet_id": packet_id, "after": after, "limit": limit}
+    )
 
 
 def _stored_checksum(conn: psycopg.Connection, packet_id: int) -> bytes:

@@ -148,8 +148,9 @@ def audit_page():
         abort(403, "your role may not read the audit log")
     action = (request.args.get("action") or "").strip()[:100] or None
     csv_wanted = request.args.get("format") == "csv"
-    found = _published(
-        audit.entries(request_db.connection(), action=action, limit=10_000 if csv_wanted else 200)
+    found = audit.published(
+        audit.entries(request_db.connection(), action=action, limit=10_000 if csv_wanted else 200),
+        current_app.extensions["reminderly.ids"],
     )
     if csv_wanted:
         return Response(
@@ -158,24 +159,6 @@ def audit_page():
             headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
         )
     return page("dashboard/audit.html", entries=found, action=action or "")
-
-
-def _published(entries: list[dict]) -> list[dict]:
-    """Ids in audit entries as the tenant sees ids everywhere else: public (public_ids)."""
-    ids = current_app.extensions["reminderly.ids"]
-    out = []
-    for e in entries:
-        e = dict(e)
-        for key in ("actor_user", "actor_key"):
-            if e.get(key) is not None:
-                e[key] = ids.encode(int(e[key]))
-        if e.get("object_id") and e["object_id"].isdigit():
-            e["object_id"] = str(ids.encode(int(e["object_id"])))
-        for key in ("before", "after"):  # *_id fields inside, as in API bodies
-            if isinstance(e.get(key), dict):
-                e[key] = ids.publish(e[key])
-        out.append(e)
-    return out
 
 
 @bp.get("/keys")

@@ -12,6 +12,7 @@ from datetime import datetime
 import psycopg
 
 from app_service.db import rows
+from app_service.public_ids import PublicIds
 from app_service.queries import Q
 from app_service.reports import csv_cell
 
@@ -122,3 +123,21 @@ def purge(conn: psycopg.Connection) -> int:
     """Delete entries older than each account's `audit_retention_days` (the only deletion the
     append-only trigger lets through); returns how many went."""
     return int(rows(conn, Q.audit_purge)[0]["purged"])
+
+
+def published(found: list[dict], ids: PublicIds) -> list[dict]:
+    """Entries with their ids as the tenant sees ids everywhere else: public (public_ids),
+    including the *_id fields inside before and after."""
+    out = []
+    for entry in found:
+        e = dict(entry)
+        for key in ("id", "actor_user", "actor_key"):
+            if e.get(key) is not None:
+                e[key] = ids.encode(int(e[key]))
+        if e.get("object_id") and str(e["object_id"]).isdigit():
+            e["object_id"] = str(ids.encode(int(e["object_id"])))
+        for key in ("before", "after"):
+            if isinstance(e.get(key), dict):
+                e[key] = ids.publish(e[key])
+        out.append(e)
+    return out

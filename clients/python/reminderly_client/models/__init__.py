@@ -15,6 +15,10 @@ from .appointment_last_change import AppointmentLastChange
 from .appointment_location_type_1 import AppointmentLocationType1
 from .appointment_page import AppointmentPage
 from .appointment_status import AppointmentStatus
+from .audit_entry import AuditEntry
+from .audit_entry_after_type_0 import AuditEntryAfterType0
+from .audit_entry_before_type_0 import AuditEntryBeforeType0
+from .audit_page import AuditPage
 from .campaign import Campaign
 from .campaign_audience_by_type_1 import CampaignAudienceByType1
 from .campaign_audience_by_type_2_type_1 import CampaignAudienceByType2Type1
@@ -95,6 +99,7 @@ from .inbound_simulation import InboundSimulation
 from .inbound_simulation_kind import InboundSimulationKind
 from .inbound_simulation_outcome import InboundSimulationOutcome
 from .list_appointments_status import ListAppointmentsStatus
+from .list_audit_log_format import ListAuditLogFormat
 from .list_campaigns_status import ListCampaignsStatus
 from .list_customers_opted_out import ListCustomersOptedOut
 from .location import Location
@@ -180,6 +185,10 @@ __all__ = (
     "AppointmentLocationType1",
     "AppointmentPage",
     "AppointmentStatus",
+    "AuditEntry",
+    "AuditEntryAfterType0",
+    "AuditEntryBeforeType0",
+    "AuditPage",
     "Campaign",
     "CampaignAudienceByType1",
     "CampaignAudienceByType2Type1",
@@ -260,6 +269,7 @@ __all__ = (
     "InboundSimulationKind",
     "InboundSimulationOutcome",
     "ListAppointmentsStatus",
+    "ListAuditLogFormat",
     "ListCampaignsStatus",
     "ListCustomersOptedOut",
     "Location",
