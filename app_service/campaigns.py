@@ -8,7 +8,7 @@ import psycopg
 
 from app_service.db import one, rows
 from app_service.models import CampaignSpec, Step
-from app_service.packets import state_counts
+from app_service.packet_state import state_counts
 from app_service.queries import Q
 from app_service.sms_segments import sms_segments
 

@@ -35,7 +35,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app_service import campaigns, demo_data, embedded, migrate, packets  # noqa: E402
+from app_service import campaigns, demo_data, embedded, migrate, packet_state, packets  # noqa: E402
 from app_service import dispatch_queue as dq  # noqa: E402
 from app_service.models import CampaignSpec, Step  # noqa: E402
 from app_service.packet_source import csv_source, file_source  # noqa: E402
@@ -315,7 +315,7 @@ def memory_probe(path: str, campaign_id: int) -> None:
     start = time.perf_counter()
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn, handle:
         result = packets.load_packet(conn, campaign_id, source)
-        stages = packets.packet_status(conn, result.packet_id).stage_seconds
+        stages = packet_state.packet_status(conn, result.packet_id).stage_seconds
     elapsed = time.perf_counter() - start
     # VmHWM: this process's own peak RSS. (ru_maxrss would carry over the peak of the
     # benchmark process that forked it: Linux keeps it across exec.)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from helpers import load_rows, make_campaign, person
 
-from app_service import consent, packets
+from app_service import consent, packet_state
 from app_service import dispatch_queue as dq
 from app_service.models import FINAL
 
@@ -82,11 +82,13 @@ def test_packets_end_to_end(conn, account, n_packets):
 
     # every row is accounted for: accepted + rejected = submitted
     for result, n in zip(results, submitted, strict=True):
-        status = packets.packet_status(conn, result.packet_id)
+        status = packet_state.packet_status(conn, result.packet_id)
         assert status.rows_submitted == n
         assert status.rows_accepted + status.rows_rejected == n
         assert status.status == "completed"
-        assert len(packets.row_errors(conn, result.packet_id, limit=1000)) == status.rows_rejected
+        assert (
+            len(packet_state.row_errors(conn, result.packet_id, limit=1000)) == status.rows_rejected
+        )
 
     # every message that was planned exists once and reached exactly one final state
     planned = sum(r.messages_planned for r in results)
@@ -106,7 +108,7 @@ def test_packets_end_to_end(conn, account, n_packets):
     # the rollups agree with the table, and a packet's counts add up to its messages
     assert conn.execute("SELECT * FROM check_rollups()").fetchall() == []
     for result in results:
-        counted = sum(packets.packet_status(conn, result.packet_id).messages.values())
+        counted = sum(packet_state.packet_status(conn, result.packet_id).messages.values())
         actual = conn.execute(
             "SELECT count(*) FROM messages WHERE packet_id = %s", [result.packet_id]
         ).fetchone()

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from helpers import csv_bytes, load_csv, load_rows, local, make_campaign, make_due, person, statuses
 
-from app_service import campaigns, consent, packets
+from app_service import campaigns, consent, packet_state, packets
 from app_service.packet_source import csv_source, json_source
 
 
@@ -24,7 +24,7 @@ def test_packet_goes_through_load_validate_plan(conn, campaign):
         0,
     )
     assert result.messages_planned == 10  # 5 appointments x 2 steps
-    status = packets.packet_status(conn, result.packet_id)
+    status = packet_state.packet_status(conn, result.packet_id)
     assert status.messages == {"scheduled": 10}
     assert status.appointments == {
         "new": 5,
@@ -67,7 +67,9 @@ def test_bad_rows_are_rejected_one_by_one_and_good_rows_go_on(conn, campaign):
     result = load_rows(conn, campaign, rows)
     # row 3's email is not used by this SMS campaign: dropped with a warning, the row goes on
     assert (result.rows_submitted, result.rows_accepted, result.rows_rejected) == (12, 3, 9)
-    errors = {e.row_no: (e.column, e.reason) for e in packets.row_errors(conn, result.packet_id)}
+    errors = {
+        e.row_no: (e.column, e.reason) for e in packet_state.row_errors(conn, result.packet_id)
+    }
     assert errors == {
         2: ("phone", "is not a valid phone number (default country US)"),
         4: ("timezone", "is not an IANA timezone name"),
@@ -79,10 +81,10 @@ def test_bad_rows_are_rejected_one_by_one_and_good_rows_go_on(conn, campaign):
         10: ("appointment_id", "duplicates row 1 of this packet"),
         11: ("appointment_at", "is not an ISO 8601 date-time"),
     }
-    values = {e.row_no: e.value for e in packets.row_errors(conn, result.packet_id)}
+    values = {e.row_no: e.value for e in packet_state.row_errors(conn, result.packet_id)}
     assert values[2] == "555-12"
     assert result.messages_planned == 6
-    status = packets.packet_status(conn, result.packet_id)
+    status = packet_state.packet_status(conn, result.packet_id)
     assert sum(n for _, _, n in status.rejected_by_reason) == 9
     assert status.rows_warned == 1
     assert status.warnings_by_reason == [("email", "dropped: not a valid email address", 1)]
@@ -93,7 +95,7 @@ def test_bad_rows_are_rejected_one_by_one_and_good_rows_go_on(conn, campaign):
 def test_every_error_of_a_row_is_reported(conn, campaign):
     rows = [person(1, phone="12", timezone="Mars/Olympus", appointment_id="", status="maybe")]
     result = load_rows(conn, campaign, rows)
-    (error,) = packets.row_errors(conn, result.packet_id)
+    (error,) = packet_state.row_errors(conn, result.packet_id)
     assert (error.column, error.reason) == ("status", "must be booked or cancelled")
     assert [(i.column, i.reason) for i in error.errors] == [
         ("status", "must be booked or cancelled"),
@@ -109,7 +111,7 @@ def test_a_cancellation_needs_only_its_ids(conn, campaign):
         conn, campaign, [{"customer_id": "c1", "appointment_id": "a1", "status": "cancelled"}]
     )
     assert (result.rows_accepted, result.rows_rejected) == (1, 0)
-    status = packets.packet_status(conn, result.packet_id)
+    status = packet_state.packet_status(conn, result.packet_id)
     assert status.appointments["cancelled"] == 1
     kept = conn.execute("SELECT status, starts_at IS NOT NULL FROM appointments").fetchone()
     assert kept == ("cancelled", True)
@@ -130,9 +132,9 @@ def test_an_empty_packet_fails_with_its_reason(conn, campaign):
 def test_row_errors_are_paginated_by_row_number(conn, campaign):
     rows = [person(i, phone="12") for i in range(1, 8)]
     result = load_rows(conn, campaign, rows)
-    first = packets.row_errors(conn, result.packet_id, limit=3)
-    second = packets.row_errors(conn, result.packet_id, after=first[-1].row_no, limit=3)
-    third = packets.row_errors(conn, result.packet_id, after=second[-1].row_no, limit=3)
+    first = packet_state.row_errors(conn, result.packet_id, limit=3)
+    second = packet_state.row_errors(conn, result.packet_id, after=first[-1].row_no, limit=3)
+    third = packet_state.row_errors(conn, result.packet_id, after=second[-1].row_no, limit=3)
     assert [e.row_no for e in first + second + third] == list(range(1, 8))
 
 
@@ -143,7 +145,9 @@ def test_unreadable_rows_from_csv_are_rejected_with_reasons(conn, campaign):
     body += b"\r\nc10,Bad\xff,(312) 555-0010,c10@example.com,a10," + local(72).encode() + b"\r\n"
     result = load_csv(conn, campaign, body)
     assert (result.rows_submitted, result.rows_accepted, result.rows_rejected) == (4, 1, 3)
-    reasons = [(e.row_no, e.column, e.reason) for e in packets.row_errors(conn, result.packet_id)]
+    reasons = [
+        (e.row_no, e.column, e.reason) for e in packet_state.row_errors(conn, result.packet_id)
+    ]
     assert reasons == [
         (2, "row", "has 3 fields; the header has 6"),
         (3, "first_name", "contains a NUL character"),
@@ -190,7 +194,7 @@ def test_same_rows_in_a_new_packet_plan_nothing_twice(conn, campaign):
     again = load_rows(conn, campaign, [person(2), person(1)])  # other order: other checksum
     assert again.created
     assert again.messages_planned == 0
-    status = packets.packet_status(conn, again.packet_id)
+    status = packet_state.packet_status(conn, again.packet_id)
     assert status.appointments["unchanged"] == 2
     assert conn.execute("SELECT count(*) FROM messages").fetchone() == (4,)
 
@@ -198,7 +202,7 @@ def test_same_rows_in_a_new_packet_plan_nothing_twice(conn, campaign):
 def test_later_packet_cancelling_an_appointment_cancels_its_pending_messages(conn, campaign):
     load_rows(conn, campaign, [person(1), person(2)])
     result = load_rows(conn, campaign, [person(1, status="cancelled")])
-    assert packets.packet_status(conn, result.packet_id).appointments["cancelled"] == 1
+    assert packet_state.packet_status(conn, result.packet_id).appointments["cancelled"] == 1
     a1 = conn.execute("SELECT id FROM appointments WHERE external_id = 'a1'").fetchone()[0]
     assert statuses(conn, appointment_id=a1) == {"cancelled:appointment_cancelled": 2}
     assert statuses(conn) == {"cancelled:appointment_cancelled": 2, "scheduled": 2}
@@ -210,7 +214,7 @@ def test_moved_appointment_replans_pending_messages_and_keeps_sent_ones(conn, ca
     # the first step was sent already
     conn.execute("UPDATE messages SET status = 'sent', sent_at = now() WHERE step = 1")
     result = load_rows(conn, campaign, [person(1, hours=150)])
-    assert packets.packet_status(conn, result.packet_id).appointments["moved"] == 1
+    assert packet_state.packet_status(conn, result.packet_id).appointments["moved"] == 1
     starts = conn.execute("SELECT starts_at FROM appointments").fetchone()[0]
     rows = conn.execute("SELECT step, status, send_at FROM messages ORDER BY step").fetchall()
     assert rows[0][:2] == (1, "sent")  # never sent twice for the same step
@@ -242,7 +246,9 @@ def test_opted_out_customer_gets_suppressed_messages(conn, campaign):
     customer = conn.execute("SELECT id FROM customers").fetchone()[0]
     consent.record(conn, customer, "sms", "opt_out", "test")
     result = load_rows(conn, campaign, [person(1, appointment_id="a2")])
-    assert packets.packet_status(conn, result.packet_id).messages == {"suppressed:opted_out": 2}
+    assert packet_state.packet_status(conn, result.packet_id).messages == {
+        "suppressed:opted_out": 2
+    }
 
 
 def test_opt_out_after_planning_suppresses_unsent_messages(conn, campaign):
@@ -261,7 +267,7 @@ def test_opt_out_after_planning_suppresses_unsent_messages(conn, campaign):
 
 def test_reminder_past_its_appointment_is_suppressed_too_late(conn, campaign):
     result = load_rows(conn, campaign, [person(1, hours=-3)])
-    assert packets.packet_status(conn, result.packet_id).messages == {"suppressed:too_late": 2}
+    assert packet_state.packet_status(conn, result.packet_id).messages == {"suppressed:too_late": 2}
 
 
 def test_email_campaign_requires_email_and_suppresses_steps_without_address(conn, account):
@@ -269,7 +275,8 @@ def test_email_campaign_requires_email_and_suppresses_steps_without_address(conn
     result = load_rows(conn, email_campaign, [person(1), person(2, email=""), person(3, phone="")])
     assert (result.rows_accepted, result.rows_rejected) == (2, 1)
     assert (
-        packets.row_errors(conn, result.packet_id)[0].reason == "is required for an email campaign"
+        packet_state.row_errors(conn, result.packet_id)[0].reason
+        == "is required for an email campaign"
     )
 
 
@@ -277,7 +284,7 @@ def test_review_request_without_visit_time_is_refused(conn, account):
     review = make_campaign(conn, account, kind="review_request", offsets=(1,))
     result = load_rows(conn, review, [{"customer_id": "c1", "phone": "3125550001"}])
     assert (result.rows_accepted, result.rows_rejected) == (0, 1)
-    (error,) = packets.row_errors(conn, result.packet_id)
+    (error,) = packet_state.row_errors(conn, result.packet_id)
     assert (error.column, error.reason) == (
         "appointment_at",
         "is required for a review request campaign",
@@ -320,7 +327,7 @@ def test_cancel_packet_cancels_only_unsent_messages(conn, campaign):
     conn.execute("UPDATE messages SET status = 'sent', sent_at = now() WHERE step = 1")
     assert packets.cancel_packet(conn, result.packet_id) == 2
     assert statuses(conn) == {"sent": 2, "cancelled:packet_cancelled": 2}
-    assert packets.packet_status(conn, result.packet_id).status == "cancelled"
+    assert packet_state.packet_status(conn, result.packet_id).status == "cancelled"
 
 
 def test_interrupted_load_is_failed_by_the_stale_sweep(conn, db_url, campaign):

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from helpers import load_rows, make_campaign, make_due, person, statuses
 
-from app_service import campaigns, consent, packets
+from app_service import campaigns, consent, packet_state
 from app_service import dispatch_queue as dq
 
 
@@ -206,11 +206,11 @@ def test_packet_states_advance_with_its_messages(conn, campaign):
     make_due(conn)
     dq.mark_ready(conn)
     dq.refresh_packet_states(conn)
-    assert packets.packet_status(conn, result.packet_id).status == "dispatching"
+    assert packet_state.packet_status(conn, result.packet_id).status == "dispatching"
     msgs = dq.claim(conn, "w", limit=5)
     dq.complete(conn, "w", [m.id for m in msgs])
     dq.refresh_packet_states(conn)
-    status = packets.packet_status(conn, result.packet_id)
+    status = packet_state.packet_status(conn, result.packet_id)
     assert status.status == "completed"
     assert "dispatch" in status.stage_seconds
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from helpers import load_rows, make_campaign, person, statuses
 
-from app_service import packets
+from app_service import packet_state, packets
 from app_service.models import Snapshot
 from tests.api_support import row as row_id
 
@@ -20,7 +20,7 @@ def test_every_campaign_plans_for_every_row_it_receives(conn, account, campaign)
     second = load_rows(conn, survey, rows)
     assert first.messages_planned == 20
     assert second.messages_planned == 10  # the appointments were known: still planned here
-    assert packets.packet_status(conn, second.packet_id).appointments["unchanged"] == 10
+    assert packet_state.packet_status(conn, second.packet_id).appointments["unchanged"] == 10
     assert statuses(conn, campaign_id=survey) == {"scheduled": 10}
     # the same list again into the survey plans nothing more (one message per step)
     again = load_rows(conn, survey, [*rows, person(11)])
@@ -42,7 +42,9 @@ def test_a_cancellation_through_one_campaign_cancels_everywhere(conn, account, c
         "scheduled": 2,
         "cancelled:appointment_cancelled": 2,
     }
-    effects = {e["campaign_id"]: e for e in packets.packet_status(conn, result.packet_id).effects}
+    effects = {
+        e["campaign_id"]: e for e in packet_state.packet_status(conn, result.packet_id).effects
+    }
     assert effects[survey]["cancelled"] == 1 and effects[campaign]["cancelled"] == 2
 
 
@@ -67,7 +69,7 @@ def test_a_snapshot_cancels_what_it_no_longer_holds(conn, account, campaign):
     day = [person(i, hours=30 + i) for i in range(1, 6)]
     load_rows(conn, campaign, day, snapshot=_scope(24, 48))
     result = load_rows(conn, campaign, day[:4], snapshot=_scope(24, 48))
-    status = packets.packet_status(conn, result.packet_id)
+    status = packet_state.packet_status(conn, result.packet_id)
     assert status.appointments["absent"] == 1
     assert statuses(conn, appointment_id=_appointment(conn, "a5")) == {
         "cancelled:absent_from_snapshot": 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from app_service import packets
+from app_service import packet_state
 from app_service.models import PacketStatus
 from app_service.templates import merge_fields
 
@@ -84,7 +84,7 @@ def rejections(status: PacketStatus) -> list[dict]:
 def packet(s: PacketStatus) -> dict:
     """The library's load summary (the CLI prints the same) with the resource's links."""
     base = f"/v1/packets/{s.id}"
-    return packets.summary(s) | {
+    return packet_state.summary(s) | {
         "links": {"self": base, "errors": f"{base}/errors", "messages": f"{base}/messages"}
     }
 

@@ -21,6 +21,7 @@ from app_service import (
     customers,
     locations,
     packet_records,
+    packet_state,
     packets,
     reports,
     sending_control,
@@ -147,11 +148,11 @@ def commit_draft(campaign_id: int, draft_id: int):
 @signed_in
 def packet_page(packet_id: int):
     conn = request_db.connection()
-    status = packets.packet_status(conn, packet_id)
+    status = packet_state.packet_status(conn, packet_id)
     if status is None:
         abort(404)
     p = {**packet_records.get_packet(conn, packet_id)}
-    errors = packets.row_errors(conn, packet_id, limit=500)
+    errors = packet_state.row_errors(conn, packet_id, limit=500)
     return page("dashboard/packet.html", p=p, errors=errors)
 
 

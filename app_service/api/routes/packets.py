@@ -8,7 +8,7 @@ from typing import IO, NoReturn
 
 from flask import current_app, jsonify, request
 
-from app_service import packet_records, packets, reports
+from app_service import packet_records, packet_state, packets, reports
 from app_service.api import shapes
 from app_service.api.idempotency import REPLAYED
 from app_service.api.paging import page
@@ -52,7 +52,7 @@ def _too_large(body: _CountedBody, packet_id: int | None) -> ApiError:
 
 
 def _packet(packet_id: int) -> packets.PacketStatus:
-    status = packets.packet_status(conn(), packet_id)
+    status = packet_state.packet_status(conn(), packet_id)
     if status is None:
         raise not_found("packet", packet_id)
     return status
@@ -291,8 +291,8 @@ def get_packet(packet_id: int):
 def packet_errors(packet_id: int):
     _packet(packet_id)
     return page(
-        lambda after, limit: packets.row_errors(conn(), packet_id, after=after, limit=limit),
-        packets.row_error_dict,
+        lambda after, limit: packet_state.row_errors(conn(), packet_id, after=after, limit=limit),
+        packet_state.row_error_dict,
         key=lambda e: e.row_no,
     )
 
