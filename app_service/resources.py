@@ -23,7 +23,9 @@ def _folder(package: str) -> Path:
             f"{package} is not installed: reinstall reminderly (pip install -e . in a checkout)"
         ) from exc
     if not isinstance(root, Path):  # a zip import: not a layout reminderly is installed in
-        raise RuntimeError(f"{package} is not on a file system ({root!r}): install reminderly unzipped")
+        raise RuntimeError(
+            f"{package} is not on a file system ({root!r}): install reminderly unzipped"
+        )
     return root
 
 
