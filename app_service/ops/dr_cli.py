@@ -118,7 +118,7 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         from psycopg.conninfo import make_conninfo
 
         from app_service.config import Settings
-        from app_service.ops import local_drill, write_marker
+        from app_service.ops import restore_check, write_marker
 
         missing = missing_for_stage(database=last_write_from == "database")
         if last_write_from == "marker":  # the restored copy is still verified with these
@@ -131,8 +131,8 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
             url = make_conninfo("", host=host, port=port, dbname=os.environ.get("PGDATABASE", "reminderly"),
                                 sslmode="require", connect_timeout=10)  # fmt: skip
             return {
-                "tables": local_drill.table_state(url),
-                "latest_write": local_drill.latest_write(url),
+                "tables": restore_check.table_state(url),
+                "latest_write": restore_check.latest_write(url),
             }
 
         if last_write_from == "marker":
@@ -140,7 +140,7 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
                 _client("ssm", dr_region), naming.last_write_parameter(stage)
             )
         else:
-            latest = lambda: local_drill.latest_write(primary)  # noqa: E731
+            latest = lambda: restore_check.latest_write(primary)  # noqa: E731
         rds, backup, cloudwatch = (_client(s, dr_region) for s in ("rds", "backup", "cloudwatch"))
         results = [
             dr.drill(
@@ -280,7 +280,7 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         a bad DELETE, the database destroyed, both restored and verified, RTO/RPO measured;
         then the region failover: a worker killed mid-batch, the primary lost, its replica
         promoted, the sending finished there, each message sent exactly once."""
-        from app_service.ops import local_drill, region_drill
+        from tools import local_drill, region_drill  # a checkout's harness: tools/dr_drill.py
 
         result = local_drill.run(rows=rows)
         region = region_drill.run()
