@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -22,11 +24,32 @@ from app_service.api.spec import bundled
 from app_service.queries import Q
 
 
+def _build_context() -> list[str]:
+    """What the Dockerfile's build stage copies in before `pip wheel` (its COPY sources)."""
+    text = (PROJECT_ROOT / "Dockerfile").read_text()
+    build_stage = text.split("\nFROM ", 2)[1]
+    return [
+        src
+        for line in build_stage.splitlines()
+        if line.startswith("COPY ")
+        for src in line.split()[1:-1]
+    ]
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """The wheel built as the image builds it: from a copy of the build stage's context (a build
+    in the checkout could reuse a stale build/ folder and hide a file the packaging leaves out)."""
+    source = tmp_path_factory.mktemp("context")
+    for name in _build_context():
+        src = PROJECT_ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, source / name)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(PROJECT_ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     (built,) = out.glob("reminderly-*.whl")
@@ -79,6 +102,18 @@ def test_the_wheel_carries_every_module_the_sql_and_the_openapi_tree(wheel: Path
         assert {f"{package}/{f}" for f in files} - names == set(), folder
     # development tools and harnesses stay in the repository
     assert not any(n.startswith(("tools/", "tests/", "app_service/_sql/tools/")) for n in names)
+
+
+def test_the_package_imports_no_harness():
+    """tools/ and tests/ are not in the wheel: code in the package that imports them would
+    work in a checkout and fail where the product runs."""
+    harness = re.compile(r"^\s*(from|import)\s+(tools|tests)\b", re.MULTILINE)
+    offenders = [
+        str(p.relative_to(PROJECT_ROOT))
+        for p in (PROJECT_ROOT / "app_service").rglob("*.py")
+        if harness.search(p.read_text("utf-8"))
+    ]
+    assert offenders == []
 
 
 def test_an_installed_wheel_loads_its_queries_and_spec_from_outside_the_repository(

@@ -266,38 +266,3 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
             return
         failover.run(plan, steps, clients, target, click.echo)
         click.echo(f"{plan} done: verify with runbooks/failover-dr-region.md")
-
-    @dr_group.command("local-drill")
-    @click.option(
-        "--report",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write the JSON report here.",
-    )
-    @click.option("--rows", type=click.IntRange(10, 100_000), default=200, show_default=True)
-    @friendly_errors
-    def local_drill_cmd(report: Path | None, rows: int) -> None:
-        """The whole drill on local PostgreSQL clusters: backups (pg_dump; base backup + WAL),
-        a bad DELETE, the database destroyed, both restored and verified, RTO/RPO measured;
-        then the region failover: a worker killed mid-batch, the primary lost, its replica
-        promoted, the sending finished there, each message sent exactly once."""
-        from tools import local_drill, region_drill  # a checkout's harness: tools/dr_drill.py
-
-        result = local_drill.run(rows=rows)
-        region = region_drill.run()
-        text = json.dumps({**dataclasses.asdict(result), "region_failover": dataclasses.asdict(region)},
-                          default=str, indent=2)  # fmt: skip
-        if report:
-            report.write_text(text)
-        for r in result.restores:
-            click.echo(f"{r.method}: RTO {r.rto_seconds} s, RPO {r.rpo_seconds} s, tables match: {r.tables_match}, "
-                       f"acknowledged messages lost: {r.acknowledged_lost}"
-                       + (f", deleted rows back: {r.deleted_rows_back}" if r.deleted_rows_back is not None else ""))  # fmt: skip
-        click.echo(f"region failover: worker killed with {len(region.in_flight_at_kill)} sends in flight, replica "
-                   f"caught up in {region.replica_catch_up_seconds} s, promoted in {region.promote_seconds} s; "
-                   f"{region.messages_due} messages: {region.outcomes}; sent twice: {len(region.sent_twice)}, "
-                   f"lost: {len(region.lost)}")  # fmt: skip
-        if not result.passed or not region.passed:
-            raise cli_error("the drill failed: see the report")
-        click.echo(f"drill passed ({result.acknowledged_messages} acknowledged messages, "
-                   f"{result.bad_delete_rows} rows deleted and recovered; each message sent once across "
-                   "the region failover)")  # fmt: skip
