@@ -4,7 +4,7 @@
 
 FROM python:3.11.14-slim-bookworm AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY app_service ./app_service
 # The SQL (migrations, procedures, named queries) and the OpenAPI tree: the wheel carries them
 # as package data (app_service._sql, app_service._openapi; see pyproject.toml)
