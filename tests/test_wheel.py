@@ -90,7 +90,9 @@ def test_the_wheel_carries_every_module_the_sql_and_the_openapi_tree(wheel: Path
         for p in source.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
-    assert modules - names == set(), "setup.py's packages / pyproject.toml's package-data leave these out"
+    assert modules - names == set(), (
+        "setup.py's packages / pyproject.toml's package-data leave these out"
+    )
     shipped = {
         "db": "app_service/_sql",
         "openapi": "app_service/_openapi",
