@@ -9,8 +9,11 @@ to the repository.
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from pathlib import Path
+
+from app_service import PROJECT_ROOT
 
 
 def _folder(package: str) -> Path:
@@ -34,3 +37,12 @@ SQL_DIR = _folder("app_service._sql")
 
 OPENAPI_DIR = _folder("app_service._openapi")
 """`openapi/`: openapi.yaml and the tree it references."""
+
+
+def default_data_dir() -> Path:
+    """Where the embedded server keeps its data when REMINDERLY_DATA_DIR is not set: a
+    checkout's `.reminderly/` (beside pyproject.toml); an installed package's, the user's data
+    folder (XDG_DATA_HOME, else ~/.local/share), never a folder inside site-packages."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / ".reminderly"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "reminderly"

@@ -71,7 +71,9 @@ def installed(wheel: Path, tmp_path_factory) -> Path:
 def _outside(tmp_path: Path, **env: str) -> dict:
     """Keyword arguments for a run outside the repository, with nothing pointing into it."""
     clean = {
-        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL", "PGHOST")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "DATABASE_URL", "PGHOST", "REMINDERLY_DATA_DIR")
     }
     return {
         "cwd": tmp_path,
@@ -126,14 +128,23 @@ def test_an_installed_wheel_loads_its_queries_and_spec_from_outside_the_reposito
         "from app_service.queries import Q\n"
         "from app_service.api.spec import bundled\n"
         "from app_service import migrate\n"
+        "from app_service.config import Settings\n"
         "print(json.dumps({'file': app_service.__file__, 'queries': Q.names(),\n"
         "  'paths': sorted(bundled()['paths']), 'migrations': [f.name for f in migrate.migration_files()],\n"
-        "  'routines': [f.name for f in migrate.routine_files()]}))\n"
+        "  'routines': [f.name for f in migrate.routine_files()],\n"
+        "  'data_dir': str(Settings.from_env().data_dir)}))\n"
     )
-    result = subprocess.run([str(installed / "bin" / "python"), "-c", probe], **_outside(tmp_path))
+    xdg = tmp_path / "xdg"
+    result = subprocess.run(
+        [str(installed / "bin" / "python"), "-c", probe],
+        **_outside(tmp_path, XDG_DATA_HOME=str(xdg)),
+    )
     assert result.returncode == 0, result.stderr
     got = json.loads(result.stdout)
     assert Path(got["file"]).is_relative_to(installed), got["file"]  # not the checkout
+    assert got["data_dir"] == str(
+        xdg / "reminderly"
+    )  # the embedded server's data: not in site-packages
     assert got["queries"] == Q.names()
     assert got["paths"] == sorted(bundled()["paths"])
     assert got["migrations"] == sorted(
