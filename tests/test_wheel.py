@@ -129,10 +129,16 @@ def test_an_installed_wheel_loads_its_queries_and_spec_from_outside_the_reposito
         "from app_service.api.spec import bundled\n"
         "from app_service import migrate\n"
         "from app_service.config import Settings\n"
+        "from app_service import client_gen\n"
+        "try:\n"
+        "    client_gen.generate()\n"
+        "    gen = 'generated'\n"
+        "except client_gen.GenerationFailed as exc:\n"
+        "    gen = str(exc)\n"
         "print(json.dumps({'file': app_service.__file__, 'queries': Q.names(),\n"
         "  'paths': sorted(bundled()['paths']), 'migrations': [f.name for f in migrate.migration_files()],\n"
         "  'routines': [f.name for f in migrate.routine_files()],\n"
-        "  'data_dir': str(Settings.from_env().data_dir)}))\n"
+        "  'data_dir': str(Settings.from_env().data_dir), 'client': gen}))\n"
     )
     xdg = tmp_path / "xdg"
     result = subprocess.run(
@@ -145,6 +151,7 @@ def test_an_installed_wheel_loads_its_queries_and_spec_from_outside_the_reposito
     assert got["data_dir"] == str(
         xdg / "reminderly"
     )  # the embedded server's data: not in site-packages
+    assert got["client"].endswith("is in a checkout only: run this from one")  # the dev command
     assert got["queries"] == Q.names()
     assert got["paths"] == sorted(bundled()["paths"])
     assert got["migrations"] == sorted(
