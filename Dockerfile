@@ -4,8 +4,12 @@
 
 FROM python:3.11.14-slim-bookworm AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY app_service ./app_service
+# The SQL (migrations, procedures, named queries) and the OpenAPI tree: the wheel carries them
+# as package data (app_service._sql, app_service._openapi; see pyproject.toml)
+COPY db ./db
+COPY openapi ./openapi
 RUN pip install --no-cache-dir --upgrade pip==25.3 \
  && pip wheel --no-cache-dir --wheel-dir /wheels .
 
@@ -18,16 +22,11 @@ RUN groupadd --system --gid 10001 reminderly \
 WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-# The SQL (migrations, procedures, named queries) and the OpenAPI tree ship beside the package.
-COPY db ./db
-COPY openapi ./openapi
 # AWS's RDS certificate authorities (every region): the tasks verify the database's certificate
 # and name against it (PGSSLMODE=verify-full, PGSSLROOTCERT in the task definitions)
 # (a downloaded file arrives mode 600, owned by root: made readable by the unprivileged user)
 ADD https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /app/rds-ca/global-bundle.pem
 RUN chmod 0644 /app/rds-ca/global-bundle.pem
-ENV REMINDERLY_DB_DIR=/app/db \
-    REMINDERLY_OPENAPI_DIR=/app/openapi
 USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \

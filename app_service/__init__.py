@@ -1,10 +1,8 @@
 """reminderly: campaigns of appointment reminders, surveys and review requests."""
 
-import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""The repository root: `db/` (migrations, procedures, queries) is read from here."""
-
-DB_DIR = Path(os.environ.get("REMINDERLY_DB_DIR") or PROJECT_ROOT / "db")
-"""SQL files: the repository's db/, or REMINDERLY_DB_DIR where the package is installed (image)."""
+"""The checkout's root, for what only exists in a checkout (tests, stacks, runbooks, the
+generated client). Installed code reads its SQL and OpenAPI files through app_service.resources,
+never through this."""

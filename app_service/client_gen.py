@@ -25,6 +25,10 @@ class GenerationFailed(RuntimeError):
 
 def generate(output: Path = TARGET) -> Path:
     """Write the client package to `output` (replaced), from the definition as it is now."""
+    if not CONFIG.is_file():  # an installed package: clients/ is the repository's
+        raise GenerationFailed(
+            f"{CONFIG.relative_to(PROJECT_ROOT)} is in a checkout only: run this from one"
+        )
     tool = Path(sys.executable).with_name("openapi-python-client")
     if not tool.exists():
         raise GenerationFailed("openapi-python-client is not installed (pip install -e '.[dev]')")

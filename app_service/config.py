@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from app_service import PROJECT_ROOT
+from app_service.resources import default_data_dir
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Settings:
             url = "postgresql://"
         return cls(
             database_url=url,
-            data_dir=Path(data_dir) if data_dir else PROJECT_ROOT / ".reminderly",
+            data_dir=Path(data_dir) if data_dir else default_data_dir(),
         )
 
     @property

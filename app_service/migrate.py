@@ -17,10 +17,11 @@ from pathlib import Path
 
 import psycopg
 
-from app_service import DB_DIR, db_credentials
+from app_service import db_credentials
+from app_service.resources import SQL_DIR
 
-MIGRATIONS_DIR = DB_DIR / "migrations"
-ROUTINES_DIR = DB_DIR / "procedures"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+ROUTINES_DIR = SQL_DIR / "procedures"
 _LOCK_KEY = 7_241_001  # arbitrary, constant: the migration lock's advisory-lock key
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 

@@ -10,7 +10,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app_service import DB_DIR
+from app_service.resources import SQL_DIR
 
 _NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
@@ -46,7 +46,7 @@ class Queries:
 
 
 @cache
-def load(path: Path = DB_DIR / "queries.sql") -> Queries:
+def load(path: Path = SQL_DIR / "queries.sql") -> Queries:
     return Queries(parse(path.read_text(encoding="utf-8")))
 
 

@@ -28,6 +28,7 @@ from flow_bench import database, log  # noqa: E402
 
 from app_service import analytics, campaigns, migrate, reports  # noqa: E402
 from app_service.models import CampaignSpec, Step  # noqa: E402
+from tools.analytics_eval import auc, synthetic_history  # noqa: E402
 
 
 def main() -> None:
@@ -42,9 +43,7 @@ def main() -> None:
         survey = campaigns.create_campaign(conn, CampaignSpec(
             account, "survey", "survey", "sms", [Step("after", timedelta(hours=2), "How was it?")]))  # fmt: skip
         log(f"generating the history of {customers:,} customers")
-        truth = analytics.synthetic_history(
-            conn, account, survey, customers, seed=2026, max_messages=19
-        )
+        truth = synthetic_history(conn, account, survey, customers, seed=2026, max_messages=19)
         messages = sum(c.messages for c in truth)
         conn.execute("VACUUM ANALYZE messages, message_events, customers")
         log(f"scoring {messages:,} messages ({sum(c.responses for c in truth):,} replies)")
@@ -76,9 +75,9 @@ def main() -> None:
     result = {
         "customers": customers, "messages": messages, "scored": scored,
         "seconds": [round(t, 2) for t in timings], "interactions_per_second": round(messages / min(timings)),
-        "auc_score": round(analytics.auc([scores[c.customer_id] for c in truth], future), 4),
-        "auc_raw_rate": round(analytics.auc([c.responses / c.messages for c in truth], future), 4),
-        "auc_truth": round(analytics.auc([c.true_p for c in truth], future), 4),
+        "auc_score": round(auc([scores[c.customer_id] for c in truth], future), 4),
+        "auc_raw_rate": round(auc([c.responses / c.messages for c in truth], future), 4),
+        "auc_truth": round(auc([c.true_p for c in truth], future), 4),
         "report_latency": latency,
     }  # fmt: skip
     print(json.dumps(result, indent=2))

@@ -1168,6 +1168,12 @@ RETURNING id;
 -- messages handed to the provider and not yet recorded (the send marker set): a dead worker's
 SELECT id FROM messages WHERE send_started_at IS NOT NULL AND status = 'ready' ORDER BY id;
 
+-- name: drill_other_sessions
+-- client sessions on this database besides this one: a killed worker's stay until their backends
+-- finish what they received (a COMMIT sent just before the kill still commits)
+SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend';
+
 -- name: drill_outcomes
 SELECT id, status, reason FROM messages WHERE id = ANY(%(ids)s) ORDER BY id;
 

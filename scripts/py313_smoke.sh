@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install-and-flow smoke run on another Python (default: 3.13, the default of Debian 13,
-# Fedora and Homebrew): a fresh venv, the package without extras, the embedded PostgreSQL,
+# Fedora and Homebrew): a fresh venv, the package installed from its wheel without extras, the embedded PostgreSQL,
 # the demo, the worker until idle, and messages in the outbox.
 #   scripts/py313_smoke.sh [PYTHON]
 set -euo pipefail
@@ -21,8 +21,9 @@ work="$(mktemp -d)"
 trap 'REMINDERLY_DATA_DIR="$work/data" "$work/venv/bin/reminderly" db stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 "$PY" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --upgrade pip
-"$work/venv/bin/python" -m pip install --quiet -e .  # db/ and openapi/ are read from the checkout
+"$work/venv/bin/python" -m pip install --quiet .  # a wheel, not editable: db/ and openapi/ ship inside it
 "$work/venv/bin/python" --version
+cd "$work"  # the flow runs outside the checkout: the installed package finds its own files
 export REMINDERLY_DATA_DIR="$work/data"
 unset DATABASE_URL
 "$work/venv/bin/reminderly" db start

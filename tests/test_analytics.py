@@ -9,27 +9,28 @@ import pytest
 
 from app_service import analytics
 from tests.helpers import make_campaign
+from tools.analytics_eval import auc, synthetic_history
 
 
 def test_auc_is_the_probability_a_responder_outranks_a_non_responder():
-    assert analytics.auc([0.9, 0.8, 0.1, 0.2], [True, True, False, False]) == 1.0
-    assert analytics.auc([0.1, 0.2, 0.9, 0.8], [True, True, False, False]) == 0.0
-    assert analytics.auc([0.5, 0.5, 0.5, 0.5], [True, False, True, False]) == 0.5
+    assert auc([0.9, 0.8, 0.1, 0.2], [True, True, False, False]) == 1.0
+    assert auc([0.1, 0.2, 0.9, 0.8], [True, True, False, False]) == 0.0
+    assert auc([0.5, 0.5, 0.5, 0.5], [True, False, True, False]) == 0.5
     with pytest.raises(ValueError):
-        analytics.auc([0.1], [True])
+        auc([0.1], [True])
 
 
 def test_scores_rank_better_than_chance_and_than_the_raw_rate(conn, account):
     survey = make_campaign(conn, account, kind="survey", offsets=(-48,))
-    truth = analytics.synthetic_history(conn, account, survey, customers=3000, seed=11)
+    truth = synthetic_history(conn, account, survey, customers=3000, seed=11)
     assert analytics.refresh_scores(conn, account) == 3000
     scores = {r["customer_id"]: r for r in analytics.ranked(conn, account, "survey", limit=10_000)}
     # the outcome to predict: each customer's next message, answered with their true probability
     rng = random.Random(99)
     future = [rng.random() < c.true_p for c in truth]
-    score_auc = analytics.auc([scores[c.customer_id]["p_respond"] for c in truth], future)
-    raw_auc = analytics.auc([c.responses / c.messages for c in truth], future)
-    true_auc = analytics.auc([c.true_p for c in truth], future)
+    score_auc = auc([scores[c.customer_id]["p_respond"] for c in truth], future)
+    raw_auc = auc([c.responses / c.messages for c in truth], future)
+    true_auc = auc([c.true_p for c in truth], future)
     assert score_auc > 0.6, score_auc
     assert score_auc > raw_auc + 0.005, (score_auc, raw_auc)
     assert score_auc <= true_auc + 0.01  # nothing beats knowing the truth
@@ -47,7 +48,7 @@ def test_scores_are_per_account_and_behind_row_level_security(conn, app, account
 
     other = make_tenant(conn, app, "Other")
     survey = make_campaign(conn, account, kind="survey", offsets=(-48,))
-    analytics.synthetic_history(conn, account, survey, customers=50, seed=3)
+    synthetic_history(conn, account, survey, customers=50, seed=3)
     analytics.refresh_scores(conn, account)
     assert analytics.ranked(conn, other.account_id, "survey") == []
     from app_service.queries import Q
@@ -67,7 +68,7 @@ def test_ranked_customers_over_the_api_and_the_cli(conn, app, db_url, monkeypatc
 
     tenant = make_tenant(conn, app, "Ranked")
     survey = make_campaign(conn, tenant.account_id, kind="survey", offsets=(-48,))
-    analytics.synthetic_history(conn, tenant.account_id, survey, customers=200, seed=5)
+    synthetic_history(conn, tenant.account_id, survey, customers=200, seed=5)
     monkeypatch.setenv("DATABASE_URL", db_url)
     runner = CliRunner()
     assert (
@@ -104,7 +105,7 @@ def test_workers_refresh_scores_once_per_period(conn, db_url, account):
     from app_service.worker.runner import Worker, WorkerSettings
 
     survey = make_campaign(conn, account, kind="survey", offsets=(-48,))
-    analytics.synthetic_history(conn, account, survey, customers=20, seed=1)
+    synthetic_history(conn, account, survey, customers=20, seed=1)
     pool = db.open_pool(db_url, max_size=3)
     try:
         worker = Worker(
@@ -123,7 +124,7 @@ def test_a_campaign_can_target_its_top_customers_but_never_gate_reviews(conn, ap
 
     tenant = make_tenant(conn, app, "Audience")
     history = make_campaign(conn, tenant.account_id, kind="survey", offsets=(-48,))
-    truth = analytics.synthetic_history(conn, tenant.account_id, history, customers=100, seed=8)
+    truth = synthetic_history(conn, tenant.account_id, history, customers=100, seed=8)
     analytics.refresh_scores(conn, tenant.account_id)
     top = {r["external_id"] for r in analytics.ranked(conn, tenant.account_id, "survey", limit=10)}
     survey = {**CAMPAIGN, "kind": "survey", "audience_top_n": 10,

@@ -12,7 +12,8 @@ from botocore.stub import ANY, Stubber
 from click.testing import CliRunner
 
 from app_service.cli import main
-from app_service.ops import dr, dr_cli, local_drill
+from app_service.ops import dr, dr_cli, restore_check
+from tools import local_drill
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ARN = "arn:aws:rds:us-west-2:333333333333:auto-backup:ab-xyz"
@@ -88,13 +89,13 @@ def test_a_drill_restores_verifies_measures_cleans_up_and_publishes(db_url, conn
         def verify(host, port):  # the restored instance is, here, the test database
             seen["endpoint"] = (host, port)
             return {
-                "tables": local_drill.table_state(db_url),
-                "latest_write": local_drill.latest_write(db_url),
+                "tables": restore_check.table_state(db_url),
+                "latest_write": restore_check.latest_write(db_url),
             }
 
         # the primary's last acknowledged write at the failure instant (the drill's start); what
         # it writes while the restore runs is not loss: a second read would be an hour later
-        base = local_drill.latest_write(db_url)
+        base = restore_check.latest_write(db_url)
         later = timedelta(hours=1)  # what the primary reads once the restore is verified
 
         def primary_latest_write():
@@ -213,7 +214,7 @@ def test_a_drill_with_its_settings_measures_the_stage_not_a_local_database(monke
         read.append(url)
         raise RuntimeError("stop here")
 
-    monkeypatch.setattr(local_drill, "latest_write", latest_write)
+    monkeypatch.setattr(restore_check, "latest_write", latest_write)
     result = CliRunner().invoke(
         main, ["dr", "drill", "--stage", "prod", "--last-write-from", "database"]
     )

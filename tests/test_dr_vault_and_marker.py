@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 from click.testing import CliRunner
 
 from app_service.cli import main
-from app_service.ops import dr, dr_cli, local_drill, write_marker
+from app_service.ops import dr, dr_cli, restore_check, write_marker
 from tests.test_dr import ARN, NOW
 
 DR = "us-west-2"
@@ -55,7 +55,7 @@ def test_the_vault_drill_restores_the_newest_copy_into_the_standby_groups_and_ve
     load_rows(conn, campaign, [person(1), person(2), person(3)])
     (rds, backup, cloudwatch), (r, b, cw) = stubbed("rds", "backup", "cloudwatch")
     target = "reminderly-prod-vault-drill-202611281200"
-    restored_newest = local_drill.latest_write(db_url)
+    restored_newest = restore_check.latest_write(db_url)
     with r, b, cw:
         replicated(r)
         vault_points(b)
@@ -84,8 +84,8 @@ def test_the_vault_drill_restores_the_newest_copy_into_the_standby_groups_and_ve
         def verify(host, port):  # the restored copy is, here, the test database
             seen["endpoint"] = (host, port)
             return {
-                "tables": local_drill.table_state(db_url),
-                "latest_write": local_drill.latest_write(db_url),
+                "tables": restore_check.table_state(db_url),
+                "latest_write": restore_check.latest_write(db_url),
             }
 
         ticks = iter([10.0, 2410.0])
@@ -196,7 +196,7 @@ def pool(db_url):
 
 def test_the_worker_hands_each_committed_heartbeat_to_the_marker(pool, conn, db_url):
     """The marker's value is the heartbeat the database committed, which the restored copy's
-    newest write counts too (local_drill.latest_write): RPO compares like with like."""
+    newest write counts too (restore_check.latest_write): RPO compares like with like."""
     from app_service.worker.channels.outbox import OutboxChannel
     from app_service.worker.runner import Worker, WorkerSettings
 
@@ -209,7 +209,7 @@ def test_the_worker_hands_each_committed_heartbeat_to_the_marker(pool, conn, db_
         "SELECT beat_at FROM worker_heartbeats WHERE worker = %s", [worker.name]
     ).fetchone()
     assert beats[-1] == stored
-    assert local_drill.latest_write(db_url) >= stored
+    assert restore_check.latest_write(db_url) >= stored
 
 
 def test_the_worker_publishes_only_where_the_stage_sets_the_marker(monkeypatch):

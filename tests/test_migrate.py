@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app_service import migrate
+from app_service import PROJECT_ROOT, migrate
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_generated_phone_regions_match_the_generator(tmp_path):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "gen", migrate.ROUTINES_DIR.parent / "tools" / "gen_phone_regions.py"
+        "gen", PROJECT_ROOT / "db" / "tools" / "gen_phone_regions.py"
     )
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)

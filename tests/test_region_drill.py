@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from app_service.ops import region_drill
+from tools import region_drill
 
 
 def test_a_worker_killed_mid_batch_then_the_region_lost_sends_each_message_once():

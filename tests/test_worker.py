@@ -17,10 +17,10 @@ from psycopg.conninfo import make_conninfo
 
 from app_service import PROJECT_ROOT, consent, db, embedded
 from app_service.worker.channels.base import OutgoingMessage, SendResult
-from app_service.worker.channels.faults import Faults, FaultyChannel
 from app_service.worker.channels.outbox import OutboxChannel
 from app_service.worker.render import RenderError, render
 from app_service.worker.runner import Worker, WorkerSettings
+from tests.faults import Faults, FaultyChannel
 
 FAST = dict(tick_seconds=0.05, idle_sleep_seconds=0.02, heartbeat_seconds=0.1)
 

@@ -8,9 +8,9 @@ import sys
 from datetime import timedelta
 
 from app_service import db
-from app_service.worker.channels.faults import Faults, FaultyChannel
 from app_service.worker.channels.outbox import OutboxChannel
 from app_service.worker.runner import Worker, WorkerSettings
+from tests.faults import Faults, FaultyChannel
 
 if __name__ == "__main__":
     url, delay, lease = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])

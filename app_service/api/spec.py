@@ -9,16 +9,14 @@ inlines the path files and turns every reference to a component file into a loca
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from app_service import PROJECT_ROOT
+from app_service.resources import OPENAPI_DIR as SPEC_DIR
 
-SPEC_DIR = Path(os.environ.get("REMINDERLY_OPENAPI_DIR") or PROJECT_ROOT / "openapi")
 _COMPONENT_KINDS = {"schemas", "responses", "parameters", "examples"}
 
 

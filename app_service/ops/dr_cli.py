@@ -118,7 +118,7 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
         from psycopg.conninfo import make_conninfo
 
         from app_service.config import Settings
-        from app_service.ops import local_drill, write_marker
+        from app_service.ops import restore_check, write_marker
 
         missing = missing_for_stage(database=last_write_from == "database")
         if last_write_from == "marker":  # the restored copy is still verified with these
@@ -131,8 +131,8 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
             url = make_conninfo("", host=host, port=port, dbname=os.environ.get("PGDATABASE", "reminderly"),
                                 sslmode="require", connect_timeout=10)  # fmt: skip
             return {
-                "tables": local_drill.table_state(url),
-                "latest_write": local_drill.latest_write(url),
+                "tables": restore_check.table_state(url),
+                "latest_write": restore_check.latest_write(url),
             }
 
         if last_write_from == "marker":
@@ -140,7 +140,7 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
                 _client("ssm", dr_region), naming.last_write_parameter(stage)
             )
         else:
-            latest = lambda: local_drill.latest_write(primary)  # noqa: E731
+            latest = lambda: restore_check.latest_write(primary)  # noqa: E731
         rds, backup, cloudwatch = (_client(s, dr_region) for s in ("rds", "backup", "cloudwatch"))
         results = [
             dr.drill(
@@ -266,38 +266,3 @@ def register(main: click.Group, friendly_errors, cli_error) -> None:
             return
         failover.run(plan, steps, clients, target, click.echo)
         click.echo(f"{plan} done: verify with runbooks/failover-dr-region.md")
-
-    @dr_group.command("local-drill")
-    @click.option(
-        "--report",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write the JSON report here.",
-    )
-    @click.option("--rows", type=click.IntRange(10, 100_000), default=200, show_default=True)
-    @friendly_errors
-    def local_drill_cmd(report: Path | None, rows: int) -> None:
-        """The whole drill on local PostgreSQL clusters: backups (pg_dump; base backup + WAL),
-        a bad DELETE, the database destroyed, both restored and verified, RTO/RPO measured;
-        then the region failover: a worker killed mid-batch, the primary lost, its replica
-        promoted, the sending finished there, each message sent exactly once."""
-        from app_service.ops import local_drill, region_drill
-
-        result = local_drill.run(rows=rows)
-        region = region_drill.run()
-        text = json.dumps({**dataclasses.asdict(result), "region_failover": dataclasses.asdict(region)},
-                          default=str, indent=2)  # fmt: skip
-        if report:
-            report.write_text(text)
-        for r in result.restores:
-            click.echo(f"{r.method}: RTO {r.rto_seconds} s, RPO {r.rpo_seconds} s, tables match: {r.tables_match}, "
-                       f"acknowledged messages lost: {r.acknowledged_lost}"
-                       + (f", deleted rows back: {r.deleted_rows_back}" if r.deleted_rows_back is not None else ""))  # fmt: skip
-        click.echo(f"region failover: worker killed with {len(region.in_flight_at_kill)} sends in flight, replica "
-                   f"caught up in {region.replica_catch_up_seconds} s, promoted in {region.promote_seconds} s; "
-                   f"{region.messages_due} messages: {region.outcomes}; sent twice: {len(region.sent_twice)}, "
-                   f"lost: {len(region.lost)}")  # fmt: skip
-        if not result.passed or not region.passed:
-            raise cli_error("the drill failed: see the report")
-        click.echo(f"drill passed ({result.acknowledged_messages} acknowledged messages, "
-                   f"{result.bad_delete_rows} rows deleted and recovered; each message sent once across "
-                   "the region failover)")  # fmt: skip

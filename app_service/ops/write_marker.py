@@ -5,7 +5,7 @@ subnets, another region). So the primary's workers publish the time of their new
 heartbeat (a write every few seconds, on an idle system too) to an SSM parameter in the DR
 region (naming.last_write_parameter), at most every `every_seconds`; the drill reads it as the
 primary's last acknowledged write at the failure instant. The restored database's newest write
-counts the same heartbeats (local_drill.latest_write), so RPO compares like with like; it can
+counts the same heartbeats (restore_check.latest_write), so RPO compares like with like; it can
 read low by at most the publishing interval. A marker older than `stale_after` means the primary
 is not publishing (no worker, or the region is gone): the drill then fails instead of reporting
 an RPO it cannot know. After a real region loss the marker is also the primary's last sign of

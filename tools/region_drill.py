@@ -1,4 +1,4 @@
-"""The local cross-region drill: a worker killed mid-batch, the region lost, a failover to the
+"""The local cross-region drill (a CI harness: tests/test_region_drill.py, tools/dr_drill.py): a worker killed mid-batch, the region lost, a failover to the
 DR replica, and every message sent exactly once across it.
 
 Three parts on local PostgreSQL clusters, as in AWS: the primary (the primary region's
@@ -44,11 +44,12 @@ import psycopg
 
 from app_service import campaigns, migrate, packets
 from app_service.models import CampaignSpec, Step
-from app_service.ops.local_drill import Cluster, _give, _run
 from app_service.packet_source import csv_source
 from app_service.queries import Q
 from app_service.worker.channels.base import OutgoingMessage, SendResult
+from tools.local_drill import Cluster, _give, _run
 
+CHECKOUT = Path(__file__).resolve().parents[1]
 ZONE = ZoneInfo("America/Chicago")
 LINK_SECRET = "local-region-drill-link-secret"  # the drill's messages link nowhere real
 
@@ -133,10 +134,17 @@ def _seed(url: str, rows: int, due: int) -> list[int]:
         return [r[0] for r in conn.execute(Q.drill_make_due, {"n": due}).fetchall()]
 
 
+def _with_checkout_on_path() -> dict[str, str]:
+    """The environment for the drill's worker process: `tools` is importable from the checkout
+    only (it is not installed), wherever the drill was started from."""
+    path = [str(CHECKOUT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+
+
 def _spawn(url: str, provider: ProviderLog, lease: float) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app_service.ops.region_drill", url, str(provider.path), str(provider.delay), str(lease)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "tools.region_drill", url, str(provider.path), str(provider.delay), str(lease)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_with_checkout_on_path(),
     )  # fmt: skip
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
@@ -208,6 +216,12 @@ def run(workdir: Path | None = None, *, rows: int = 60, due: int = 40, kill_afte
         worker_proc = None
         result.provider_sends_at_kill = sum(provider.sends().values())
         with psycopg.connect(url, autocommit=True) as conn:
+            # the dead worker's last COMMIT may still be landing: read once its sessions are gone
+            _wait(
+                lambda: conn.execute(Q.drill_other_sessions).fetchone()[0] == 0,
+                30,
+                "the dead worker's sessions",
+            )
             result.in_flight_at_kill = [r[0] for r in conn.execute(Q.drill_in_flight).fetchall()]
             (lsn,) = conn.execute(Q.drill_wal_lsn).fetchone()
             (lease_end,) = conn.execute(Q.drill_lease_expiry).fetchone()

