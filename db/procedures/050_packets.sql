@@ -228,7 +228,7 @@ $$;
 -- to their appointment may cancel or move.
 CREATE OR REPLACE FUNCTION message_is_pending(status text, lease_owner text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL
+    SELECT message_pending(status) AND lease_owner IS NULL
 $$;
 
 -- Plan a validated packet of campaign C:
@@ -589,7 +589,7 @@ BEGIN
         RETURN 0;
     END IF;
     UPDATE messages SET status = 'cancelled', reason = 'packet_cancelled', updated_at = now()
-    WHERE packet_id = p_packet AND status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL;
+    WHERE packet_id = p_packet AND message_pending(status) AND lease_owner IS NULL;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
@@ -601,7 +601,7 @@ CREATE OR REPLACE FUNCTION refresh_packet_states() RETURNS integer
 LANGUAGE sql AS $$
     WITH s AS (
         SELECT p.id, p.status,
-               coalesce(sum(c.n) FILTER (WHERE c.status IN ('scheduled', 'ready', 'retry')), 0) AS pending,
+               coalesce(sum(c.n) FILTER (WHERE message_pending(c.status)), 0) AS pending,
                coalesce(sum(c.n) FILTER (WHERE c.status <> 'scheduled'), 0) AS moving
         FROM packets p LEFT JOIN packet_message_counts c ON c.packet_id = p.id
         WHERE p.status IN ('ready', 'dispatching')

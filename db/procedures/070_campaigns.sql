@@ -94,7 +94,7 @@ BEGIN
         UPDATE messages SET status = 'suppressed', reason = 'opted_out', lease_owner = NULL,
                lease_expires_at = NULL, updated_at = now()
         WHERE customer_id = p_customer AND channel = p_channel
-          AND status IN ('scheduled', 'ready', 'retry') AND send_started_at IS NULL;
+          AND message_pending(status) AND send_started_at IS NULL;
         GET DIAGNOSTICS n = ROW_COUNT;
     ELSIF p_action = 'opt_in' THEN
         UPDATE customers SET
@@ -136,7 +136,7 @@ BEGIN
         VALUES (m.account_id, m.campaign_id, m.id, m.customer_id, 'confirmed');
         UPDATE messages SET status = 'suppressed', reason = 'confirmed', updated_at = now()
         WHERE campaign_id = m.campaign_id AND appointment_id = m.appointment_id
-          AND status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL;
+          AND message_pending(status) AND lease_owner IS NULL;
     ELSIF p_kind = 'score' AND EXISTS (SELECT 1 FROM campaigns WHERE id = m.campaign_id AND kind = 'survey') THEN
         -- a survey answered by SMS: recorded once, and no follow-up (100_inbound.sql)
         PERFORM record_survey_response(m.id, substring(p_text FROM '\m(10|[0-9])\M')::integer, NULL, 'sms');
@@ -146,7 +146,7 @@ BEGIN
         UPDATE appointments SET status = 'cancelled', updated_at = now() WHERE id = m.appointment_id;
         UPDATE messages SET status = 'cancelled', reason = 'appointment_cancelled', updated_at = now()
         WHERE appointment_id = m.appointment_id AND customer_id = m.customer_id
-          AND status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL;
+          AND message_pending(status) AND lease_owner IS NULL;
     END IF;
     RETURN p_kind;
 END

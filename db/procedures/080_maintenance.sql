@@ -21,7 +21,7 @@ BEGIN
     END IF;
     UPDATE messages SET status = 'cancelled', reason = 'campaign_archived', lease_owner = NULL,
            lease_expires_at = NULL, updated_at = now()
-    WHERE campaign_id = p_campaign AND status IN ('scheduled', 'ready', 'retry');
+    WHERE campaign_id = p_campaign AND message_pending(status);
     UPDATE packets SET status = 'completed', completed_at = now()
     WHERE campaign_id = p_campaign AND status IN ('ready', 'dispatching');
 
@@ -48,7 +48,7 @@ BEGIN
                pii_purged_at = now(), updated_at = now()
         WHERE c.pii_purged_at IS NULL AND c.last_seen_at < now() - retention
           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.customer_id = c.id
-                          AND m.status IN ('scheduled', 'ready', 'retry'))
+                          AND message_pending(m.status))
         RETURNING c.id
     ), appts AS (
         UPDATE appointments a SET merge_fields = '{}', updated_at = now()

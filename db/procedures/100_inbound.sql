@@ -125,7 +125,7 @@ BEGIN
     END IF;
     UPDATE messages SET status = 'suppressed', reason = 'answered', updated_at = now()
     WHERE campaign_id = m.campaign_id AND appointment_id = m.appointment_id
-      AND status IN ('scheduled', 'ready', 'retry') AND lease_owner IS NULL;
+      AND message_pending(status) AND lease_owner IS NULL;
     RETURN true;
 END
 $$;

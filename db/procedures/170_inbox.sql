@@ -50,7 +50,7 @@ BEGIN
         RETURN 'sending';
     END IF;
     UPDATE messages SET status = 'cancelled', reason = 'erased', updated_at = now()
-    WHERE customer_id = p_customer AND status IN ('scheduled', 'ready', 'retry');
+    WHERE customer_id = p_customer AND message_pending(status);
     UPDATE customers SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,
                          pii_purged_at = now(), updated_at = now()
     WHERE id = p_customer;

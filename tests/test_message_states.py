@@ -1,0 +1,48 @@
+"""A pending message is defined once (message_pending, db/procedures/015_message_states.sql):
+it agrees with the queue index's partial predicate for every status a message can have, the
+planner still matches that index through it, and no other SQL file spells it out again."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+
+from app_service import resources
+
+STATUSES = ("scheduled", "ready", "sent", "delivered", "failed", "retry", "dead", "suppressed",
+            "cancelled")  # fmt: skip
+
+
+def test_the_definition_agrees_with_the_queue_index(conn: psycopg.Connection) -> None:
+    predicate = conn.execute(
+        "SELECT pg_get_expr(indpred, indrelid) FROM pg_index"
+        " WHERE indexrelid = 'messages_queue_idx'::regclass"
+    ).fetchone()[0]
+    in_index = set(re.findall(r"'(\w+)'::text", predicate))
+    pending = {s for s in STATUSES if conn.execute("SELECT message_pending(%s)", [s]).fetchone()[0]}
+    assert pending == in_index == {"scheduled", "ready", "retry"}
+
+
+def test_the_planner_matches_the_partial_index_through_it(conn: psycopg.Connection) -> None:
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                "EXPLAIN SELECT id FROM messages WHERE message_pending(status)"
+                " AND status = 'ready' AND send_at <= now()"
+            )
+        )
+    assert "messages_queue_idx" in plan, plan
+
+
+def test_no_other_sql_spells_the_predicate_out() -> None:
+    literal = re.compile(r"IN \('scheduled', 'ready', 'retry'\)")
+    sql_dir = resources.SQL_DIR
+    offenders = [
+        path.name
+        for path in [*sql_dir.joinpath("procedures").iterdir(), sql_dir / "queries.sql"]
+        if path.name != "015_message_states.sql" and literal.search(path.read_text())
+    ]
+    assert offenders == []
