@@ -153,3 +153,55 @@ def test_the_changelog_names_the_definitions_version():
     versions = re.findall(r"^## (\d+\.\d+\.\d+)", text, re.MULTILINE)
     assert versions and versions[0] == bundled()["info"]["version"]
     assert "## Versioning policy" in text
+
+
+def _request_schemas(doc: dict) -> set[str]:
+    """Every component schema reachable from a request body."""
+    schemas, found, todo = doc["components"]["schemas"], set(), []
+
+    def refs(node) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                todo.append(node["$ref"].rsplit("/", 1)[-1])
+            for value in node.values():
+                refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                refs(value)
+
+    for item in doc["paths"].values():
+        for op in item.values():
+            if isinstance(op, dict) and "requestBody" in op:
+                refs(op["requestBody"])
+    while todo:
+        name = todo.pop()
+        if name not in found and name in schemas:
+            found.add(name)
+            refs(schemas[name])
+    return found
+
+
+def test_every_request_string_says_it_refuses_nul() -> None:
+    """The API refuses U+0000 in any JSON string (PostgreSQL text cannot hold it): the
+    definition must say so for each free-text field, or clients and fuzzers are told a request
+    is valid that is not. Streamed packets (rows refused one by one) and SNS deliveries (AWS's
+    format) are the exceptions."""
+    doc = bundled()
+    missing = []
+
+    def walk(name: str, node, where: str) -> None:
+        if not isinstance(node, dict):
+            return
+        kinds = node.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        constrained = any(k in node for k in ("pattern", "enum", "format", "const", "$ref"))
+        if "string" in kinds and not constrained:
+            missing.append(f"{name}{where}")
+        for key, sub in node.get("properties", {}).items():
+            walk(name, sub, f"{where}/{key}")
+        for key in ("items", "additionalProperties"):
+            walk(name, node.get(key), f"{where}/{key}")
+
+    for name in sorted(_request_schemas(doc) - {"PacketRow", "SnsMessage"}):
+        walk(name, doc["components"]["schemas"][name], "")
+    assert missing == []
