@@ -10,6 +10,7 @@ COPY app_service ./app_service
 # as package data (app_service._sql, app_service._openapi; see pyproject.toml)
 COPY db ./db
 COPY openapi ./openapi
+COPY deploy_contract ./deploy_contract
 RUN pip install --no-cache-dir --upgrade pip==25.3 \
  && pip wheel --no-cache-dir --wheel-dir /wheels .
 

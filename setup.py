@@ -1,6 +1,6 @@
 """The package list, found rather than listed (the rest of the configuration is pyproject.toml).
 
-Everything under app_service/, plus the SQL (db/) and the OpenAPI tree (openapi/), which stay at
+Everything under app_service/, the deployment contract (deploy_contract/), plus the SQL (db/) and the OpenAPI tree (openapi/), which stay at
 the top of the repository and ship inside the package as `app_service._sql` and
 `app_service._openapi` (pyproject.toml's package-dir maps the folders, its package-data names the
 files). Found, so a new subpackage ships without an edit here; tests/test_wheel.py checks the
@@ -22,6 +22,7 @@ setup(
         *find_namespace_packages(
             include=["app_service", "app_service.*"], exclude=["*__pycache__*"]
         ),
+        "deploy_contract",  # the deployment contract the application and the stacks share
         *_mapped("db", "app_service._sql", exclude=("tools", "tools.*")),  # db/tools: a dev script
         *_mapped("openapi", "app_service._openapi"),
     ]

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 
 from app_service.models import LoadResult
+from deploy_contract import metrics as M
 
 Sink = Callable[[dict[str, tuple[float, str]]], None]
 _sink: Sink | None = None
@@ -38,6 +39,6 @@ def emit(values: dict[str, tuple[float, str]]) -> None:
 def packet_loaded(result: LoadResult) -> None:
     """A load's outcome: PacketsFailed is what the packet-load-failures alarm watches."""
     emit({
-        "PacketsFailed" if result.status == "failed" else "PacketsLoaded": (1.0, "Count"),
-        "PacketRowsRejected": (float(result.rows_rejected), "Count"),
+        M.PACKETS_FAILED if result.status == "failed" else M.PACKETS_LOADED: (1.0, "Count"),
+        M.PACKET_ROWS_REJECTED: (float(result.rows_rejected), "Count"),
     })  # fmt: skip

@@ -35,6 +35,7 @@ from app_service.db import one, open_pool, rows
 from app_service.links import link_secret
 from app_service.public_ids import PublicIds
 from app_service.queries import Q
+from deploy_contract import metrics as M
 
 log = logging.getLogger(__name__)
 
@@ -206,5 +207,5 @@ class WebhookDispatcher(threading.Thread):
             # endpoints), this warning for the operator, and a metric to alarm on
             log.warning("webhook endpoint disabled after failing continuously",
                         extra={"endpoint_id": endpoint["id"], "account_id": endpoint["account_id"]})  # fmt: skip
-            telemetry.emit({"WebhookEndpointsDisabled": (1.0, "Count")})
+            telemetry.emit({M.WEBHOOK_ENDPOINTS_DISABLED: (1.0, "Count")})
         return outcome

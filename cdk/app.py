@@ -7,11 +7,11 @@
 A stage's assembly holds only that stage's stacks, so `cdk deploy -c stage=dev --all` reaches
 only dev's account. Every stack has its own synthesizer (one shared instance would list every
 stack's assets in each asset manifest: aws-cdk issue 29071) and an explicit stack name from
-app_service.ops.naming, the same in a direct deploy and in the pipeline.
+deploy_contract.naming, the same in a direct deploy and in the pipeline.
 
 Deploy order per stage: <prefix>-dr (DR region), -network, -database, -service, -monitoring,
 then the standby tier in the DR region: -dr-network, -dr-database, -dr-service, -dr-monitoring
-(app_service.ops.naming.UNITS).
+(deploy_contract.naming.UNITS).
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from aws_cdk import aws_rds as rds
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from app_service.ops import naming
-from app_service.ops.naming import PIPELINE_STACK, stack_name
 from cdk.checkov_skips import apply_skips
 from cdk.config import PIPELINE, STAGES, PipelineConfig, StageConfig, require_settings
 from cdk.nag_acknowledgments import acknowledge_all, register
+from deploy_contract import naming
+from deploy_contract.naming import PIPELINE_STACK, stack_name
 from stacks.database_stack import DatabaseStack
 from stacks.dr_stack import DrStack
 from stacks.monitoring_stack import MonitoringStack
@@ -153,7 +153,7 @@ def build(
             raise SystemExit("error: the pipeline app holds no stage: drop -c stage")
         deployed = [stages["staging"], stages["prod"]]
         require_settings(deployed, pipeline_config)
-        pipeline_stack = PipelineStack(app, PIPELINE_STACK, config=pipeline_config, stages=stages,
+        pipeline_stack = PipelineStack(app, PIPELINE_STACK, config=pipeline_config, stages=stages, add_stage=add_stage,
                       env=cdk.Environment(account=pipeline_config.account, region=pipeline_config.region),
                       synthesizer=synthesizer())  # fmt: skip
     else:

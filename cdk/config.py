@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app_service.ops.naming import resource_prefix
+from deploy_contract.naming import resource_prefix
 
 
 @dataclass(frozen=True)

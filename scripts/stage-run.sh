@@ -3,12 +3,12 @@
 # credentials), as a one-off task of the worker's task definition, and print its output.
 #   scripts/stage-run.sh prod reminderly ops status --stage prod --no-aws
 # Needs the AWS CLI v2, python3 and credentials for the stage's account; the outputs of the
-# stage's service stack (named by app_service/ops/naming.py, as the CDK app names it) say where.
+# stage's service stack (named by deploy_contract/naming.py, as the CDK app names it) say where.
 set -euo pipefail
 stage="${1:?usage: scripts/stage-run.sh STAGE reminderly ARGS...}"
 shift
 [ "${1:-}" = "reminderly" ] || { echo "error: the command must start with reminderly" >&2; exit 2; }
-stack=$(python3 "$(dirname "$0")/../app_service/ops/naming.py" "$stage" service)
+stack=$(python3 "$(dirname "$0")/../deploy_contract/naming.py" "$stage" service)
 output() {
   aws cloudformation describe-stacks --stack-name "$stack" \
     --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text

@@ -13,8 +13,8 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from app_service.ops import naming
 from cdk.config import StageConfig
+from deploy_contract import naming
 from stacks.dr_stack import dr_vault_name, replication_key_alias
 from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention

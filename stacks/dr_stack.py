@@ -15,8 +15,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from app_service.ops import naming
 from cdk.config import StageConfig
+from deploy_contract import naming
 
 
 def replication_key_alias(config: StageConfig) -> str:
@@ -24,7 +24,7 @@ def replication_key_alias(config: StageConfig) -> str:
 
 
 def dr_vault_name(config: StageConfig) -> str:
-    return f"{config.prefix}-dr-vault"
+    return naming.vault_name(config.name)
 
 
 class DrStack(Stack):

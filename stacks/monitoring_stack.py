@@ -17,14 +17,14 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from app_service.ops.dr import DR_NAMESPACE, OBJECTIVES, VAULT_RPO_SECONDS
 from cdk.config import StageConfig
+from deploy_contract import metrics as M
+from deploy_contract.dr import OBJECTIVES, VAULT_RPO_SECONDS
 from stacks.parts.runbook_alarm import RunbookAlarm, runbook_severity, runbook_url
 from stacks.service_stack import ServiceStack
 
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
-APP_NAMESPACE = "Reminderly"  # the app's Embedded Metric Format namespace
 
 
 class MonitoringStack(Stack):
@@ -78,18 +78,18 @@ class MonitoringStack(Stack):
         ]  # fmt: skip
         app_alarms = [
             self._alarm("oldest-ready-message-age", "The oldest ready message has waited over 5 minutes: reminders are late.",
-                        300, GT, self._app("OldestReadyMessageAgeSeconds", "Maximum")),
+                        300, GT, self._app(M.OLDEST_READY_MESSAGE_AGE, "Maximum")),
             self._alarm("dispatch-failure-rate", "Over 5% of send attempts failed (retried, failed or dead) in 15 minutes.",
                         5, GT, self.failure_rate()),
             self._alarm("dead-messages", "Messages went dead (retries spent).", 0, GT,
-                        self._app("MessagesDead", "Sum"), evaluation_periods=1),
+                        self._app(M.MESSAGES_DEAD, "Sum"), evaluation_periods=1),
             self._alarm("packet-load-failures", "Packets failed to load.", 0, GT,
-                        self._app("PacketsFailed", "Sum"), evaluation_periods=1),
+                        self._app(M.PACKETS_FAILED, "Sum"), evaluation_periods=1),
             self._alarm("sms-route-switched", "SMS went out from the secondary origination: the primary pool was "
-                        "throttled or failing.", 0, GT, self._app("SmsRouteOnSecondary", "Maximum", period=Duration.minutes(1)),
+                        "throttled or failing.", 0, GT, self._app(M.SMS_ROUTE_ON_SECONDARY, "Maximum", period=Duration.minutes(1)),
                         evaluation_periods=1),
             self._alarm("worker-heartbeat-missing", "No worker heartbeat for 5 minutes: no messages are being sent.",
-                        1, LT, self._app("WorkerHeartbeat", "SampleCount", period=Duration.minutes(1)),
+                        1, LT, self._app(M.WORKER_HEARTBEAT, "SampleCount", period=Duration.minutes(1)),
                         evaluation_periods=5, missing_data=cloudwatch.TreatMissingData.BREACHING),
         ]  # fmt: skip
         # the drill runs in the DR region and publishes there: its alarms are the standby's
@@ -165,8 +165,8 @@ class MonitoringStack(Stack):
         """Failed attempts over all attempts, in %. A provider outage makes messages retry (and
         later go dead), so retries and dead messages count as failures, not only the terminal
         `failed`; the worker emits one of MessagesSent/Retried/Failed/Dead per attempt."""
-        names = {"sent": "MessagesSent", "retried": "MessagesRetried", "failed": "MessagesFailed",
-                 "dead": "MessagesDead"}  # fmt: skip
+        names = {"sent": M.MESSAGES_SENT, "retried": M.MESSAGES_RETRIED, "failed": M.MESSAGES_FAILED,
+                 "dead": M.MESSAGES_DEAD}  # fmt: skip
         f = {k: f"FILL({k}, 0)" for k in names}
         return cloudwatch.MathExpression(
             expression=f"100 * ({f['retried']} + {f['failed']} + {f['dead']}) / "
@@ -227,8 +227,8 @@ class MonitoringStack(Stack):
         day = Duration.days(1)
 
         def succeeded(statistic: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(namespace=DR_NAMESPACE, metric_name="DrillSucceeded", statistic=statistic,
-                                     period=day, dimensions_map={"Stage": self.config.name})  # fmt: skip
+            return cloudwatch.Metric(namespace=M.DR_NAMESPACE, metric_name=M.DRILL_SUCCEEDED, statistic=statistic,
+                                     period=day, dimensions_map={M.STAGE_DIMENSION: self.config.name})  # fmt: skip
 
         return [  # they act in standby too: the drill runs while the primary serves
             self._alarm("dr-drill-overdue", f"No successful DR drill in {objectives.drill_every_days} days.", 1, LT,
@@ -242,8 +242,8 @@ class MonitoringStack(Stack):
 
     def _app(self, name: str, statistic: str, period: Duration | None = None) -> cloudwatch.Metric:
         return cloudwatch.Metric(
-            namespace=APP_NAMESPACE, metric_name=name, statistic=statistic, period=period or Duration.minutes(5),
-            dimensions_map={"Stage": self.config.name},
+            namespace=M.APP_NAMESPACE, metric_name=name, statistic=statistic, period=period or Duration.minutes(5),
+            dimensions_map={M.STAGE_DIMENSION: self.config.name},
         )  # fmt: skip
 
     def _alarm(
@@ -274,10 +274,10 @@ class MonitoringStack(Stack):
             ),
         )
         board.add_widgets(
-            cloudwatch.GraphWidget(title="Oldest ready message (s)", left=[self._app("OldestReadyMessageAgeSeconds", "Maximum")]),
+            cloudwatch.GraphWidget(title="Oldest ready message (s)", left=[self._app(M.OLDEST_READY_MESSAGE_AGE, "Maximum")]),
             cloudwatch.GraphWidget(title="Sent / retried / failed / dead", left=[
-                self._app("MessagesSent", "Sum"), self._app("MessagesRetried", "Sum"), self._app("MessagesFailed", "Sum"),
-                self._app("MessagesDead", "Sum")], right=[self.failure_rate()]),
+                self._app(M.MESSAGES_SENT, "Sum"), self._app(M.MESSAGES_RETRIED, "Sum"), self._app(M.MESSAGES_FAILED, "Sum"),
+                self._app(M.MESSAGES_DEAD, "Sum")], right=[self.failure_rate()]),
             cloudwatch.GraphWidget(title="Database CPU / connections", left=[database.metric_cpu_utilization()],
                                    right=[database.metric_database_connections()]),
         )  # fmt: skip

@@ -13,6 +13,7 @@ there), and every generated step uses the CDK CLI and cdk-assets versions packag
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -55,17 +56,25 @@ SMOKE_COMMANDS = [
 ]
 SMOKE_KEY_SECRET = "reminderly/pipeline/smoke-api-key"
 
+StageBuilder = Callable[[Construct, StageConfig], dict[str, cdk.Stack]]
+"""Adds one stage's stacks to a scope (cdk.app.add_stage): passed in, so this module does not
+import the app that imports it."""
+
 
 class ReminderlyStage(cdk.Stage):
     """One stage's stacks, deployable as a unit by the pipeline, under the same stack names
-    as a direct deploy (add_stage sets them)."""
+    as a direct deploy (`add_stage`, the app's own wiring, sets them)."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        add_stage: StageBuilder,
+        **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        from cdk.app import add_stage  # the same wiring as a direct `cdk deploy`
-
         self.stacks = add_stage(self, config)
         self.api_url = self.stacks["service"].api_url
 
@@ -78,6 +87,7 @@ class PipelineStack(cdk.Stack):
         *,
         config: PipelineConfig,
         stages: dict[str, StageConfig],
+        add_stage: StageBuilder,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -107,7 +117,7 @@ class PipelineStack(cdk.Stack):
             "BrowserTest", input=source, commands=BROWSER_COMMANDS,
             build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
         )  # fmt: skip
-        staging = ReminderlyStage(self, "Staging", config=stages["staging"],
+        staging = ReminderlyStage(self, "Staging", config=stages["staging"], add_stage=add_stage,
                                   env=cdk.Environment(account=stages["staging"].account, region=stages["staging"].region))  # fmt: skip
         # A write key of a smoke-test account in staging, put here once by an operator
         # (`reminderly account create "pipeline smoke test"`, then `aws secretsmanager
@@ -133,7 +143,7 @@ class PipelineStack(cdk.Stack):
             ],
         )  # fmt: skip
         self.pipeline.add_stage(staging, pre=[browser], post=[smoke])
-        prod = ReminderlyStage(self, "Prod", config=stages["prod"],
+        prod = ReminderlyStage(self, "Prod", config=stages["prod"], add_stage=add_stage,
                                env=cdk.Environment(account=stages["prod"].account, region=stages["prod"].region))  # fmt: skip
         self.pipeline.add_stage(prod, pre=[pipelines.ManualApprovalStep("PromoteToProd")])
         self.pipeline.build_pipeline()  # so the acknowledgments can reach its constructs

@@ -49,9 +49,10 @@ from aws_cdk.aws_applicationautoscaling import MetricAggregationType, ScalingInt
 from aws_cdk.aws_cloudwatch import Metric
 from constructs import Construct
 
-from app_service import PROJECT_ROOT
-from app_service.ops import naming
 from cdk.config import StageConfig
+from deploy_contract import metrics as M
+from deploy_contract import naming
+from stacks import ROOT
 from stacks.dr_stack import replication_key_alias
 from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention
@@ -91,7 +92,7 @@ class ServiceStack(Stack):
         self.image = ecr_assets.DockerImageAsset(
             self,
             "Image",
-            directory=str(PROJECT_ROOT),
+            directory=str(ROOT),
             file="Dockerfile",
             platform=ecr_assets.Platform.LINUX_ARM64,
         )
@@ -373,7 +374,7 @@ class ServiceStack(Stack):
         ))  # fmt: skip
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["cloudwatch:PutMetricData"], resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": "Reminderly"}},
+            conditions={"StringEquals": {"cloudwatch:namespace": M.APP_NAMESPACE}},
         ))  # fmt: skip
 
     def _publish_last_write(self, task: ecs.FargateTaskDefinition) -> None:
@@ -661,8 +662,8 @@ class ServiceStack(Stack):
         # worker). Over 2 minutes of backlog adds tasks, under 30 s removes one; never beyond
         # the tasks the provider rates can use (more would only wait for tokens).
         drain = Metric(
-            namespace="Reminderly", metric_name="ExpectedDrainSeconds", statistic="Maximum",
-            period=Duration.minutes(1), dimensions_map={"Stage": self.config.name},
+            namespace=M.APP_NAMESPACE, metric_name=M.EXPECTED_DRAIN, statistic="Maximum",
+            period=Duration.minutes(1), dimensions_map={M.STAGE_DIMENSION: self.config.name},
         )  # fmt: skip
         worker.scale_on_metric(
             "ExpectedDrainTime", metric=drain, adjustment_type=None,

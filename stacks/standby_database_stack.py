@@ -4,7 +4,7 @@ group, security group, parameter group), and in prod the cross-region read repli
 prod keeps a replica (RPO: its replication lag, seconds; alarm replica-lag-high), encrypted
 with the DR stack's key; a failover promotes it. Lower stages keep only the replicated
 automated backups (database stack); a failover restores the newest restorable point into these
-groups under the same instance name (app_service.ops.naming.dr_instance).
+groups under the same instance name (deploy_contract.naming.dr_instance).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
-from app_service.ops import naming
 from cdk.config import StageConfig
+from deploy_contract import naming
 from stacks.database_stack import PARAMETERS
 from stacks.parts.log_key import log_key
 from stacks.parts.retention import retention

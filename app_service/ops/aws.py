@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app_service.ops.naming import resource_prefix
+from deploy_contract.naming import resource_prefix
 
 
 def prefix(stage: str) -> str:

@@ -19,32 +19,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-DR_NAMESPACE = "Reminderly/DR"
+from deploy_contract import metrics as M
+from deploy_contract.dr import DR_NAMESPACE, OBJECTIVES, VAULT_RPO_SECONDS, Objectives, vault_name
 
-
-@dataclass(frozen=True)
-class Objectives:
-    rpo_seconds: int
-    rto_seconds: int
-    drill_every_days: int
-
-
-OBJECTIVES = {
-    "dev": Objectives(rpo_seconds=24 * 3600, rto_seconds=8 * 3600, drill_every_days=7),
-    "staging": Objectives(rpo_seconds=3600, rto_seconds=4 * 3600, drill_every_days=7),
-    "prod": Objectives(rpo_seconds=15 * 60, rto_seconds=2 * 3600, drill_every_days=7),
-}
-"""RPO: the newest restorable point in the DR region may be at most this old. RTO: from the
-decision to restore to a verified database. A successful drill at least this often (CloudWatch
-evaluates at most 7 days of daily periods, so the alarm cannot look further back)."""
+__all__ = ["DR_NAMESPACE", "OBJECTIVES", "VAULT_RPO_SECONDS", "Objectives", "vault_name"]
 
 
 def instance_id(stage: str) -> str:
     return f"reminderly-{stage}-postgres"
-
-
-def vault_name(stage: str) -> str:
-    return f"reminderly-{stage}-dr-vault"
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -102,9 +84,6 @@ SOURCES = ("replicated", "vault")
 """What a drill restores: `replicated`, the newest point of the RDS automated backups replicated
 to the DR region (the region-loss path: the stage's objectives); `vault`, the newest AWS Backup
 copy in the DR vault (the corruption and ransomware path: daily copies)."""
-VAULT_RPO_SECONDS = 26 * 3600
-"""The DR vault's copies are daily (05:00 UTC) and copied within hours: their RPO is a day, plus
-the copy's time. Their RTO is the stage's."""
 
 
 def objectives_for(stage: str, source: str) -> Objectives:
@@ -255,13 +234,13 @@ def _publish(cloudwatch: Any, result: DrillResult, objectives: Objectives) -> No
         result.breaches.append(f"RTO {result.rto_seconds:.0f} s > {objectives.rto_seconds} s")
     if result.rpo_seconds is not None and result.rpo_seconds > objectives.rpo_seconds:
         result.breaches.append(f"RPO {result.rpo_seconds:.0f} s > {objectives.rpo_seconds} s")
-    stage = [{"Name": "Stage", "Value": result.stage}]
-    dims = [*stage, {"Name": "Source", "Value": result.source}]
+    stage = [{"Name": M.STAGE_DIMENSION, "Value": result.stage}]
+    dims = [*stage, {"Name": M.SOURCE_DIMENSION, "Value": result.source}]
     ok = 1.0 if result.succeeded and not result.breaches else 0.0
-    data = [{"MetricName": "DrillSucceeded", "Dimensions": stage, "Value": ok, "Unit": "Count"}]
+    data = [{"MetricName": M.DRILL_SUCCEEDED, "Dimensions": stage, "Value": ok, "Unit": "Count"}]
     for name, value in (
-        ("DrillRtoSeconds", result.rto_seconds),
-        ("DrillRpoSeconds", result.rpo_seconds),
+        (M.DRILL_RTO, result.rto_seconds),
+        (M.DRILL_RPO, result.rpo_seconds),
     ):
         if value is not None:
             data.append({"MetricName": name, "Dimensions": dims, "Value": value, "Unit": "Seconds"})

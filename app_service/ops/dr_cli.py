@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from app_service.ops import dr, failover, naming
+from app_service.ops import dr, failover
+from deploy_contract import naming
 
 STAGES = tuple(dr.OBJECTIVES)
 

@@ -11,7 +11,7 @@ The API's name is two Route 53 failover records the stacks own (dr/README.md): t
 step never edits them, it pins the PRIMARY's calculated health check unhealthy (failover) or
 unpins it (rollback, failback).
 
-Every name it acts on comes from app_service.ops.naming (the stacks name their resources with
+Every name it acts on comes from deploy_contract.naming (the stacks name their resources with
 the same functions) or from the DR stacks' outputs; tests/infra checks both against the
 synthesized templates. Clients are passed in: tests give botocore Stubbers.
 """
@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from app_service.ops import naming
+from deploy_contract import naming
 
 STANDBY_ALWAYS_ON = ("replica-lag-high", "dr-drill-overdue", "dr-drill-objective-breached")
 """Standby alarms whose actions stay on in standby (rollback and failback leave them on): the

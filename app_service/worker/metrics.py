@@ -8,7 +8,9 @@ import os
 from aws_embedded_metrics import metric_scope
 from aws_embedded_metrics.config import get_config
 
-NAMESPACE = "Reminderly"
+from deploy_contract.metrics import APP_NAMESPACE, STAGE_DIMENSION
+
+NAMESPACE = APP_NAMESPACE
 
 _config = get_config()
 _config.namespace = NAMESPACE
@@ -20,6 +22,6 @@ if not os.environ.get("AWS_EMF_ENVIRONMENT"):
 def emit(values: dict[str, tuple[float, str]], metrics) -> None:
     """Publish {name: (value, unit)} under the Stage dimension."""
     metrics.set_namespace(NAMESPACE)
-    metrics.put_dimensions({"Stage": os.environ.get("REMINDERLY_STAGE", "local")})
+    metrics.put_dimensions({STAGE_DIMENSION: os.environ.get("REMINDERLY_STAGE", "local")})
     for name, (value, unit) in values.items():
         metrics.put_metric(name, value, unit)

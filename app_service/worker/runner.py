@@ -48,6 +48,7 @@ from app_service.worker.channels.base import (
 from app_service.worker.pipeline import Answer, BatchSends, Recorder, Window
 from app_service.worker.ratelimit import SharedRateLimiter
 from app_service.worker.render import RenderError, render_many
+from deploy_contract import metrics as M
 
 log = logging.getLogger(__name__)
 
@@ -246,11 +247,11 @@ class Worker:
             dq.refresh_packet_states(conn)
             backlog = one(conn, Q.dispatch_backlog)
         values = {
-            "OldestReadyMessageAgeSeconds": (float(backlog[1]), "Seconds"),
-            "ExpiredLeases": (float(reclaimed), "Count"),
-            "MessagesMadeReady": (float(ready), "Count"),
-            "WorkerHeartbeat": (1.0, "Count"),
-            "ExpectedDrainSeconds": (
+            M.OLDEST_READY_MESSAGE_AGE: (float(backlog[1]), "Seconds"),
+            M.EXPIRED_LEASES: (float(reclaimed), "Count"),
+            M.MESSAGES_MADE_READY: (float(ready), "Count"),
+            M.WORKER_HEARTBEAT: (1.0, "Count"),
+            M.EXPECTED_DRAIN: (
                 expected_drain_seconds(int(backlog[0]), self._rate.per_second(), int(backlog[2])),
                 "Seconds",
             ),
@@ -268,14 +269,14 @@ class Worker:
         t = self.tally.take()
         self._rate.add(t["sent"])
         values = {
-            "MessagesSent": (t["sent"], "Count"),
-            "MessagesRetried": (t["retried"], "Count"),
-            "MessagesFailed": (t["failed"], "Count"),
-            "MessagesDead": (t["dead"], "Count"),
-            "SendsInFlight": (float(self.window.in_use), "Count"),
+            M.MESSAGES_SENT: (t["sent"], "Count"),
+            M.MESSAGES_RETRIED: (t["retried"], "Count"),
+            M.MESSAGES_FAILED: (t["failed"], "Count"),
+            M.MESSAGES_DEAD: (t["dead"], "Count"),
+            M.SENDS_IN_FLIGHT: (float(self.window.in_use), "Count"),
         }
         if t["calls"]:
-            values["SendLatencyMilliseconds"] = (t["latency_ms"] / t["calls"], "Milliseconds")
+            values[M.SEND_LATENCY] = (t["latency_ms"] / t["calls"], "Milliseconds")
         if emit and self._emit:
             self._emit(values)
         return values

@@ -19,9 +19,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.aws_ec2 import ISecurityGroup
 
-from app_service.ops import naming
-from app_service.ops.dr import DR_NAMESPACE, vault_name
 from cdk.config import StageConfig
+from deploy_contract import naming
+from deploy_contract.metrics import DR_NAMESPACE
+from deploy_contract.naming import vault_name
 
 SCHEDULE = events.Schedule.cron(minute="0", hour="10", week_day="MON,THU")
 """10:00 UTC: after the daily AWS Backup job (05:00) has had time to copy to the DR vault."""

@@ -12,10 +12,10 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from app_service import PROJECT_ROOT
 from cdk.config import StageConfig
+from stacks import ROOT
 
-RUNBOOKS = PROJECT_ROOT / "runbooks"
+RUNBOOKS = ROOT / "runbooks"
 
 
 @dataclass(frozen=True)

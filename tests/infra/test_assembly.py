@@ -1,6 +1,6 @@
 """The cloud assemblies, read as `cdk deploy` reads them: each stack publishes its assets only
 into its own account and region, a stage's synth holds only that stage's stacks (the pipeline
-only with -c pipeline=true), every stack is named by app_service.ops.naming in a direct deploy
+only with -c pipeline=true), every stack is named by deploy_contract.naming in a direct deploy
 and in the pipeline alike, scripts/stage-run.sh finds stacks by that name, and the pipeline's
 generated steps run the CDK CLI and cdk-assets versions package.json pins."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from app_service import PROJECT_ROOT
-from app_service.ops.naming import PIPELINE_STACK, UNITS, stack_name
+from deploy_contract.naming import PIPELINE_STACK, UNITS, stack_name
 
 from .conftest import TEST_STAGES, synth
 

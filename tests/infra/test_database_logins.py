@@ -11,7 +11,7 @@ import re
 import pytest
 
 from app_service import PROJECT_ROOT
-from app_service.ops import naming
+from deploy_contract import naming
 from stacks.service_stack import RDS_CA_BUNDLE
 
 from .conftest import TEST_STAGES, resources

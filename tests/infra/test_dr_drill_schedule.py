@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 import pytest
 
 from app_service.cli import main
-from app_service.ops import dr, naming
-from app_service.ops.naming import stack_name
+from app_service.ops import dr
+from deploy_contract import naming
+from deploy_contract.naming import stack_name
 
 from .conftest import TEST_STAGES, resources
 from .test_dr_tier import Recorder

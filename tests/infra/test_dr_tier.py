@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from app_service.ops import failover
-from app_service.ops.naming import STANDBY_UNITS, stack_name
+from deploy_contract.naming import STANDBY_UNITS, stack_name
 
 from .conftest import TEST_STAGES, resources
 
@@ -348,7 +348,8 @@ def test_every_name_the_drill_touches_is_defined_by_the_templates(stage, templat
     backups of the primary instance, the DR vault, the groups, all in the templates."""
     from datetime import UTC, datetime
 
-    from app_service.ops import dr, naming
+    from app_service.ops import dr
+    from deploy_contract import naming
 
     config = TEST_STAGES[stage]
     log: list = []

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from app_service import PROJECT_ROOT
-from app_service.ops.naming import PIPELINE_STACK
+from deploy_contract.naming import PIPELINE_STACK
 
 BROWSER_TEST = "tests/test_dashboard.py::test_in_a_real_browser"
 

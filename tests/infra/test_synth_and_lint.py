@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from app_service.ops.naming import UNITS
+from deploy_contract.naming import UNITS
 
 from .conftest import TEST_PIPELINE, TEST_STAGES
 

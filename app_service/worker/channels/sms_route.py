@@ -24,6 +24,7 @@ from app_service.worker.channels.base import (
     SendResult,
     TransientSendError,
 )
+from deploy_contract import metrics as M
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +138,9 @@ class RoutedSmsChannel:
         log.warning("sms route: switched to the %s origination (%s)",
                     "secondary" if to_secondary else "primary", why)  # fmt: skip
         if self._emit:
-            self._emit({"SmsRouteSwitches": (1.0, "Count"),
-                        "SmsRouteOnSecondary": (float(to_secondary), "Count")})  # fmt: skip
+            self._emit({M.SMS_ROUTE_SWITCHES: (1.0, "Count"),
+                        M.SMS_ROUTE_ON_SECONDARY: (float(to_secondary), "Count")})  # fmt: skip
 
     def metrics(self) -> dict[str, tuple[float, str]]:
         """The route in use, for the worker's tick."""
-        return {"SmsRouteOnSecondary": (float(self.on_secondary), "Count")}
+        return {M.SMS_ROUTE_ON_SECONDARY: (float(self.on_secondary), "Count")}

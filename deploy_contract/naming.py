@@ -1,12 +1,15 @@
-"""The deployment contract's names, in one place: the CDK app names its stacks and resources
-with these, `reminderly ops` finds alarms with them, and scripts/stage-run.sh runs this file
-to find a stage's service stack. Standard library only, so a shell can run it as a script."""
+"""Stage, stack and resource names: the CDK app names its stacks and resources with these,
+`reminderly ops` and `reminderly dr` find them by these, and scripts/stage-run.sh runs this
+file to find a stage's service stack. Standard library only, so a shell can run it as a script
+(python3 deploy_contract/naming.py STAGE UNIT)."""
 
 from __future__ import annotations
 
 import sys
 
 PROJECT = "reminderly"
+STAGES = ("dev", "staging", "prod")
+"""The deployment stages, in promotion order (cdk/config.py configures each)."""
 PRIMARY_UNITS = ("dr", "network", "database", "service", "monitoring")
 STANDBY_UNITS = ("dr-network", "dr-database", "dr-service", "dr-monitoring")
 """The standby (pilot-light) tier in the DR region: the primary's constructs, services at zero."""
@@ -81,6 +84,11 @@ def database_secrets(stage: str) -> list[str]:
     return [database_secret(stage)] + [database_login_secret(stage, k) for k in DATABASE_LOGINS]
 
 
+def vault_name(stage: str) -> str:
+    """The AWS Backup vault in the DR region that the database's daily copies land in."""
+    return f"{resource_prefix(stage)}-dr-vault"
+
+
 def link_secret(stage: str) -> str:
     return f"{resource_prefix(stage)}/link-secret"
 
@@ -100,7 +108,7 @@ def failover_state(stage: str) -> str:
     return f"/{PROJECT}/{stage}/dr/failover-state"
 
 
-if __name__ == "__main__":  # python3 app_service/ops/naming.py STAGE UNIT
+if __name__ == "__main__":  # python3 deploy_contract/naming.py STAGE UNIT
     if len(sys.argv) != 3:
         sys.exit("usage: naming.py STAGE UNIT")
     try:
