@@ -61,6 +61,12 @@ class StageConfig:
     runbook_base_url: str = "https://github.com/reminderly/reminderly/blob/main/runbooks"
     log_retention_days: int = 30
     backup_vault_lock: bool = False
+    # Stateful resources (KMS keys, log groups, buckets, vaults, the zone) outlive their stack and
+    # the database leaves a final snapshot; False (dev): they are deleted with their stack.
+    retain_data: bool = True
+    # A cross-region read replica of the database in dr_region, which the standby tier's
+    # monitoring watches (replica-lag-high); without it the DR region holds replicated backups.
+    dr_replica: bool = False
     # The API's public name (links in messages, the SNS subscription, the certificate), an
     # alias record in the Route 53 zone `hosted_zone_name`: imported when `hosted_zone_id` is
     # set, else created by the service stack (then delegate it from the parent zone).
@@ -179,7 +185,7 @@ STAGES: dict[str, StageConfig] = {
         db_multi_az=False, db_backup_retention_days=7, db_deletion_protection=False,
         log_retention_days=14, api_min_tasks=1, api_max_tasks=2, worker_max_tasks=2,
         domain_name="api.dev.reminderly.example.com", hosted_zone_name="dev.reminderly.example.com",
-        requires_real_settings=False,
+        requires_real_settings=False, retain_data=False,
     ),
     "staging": StageConfig(
         name="staging", account="222222222222", region="us-east-1", dr_region="us-west-2",
@@ -194,7 +200,7 @@ STAGES: dict[str, StageConfig] = {
         vpc_cidr="10.30.0.0/16", max_azs=3, nat_gateways=3,
         db_instance_type="r7g.large", db_allocated_storage_gib=100, db_max_allocated_storage_gib=1000,
         db_multi_az=True, db_backup_retention_days=35, db_deletion_protection=True,
-        log_retention_days=90, backup_vault_lock=True, api_cpu=1024, api_memory_mib=2048,
+        log_retention_days=90, backup_vault_lock=True, dr_replica=True, api_cpu=1024, api_memory_mib=2048,
         api_min_tasks=3, api_max_tasks=12, worker_min_tasks=2, worker_max_tasks=8,
         # a short-code pool (100 parts/s) and an SES rate raised to 200/s: set what AWS granted
         sms_per_second=100.0, email_per_second=200.0, sms_secondary_origination="pool-10000000000000000000000000000000",

@@ -17,7 +17,7 @@ from cdk.config import StageConfig
 from deploy_contract import naming
 from stacks.dr_stack import dr_vault_name, replication_key_alias
 from stacks.parts.log_key import log_key
-from stacks.parts.retention import retention
+from stacks.parts.retention import kept, retention
 
 # what generated passwords leave out (CDK's default for database secrets): characters that
 # need quoting in a connection string or a shell
@@ -40,13 +40,12 @@ class DatabaseStack(Stack):
         self, scope: Construct, construct_id: str, *, config: StageConfig, vpc: ec2.IVpc, **kwargs
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        prod_like = config.name != "dev"
         self.key = kms.Key(
             self,
             "Key",
             description=f"{config.prefix}: database storage, snapshots, Performance Insights, credentials",
             enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN if prod_like else RemovalPolicy.DESTROY,
+            removal_policy=kept(config),
         )
         engine = rds.DatabaseInstanceEngine.postgres(
             version=getattr(rds.PostgresEngineVersion, config.db_engine_version)
@@ -99,7 +98,7 @@ class DatabaseStack(Stack):
             preferred_maintenance_window="sun:07:00-sun:07:30",
             copy_tags_to_snapshot=True,
             deletion_protection=config.db_deletion_protection,
-            removal_policy=RemovalPolicy.SNAPSHOT if prod_like else RemovalPolicy.DESTROY,
+            removal_policy=kept(config, RemovalPolicy.SNAPSHOT),
             auto_minor_version_upgrade=False,  # the minor version is pinned in config
             enable_performance_insights=True,
             performance_insight_encryption_key=self.key,
@@ -118,7 +117,7 @@ class DatabaseStack(Stack):
                 encryption_key=logs_key,
                 log_group_name=f"/aws/rds/instance/{config.prefix}-postgres/{log}",
                 retention=retention(config.log_retention_days),
-                removal_policy=RemovalPolicy.RETAIN if prod_like else RemovalPolicy.DESTROY,
+                removal_policy=kept(config),
             )
             self.instance.node.add_dependency(group)
         self.instance.add_rotation_single_user(automatically_after=Duration.days(30))
@@ -176,7 +175,7 @@ class DatabaseStack(Stack):
             "Vault",
             backup_vault_name=f"{config.prefix}-vault",
             encryption_key=self.key,
-            removal_policy=RemovalPolicy.RETAIN if config.name != "dev" else RemovalPolicy.DESTROY,
+            removal_policy=kept(config),
         )
         dr_vault = backup.BackupVault.from_backup_vault_arn(
             self,

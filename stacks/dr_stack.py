@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
@@ -17,6 +17,7 @@ from constructs import Construct
 
 from cdk.config import StageConfig
 from deploy_contract import naming
+from stacks.parts.retention import kept
 
 
 def replication_key_alias(config: StageConfig) -> str:
@@ -32,7 +33,7 @@ class DrStack(Stack):
         self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        keep = RemovalPolicy.DESTROY if config.name == "dev" else RemovalPolicy.RETAIN
+        keep = kept(config)
         self.replication_key = kms.Key(
             self,
             "RdsBackupReplicationKey",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk.config import StageConfig
 from stacks.parts.log_key import log_key
-from stacks.parts.retention import retention
+from stacks.parts.retention import kept, retention
 
 # The AWS services the API and worker tasks call, reached without crossing the NAT gateway.
 INTERFACE_ENDPOINTS = {
@@ -55,7 +55,7 @@ class NetworkStack(Stack):
             "FlowLogs",
             encryption_key=log_key(self, config),
             retention=retention(config.log_retention_days),
-            removal_policy=RemovalPolicy.DESTROY if config.name == "dev" else RemovalPolicy.RETAIN,
+            removal_policy=kept(config),
         )
         self.vpc.add_flow_log(
             "FlowLog",

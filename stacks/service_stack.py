@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, SecretValue, Stack
+from aws_cdk import CfnOutput, Duration, Fn, SecretValue, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
@@ -55,7 +55,7 @@ from deploy_contract import naming
 from stacks import ROOT
 from stacks.dr_stack import replication_key_alias
 from stacks.parts.log_key import log_key
-from stacks.parts.retention import retention
+from stacks.parts.retention import kept, retention
 
 PORT = 8080
 RDS_CA_BUNDLE = "/app/rds-ca/global-bundle.pem"  # the Dockerfile puts AWS's RDS CA bundle here
@@ -276,7 +276,7 @@ class ServiceStack(Stack):
         )  # fmt: skip
         log_group = logs.LogGroup(
             self, f"{name}Logs", retention=retention(self.config.log_retention_days), encryption_key=self.logs_key,
-            removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
+            removal_policy=kept(self.config),
         )  # fmt: skip
         self.log_groups = {**getattr(self, "log_groups", {}), name: log_group}
         environment = {**self.container_env, **(environment or {})}
@@ -490,9 +490,7 @@ class ServiceStack(Stack):
             self, "Zone", zone_name=c.hosted_zone_name,
             comment=f"reminderly {c.name}: the API's public name",
         )  # fmt: skip
-        zone.apply_removal_policy(
-            RemovalPolicy.DESTROY if c.name == "dev" else RemovalPolicy.RETAIN
-        )
+        zone.apply_removal_policy(kept(c))
         CfnOutput(self, "ZoneNameServers", value=Fn.join(",", zone.hosted_zone_name_servers),
                   description=f"Delegate {c.hosted_zone_name} to these name servers (NS record in the parent zone)")  # fmt: skip
         return zone
@@ -504,7 +502,7 @@ class ServiceStack(Stack):
             versioned=True,  # an overwritten or deleted log object stays recoverable until expiry
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(self.config.log_retention_days),
                                               noncurrent_version_expiration=Duration.days(self.config.log_retention_days))],
-            removal_policy=RemovalPolicy.DESTROY if self.config.name == "dev" else RemovalPolicy.RETAIN,
+            removal_policy=kept(self.config),
             auto_delete_objects=False,
         )  # fmt: skip
         alb = elbv2.ApplicationLoadBalancer(

@@ -21,12 +21,12 @@ from cdk.config import StageConfig
 from deploy_contract import naming
 from stacks.database_stack import PARAMETERS
 from stacks.parts.log_key import log_key
-from stacks.parts.retention import retention
+from stacks.parts.retention import kept, retention
 
 
 def keeps_replica(config: StageConfig) -> bool:
     """prod's RPO (15 minutes) is at the edge of what replicated backups give: it keeps a replica."""
-    return config.name == "prod"
+    return config.dr_replica
 
 
 class StandbyDatabaseStack(Stack):
@@ -41,7 +41,6 @@ class StandbyDatabaseStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        prod_like = config.name != "dev"
         stage = config.name
         engine = rds.DatabaseInstanceEngine.postgres(
             version=getattr(rds.PostgresEngineVersion, config.db_engine_version)
@@ -54,7 +53,7 @@ class StandbyDatabaseStack(Stack):
             self, "SubnetGroup", vpc=vpc, subnet_group_name=naming.dr_subnet_group(stage),
             description="The DR region's isolated subnets: where a failover restores the database",
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
-            removal_policy=RemovalPolicy.RETAIN if prod_like else RemovalPolicy.DESTROY,
+            removal_policy=kept(config),
         )  # fmt: skip
         parameters = rds.CfnDBParameterGroup(
             self, "Parameters", family=engine.parameter_group_family or "postgres18",

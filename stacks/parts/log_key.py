@@ -3,12 +3,13 @@ ids and errors: encrypted under a key the account controls and can revoke)."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk.config import StageConfig
+from stacks.parts.retention import kept
 
 
 def log_key(scope: Construct, config: StageConfig) -> kms.Key:
@@ -17,7 +18,7 @@ def log_key(scope: Construct, config: StageConfig) -> kms.Key:
     key = kms.Key(
         scope, "LogsKey", enable_key_rotation=True,
         description=f"{config.prefix}: encrypts the {stack.stack_name} log groups",
-        removal_policy=RemovalPolicy.DESTROY if config.name == "dev" else RemovalPolicy.RETAIN,
+        removal_policy=kept(config),
     )  # fmt: skip
     key.add_to_resource_policy(iam.PolicyStatement(
         principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],

@@ -1,8 +1,12 @@
-"""Log retention from a number of days (CloudWatch takes only certain periods)."""
+"""What a stage keeps: log retention from a number of days (CloudWatch takes only certain
+periods), and whether stateful resources outlive their stack (StageConfig.retain_data)."""
 
 from __future__ import annotations
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
+
+from cdk.config import StageConfig
 
 _PERIODS = [
     (1, logs.RetentionDays.ONE_DAY), (3, logs.RetentionDays.THREE_DAYS),
@@ -20,3 +24,9 @@ def retention(days: int) -> logs.RetentionDays:
         if period >= days:
             return value
     return logs.RetentionDays.TEN_YEARS
+
+
+def kept(config: StageConfig, retained: RemovalPolicy = RemovalPolicy.RETAIN) -> RemovalPolicy:
+    """`retained` (RETAIN, or SNAPSHOT for a database) where the stage keeps its data, else
+    DESTROY (dev: deleted with the stack)."""
+    return retained if config.retain_data else RemovalPolicy.DESTROY

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.infra.conftest import SSO
+from tests.infra.conftest import SSO, TEST_STAGES
 
 
 def _rules(template: dict) -> list[dict]:
@@ -45,7 +45,7 @@ def test_sso_guards_only_the_sso_path_where_a_stage_configures_it(templates):
     env = _api_env(prod)
     assert env["REMINDERLY_SSO_ISSUER"] == SSO.issuer
     assert "LoadBalancer" in json.dumps(_raw_env(prod, "REMINDERLY_SSO_ALB_ARN"))
-    for stage in ("dev", "staging"):
+    for stage in [s for s, c in TEST_STAGES.items() if c.sso is None]:
         other = templates[f"reminderly-{stage}-service"]
         assert not any(
             a["Type"] == "authenticate-oidc" for r in _rules(other) for a in r["Actions"]

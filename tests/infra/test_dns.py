@@ -22,7 +22,7 @@ def test_zone_certificate_alias_and_public_url(templates, stage):
     else:
         ((zone_id, zone),) = zones.items()
         assert zone["Properties"]["Name"] == f"{config.hosted_zone_name}."
-        assert zone["DeletionPolicy"] == ("Delete" if stage == "dev" else "Retain")
+        assert zone["DeletionPolicy"] == ("Retain" if config.retain_data else "Delete")
         zone_ref = {"Ref": zone_id}
         assert "ZoneNameServers" in raw["Outputs"]  # what to delegate from the parent zone
     ((cert_id, cert),) = resources(raw, "AWS::CertificateManager::Certificate").items()

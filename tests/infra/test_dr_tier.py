@@ -184,12 +184,12 @@ def test_standby_alarms_act_only_after_a_failover_except_replica_lag(stage, temp
         f"reminderly-{stage}-dr-drill-objective-breached",
     }
     assert enabled == drill | (
-        {f"reminderly-{stage}-replica-lag-high"} if stage == "prod" else set()
+        {f"reminderly-{stage}-replica-lag-high"} if TEST_STAGES[stage].dr_replica else set()
     )
     # what a failover's rollback or a failback leaves on is exactly these
     assert {a for a in alarms if a.endswith(failover.STANDBY_ALWAYS_ON)} == enabled
     assert _props(monitoring, "AWS::CloudWatch::CompositeAlarm", "ActionsEnabled") == [False]
-    if stage == "prod":
+    if TEST_STAGES[stage].dr_replica:
         (lag,) = [r["Properties"] for r in resources(monitoring, "AWS::CloudWatch::Alarm").values()
                   if r["Properties"]["AlarmName"].endswith("replica-lag-high")]  # fmt: skip
         assert lag["Threshold"] == TEST_STAGES["prod"].alarms.replica_lag_seconds

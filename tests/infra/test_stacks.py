@@ -42,7 +42,7 @@ def test_database_is_encrypted_private_and_sized_by_stage(templates, stage):
         "AutomaticBackupReplicationKmsKeyId": Match.string_like_regexp(f"^arn:aws:kms:{config.dr_region}:"),
         "DBInstanceClass": f"db.{config.db_instance_type}",
     })  # fmt: skip
-    expected_policy = "Delete" if stage == "dev" else "Snapshot"
+    expected_policy = "Snapshot" if config.retain_data else "Delete"
     t.has_resource("AWS::RDS::DBInstance", {"DeletionPolicy": expected_policy})
 
 
@@ -91,7 +91,7 @@ def test_backups_copy_to_the_dr_region_vault(templates, stage):
     vault = resources(templates[f"reminderly-{stage}-dr"], "AWS::Backup::BackupVault")
     (props,) = (v["Properties"] for v in vault.values())
     assert "EncryptionKeyArn" in props
-    assert ("LockConfiguration" in props) == (stage == "prod")
+    assert ("LockConfiguration" in props) == STAGES[stage].backup_vault_lock
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
