@@ -43,7 +43,7 @@ REGISTER: list[Skip] = [
     Skip("*reminderly-prod-dr-database/Postgres/Resource", "CKV_AWS_16",
          "A cross-region read replica is encrypted by its KmsKeyId (the DR stack's key, asserted in "
          "tests/infra); CloudFormation rejects StorageEncrypted next to SourceDBInstanceIdentifier."),
-    Skip("*reminderly-*-service/AccessLogs/Resource", "CKV_AWS_18",
+    Skip("*reminderly-*-service/FrontDoor/AccessLogs/Resource", "CKV_AWS_18",
          "This bucket receives the load balancer's access logs; logging its own accesses would recurse."),
     *(Skip(path, "CKV_AWS_18",
            "A CDK Pipelines artifact bucket: short-lived build outputs written and read only by the "
@@ -51,10 +51,10 @@ REGISTER: list[Skip] = [
     *(Skip(path, "CKV_AWS_21",
            "A CDK Pipelines artifact bucket: every execution writes new keys and nothing is overwritten, "
            "so versioning would keep nothing of value.") for path in _PIPELINE_BUCKETS),
-    Skip("*reminderly-*-service/MigrationFailures/Resource", "CKV_AWS_27",
+    Skip("*reminderly-*-service/Migrations/MigrationFailures/Resource", "CKV_AWS_27",
          "Encrypted at rest with SQS-managed keys (SSE-SQS), which this check does not recognise; it holds "
          "ECS task-state events (ids, exit codes), no customer data."),
-    Skip("*reminderly-*-service/RotationFailures/Resource", "CKV_AWS_27",
+    Skip("*reminderly-*-service/Runtime/RotationFailures/Resource", "CKV_AWS_27",
          "Encrypted at rest with SQS-managed keys (SSE-SQS), which this check does not recognise; it holds "
          "Secrets Manager rotation events (secret ARNs, the failed step), never a secret value."),
     Skip("reminderly-pipeline/Pipeline/Pipeline/Role/DefaultPolicy/Resource", "CKV_AWS_111",

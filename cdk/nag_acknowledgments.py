@@ -41,33 +41,33 @@ FIXED: list[Ack] = [
     Ack("*reminderly-prod-dr-database/Postgres/Resource", "AwsSolutions-RDS2",
         "A cross-region read replica is encrypted by its KmsKeyId (the DR stack's key); CloudFormation "
         "rejects StorageEncrypted next to SourceDBInstanceIdentifier (cfn-lint F3020), which cdk-nag reads."),
-    Ack("reminderly-*-service/LoadBalancer/SecurityGroup/Resource", "AwsSolutions-EC23",
+    Ack("reminderly-*-service/FrontDoor/LoadBalancer/SecurityGroup/Resource", "AwsSolutions-EC23",
         "The load balancer is the public HTTPS front door (443, and 80 only to redirect to 443), behind AWS WAF."),
     Ack("reminderly-*-service/*Task/Resource", "AwsSolutions-ECS2",
         "The plain environment holds only non-secret settings (PGSSLMODE, REMINDERLY_STAGE); "
         "database credentials come from Secrets Manager as ECS secrets."),
     Ack("reminderly-*-service/*Task/ExecutionRole/DefaultPolicy/Resource", "AwsSolutions-IAM5[Resource::*]",
         "ecr:GetAuthorizationToken has no resource-level permissions: AWS requires Resource '*' for it."),
-    Ack("reminderly-*-service/WorkerTask/TaskRole/DefaultPolicy/Resource", "AwsSolutions-IAM5[Resource::*]",
+    Ack("reminderly-*-service/Worker/WorkerTask/TaskRole/DefaultPolicy/Resource", "AwsSolutions-IAM5[Resource::*]",
         "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the "
         "cloudwatch:namespace condition to the Reminderly namespace."),
     Ack("reminderly-*-service/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/Resource",
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
         "The migrate-on-deploy custom resource's function needs only to write its own logs; its ECS "
         "permissions are scoped to the migration task definition."),
-    Ack("reminderly-*-service/AccessLogs/Resource", "AwsSolutions-S1",
+    Ack("reminderly-*-service/FrontDoor/AccessLogs/Resource", "AwsSolutions-S1",
         "This bucket receives the load balancer's access logs; logging its own accesses would recurse."),
-    Ack("reminderly-*-service/LinkSecret/Resource", "AwsSolutions-SMG4",
+    Ack("reminderly-*-service/Runtime/LinkSecret/Resource", "AwsSolutions-SMG4",
         "The link-signing secret is not rotated on a schedule: a new secret invalidates the survey, review "
         "and unsubscribe links of every message already sent (unsubscribe links must keep working). "
         "It is rotated deliberately, by the runbook, when exposed."),
-    Ack("reminderly-*-service/InboundDeadLetters/Resource", "AwsSolutions-SQS3",
+    Ack("reminderly-*-service/InboundEvents/InboundDeadLetters/Resource", "AwsSolutions-SQS3",
         "This queue is itself the dead-letter queue of the inbound SNS subscription (an SNS redrive "
         "policy, which cdk-nag does not see); it is read by hand per runbooks/inbound-delivery-failures.md."),
-    Ack("reminderly-*-service/MigrationFailures/Resource", "AwsSolutions-SQS3",
+    Ack("reminderly-*-service/Migrations/MigrationFailures/Resource", "AwsSolutions-SQS3",
         "A terminal store of failed-migration events for diagnosis (runbooks/migration-failed.md); "
         "nothing consumes it, so there is nothing to dead-letter."),
-    Ack("reminderly-*-service/RotationFailures/Resource", "AwsSolutions-SQS3",
+    Ack("reminderly-*-service/Runtime/RotationFailures/Resource", "AwsSolutions-SQS3",
         "A terminal store of failed-rotation events for diagnosis (runbooks/secret-rotation-failed.md); "
         "nothing consumes it, so there is nothing to dead-letter."),
     Ack("reminderly-pipeline/SmokeApiKey/Resource", "AwsSolutions-SMG4",

@@ -66,7 +66,8 @@ def schedule_drill(service, *, config: StageConfig, database_security_group: ISe
     """The drill's task definition (the service's image, settings and database secret) and its
     weekly rule, in the standby service stack `service`."""
     # a reading login's credentials (the worker's) verify the restored copy
-    task = service._task(
+    task = service.runtime.task(
+        service,
         "Drill",
         drill_command(config, database_security_group.security_group_id),
         512,
