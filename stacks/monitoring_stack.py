@@ -7,9 +7,8 @@ DR drill's alarms live only there (the scheduled drill runs and publishes in the
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
@@ -20,14 +19,15 @@ from constructs import Construct
 from cdk.config import StageConfig
 from deploy_contract import metrics as M
 from deploy_contract.dr import OBJECTIVES, VAULT_RPO_SECONDS
-from stacks.parts.runbook_alarm import RunbookAlarm, runbook_severity, runbook_url
+from stacks.parts.runbook_alarm import RunbookAlarm, RunbookCompositeAlarm
+from stacks.parts.unit import UnitStack
 from stacks.service_stack import ServiceStack
 
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
 
 
-class MonitoringStack(Stack):
+class MonitoringStack(UnitStack):
     def __init__(
         self,
         scope: Construct,
@@ -102,25 +102,15 @@ class MonitoringStack(Stack):
                 t.replica_lag_seconds, GT, database.metric("ReplicaLag", statistic="Maximum", period=five),
                 actions_enabled=True))  # fmt: skip
 
-        degraded_id = "service-degraded"
-        self.degraded = cloudwatch.CompositeAlarm(
-            self,
-            "ServiceDegraded",
-            actions_enabled=not standby,
-            composite_alarm_name=f"{config.prefix}-{degraded_id}",
-            alarm_description=(
-                "Customers are not getting their messages on time, or the database is in trouble. "
-                f"Runbook: {runbook_url(config, degraded_id)}"
-            ),
-            alarm_rule=cloudwatch.AlarmRule.any_of(
-                *(a.alarm for a in self.alarms if a.alarm_id in {
-                    "oldest-ready-message-age", "worker-heartbeat-missing", "dispatch-failure-rate",
+        composed = {"oldest-ready-message-age", "worker-heartbeat-missing", "dispatch-failure-rate",
                     "rds-cpu-high", "rds-free-storage-low", "rds-transaction-id-wraparound",
-                    "alb-5xx-rate", "api-unhealthy-hosts", "database-unavailable"})
-            ),
-        )  # fmt: skip
-        if runbook_severity(degraded_id).pages:
-            self.degraded.add_alarm_action(actions.SnsAction(self.topic))
+                    "alb-5xx-rate", "api-unhealthy-hosts", "database-unavailable"}  # fmt: skip
+        self.degraded = RunbookCompositeAlarm(
+            self, "service-degraded", construct_id="ServiceDegraded", config=config,
+            summary="Customers are not getting their messages on time, or the database is in trouble.",
+            alarms=[a.alarm for a in self.alarms if a.alarm_id in composed], paging_topic=self.topic,
+            actions_enabled=not standby,
+        ).alarm  # fmt: skip
         self._dashboard(database)
 
     def _service_alarms(self, service: ServiceStack) -> list[RunbookAlarm]:

@@ -1,6 +1,9 @@
-"""An alarm that carries its runbook: every alarm description links runbooks/<alarm-id>.md,
-and the severity in that runbook's front matter decides the OpsItem's severity and whether
-the alarm pages (one source of truth: change the runbook, the alarm follows at next deploy)."""
+"""The one factory of the stages' alarms: each carries its runbook. Every alarm description
+links runbooks/<alarm-id>.md, and the severity in that runbook's front matter decides the
+OpsItem's severity and whether the alarm pages (one source of truth: change the runbook, the
+alarm follows at next deploy). `RunbookAlarm` watches a metric or a metric-math expression;
+`RunbookCompositeAlarm` combines alarms. (The worker's scaling makes its own CloudWatch alarms:
+they trigger scaling and notify nobody.)"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from constructs import Construct
 
 from cdk.config import StageConfig
 from stacks import ROOT
+from stacks.parts.unit import Unit
 
 RUNBOOKS = ROOT / "runbooks"
 
@@ -91,6 +95,39 @@ class RunbookAlarm(Construct):
         )
         self.alarm.add_alarm_action(
             actions.SsmAction(self.severity.opsitem, actions.OpsItemCategory.AVAILABILITY)
+        )
+        if self.severity.pages:
+            self.alarm.add_alarm_action(actions.SnsAction(paging_topic))
+
+
+class RunbookCompositeAlarm(Unit):
+    """A composite alarm named `<prefix>-<alarm_id>`, firing when any of `alarms` does, whose
+    description links its runbook; it pages through `paging_topic` when the runbook's severity
+    pages (its children open the OpsItems). A Unit in a UnitStack: the alarm's logical ID is
+    `construct_id`'s, as before it came from this factory."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        alarm_id: str,
+        *,
+        construct_id: str,
+        config: StageConfig,
+        summary: str,
+        alarms: list[cloudwatch.IAlarm],
+        paging_topic: sns.ITopic,
+        actions_enabled: bool = True,
+    ) -> None:
+        super().__init__(scope, alarm_id)
+        self.alarm_id = alarm_id
+        self.severity = runbook_severity(alarm_id)
+        self.alarm = cloudwatch.CompositeAlarm(
+            self,
+            construct_id,
+            actions_enabled=actions_enabled,
+            composite_alarm_name=f"{config.prefix}-{alarm_id}",
+            alarm_description=f"{summary} Runbook: {runbook_url(config, alarm_id)}",
+            alarm_rule=cloudwatch.AlarmRule.any_of(*alarms),
         )
         if self.severity.pages:
             self.alarm.add_alarm_action(actions.SnsAction(paging_topic))
