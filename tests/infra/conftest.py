@@ -23,24 +23,26 @@ SSO = SsoConfig(
     client_secret_name="reminderly-prod/console-sso-client-secret",
 )
 ACCOUNTS = {"dev": "210987654321", "staging": "310987654321", "prod": "410987654321"}
+PROD_SETTINGS = {
+    "hosted_zone_id": "Z0123456789ABCDEFGHIJ",  # an existing zone
+    # one account has a pool of its own (per-account senders)
+    "account_sms_pool_ids": ("pool-9f8e7d6c5b4a39281706f5e4d3c2b1a0",),
+    # the console's single sign-on through the clinic chain's identity provider
+    "sso": SSO,
+}
+"""What only prod sets in these tests (the tests read the flags, never the stage's name)."""
 TEST_STAGES = {
     name: dataclasses.replace(
         config,
         account=ACCOUNTS[name],
         hosted_zone_name=f"{name}.reminders.brightsmile.dental",
         domain_name=f"api.{name}.reminders.brightsmile.dental",
-        hosted_zone_id="Z0123456789ABCDEFGHIJ"
-        if name == "prod"
-        else None,  # prod: an existing zone
         ses_identity="mail.brightsmile.dental",
         sms_pool_id="pool-2b3c4d5e6f708192a3b4c5d6e7f80912",
-        # prod: one account has a pool of its own (per-account senders)
-        account_sms_pool_ids=("pool-9f8e7d6c5b4a39281706f5e4d3c2b1a0",) if name == "prod" else (),
         dr_ses_identity="mail.brightsmile.dental",
         dr_sms_pool_id="pool-9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49",
         paging_subscription="https://events.pagerduty.com/integration/0123456789abcdef/enqueue",
-        # prod: the console's single sign-on through the clinic chain's identity provider
-        sso=SSO if name == "prod" else None,
+        **({"prod": PROD_SETTINGS}.get(name, {})),
     )
     for name, config in STAGES.items()
 }
