@@ -102,15 +102,27 @@ class MonitoringStack(UnitStack):
                 t.replica_lag_seconds, GT, database.metric("ReplicaLag", statistic="Maximum", period=five),
                 actions_enabled=True))  # fmt: skip
 
-        composed = {"oldest-ready-message-age", "worker-heartbeat-missing", "dispatch-failure-rate",
-                    "rds-cpu-high", "rds-free-storage-low", "rds-transaction-id-wraparound",
-                    "alb-5xx-rate", "api-unhealthy-hosts", "database-unavailable"}  # fmt: skip
+        composed = {
+            "oldest-ready-message-age",
+            "worker-heartbeat-missing",
+            "dispatch-failure-rate",
+            "rds-cpu-high",
+            "rds-free-storage-low",
+            "rds-transaction-id-wraparound",
+            "alb-5xx-rate",
+            "api-unhealthy-hosts",
+            "database-unavailable",
+        }
         self.degraded = RunbookCompositeAlarm(
-            self, "service-degraded", construct_id="ServiceDegraded", config=config,
+            self,
+            "service-degraded",
+            construct_id="ServiceDegraded",
+            config=config,
             summary="Customers are not getting their messages on time, or the database is in trouble.",
-            alarms=[a.alarm for a in self.alarms if a.alarm_id in composed], paging_topic=self.topic,
+            alarms=[a.alarm for a in self.alarms if a.alarm_id in composed],
+            paging_topic=self.topic,
             actions_enabled=not standby,
-        ).alarm  # fmt: skip
+        ).alarm
         self._dashboard(database)
 
     def _service_alarms(self, service: ServiceStack) -> list[RunbookAlarm]:

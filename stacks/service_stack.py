@@ -58,16 +58,26 @@ class ServiceStack(UnitStack):
         super().__init__(scope, construct_id, **kwargs)
         self.config, self.standby = config, standby
         self.runtime = runtime = Runtime(
-            self, "Runtime", config=config, vpc=vpc, database_secret_arn=database_secret_arn,
-            database_key=database_key, database_login_secret_arns=database_login_secret_arns,
-            database_security_group=database_security_group, standby=standby,
-        )  # fmt: skip
+            self,
+            "Runtime",
+            config=config,
+            vpc=vpc,
+            database_secret_arn=database_secret_arn,
+            database_key=database_key,
+            database_login_secret_arns=database_login_secret_arns,
+            database_security_group=database_security_group,
+            standby=standby,
+        )
         api = ApiService(self, "Api", config=config, runtime=runtime, standby=standby)
         worker = WorkerService(self, "Worker", config=config, runtime=runtime, standby=standby)
         migrations = MigrateOnDeploy(
-            self, "Migrations", config=config, runtime=runtime, standby=standby,
+            self,
+            "Migrations",
+            config=config,
+            runtime=runtime,
+            standby=standby,
             services=[api.service, worker.service],
-        )  # fmt: skip
+        )
         self.rotation_failures = runtime.watch_rotations()
         front_door = FrontDoor(self, "FrontDoor", config=config, vpc=vpc, api=api, standby=standby)
         api.scale(front_door.target_group)
@@ -76,31 +86,58 @@ class ServiceStack(UnitStack):
         # subscription and integrators use it, never the load balancer's generated name
         public_url = f"https://{config.domain_name}"
         self.api_url = CfnOutput(
-            self, "ApiUrl", value=public_url,
+            self,
+            "ApiUrl",
+            value=public_url,
             description="Base URL of the API (the smoke test and integrators use it)",
-        )  # fmt: skip
+        )
         for unit in (api, worker):
             unit.container.add_environment("REMINDERLY_PUBLIC_URL", public_url)
         # what scripts/stage-run.sh needs to run a one-off `reminderly ...` in the stage (runbooks)
         for key, value, what in [
             ("ClusterName", runtime.cluster.cluster_name, "the ECS cluster"),
-            ("WorkerTaskDefinition", worker.task.task_definition_arn, "one-off reminderly commands run as this"),
-            ("WorkerServiceName", worker.service.service_name, "its network settings are the one-off task's"),
-            ("WorkerLogGroup", runtime.log_groups["Worker"].log_group_name, "the worker's (and one-off commands') logs"),
-        ]:  # fmt: skip
+            (
+                "WorkerTaskDefinition",
+                worker.task.task_definition_arn,
+                "one-off reminderly commands run as this",
+            ),
+            (
+                "WorkerServiceName",
+                worker.service.service_name,
+                "its network settings are the one-off task's",
+            ),
+            (
+                "WorkerLogGroup",
+                runtime.log_groups["Worker"].log_group_name,
+                "the worker's (and one-off commands') logs",
+            ),
+        ]:
             CfnOutput(self, f"{key}Output", key=key, value=value, description=what)
         inbound = InboundTopic(self, "InboundEvents", config=config, public_url=public_url)
         if standby:  # where `reminderly dr failover|failback` records its progress (resumable)
             ssm.StringParameter(
-                self, "FailoverState", parameter_name=naming.failover_state(config.name),
+                self,
+                "FailoverState",
+                parameter_name=naming.failover_state(config.name),
                 description="Progress of the last dr failover/failback (JSON; written by reminderly dr)",
-                string_value=json.dumps({"plan": None, "status": "standby", "done": [], "data": {}}),
-            )  # fmt: skip
+                string_value=json.dumps(
+                    {"plan": None, "status": "standby", "done": [], "data": {}}
+                ),
+            )
         api.container.add_environment("REMINDERLY_SNS_TOPICS", inbound.topic.topic_arn)
 
         # what the monitoring stack and the drill read
-        self.cluster, self.app_subnets, self.task_groups = runtime.cluster, runtime.subnets, runtime.security_groups
-        self.api, self.worker, self.api_task, self.worker_task = api.service, worker.service, api.task, worker.task
+        self.cluster, self.app_subnets, self.task_groups = (
+            runtime.cluster,
+            runtime.subnets,
+            runtime.security_groups,
+        )
+        self.api, self.worker, self.api_task, self.worker_task = (
+            api.service,
+            worker.service,
+            api.task,
+            worker.task,
+        )
         self.worker_role = worker.role
         self.load_balancer, self.target_group = front_door.load_balancer, front_door.target_group
         self.zone = front_door.zone

@@ -29,8 +29,16 @@ from stacks.parts.waf import web_acl
 
 
 class FrontDoor(Unit):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, vpc: ec2.IVpc,
-                 api: ApiService, standby: bool) -> None:  # fmt: skip
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        vpc: ec2.IVpc,
+        api: ApiService,
+        standby: bool,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.config, self.standby, self.api = config, standby, api
         self.zone = None if standby else self._zone()
@@ -46,63 +54,95 @@ class FrontDoor(Unit):
                 self, "Zone", hosted_zone_id=c.hosted_zone_id, zone_name=c.hosted_zone_name
             )
         zone = route53.PublicHostedZone(
-            self, "Zone", zone_name=c.hosted_zone_name,
+            self,
+            "Zone",
+            zone_name=c.hosted_zone_name,
             comment=f"reminderly {c.name}: the API's public name",
-        )  # fmt: skip
+        )
         zone.apply_removal_policy(kept(c))
-        CfnOutput(self, "ZoneNameServers", value=Fn.join(",", zone.hosted_zone_name_servers),
-                  description=f"Delegate {c.hosted_zone_name} to these name servers (NS record in the parent zone)")  # fmt: skip
+        CfnOutput(
+            self,
+            "ZoneNameServers",
+            value=Fn.join(",", zone.hosted_zone_name_servers),
+            description=f"Delegate {c.hosted_zone_name} to these name servers (NS record in the parent zone)",
+        )
         return zone
 
     def _load_balancer(self, vpc: ec2.IVpc) -> elbv2.ApplicationLoadBalancer:
         logs_bucket = s3.Bucket(
-            self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=True,  # an overwritten or deleted log object stays recoverable until expiry
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(self.config.log_retention_days),
-                                              noncurrent_version_expiration=Duration.days(self.config.log_retention_days))],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(self.config.log_retention_days),
+                    noncurrent_version_expiration=Duration.days(self.config.log_retention_days),
+                )
+            ],
             removal_policy=kept(self.config),
             auto_delete_objects=False,
-        )  # fmt: skip
+        )
         alb = elbv2.ApplicationLoadBalancer(
-            self, "LoadBalancer", vpc=vpc, internet_facing=True, drop_invalid_header_fields=True,
+            self,
+            "LoadBalancer",
+            vpc=vpc,
+            internet_facing=True,
+            drop_invalid_header_fields=True,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
-        )  # fmt: skip
+        )
         alb.log_access_logs(logs_bucket, prefix="alb")
         # CDK describes the group it makes with the load balancer's unique id, and a new
         # description replaces the group: the one it had before the split into units
         group = alb.connections.security_groups[0].node.default_child
         group.add_property_override(
-            "GroupDescription", f"Automatically created Security Group for ELB {blind_unique_id(alb)}"
+            "GroupDescription",
+            f"Automatically created Security Group for ELB {blind_unique_id(alb)}",
         )
         # the standby's certificate (ACM is regional) validates through the CNAME the primary's
         # put in the zone: ACM's validation record is the same per name and account in every region
         certificate = acm.Certificate(
-            self, "Certificate", domain_name=self.config.domain_name,
+            self,
+            "Certificate",
+            domain_name=self.config.domain_name,
             certificate_name=f"{unit_blind_path(self)}/Certificate",  # its Name tag, as before units
             validation=acm.CertificateValidation.from_dns(self.zone),
-        )  # fmt: skip
+        )
         https = alb.add_listener(
-            "Https", port=443, protocol=elbv2.ApplicationProtocol.HTTPS,
+            "Https",
+            port=443,
+            protocol=elbv2.ApplicationProtocol.HTTPS,
             certificates=[elbv2.ListenerCertificate.from_certificate_manager(certificate)],
             ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
-        )  # fmt: skip
+        )
         self._failover_record(alb)
         # the load balancer behind the name (the runbooks' checks; `dr failover` compares the
         # SECONDARY record against the standby's)
-        for key, value in [("LoadBalancerDnsName", alb.load_balancer_dns_name),
-                           ("LoadBalancerZoneId", alb.load_balancer_canonical_hosted_zone_id),
-                           ("DomainName", self.config.domain_name),
-                           ("HostedZoneName", self.config.hosted_zone_name)]:  # fmt: skip
+        for key, value in [
+            ("LoadBalancerDnsName", alb.load_balancer_dns_name),
+            ("LoadBalancerZoneId", alb.load_balancer_canonical_hosted_zone_id),
+            ("DomainName", self.config.domain_name),
+            ("HostedZoneName", self.config.hosted_zone_name),
+        ]:
             CfnOutput(self, f"{key}Output", key=key, value=value)
         # No plain-HTTP listener, not even a redirect: an API key sent over HTTP would already
         # have crossed the network in clear; clients must use https:// (port 80 stays closed).
         self.target_group = https.add_targets(
-            "Api", port=PORT, protocol=elbv2.ApplicationProtocol.HTTP, targets=[self.api.service],
-            health_check=elbv2.HealthCheck(path="/v1/ready", healthy_http_codes="200",
-                                           interval=Duration.seconds(15), healthy_threshold_count=2),
+            "Api",
+            port=PORT,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            targets=[self.api.service],
+            health_check=elbv2.HealthCheck(
+                path="/v1/ready",
+                healthy_http_codes="200",
+                interval=Duration.seconds(15),
+                healthy_threshold_count=2,
+            ),
             deregistration_delay=Duration.seconds(30),
-        )  # fmt: skip
+        )
         if self.config.sso is not None:
             self._sso(https, alb)
         self.web_acl = web_acl(self, self.config, alb)
@@ -114,18 +154,22 @@ class FrontDoor(Unit):
         load balancer's ARN and the provider's issuer (app_service/people/sso.py)."""
         sso = self.config.sso
         https.add_action(
-            "ConsoleSso", priority=10,
+            "ConsoleSso",
+            priority=10,
             conditions=[elbv2.ListenerCondition.path_patterns(["/login/sso"])],
             action=elbv2.ListenerAction.authenticate_oidc(
-                issuer=sso.issuer, authorization_endpoint=sso.authorization_endpoint,
-                token_endpoint=sso.token_endpoint, user_info_endpoint=sso.user_info_endpoint,
+                issuer=sso.issuer,
+                authorization_endpoint=sso.authorization_endpoint,
+                token_endpoint=sso.token_endpoint,
+                user_info_endpoint=sso.user_info_endpoint,
                 client_id=sso.client_id,
                 client_secret=SecretValue.secrets_manager(sso.client_secret_name),
-                scope="openid email", session_timeout=Duration.hours(8),
+                scope="openid email",
+                session_timeout=Duration.hours(8),
                 on_unauthenticated_request=elbv2.UnauthenticatedAction.AUTHENTICATE,
                 next=elbv2.ListenerAction.forward([self.target_group]),
             ),
-        )  # fmt: skip
+        )
         container = self.api.container
         container.add_environment("REMINDERLY_SSO_ISSUER", sso.issuer)
         container.add_environment("REMINDERLY_SSO_ALB_ARN", alb.load_balancer_arn)
@@ -142,13 +186,21 @@ class FrontDoor(Unit):
 
         def record(name: str, role: str, **kwargs) -> route53.CfnRecordSet:
             return route53.CfnRecordSet(
-                self, name, name=f"{c.domain_name}.", type="A", failover=role,
-                set_identifier=naming.FAILOVER_PRIMARY if role == "PRIMARY" else naming.FAILOVER_SECONDARY,
+                self,
+                name,
+                name=f"{c.domain_name}.",
+                type="A",
+                failover=role,
+                set_identifier=naming.FAILOVER_PRIMARY
+                if role == "PRIMARY"
+                else naming.FAILOVER_SECONDARY,
                 alias_target=route53.CfnRecordSet.AliasTargetProperty(
                     dns_name=Fn.join("", ["dualstack.", alb.load_balancer_dns_name]),
-                    hosted_zone_id=alb.load_balancer_canonical_hosted_zone_id, evaluate_target_health=True),
+                    hosted_zone_id=alb.load_balancer_canonical_hosted_zone_id,
+                    evaluate_target_health=True,
+                ),
                 **kwargs,
-            )  # fmt: skip
+            )
 
         if self.standby:  # the zone lives in the primary stack: named here, not referenced
             record("FailoverSecondary", "SECONDARY", hosted_zone_name=f"{c.hosted_zone_name}.")
@@ -157,15 +209,33 @@ class FrontDoor(Unit):
         # the primary's own load balancer, by its AWS name (never the API's name, which would
         # follow the failover): its readiness, as Route 53's checkers around the world see it
         ready = route53.HealthCheck(
-            self, "PrimaryReadyCheck", type=route53.HealthCheckType.HTTPS, fqdn=alb.load_balancer_dns_name,
-            port=443, resource_path="/v1/ready", enable_sni=True, request_interval=Duration.seconds(30),
+            self,
+            "PrimaryReadyCheck",
+            type=route53.HealthCheckType.HTTPS,
+            fqdn=alb.load_balancer_dns_name,
+            port=443,
+            resource_path="/v1/ready",
+            enable_sni=True,
+            request_interval=Duration.seconds(30),
             failure_threshold=3,
-        )  # fmt: skip
+        )
         active = route53.HealthCheck(
-            self, "PrimaryActiveCheck", type=route53.HealthCheckType.CALCULATED,
-            child_health_checks=[ready], health_threshold=1,
-        )  # fmt: skip
-        record("Alias", "PRIMARY", hosted_zone_id=self.zone.hosted_zone_id,
-               health_check_id=active.health_check_id)  # fmt: skip
-        CfnOutput(self, "PrimaryActiveCheckOutput", key="PrimaryActiveCheck", value=active.health_check_id,
-                  description="The PRIMARY record's calculated health check (dr failover pins it unhealthy)")  # fmt: skip
+            self,
+            "PrimaryActiveCheck",
+            type=route53.HealthCheckType.CALCULATED,
+            child_health_checks=[ready],
+            health_threshold=1,
+        )
+        record(
+            "Alias",
+            "PRIMARY",
+            hosted_zone_id=self.zone.hosted_zone_id,
+            health_check_id=active.health_check_id,
+        )
+        CfnOutput(
+            self,
+            "PrimaryActiveCheckOutput",
+            key="PrimaryActiveCheck",
+            value=active.health_check_id,
+            description="The PRIMARY record's calculated health check (dr failover pins it unhealthy)",
+        )

@@ -62,7 +62,10 @@ def keep_scaling_policy_names(unit: Unit) -> None:
     """Application Auto Scaling names a policy by its construct's unique id, and a new name
     replaces the policy: the names it had before the split into units."""
     for c in unit.node.find_all():
-        if CfnResource.is_cfn_resource(c) and c.cfn_resource_type == "AWS::ApplicationAutoScaling::ScalingPolicy":
+        if (
+            CfnResource.is_cfn_resource(c)
+            and c.cfn_resource_type == "AWS::ApplicationAutoScaling::ScalingPolicy"
+        ):
             c.add_property_override("PolicyName", blind_unique_id(c.node.scope))
 
 

@@ -24,23 +24,45 @@ def _body_size_except_upload_routes(priority: int) -> wafv2.CfnWebACL.RuleProper
     upload routes."""
     s = wafv2.CfnWebACL.StatementProperty
     none = [wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")]
-    upload = s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
-        s(byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
-            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}), positional_constraint="EXACTLY",
-            search_string=UPLOAD_METHOD, text_transformations=none)),
-        s(regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
-            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}), regex_string=UPLOAD_PATH,
-            text_transformations=none)),
-    ]))  # fmt: skip
+    upload = s(
+        and_statement=wafv2.CfnWebACL.AndStatementProperty(
+            statements=[
+                s(
+                    byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
+                        positional_constraint="EXACTLY",
+                        search_string=UPLOAD_METHOD,
+                        text_transformations=none,
+                    )
+                ),
+                s(
+                    regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+                        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                        regex_string=UPLOAD_PATH,
+                        text_transformations=none,
+                    )
+                ),
+            ]
+        )
+    )
     return wafv2.CfnWebACL.RuleProperty(
-        name="body-size-except-upload-routes", priority=priority,
+        name="body-size-except-upload-routes",
+        priority=priority,
         action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-        statement=s(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
-            s(label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(scope="LABEL", key=SIZE_LABEL)),
-            s(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=upload)),
-        ])),
+        statement=s(
+            and_statement=wafv2.CfnWebACL.AndStatementProperty(
+                statements=[
+                    s(
+                        label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(
+                            scope="LABEL", key=SIZE_LABEL
+                        )
+                    ),
+                    s(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=upload)),
+                ]
+            )
+        ),
         visibility_config=_visibility("body-size-except-upload-routes"),
-    )  # fmt: skip
+    )
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -49,7 +71,9 @@ def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
     )
 
 
-def web_acl(owner: Construct, config: StageConfig, alb: elbv2.ApplicationLoadBalancer) -> wafv2.CfnWebACL:
+def web_acl(
+    owner: Construct, config: StageConfig, alb: elbv2.ApplicationLoadBalancer
+) -> wafv2.CfnWebACL:
     """Managed rule groups and a per-IP rate rule. The core rule set's SizeRestrictions_BODY
     (bodies over 8 KB) only counts, and `body-size-except-upload-routes` blocks on its label
     for every request but the three whose bodies are legitimately large: the API's packet
@@ -60,28 +84,52 @@ def web_acl(owner: Construct, config: StageConfig, alb: elbv2.ApplicationLoadBal
 
     def managed(name: str, priority: int, **group) -> wafv2.CfnWebACL.RuleProperty:
         return wafv2.CfnWebACL.RuleProperty(
-            name=name, priority=priority, override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-            statement=wafv2.CfnWebACL.StatementProperty(managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                vendor_name="AWS", name=name, **group)),
+            name=name,
+            priority=priority,
+            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS", name=name, **group
+                )
+            ),
             visibility_config=_visibility(name),
-        )  # fmt: skip
+        )
 
     rate = wafv2.CfnWebACL.RuleProperty(
-        name="per-ip-rate-limit", priority=0, action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-        statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-            limit=config.waf_rate_limit_per_5_min, aggregate_key_type="IP")),
+        name="per-ip-rate-limit",
+        priority=0,
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                limit=config.waf_rate_limit_per_5_min, aggregate_key_type="IP"
+            )
+        ),
         visibility_config=_visibility("per-ip-rate-limit"),
-    )  # fmt: skip
-    core = managed("AWSManagedRulesCommonRuleSet", 1, rule_action_overrides=[
-        wafv2.CfnWebACL.RuleActionOverrideProperty(
-            name=SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}))])  # fmt: skip
+    )
+    core = managed(
+        "AWSManagedRulesCommonRuleSet",
+        1,
+        rule_action_overrides=[
+            wafv2.CfnWebACL.RuleActionOverrideProperty(
+                name=SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+            )
+        ],
+    )
     acl = wafv2.CfnWebACL(
-        owner, "WebAcl", scope="REGIONAL", default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+        owner,
+        "WebAcl",
+        scope="REGIONAL",
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
         visibility_config=_visibility(f"{config.prefix}-web-acl"),
-        rules=[rate, core, _body_size_except_upload_routes(2),
-               managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
-               managed("AWSManagedRulesAmazonIpReputationList", 4), managed("AWSManagedRulesSQLiRuleSet", 5)],
-    )  # fmt: skip
+        rules=[
+            rate,
+            core,
+            _body_size_except_upload_routes(2),
+            managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
+            managed("AWSManagedRulesAmazonIpReputationList", 4),
+            managed("AWSManagedRulesSQLiRuleSet", 5),
+        ],
+    )
     wafv2.CfnWebACLAssociation(
         owner, "WebAclAssociation", resource_arn=alb.load_balancer_arn, web_acl_arn=acl.attr_arn
     )

@@ -19,13 +19,25 @@ from stacks.parts.unit import Unit, keep_scaling_policy_names
 
 
 class WorkerService(Unit):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, runtime: Runtime,
-                 standby: bool) -> None:  # fmt: skip
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        runtime: Runtime,
+        standby: bool,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.config, self.standby = config, standby
         ses_identity, configuration_set, sms_pool = config.sending(standby)
         self.task = runtime.task(
-            self, "Worker", ["reminderly", "worker", "--channel", "aws"], 512, 1024, login="worker",
+            self,
+            "Worker",
+            ["reminderly", "worker", "--channel", "aws"],
+            512,
+            1024,
+            login="worker",
             environment={
                 "REMINDERLY_SES_FROM": f"Reminders <no-reply@{ses_identity}>",
                 "REMINDERLY_SES_CONFIGURATION_SET": configuration_set,
@@ -35,48 +47,74 @@ class WorkerService(Unit):
                 "REMINDERLY_EMAIL_RATE": str(config.email_per_second),
                 "REMINDERLY_INFLIGHT": str(config.worker_inflight),
                 # the second SMS route is the primary region's (origination identities are regional)
-                **({} if standby or not config.sms_secondary_origination else {
-                    "REMINDERLY_SMS_SECONDARY_ORIGINATION": config.sms_secondary_origination,
-                    "REMINDERLY_SMS_ROUTE_FAILURE_SHARE": str(config.sms_route_failure_share),
-                    "REMINDERLY_SMS_ROUTE_SECONDS": str(config.sms_route_seconds),
-                }),
+                **(
+                    {}
+                    if standby or not config.sms_secondary_origination
+                    else {
+                        "REMINDERLY_SMS_SECONDARY_ORIGINATION": config.sms_secondary_origination,
+                        "REMINDERLY_SMS_ROUTE_FAILURE_SHARE": str(config.sms_route_failure_share),
+                        "REMINDERLY_SMS_ROUTE_SECONDS": str(config.sms_route_seconds),
+                    }
+                ),
             },
-        )  # fmt: skip
+        )
         self.container = self.task.default_container
         assert self.container is not None
         self.role = self.task.task_role
         self._grant_sending(ses_identity, configuration_set, sms_pool)
         if not standby:
             self._publish_last_write()
-        self.service = runtime.service(self, "WorkerService", self.task, 0 if standby else config.worker_min_tasks,
-                                       naming.DR_SERVICES[1] if standby else None)  # fmt: skip
+        self.service = runtime.service(
+            self,
+            "WorkerService",
+            self.task,
+            0 if standby else config.worker_min_tasks,
+            naming.DR_SERVICES[1] if standby else None,
+        )
 
     def _grant_sending(self, ses_identity: str, configuration_set: str, sms_pool: str) -> None:
         """The worker sends email through SES with its configuration set, and SMS through End
         User Messaging from the stage's numbers: those actions on those resources only."""
         stack, c = Stack.of(self), self.config
         arn = f"arn:aws:{{}}:{stack.region}:{stack.account}:{{}}"
-        self.role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["ses:SendEmail", "ses:SendRawEmail"],
-            resources=[arn.format("ses", f"identity/{ses_identity}"),
-                       arn.format("ses", f"configuration-set/{configuration_set}")],
-        ))  # fmt: skip
-        self.role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["sms-voice:SendTextMessage"],
-            # the standby sends from the DR region's pool only: per-account pools are regional
-            # and not registered there (their accounts send from the shared pool after a failover)
-            resources=[arn.format("sms-voice", f"pool/{pool}")
-                       for pool in (sms_pool, *(() if self.standby else c.account_sms_pool_ids))]
-                      + ([] if self.standby or not c.sms_secondary_origination
-                         else [origination_arn(arn, c.sms_secondary_origination)]),
-        ))  # fmt: skip
-        self.role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["ses:GetAccount"], resources=["*"],  # MaxSendRate, read at start; no resource form
-        ))  # fmt: skip
-        self.role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["cloudwatch:PutMetricData"], resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": M.APP_NAMESPACE}},
-        ))  # fmt: skip
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[
+                    arn.format("ses", f"identity/{ses_identity}"),
+                    arn.format("ses", f"configuration-set/{configuration_set}"),
+                ],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sms-voice:SendTextMessage"],
+                # the standby sends from the DR region's pool only: per-account pools are regional
+                # and not registered there (their accounts send from the shared pool after a failover)
+                resources=[
+                    arn.format("sms-voice", f"pool/{pool}")
+                    for pool in (sms_pool, *(() if self.standby else c.account_sms_pool_ids))
+                ]
+                + (
+                    []
+                    if self.standby or not c.sms_secondary_origination
+                    else [origination_arn(arn, c.sms_secondary_origination)]
+                ),
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ses:GetAccount"],
+                resources=["*"],  # MaxSendRate, read at start; no resource form
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": M.APP_NAMESPACE}},
+            )
+        )
 
     def _publish_last_write(self) -> None:
         """The primary's workers put their newest committed heartbeat into the DR region's
@@ -85,9 +123,12 @@ class WorkerService(Unit):
         parameter = naming.last_write_parameter(c.name)
         self.container.add_environment("REMINDERLY_LAST_WRITE_PARAMETER", parameter)
         self.container.add_environment("REMINDERLY_DR_REGION", c.dr_region)
-        self.role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["ssm:PutParameter"], resources=[f"arn:aws:ssm:{c.dr_region}:{c.account}:parameter{parameter}"],
-        ))  # fmt: skip
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ssm:PutParameter"],
+                resources=[f"arn:aws:ssm:{c.dr_region}:{c.account}:parameter{parameter}"],
+            )
+        )
 
     def scale(self) -> None:
         """The worker scales on the backlog against the rate it achieves, not on CPU: the
@@ -100,15 +141,24 @@ class WorkerService(Unit):
             max_capacity=self.config.worker_tasks_for_rate,
         )
         drain = Metric(
-            namespace=M.APP_NAMESPACE, metric_name=M.EXPECTED_DRAIN, statistic="Maximum",
-            period=Duration.minutes(1), dimensions_map={M.STAGE_DIMENSION: self.config.name},
-        )  # fmt: skip
+            namespace=M.APP_NAMESPACE,
+            metric_name=M.EXPECTED_DRAIN,
+            statistic="Maximum",
+            period=Duration.minutes(1),
+            dimensions_map={M.STAGE_DIMENSION: self.config.name},
+        )
         scaling.scale_on_metric(
-            "ExpectedDrainTime", metric=drain, adjustment_type=None,
-            metric_aggregation_type=MetricAggregationType.MAXIMUM, cooldown=Duration.minutes(2),
-            scaling_steps=[ScalingInterval(upper=30, change=-1), ScalingInterval(lower=120, change=+1),
-                           ScalingInterval(lower=600, change=+3)],
-        )  # fmt: skip
+            "ExpectedDrainTime",
+            metric=drain,
+            adjustment_type=None,
+            metric_aggregation_type=MetricAggregationType.MAXIMUM,
+            cooldown=Duration.minutes(2),
+            scaling_steps=[
+                ScalingInterval(upper=30, change=-1),
+                ScalingInterval(lower=120, change=+1),
+                ScalingInterval(lower=600, change=+3),
+            ],
+        )
         keep_scaling_policy_names(self)
 
 
