@@ -75,6 +75,42 @@ def test_a_claim_is_a_hot_update_that_moves_no_counter(conn, campaign):
     assert campaigns.campaign_counts(conn, campaign) == before == {"ready": 100}
 
 
+def test_claims_and_send_markers_spare_the_update_triggers_for_their_own_statement(
+    conn, campaign
+):
+    """claim_batch and begin_send's marker change only lease columns, so they run with
+    reminderly.lease_only on and the rollup, hourly and event triggers are not called for
+    them; the flag is off again for the next statement of the same transaction, so the send
+    recorded there still moves every rollup and emits every event."""
+    load_rows(conn, campaign, [person(i) for i in range(1, 4)])
+    make_due(conn)
+    dq.mark_ready(conn)
+    # a statement trigger that records the flag each UPDATE of messages ran with
+    conn.execute("CREATE TABLE flag_seen (id serial, flag text)")
+    conn.execute(
+        "CREATE FUNCTION flag_spy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " INSERT INTO flag_seen (flag) VALUES (current_setting('reminderly.lease_only', true));"
+        " RETURN NULL; END $$"
+    )
+    conn.execute(
+        "CREATE TRIGGER flag_spy AFTER UPDATE ON messages FOR EACH STATEMENT"
+        " EXECUTE FUNCTION flag_spy()"
+    )
+    with conn.transaction():
+        ids = [m.id for m in dq.claim(conn, "w1", limit=10)]
+        verdicts = conn.execute("SELECT verdict FROM begin_send_many('w1', %s)", [ids])
+        assert [v for (v,) in verdicts] == ["send"] * 6
+        assert dq.complete(conn, "w1", ids, [f"p-{i}" for i in ids]) == set(ids)
+    seen = [f for (f,) in conn.execute("SELECT flag FROM flag_seen ORDER BY id")]
+    assert seen == ["on"] + ["on"] * 6 + [""]  # the claim, six markers, the completion
+    assert conn.execute("SELECT * FROM check_rollups()").fetchall() == []
+    assert campaigns.campaign_counts(conn, campaign) == {"sent": 6}
+    hourly = "SELECT sum(n) FROM campaign_hourly_counts WHERE campaign_id = %s AND metric = 'sent'"
+    assert conn.execute(hourly, [campaign]).fetchone() == (6,)
+    sent = "SELECT message_id FROM events WHERE type = 'message.sent' ORDER BY message_id"
+    assert [i for (i,) in conn.execute(sent)] == sorted(ids)
+
+
 def test_concurrent_claims_never_share_a_message(conn, db_url, campaign):
     load_rows(conn, campaign, [person(i) for i in range(1, 51)])
     make_due(conn)

@@ -70,11 +70,15 @@ CREATE TRIGGER messages_counts_insert AFTER INSERT ON messages
     FOR EACH STATEMENT EXECUTE FUNCTION messages_count_inserted();
 
 -- (A column list, UPDATE OF status, would spare claims the trigger, but PostgreSQL does not
--- allow one with transition tables; for a claim the join finds no changed row.)
+-- allow one with transition tables.) Updates that change only lease and send-marker columns
+-- (claim_batch, begin_send's marker: 060_dispatch.sql) say so in reminderly.lease_only for
+-- their own statement, and the WHEN clause skips the call: no count can move for them.
 DROP TRIGGER IF EXISTS messages_counts_update ON messages;
 CREATE TRIGGER messages_counts_update AFTER UPDATE ON messages
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION messages_count_updated();
+    FOR EACH STATEMENT
+    WHEN (current_setting('reminderly.lease_only', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION messages_count_updated();
 
 -- A campaign's message counts by status and reason, from the rollup (O(1) in its size).
 CREATE OR REPLACE FUNCTION campaign_counts(p_campaign bigint)

@@ -40,6 +40,10 @@ RETURNS TABLE (id bigint, account_id bigint, campaign_id bigint, packet_id bigin
 -- plpgsql with custom plans: planned with the real LIMIT, the queue index is walked for a
 -- few rows; a generic plan (an SQL function's) sorts every ready row on each claim.
 -- Nothing of a paused scope is claimed (sending_pauses: all, or one channel).
+-- A claim changes only lease columns: no rollup, hourly count or event can come of it, so it
+-- runs with reminderly.lease_only on, and the UPDATE triggers of messages are not called
+-- (their WHEN clause). Only updates that change no status, reason, campaign, packet, location
+-- or sent_at may set it, for their own statement only.
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     paused text[] := ARRAY(SELECT scope FROM sending_pauses);
@@ -47,6 +51,7 @@ BEGIN
     IF 'all' = ANY(paused) THEN
         RETURN;
     END IF;
+    PERFORM set_config('reminderly.lease_only', 'on', true);
     RETURN QUERY
     WITH c AS (
         SELECT q.id FROM messages q
@@ -61,6 +66,7 @@ BEGIN
     FROM c WHERE m.id = c.id
     RETURNING m.id, m.account_id, m.campaign_id, m.packet_id, m.customer_id, m.appointment_id,
               m.step, m.channel, m.attempts;
+    PERFORM set_config('reminderly.lease_only', '', true);
 END
 $$;
 
@@ -169,7 +175,10 @@ BEGIN
         WHERE id = p_message;
         RETURN 'frequency_cap';
     END IF;
+    -- the marker alone: lease-only for the triggers (see claim_batch)
+    PERFORM set_config('reminderly.lease_only', 'on', true);
     UPDATE messages SET send_started_at = now() WHERE id = p_message;
+    PERFORM set_config('reminderly.lease_only', '', true);
     RETURN 'send';
 END
 $$;

@@ -39,10 +39,13 @@ BEGIN
 END
 $$;
 
+-- Not called for lease-only updates (claims, send markers: see messages_counts_update).
 DROP TRIGGER IF EXISTS messages_sent_hourly ON messages;
 CREATE TRIGGER messages_sent_hourly AFTER UPDATE ON messages
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION messages_sent_counted();
+    FOR EACH STATEMENT
+    WHEN (current_setting('reminderly.lease_only', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION messages_sent_counted();
 
 CREATE OR REPLACE FUNCTION survey_responses_counted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$

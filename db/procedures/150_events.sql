@@ -10,9 +10,11 @@
 -- location ids) and what the event is about, never a phone number, an email address or a
 -- message text. They run as their owner (SECURITY DEFINER): the API's role only reads events.
 
--- {"id": .., "external_id": ..} or null: a resource reference in a payload.
+-- {"id": .., "external_id": ..} or null: a resource reference in a payload. STABLE, as
+-- jsonb_build_object is: an IMMUTABLE SQL function over a stable one is never inlined, and
+-- each call then runs the SQL-function executor (three per event).
 CREATE OR REPLACE FUNCTION event_ref(p_id bigint, p_external_id text) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_id IS NULL THEN NULL
                 ELSE jsonb_build_object('id', p_id, 'external_id', p_external_id) END
 $$;
@@ -50,9 +52,15 @@ BEGIN
                                              'packet_id', e.packet_id, 'step', e.step,
                                              'channel', e.channel, 'status', e.status,
                                              'reason', nullif(e.reason, ''), 'attempts', e.attempts),
-               'customer', event_ref(cu.id, cu.external_id),
-               'appointment', event_ref(a.id, a.external_id) || jsonb_build_object('starts_at', a.starts_at),
-               'location', event_ref(l.id, l.external_id))
+               -- event_ref's objects, built in place (no function call, no || merge): the
+               -- payload of every send is built here, in the send's statement
+               'customer', CASE WHEN cu.id IS NOT NULL THEN
+                               jsonb_build_object('id', cu.id, 'external_id', cu.external_id) END,
+               'appointment', CASE WHEN a.id IS NOT NULL THEN
+                                  jsonb_build_object('id', a.id, 'external_id', a.external_id,
+                                                     'starts_at', a.starts_at) END,
+               'location', CASE WHEN l.id IS NOT NULL THEN
+                               jsonb_build_object('id', l.id, 'external_id', l.external_id) END)
     FROM entered e
     LEFT JOIN customers cu ON cu.id = e.customer_id
     LEFT JOIN appointments a ON a.id = e.appointment_id
@@ -62,10 +70,13 @@ BEGIN
 END
 $$;
 
+-- Not called for lease-only updates (claims, send markers: see messages_counts_update).
 DROP TRIGGER IF EXISTS messages_events ON messages;
 CREATE TRIGGER messages_events AFTER UPDATE ON messages
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION messages_emit_events();
+    FOR EACH STATEMENT
+    WHEN (current_setting('reminderly.lease_only', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION messages_emit_events();
 
 -- reply.received (with the classified intent, not the text) | appointment.confirmed |
 -- appointment.cancelled_by_customer | review.clicked, from the interaction ledger.
