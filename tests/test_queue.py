@@ -75,9 +75,7 @@ def test_a_claim_is_a_hot_update_that_moves_no_counter(conn, campaign):
     assert campaigns.campaign_counts(conn, campaign) == before == {"ready": 100}
 
 
-def test_claims_and_send_markers_spare_the_update_triggers_for_their_own_statement(
-    conn, campaign
-):
+def test_claims_and_send_markers_spare_the_update_triggers_for_their_own_statement(conn, campaign):
     """claim_batch and begin_send's marker change only lease columns, so they run with
     reminderly.lease_only on and the rollup, hourly and event triggers are not called for
     them; the flag is off again for the next statement of the same transaction, so the send
