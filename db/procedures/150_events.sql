@@ -1,8 +1,8 @@
 -- Events for API consumers, written by statement triggers in the transaction of the change
 -- (the outbox of 0016_events.sql). Statement triggers over transition tables, like the
--- rollups (040_rollups.sql): one INSERT per statement whatever its size, and statements that
--- change nothing an integrator cares about (claims, mark_ready, cancellations) only scan
--- their transition table. A status change is found without joining the old and new rows
+-- rollups (040_rollups.sql): one INSERT per statement whatever its size; statements that
+-- change nothing an integrator cares about (mark_ready, cancellations) only scan their
+-- transition table, and claims and send markers do not call the trigger at all (its WHEN). A status change is found without joining the old and new rows
 -- (transition tables have no statistics; a join can be planned as a nested loop): the rows
 -- that entered a status are the (id, status) pairs counted once more in new than in old.
 --
