@@ -31,3 +31,23 @@ def ranked(conn: psycopg.Connection, account_id: int, kind: str, limit: int = 50
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     return rows(conn, Q.ranked_customers, {"account_id": account_id, "kind": kind, "limit": limit})
+
+
+def account_ids(conn: psycopg.Connection) -> list[int]:
+    """Every account's id, in order (scores are refreshed account by account)."""
+    return [r["id"] for r in rows(conn, Q.account_ids)]
+
+
+def refresh_all_if_due(conn: psycopg.Connection, period_seconds: float) -> int:
+    """Recompute every account's scores, unless another process holds the refresh (a
+    transaction-scoped lock: call inside a transaction) or did it within the period; how many
+    accounts were scored."""
+    if not one(conn, Q.try_analytics_lock)[0]:
+        return 0
+    (fresh,) = one(conn, Q.scores_fresh, {"seconds": period_seconds})
+    if fresh:
+        return 0
+    accounts = account_ids(conn)
+    for account in accounts:
+        refresh_scores(conn, account)
+    return len(accounts)

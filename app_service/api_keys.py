@@ -126,3 +126,9 @@ def authenticate(conn: psycopg.Connection, token: str) -> AuthResult:
     caller = Caller(int(key_id), int(account_id), effective_scopes(scopes), prefix)
     return AuthResult(caller, rate_limited=count > limit, retry_after=int(retry_after),
                       limit=int(limit), used=int(count))  # fmt: skip
+
+
+def purge_expired_records(conn: psycopg.Connection) -> int:
+    """Drop idempotency records past their 24 hours and spent rate windows; how many records."""
+    (n,) = one(conn, Q.purge_api_bookkeeping)
+    return int(n)

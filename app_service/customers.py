@@ -5,6 +5,7 @@ number accepted here is accepted in a packet and the other way round."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import psycopg
 
@@ -99,3 +100,10 @@ def timeline(conn: psycopg.Connection, customer_id: int) -> list[dict]:
 def scores(conn: psycopg.Connection, customer_id: int) -> list[dict]:
     """The customer's response and sentiment scores (analytics.refresh_scores computes them)."""
     return rows(conn, Q.customer_scores_of, {"customer_id": customer_id})
+
+
+def purge_pii(conn: psycopg.Connection, retention: timedelta) -> tuple[int, int]:
+    """Erase personal data of customers not seen within `retention`, and raw rows of older
+    packets: (customers purged, packet rows deleted)."""
+    (found,) = rows(conn, Q.purge_pii, {"retention": retention})
+    return int(found["customers_purged"]), int(found["packet_rows_deleted"])

@@ -5,7 +5,6 @@ makes the process re-read its login's secret and connect again (rotation without
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -13,13 +12,13 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
-from app_service import db_credentials, embedded, migrate
+from app_service import config, db_credentials, embedded, migrate
 from app_service.config import Settings
 
 
 def database_url(settings: Settings | None = None, *, start: bool = True) -> str:
     """The URL to use: DATABASE_URL when set, else the embedded server (started if needed)."""
-    settings = settings or Settings.from_env()
+    settings = settings or config.current()
     if settings.database_url:
         return settings.database_url
     if start:
@@ -89,7 +88,7 @@ def open_pool(
         "check": ConnectionPool.check_connection,
         "reset": reset,
         "open": False,
-        "max_lifetime": float(os.environ.get("REMINDERLY_DB_MAX_LIFETIME_SECONDS", "3600")),
+        "max_lifetime": config.current().db_max_lifetime_seconds,
     }
     if credentials is None:
         pool: ConnectionPool = ConnectionPool(url, kwargs=base, **options)

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import psycopg
+
+from app_service import config
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +106,14 @@ def from_env() -> Credentials | None:
     """The process's credentials when REMINDERLY_DB_SECRET_ID is set (in AWS), else None
     (libpq reads DATABASE_URL or the PG* variables as usual). The first values are ECS's
     PGUSER/PGPASSWORD, so starting needs no call to Secrets Manager."""
-    secret_id = os.environ.get(SECRET_ENV)
+    settings = config.current()
+    secret_id = settings.db_secret_id
     if not secret_id:
         return None
     with _SHARED_LOCK:
         if secret_id not in _SHARED:
             _SHARED[secret_id] = Credentials(
-                secret_id, user=os.environ.get("PGUSER"), password=os.environ.get("PGPASSWORD")
+                secret_id, user=settings.pg_user, password=settings.pg_password
             )
         return _SHARED[secret_id]
 

@@ -80,3 +80,63 @@ def purge_drafts(conn: psycopg.Connection) -> int:
 def refresh_packet_states(conn: psycopg.Connection) -> int:
     """Packets whose messages started moving become dispatching; finished ones completed."""
     return int(one(conn, Q.refresh_packet_states)[0])
+
+
+def analyze_hot_tables(conn: psycopg.Connection) -> None:
+    """Refresh the planner statistics of the hot tables (after a big load or purge)."""
+    conn.execute(Q.analyze_hot_tables)
+
+
+# --- the worker's side of a batch (app_service/worker/runner.py) ------------------------------
+
+
+def pending_soon(conn: psycopg.Connection) -> bool:
+    """Whether any message is pending or falls due soon (an --until-idle worker stops if not)."""
+    (n,) = one(conn, Q.pending_soon)
+    return n > 0
+
+
+def release_leases(conn: psycopg.Connection, worker: str, ids: list[int]) -> int:
+    """Give back a claimed batch untouched (a stop before anything was handed over)."""
+    (n,) = one(conn, Q.release_leases, {"worker": worker, "ids": ids})
+    return int(n)
+
+
+def messages_for_send(conn: psycopg.Connection, ids: list[int]) -> dict[int, dict]:
+    """What rendering and sending need of each message (template, customer, appointment)."""
+    return {r["id"]: r for r in rows(conn, Q.message_for_send, {"ids": ids})}
+
+
+def lock_customers(conn: psycopg.Connection, customer_ids: list[int]) -> None:
+    """The session locks record_consent takes: an opt-out waits for the batch's sends."""
+    one(conn, Q.customer_send_locks, {"customer_ids": sorted(customer_ids)})
+
+
+def unlock_customers(conn: psycopg.Connection) -> None:
+    one(conn, Q.customer_send_unlock_all)
+
+
+def begin_sends(conn: psycopg.Connection, worker: str, ids: list[int]) -> dict[int, str]:
+    """The send markers of a group in one commit: each message's verdict ('send', or why not:
+    lost lease, opted out, capped)."""
+    found = rows(conn, Q.begin_send_many, {"worker": worker, "ids": ids})
+    return {r["id"]: r["verdict"] for r in found}
+
+
+def abandon_sends(conn: psycopg.Connection, worker: str, ids: list[int]) -> int:
+    """Give back messages claimed but not handed over (a stop mid-batch)."""
+    (n,) = one(conn, Q.abandon_sends, {"worker": worker, "ids": ids})
+    return int(n)
+
+
+def backlog(conn: psycopg.Connection) -> tuple[int, float, int]:
+    """(ready messages, age in seconds of the oldest, workers alive): the tick's metrics."""
+    ready, oldest, workers = one(conn, Q.dispatch_backlog)
+    return int(ready), float(oldest), int(workers)
+
+
+def heartbeat(conn: psycopg.Connection, worker: str, **state: object) -> tuple[object, object]:
+    """Record a worker's beat (host, pid, sent, failed, state): (when an operator asked it to
+    drain, or None; the beat's committed time)."""
+    drain, beat_at = one(conn, Q.heartbeat, {"worker": worker, **state})
+    return drain, beat_at

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
 import psycopg
 
+from app_service import config
 from app_service.db import one, rows
 from app_service.queries import Q
 
@@ -43,7 +43,7 @@ DEFAULT_RETENTION = timedelta(days=30)
 def retention() -> timedelta:
     """REMINDERLY_EVENT_RETENTION_DAYS (default 30): how long events, deliveries and attempts
     are kept."""
-    return timedelta(days=float(os.environ.get("REMINDERLY_EVENT_RETENTION_DAYS", "30")))
+    return timedelta(days=config.current().event_retention_days)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ v1), already sent in messages, are still read."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app_service import config
 from app_service.config import Settings
 from app_service.public_ids import PublicIds
 
@@ -22,10 +22,9 @@ PURPOSES = {"r": "track", "u": "unsubscribe"}
 def link_secret(settings: Settings | None = None) -> str:
     """REMINDERLY_LINK_SECRET (Secrets Manager in AWS); locally, a random secret kept in the
     data folder, so the API and the worker on one machine agree."""
-    value = os.environ.get("REMINDERLY_LINK_SECRET")
-    if value:
-        return value
-    settings = settings or Settings.from_env()
+    settings = settings or config.current()
+    if settings.link_secret:
+        return settings.link_secret
     path: Path = settings.data_dir / "link-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

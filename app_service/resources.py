@@ -9,7 +9,6 @@ to the repository.
 
 from __future__ import annotations
 
-import os
 from importlib.resources import files
 from pathlib import Path
 
@@ -39,10 +38,11 @@ OPENAPI_DIR = _folder("app_service._openapi")
 """`openapi/`: openapi.yaml and the tree it references."""
 
 
-def default_data_dir() -> Path:
+def default_data_dir(xdg_data_home: str | None = None) -> Path:
     """Where the embedded server keeps its data when REMINDERLY_DATA_DIR is not set: a
     checkout's `.reminderly/` (beside pyproject.toml); an installed package's, the user's data
-    folder (XDG_DATA_HOME, else ~/.local/share), never a folder inside site-packages."""
+    folder (XDG_DATA_HOME, which Settings reads and passes, else ~/.local/share), never a
+    folder inside site-packages."""
     if (PROJECT_ROOT / "pyproject.toml").is_file():
         return PROJECT_ROOT / ".reminderly"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "reminderly"
+    return Path(xdg_data_home or Path.home() / ".local" / "share") / "reminderly"

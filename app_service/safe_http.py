@@ -17,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
-import os
 import socket
 import ssl
 import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from app_service import config
 
 
 class Refused(ValueError):
@@ -42,7 +43,7 @@ class Policy:
     @classmethod
     def from_env(cls) -> Policy:
         """Production rules unless REMINDERLY_WEBHOOKS_DEV=1 (a laptop with a local receiver)."""
-        dev = os.environ.get("REMINDERLY_WEBHOOKS_DEV") == "1"
+        dev = config.current().webhooks_dev
         return cls(allow_http=dev, allow_loopback=dev)
 
 

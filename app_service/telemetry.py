@@ -6,9 +6,9 @@ as an API upload does."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
+from app_service import config
 from app_service.models import LoadResult
 from deploy_contract import metrics as M
 
@@ -27,7 +27,7 @@ def emit(values: dict[str, tuple[float, str]]) -> None:
     """Publish {name: (value, unit)}."""
     global _sink, _chosen
     if not _chosen:
-        if os.environ.get("REMINDERLY_STAGE"):
+        if config.current().stage:
             from app_service.worker.metrics import emit as emf
 
             _sink = emf

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +29,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from standardwebhooks.webhooks import Webhook
 
-from app_service import events, safe_http, telemetry
+from app_service import config, events, safe_http, telemetry
 from app_service.db import one, open_pool, rows
 from app_service.links import link_secret
 from app_service.public_ids import PublicIds
@@ -38,10 +37,6 @@ from app_service.queries import Q
 from deploy_contract import metrics as M
 
 log = logging.getLogger(__name__)
-
-
-def _hours(name: str, default: float) -> timedelta:
-    return timedelta(hours=float(os.environ.get(name, default)))
 
 
 @dataclass(frozen=True)
@@ -60,9 +55,10 @@ class DeliverySettings:
     @classmethod
     def from_env(cls) -> DeliverySettings:
         """REMINDERLY_WEBHOOK_RETRY_HOURS (72) and REMINDERLY_WEBHOOK_DISABLE_AFTER_HOURS (120)."""
+        settings = config.current()
         return cls(
-            retry_window=_hours("REMINDERLY_WEBHOOK_RETRY_HOURS", 72),
-            disable_after=_hours("REMINDERLY_WEBHOOK_DISABLE_AFTER_HOURS", 120),
+            retry_window=timedelta(hours=settings.webhook_retry_hours),
+            disable_after=timedelta(hours=settings.webhook_disable_after_hours),
         )
 
 

@@ -22,6 +22,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from app_service import campaigns, embedded, migrate
+from app_service.config import Settings
 
 TEMPLATE = "reminderly_test_template"
 _counter = itertools.count(1)
@@ -93,7 +94,11 @@ def campaign(conn: psycopg.Connection, account: int) -> int:
 def app(db_url: str):
     from app_service.api import create_app
 
-    application = create_app(db_url, validate_responses=True, link_secret_value="test-link-secret")
+    application = create_app(
+        Settings.from_env().with_(
+            database_url=db_url, validate_responses=True, link_secret="test-link-secret"
+        )
+    )
     application.config["POOL_SIZE"] = 2
     yield application
     pool = application.extensions.get("reminderly.pool")

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 
 from app_service.api import create_app
 from app_service.api.spec import SPEC_DIR, SpecError, bundle, bundled
+from app_service.config import Settings
 
 DOC = bundle()
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -36,7 +37,7 @@ def test_the_bundle_is_a_valid_openapi_31_document():
 
 
 def test_every_route_is_documented_and_every_operation_implemented():
-    app = create_app("postgresql://x@127.0.0.1:1/x")
+    app = create_app(Settings.from_env().with_(database_url="postgresql://x@127.0.0.1:1/x"))
     routes = {}
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(("/v1/", "/r/", "/u/")):
@@ -101,7 +102,9 @@ def test_a_broken_reference_names_the_file(tmp_path):
 
 
 def test_the_definition_and_swagger_ui_are_served_without_a_cdn():
-    client = create_app("postgresql://x@127.0.0.1:1/x").test_client()
+    client = create_app(
+        Settings.from_env().with_(database_url="postgresql://x@127.0.0.1:1/x")
+    ).test_client()
     served = client.get("/v1/openapi.json")
     assert served.status_code == 200 and served.json == DOC
     page = client.get("/docs")

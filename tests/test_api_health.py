@@ -16,16 +16,21 @@ from psycopg.conninfo import make_conninfo
 
 from app_service import PROJECT_ROOT
 from app_service.api import create_app
+from app_service.config import Settings
 
 
 def test_health_never_needs_the_database():
-    client = create_app("postgresql://nobody@127.0.0.1:1/none").test_client()
+    client = create_app(
+        Settings.from_env().with_(database_url="postgresql://nobody@127.0.0.1:1/none")
+    ).test_client()
     response = client.get("/v1/health")
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
 
 def test_ready_when_the_schema_is_current(db_url):
-    response = create_app(db_url).test_client().get("/v1/ready")
+    response = (
+        create_app(Settings.from_env().with_(database_url=db_url)).test_client().get("/v1/ready")
+    )
     assert response.status_code == 200
     assert response.json == {"status": "ready", "database": "ok", "migrations": "current"}
 
@@ -35,7 +40,11 @@ def test_not_ready_with_pending_migrations_is_a_problem(server_url):
         conn.execute("DROP DATABASE IF EXISTS ready_empty WITH (FORCE)")
         conn.execute("CREATE DATABASE ready_empty")
     response = (
-        create_app(make_conninfo(server_url, dbname="ready_empty")).test_client().get("/v1/ready")
+        create_app(
+            Settings.from_env().with_(database_url=make_conninfo(server_url, dbname="ready_empty"))
+        )
+        .test_client()
+        .get("/v1/ready")
     )
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
@@ -46,7 +55,11 @@ def test_not_ready_with_pending_migrations_is_a_problem(server_url):
 
 def test_unreachable_database_is_not_ready_without_leaking_details():
     response = (
-        create_app("postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
+        create_app(
+            Settings.from_env().with_(
+                database_url="postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"
+            )
+        )
         .test_client()
         .get("/v1/ready")
     )
@@ -55,7 +68,9 @@ def test_unreachable_database_is_not_ready_without_leaking_details():
 
 
 def test_unknown_route_and_method_are_problems():
-    client = create_app("postgresql://x@127.0.0.1:1/x").test_client()
+    client = create_app(
+        Settings.from_env().with_(database_url="postgresql://x@127.0.0.1:1/x")
+    ).test_client()
     assert client.get("/nope").status_code == 404
     assert client.get("/nope").mimetype == "application/problem+json"
     wrong = client.post("/v1/health")

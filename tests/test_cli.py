@@ -14,6 +14,7 @@ from helpers import csv_bytes, person
 
 from app_service import migrate
 from app_service.cli import main
+from app_service.config import Settings
 from tests.api_support import pub, row
 
 
@@ -210,7 +211,7 @@ def test_account_and_api_key_commands_make_keys_the_api_accepts(runner, db_url):
     assert reader.exit_code == 0, reader.output
     read_token = reader.output.strip().rsplit(" ", 1)[1]
     key_id = int(reader.output.split()[1])
-    client = create_app(db_url).test_client()
+    client = create_app(Settings.from_env().with_(database_url=db_url)).test_client()
     for token in (admin, read_token):
         got = client.get("/v1/account", headers={"Authorization": f"Bearer {token}"})
         assert got.status_code == 200 and got.json["timezone"] == "America/Denver"

@@ -11,8 +11,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 from click.testing import CliRunner
 
+from app_service.cli import dr as dr_cli
 from app_service.cli import main
-from app_service.ops import dr, dr_cli, restore_check
+from app_service.ops import dr, restore_check
 from tools import local_drill
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

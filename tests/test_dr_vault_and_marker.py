@@ -12,8 +12,9 @@ import pytest
 from botocore.stub import Stubber
 from click.testing import CliRunner
 
+from app_service.cli import dr as dr_cli
 from app_service.cli import main
-from app_service.ops import dr, dr_cli, restore_check, write_marker
+from app_service.ops import dr, restore_check, write_marker
 from tests.test_dr import ARN, NOW
 
 DR = "us-west-2"
@@ -213,13 +214,14 @@ def test_the_worker_hands_each_committed_heartbeat_to_the_marker(pool, conn, db_
 
 
 def test_the_worker_publishes_only_where_the_stage_sets_the_marker(monkeypatch):
-    from app_service import cli
+    from app_service.cli.worker import last_write_marker
+    from app_service.config import Settings
 
     monkeypatch.delenv("REMINDERLY_LAST_WRITE_PARAMETER", raising=False)
-    assert cli._last_write_marker() is None
+    assert last_write_marker(Settings.from_env()) is None
     monkeypatch.setenv("REMINDERLY_LAST_WRITE_PARAMETER", MARKER)
     monkeypatch.setenv("REMINDERLY_DR_REGION", DR)
-    made = cli._last_write_marker()
+    made = last_write_marker(Settings.from_env())
     assert isinstance(made, write_marker.MarkerPublisher) and made.parameter == MARKER
     assert made.ssm.meta.region_name == DR
 

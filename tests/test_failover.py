@@ -11,8 +11,9 @@ import pytest
 from botocore.stub import Stubber
 from click.testing import CliRunner
 
+from app_service.cli import dr as dr_cli
 from app_service.cli import main
-from app_service.ops import dr_cli, failover
+from app_service.ops import failover
 
 DR, PRIMARY = "us-west-2", "us-east-1"
 # every secret that names the host: the master's and each login's (the tasks read their own)

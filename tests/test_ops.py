@@ -182,7 +182,7 @@ def test_opsitems_are_listed_acknowledged_and_resolved_with_exact_calls():
 
 
 def test_status_with_aws_names_the_alarms(conn, due, runner, monkeypatch):
-    from app_service.ops import cli as ops_cli
+    from app_service.cli import ops as ops_cli
 
     with mock_aws():
         cw = boto3.client("cloudwatch", region_name="us-east-1")

@@ -9,10 +9,11 @@ from werkzeug.routing import IntegerConverter
 
 from app_service.api import create_app, routing
 from app_service.api.spec import bundled
+from app_service.config import Settings
 
 
 def test_every_documented_operation_is_routed_at_its_path_and_method() -> None:
-    app = create_app(database_url=None, link_secret_value="test-link-secret")
+    app = create_app(Settings.from_env().with_(database_url=None, link_secret="test-link-secret"))
     served = {
         (r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}
     }

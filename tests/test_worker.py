@@ -427,7 +427,7 @@ def test_per_customer_rules_hold_across_workers_with_full_windows(conn, pool, db
 
 
 def test_the_tick_publishes_the_expected_drain_time(conn, pool, campaign):
-    from app_service.worker.runner import DRAIN_CEILING_SECONDS, expected_drain_seconds
+    from app_service.worker.counting import DRAIN_CEILING_SECONDS, expected_drain_seconds
 
     assert expected_drain_seconds(0, 0.0, 1) == 0.0
     assert expected_drain_seconds(6000, 100.0, 3) == 20.0  # 6,000 ready at 3 x 100/s

@@ -5,12 +5,11 @@ create_app() is the WSGI factory gunicorn calls: `app_service.api:create_app()`.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
+from app_service import config
 from app_service.api import hooks, routing, sns_signature
 from app_service.api.contract import Contract
 from app_service.api.ip_limits import AddressLimits
@@ -44,48 +43,45 @@ def id_converter(ids: PublicIds) -> type[BaseConverter]:
     return IdConverter
 
 
-def create_app(
-    database_url: str | None = None,
-    *,
-    validate_responses: bool | None = None,
-    link_secret_value: str | None = None,
-) -> Flask:
-    """The WSGI app. The database URL comes from DATABASE_URL unless given. Responses are
-    checked against the contract unless REMINDERLY_VALIDATE_RESPONSES=0. SNS deliveries are
-    accepted from the topics in REMINDERLY_SNS_TOPICS (comma-separated ARNs); links are signed
-    with REMINDERLY_LINK_SECRET. Requests without a key are limited per client address
-    (REMINDERLY_KEYLESS_PER_MINUTE, REMINDERLY_SIGN_IN_FAILURES_PER_MINUTE); behind a load
-    balancer, REMINDERLY_PROXY_HOPS=1 takes the client address from X-Forwarded-For."""
+def create_app(settings: Settings | None = None) -> Flask:
+    """The WSGI app, configured by `settings`; gunicorn's `create_app()` reads them from the
+    environment (a malformed variable: SettingsError naming it, and no app) and installs them
+    for the process. Responses are checked against the contract unless
+    REMINDERLY_VALIDATE_RESPONSES=0. SNS deliveries are accepted from the topics in
+    REMINDERLY_SNS_TOPICS; links are signed with REMINDERLY_LINK_SECRET. Requests without a key
+    are limited per client address (REMINDERLY_KEYLESS_PER_MINUTE,
+    REMINDERLY_SIGN_IN_FAILURES_PER_MINUTE); behind a load balancer, REMINDERLY_PROXY_HOPS=1
+    takes the client address from X-Forwarded-For."""
+    if settings is None:
+        settings = Settings.from_env()
+        config.install(settings)
     app = Flask(__name__)
-    if validate_responses is None:
-        validate_responses = os.environ.get("REMINDERLY_VALIDATE_RESPONSES", "1") != "0"
+    app.extensions["reminderly.settings"] = settings
     app.config.update(
-        DATABASE_URL=database_url or Settings.from_env().database_url,
-        POOL_SIZE=int(os.environ.get("REMINDERLY_API_POOL_SIZE", "8")),
+        DATABASE_URL=settings.database_url,
+        POOL_SIZE=settings.api_pool_size,
+        DB_TIMEOUT_SECONDS=settings.api_db_timeout_seconds,
         MAX_JSON_BYTES=MAX_JSON_BYTES,
         MAX_PACKET_BYTES=MAX_PACKET_BYTES,
         # packets over this size (or sent with Prefer: respond-async) load in a worker: 202
-        ASYNC_PACKET_BYTES=int(os.environ.get("REMINDERLY_ASYNC_PACKET_BYTES", str(8 << 20))),
+        ASYNC_PACKET_BYTES=settings.async_packet_bytes,
         MAX_FORM_BYTES=MAX_FORM_BYTES,
         MAX_UPLOAD_BYTES=MAX_UPLOAD_BYTES,
         # werkzeug's own ceiling for any body it reads; the per-route limits are in api/hooks.py
         MAX_CONTENT_LENGTH=MAX_PACKET_BYTES + 1,
-        VALIDATE_RESPONSES=validate_responses,
+        VALIDATE_RESPONSES=settings.validate_responses,
         JSON_SORT_KEYS=False,
-        SNS_TOPICS=frozenset(
-            t.strip() for t in os.environ.get("REMINDERLY_SNS_TOPICS", "").split(",") if t.strip()
-        ),
+        SNS_TOPICS=settings.sns_topics,
         SNS_CERT_FETCHER=sns.fetch_certificate,
         SNS_CONFIRM=sns_signature.confirm_subscription,
     )
     app.extensions["reminderly.address_limits"] = AddressLimits.from_config(
-        int(os.environ.get("REMINDERLY_KEYLESS_PER_MINUTE", "600")),
-        int(os.environ.get("REMINDERLY_SIGN_IN_FAILURES_PER_MINUTE", "30")),
+        settings.keyless_per_minute, settings.sign_in_failures_per_minute
     )
-    hops = int(os.environ.get("REMINDERLY_PROXY_HOPS", "0"))
+    hops = settings.proxy_hops
     if hops > 0:  # behind the load balancer: the client is the address it appended
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
-    secret = link_secret_value or link_secret()
+    secret = link_secret(settings)
     ids = PublicIds(secret)
     app.extensions["reminderly.ids"] = ids
     app.extensions["reminderly.links"] = LinkSigner(secret, ids)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from datetime import timedelta
 from functools import wraps
@@ -227,7 +226,7 @@ def logout():
 
 def base_url() -> str:
     """Where links in mails to people point (invitations, resets): the public URL."""
-    return os.environ.get("REMINDERLY_PUBLIC_URL") or request.url_root
+    return config.current().public_url or request.url_root
 
 
 def person_only() -> None:

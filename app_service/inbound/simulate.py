@@ -8,11 +8,11 @@ integrator receives are the real ones. Refused outside development: `REMINDERLY_
 from __future__ import annotations
 
 import json
-import os
 import uuid
 
 import psycopg
 
+from app_service import config
 from app_service.db import one, rows
 from app_service.inbound.events import apply_notification
 from app_service.queries import Q
@@ -35,7 +35,7 @@ class CannotSimulate(ValueError):
 
 
 def check_stage() -> None:
-    stage = os.environ.get("REMINDERLY_STAGE", "")
+    stage = config.current().stage or ""
     if stage not in DEV_STAGES:
         raise NotAllowed(
             f"the inbound simulator runs only in development (this is stage {stage!r})"

@@ -6,13 +6,14 @@ endpoint, the signer must be this stage's load balancer and the issuer the confi
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 
 import jwt
+
+from app_service import config
 
 _KID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
@@ -29,13 +30,11 @@ class SsoSettings:
 
     @classmethod
     def from_env(cls) -> SsoSettings | None:
-        arn, issuer = (
-            os.environ.get("REMINDERLY_SSO_ALB_ARN"),
-            os.environ.get("REMINDERLY_SSO_ISSUER"),
-        )
+        settings = config.current()
+        arn, issuer = settings.sso_alb_arn, settings.sso_issuer
         if not arn or not issuer:
             return None
-        return cls(os.environ.get("AWS_REGION", "us-east-1"), arn, issuer)
+        return cls(settings.aws_region or "us-east-1", arn, issuer)
 
 
 @dataclass(frozen=True)

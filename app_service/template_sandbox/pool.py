@@ -30,11 +30,10 @@ import threading
 import time
 from dataclasses import dataclass
 
+from app_service import config
+
 log = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = float(os.environ.get("REMINDERLY_RENDER_TIMEOUT_SECONDS", "1.0"))
-MEMORY_MB = int(os.environ.get("REMINDERLY_RENDER_MEMORY_MB", "128"))
-POOL_SIZE = int(os.environ.get("REMINDERLY_RENDER_PROCESSES", "2"))
 QUARANTINE_SECONDS = 600.0
 START_SECONDS = 30.0
 
@@ -120,10 +119,16 @@ class RenderPool:
 
     def __init__(
         self,
-        size: int = POOL_SIZE,
-        timeout: float = TIMEOUT_SECONDS,
-        memory_mb: int = MEMORY_MB,
+        size: int | None = None,
+        timeout: float | None = None,
+        memory_mb: int | None = None,
     ) -> None:
+        """Unset sizes come from the settings (REMINDERLY_RENDER_PROCESSES, _TIMEOUT_SECONDS,
+        _MEMORY_MB)."""
+        settings = config.current()
+        size = size or settings.render_processes
+        timeout = timeout or settings.render_timeout_seconds
+        memory_mb = memory_mb or settings.render_memory_mb
         self.size, self.timeout, self.memory_mb = size, timeout, memory_mb
         self._idle: list[_Child] = []
         self._count = 0

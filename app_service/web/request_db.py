@@ -10,7 +10,6 @@ RETRY_SECONDS instead of making every request wait for a connection timeout."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -28,7 +27,12 @@ def _reset(conn: psycopg.Connection) -> None:
 
 _POOL_LOCK = threading.Lock()
 RETRY_SECONDS = 5
-CONNECT_SECONDS = float(os.environ.get("REMINDERLY_API_DB_TIMEOUT_SECONDS", "5"))
+CONNECT_SECONDS: float | None = None
+"""Overrides the settings' REMINDERLY_API_DB_TIMEOUT_SECONDS (tests)."""
+
+
+def _connect_seconds(app) -> float:
+    return CONNECT_SECONDS or app.config["DB_TIMEOUT_SECONDS"]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -62,7 +66,7 @@ def _open(app) -> ConnectionPool:
             max_size=app.config["POOL_SIZE"],
             name="reminderly-api",
             reset=_reset,
-            timeout=CONNECT_SECONDS,
+            timeout=_connect_seconds(app),
         )
     except (PoolTimeout, psycopg.OperationalError):
         app.extensions["reminderly.pool_failed_at"] = time.monotonic()
@@ -74,7 +78,7 @@ def connection() -> psycopg.Connection:
     conn = g.get("conn")
     if conn is None:
         try:
-            conn = pool().getconn(timeout=CONNECT_SECONDS)
+            conn = pool().getconn(timeout=_connect_seconds(current_app))
         except PoolTimeout:
             raise DatabaseUnavailable("no database connection could be had in time") from None
         g.conn = conn

@@ -3,18 +3,17 @@ written to stdout, which the ECS awslogs driver ships to CloudWatch Logs (extrac
 
 from __future__ import annotations
 
-import os
-
 from aws_embedded_metrics import metric_scope
 from aws_embedded_metrics.config import get_config
 
+from app_service import config
 from deploy_contract.metrics import APP_NAMESPACE, STAGE_DIMENSION
 
 NAMESPACE = APP_NAMESPACE
 
 _config = get_config()
 _config.namespace = NAMESPACE
-if not os.environ.get("AWS_EMF_ENVIRONMENT"):
+if not config.current().emf_environment:
     _config.environment = "local"  # stdout: no agent needed, the log driver carries it
 
 
@@ -22,6 +21,6 @@ if not os.environ.get("AWS_EMF_ENVIRONMENT"):
 def emit(values: dict[str, tuple[float, str]], metrics) -> None:
     """Publish {name: (value, unit)} under the Stage dimension."""
     metrics.set_namespace(NAMESPACE)
-    metrics.put_dimensions({STAGE_DIMENSION: os.environ.get("REMINDERLY_STAGE", "local")})
+    metrics.put_dimensions({STAGE_DIMENSION: config.current().stage or "local"})
     for name, (value, unit) in values.items():
         metrics.put_metric(name, value, unit)

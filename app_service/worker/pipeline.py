@@ -135,8 +135,12 @@ class Recorder:
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = psycopg.connect(self.pool.conninfo, autocommit=True, row_factory=dict_row,
-                                         application_name="reminderly-recorder")  # fmt: skip
+            self._conn = psycopg.connect(
+                self.pool.conninfo,
+                autocommit=True,
+                row_factory=dict_row,
+                application_name="reminderly-recorder",
+            )
         return self._conn
 
     def _run(self) -> None:
@@ -167,12 +171,20 @@ class Recorder:
             try:
                 conn = self._connection()
                 if sent:
-                    done = dq.complete(conn, self.worker, [a.claimed.id for a in sent],
-                                       [a.provider_id for a in sent], [a.segments for a in sent])  # fmt: skip
+                    done = dq.complete(
+                        conn,
+                        self.worker,
+                        [a.claimed.id for a in sent],
+                        [a.provider_id for a in sent],
+                        [a.segments for a in sent],
+                    )
                     sent = []
                 if failed:
-                    outcomes = dq.fail(conn, self.worker,
-                                       [(a.claimed.id, a.error or "", a.permanent) for a in failed])  # fmt: skip
+                    outcomes = dq.fail(
+                        conn,
+                        self.worker,
+                        [(a.claimed.id, a.error or "", a.permanent) for a in failed],
+                    )
                 break
             except psycopg.OperationalError as exc:
                 # the database blinked: the answers stay in hand (their slots too) until it is
@@ -185,8 +197,11 @@ class Recorder:
                 time.sleep(0.5)
             except Exception as exc:  # a bug or bad data: the leases expire, and the reclaim
                 # fails these as send_outcome_unknown (at most once); the slots still come back
-                log.error("recorder: unexpected %s; %s answers left to the reclaim",
-                          type(exc).__name__, len(answers))  # fmt: skip
+                log.error(
+                    "recorder: unexpected %s; %s answers left to the reclaim",
+                    type(exc).__name__,
+                    len(answers),
+                )
                 break
         for a in failed:
             status = outcomes.get(a.claimed.id)

@@ -20,8 +20,9 @@ def ses_max_send_rate(client) -> float | None:
     try:
         quota = client.get_account().get("SendQuota") or {}
     except (ClientError, BotoCoreError) as exc:
-        log.warning("SES send quota unreadable (%s): the configured email rate applies",
-                    type(exc).__name__)  # fmt: skip
+        log.warning(
+            "SES send quota unreadable (%s): the configured email rate applies", type(exc).__name__
+        )
         return None
     rate = quota.get("MaxSendRate")
     return float(rate) if rate else None
@@ -33,7 +34,10 @@ def email_rate(configured: float | None, granted: float | None) -> float | None:
         return configured
     if configured is None or configured > granted:
         if configured is not None:
-            log.warning("email rate %.1f/s is above SES's MaxSendRate %.1f/s: using SES's",
-                        configured, granted)  # fmt: skip
+            log.warning(
+                "email rate %.1f/s is above SES's MaxSendRate %.1f/s: using SES's",
+                configured,
+                granted,
+            )
         return granted
     return configured

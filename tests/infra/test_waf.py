@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from app_service.config import Settings
+
 from .conftest import TEST_STAGES, resources
 
 SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
@@ -101,7 +103,9 @@ def test_the_exempt_routes_are_the_apps_large_body_routes():
     from app_service.api import create_app
     from stacks.service_stack import UPLOAD_PATH
 
-    app = create_app("postgresql://unused.invalid/none", link_secret_value="x")
+    app = create_app(
+        Settings.from_env().with_(database_url="postgresql://unused.invalid/none", link_secret="x")
+    )
     rules = {
         (rule.rule, method) for rule in app.url_map.iter_rules() for method in rule.methods or ()
     }

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from app_service.api import create_app
+from app_service.config import Settings
 from tests.api_support import make_tenant
 from tests.conftest import serve_gunicorn
 
@@ -27,7 +28,9 @@ def _inside_one_window() -> None:
 def _instance(db_url: str, keyless: int, sign_in: int, monkeypatch):
     monkeypatch.setenv("REMINDERLY_KEYLESS_PER_MINUTE", str(keyless))
     monkeypatch.setenv("REMINDERLY_SIGN_IN_FAILURES_PER_MINUTE", str(sign_in))
-    app = create_app(db_url, link_secret_value="shared-limit-secret")
+    app = create_app(
+        Settings.from_env().with_(database_url=db_url, link_secret="shared-limit-secret")
+    )
     app.config["POOL_SIZE"] = 2
     return app
 

@@ -140,14 +140,16 @@ def test_any_exception_for_one_message_fails_that_message_only(conn, pool, monke
     attacker, bystander = _two_tenants(conn, ["Hi {{ first_name }}"])
     victim = conn.execute("SELECT min(id) FROM messages WHERE account_id = %s",
                           [bystander]).fetchone()[0]  # fmt: skip
-    real_fields = Worker._fields
+    from app_service.worker.compose import Composer
+
+    real_fields = Composer.fields
 
     def fields(self, d):
         if d["id"] == victim:
             raise KeyError("a merge field the code did not expect")
         return real_fields(self, d)
 
-    monkeypatch.setattr(Worker, "_fields", fields)
+    monkeypatch.setattr(Composer, "fields", fields)
     channel = ExplodingChannel(OutboxChannel(pool), attacker)
     Worker(pool, {"sms": channel}, WorkerSettings(**FAST, concurrency=2, batch=5),
            emit_metrics=None).run(until_idle=True)  # fmt: skip
@@ -165,10 +167,10 @@ def test_any_exception_for_one_message_fails_that_message_only(conn, pool, monke
 def test_the_dispatch_loop_outlives_an_exception_in_a_whole_batch(conn, pool, monkeypatch):
     """A batch that raises past the per-message handling (a bug while recording failures) does
     not end the thread: its leases expire, the messages are claimed again and sent."""
-    from app_service.worker import runner
+    from app_service.worker import compose, runner
 
     _, bystander = _two_tenants(conn, [])
-    real = runner.render_many
+    real = compose.render_many
     calls = {"n": 0}
 
     def flaky(jobs):
@@ -177,7 +179,7 @@ def test_the_dispatch_loop_outlives_an_exception_in_a_whole_batch(conn, pool, mo
             raise ValueError("boom")
         return real(jobs)
 
-    monkeypatch.setattr(runner, "render_many", flaky)
+    monkeypatch.setattr(compose, "render_many", flaky)
     monkeypatch.setattr(runner.Worker, "_record_failures", _explode_once(runner.Worker))
     worker = Worker(pool, {"sms": OutboxChannel(pool)},
                     WorkerSettings(**FAST, batch=50, lease=timedelta(seconds=1)),

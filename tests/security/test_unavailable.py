@@ -16,6 +16,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from app_service.api import create_app, tenancy
+from app_service.config import Settings
 from app_service.links import LinkSigner
 from app_service.template_sandbox import pool as render_pool
 from tests.conftest import serve_gunicorn
@@ -77,7 +78,7 @@ def test_no_database_configured_is_a_503_over_gunicorn(tmp_path):
 def test_an_unreachable_database_is_a_503_and_the_next_ones_fail_fast(tmp_path, monkeypatch):
     monkeypatch.setenv("REMINDERLY_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(tenancy, "CONNECT_SECONDS", 2.0)
-    app = create_app(UNREACHABLE, link_secret_value="s")
+    app = create_app(Settings.from_env().with_(database_url=UNREACHABLE, link_secret="s"))
     client = app.test_client()
     key = {"Authorization": "Bearer rmd_abcdefgh_" + "x" * 40}
     started = time.monotonic()

@@ -13,8 +13,14 @@ from app_service.worker.channels.base import (
     TransientSendError,
 )
 
-PERMANENT_CODES = {"MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException",
-                   "SendingPausedException", "BadRequestException", "NotFoundException"}  # fmt: skip
+PERMANENT_CODES = {
+    "MessageRejected",
+    "MailFromDomainNotVerifiedException",
+    "AccountSuspendedException",
+    "SendingPausedException",
+    "BadRequestException",
+    "NotFoundException",
+}
 
 
 class SesChannel:
@@ -33,14 +39,16 @@ class SesChannel:
             response = self._client.send_email(
                 FromEmailAddress=self._from,
                 Destination={"ToAddresses": [message.recipient]},
-                Content={"Simple": {
-                    "Subject": {"Data": message.subject or "", "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": message.body, "Charset": "UTF-8"}},
-                    "Headers": headers,
-                }},
+                Content={
+                    "Simple": {
+                        "Subject": {"Data": message.subject or "", "Charset": "UTF-8"},
+                        "Body": {"Text": {"Data": message.body, "Charset": "UTF-8"}},
+                        "Headers": headers,
+                    }
+                },
                 ConfigurationSetName=self._configuration_set,
                 EmailTags=[{"Name": "message_id", "Value": str(message.message_id)}],
-            )  # fmt: skip
+            )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)

@@ -135,11 +135,18 @@ class RoutedSmsChannel:
         self._failing_since = None
         self._probe_streak = 0
         self._last_probe = self._clock()
-        log.warning("sms route: switched to the %s origination (%s)",
-                    "secondary" if to_secondary else "primary", why)  # fmt: skip
+        log.warning(
+            "sms route: switched to the %s origination (%s)",
+            "secondary" if to_secondary else "primary",
+            why,
+        )
         if self._emit:
-            self._emit({M.SMS_ROUTE_SWITCHES: (1.0, "Count"),
-                        M.SMS_ROUTE_ON_SECONDARY: (float(to_secondary), "Count")})  # fmt: skip
+            self._emit(
+                {
+                    M.SMS_ROUTE_SWITCHES: (1.0, "Count"),
+                    M.SMS_ROUTE_ON_SECONDARY: (float(to_secondary), "Count"),
+                }
+            )
 
     def metrics(self) -> dict[str, tuple[float, str]]:
         """The route in use, for the worker's tick."""
