@@ -26,6 +26,7 @@ from flask import (
 
 from app_service import (
     api_keys,
+    config,
     console_sessions,
 )
 from app_service.people import audit, permissions, sign_in
