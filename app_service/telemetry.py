@@ -28,7 +28,7 @@ def emit(values: dict[str, tuple[float, str]]) -> None:
     global _sink, _chosen
     if not _chosen:
         if config.current().stage:
-            from app_service.worker.metrics import emit as emf
+            from app_service.emf import emit as emf
 
             _sink = emf
         _chosen = True

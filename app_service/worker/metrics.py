@@ -1,26 +1,6 @@
-"""Embedded Metric Format (aws-embedded-metrics): the worker's counters as CloudWatch metrics,
-written to stdout, which the ECS awslogs driver ships to CloudWatch Logs (extracted there)."""
+"""The worker's metrics sink: Embedded Metric Format (app_service/emf.py, in the core so that
+telemetry can use it without importing the worker)."""
 
-from __future__ import annotations
+from app_service.emf import NAMESPACE, emit
 
-from aws_embedded_metrics import metric_scope
-from aws_embedded_metrics.config import get_config
-
-from app_service import config
-from deploy_contract.metrics import APP_NAMESPACE, STAGE_DIMENSION
-
-NAMESPACE = APP_NAMESPACE
-
-_config = get_config()
-_config.namespace = NAMESPACE
-if not config.current().emf_environment:
-    _config.environment = "local"  # stdout: no agent needed, the log driver carries it
-
-
-@metric_scope
-def emit(values: dict[str, tuple[float, str]], metrics) -> None:
-    """Publish {name: (value, unit)} under the Stage dimension."""
-    metrics.set_namespace(NAMESPACE)
-    metrics.put_dimensions({STAGE_DIMENSION: config.current().stage or "local"})
-    for name, (value, unit) in values.items():
-        metrics.put_metric(name, value, unit)
+__all__ = ["NAMESPACE", "emit"]
