@@ -15,10 +15,11 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from app_service.api import create_app, tenancy
+from app_service.api import create_app
 from app_service.config import Settings
 from app_service.links import LinkSigner
 from app_service.template_sandbox import pool as render_pool
+from app_service.web import request_db
 from tests.conftest import serve_gunicorn
 
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/nothing"
@@ -77,7 +78,7 @@ def test_no_database_configured_is_a_503_over_gunicorn(tmp_path):
 
 def test_an_unreachable_database_is_a_503_and_the_next_ones_fail_fast(tmp_path, monkeypatch):
     monkeypatch.setenv("REMINDERLY_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(tenancy, "CONNECT_SECONDS", 2.0)
+    monkeypatch.setattr(request_db, "CONNECT_SECONDS", 2.0)
     app = create_app(Settings.from_env().with_(database_url=UNREACHABLE, link_secret="s"))
     client = app.test_client()
     key = {"Authorization": "Bearer rmd_abcdefgh_" + "x" * 40}
@@ -118,8 +119,8 @@ def _terminate_api_sessions(server_url: str, dbname: str, allow: bool) -> None:
 def test_a_database_that_goes_away_is_a_503_and_service_resumes(
     tenant, app, db_url, server_url, monkeypatch
 ):
-    monkeypatch.setattr(tenancy, "CONNECT_SECONDS", 1.0)
-    monkeypatch.setattr(tenancy, "RETRY_SECONDS", 0)
+    monkeypatch.setattr(request_db, "CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr(request_db, "RETRY_SECONDS", 0)
     assert tenant.get("/v1/customers").status_code == 200
     dbname = conninfo_to_dict(db_url)["dbname"]
     _terminate_api_sessions(server_url, dbname, allow=False)
