@@ -165,7 +165,7 @@ def test_every_metric_the_code_emits_is_named_by_a_contract_constant():
     assert emitted == M.APP_METRICS | M.DR_METRICS
     files = {where for where, _ in positions}
     assert {
-        "app_service/worker/runner.py",
+        "app_service/worker/housekeeping.py",
         "app_service/telemetry.py",
         "app_service/ops/dr.py",
         "app_service/worker/channels/sms_route.py",
