@@ -1,7 +1,7 @@
 """Every setting the processes take from the environment, read and checked in one place.
 
 `Settings.from_env()` is the only reader of `os.environ` in app_service (one exception, for its
-reason: `client_gen.py` hands the environment on to the generator it runs). Entry points
+reason: `cli/client_gen.py` hands the environment on to the generator it runs). Entry points
 build one `Settings` and pass it on: `create_app(settings)`, the CLI's root group (through
 click's context) and the worker's wiring. A malformed or missing variable raises
 `SettingsError`, one line naming it: the CLI exits 1 with it, the API refuses to start.

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from app_service import PROJECT_ROOT, api_keys, campaigns, client_gen
+from app_service import PROJECT_ROOT, api_keys, campaigns
+from app_service.cli import client_gen
 from app_service.webhook_delivery import WebhookDispatcher
 from tests.api_support import IDS
 from tests.test_webhook_delivery import FAST, drain

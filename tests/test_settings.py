@@ -18,7 +18,7 @@ from app_service.public_ids import PublicIds
 ENV_READ = re.compile(r"os\.environ|getenv\(")
 READS_ENVIRONMENT = {
     "app_service/config.py": "the one reader",
-    "app_service/client_gen.py": "hands the environment on to the generator it runs",
+    "app_service/cli/client_gen.py": "hands the environment on to the generator it runs",
 }
 
 

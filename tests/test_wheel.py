@@ -129,7 +129,7 @@ def test_an_installed_wheel_loads_its_queries_and_spec_from_outside_the_reposito
         "from app_service.api.spec import bundled\n"
         "from app_service import migrate\n"
         "from app_service.config import Settings\n"
-        "from app_service import client_gen\n"
+        "from app_service.cli import client_gen\n"
         "try:\n"
         "    client_gen.generate()\n"
         "    gen = 'generated'\n"

@@ -6,7 +6,7 @@ import io
 
 import click
 
-from app_service import api_keys, campaigns, demo_data, dispatch_queue, packets
+from app_service import api_keys, campaigns, demo_data, dispatch_queue, packet_state, packets
 from app_service.cli.common import connect, friendly_errors, settings
 from app_service.cli.packet import print_summary
 from app_service.packet_source import csv_source
@@ -33,9 +33,9 @@ def demo(n_packets: int, rows: int) -> None:
                 result = packets.load_packet(
                     conn, campaign_id, csv_source(io.BytesIO(body), f"demo-{n + 1}.csv")
                 )
-                status = packets.packet_status(conn, result.packet_id)
+                status = packet_state.packet_status(conn, result.packet_id)
                 assert status is not None
-                print_summary(packets.summary(status))
+                print_summary(packet_state.summary(status))
         ready = dispatch_queue.mark_ready(conn)
         dispatch_queue.refresh_packet_states(conn)
         counts = campaigns.campaign_counts(conn, reminder_id)

@@ -38,7 +38,7 @@ def openapi_bundle(output: Path) -> None:
 @friendly_errors
 def openapi_client(output: Path | None) -> None:
     """Regenerate the Python client (clients/python/) from openapi/ with openapi-python-client."""
-    from app_service import client_gen
+    from app_service.cli import client_gen
 
     try:
         written = client_gen.generate(output or client_gen.TARGET)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from app_service import packets
+from app_service import packet_state, packets
 from app_service.cli.common import ROW_ID, CliError, connect, friendly_errors
 from app_service.models import Snapshot
 from app_service.packet_source import file_source
@@ -86,7 +86,7 @@ def load(
             snapshot=snapshot,
             dry_run=dry_run,
         )
-        status = None if dry_run else packets.packet_status(conn, result.packet_id)
+        status = None if dry_run else packet_state.packet_status(conn, result.packet_id)
     if result.problem == "snapshot_limit":
         raise CliError(f"{result.failure_reason} (--force)")
     if result.problem == "empty":
@@ -105,14 +105,14 @@ def load(
     assert status is not None
     if as_json:
         click.echo(
-            json.dumps(packets.summary(status) | {"created": result.created}, default=str, indent=2)
+            json.dumps(packet_state.summary(status) | {"created": result.created}, default=str, indent=2)
         )
     else:
         if not result.created:
             click.echo(
                 f"packet {result.packet_id} already holds this content; nothing loaded again"
             )
-        print_summary(packets.summary(status))
+        print_summary(packet_state.summary(status))
     if status.status == "failed":
         sys.exit(1)
 
@@ -140,7 +140,7 @@ def _stderr_console():
 
 
 def print_summary(s: dict[str, Any]) -> None:
-    """The load summary (packets.summary) for people."""
+    """The load summary (packet_state.summary) for people."""
     click.echo(f"packet {s['id']} (campaign {s['campaign_id']}): {s['status']}")
     if s["failure_reason"]:
         click.echo(f"  failed: {s['failure_reason']}")
@@ -185,13 +185,13 @@ def packet_group() -> None:
 def packet_status_cmd(packet_id: int, as_json: bool) -> None:
     """A packet's state, row counts and message counts."""
     with connect() as conn:
-        status = packets.packet_status(conn, packet_id)
+        status = packet_state.packet_status(conn, packet_id)
     if status is None:
         raise CliError(f"packet {packet_id} does not exist")
     if as_json:
-        click.echo(json.dumps(packets.summary(status), default=str, indent=2))
+        click.echo(json.dumps(packet_state.summary(status), default=str, indent=2))
     else:
-        print_summary(packets.summary(status))
+        print_summary(packet_state.summary(status))
 
 
 @packet_group.command("errors")
@@ -202,7 +202,7 @@ def packet_status_cmd(packet_id: int, as_json: bool) -> None:
 def packet_errors_cmd(packet_id: int, after: int, limit: int) -> None:
     """A packet's rejected rows: row number, column, reason."""
     with connect() as conn:
-        found = packets.row_errors(conn, packet_id, after=after, limit=limit)
+        found = packet_state.row_errors(conn, packet_id, after=after, limit=limit)
     for e in found:
         click.echo(f"row {e.row_no}: " + "; ".join(f"{i.column} {i.reason}" for i in e.errors))
     if not found:
