@@ -19,3 +19,27 @@ def default_country(conn: psycopg.Connection, account_id: int) -> str:
     if account is None:
         raise LookupError(f"no account {account_id}")
     return account["default_country"]
+
+
+AUDIT_RETENTION_DAYS = (30, 3650)
+
+
+class InvalidSetting(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
+
+
+def settings(conn: psycopg.Connection) -> dict:
+    """The signed-in account's settings (name, country, timezone, audit retention, SMS
+    sender identity); row-level security and the function keep it to that account."""
+    return rows(conn, Q.account_settings)[0]
+
+
+def set_audit_retention(conn: psycopg.Connection, days: int) -> int:
+    """Change how long the audit log keeps entries; returns the previous value. The database
+    refuses a role below admin (insufficient_privilege), whatever the caller checked."""
+    low, high = AUDIT_RETENTION_DAYS
+    if not low <= days <= high:
+        raise InvalidSetting("audit_retention_days", f"must be from {low} to {high} days")
+    return rows(conn, Q.account_set_audit_retention, {"days": days})[0]["previous"]

@@ -1196,3 +1196,9 @@ FROM messages WHERE status = 'ready' AND lease_owner IS NOT NULL;
 
 -- name: drill_create_database
 CREATE DATABASE reminderly;
+
+-- name: account_settings
+SELECT * FROM account_settings();
+
+-- name: account_set_audit_retention
+SELECT account_set_audit_retention(%(days)s) AS previous;

@@ -443,6 +443,7 @@ def test_row_level_security_enforces_the_same_matrix_as_the_console(app, conn, r
             "INSERT INTO packets (account_id, campaign_id, source, filename) VALUES (%s, %s, 'csv', 'p.csv')",
             [account, campaign],
         ),
+        "manage_settings": ("SELECT account_set_audit_retention(100)", []),
     }
     conn.execute("INSERT INTO locations (account_id, external_id) VALUES (%s, 'north')", [account])
     for action, (sql, params) in attempts.items():
@@ -633,3 +634,33 @@ def test_the_api_role_cannot_delete_audit_entries_even_with_the_purge_flag_set(a
         ]
         > 0
     )
+
+
+def test_settings_show_the_senders_and_owners_change_the_audit_retention(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    owner, _, _ = _enrolled_person(app, conn, account, "owner@example.com", "owner")
+    viewer, _, _ = _enrolled_person(app, conn, account, "viewer@example.com", "viewer")
+
+    shown = viewer.get("/settings")
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "shared number" in page and "local outbox" in page
+    assert 'value="400"' in page and "disabled" in page  # every member reads; a viewer only reads
+    assert (
+        viewer.post("/settings", {"audit_retention_days": "60"}, refresh="/settings").status_code
+        == 403
+    )
+
+    refused = owner.post("/settings", {"audit_retention_days": "7"}, refresh="/settings")
+    assert refused.status_code == 400 and "from 30 to 3650 days" in refused.get_data(as_text=True)
+    refused = owner.post("/settings", {"audit_retention_days": "soon"}, refresh="/settings")
+    assert refused.status_code == 400 and "must be a number" in refused.get_data(as_text=True)
+
+    saved = owner.post("/settings", {"audit_retention_days": "90"}, refresh="/settings")
+    assert saved.status_code == 302 and saved.headers["Location"] == "/settings?saved=1"
+    days = conn.execute("SELECT audit_retention_days FROM accounts WHERE id = %s", [account])
+    assert days.fetchone()[0] == 90
+    entry = conn.execute(
+        "SELECT before, after FROM audit_log WHERE account_id = %s AND action = 'settings.changed'",
+        [account],
+    ).fetchone()
+    assert entry == ({"audit_retention_days": 400}, {"audit_retention_days": 90})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, request
 
-from app_service import locations
+from app_service import accounts, locations
 from app_service.dashboard.views import _check_csrf as check_csrf
 from app_service.dashboard.views import actor, base_url, may, page, signed_in
 from app_service.people import (
@@ -197,3 +197,47 @@ def revoke_key(key_id: int):
     if keys.revoke(request_db.connection(), actor(), key_id) is None:
         abort(404)
     return redirect("/keys")
+
+
+def _settings_page(error: str | None = None, status: int = 200, saved: bool = False):
+    platform = current_app.extensions["reminderly.settings"]
+    return page(
+        "dashboard/settings.html",
+        s=accounts.settings(request_db.connection()),
+        email_from=platform.ses_from,
+        sso_issuer=platform.sso_issuer if platform.sso_alb_arn else None,
+        event_days=f"{platform.event_retention_days:g}",
+        can_change=may("manage_settings"),
+        error=error,
+        saved=saved,
+    ), status
+
+
+@bp.get("/settings")
+@signed_in
+def settings_page():
+    return _settings_page(saved=request.args.get("saved") == "1")
+
+
+@bp.post("/settings")
+@signed_in
+def save_settings():
+    check_csrf()
+    if not may("manage_settings"):
+        abort(403, "your role may not change the account's settings")
+    raw = request.form.get("audit_retention_days", "")
+    try:
+        days = int(raw)
+        previous = accounts.set_audit_retention(request_db.connection(), days)
+    except ValueError as exc:  # not a number, or accounts.InvalidSetting
+        reason = str(exc) if isinstance(exc, accounts.InvalidSetting) else "must be a number"
+        return _settings_page(error=f"Audit retention: {reason}", status=400)
+    audit.record(
+        request_db.connection(),
+        actor(),
+        "settings.changed",
+        object_type="account",
+        before={"audit_retention_days": previous},
+        after={"audit_retention_days": days},
+    )
+    return redirect("/settings?saved=1")

@@ -385,3 +385,34 @@ BEGIN
     RETURN uid;
 END
 $$;
+
+-- The account's settings as the console shows them (every member may read): its name,
+-- country and timezone, how long the audit log keeps entries, and its SMS sender identity
+-- (its own origination and numbers, or none: the platform's shared one).
+CREATE OR REPLACE FUNCTION account_settings()
+RETURNS TABLE (name text, default_country text, timezone text, audit_retention_days integer,
+               sms_origination text, sms_numbers text[])
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT a.name, a.default_country, a.timezone, a.audit_retention_days, a.sms_origination,
+           ARRAY(SELECT s.number FROM sms_sender_numbers s WHERE s.account_id = a.id
+                 ORDER BY s.number)
+    FROM accounts a WHERE a.id = app_account_id()
+$$;
+
+-- How long the audit log keeps entries (30 to 3650 days, the column's check): owners and
+-- admins only (manage_settings in app_service/people/permissions.py); keys may not. Returns
+-- the previous value, for the audit entry.
+CREATE OR REPLACE FUNCTION account_set_audit_retention(p_days integer) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    previous integer;
+BEGIN
+    IF coalesce(app_role(), '') NOT IN ('owner', 'admin') THEN
+        RAISE EXCEPTION 'only an owner or an admin may change the account''s settings'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT audit_retention_days INTO previous FROM accounts WHERE id = app_account_id() FOR UPDATE;
+    UPDATE accounts SET audit_retention_days = p_days WHERE id = app_account_id();
+    RETURN previous;
+END
+$$;
