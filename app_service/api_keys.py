@@ -124,8 +124,13 @@ def authenticate(conn: psycopg.Connection, token: str) -> AuthResult:
         return AuthResult(None)
     key_id, account_id, scopes, limit, count, retry_after = row
     caller = Caller(int(key_id), int(account_id), effective_scopes(scopes), prefix)
-    return AuthResult(caller, rate_limited=count > limit, retry_after=int(retry_after),
-                      limit=int(limit), used=int(count))  # fmt: skip
+    return AuthResult(
+        caller,
+        rate_limited=count > limit,
+        retry_after=int(retry_after),
+        limit=int(limit),
+        used=int(count),
+    )
 
 
 def purge_expired_records(conn: psycopg.Connection) -> int:

@@ -26,9 +26,12 @@ def list_appointments(
     status: str | None = None,
 ) -> list[dict]:
     params = {
-        "account_id": account_id, "after": after, "limit": limit, "external_id": external_id,
+        "account_id": account_id,
+        "after": after,
+        "limit": limit,
+        "external_id": external_id,
         "status": status,
-    }  # fmt: skip
+    }
     return rows(conn, Q.list_appointments, params)
 
 

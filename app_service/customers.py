@@ -80,9 +80,14 @@ def list_customers(
     return rows(
         conn,
         Q.list_customers,
-        {"account_id": account_id, "after": after, "limit": limit, "external_id": external_id,
-         "opted_out": opted_out},
-    )  # fmt: skip
+        {
+            "account_id": account_id,
+            "after": after,
+            "limit": limit,
+            "external_id": external_id,
+            "opted_out": opted_out,
+        },
+    )
 
 
 def customer_messages(conn: psycopg.Connection, customer_id: int, after: int, limit: int) -> list:

@@ -92,10 +92,20 @@ LOCATIONS = [
     ("Uptown", "America/Chicago"),
 ]
 WORLD_ZONES = [
-    "Pacific/Honolulu", "America/Los_Angeles", "America/Chicago", "America/New_York",
-    "America/Sao_Paulo", "Europe/London", "Europe/Berlin", "Asia/Dubai", "Asia/Kolkata",
-    "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
-]  # fmt: skip
+    "Pacific/Honolulu",
+    "America/Los_Angeles",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+]
 
 
 def _zone_in_business_hours(now: datetime) -> str:
@@ -121,11 +131,20 @@ def due_soon_rows(count: int = 8, now: datetime | None = None) -> list[list[str]
         hours, minutes = offsets[i % len(offsets)]
         when = now + timedelta(hours=hours, minutes=minutes)
         local = when.astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
-        out.append([
-            f"soon-{i}", FIRST[i % len(FIRST)], LAST[i % len(LAST)], f"(312) 555-{100 + i:04d}",
-            f"soon{i}@example.com", zone, f"soon-appt-{i}", local.strftime("%Y-%m-%dT%H:%M"),
-            "loc-1", "Dr. Lee",
-        ])  # fmt: skip
+        out.append(
+            [
+                f"soon-{i}",
+                FIRST[i % len(FIRST)],
+                LAST[i % len(LAST)],
+                f"(312) 555-{100 + i:04d}",
+                f"soon{i}@example.com",
+                zone,
+                f"soon-appt-{i}",
+                local.strftime("%Y-%m-%dT%H:%M"),
+                "loc-1",
+                "Dr. Lee",
+            ]
+        )
     return out
 
 

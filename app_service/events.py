@@ -93,9 +93,14 @@ def list_events(
     found = rows(
         conn,
         Q.list_events,
-        {"account_id": account_id, "txid": str(after.txid), "after_id": after.event_id,
-         "types": types or None, "limit": limit},
-    )  # fmt: skip
+        {
+            "account_id": account_id,
+            "txid": str(after.txid),
+            "after_id": after.event_id,
+            "types": types or None,
+            "limit": limit,
+        },
+    )
     for r in found:
         r["position"] = Position(int(r.pop("txid")), r["id"])
     return found

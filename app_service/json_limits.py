@@ -192,5 +192,12 @@ def loads(data: bytes | str, limits: Limits = Limits()) -> Any:
     return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
 
 
-__all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "JsonLimitError", "JsonScanner", "LimitedJsonReader",
-           "Limits", "loads"]  # fmt: skip
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NUMBER_CHARS",
+    "JsonLimitError",
+    "JsonScanner",
+    "LimitedJsonReader",
+    "Limits",
+    "loads",
+]

@@ -56,12 +56,17 @@ def upsert_location(conn: psycopg.Connection, account_id: int, data: dict) -> Up
         if not start < end:
             raise InvalidLocation("send_window/end", "must be after send_window/start")
     params = {
-        "account_id": account_id, "external_id": external_id, "name": name, "timezone": tz,
-        "address": address, "review_url": url, "send_window_start": start,
+        "account_id": account_id,
+        "external_id": external_id,
+        "name": name,
+        "timezone": tz,
+        "address": address,
+        "review_url": url,
+        "send_window_start": start,
         "send_window_end": end,
         **{f"set_{k}": k in data for k in ("name", "timezone", "address", "review_url")},
         "set_window": "send_window" in data,
-    }  # fmt: skip
+    }
     location_id, created = one(conn, Q.upsert_location, params)
     return Upserted(location_id, created)
 

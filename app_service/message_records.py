@@ -32,11 +32,20 @@ def list_messages(
     campaign_id: int | None = None,
 ) -> list[dict]:
     """Ordered by (packet, id); `after` is the last (packet, id) of the previous page."""
-    return rows(conn, Q.list_messages, {
-        "account_id": account_id, "after_packet": after[0], "after_id": after[1],
-        "statuses": statuses, "send_from": send_from, "send_to": send_to,
-        "campaign_id": campaign_id, "limit": limit,
-    })  # fmt: skip
+    return rows(
+        conn,
+        Q.list_messages,
+        {
+            "account_id": account_id,
+            "after_packet": after[0],
+            "after_id": after[1],
+            "statuses": statuses,
+            "send_from": send_from,
+            "send_to": send_to,
+            "campaign_id": campaign_id,
+            "limit": limit,
+        },
+    )
 
 
 def link_target(conn: psycopg.Connection, message_id: int) -> dict | None:

@@ -34,16 +34,19 @@ def put_many(
     conn: psycopg.Connection, messages: Sequence[Outgoing], sent_at: list[datetime]
 ) -> None:
     """One group commit for every send that arrived while the last write ran."""
-    conn.execute(Q.outbox_put_many, {
-        "message_ids": [m.message_id for m in messages],
-        "account_ids": [m.account_id for m in messages],
-        "channels": [m.channel for m in messages],
-        "recipients": [m.recipient for m in messages],
-        "subjects": [m.subject for m in messages],
-        "bodies": [m.body for m in messages],
-        "headers": [json.dumps(m.headers) for m in messages],
-        "sent_ats": sent_at,
-    })  # fmt: skip
+    conn.execute(
+        Q.outbox_put_many,
+        {
+            "message_ids": [m.message_id for m in messages],
+            "account_ids": [m.account_id for m in messages],
+            "channels": [m.channel for m in messages],
+            "recipients": [m.recipient for m in messages],
+            "subjects": [m.subject for m in messages],
+            "bodies": [m.body for m in messages],
+            "headers": [json.dumps(m.headers) for m in messages],
+            "sent_ats": sent_at,
+        },
+    )
 
 
 def recent(conn: psycopg.Connection, limit: int = 20) -> list[dict]:

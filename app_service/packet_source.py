@@ -22,9 +22,17 @@ from typing import IO, Any
 from app_service.json_limits import JsonLimitError, LimitedJsonReader, Limits
 
 KNOWN_COLUMNS = (
-    "customer_id", "first_name", "last_name", "phone", "email", "timezone",
-    "appointment_id", "appointment_at", "status", "location_id",
-)  # fmt: skip
+    "customer_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "timezone",
+    "appointment_id",
+    "appointment_at",
+    "status",
+    "location_id",
+)
 REQUIRED_HEADER = ("customer_id",)
 MAX_FIELD_CHARS = 65_536
 MAX_LINE_CHARS = 1_048_576

@@ -51,9 +51,11 @@ def packet_status(
     if p["snapshot_from"] is not None:
         locations = p["snapshot_locations"]
         snapshot = Snapshot(
-            p["snapshot_from"], p["snapshot_to"], tuple(locations) if locations else None,
+            p["snapshot_from"],
+            p["snapshot_to"],
+            tuple(locations) if locations else None,
             p["snapshot_force"],
-        )  # fmt: skip
+        )
     return PacketStatus(
         id=p["id"],
         campaign_id=p["campaign_id"],

@@ -170,16 +170,25 @@ def _load(
             conn.execute(Q.fail_packet, {"packet_id": packet_id, "reason": refused.reason})
             return dataclasses.replace(
                 _result(conn, packet_id, created=True, duplicate_of=None),
-                problem="snapshot_limit", detail=refused.detail,
-            )  # fmt: skip
+                problem="snapshot_limit",
+                detail=refused.detail,
+            )
         if not dry_run:
             conn.execute(Q.delete_packet, {"packet_id": packet_id})
         log.info("snapshot refused", extra={"packet_id": packet_id, "campaign_id": campaign_id})
         result = LoadResult(
-            packet_id=packet_id, status="refused", created=False, duplicate_of=None,
-            rows_submitted=0, rows_accepted=0, rows_rejected=0, messages_planned=0,
-            failure_reason=refused.reason, problem="snapshot_limit", detail=refused.detail,
-        )  # fmt: skip
+            packet_id=packet_id,
+            status="refused",
+            created=False,
+            duplicate_of=None,
+            rows_submitted=0,
+            rows_accepted=0,
+            rows_rejected=0,
+            messages_planned=0,
+            failure_reason=refused.reason,
+            problem="snapshot_limit",
+            detail=refused.detail,
+        )
         if dry_run:
             raise _DryRunDone(result) from None
         return result
@@ -252,9 +261,13 @@ def store_upload(
             conn.execute(Q.store_packet_upload, {"packet_id": packet_id, "seq": seq, "data": chunk})
         conn.execute(
             Q.mark_packet_receiving,
-            {"packet_id": packet_id, "bytes": size, "content_type": content_type,
-             "checksum": digest.digest()},
-        )  # fmt: skip
+            {
+                "packet_id": packet_id,
+                "bytes": size,
+                "content_type": content_type,
+                "checksum": digest.digest(),
+            },
+        )
     log.info("packet stored for a background load", extra={"packet_id": packet_id})
     return _result(conn, packet_id, created=True, duplicate_of=None)
 
@@ -274,9 +287,11 @@ def load_stored(
         r = found[0]
         locations = r["snapshot_locations"]
         snapshot = Snapshot(
-            r["snapshot_from"], r["snapshot_to"], tuple(locations) if locations else None,
+            r["snapshot_from"],
+            r["snapshot_to"],
+            tuple(locations) if locations else None,
             r["snapshot_force"],
-        )  # fmt: skip
+        )
     return _load(
         conn, campaign_id, source, None, progress, snapshot, dry_run=False, stored=packet_id
     )
@@ -294,10 +309,17 @@ def load_checksum(source: PacketSource, snapshot: Snapshot | None) -> bytes:
 
 def _refused(packet_id: int, reason: str, problem: str) -> LoadResult:
     return LoadResult(
-        packet_id=packet_id, status="failed", created=False, duplicate_of=None, rows_submitted=0,
-        rows_accepted=0, rows_rejected=0, messages_planned=0, failure_reason=reason,
+        packet_id=packet_id,
+        status="failed",
+        created=False,
+        duplicate_of=None,
+        rows_submitted=0,
+        rows_accepted=0,
+        rows_rejected=0,
+        messages_planned=0,
+        failure_reason=reason,
         problem=problem,  # type: ignore[arg-type]
-    )  # fmt: skip
+    )
 
 
 def _snapshot_params(packet_id: int, snapshot: Snapshot) -> dict:
@@ -325,11 +347,17 @@ def _preview(conn: psycopg.Connection, packet_id: int) -> LoadResult:
         ],
     }
     return LoadResult(
-        packet_id=packet_id, status=status.status, created=False, duplicate_of=None,
-        rows_submitted=status.rows_submitted, rows_accepted=status.rows_accepted,
-        rows_rejected=status.rows_rejected, messages_planned=status.messages_planned,
-        failure_reason=status.failure_reason, preview=preview,
-    )  # fmt: skip
+        packet_id=packet_id,
+        status=status.status,
+        created=False,
+        duplicate_of=None,
+        rows_submitted=status.rows_submitted,
+        rows_accepted=status.rows_accepted,
+        rows_rejected=status.rows_rejected,
+        messages_planned=status.messages_planned,
+        failure_reason=status.failure_reason,
+        preview=preview,
+    )
 
 
 def _copy_rows(

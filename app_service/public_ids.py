@@ -135,8 +135,9 @@ class PublicIds:
         start with /, in a Location header)."""
         if isinstance(value, dict):
             if key == "links":
-                return {k: self.publish_path(v) if isinstance(v, str) else v
-                        for k, v in value.items()}  # fmt: skip
+                return {
+                    k: self.publish_path(v) if isinstance(v, str) else v for k, v in value.items()
+                }
             return {k: self.publish(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.publish(v, key) for v in value]

@@ -38,8 +38,11 @@ def funnel(counts: dict[str, int], events: dict[str, int] | None = None) -> dict
         "planned": sum(by_status.values()),
         "pending": sum(get(s, 0) for s in PENDING),
         "sent": get("sent", 0) + get("delivered", 0),
-        "delivered": get("delivered", 0), "failed": get("failed", 0), "dead": get("dead", 0),
-        "suppressed": get("suppressed", 0), "cancelled": get("cancelled", 0),
+        "delivered": get("delivered", 0),
+        "failed": get("failed", 0),
+        "dead": get("dead", 0),
+        "suppressed": get("suppressed", 0),
+        "cancelled": get("cancelled", 0),
         "suppressed_by_reason": suppressed_by,
         # replies (an SMS survey answer is one) and survey answers on the web page
         "responded": events.get("reply", 0) + events.get("survey_response", 0),
@@ -47,7 +50,7 @@ def funnel(counts: dict[str, int], events: dict[str, int] | None = None) -> dict
         "opted_out": suppressed_by.get("opted_out", 0),
         "clicked": events.get("link_clicked", 0),
         "by_state": counts,
-    }  # fmt: skip
+    }
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -67,12 +70,16 @@ def survey_summary(score_rows: list[dict]) -> dict:
     average = sum(int(s) * n for s, n in distribution.items()) / total if total else None
     satisfied = sum(distribution[str(s)] for s in (8, 9, 10))
     return {
-        "responses": total, "promoters": promoters, "passives": passives, "detractors": detractors,
+        "responses": total,
+        "promoters": promoters,
+        "passives": passives,
+        "detractors": detractors,
         "nps": round(100 * (promoters - detractors) / total, 1) if total else None,
         "average_score": round(average, 2) if average is not None else None,
         "csat_percent": round(100 * satisfied / total, 1) if total else None,
-        "comments": comments, "distribution": distribution,
-    }  # fmt: skip
+        "comments": comments,
+        "distribution": distribution,
+    }
 
 
 def campaign_report(conn: psycopg.Connection, campaign_id: int) -> dict | None:
@@ -86,14 +93,20 @@ def campaign_report(conn: psycopg.Connection, campaign_id: int) -> dict | None:
     }
     f = funnel(counts, events)
     report = {
-        "campaign_id": campaign_id, "name": campaign["name"], "kind": campaign["kind"],
-        "channel": campaign["channel"], "status": campaign["status"], "funnel": f,
+        "campaign_id": campaign_id,
+        "name": campaign["name"],
+        "kind": campaign["kind"],
+        "channel": campaign["channel"],
+        "status": campaign["status"],
+        "funnel": f,
         "rates": {
-            "delivery": _rate(f["delivered"], f["sent"]), "response": _rate(f["responded"], f["sent"]),
-            "confirmation": _rate(f["confirmed"], f["sent"]), "click": _rate(f["clicked"], f["sent"]),
+            "delivery": _rate(f["delivered"], f["sent"]),
+            "response": _rate(f["responded"], f["sent"]),
+            "confirmation": _rate(f["confirmed"], f["sent"]),
+            "click": _rate(f["clicked"], f["sent"]),
             "opt_out": _rate(f["opted_out"], f["planned"]),
         },
-    }  # fmt: skip
+    }
     report["locations"] = locations(conn, campaign_id)
     if campaign["kind"] == "survey":
         report["survey"] = survey_summary(
@@ -113,9 +126,19 @@ def locations(conn: psycopg.Connection, campaign_id: int) -> list[dict]:
     sent, delivered, failed, suppressed; appointments without a location are "(none)"."""
     out: dict[int, dict] = {}
     for r in rows(conn, Q.campaign_location_counts, {"campaign_id": campaign_id}):
-        entry = out.setdefault(r["location_id"], {
-            "location": r["external_id"] or "(none)", "name": r["name"], "planned": 0, "pending": 0,
-            "sent": 0, "delivered": 0, "failed": 0, "suppressed": 0})  # fmt: skip
+        entry = out.setdefault(
+            r["location_id"],
+            {
+                "location": r["external_id"] or "(none)",
+                "name": r["name"],
+                "planned": 0,
+                "pending": 0,
+                "sent": 0,
+                "delivered": 0,
+                "failed": 0,
+                "suppressed": 0,
+            },
+        )
         n = int(r["n"])
         entry["planned"] += n
         status = r["status"]
@@ -141,8 +164,11 @@ def timeseries(
     if bucket not in ("hour", "day"):
         raise ValueError("bucket must be hour or day")
     out: dict[datetime, dict] = {}
-    for r in rows(conn, Q.campaign_timeseries,
-                  {"campaign_id": campaign_id, "bucket": bucket, "since": since, "until": until}):  # fmt: skip
+    for r in rows(
+        conn,
+        Q.campaign_timeseries,
+        {"campaign_id": campaign_id, "bucket": bucket, "since": since, "until": until},
+    ):
         point = out.setdefault(r["bucket"], {"bucket": r["bucket"], **dict.fromkeys(SERIES, 0)})
         metric = {
             "reply": "responses",

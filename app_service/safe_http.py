@@ -159,9 +159,16 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: Policy = PRODUC
     watchdog = threading.Timer(policy.total_timeout, _cut, [conn, cut])
     watchdog.start()
     try:
-        conn.request("POST", path, body=body, headers={
-            **headers, "Content-Type": "application/json", "User-Agent": "reminderly-webhooks/1",
-        })  # fmt: skip
+        conn.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                **headers,
+                "Content-Type": "application/json",
+                "User-Agent": "reminderly-webhooks/1",
+            },
+        )
         response = conn.getresponse()
         data = response.read(policy.max_body)
         if cut.is_set():  # a cut-off answer can parse as complete: it is not one

@@ -38,7 +38,9 @@ def emit(values: dict[str, tuple[float, str]]) -> None:
 
 def packet_loaded(result: LoadResult) -> None:
     """A load's outcome: PacketsFailed is what the packet-load-failures alarm watches."""
-    emit({
-        M.PACKETS_FAILED if result.status == "failed" else M.PACKETS_LOADED: (1.0, "Count"),
-        M.PACKET_ROWS_REJECTED: (float(result.rows_rejected), "Count"),
-    })  # fmt: skip
+    emit(
+        {
+            M.PACKETS_FAILED if result.status == "failed" else M.PACKETS_LOADED: (1.0, "Count"),
+            M.PACKET_ROWS_REJECTED: (float(result.rows_rejected), "Count"),
+        }
+    )

@@ -15,9 +15,14 @@ from app_service.template_sandbox import RenderError, render_many
 from app_service.template_sandbox.limits import ENV as _PARSER
 
 STANDARD_FIELDS = (
-    "first_name", "last_name", "appointment_at", "appointment_date", "appointment_time",
-    "location", "review_url",
-)  # fmt: skip
+    "first_name",
+    "last_name",
+    "appointment_at",
+    "appointment_date",
+    "appointment_time",
+    "location",
+    "review_url",
+)
 """The merge fields every message has (the worker fills them from the customer, the
 appointment and its location); a packet's extra columns add more."""
 
@@ -122,8 +127,13 @@ def create_template(
     if channel == "email" and not subject:
         raise TemplateInvalid("is required for an email template", "subject")
     check(body, subject)
-    params = {"account_id": account_id, "name": name, "channel": channel, "subject": subject,
-              "body": body}  # fmt: skip
+    params = {
+        "account_id": account_id,
+        "name": name,
+        "channel": channel,
+        "subject": subject,
+        "body": body,
+    }
     try:
         with conn.transaction():
             return rows(conn, Q.create_template, params)[0]

@@ -145,9 +145,15 @@ class WebhookDispatcher(threading.Thread):
             if time.monotonic() - self._last_purge > s.purge_every.total_seconds():
                 events.purge(conn)
                 self._last_purge = time.monotonic()
-            leased = rows(conn, Q.claim_webhook_endpoints, {
-                "owner": self._owner, "lease": s.lease, "limit": s.endpoints_at_once,
-            })  # fmt: skip
+            leased = rows(
+                conn,
+                Q.claim_webhook_endpoints,
+                {
+                    "owner": self._owner,
+                    "lease": s.lease,
+                    "limit": s.endpoints_at_once,
+                },
+            )
         if not leased:
             return 0
         if executor is None:
@@ -163,8 +169,11 @@ class WebhookDispatcher(threading.Thread):
         held: set[str] = set()  # keys with a delivery that failed in this pass
         with self.pool().connection() as conn:
             try:
-                queue = rows(conn, Q.next_webhook_deliveries,
-                             {"endpoint_id": endpoint["id"], "limit": s.batch})  # fmt: skip
+                queue = rows(
+                    conn,
+                    Q.next_webhook_deliveries,
+                    {"endpoint_id": endpoint["id"], "limit": s.batch},
+                )
                 for delivery in queue:
                     if self._halt.is_set():
                         break
@@ -180,8 +189,9 @@ class WebhookDispatcher(threading.Thread):
                     elif outcome not in ("succeeded", "failed"):
                         break  # the endpoint was disabled or deleted
             finally:
-                conn.execute(Q.release_webhook_endpoint,
-                             {"id": endpoint["id"], "owner": self._owner})  # fmt: skip
+                conn.execute(
+                    Q.release_webhook_endpoint, {"id": endpoint["id"], "owner": self._owner}
+                )
         return attempts
 
     def _attempt(self, conn: psycopg.Connection, endpoint: dict, delivery: dict) -> str:
@@ -192,16 +202,27 @@ class WebhookDispatcher(threading.Thread):
         except safe_http.Refused as exc:
             answer = safe_http.Answer(None, b"", 0, f"refused: {exc}")
         excerpt = answer.body[:1000].decode("utf-8", "replace") if answer.body else None
-        (outcome,) = one(conn, Q.record_webhook_attempt, {
-            "delivery_id": delivery["id"], "status": answer.status, "latency_ms": answer.latency_ms,
-            "excerpt": excerpt, "error": answer.error, "retry_base": s.retry_base,
-            "retry_max": s.retry_max, "retry_window": s.retry_window,
-            "disable_after": s.disable_after,
-        })  # fmt: skip
+        (outcome,) = one(
+            conn,
+            Q.record_webhook_attempt,
+            {
+                "delivery_id": delivery["id"],
+                "status": answer.status,
+                "latency_ms": answer.latency_ms,
+                "excerpt": excerpt,
+                "error": answer.error,
+                "retry_base": s.retry_base,
+                "retry_max": s.retry_max,
+                "retry_window": s.retry_window,
+                "disable_after": s.disable_after,
+            },
+        )
         if outcome == "disabled":
             # the notice: the account's webhook_endpoint.disabled event (feed and its other
             # endpoints), this warning for the operator, and a metric to alarm on
-            log.warning("webhook endpoint disabled after failing continuously",
-                        extra={"endpoint_id": endpoint["id"], "account_id": endpoint["account_id"]})  # fmt: skip
+            log.warning(
+                "webhook endpoint disabled after failing continuously",
+                extra={"endpoint_id": endpoint["id"], "account_id": endpoint["account_id"]},
+            )
             telemetry.emit({M.WEBHOOK_ENDPOINTS_DISABLED: (1.0, "Count")})
         return outcome

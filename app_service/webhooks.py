@@ -55,11 +55,18 @@ def create(
 ) -> Created:
     _check(data, policy)
     secret = new_secret()
-    found = rows(conn, Q.create_webhook_endpoint, {
-        "account_id": account_id, "url": data["url"], "description": data.get("description"),
-        "event_types": sorted(set(data.get("event_types") or [])),
-        "enabled": data.get("enabled", True), "secret": secret,
-    })  # fmt: skip
+    found = rows(
+        conn,
+        Q.create_webhook_endpoint,
+        {
+            "account_id": account_id,
+            "url": data["url"],
+            "description": data.get("description"),
+            "event_types": sorted(set(data.get("event_types") or [])),
+            "enabled": data.get("enabled", True),
+            "secret": secret,
+        },
+    )
     return Created(found[0], secret)
 
 
@@ -78,10 +85,14 @@ def update(
     conn: psycopg.Connection, endpoint_id: int, data: dict, policy: safe_http.Policy
 ) -> dict | None:
     _check(data, policy)
-    params = {"id": endpoint_id, "url": data.get("url"), "description": data.get("description"),
-              "event_types": sorted(set(data.get("event_types") or [])),
-              "enabled": data.get("enabled"),
-              **{f"set_{k}": k in data for k in ("url", "description", "event_types", "enabled")}}  # fmt: skip
+    params = {
+        "id": endpoint_id,
+        "url": data.get("url"),
+        "description": data.get("description"),
+        "event_types": sorted(set(data.get("event_types") or [])),
+        "enabled": data.get("enabled"),
+        **{f"set_{k}": k in data for k in ("url", "description", "event_types", "enabled")},
+    }
     found = rows(conn, Q.update_webhook_endpoint, params)
     return found[0] if found else None
 
@@ -137,8 +148,16 @@ def replay_range(
     if get(conn, endpoint_id) is None:
         return None
     with conn.transaction():
-        (n,) = one(conn, Q.replay_webhook_range, {"endpoint_id": endpoint_id, "from": since,
-                                                   "to": until, "only_undelivered": only_undelivered})  # fmt: skip
+        (n,) = one(
+            conn,
+            Q.replay_webhook_range,
+            {
+                "endpoint_id": endpoint_id,
+                "from": since,
+                "to": until,
+                "only_undelivered": only_undelivered,
+            },
+        )
     return int(n)
 
 

@@ -40,8 +40,16 @@ def main() -> None:
     migrate.migrate(url)
     with psycopg.connect(url, autocommit=True) as conn:
         account = campaigns.create_account(conn, "Analytics bench", timezone="America/Chicago")
-        survey = campaigns.create_campaign(conn, CampaignSpec(
-            account, "survey", "survey", "sms", [Step("after", timedelta(hours=2), "How was it?")]))  # fmt: skip
+        survey = campaigns.create_campaign(
+            conn,
+            CampaignSpec(
+                account,
+                "survey",
+                "survey",
+                "sms",
+                [Step("after", timedelta(hours=2), "How was it?")],
+            ),
+        )
         log(f"generating the history of {customers:,} customers")
         truth = synthetic_history(conn, account, survey, customers, seed=2026, max_messages=19)
         messages = sum(c.messages for c in truth)
@@ -61,8 +69,11 @@ def main() -> None:
         until = datetime.now(UTC)
         for name, call in (
             ("campaign_report", lambda: reports.campaign_report(conn, survey)),
-            ("timeseries_day_90d", lambda: reports.timeseries(conn, survey, "day", until - timedelta(days=90), until)),
-        ):  # fmt: skip
+            (
+                "timeseries_day_90d",
+                lambda: reports.timeseries(conn, survey, "day", until - timedelta(days=90), until),
+            ),
+        ):
             samples = []
             for _ in range(200):
                 start = time.perf_counter()
@@ -73,13 +84,16 @@ def main() -> None:
     rng = random.Random(99)
     future = [rng.random() < c.true_p for c in truth]
     result = {
-        "customers": customers, "messages": messages, "scored": scored,
-        "seconds": [round(t, 2) for t in timings], "interactions_per_second": round(messages / min(timings)),
+        "customers": customers,
+        "messages": messages,
+        "scored": scored,
+        "seconds": [round(t, 2) for t in timings],
+        "interactions_per_second": round(messages / min(timings)),
         "auc_score": round(auc([scores[c.customer_id] for c in truth], future), 4),
         "auc_raw_rate": round(auc([c.responses / c.messages for c in truth], future), 4),
         "auc_truth": round(auc([c.true_p for c in truth], future), 4),
         "report_latency": latency,
-    }  # fmt: skip
+    }
     print(json.dumps(result, indent=2))
 
 

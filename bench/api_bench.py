@@ -56,10 +56,21 @@ def start_gunicorn(url: str) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:app_service.gunicorn_conf",
-         "--bind", f"127.0.0.1:{port}", "app_service.api:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:app_service.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app_service.api:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -71,8 +82,12 @@ def start_gunicorn(url: str) -> tuple[subprocess.Popen, int]:
 
 def upload(port: int, token: str, campaign_id: int, body: bytes) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    conn.request("POST", f"/v1/campaigns/{campaign_id}/packets", body=body,
-                 headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})  # fmt: skip
+    conn.request(
+        "POST",
+        f"/v1/campaigns/{campaign_id}/packets",
+        body=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+    )
     response = conn.getresponse()
     payload = json.loads(response.read())
     if response.status != 201:
@@ -103,8 +118,13 @@ def process_tree(root: int) -> list[int]:
 
 
 def postgres_pids() -> list[int]:
-    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-            and (p / "comm").exists() and (p / "comm").read_text().strip().startswith("postgres")]  # fmt: skip
+    return [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit()
+        and (p / "comm").exists()
+        and (p / "comm").read_text().strip().startswith("postgres")
+    ]
 
 
 def read_load(
@@ -112,15 +132,41 @@ def read_load(
 ) -> list[dict]:
     users = max(1, rps // PER_USER)
     prefix = OUT / "locust"
-    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_CAMPAIGN": str(campaign_id),
-           "BENCH_PACKET": str(packet_id), "BENCH_RATE_PER_USER": str(PER_USER)}  # fmt: skip
+    env = {
+        **os.environ,
+        "BENCH_TOKEN": token,
+        "BENCH_CAMPAIGN": str(campaign_id),
+        "BENCH_PACKET": str(packet_id),
+        "BENCH_RATE_PER_USER": str(PER_USER),
+    }
     subprocess.run(
-        [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-         "--host", f"http://127.0.0.1:{port}", "--users", str(users), "--spawn-rate", str(users),
-         "--run-time", f"{seconds}s", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
-         "--reset-stats"],
-        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{seconds}s",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--reset-stats",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     with open(f"{prefix}_stats.csv", newline="") as f:
         return list(csv.DictReader(f))
 
@@ -203,13 +249,16 @@ def main() -> None:
         "reads_cpu_cores_used": cpu,
         "reads": {
             r["Name"]: {
-                "requests": int(r["Request Count"]), "failures": int(r["Failure Count"]),
+                "requests": int(r["Request Count"]),
+                "failures": int(r["Failure Count"]),
                 "requests_per_s": round(float(r["Requests/s"]), 1),
-                "p50_ms": float(r["50%"]), "p99_ms": float(r["99%"]), "max_ms": round(float(r["Max Response Time"]), 1),
+                "p50_ms": float(r["50%"]),
+                "p99_ms": float(r["99%"]),
+                "max_ms": round(float(r["Max Response Time"]), 1),
             }
             for r in stats
         },
-    }  # fmt: skip
+    }
     print(json.dumps(result, indent=2))
 
 

@@ -55,9 +55,13 @@ def _cpu() -> float:
 
 
 KWARGS = dict(
-    DestinationPhoneNumber="+13125550100", OriginationIdentity="pool-1", MessageBody="Hi",
-    MessageType="TRANSACTIONAL", ConfigurationSetName="cs", Context={"message_id": "1"},
-)  # fmt: skip
+    DestinationPhoneNumber="+13125550100",
+    OriginationIdentity="pool-1",
+    MessageBody="Hi",
+    MessageType="TRANSACTIONAL",
+    ConfigurationSetName="cs",
+    Context={"message_id": "1"},
+)
 
 
 def threads(endpoint: str, inflight: int, calls: int) -> None:
@@ -66,8 +70,11 @@ def threads(endpoint: str, inflight: int, calls: int) -> None:
     import boto3
     from botocore.config import Config
 
-    client = boto3.client("pinpoint-sms-voice-v2", endpoint_url=endpoint,
-                          config=Config(max_pool_connections=inflight, retries={"max_attempts": 1}))  # fmt: skip
+    client = boto3.client(
+        "pinpoint-sms-voice-v2",
+        endpoint_url=endpoint,
+        config=Config(max_pool_connections=inflight, retries={"max_attempts": 1}),
+    )
     client.send_text_message(**KWARGS)  # warm: the client's model loaded, a connection open
     with ThreadPoolExecutor(inflight) as pool:
         list(pool.map(lambda _: client.send_text_message(**KWARGS), range(calls)))
@@ -108,8 +115,19 @@ def main() -> None:
     if args.serve:
         serve(args.port, args.latency_ms / 1000)
         return
-    server = subprocess.Popen([sys.executable, __file__, "--mode", args.mode, "--serve",
-                               "--port", str(args.port), "--latency-ms", str(args.latency_ms)])  # fmt: skip
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--mode",
+            args.mode,
+            "--serve",
+            "--port",
+            str(args.port),
+            "--latency-ms",
+            str(args.latency_ms),
+        ]
+    )
     try:
         time.sleep(1.0)
         endpoint = f"http://127.0.0.1:{args.port}"
@@ -121,12 +139,19 @@ def main() -> None:
         server.terminate()
         server.wait()
     ideal = args.inflight / (args.latency_ms / 1000)
-    print(json.dumps({
-        "mode": args.mode, "inflight": args.inflight, "calls": args.calls,
-        "per_s": round(args.calls / elapsed, 1), "ideal_per_s": round(ideal, 1),
-        "ratio": round(args.calls / elapsed / ideal, 2),
-        "client_cpu_s_per_1000": round(cpu / args.calls * 1000, 2),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "mode": args.mode,
+                "inflight": args.inflight,
+                "calls": args.calls,
+                "per_s": round(args.calls / elapsed, 1),
+                "ideal_per_s": round(ideal, 1),
+                "ratio": round(args.calls / elapsed / ideal, 2),
+                "client_cpu_s_per_1000": round(cpu / args.calls * 1000, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

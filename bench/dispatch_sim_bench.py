@@ -93,15 +93,27 @@ def make_due(url: str, n: int) -> int:
         steps = [Step("now", timedelta(hours=-48), "Hi {{ first_name }}")]
         cid = campaigns.create_campaign(
             conn,
-            CampaignSpec(account, "sim", "reminder", "sms", steps,
-                         send_window_start=dtime(0, 0), send_window_end=dtime.max),
-        )  # fmt: skip
+            CampaignSpec(
+                account,
+                "sim",
+                "reminder",
+                "sms",
+                steps,
+                send_window_start=dtime(0, 0),
+                send_window_end=dtime.max,
+            ),
+        )
         campaigns.set_status(conn, cid, "active")
         rows = [
-            {"customer_id": f"c{i}", "first_name": "A", "phone": f"+1312555{i % 10000:04d}",
-             "appointment_id": f"a{i}", "appointment_at": "2027-06-01T12:00:00Z"}
+            {
+                "customer_id": f"c{i}",
+                "first_name": "A",
+                "phone": f"+1312555{i % 10000:04d}",
+                "appointment_id": f"a{i}",
+                "appointment_at": "2027-06-01T12:00:00Z",
+            }
             for i in range(n)
-        ]  # fmt: skip
+        ]
         packets.load_packet(conn, cid, rows_source(rows))
         conn.execute(
             "UPDATE messages SET send_at = now() - interval '1 second' WHERE campaign_id = %s",
@@ -119,9 +131,14 @@ def child(args: argparse.Namespace) -> None:
     """A worker process: say ready, wait for the go, run until idle, report."""
     sim = Simulation(args.p50_ms, args.p99_ms, seed=os.getpid())
     settings = WorkerSettings(
-        inflight=args.inflight, batch=args.batch, marker_group=args.marker_group,
-        tick_seconds=0.2, idle_sleep_seconds=0.02, lease=timedelta(minutes=5), link_secret="bench",
-    )  # fmt: skip
+        inflight=args.inflight,
+        batch=args.batch,
+        marker_group=args.marker_group,
+        tick_seconds=0.2,
+        idle_sleep_seconds=0.02,
+        lease=timedelta(minutes=5),
+        link_secret="bench",
+    )
     pool = db.open_pool(args.child, max_size=24)
     channel = SimulatedChannel(OutboxChannel(pool), sim, name="sms")
     limiters = {}
@@ -139,26 +156,58 @@ def child(args: argparse.Namespace) -> None:
     end = time.time()
     renderers = children_cpu(os.getpid()) - renderers
     c = worker.counters
-    print(json.dumps({
-        "sent": c.sent, "cpu_s": _cpu() - cpu + renderers, "renderer_cpu_s": renderers,
-        "start": start, "end": end,
-        "marker_commits": c.marker_commits, "marker_s": c.marker_seconds, "throttled": channel.throttled,
-    }), flush=True)  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "sent": c.sent,
+                "cpu_s": _cpu() - cpu + renderers,
+                "renderer_cpu_s": renderers,
+                "start": start,
+                "end": end,
+                "marker_commits": c.marker_commits,
+                "marker_s": c.marker_seconds,
+                "throttled": channel.throttled,
+            }
+        ),
+        flush=True,
+    )
     pool.close()
 
 
-def run(url: str, pgdata: Path, args: argparse.Namespace, *, processes: int, n: int,
-        rate: float | None, marker_group: int | None = None) -> dict:  # fmt: skip
+def run(
+    url: str,
+    pgdata: Path,
+    args: argparse.Namespace,
+    *,
+    processes: int,
+    n: int,
+    rate: float | None,
+    marker_group: int | None = None,
+) -> dict:
     cid = make_due(url, n)
     sim = Simulation(args.p50_ms, args.p99_ms)
-    cmd = [sys.executable, __file__, "--child", url, "--inflight", str(args.inflight),
-           "--batch", str(args.batch), "--p50-ms", str(args.p50_ms), "--p99-ms", str(args.p99_ms)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        url,
+        "--inflight",
+        str(args.inflight),
+        "--batch",
+        str(args.batch),
+        "--p50-ms",
+        str(args.p50_ms),
+        "--p99-ms",
+        str(args.p99_ms),
+    ]
     if rate:
         cmd += ["--rate", str(rate)]
     if marker_group:
         cmd += ["--marker-group", str(marker_group)]
-    procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-             for _ in range(processes)]  # fmt: skip
+    procs = [
+        subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
     for p in procs:
         assert p.stdout.readline().strip() == "ready"
     server = server_cpu(pgdata)
@@ -171,9 +220,11 @@ def run(url: str, pgdata: Path, args: argparse.Namespace, *, processes: int, n: 
     server = server_cpu(pgdata) - server
     elapsed = max(r["end"] for r in reports) - min(r["start"] for r in reports)
     with psycopg.connect(url) as conn:
-        states = dict(conn.execute(
-            "SELECT status, count(*) FROM messages WHERE campaign_id = %s GROUP BY 1", [cid]
-        ).fetchall())  # fmt: skip
+        states = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM messages WHERE campaign_id = %s GROUP BY 1", [cid]
+            ).fetchall()
+        )
         outbox = conn.execute("SELECT count(*), count(DISTINCT message_id) FROM outbox").fetchone()
     window_ideal = processes * args.inflight / (sim.mean_ms / 1000)
     ideal = min(rate, window_ideal) if rate else window_ideal
@@ -181,18 +232,28 @@ def run(url: str, pgdata: Path, args: argparse.Namespace, *, processes: int, n: 
     worker_cpu = sum(r["cpu_s"] for r in reports)
     commits = sum(r["marker_commits"] for r in reports)
     return {
-        "processes": processes, "inflight": args.inflight, "batch": args.batch, "rate": rate,
-        "marker_group": marker_group or "free slots", "messages": n,
-        "states": states, "outbox_rows": outbox[0], "duplicates": outbox[0] - outbox[1],
+        "processes": processes,
+        "inflight": args.inflight,
+        "batch": args.batch,
+        "rate": rate,
+        "marker_group": marker_group or "free slots",
+        "messages": n,
+        "states": states,
+        "outbox_rows": outbox[0],
+        "duplicates": outbox[0] - outbox[1],
         "accounted": states.get("sent", 0) == n == outbox[1],
-        "per_s": round(per_s, 1), "ideal_per_s": round(ideal, 1), "ratio": round(per_s / ideal, 2),
+        "per_s": round(per_s, 1),
+        "ideal_per_s": round(ideal, 1),
+        "ratio": round(per_s / ideal, 2),
         "worker_cpu_s_per_1000": round(worker_cpu / n * 1000, 3),
-        "of_which_renderer_s_per_1000": round(sum(r["renderer_cpu_s"] for r in reports) / n * 1000, 3),
+        "of_which_renderer_s_per_1000": round(
+            sum(r["renderer_cpu_s"] for r in reports) / n * 1000, 3
+        ),
         "server_cpu_s_per_1000": round(server / n * 1000, 3),
         "marker_commits_per_1000": round(commits / n * 1000, 1),
         "marker_ms_per_1000": round(sum(r["marker_s"] for r in reports) / n * 1e6, 1),
         "throttled": sum(r["throttled"] for r in reports),
-    }  # fmt: skip
+    }
 
 
 # --- the queue core against pgmq ---------------------------------------------------------------
@@ -208,8 +269,12 @@ def _loop_cpu(conn: psycopg.Connection) -> float:
 
 
 def _loop_result(what: str, done: int, elapsed: float, cpu: float) -> dict:
-    return {"what": what, "messages": done, "per_s": round(done / elapsed),
-            "cpu_us_per_msg": round(cpu / done * 1e6, 1)}  # fmt: skip
+    return {
+        "what": what,
+        "messages": done,
+        "per_s": round(done / elapsed),
+        "cpu_us_per_msg": round(cpu / done * 1e6, 1),
+    }
 
 
 def queue_core(url: str, n: int, batch: int) -> dict:
@@ -258,13 +323,23 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--messages", type=int, default=3000, help="per worker process")
     parser.add_argument("--inflight", type=int, default=128, help=argparse.SUPPRESS)
-    parser.add_argument("--inflights", type=int, nargs="+", default=[16, 128],
-                        help="in-flight windows per process to run with no rate limit")  # fmt: skip
+    parser.add_argument(
+        "--inflights",
+        type=int,
+        nargs="+",
+        default=[16, 128],
+        help="in-flight windows per process to run with no rate limit",
+    )
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--rate", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--marker-group", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--rates", type=float, nargs="*", default=[200.0],
-                        help="shared send rates (msg/s) to run under, besides no limit")  # fmt: skip
+    parser.add_argument(
+        "--rates",
+        type=float,
+        nargs="*",
+        default=[200.0],
+        help="shared send rates (msg/s) to run under, besides no limit",
+    )
     parser.add_argument("--p50-ms", type=float, default=50.0)
     parser.add_argument("--p99-ms", type=float, default=250.0)
     parser.add_argument("--pgmq-sql", type=Path, help="pgmq's pgmq-extension/sql/pgmq.sql")
@@ -280,8 +355,18 @@ def main() -> None:
     pgdata = Path(tempfile.mkdtemp(prefix="sim-bench-")) / "pgdata"
     url = embedded.start(pgdata, database="bench", keep_running=False)
     migrate.migrate(url)
-    print(json.dumps({"p50_ms": sim.p50_ms, "p99_ms": sim.p99_ms, "mean_ms": round(sim.mean_ms, 1),
-                      "cores": os.cpu_count(), "load_avg": os.getloadavg()}), flush=True)  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "p50_ms": sim.p50_ms,
+                "p99_ms": sim.p99_ms,
+                "mean_ms": round(sim.mean_ms, 1),
+                "cores": os.cpu_count(),
+                "load_avg": os.getloadavg(),
+            }
+        ),
+        flush=True,
+    )
     # the server stops when this process exits (keep_running=False)
     for processes in (1, 2):
         n = args.messages * processes
@@ -293,11 +378,15 @@ def main() -> None:
             )
         args.inflight = max(args.inflights)
         for rate in args.rates:  # the shared rate as the only brake
-            print(json.dumps(run(url, pgdata, args, processes=processes, n=n // 2, rate=rate)),
-                  flush=True)  # fmt: skip
+            print(
+                json.dumps(run(url, pgdata, args, processes=processes, n=n // 2, rate=rate)),
+                flush=True,
+            )
     # what grouping the send markers saves: one commit per message instead
-    print(json.dumps(run(url, pgdata, args, processes=1, n=args.messages, rate=None,
-                         marker_group=1)), flush=True)  # fmt: skip
+    print(
+        json.dumps(run(url, pgdata, args, processes=1, n=args.messages, rate=None, marker_group=1)),
+        flush=True,
+    )
     if args.pgmq_sql:
         sql = args.pgmq_sql.read_text()
         results = {"core": [], "pgmq": []}
@@ -308,11 +397,19 @@ def main() -> None:
         mq = sorted(r["per_s"] for r in results["pgmq"])[-1]
         core_cpu = min(r["cpu_us_per_msg"] for r in results["core"])
         mq_cpu = min(r["cpu_us_per_msg"] for r in results["pgmq"])
-        print(json.dumps({"queue_core": results["core"], "pgmq": results["pgmq"],
-                          "best_core_per_s": core, "best_pgmq_per_s": mq,
-                          "core_vs_pgmq": round(core / mq, 2),
-                          "core_vs_pgmq_by_cpu": round(mq_cpu / core_cpu, 2)}),
-              flush=True)  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "queue_core": results["core"],
+                    "pgmq": results["pgmq"],
+                    "best_core_per_s": core,
+                    "best_pgmq_per_s": mq,
+                    "core_vs_pgmq": round(core / mq, 2),
+                    "core_vs_pgmq_by_cpu": round(mq_cpu / core_cpu, 2),
+                }
+            ),
+            flush=True,
+        )
     else:
         print(json.dumps({"pgmq": "skipped: pass --pgmq-sql"}), flush=True)
 

@@ -44,9 +44,14 @@ def dispatch_rate(url: str, conn, campaign: int, n: int, events_on: bool) -> flo
     load_ready(conn, campaign, n, seed=campaign * 1000)
     pool = db.open_pool(url, max_size=4, name="bench-worker")
     outbox = OutboxChannel(pool)
-    worker = Worker(pool, {"sms": outbox, "email": outbox},
-                    WorkerSettings(batch=100, tick_seconds=0.2, idle_sleep_seconds=0.05,
-                                   lease=timedelta(minutes=5)), emit_metrics=None)  # fmt: skip
+    worker = Worker(
+        pool,
+        {"sms": outbox, "email": outbox},
+        WorkerSettings(
+            batch=100, tick_seconds=0.2, idle_sleep_seconds=0.05, lease=timedelta(minutes=5)
+        ),
+        emit_metrics=None,
+    )
     started = time.perf_counter()
     sent = worker.run(until_idle=True).sent
     elapsed = time.perf_counter() - started
@@ -70,8 +75,12 @@ def bookkeeping_cost(
             conn.execute(f"ALTER TABLE {table} {'ENABLE' if on else 'DISABLE'} TRIGGER {name}")
         started = time.perf_counter()
         for _ in range(per_block // 100):
-            ids = [r[0] for r in conn.execute(
-                "SELECT id FROM claim_batch('bench', 100, interval '5 minutes')")]  # fmt: skip
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM claim_batch('bench', 100, interval '5 minutes')"
+                )
+            ]
             conn.execute("SELECT count(*) FROM begin_send_many('bench', %s)", [ids])
             conn.execute("SELECT count(*) FROM complete_messages('bench', %s)", [ids])
         timings[on].append((time.perf_counter() - started) / per_block * 1e6)
@@ -96,8 +105,12 @@ def delivery_rate(url: str, conn, account: int, endpoints: int) -> tuple[int, fl
     policy = safe_http.DEVELOPMENT
     conn.execute("DELETE FROM webhook_endpoints")
     for _ in range(endpoints):
-        webhooks.create(conn, account, {"url": f"http://127.0.0.1:{server.server_port}/h",
-                                        "event_types": ["message.sent"]}, policy)  # fmt: skip
+        webhooks.create(
+            conn,
+            account,
+            {"url": f"http://127.0.0.1:{server.server_port}/h", "event_types": ["message.sent"]},
+            policy,
+        )
     conn.execute("UPDATE webhook_fanout_state SET txid = '0', event_id = 0")
     settings = DeliverySettings(policy=policy, endpoints_at_once=endpoints, batch=200)
     dispatcher = WebhookDispatcher(url, "bench", settings)
@@ -153,11 +166,15 @@ def main() -> None:
             log(f"dispatch, events {'on ' if on else 'off'}: {rate:,.0f} messages/s")
         for pick, name in ((max, "best"), (statistics.median, "median")):
             off, on = pick(rates[False]), pick(rates[True])
-            log(f"events cost ({name} of {args.rounds} each): {100 * (off - on) / off:.1f}% "
-                f"of dispatch throughput ({off:,.0f} -> {on:,.0f} messages/s)")  # fmt: skip
+            log(
+                f"events cost ({name} of {args.rounds} each): {100 * (off - on) / off:.1f}% "
+                f"of dispatch throughput ({off:,.0f} -> {on:,.0f} messages/s)"
+            )
         off, on = bookkeeping_cost(conn, make_campaigns(conn, account, 1)[0], blocks=10)
-        log(f"bookkeeping per message: {off:.0f} us without events, {on:.0f} us with "
-            f"(+{100 * (on - off) / off:.1f}%; medians of 10 interleaved blocks of 1,000)")  # fmt: skip
+        log(
+            f"bookkeeping per message: {off:.0f} us without events, {on:.0f} us with "
+            f"(+{100 * (on - off) / off:.1f}%; medians of 10 interleaved blocks of 1,000)"
+        )
         (events,) = conn.execute(
             "SELECT count(*) FROM events WHERE type = 'message.sent'"
         ).fetchone()

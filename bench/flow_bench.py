@@ -264,9 +264,12 @@ def procrastinate_run(url: str, n_jobs: int, concurrency: int) -> dict:
         ).fetchone()
         conn.execute("DELETE FROM procrastinate_jobs WHERE queue_name = 'bench'")
     return {
-        "jobs": done, "concurrency": concurrency, "defer_per_s": round(n_jobs / defer_s),
-        "process_seconds": round(run_s, 2), "per_s": round(done / run_s),
-    }  # fmt: skip
+        "jobs": done,
+        "concurrency": concurrency,
+        "defer_per_s": round(n_jobs / defer_s),
+        "process_seconds": round(run_s, 2),
+        "per_s": round(done / run_s),
+    }
 
 
 # --- reports and memory -----------------------------------------------------------------------
@@ -302,8 +305,11 @@ def loader_memory(url: str, campaign_id: int, rows: int) -> dict:
             fh.write(body if start == 0 else body.split(b"\n", 1)[1])
     probe = subprocess.run(
         [sys.executable, __file__, "--memory-probe", str(path), str(campaign_id)],
-        env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(probe.stdout.strip().splitlines()[-1])
     size = path.stat().st_size
     path.unlink()
@@ -324,9 +330,17 @@ def memory_probe(path: str, campaign_id: int) -> None:
         int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
         / 1024
     )
-    print(json.dumps({"peak_rss_mb": round(peak_mb, 1), "status": result.status,
-                      "rows_accepted": result.rows_accepted, "seconds": round(elapsed, 1),
-                      "stage_seconds": {k: round(v, 2) for k, v in stages.items()}}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "peak_rss_mb": round(peak_mb, 1),
+                "status": result.status,
+                "rows_accepted": result.rows_accepted,
+                "seconds": round(elapsed, 1),
+                "stage_seconds": {k: round(v, 2) for k, v in stages.items()},
+            }
+        )
+    )
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -344,9 +358,16 @@ def integrity(conn: psycopg.Connection) -> dict:
     rows = conn.execute(
         "SELECT coalesce(sum(rows_submitted), 0), coalesce(sum(rows_accepted + rows_rejected), 0) FROM packets"
     ).fetchone()
-    return {"messages": messages, "messages_planned": planned, "lost": planned - messages,
-            "duplicates": dupes, "rollup_mismatches": rollup_mismatches, "orphans": orphans,
-            "rows_submitted": rows[0], "rows_accounted": rows[1]}  # fmt: skip
+    return {
+        "messages": messages,
+        "messages_planned": planned,
+        "lost": planned - messages,
+        "duplicates": dupes,
+        "rollup_mismatches": rollup_mismatches,
+        "orphans": orphans,
+        "rows_submitted": rows[0],
+        "rows_accounted": rows[1],
+    }
 
 
 def main() -> None:
@@ -364,8 +385,11 @@ def main() -> None:
     report_sizes = [2_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000]
     memory_rows = [2_000, 20_000] if args.quick else [100_000, 1_000_000]
     queue_n = 5_000 if args.quick else 200_000
-    results: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "quick": args.quick,
-                     "machine": {"cpus": os.cpu_count()}}  # fmt: skip
+    results: dict = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "machine": {"cpus": os.cpu_count()},
+    }
 
     url = database()
     conn = psycopg.connect(url, autocommit=True)

@@ -61,8 +61,12 @@ def run(code_root: Path, packets: int, loaders: str) -> list[dict]:
     env.pop("DATABASE_URL", None)
     out = subprocess.run(
         [sys.executable, "-c", WORKLOAD, str(packets), loaders],
-        cwd=code_root, env=env, check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=code_root,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
 
@@ -84,8 +88,10 @@ def main() -> None:
     for loaders in (1, 2):
         before = statistics.median(results[("before", loaders)])
         after = statistics.median(results[("after", loaders)])
-        print(f"{loaders} loader(s): before {before:,.0f} rows/s, after {after:,.0f} rows/s, "
-              f"after/before {after / before:.3f}")  # fmt: skip
+        print(
+            f"{loaders} loader(s): before {before:,.0f} rows/s, after {after:,.0f} rows/s, "
+            f"after/before {after / before:.3f}"
+        )
 
 
 if __name__ == "__main__":

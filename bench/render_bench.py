@@ -25,15 +25,21 @@ from app_service.template_sandbox.limits import render_text  # noqa: E402
 from tests.security.attacks import CLASSES, FIELDS  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-TEMPLATE = ("Hi {{ first_name }}, a reminder of your visit {{ appointment_at }} at {{ location }}."
-            " Reply C to confirm. {{ survey_url }}")  # fmt: skip
+TEMPLATE = (
+    "Hi {{ first_name }}, a reminder of your visit {{ appointment_at }} at {{ location }}."
+    " Reply C to confirm. {{ survey_url }}"
+)
 BATCH = 100
 ROUNDS = 30
 
 
 def fields(i: int) -> dict:
-    return {"first_name": f"Name{i}", "appointment_at": "Tue Dec 1 at 10:00 AM",
-            "location": "Main St", "survey_url": f"https://example.com/r/{i}"}  # fmt: skip
+    return {
+        "first_name": f"Name{i}",
+        "appointment_at": "Tue Dec 1 at 10:00 AM",
+        "location": "Main St",
+        "survey_url": f"https://example.com/r/{i}",
+    }
 
 
 def per_message_us(fn) -> float:

@@ -34,10 +34,14 @@ def _full_worker(url: str, name: str, barrier, results) -> None:
     pool = db.open_pool(url, max_size=3, name=name)
     outbox = OutboxChannel(pool)
     worker = Worker(
-        pool, {"sms": outbox, "email": outbox},
-        WorkerSettings(batch=100, tick_seconds=0.2, idle_sleep_seconds=0.05, lease=timedelta(minutes=5)),
-        name=name, emit_metrics=None,
-    )  # fmt: skip
+        pool,
+        {"sms": outbox, "email": outbox},
+        WorkerSettings(
+            batch=100, tick_seconds=0.2, idle_sleep_seconds=0.05, lease=timedelta(minutes=5)
+        ),
+        name=name,
+        emit_metrics=None,
+    )
     barrier.wait()
     counters = worker.run(until_idle=True)
     pool.close()

@@ -61,11 +61,19 @@ def add_stage(app: Construct, config: StageConfig) -> dict[str, cdk.Stack]:
         dr, "the DR key and vault must exist before backups replicate to them"
     )
     assert database.instance.secret is not None
-    service = make(ServiceStack, "service", vpc=network.vpc, database_secret_arn=database.instance.secret.secret_arn,
-                   database_login_secret_arns={k: v.secret_arn for k, v in database.login_secrets.items()},
-                   database_key=database.key, database_security_group=database.security_group, env=env)  # fmt: skip
-    monitoring = make(MonitoringStack, "monitoring", database=database.instance, service=service,
-                      env=env)  # fmt: skip
+    service = make(
+        ServiceStack,
+        "service",
+        vpc=network.vpc,
+        database_secret_arn=database.instance.secret.secret_arn,
+        database_login_secret_arns={k: v.secret_arn for k, v in database.login_secrets.items()},
+        database_key=database.key,
+        database_security_group=database.security_group,
+        env=env,
+    )
+    monitoring = make(
+        MonitoringStack, "monitoring", database=database.instance, service=service, env=env
+    )
     return {
         "dr": dr,
         "network": network,
@@ -76,7 +84,9 @@ def add_stage(app: Construct, config: StageConfig) -> dict[str, cdk.Stack]:
     }
 
 
-def add_standby(app: Construct, config: StageConfig, make, dr: DrStack, database: DatabaseStack) -> dict[str, cdk.Stack]:  # fmt: skip
+def add_standby(
+    app: Construct, config: StageConfig, make, dr: DrStack, database: DatabaseStack
+) -> dict[str, cdk.Stack]:
     """The pilot-light tier in the DR region, from the primary's own constructs: the network,
     the database side (prod's replica), the services at zero tasks and the scheduled drill,
     monitoring with its alarms' actions off until `reminderly dr failover` turns them on (the
@@ -85,19 +95,40 @@ def add_standby(app: Construct, config: StageConfig, make, dr: DrStack, database
     network = make(NetworkStack, "dr-network", env=env)
     db = make(StandbyDatabaseStack, "dr-database", vpc=network.vpc, key=dr.replication_key, env=env)
     db.add_stack_dependency(database, "the replica's source and the secret's replica exist first")
-    service = make(ServiceStack, "dr-service", vpc=network.vpc, database_secret_arn=None,
-                   database_key=dr.replication_key, database_security_group=db.security_group,
-                   standby=True, env=env)  # fmt: skip
-    schedule_drill(service, config=config, database_security_group=db.security_group,
-                   keys=[dr.replication_key, dr.vault_key])  # fmt: skip
+    service = make(
+        ServiceStack,
+        "dr-service",
+        vpc=network.vpc,
+        database_secret_arn=None,
+        database_key=dr.replication_key,
+        database_security_group=db.security_group,
+        standby=True,
+        env=env,
+    )
+    schedule_drill(
+        service,
+        config=config,
+        database_security_group=db.security_group,
+        keys=[dr.replication_key, dr.vault_key],
+    )
     standby_db = rds.DatabaseInstance.from_database_instance_attributes(
-        service, "StandbyDatabase", instance_identifier=naming.dr_instance(config.name),
+        service,
+        "StandbyDatabase",
+        instance_identifier=naming.dr_instance(config.name),
         # only its metrics are used (by identifier); the endpoint is known after a failover
-        instance_endpoint_address=f"{naming.dr_instance(config.name)}.invalid", port=5432,
+        instance_endpoint_address=f"{naming.dr_instance(config.name)}.invalid",
+        port=5432,
         security_groups=[],
-    )  # fmt: skip
-    monitoring = make(MonitoringStack, "dr-monitoring", database=standby_db, service=service,
-                      standby=True, replica_lag=keeps_replica(config), env=env)  # fmt: skip
+    )
+    monitoring = make(
+        MonitoringStack,
+        "dr-monitoring",
+        database=standby_db,
+        service=service,
+        standby=True,
+        replica_lag=keeps_replica(config),
+        env=env,
+    )
     monitoring.add_stack_dependency(db)
     return {
         "dr-network": network,
@@ -143,8 +174,11 @@ def build(
     cdk.json's feature flags and the committed cdk.context.json (pinned availability zones)
     are loaded here too, so a synth outside the CDK CLI (the tests) is the same, offline.
     Refuses (config.IncompleteConfig) when staging, prod or the pipeline has placeholders."""
-    merged = {**json.loads((ROOT / "cdk.json").read_text())["context"],
-              **json.loads((ROOT / "cdk.context.json").read_text()), **(context or {})}  # fmt: skip
+    merged = {
+        **json.loads((ROOT / "cdk.json").read_text())["context"],
+        **json.loads((ROOT / "cdk.context.json").read_text()),
+        **(context or {}),
+    }
     app = cdk.App(outdir=outdir, context=merged) if outdir else cdk.App(context=merged)
     if pipeline is None:
         pipeline = str(app.node.try_get_context("pipeline")).lower() in ("true", "1", "yes")
@@ -153,9 +187,15 @@ def build(
             raise SystemExit("error: the pipeline app holds no stage: drop -c stage")
         deployed = [stages["staging"], stages["prod"]]
         require_settings(deployed, pipeline_config)
-        pipeline_stack = PipelineStack(app, PIPELINE_STACK, config=pipeline_config, stages=stages, add_stage=add_stage,
-                      env=cdk.Environment(account=pipeline_config.account, region=pipeline_config.region),
-                      synthesizer=synthesizer())  # fmt: skip
+        pipeline_stack = PipelineStack(
+            app,
+            PIPELINE_STACK,
+            config=pipeline_config,
+            stages=stages,
+            add_stage=add_stage,
+            env=cdk.Environment(account=pipeline_config.account, region=pipeline_config.region),
+            synthesizer=synthesizer(),
+        )
     else:
         names = stage_names or _stages_from_context(app)
         unknown = [n for n in names if n not in stages]

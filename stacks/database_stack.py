@@ -144,27 +144,38 @@ class DatabaseStack(Stack):
         takes nothing down. No rotation at creation: `reminderly db bootstrap` sets the first
         passwords from these secrets when the service stack is deployed."""
         dr_key = kms.Key.from_key_arn(
-            self, "DrLoginSecretKey",
+            self,
+            "DrLoginSecretKey",
             f"arn:aws:kms:{config.dr_region}:{config.account}:{replication_key_alias(config)}",
-        )  # fmt: skip
+        )
         secrets: dict[str, secretsmanager.ISecret] = {}
         for login, role in naming.DATABASE_LOGINS.items():
             name = login.capitalize()
             secret = rds.DatabaseSecret(
-                self, f"{name}LoginSecret", username=role, dbname="reminderly",
-                secret_name=naming.database_login_secret(config.name, login), encryption_key=self.key,
+                self,
+                f"{name}LoginSecret",
+                username=role,
+                dbname="reminderly",
+                secret_name=naming.database_login_secret(config.name, login),
+                encryption_key=self.key,
                 exclude_characters=EXCLUDED_CHARACTERS,
-                replica_regions=[secretsmanager.ReplicaRegion(region=config.dr_region, encryption_key=dr_key)],
-            )  # fmt: skip
+                replica_regions=[
+                    secretsmanager.ReplicaRegion(region=config.dr_region, encryption_key=dr_key)
+                ],
+            )
             attached = secret.attach(self.instance)
             secretsmanager.SecretRotation(
-                self, f"{name}LoginRotation",
+                self,
+                f"{name}LoginRotation",
                 application=secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
-                secret=attached, target=self.instance, vpc=vpc,
+                secret=attached,
+                target=self.instance,
+                vpc=vpc,
                 vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
-                automatically_after=Duration.days(30), rotate_immediately_on_update=False,
+                automatically_after=Duration.days(30),
+                rotate_immediately_on_update=False,
                 exclude_characters=EXCLUDED_CHARACTERS,
-            )  # fmt: skip
+            )
             secrets[login] = attached
         return secrets
 
@@ -204,34 +215,69 @@ class DatabaseStack(Stack):
         """AWS Backup restore testing: every week the newest recovery point is restored into a
         throwaway instance (isolated subnets, no public access) and deleted after validation."""
         role = iam.Role(
-            self, "RestoreTestingRole", assumed_by=iam.ServicePrincipal("backup.amazonaws.com"),
+            self,
+            "RestoreTestingRole",
+            assumed_by=iam.ServicePrincipal("backup.amazonaws.com"),
             description="AWS Backup restore testing of the reminderly database",
-        )  # fmt: skip
+        )
         rds_arn = f"arn:aws:rds:{self.region}:{self.account}"
-        role.add_to_policy(iam.PolicyStatement(
-            actions=["rds:RestoreDBInstanceFromDBSnapshot", "rds:DescribeDBInstances", "rds:DeleteDBInstance",
-                     "rds:AddTagsToResource", "rds:DescribeDBSnapshots"],
-            resources=[f"{rds_arn}:db:awsbackup-restore-test-*", f"{rds_arn}:snapshot:awsbackup*",
-                       f"{rds_arn}:subgrp:*", f"{rds_arn}:pg:*", f"{rds_arn}:og:*"],
-        ))  # fmt: skip
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "rds:RestoreDBInstanceFromDBSnapshot",
+                    "rds:DescribeDBInstances",
+                    "rds:DeleteDBInstance",
+                    "rds:AddTagsToResource",
+                    "rds:DescribeDBSnapshots",
+                ],
+                resources=[
+                    f"{rds_arn}:db:awsbackup-restore-test-*",
+                    f"{rds_arn}:snapshot:awsbackup*",
+                    f"{rds_arn}:subgrp:*",
+                    f"{rds_arn}:pg:*",
+                    f"{rds_arn}:og:*",
+                ],
+            )
+        )
         # restoring an encrypted snapshot: RDS needs a grant on the key (named actions, no wildcards)
-        role.add_to_policy(iam.PolicyStatement(
-            actions=["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:Encrypt", "kms:GenerateDataKey"],
-            resources=[self.key.key_arn],
-        ))  # fmt: skip
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                    "kms:Encrypt",
+                    "kms:GenerateDataKey",
+                ],
+                resources=[self.key.key_arn],
+            )
+        )
         plan = backup.CfnRestoreTestingPlan(
-            self, "RestoreTestingPlan", restore_testing_plan_name=f"{config.prefix.replace('-', '_')}_restore_test",
-            schedule_expression="cron(0 9 ? * SAT *)", start_window_hours=4,
+            self,
+            "RestoreTestingPlan",
+            restore_testing_plan_name=f"{config.prefix.replace('-', '_')}_restore_test",
+            schedule_expression="cron(0 9 ? * SAT *)",
+            start_window_hours=4,
             recovery_point_selection=backup.CfnRestoreTestingPlan.RestoreTestingRecoveryPointSelectionProperty(
-                algorithm="LATEST_WITHIN_WINDOW", include_vaults=[vault.backup_vault_arn],
-                recovery_point_types=["SNAPSHOT"], selection_window_days=7),
-        )  # fmt: skip
+                algorithm="LATEST_WITHIN_WINDOW",
+                include_vaults=[vault.backup_vault_arn],
+                recovery_point_types=["SNAPSHOT"],
+                selection_window_days=7,
+            ),
+        )
         selection = backup.CfnRestoreTestingSelection(
-            self, "RestoreTestingSelection", restore_testing_plan_name=plan.restore_testing_plan_name,
-            restore_testing_selection_name="database", protected_resource_type="RDS",
-            iam_role_arn=role.role_arn, protected_resource_arns=[self.instance.instance_arn],
+            self,
+            "RestoreTestingSelection",
+            restore_testing_plan_name=plan.restore_testing_plan_name,
+            restore_testing_selection_name="database",
+            protected_resource_type="RDS",
+            iam_role_arn=role.role_arn,
+            protected_resource_arns=[self.instance.instance_arn],
             validation_window_hours=2,
-            restore_metadata_overrides={"dbinstanceclass": "db.t4g.medium", "multiaz": "false",
-                                        "publiclyaccessible": "false"},
-        )  # fmt: skip
+            restore_metadata_overrides={
+                "dbinstanceclass": "db.t4g.medium",
+                "multiaz": "false",
+                "publiclyaccessible": "false",
+            },
+        )
         selection.node.add_dependency(plan)

@@ -68,7 +68,9 @@ class DrStack(Stack):
         # written by the primary's workers (created here, before they run: a parameter they
         # created first would make this stack's deploy fail); read by the scheduled drill
         self.last_write = ssm.StringParameter(
-            self, "PrimaryLastWrite", parameter_name=naming.last_write_parameter(config.name),
+            self,
+            "PrimaryLastWrite",
+            parameter_name=naming.last_write_parameter(config.name),
             description="The primary's newest committed write (JSON; app_service/ops/write_marker.py)",
             string_value=json.dumps({"newest_write": None, "published_at": None}),
-        )  # fmt: skip
+        )

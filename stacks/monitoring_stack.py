@@ -61,46 +61,124 @@ class MonitoringStack(UnitStack):
         t = config.alarms
         five = Duration.minutes(5)
         rds_alarms = [
-            self._alarm("rds-cpu-high", "Database CPU above {t}% for 15 minutes.", t.rds_cpu_percent, GT,
-                        database.metric_cpu_utilization(period=five)),
-            self._alarm("rds-free-storage-low", "Database free storage below {t} GiB.", t.rds_free_storage_gib * 2**30, LT,
-                        database.metric_free_storage_space(period=five)),
-            self._alarm("rds-freeable-memory-low", "Database freeable memory below {t} MiB.",
-                        t.rds_freeable_memory_mib * 2**20, LT, database.metric_freeable_memory(period=five)),
-            self._alarm("rds-connections-high", "Database connections above {t}.", t.rds_connections, GT,
-                        database.metric_database_connections(period=five)),
-            self._alarm("rds-transaction-id-wraparound", "Oldest transaction ID age above {t}: vacuum is not keeping up.",
-                        t.rds_max_used_transaction_ids, GT, database.metric("MaximumUsedTransactionIDs", period=five)),
-            self._alarm("backup-copy-failed", "An AWS Backup copy to the DR region failed.", 0, GT,
-                        cloudwatch.Metric(namespace="AWS/Backup", metric_name="NumberOfCopyJobsFailed",
-                                          statistic="Sum", period=Duration.hours(1)),
-                        evaluation_periods=1),
-        ]  # fmt: skip
+            self._alarm(
+                "rds-cpu-high",
+                "Database CPU above {t}% for 15 minutes.",
+                t.rds_cpu_percent,
+                GT,
+                database.metric_cpu_utilization(period=five),
+            ),
+            self._alarm(
+                "rds-free-storage-low",
+                "Database free storage below {t} GiB.",
+                t.rds_free_storage_gib * 2**30,
+                LT,
+                database.metric_free_storage_space(period=five),
+            ),
+            self._alarm(
+                "rds-freeable-memory-low",
+                "Database freeable memory below {t} MiB.",
+                t.rds_freeable_memory_mib * 2**20,
+                LT,
+                database.metric_freeable_memory(period=five),
+            ),
+            self._alarm(
+                "rds-connections-high",
+                "Database connections above {t}.",
+                t.rds_connections,
+                GT,
+                database.metric_database_connections(period=five),
+            ),
+            self._alarm(
+                "rds-transaction-id-wraparound",
+                "Oldest transaction ID age above {t}: vacuum is not keeping up.",
+                t.rds_max_used_transaction_ids,
+                GT,
+                database.metric("MaximumUsedTransactionIDs", period=five),
+            ),
+            self._alarm(
+                "backup-copy-failed",
+                "An AWS Backup copy to the DR region failed.",
+                0,
+                GT,
+                cloudwatch.Metric(
+                    namespace="AWS/Backup",
+                    metric_name="NumberOfCopyJobsFailed",
+                    statistic="Sum",
+                    period=Duration.hours(1),
+                ),
+                evaluation_periods=1,
+            ),
+        ]
         app_alarms = [
-            self._alarm("oldest-ready-message-age", "The oldest ready message has waited over 5 minutes: reminders are late.",
-                        300, GT, self._app(M.OLDEST_READY_MESSAGE_AGE, "Maximum")),
-            self._alarm("dispatch-failure-rate", "Over 5% of send attempts failed (retried, failed or dead) in 15 minutes.",
-                        5, GT, self.failure_rate()),
-            self._alarm("dead-messages", "Messages went dead (retries spent).", 0, GT,
-                        self._app(M.MESSAGES_DEAD, "Sum"), evaluation_periods=1),
-            self._alarm("packet-load-failures", "Packets failed to load.", 0, GT,
-                        self._app(M.PACKETS_FAILED, "Sum"), evaluation_periods=1),
-            self._alarm("sms-route-switched", "SMS went out from the secondary origination: the primary pool was "
-                        "throttled or failing.", 0, GT, self._app(M.SMS_ROUTE_ON_SECONDARY, "Maximum", period=Duration.minutes(1)),
-                        evaluation_periods=1),
-            self._alarm("worker-heartbeat-missing", "No worker heartbeat for 5 minutes: no messages are being sent.",
-                        1, LT, self._app(M.WORKER_HEARTBEAT, "SampleCount", period=Duration.minutes(1)),
-                        evaluation_periods=5, missing_data=cloudwatch.TreatMissingData.BREACHING),
-        ]  # fmt: skip
+            self._alarm(
+                "oldest-ready-message-age",
+                "The oldest ready message has waited over 5 minutes: reminders are late.",
+                300,
+                GT,
+                self._app(M.OLDEST_READY_MESSAGE_AGE, "Maximum"),
+            ),
+            self._alarm(
+                "dispatch-failure-rate",
+                "Over 5% of send attempts failed (retried, failed or dead) in 15 minutes.",
+                5,
+                GT,
+                self.failure_rate(),
+            ),
+            self._alarm(
+                "dead-messages",
+                "Messages went dead (retries spent).",
+                0,
+                GT,
+                self._app(M.MESSAGES_DEAD, "Sum"),
+                evaluation_periods=1,
+            ),
+            self._alarm(
+                "packet-load-failures",
+                "Packets failed to load.",
+                0,
+                GT,
+                self._app(M.PACKETS_FAILED, "Sum"),
+                evaluation_periods=1,
+            ),
+            self._alarm(
+                "sms-route-switched",
+                "SMS went out from the secondary origination: the primary pool was "
+                "throttled or failing.",
+                0,
+                GT,
+                self._app(M.SMS_ROUTE_ON_SECONDARY, "Maximum", period=Duration.minutes(1)),
+                evaluation_periods=1,
+            ),
+            self._alarm(
+                "worker-heartbeat-missing",
+                "No worker heartbeat for 5 minutes: no messages are being sent.",
+                1,
+                LT,
+                self._app(M.WORKER_HEARTBEAT, "SampleCount", period=Duration.minutes(1)),
+                evaluation_periods=5,
+                missing_data=cloudwatch.TreatMissingData.BREACHING,
+            ),
+        ]
         # the drill runs in the DR region and publishes there: its alarms are the standby's
-        self.alarms = (rds_alarms + app_alarms + self._service_alarms(service)
-                       + (self._dr_alarms() if standby else [])
-                       + self._delivery_alarms(database, service))  # fmt: skip
+        self.alarms = (
+            rds_alarms
+            + app_alarms
+            + self._service_alarms(service)
+            + (self._dr_alarms() if standby else [])
+            + self._delivery_alarms(database, service)
+        )
         if replica_lag:  # acts in standby: the replica is what prod's RPO rests on
-            self.alarms.append(self._alarm(
-                "replica-lag-high", "The DR replica is over {t} s behind the primary (prod's RPO rests on it).",
-                t.replica_lag_seconds, GT, database.metric("ReplicaLag", statistic="Maximum", period=five),
-                actions_enabled=True))  # fmt: skip
+            self.alarms.append(
+                self._alarm(
+                    "replica-lag-high",
+                    "The DR replica is over {t} s behind the primary (prod's RPO rests on it).",
+                    t.replica_lag_seconds,
+                    GT,
+                    database.metric("ReplicaLag", statistic="Maximum", period=five),
+                    actions_enabled=True,
+                )
+            )
 
         composed = {
             "oldest-ready-message-age",
@@ -134,48 +212,94 @@ class MonitoringStack(UnitStack):
         errors = alb.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=five)
         target_errors = tg.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=five)
         alarms = [
-            self._alarm("alb-5xx-rate", "Over 2% of requests got a 5xx answer for 15 minutes.", 2, GT,
-                        cloudwatch.MathExpression(
-                            expression="100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / MAX([FILL(requests, 0), 1])",
-                            using_metrics={"elb5xx": errors, "target5xx": target_errors, "requests": requests},
-                            period=five, label="5xx %")),
-            self._alarm("api-latency-p99-high", "API p99 latency above 1 s for 15 minutes.", 1.0, GT,
-                        tg.target_response_time(statistic="p99", period=five)),
-            self._alarm("api-unhealthy-hosts", "An API task fails its readiness check.", 0, GT,
-                        tg.unhealthy_host_count(period=Duration.minutes(1)), evaluation_periods=5),
-        ]  # fmt: skip
+            self._alarm(
+                "alb-5xx-rate",
+                "Over 2% of requests got a 5xx answer for 15 minutes.",
+                2,
+                GT,
+                cloudwatch.MathExpression(
+                    expression="100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / MAX([FILL(requests, 0), 1])",
+                    using_metrics={
+                        "elb5xx": errors,
+                        "target5xx": target_errors,
+                        "requests": requests,
+                    },
+                    period=five,
+                    label="5xx %",
+                ),
+            ),
+            self._alarm(
+                "api-latency-p99-high",
+                "API p99 latency above 1 s for 15 minutes.",
+                1.0,
+                GT,
+                tg.target_response_time(statistic="p99", period=five),
+            ),
+            self._alarm(
+                "api-unhealthy-hosts",
+                "An API task fails its readiness check.",
+                0,
+                GT,
+                tg.unhealthy_host_count(period=Duration.minutes(1)),
+                evaluation_periods=5,
+            ),
+        ]
         for name, svc in (("api", service.api), ("worker", service.worker)):
             running = cloudwatch.Metric(
-                namespace="ECS/ContainerInsights", metric_name="RunningTaskCount", statistic="Minimum",
+                namespace="ECS/ContainerInsights",
+                metric_name="RunningTaskCount",
+                statistic="Minimum",
                 period=Duration.minutes(1),
-                dimensions_map={"ClusterName": service.cluster.cluster_name, "ServiceName": svc.service_name},
-            )  # fmt: skip
+                dimensions_map={
+                    "ClusterName": service.cluster.cluster_name,
+                    "ServiceName": svc.service_name,
+                },
+            )
             desired = cloudwatch.Metric(
-                namespace="ECS/ContainerInsights", metric_name="DesiredTaskCount", statistic="Maximum",
+                namespace="ECS/ContainerInsights",
+                metric_name="DesiredTaskCount",
+                statistic="Maximum",
                 period=Duration.minutes(1),
-                dimensions_map={"ClusterName": service.cluster.cluster_name, "ServiceName": svc.service_name},
-            )  # fmt: skip
-            alarms.append(self._alarm(
-                f"{name}-tasks-below-desired", f"Fewer {name} tasks run than desired for 5 minutes.", 0, GT,
-                cloudwatch.MathExpression(expression="desired - running", period=Duration.minutes(1),
-                                          using_metrics={"desired": desired, "running": running},
-                                          label=f"{name} tasks missing"),
-                evaluation_periods=5))  # fmt: skip
+                dimensions_map={
+                    "ClusterName": service.cluster.cluster_name,
+                    "ServiceName": svc.service_name,
+                },
+            )
+            alarms.append(
+                self._alarm(
+                    f"{name}-tasks-below-desired",
+                    f"Fewer {name} tasks run than desired for 5 minutes.",
+                    0,
+                    GT,
+                    cloudwatch.MathExpression(
+                        expression="desired - running",
+                        period=Duration.minutes(1),
+                        using_metrics={"desired": desired, "running": running},
+                        label=f"{name} tasks missing",
+                    ),
+                    evaluation_periods=5,
+                )
+            )
         return alarms
 
     def failure_rate(self) -> cloudwatch.MathExpression:
         """Failed attempts over all attempts, in %. A provider outage makes messages retry (and
         later go dead), so retries and dead messages count as failures, not only the terminal
         `failed`; the worker emits one of MessagesSent/Retried/Failed/Dead per attempt."""
-        names = {"sent": M.MESSAGES_SENT, "retried": M.MESSAGES_RETRIED, "failed": M.MESSAGES_FAILED,
-                 "dead": M.MESSAGES_DEAD}  # fmt: skip
+        names = {
+            "sent": M.MESSAGES_SENT,
+            "retried": M.MESSAGES_RETRIED,
+            "failed": M.MESSAGES_FAILED,
+            "dead": M.MESSAGES_DEAD,
+        }
         f = {k: f"FILL({k}, 0)" for k in names}
         return cloudwatch.MathExpression(
             expression=f"100 * ({f['retried']} + {f['failed']} + {f['dead']}) / "
-                       f"MAX([{f['sent']} + {f['retried']} + {f['failed']} + {f['dead']}, 1])",
+            f"MAX([{f['sent']} + {f['retried']} + {f['failed']} + {f['dead']}, 1])",
             using_metrics={k: self._app(name, "Sum") for k, name in names.items()},
-            period=Duration.minutes(5), label="dispatch failure %",
-        )  # fmt: skip
+            period=Duration.minutes(5),
+            label="dispatch failure %",
+        )
 
     def _delivery_alarms(
         self, database: rds.IDatabaseInstance, service: ServiceStack
@@ -188,38 +312,93 @@ class MonitoringStack(UnitStack):
         return [
             # RDS stops reporting engine metrics while the instance is down (stopped, crashed,
             # storage-full, failing over): no sample for 3 minutes is the outage
-            self._alarm("database-unavailable", "The database reported no metrics for 3 minutes: it is down or unreachable.",
-                        1, LT, database.metric_database_connections(statistic="SampleCount", period=minute),
-                        evaluation_periods=3, missing_data=cloudwatch.TreatMissingData.BREACHING),
-            self._alarm("ses-bounce-rate-high", "SES bounce rate above {t} (AWS reviews the account at 0.05).", 0.04, GT,
-                        cloudwatch.Metric(namespace="AWS/SES", metric_name="Reputation.BounceRate",
-                                          statistic="Maximum", period=Duration.minutes(15)), evaluation_periods=1),
-            self._alarm("ses-complaint-rate-high", "SES complaint rate above {t} (AWS reviews the account at 0.001).",
-                        0.0008, GT, cloudwatch.Metric(namespace="AWS/SES", metric_name="Reputation.ComplaintRate",
-                                                      statistic="Maximum", period=Duration.minutes(15)),
-                        evaluation_periods=1),
-            self._alarm("inbound-delivery-failures",
-                        "SNS could not deliver inbound events (replies, opt-outs, bounces) to the API; they wait in the dead-letter queue.",
-                        0, GT, cloudwatch.MathExpression(
-                            expression="FILL(failed, 0) + FILL(waiting, 0)", period=Duration.minutes(5),
-                            using_metrics={
-                                "failed": cloudwatch.Metric(namespace="AWS/SNS", metric_name="NumberOfNotificationsFailed",
-                                                            statistic="Sum", dimensions_map={"TopicName": inbound}),
-                                "waiting": service.inbound_dlq.metric_approximate_number_of_messages_visible(statistic="Maximum"),
-                            }, label="undelivered inbound events"),
-                        evaluation_periods=1),
-            self._alarm("migration-failed", "The deploy's migration task failed: new API tasks cannot become ready.", 0, GT,
-                        cloudwatch.Metric(namespace="AWS/Events", metric_name="TriggeredRules", statistic="Sum",
-                                          period=Duration.minutes(5),
-                                          dimensions_map={"RuleName": service.migration_failures.rule_name}),
-                        evaluation_periods=1),
-            self._alarm("secret-rotation-failed",
-                        "A Secrets Manager rotation failed: a database login's password may now differ from its secret's AWSCURRENT.",
-                        0, GT, cloudwatch.Metric(namespace="AWS/Events", metric_name="TriggeredRules", statistic="Sum",
-                                                 period=Duration.minutes(5),
-                                                 dimensions_map={"RuleName": service.rotation_failures.rule_name}),
-                        evaluation_periods=1),
-        ]  # fmt: skip
+            self._alarm(
+                "database-unavailable",
+                "The database reported no metrics for 3 minutes: it is down or unreachable.",
+                1,
+                LT,
+                database.metric_database_connections(statistic="SampleCount", period=minute),
+                evaluation_periods=3,
+                missing_data=cloudwatch.TreatMissingData.BREACHING,
+            ),
+            self._alarm(
+                "ses-bounce-rate-high",
+                "SES bounce rate above {t} (AWS reviews the account at 0.05).",
+                0.04,
+                GT,
+                cloudwatch.Metric(
+                    namespace="AWS/SES",
+                    metric_name="Reputation.BounceRate",
+                    statistic="Maximum",
+                    period=Duration.minutes(15),
+                ),
+                evaluation_periods=1,
+            ),
+            self._alarm(
+                "ses-complaint-rate-high",
+                "SES complaint rate above {t} (AWS reviews the account at 0.001).",
+                0.0008,
+                GT,
+                cloudwatch.Metric(
+                    namespace="AWS/SES",
+                    metric_name="Reputation.ComplaintRate",
+                    statistic="Maximum",
+                    period=Duration.minutes(15),
+                ),
+                evaluation_periods=1,
+            ),
+            self._alarm(
+                "inbound-delivery-failures",
+                "SNS could not deliver inbound events (replies, opt-outs, bounces) to the API; they wait in the dead-letter queue.",
+                0,
+                GT,
+                cloudwatch.MathExpression(
+                    expression="FILL(failed, 0) + FILL(waiting, 0)",
+                    period=Duration.minutes(5),
+                    using_metrics={
+                        "failed": cloudwatch.Metric(
+                            namespace="AWS/SNS",
+                            metric_name="NumberOfNotificationsFailed",
+                            statistic="Sum",
+                            dimensions_map={"TopicName": inbound},
+                        ),
+                        "waiting": service.inbound_dlq.metric_approximate_number_of_messages_visible(
+                            statistic="Maximum"
+                        ),
+                    },
+                    label="undelivered inbound events",
+                ),
+                evaluation_periods=1,
+            ),
+            self._alarm(
+                "migration-failed",
+                "The deploy's migration task failed: new API tasks cannot become ready.",
+                0,
+                GT,
+                cloudwatch.Metric(
+                    namespace="AWS/Events",
+                    metric_name="TriggeredRules",
+                    statistic="Sum",
+                    period=Duration.minutes(5),
+                    dimensions_map={"RuleName": service.migration_failures.rule_name},
+                ),
+                evaluation_periods=1,
+            ),
+            self._alarm(
+                "secret-rotation-failed",
+                "A Secrets Manager rotation failed: a database login's password may now differ from its secret's AWSCURRENT.",
+                0,
+                GT,
+                cloudwatch.Metric(
+                    namespace="AWS/Events",
+                    metric_name="TriggeredRules",
+                    statistic="Sum",
+                    period=Duration.minutes(5),
+                    dimensions_map={"RuleName": service.rotation_failures.rule_name},
+                ),
+                evaluation_periods=1,
+            ),
+        ]
 
     def _dr_alarms(self) -> list[RunbookAlarm]:
         """Drills (`reminderly dr drill`, scheduled in the standby tier) publish DrillSucceeded
@@ -229,24 +408,45 @@ class MonitoringStack(UnitStack):
         day = Duration.days(1)
 
         def succeeded(statistic: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(namespace=M.DR_NAMESPACE, metric_name=M.DRILL_SUCCEEDED, statistic=statistic,
-                                     period=day, dimensions_map={M.STAGE_DIMENSION: self.config.name})  # fmt: skip
+            return cloudwatch.Metric(
+                namespace=M.DR_NAMESPACE,
+                metric_name=M.DRILL_SUCCEEDED,
+                statistic=statistic,
+                period=day,
+                dimensions_map={M.STAGE_DIMENSION: self.config.name},
+            )
 
         return [  # they act in standby too: the drill runs while the primary serves
-            self._alarm("dr-drill-overdue", f"No successful DR drill in {objectives.drill_every_days} days.", 1, LT,
-                        succeeded("Maximum"), evaluation_periods=objectives.drill_every_days,
-                        missing_data=cloudwatch.TreatMissingData.BREACHING, actions_enabled=True),
-            self._alarm("dr-drill-objective-breached",
-                        f"A DR drill failed or missed its objectives (RPO {objectives.rpo_seconds} s, "
-                        f"RTO {objectives.rto_seconds} s; the DR vault's copies: RPO {VAULT_RPO_SECONDS} s).",
-                        1, LT, succeeded("Minimum"), evaluation_periods=1, actions_enabled=True),
-        ]  # fmt: skip
+            self._alarm(
+                "dr-drill-overdue",
+                f"No successful DR drill in {objectives.drill_every_days} days.",
+                1,
+                LT,
+                succeeded("Maximum"),
+                evaluation_periods=objectives.drill_every_days,
+                missing_data=cloudwatch.TreatMissingData.BREACHING,
+                actions_enabled=True,
+            ),
+            self._alarm(
+                "dr-drill-objective-breached",
+                f"A DR drill failed or missed its objectives (RPO {objectives.rpo_seconds} s, "
+                f"RTO {objectives.rto_seconds} s; the DR vault's copies: RPO {VAULT_RPO_SECONDS} s).",
+                1,
+                LT,
+                succeeded("Minimum"),
+                evaluation_periods=1,
+                actions_enabled=True,
+            ),
+        ]
 
     def _app(self, name: str, statistic: str, period: Duration | None = None) -> cloudwatch.Metric:
         return cloudwatch.Metric(
-            namespace=M.APP_NAMESPACE, metric_name=name, statistic=statistic, period=period or Duration.minutes(5),
+            namespace=M.APP_NAMESPACE,
+            metric_name=name,
+            statistic=statistic,
+            period=period or Duration.minutes(5),
             dimensions_map={M.STAGE_DIMENSION: self.config.name},
-        )  # fmt: skip
+        )
 
     def _alarm(
         self, alarm_id: str, summary: str, threshold: float, comparison, metric, **kwargs
@@ -260,9 +460,16 @@ class MonitoringStack(UnitStack):
         )
         kwargs.setdefault("actions_enabled", not self.standby)
         return RunbookAlarm(
-            self, alarm_id, config=self.config, summary=summary.format(t=f"{shown:g}"), metric=metric,
-            threshold=threshold, comparison=comparison, paging_topic=self.topic, **kwargs,
-        )  # fmt: skip
+            self,
+            alarm_id,
+            config=self.config,
+            summary=summary.format(t=f"{shown:g}"),
+            metric=metric,
+            threshold=threshold,
+            comparison=comparison,
+            paging_topic=self.topic,
+            **kwargs,
+        )
 
     def _dashboard(self, database: rds.IDatabaseInstance) -> None:
         board = cloudwatch.Dashboard(
@@ -276,13 +483,26 @@ class MonitoringStack(UnitStack):
             ),
         )
         board.add_widgets(
-            cloudwatch.GraphWidget(title="Oldest ready message (s)", left=[self._app(M.OLDEST_READY_MESSAGE_AGE, "Maximum")]),
-            cloudwatch.GraphWidget(title="Sent / retried / failed / dead", left=[
-                self._app(M.MESSAGES_SENT, "Sum"), self._app(M.MESSAGES_RETRIED, "Sum"), self._app(M.MESSAGES_FAILED, "Sum"),
-                self._app(M.MESSAGES_DEAD, "Sum")], right=[self.failure_rate()]),
-            cloudwatch.GraphWidget(title="Database CPU / connections", left=[database.metric_cpu_utilization()],
-                                   right=[database.metric_database_connections()]),
-        )  # fmt: skip
+            cloudwatch.GraphWidget(
+                title="Oldest ready message (s)",
+                left=[self._app(M.OLDEST_READY_MESSAGE_AGE, "Maximum")],
+            ),
+            cloudwatch.GraphWidget(
+                title="Sent / retried / failed / dead",
+                left=[
+                    self._app(M.MESSAGES_SENT, "Sum"),
+                    self._app(M.MESSAGES_RETRIED, "Sum"),
+                    self._app(M.MESSAGES_FAILED, "Sum"),
+                    self._app(M.MESSAGES_DEAD, "Sum"),
+                ],
+                right=[self.failure_rate()],
+            ),
+            cloudwatch.GraphWidget(
+                title="Database CPU / connections",
+                left=[database.metric_cpu_utilization()],
+                right=[database.metric_database_connections()],
+            ),
+        )
         # one graph per alarm, its metric against its threshold, titled by the alarm id: what
         # each runbook's "Is it real" starts from
         widgets = [

@@ -95,9 +95,12 @@ class PipelineStack(cdk.Stack):
             config.repository, config.branch, connection_arn=config.connection_arn
         )
         synth = pipelines.CodeBuildStep(
-            "Synth", input=source, commands=SYNTH_COMMANDS, env=SYNTH_ENV,
+            "Synth",
+            input=source,
+            commands=SYNTH_COMMANDS,
+            env=SYNTH_ENV,
             build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
-        )  # fmt: skip
+        )
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
@@ -114,37 +117,70 @@ class PipelineStack(cdk.Stack):
             ),
         )
         browser = pipelines.CodeBuildStep(
-            "BrowserTest", input=source, commands=BROWSER_COMMANDS,
+            "BrowserTest",
+            input=source,
+            commands=BROWSER_COMMANDS,
             build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
-        )  # fmt: skip
-        staging = ReminderlyStage(self, "Staging", config=stages["staging"], add_stage=add_stage,
-                                  env=cdk.Environment(account=stages["staging"].account, region=stages["staging"].region))  # fmt: skip
+        )
+        staging = ReminderlyStage(
+            self,
+            "Staging",
+            config=stages["staging"],
+            add_stage=add_stage,
+            env=cdk.Environment(account=stages["staging"].account, region=stages["staging"].region),
+        )
         # A write key of a smoke-test account in staging, put here once by an operator
         # (`reminderly account create "pipeline smoke test"`, then `aws secretsmanager
         # put-secret-value`); CodeBuild hands it to the step as a masked variable.
-        smoke_kms = kms.Key(self, "SmokeApiKeyKey", enable_key_rotation=True,
-                            description="Encrypts the pipeline's smoke-test API key")  # fmt: skip
+        smoke_kms = kms.Key(
+            self,
+            "SmokeApiKeyKey",
+            enable_key_rotation=True,
+            description="Encrypts the pipeline's smoke-test API key",
+        )
         smoke_key = secretsmanager.Secret(
-            self, "SmokeApiKey", secret_name=SMOKE_KEY_SECRET, encryption_key=smoke_kms,
+            self,
+            "SmokeApiKey",
+            secret_name=SMOKE_KEY_SECRET,
+            encryption_key=smoke_kms,
             description="API key (write scope) of the staging smoke-test account",
-        )  # fmt: skip
+        )
         smoke = pipelines.CodeBuildStep(
-            "SmokeTest", input=source, commands=SMOKE_COMMANDS,
+            "SmokeTest",
+            input=source,
+            commands=SMOKE_COMMANDS,
             env_from_cfn_outputs={"API_URL": staging.api_url},
-            build_environment=codebuild.BuildEnvironment(environment_variables={
-                "SMOKE_API_KEY": codebuild.BuildEnvironmentVariable(
-                    type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
-                    value=smoke_key.secret_arn),
-            }),
+            build_environment=codebuild.BuildEnvironment(
+                environment_variables={
+                    "SMOKE_API_KEY": codebuild.BuildEnvironmentVariable(
+                        type=codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
+                        value=smoke_key.secret_arn,
+                    ),
+                }
+            ),
             role_policy_statements=[
-                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[smoke_key.secret_arn]),
-                iam.PolicyStatement(actions=["kms:Decrypt"], resources=[smoke_kms.key_arn],
-                                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}}),
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"], resources=[smoke_key.secret_arn]
+                ),
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[smoke_kms.key_arn],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"
+                        }
+                    },
+                ),
             ],
-        )  # fmt: skip
+        )
         self.pipeline.add_stage(staging, pre=[browser], post=[smoke])
-        prod = ReminderlyStage(self, "Prod", config=stages["prod"], add_stage=add_stage,
-                               env=cdk.Environment(account=stages["prod"].account, region=stages["prod"].region))  # fmt: skip
+        prod = ReminderlyStage(
+            self,
+            "Prod",
+            config=stages["prod"],
+            add_stage=add_stage,
+            env=cdk.Environment(account=stages["prod"].account, region=stages["prod"].region),
+        )
         self.pipeline.add_stage(prod, pre=[pipelines.ManualApprovalStep("PromoteToProd")])
         self.pipeline.build_pipeline()  # so the acknowledgments can reach its constructs
         # CDK names the cross-region artifact buckets (for the DR-region stacks) with a hash

@@ -46,30 +46,47 @@ class StandbyDatabaseStack(Stack):
             version=getattr(rds.PostgresEngineVersion, config.db_engine_version)
         )
         self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            allow_all_outbound=False,
             description="PostgreSQL in the DR region: reachable only from the standby tier tasks",
-        )  # fmt: skip
+        )
         subnets = rds.SubnetGroup(
-            self, "SubnetGroup", vpc=vpc, subnet_group_name=naming.dr_subnet_group(stage),
+            self,
+            "SubnetGroup",
+            vpc=vpc,
+            subnet_group_name=naming.dr_subnet_group(stage),
             description="The DR region's isolated subnets: where a failover restores the database",
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             removal_policy=kept(config),
-        )  # fmt: skip
+        )
         parameters = rds.CfnDBParameterGroup(
-            self, "Parameters", family=engine.parameter_group_family or "postgres18",
+            self,
+            "Parameters",
+            family=engine.parameter_group_family or "postgres18",
             db_parameter_group_name=naming.dr_parameter_group(stage),
             description="The primary's parameters (stacks/database_stack.py PARAMETERS)",
             parameters=PARAMETERS,
-        )  # fmt: skip
+        )
         # read by `reminderly dr failover` (the restore's VpcSecurityGroupIds)
-        CfnOutput(self, "SecurityGroupIdOutput", key="SecurityGroupId",
-                  value=self.security_group.security_group_id)  # fmt: skip
+        CfnOutput(
+            self,
+            "SecurityGroupIdOutput",
+            key="SecurityGroupId",
+            value=self.security_group.security_group_id,
+        )
         self.replica: rds.CfnDBInstance | None = None
         if keeps_replica(config):
             self.replica = self._replica(config, subnets, parameters, key)
 
-    def _replica(self, config: StageConfig, subnets: rds.SubnetGroup,
-                 parameters: rds.CfnDBParameterGroup, key: kms.IKey) -> rds.CfnDBInstance:  # fmt: skip
+    def _replica(
+        self,
+        config: StageConfig,
+        subnets: rds.SubnetGroup,
+        parameters: rds.CfnDBParameterGroup,
+        key: kms.IKey,
+    ) -> rds.CfnDBInstance:
         """A cross-region read replica of the primary (no L2 for that): the primary's class,
         storage, monitoring and logs; encrypted with the DR key; promoted by a failover."""
         name = naming.dr_instance(config.name)
@@ -77,34 +94,52 @@ class StandbyDatabaseStack(Stack):
         logs_key = log_key(self, config)
         groups = [
             logs.LogGroup(
-                self, f"{log.capitalize()}Logs", encryption_key=logs_key,
+                self,
+                f"{log.capitalize()}Logs",
+                encryption_key=logs_key,
                 log_group_name=f"/aws/rds/instance/{name}/{log}",
-                retention=retention(config.log_retention_days), removal_policy=RemovalPolicy.RETAIN,
+                retention=retention(config.log_retention_days),
+                removal_policy=RemovalPolicy.RETAIN,
             )
             for log in ("postgresql", "upgrade")
-        ]  # fmt: skip
+        ]
         monitoring = iam.Role(
-            holder, "MonitoringRole", assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
-            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
-                "service-role/AmazonRDSEnhancedMonitoringRole")],
-        )  # fmt: skip
+            holder,
+            "MonitoringRole",
+            assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AmazonRDSEnhancedMonitoringRole"
+                )
+            ],
+        )
         source = f"arn:aws:rds:{config.region}:{config.account}:db:{config.prefix}-postgres"
         replica = rds.CfnDBInstance(
-            holder, "Resource", db_instance_identifier=name, source_db_instance_identifier=source,
-            source_region=config.region, db_instance_class=f"db.{config.db_instance_type}",
-            db_subnet_group_name=subnets.subnet_group_name, db_parameter_group_name=parameters.ref,
+            holder,
+            "Resource",
+            db_instance_identifier=name,
+            source_db_instance_identifier=source,
+            source_region=config.region,
+            db_instance_class=f"db.{config.db_instance_type}",
+            db_subnet_group_name=subnets.subnet_group_name,
+            db_parameter_group_name=parameters.ref,
             vpc_security_groups=[self.security_group.security_group_id],
-            kms_key_id=key.key_arn, storage_type="gp3",  # encrypted: a key id makes it so
+            kms_key_id=key.key_arn,
+            storage_type="gp3",  # encrypted: a key id makes it so
             max_allocated_storage=config.db_max_allocated_storage_gib,
-            multi_az=config.db_multi_az, publicly_accessible=False,
+            multi_az=config.db_multi_az,
+            publicly_accessible=False,
             deletion_protection=config.db_deletion_protection,
             backup_retention_period=config.db_backup_retention_days,
-            copy_tags_to_snapshot=True, auto_minor_version_upgrade=False,
+            copy_tags_to_snapshot=True,
+            auto_minor_version_upgrade=False,
             enable_iam_database_authentication=True,
-            enable_performance_insights=True, performance_insights_kms_key_id=key.key_arn,
-            monitoring_interval=60, monitoring_role_arn=monitoring.role_arn,
+            enable_performance_insights=True,
+            performance_insights_kms_key_id=key.key_arn,
+            monitoring_interval=60,
+            monitoring_role_arn=monitoring.role_arn,
             enable_cloudwatch_logs_exports=["postgresql", "upgrade"],
-        )  # fmt: skip
+        )
         replica.apply_removal_policy(RemovalPolicy.SNAPSHOT)
         for group in groups:
             replica.node.add_dependency(group)  # type: ignore[arg-type]

@@ -66,10 +66,14 @@ CAMPAIGN = {
     "send_window_start": "00:00",
     "send_window_end": "23:59",
     "steps": [
-        {"name": "day before", "offset_minutes": -1440, "template": "Hi {{ first_name }}, see you {{ appointment_at }}"},
+        {
+            "name": "day before",
+            "offset_minutes": -1440,
+            "template": "Hi {{ first_name }}, see you {{ appointment_at }}",
+        },
         {"name": "two hours", "offset_minutes": -120, "template": "Soon, {{ first_name }}!"},
     ],
-}  # fmt: skip
+}
 
 
 # The app fixture's link secret keys its public ids (app_service/public_ids.py): tests that

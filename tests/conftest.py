@@ -142,19 +142,36 @@ def serve_gunicorn(db_url: str | None, log_path: Path, **env_extra: str):
 
     port = _free_port()
     # the tests' link secret: tests compute the same public ids as the server (api_support)
-    env = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1",
-           "GUNICORN_THREADS": "4", "REMINDERLY_API_POOL_SIZE": "4",
-           "REMINDERLY_LINK_SECRET": "test-link-secret", **env_extra}  # fmt: skip
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "4",
+        "REMINDERLY_API_POOL_SIZE": "4",
+        "REMINDERLY_LINK_SECRET": "test-link-secret",
+        **env_extra,
+    }
     env.pop("DATABASE_URL", None)
     env.pop("PGHOST", None)
     if db_url is not None:
         env["DATABASE_URL"] = db_url
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:app_service.gunicorn_conf",
-         "--bind", f"127.0.0.1:{port}", "app_service.api:create_app()"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:app_service.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app_service.api:create_app()",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

@@ -127,8 +127,12 @@ def test_a_campaign_can_target_its_top_customers_but_never_gate_reviews(conn, ap
     truth = synthetic_history(conn, tenant.account_id, history, customers=100, seed=8)
     analytics.refresh_scores(conn, tenant.account_id)
     top = {r["external_id"] for r in analytics.ranked(conn, tenant.account_id, "survey", limit=10)}
-    survey = {**CAMPAIGN, "kind": "survey", "audience_top_n": 10,
-              "steps": [{"name": "after", "offset_minutes": -60, "template": "How was it?"}]}  # fmt: skip
+    survey = {
+        **CAMPAIGN,
+        "kind": "survey",
+        "audience_top_n": 10,
+        "steps": [{"name": "after", "offset_minutes": -60, "template": "How was it?"}],
+    }
     made = tenant.post("/v1/campaigns", json=survey)
     assert made.status_code == 201 and (made.json["audience_top_n"], made.json["audience_by"]) == (
         10,
@@ -136,23 +140,41 @@ def test_a_campaign_can_target_its_top_customers_but_never_gate_reviews(conn, ap
     )
     tenant.post(f"/v1/campaigns/{made.json['id']}/activate")
     rows = [person(i, customer_id=f"syn-{i}") for i in range(1, 41)]
-    packet = tenant.post(f"/v1/campaigns/{made.json['id']}/packets", data=csv_bytes(rows),
-                         headers={"Content-Type": "text/csv"}).json  # fmt: skip
+    packet = tenant.post(
+        f"/v1/campaigns/{made.json['id']}/packets",
+        data=csv_bytes(rows),
+        headers={"Content-Type": "text/csv"},
+    ).json
     assert packet["messages"]["suppressed:not_in_audience"] == 40 - len(
         top & {r["customer_id"] for r in rows}
     )
-    scheduled = {r[0] for r in conn.execute(
-        "SELECT c.external_id FROM messages m JOIN customers c ON c.id = m.customer_id "
-        "WHERE m.campaign_id = %s AND m.status = 'scheduled'", [row(made.json["id"])])}  # fmt: skip
+    scheduled = {
+        r[0]
+        for r in conn.execute(
+            "SELECT c.external_id FROM messages m JOIN customers c ON c.id = m.customer_id "
+            "WHERE m.campaign_id = %s AND m.status = 'scheduled'",
+            [row(made.json["id"])],
+        )
+    }
     assert scheduled and scheduled <= top
     assert len(truth) == 100
-    gated = {**CAMPAIGN, "kind": "review_request", "audience_top_n": 50, "audience_by": "positive",
-             "steps": [{"name": "next day", "offset_minutes": 1440, "template": "Review us: {{ review_url }}"}]}  # fmt: skip
+    gated = {
+        **CAMPAIGN,
+        "kind": "review_request",
+        "audience_top_n": 50,
+        "audience_by": "positive",
+        "steps": [
+            {"name": "next day", "offset_minutes": 1440, "template": "Review us: {{ review_url }}"}
+        ],
+    }
     refused = tenant.post("/v1/campaigns", json=gated)
     assert refused.status_code == 400 and refused.json["errors"][0]["pointer"] == "/audience_by"
     assert "review gating" in refused.json["detail"]
     import psycopg
 
     with pytest.raises(psycopg.errors.CheckViolation):  # the database refuses it too
-        conn.execute("UPDATE campaigns SET kind = 'review_request', audience_top_n = 5, audience_by = 'positive' "
-                     "WHERE id = %s", [row(made.json["id"])])  # fmt: skip
+        conn.execute(
+            "UPDATE campaigns SET kind = 'review_request', audience_top_n = 5, audience_by = 'positive' "
+            "WHERE id = %s",
+            [row(made.json["id"])],
+        )

@@ -37,8 +37,10 @@ def test_account_and_new_accounts(conn, app, tenant):
     # accounts are created by a platform operator's key (the CLI grants it), not a tenant admin
     _problem(tenant.post("/v1/accounts", json={"name": "Rogue Clinic"}), 403)
     operator = make_tenant(conn, app, scopes=("operator",), account_id=tenant.account_id)
-    made = operator.post("/v1/accounts", json={"name": "Second Clinic", "timezone": "Europe/Paris",
-                                               "default_country": "FR"})  # fmt: skip
+    made = operator.post(
+        "/v1/accounts",
+        json={"name": "Second Clinic", "timezone": "Europe/Paris", "default_country": "FR"},
+    )
     assert made.status_code == 201
     new = made.json
     assert new["account"]["timezone"] == "Europe/Paris" and new["api_key"]["scopes"] == ["admin"]
@@ -55,8 +57,15 @@ def test_account_and_new_accounts(conn, app, tenant):
 
 
 def test_customers_upsert_get_list_and_consent(tenant):
-    made = tenant.post("/v1/customers", json={"external_id": "PAT-1", "phone": "(312) 555-0101",
-                                              "email": "Ana@Example.COM", "first_name": "Ana"})  # fmt: skip
+    made = tenant.post(
+        "/v1/customers",
+        json={
+            "external_id": "PAT-1",
+            "phone": "(312) 555-0101",
+            "email": "Ana@Example.COM",
+            "first_name": "Ana",
+        },
+    )
     assert (
         made.status_code == 201 and made.headers["Location"] == f"/v1/customers/{made.json['id']}"
     )
@@ -84,19 +93,28 @@ def test_opt_out_suppresses_pending_messages_and_opt_in_restores_consent(tenant)
     c = _campaign(tenant)
     _packet(tenant, c["id"], [person(1)])
     customer = tenant.get("/v1/customers").json["data"][0]
-    out = tenant.post(f"/v1/customers/{customer['id']}/consent",
-                      json={"channel": "sms", "action": "opt_out", "source": "front_desk"})  # fmt: skip
+    out = tenant.post(
+        f"/v1/customers/{customer['id']}/consent",
+        json={"channel": "sms", "action": "opt_out", "source": "front_desk"},
+    )
     assert out.status_code == 200
     assert out.json["suppressed_messages"] == 2 and out.json["customer"]["opted_out"]["sms"]
     msgs = tenant.get(f"/v1/customers/{customer['id']}/messages").json["data"]
     assert {m["status"] for m in msgs} == {"suppressed"} and {m["reason"] for m in msgs} == {
         "opted_out"
     }
-    back = tenant.post(f"/v1/customers/{customer['id']}/consent",
-                       json={"channel": "sms", "action": "opt_in", "source": "web"})  # fmt: skip
+    back = tenant.post(
+        f"/v1/customers/{customer['id']}/consent",
+        json={"channel": "sms", "action": "opt_in", "source": "web"},
+    )
     assert back.json["customer"]["opted_out"]["sms"] is None
-    body = _problem(tenant.post(f"/v1/customers/{customer['id']}/consent",
-                                json={"channel": "fax", "action": "opt_out", "source": "x"}), 400)  # fmt: skip
+    body = _problem(
+        tenant.post(
+            f"/v1/customers/{customer['id']}/consent",
+            json={"channel": "fax", "action": "opt_out", "source": "x"},
+        ),
+        400,
+    )
     assert body["errors"][0]["pointer"] == "/channel"
 
 
@@ -104,9 +122,14 @@ def test_campaign_create_get_list_update_and_transitions(tenant):
     c = _campaign(tenant, active=False)
     assert c["status"] == "draft" and [s["offset_minutes"] for s in c["steps"]] == [-1440, -120]
     assert tenant.get(f"/v1/campaigns/{c['id']}").json == c
-    patched = tenant.patch(f"/v1/campaigns/{c['id']}", json={
-        "send_window_start": "08:00", "frequency_cap_seconds": 86400,
-        "steps": [{"name": "only", "offset_minutes": -60, "template": "Hi {{ first_name }}"}]})  # fmt: skip
+    patched = tenant.patch(
+        f"/v1/campaigns/{c['id']}",
+        json={
+            "send_window_start": "08:00",
+            "frequency_cap_seconds": 86400,
+            "steps": [{"name": "only", "offset_minutes": -60, "template": "Hi {{ first_name }}"}],
+        },
+    )
     assert patched.status_code == 200
     assert patched.json["send_window_start"] == "08:00" and len(patched.json["steps"]) == 1
     assert patched.json["frequency_cap_seconds"] == 86400
@@ -171,8 +194,14 @@ def test_campaign_definitions_are_checked_with_a_pointer_to_the_field(tenant):
 
 
 def test_templates_create_get_list_preview_and_use_in_a_step(tenant):
-    t = tenant.post("/v1/templates", json={"name": "visit", "channel": "sms",
-                                           "body": "Hi {{ first_name }}, {{ appointment_time }} {{ room }}"})  # fmt: skip
+    t = tenant.post(
+        "/v1/templates",
+        json={
+            "name": "visit",
+            "channel": "sms",
+            "body": "Hi {{ first_name }}, {{ appointment_time }} {{ room }}",
+        },
+    )
     assert t.status_code == 201 and t.json["merge_fields"] == [
         "appointment_time",
         "first_name",
@@ -273,8 +302,14 @@ def test_packet_rejections_unreadable_bodies_and_duplicates(tenant):
     )
     assert "customer_id" in body["detail"] and body["packet_id"]
     assert tenant.get(f"/v1/packets/{body['packet_id']}").json["status"] == "failed"
-    body = _problem(tenant.post(f"/v1/campaigns/{c['id']}/packets", data=b'{"not": "an array"}',
-                                headers={"Content-Type": "application/json"}), 400)  # fmt: skip
+    body = _problem(
+        tenant.post(
+            f"/v1/campaigns/{c['id']}/packets",
+            data=b'{"not": "an array"}',
+            headers={"Content-Type": "application/json"},
+        ),
+        400,
+    )
 
     data = csv_bytes([person(5), person(6)])
     first = tenant.post(f"/v1/campaigns/{c['id']}/packets", data=data, headers=CSV)
@@ -330,8 +365,11 @@ def test_create_idempotency_for_campaigns_customers_and_keys(tenant):
         headers={"Idempotency-Key": "t"},
     )
     assert bad.status_code == 400
-    good = tenant.post("/v1/templates", json={"name": "e", "channel": "email", "body": "x", "subject": "s"},
-                       headers={"Idempotency-Key": "t"})  # fmt: skip
+    good = tenant.post(
+        "/v1/templates",
+        json={"name": "e", "channel": "email", "body": "x", "subject": "s"},
+        headers={"Idempotency-Key": "t"},
+    )
     assert good.status_code == 201
 
 

@@ -83,27 +83,52 @@ def test_scopes_read_write_admin(conn, app, tenant):
 def test_another_tenants_resources_are_404_not_403(conn, tenant, other_tenant):
     c = tenant.post("/v1/campaigns", json=CAMPAIGN).json
     tenant.post(f"/v1/campaigns/{c['id']}/activate")
-    p = tenant.post(f"/v1/campaigns/{c['id']}/packets", data=csv_bytes([person(1)]),
-                    headers={"Content-Type": "text/csv"}).json  # fmt: skip
+    p = tenant.post(
+        f"/v1/campaigns/{c['id']}/packets",
+        data=csv_bytes([person(1)]),
+        headers={"Content-Type": "text/csv"},
+    ).json
     cu = tenant.get("/v1/customers").json["data"][0]
     m = tenant.get(f"/v1/packets/{p['id']}/messages").json["data"][0]
     t = tenant.post("/v1/templates", json={"name": "t", "channel": "sms", "body": "Hi"}).json
     k = tenant.get("/v1/api-keys").json["data"][0]
-    for path in [f"/v1/campaigns/{c['id']}", f"/v1/campaigns/{c['id']}/report",
-                 f"/v1/campaigns/{c['id']}/packets", f"/v1/packets/{p['id']}",
-                 f"/v1/packets/{p['id']}/errors", f"/v1/packets/{p['id']}/messages",
-                 f"/v1/packets/{p['id']}/report", f"/v1/customers/{cu['id']}",
-                 f"/v1/customers/{cu['id']}/messages", f"/v1/messages/{m['id']}",
-                 f"/v1/templates/{t['id']}"]:  # fmt: skip
+    for path in [
+        f"/v1/campaigns/{c['id']}",
+        f"/v1/campaigns/{c['id']}/report",
+        f"/v1/campaigns/{c['id']}/packets",
+        f"/v1/packets/{p['id']}",
+        f"/v1/packets/{p['id']}/errors",
+        f"/v1/packets/{p['id']}/messages",
+        f"/v1/packets/{p['id']}/report",
+        f"/v1/customers/{cu['id']}",
+        f"/v1/customers/{cu['id']}/messages",
+        f"/v1/messages/{m['id']}",
+        f"/v1/templates/{t['id']}",
+    ]:
         _problem(other_tenant.get(path), 404)
-    for path in [f"/v1/campaigns/{c['id']}/pause", f"/v1/campaigns/{c['id']}/archive",
-                 f"/v1/packets/{p['id']}/cancel", f"/v1/templates/{t['id']}/preview"]:  # fmt: skip
+    for path in [
+        f"/v1/campaigns/{c['id']}/pause",
+        f"/v1/campaigns/{c['id']}/archive",
+        f"/v1/packets/{p['id']}/cancel",
+        f"/v1/templates/{t['id']}/preview",
+    ]:
         _problem(other_tenant.post(path, json={}), 404)
-    _problem(other_tenant.post(f"/v1/campaigns/{c['id']}/packets", data=csv_bytes([person(2)]),
-                               headers={"Content-Type": "text/csv"}), 404)  # fmt: skip
+    _problem(
+        other_tenant.post(
+            f"/v1/campaigns/{c['id']}/packets",
+            data=csv_bytes([person(2)]),
+            headers={"Content-Type": "text/csv"},
+        ),
+        404,
+    )
     _problem(other_tenant.patch(f"/v1/campaigns/{c['id']}", json={"name": "mine"}), 404)
-    _problem(other_tenant.post(f"/v1/customers/{cu['id']}/consent",
-                               json={"channel": "sms", "action": "opt_out", "source": "x"}), 404)  # fmt: skip
+    _problem(
+        other_tenant.post(
+            f"/v1/customers/{cu['id']}/consent",
+            json={"channel": "sms", "action": "opt_out", "source": "x"},
+        ),
+        404,
+    )
     _problem(other_tenant.delete(f"/v1/api-keys/{k['id']}"), 404)
     for path in ["/v1/campaigns", "/v1/customers", "/v1/templates"]:
         assert other_tenant.get(path).json["data"] == []
@@ -119,11 +144,28 @@ def test_row_level_security_hides_other_accounts_even_without_a_where_clause(
     for t, n in ((tenant, 1), (other_tenant, 2)):
         c = t.post("/v1/campaigns", json=CAMPAIGN).json
         t.post(f"/v1/campaigns/{c['id']}/activate")
-        t.post(f"/v1/campaigns/{c['id']}/packets", data=csv_bytes([person(n), person(n + 10)]),
-               headers={"Content-Type": "text/csv"})  # fmt: skip
-    tables = ["accounts", "customers", "campaigns", "campaign_steps", "packets", "packet_rows",
-              "appointments", "messages", "campaign_message_counts", "packet_message_counts",
-              "api_keys", "templates", "consent_events", "message_events", "idempotency_keys"]  # fmt: skip
+        t.post(
+            f"/v1/campaigns/{c['id']}/packets",
+            data=csv_bytes([person(n), person(n + 10)]),
+            headers={"Content-Type": "text/csv"},
+        )
+    tables = [
+        "accounts",
+        "customers",
+        "campaigns",
+        "campaign_steps",
+        "packets",
+        "packet_rows",
+        "appointments",
+        "messages",
+        "campaign_message_counts",
+        "packet_message_counts",
+        "api_keys",
+        "templates",
+        "consent_events",
+        "message_events",
+        "idempotency_keys",
+    ]
     with psycopg.connect(db_url, autocommit=True) as c:
         owner = {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
         c.execute(Q.api_enter_tenant, {"account_id": str(tenant.account_id)})
@@ -173,12 +215,22 @@ def test_body_limits_and_content_types(app, tenant):
         tenant.post("/v1/templates", data="name=x", headers={"Content-Type": "text/plain"}), 415
     )
     c = tenant.post("/v1/campaigns", json=CAMPAIGN).json
-    _problem(tenant.post(f"/v1/campaigns/{c['id']}/packets", data=b"x",
-                         headers={"Content-Type": "application/xml"}), 415)  # fmt: skip
+    _problem(
+        tenant.post(
+            f"/v1/campaigns/{c['id']}/packets",
+            data=b"x",
+            headers={"Content-Type": "application/xml"},
+        ),
+        415,
+    )
     app.config["MAX_PACKET_BYTES"] = 200
     rows = csv_bytes([person(i) for i in range(20)])
-    _problem(tenant.post(f"/v1/campaigns/{c['id']}/packets", data=rows,
-                         headers={"Content-Type": "text/csv"}), 413)  # fmt: skip
+    _problem(
+        tenant.post(
+            f"/v1/campaigns/{c['id']}/packets", data=rows, headers={"Content-Type": "text/csv"}
+        ),
+        413,
+    )
 
 
 def test_errors_carry_no_stack_trace_and_logs_carry_no_pii(app, tenant, caplog):
@@ -192,11 +244,21 @@ def test_errors_carry_no_stack_trace_and_logs_carry_no_pii(app, tenant, caplog):
     assert "Traceback" not in response.get_data(as_text=True)
     assert "+1312" not in response.get_data(as_text=True)
     assert body["detail"] == "an unexpected error occurred; it has been logged"
-    tenant.post("/v1/customers", json={"external_id": "p1", "phone": "+13125550177",
-                                      "email": "pat@example.com", "first_name": "Pat"})  # fmt: skip
+    tenant.post(
+        "/v1/customers",
+        json={
+            "external_id": "p1",
+            "phone": "+13125550177",
+            "email": "pat@example.com",
+            "first_name": "Pat",
+        },
+    )
     c = tenant.post("/v1/campaigns", json=CAMPAIGN).json
-    tenant.post(f"/v1/campaigns/{c['id']}/packets", data=csv_bytes([person(77)]),
-                headers={"Content-Type": "text/csv"})  # fmt: skip
+    tenant.post(
+        f"/v1/campaigns/{c['id']}/packets",
+        data=csv_bytes([person(77)]),
+        headers={"Content-Type": "text/csv"},
+    )
     tenant.get("/v1/customers?external_id=p1")
     from app_service.logs import JsonFormatter
 

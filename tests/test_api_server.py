@@ -76,11 +76,19 @@ def test_a_client_flow_over_a_socket(gunicorn, db_url):
     )
     assert status == 201 and headers["X-Request-Id"] == "flow-1"
     assert api.call("POST", f"/v1/campaigns/{campaign['id']}/activate")[0] == 200
-    status, _, packet = api.call("POST", f"/v1/campaigns/{campaign['id']}/packets",
-                                 csv_bytes([person(1), person(2, phone="x")]), {"Content-Type": "text/csv"})  # fmt: skip
+    status, _, packet = api.call(
+        "POST",
+        f"/v1/campaigns/{campaign['id']}/packets",
+        csv_bytes([person(1), person(2, phone="x")]),
+        {"Content-Type": "text/csv"},
+    )
     assert status == 201 and packet["rows"] == {
-        "submitted": 2, "accepted": 1, "rejected": 1, "warned": 0, "read": 2
-    }  # fmt: skip
+        "submitted": 2,
+        "accepted": 1,
+        "rejected": 1,
+        "warned": 0,
+        "read": 2,
+    }
     status, _, errors = api.call("GET", packet["links"]["errors"])
     assert status == 200 and errors["data"][0]["column"] == "phone"
     status, headers, body = api.call("GET", "/v1/campaigns/999999")
@@ -110,8 +118,12 @@ def test_a_100k_row_csv_packet_over_http(gunicorn, db_url, tmp_path):
     _, _, packet = api.call("GET", headers["Location"])
     assert packet["status"] == "ready"
     assert packet["rows"] == {
-        "submitted": 100_000, "accepted": 99_999, "rejected": 1, "warned": 0, "read": 100_000
-    }  # fmt: skip
+        "submitted": 100_000,
+        "accepted": 99_999,
+        "rejected": 1,
+        "warned": 0,
+        "read": 100_000,
+    }
     assert packet["messages_planned"] == 2 * 99_999
     with psycopg.connect(db_url) as conn:
         (n,) = conn.execute(
@@ -163,9 +175,12 @@ def roomy_gunicorn(db_url, tmp_path):
     from tests.conftest import serve_gunicorn
 
     api_url = make_conninfo(db_url, user="reminderly_api_login")
-    with serve_gunicorn(api_url, tmp_path / "gunicorn.log",
-                        REMINDERLY_KEYLESS_PER_MINUTE="1000000",
-                        REMINDERLY_SIGN_IN_FAILURES_PER_MINUTE="1000000") as served:  # fmt: skip
+    with serve_gunicorn(
+        api_url,
+        tmp_path / "gunicorn.log",
+        REMINDERLY_KEYLESS_PER_MINUTE="1000000",
+        REMINDERLY_SIGN_IN_FAILURES_PER_MINUTE="1000000",
+    ) as served:
         yield served
 
 
@@ -187,17 +202,40 @@ def test_schemathesis_finds_no_server_error_and_no_contract_break(roomy_gunicorn
     from app_service import PROJECT_ROOT
 
     run = subprocess.run(
-        [exe, "--config-file", str(PROJECT_ROOT / "tests" / "schemathesis.toml"), "run",
-         str(spec), "--url", base, "-H", f"Authorization: Bearer {token}",
-         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
-                     "response_schema_conformance,response_headers_conformance,"
-                     "positive_data_acceptance",
-         "--phases", "examples,coverage,fuzzing,stateful",
-         "--mode", "all", "--max-examples", "10", "--seed", "20261128", "--workers", "1",
-         "--request-timeout", "30", "--no-color"],
-        capture_output=True, text=True, timeout=900, cwd=PROJECT_ROOT,
+        [
+            exe,
+            "--config-file",
+            str(PROJECT_ROOT / "tests" / "schemathesis.toml"),
+            "run",
+            str(spec),
+            "--url",
+            base,
+            "-H",
+            f"Authorization: Bearer {token}",
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,"
+            "response_schema_conformance,response_headers_conformance,"
+            "positive_data_acceptance",
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--mode",
+            "all",
+            "--max-examples",
+            "10",
+            "--seed",
+            "20261128",
+            "--workers",
+            "1",
+            "--request-timeout",
+            "30",
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=PROJECT_ROOT,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},  # the hooks: tests/schemathesis_hooks
-    )  # fmt: skip
+    )
     took = time.monotonic() - started
     report = run.stdout[-12000:] + run.stderr[-2000:]
     (tmp_path / "schemathesis.txt").write_text(run.stdout + run.stderr)
@@ -218,15 +256,23 @@ def test_the_pipelines_smoke_script_passes_against_a_live_server(gunicorn, db_ur
     _, token = _token(db_url, scopes=("write",))
     env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "API_URL": base, "SMOKE_API_KEY": token}
     for run in ("101", "102"):  # a second build reuses the campaign, loads a new packet
-        result = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "smoke.sh")],
-                                env={**env, "CODEBUILD_BUILD_NUMBER": run},
-                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        result = subprocess.run(
+            ["bash", str(PROJECT_ROOT / "scripts" / "smoke.sh")],
+            env={**env, "CODEBUILD_BUILD_NUMBER": run},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "loaded, planned, cancelled" in result.stdout
     with psycopg.connect(db_url) as conn:
         statuses = conn.execute("SELECT status, count(*) FROM packets GROUP BY 1").fetchall()
         (campaigns_made,) = conn.execute("SELECT count(*) FROM campaigns").fetchone()
     assert statuses == [("cancelled", 2)] and campaigns_made == 1
-    bad = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "smoke.sh")],
-                         env={**env, "SMOKE_API_KEY": "rmd_wrong"}, capture_output=True, text=True)  # fmt: skip
+    bad = subprocess.run(
+        ["bash", str(PROJECT_ROOT / "scripts" / "smoke.sh")],
+        env={**env, "SMOKE_API_KEY": "rmd_wrong"},
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode != 0

@@ -13,9 +13,17 @@ from app_service.worker.channels.ses import SesChannel
 from app_service.worker.channels.sms import SmsChannel
 
 EMAIL = OutgoingMessage(
-    41, 7, "email", "ann@example.org", "How was your visit?", "How did we do?",
-    {"List-Unsubscribe": "<https://r.example/u/41>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-)  # fmt: skip
+    41,
+    7,
+    "email",
+    "ann@example.org",
+    "How was your visit?",
+    "How did we do?",
+    {
+        "List-Unsubscribe": "<https://r.example/u/41>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    },
+)
 SMS = OutgoingMessage(
     42, 7, "sms", "+13125550134", "See you tomorrow at 10:00. Reply C to confirm."
 )
@@ -33,18 +41,29 @@ def test_ses_request_is_exactly_this():
         ses, from_address="Reminders <no-reply@clinic.example>", configuration_set="reminderly"
     )
     with Stubber(ses) as stub:
-        stub.add_response("send_email", {"MessageId": "ses-1"}, {
-            "FromEmailAddress": "Reminders <no-reply@clinic.example>",
-            "Destination": {"ToAddresses": ["ann@example.org"]},
-            "Content": {"Simple": {
-                "Subject": {"Data": "How did we do?", "Charset": "UTF-8"},
-                "Body": {"Text": {"Data": "How was your visit?", "Charset": "UTF-8"}},
-                "Headers": [{"Name": "List-Unsubscribe", "Value": "<https://r.example/u/41>"},
-                            {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"}],
-            }},
-            "ConfigurationSetName": "reminderly",
-            "EmailTags": [{"Name": "message_id", "Value": "41"}],
-        })  # fmt: skip
+        stub.add_response(
+            "send_email",
+            {"MessageId": "ses-1"},
+            {
+                "FromEmailAddress": "Reminders <no-reply@clinic.example>",
+                "Destination": {"ToAddresses": ["ann@example.org"]},
+                "Content": {
+                    "Simple": {
+                        "Subject": {"Data": "How did we do?", "Charset": "UTF-8"},
+                        "Body": {"Text": {"Data": "How was your visit?", "Charset": "UTF-8"}},
+                        "Headers": [
+                            {"Name": "List-Unsubscribe", "Value": "<https://r.example/u/41>"},
+                            {
+                                "Name": "List-Unsubscribe-Post",
+                                "Value": "List-Unsubscribe=One-Click",
+                            },
+                        ],
+                    }
+                },
+                "ConfigurationSetName": "reminderly",
+                "EmailTags": [{"Name": "message_id", "Value": "41"}],
+            },
+        )
         assert channel.send(EMAIL).provider_message_id == "ses-1"
         stub.assert_no_pending_responses()
 
@@ -87,11 +106,18 @@ def test_sms_request_is_exactly_this():
     sms = client("pinpoint-sms-voice-v2")
     channel = SmsChannel(sms, origination_identity="pool-abc", configuration_set="reminderly")
     with Stubber(sms) as stub:
-        stub.add_response("send_text_message", {"MessageId": "sms-1"}, {
-            "DestinationPhoneNumber": "+13125550134", "OriginationIdentity": "pool-abc",
-            "MessageBody": "See you tomorrow at 10:00. Reply C to confirm.", "MessageType": "TRANSACTIONAL",
-            "ConfigurationSetName": "reminderly", "Context": {"message_id": "42"},
-        })  # fmt: skip
+        stub.add_response(
+            "send_text_message",
+            {"MessageId": "sms-1"},
+            {
+                "DestinationPhoneNumber": "+13125550134",
+                "OriginationIdentity": "pool-abc",
+                "MessageBody": "See you tomorrow at 10:00. Reply C to confirm.",
+                "MessageType": "TRANSACTIONAL",
+                "ConfigurationSetName": "reminderly",
+                "Context": {"message_id": "42"},
+            },
+        )
         assert channel.send(SMS).provider_message_id == "sms-1"
         stub.assert_no_pending_responses()
 

@@ -80,11 +80,21 @@ def test_load_dry_run_and_snapshot_options(runner, conn, campaign, tmp_path):
     assert conn.execute("SELECT count(*) FROM packets").fetchone() == (0,)
     for args, message in [
         (["--dry-run", "--idempotency-key", "k"], "takes no --idempotency-key"),
-        (["--snapshot-from", "2026-12-01T00:00+00:00"], "needs both --snapshot-from and --snapshot-to"),
+        (
+            ["--snapshot-from", "2026-12-01T00:00+00:00"],
+            "needs both --snapshot-from and --snapshot-to",
+        ),
         (["--force"], "need --snapshot-from and --snapshot-to"),
-        (["--snapshot-from", "2026-12-02T00:00+00:00", "--snapshot-to", "2026-12-01T00:00+00:00"],
-         "--snapshot-to must be after --snapshot-from"),
-    ]:  # fmt: skip
+        (
+            [
+                "--snapshot-from",
+                "2026-12-02T00:00+00:00",
+                "--snapshot-to",
+                "2026-12-01T00:00+00:00",
+            ],
+            "--snapshot-to must be after --snapshot-from",
+        ),
+    ]:
         result = runner.invoke(main, ["load", str(path), "--campaign", str(campaign), *args])
         assert result.exit_code == 1 and message in result.output, (args, result.output)
 
@@ -206,8 +216,9 @@ def test_account_and_api_key_commands_make_keys_the_api_accepts(runner, db_url):
     assert made.exit_code == 0, made.output
     admin = made.output.strip().splitlines()[-1].rsplit(" ", 1)[1]
     account = int(made.output.split()[1])
-    reader = runner.invoke(main, ["api-key", "create", "--account", str(account), "--name", "bi",
-                                  "--scope", "read"])  # fmt: skip
+    reader = runner.invoke(
+        main, ["api-key", "create", "--account", str(account), "--name", "bi", "--scope", "read"]
+    )
     assert reader.exit_code == 0, reader.output
     read_token = reader.output.strip().rsplit(" ", 1)[1]
     key_id = int(reader.output.split()[1])
@@ -251,9 +262,20 @@ def test_worker_rates_are_shared_buckets(runner, conn, campaign):
 def test_location_set_and_list(runner, account):
     made = runner.invoke(
         main,
-        ["location", "set", "phx", "--account", str(account), "--name", "Phoenix",
-         "--timezone", "America/Phoenix", "--window", "08:00-18:00"],
-    )  # fmt: skip
+        [
+            "location",
+            "set",
+            "phx",
+            "--account",
+            str(account),
+            "--name",
+            "Phoenix",
+            "--timezone",
+            "America/Phoenix",
+            "--window",
+            "08:00-18:00",
+        ],
+    )
     assert made.exit_code == 0 and "created" in made.output, made.output
     listed = [
         json.loads(x)
@@ -293,8 +315,12 @@ def test_the_lifecycle_is_the_same_in_the_cli_and_the_api(runner, conn, account,
         for verb in core.VERBS:
             a = tenant.post("/v1/campaigns", json=CAMPAIGN).json["id"]
             b = tenant.post("/v1/campaigns", json=CAMPAIGN).json["id"]
-            path = {"draft": [], "active": ["activate"], "paused": ["activate", "pause"],
-                    "archived": ["archive"]}[start]  # fmt: skip
+            path = {
+                "draft": [],
+                "active": ["activate"],
+                "paused": ["activate", "pause"],
+                "archived": ["archive"],
+            }[start]
             for step in path:
                 assert tenant.post(f"/v1/campaigns/{a}/{step}").status_code == 200
                 assert tenant.post(f"/v1/campaigns/{b}/{step}").status_code == 200

@@ -72,11 +72,17 @@ def _export(week: datetime, day: int, cancelled: set[str]) -> tuple[list[dict], 
             continue
         patient = A[appt][0]
         at = datetime.combine((week + timedelta(days=d)).date(), time.fromisoformat(hhmm))
-        rows.append({
-            "customer_id": patient, "first_name": patient.upper(), "phone": PATIENTS[patient],
-            "email": f"{patient}@example.com", "timezone": "America/Chicago",
-            "appointment_id": appt, "appointment_at": at.isoformat(timespec="minutes"),
-        })  # fmt: skip
+        rows.append(
+            {
+                "customer_id": patient,
+                "first_name": patient.upper(),
+                "phone": PATIENTS[patient],
+                "email": f"{patient}@example.com",
+                "timezone": "America/Chicago",
+                "appointment_id": appt,
+                "appointment_at": at.isoformat(timespec="minutes"),
+            }
+        )
     if day == 1:  # the front desk cancelled A4: the export says so
         rows.append({"customer_id": "p4", "appointment_id": "A4", "status": "cancelled"})
     scope = Snapshot(week + timedelta(days=day + 1), week + timedelta(days=day + 3))
@@ -87,9 +93,11 @@ def test_a_clinic_week(conn, db_url, account):
     conn.execute("UPDATE accounts SET timezone = 'America/Chicago' WHERE id = %s", [account])
     campaigns = {
         "R": make_campaign(conn, account, offsets=(-24, -2), window=WINDOW),
-        "S": make_campaign(conn, account, kind="survey", channel="email", offsets=(2,), window=WINDOW),
+        "S": make_campaign(
+            conn, account, kind="survey", channel="email", offsets=(2,), window=WINDOW
+        ),
         "V": make_campaign(conn, account, kind="review_request", offsets=(24,), window=WINDOW),
-    }  # fmt: skip
+    }
     conn.execute(
         "UPDATE campaign_steps SET local_time = '10:00' WHERE campaign_id = %s", [campaigns["V"]]
     )
@@ -135,8 +143,11 @@ def test_a_clinic_week(conn, db_url, account):
                 "ORDER BY id LIMIT 1",
                 [campaigns["S"]],
             ).fetchone()
-            one(conn, Q.record_survey_response, {"message_id": survey, "score": 9,
-                                                 "comment": "Lovely staff", "channel": "web"})  # fmt: skip
+            one(
+                conn,
+                Q.record_survey_response,
+                {"message_id": survey, "score": 9, "comment": "Lovely staff", "channel": "web"},
+            )
         if day == 2:  # p1 clicks through to the review site
             (review,) = conn.execute(
                 "SELECT m.id FROM messages m JOIN customers c ON c.id = m.customer_id "
@@ -159,13 +170,18 @@ def test_a_clinic_week(conn, db_url, account):
     )
     r, s, v = campaigns["R"], campaigns["S"], campaigns["V"]
     assert reasons == {
-        f"A4:{r}:1": "cancelled:appointment_cancelled", f"A4:{r}:2": "cancelled:appointment_cancelled",
-        f"A4:{s}:1": "cancelled:appointment_cancelled", f"A4:{v}:1": "cancelled:appointment_cancelled",
-        f"A5:{r}:1": "cancelled:absent_from_snapshot", f"A5:{r}:2": "cancelled:absent_from_snapshot",
-        f"A5:{s}:1": "cancelled:absent_from_snapshot", f"A5:{v}:1": "cancelled:absent_from_snapshot",
-        f"A8:{r}:1": "suppressed:opted_out", f"A8:{r}:2": "suppressed:opted_out",
+        f"A4:{r}:1": "cancelled:appointment_cancelled",
+        f"A4:{r}:2": "cancelled:appointment_cancelled",
+        f"A4:{s}:1": "cancelled:appointment_cancelled",
+        f"A4:{v}:1": "cancelled:appointment_cancelled",
+        f"A5:{r}:1": "cancelled:absent_from_snapshot",
+        f"A5:{r}:2": "cancelled:absent_from_snapshot",
+        f"A5:{s}:1": "cancelled:absent_from_snapshot",
+        f"A5:{v}:1": "cancelled:absent_from_snapshot",
+        f"A8:{r}:1": "suppressed:opted_out",
+        f"A8:{r}:2": "suppressed:opted_out",
         f"A8:{v}:1": "suppressed:opted_out",
-    }  # fmt: skip
+    }
     from app_service import reports
 
     survey = reports.campaign_report(conn, s)

@@ -108,8 +108,10 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
         assert owner.get_by_role("status").inner_text() == f"Invitation sent to {email}."
     _accessible(owner, "people")
     with psycopg.connect(db_url, autocommit=True) as conn:
-        links = {m["recipient"]: re.search(r"https?://\S+", m["body"]).group(0)
-                 for m in directory.mail(conn, 10)}  # fmt: skip
+        links = {
+            m["recipient"]: re.search(r"https?://\S+", m["body"]).group(0)
+            for m in directory.mail(conn, 10)
+        }
 
     manager = _join(chromium, base, links["manager@maple.example"], "manager@maple.example", "Max")
     # the manager builds a survey campaign, previews it, saves and activates it

@@ -82,8 +82,13 @@ def secrets():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client("secretsmanager", region_name="us-east-1", endpoint_url=endpoint,
-                          aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    client = boto3.client(
+        "secretsmanager",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     yield endpoint, client
     server.stop()
 
@@ -102,8 +107,12 @@ def _rotate(client, secret_id: str, role: str, set_password, window: float) -> s
     )  # createSecret
     set_password(role, new["password"])  # setSecret
     time.sleep(window)  # testSecret, and the stale AWSCURRENT everyone else still reads
-    client.update_secret_version_stage(SecretId=secret_id, VersionStage="AWSCURRENT",
-                                       MoveToVersionId=token, RemoveFromVersionId=current["VersionId"])  # finishSecret  # fmt: skip
+    client.update_secret_version_stage(
+        SecretId=secret_id,
+        VersionStage="AWSCURRENT",
+        MoveToVersionId=token,
+        RemoveFromVersionId=current["VersionId"],
+    )  # finishSecret
     return new["password"]
 
 
@@ -139,10 +148,17 @@ def test_rotating_both_logins_under_load_fails_no_request_and_loses_no_send(
     url = make_conninfo(
         "", host=target.get("host"), port=target.get("port"), dbname=target["dbname"]
     )
-    common = {**os.environ, "DATABASE_URL": url, "AWS_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": "us-east-1",
-              "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-              "REMINDERLY_DB_MAX_LIFETIME_SECONDS": "1", "PYTHONPATH": str(PROJECT_ROOT),
-              "REMINDERLY_LINK_SECRET": "test-link-secret"}  # fmt: skip
+    common = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "REMINDERLY_DB_MAX_LIFETIME_SECONDS": "1",
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "REMINDERLY_LINK_SECRET": "test-link-secret",
+    }
 
     def env(role: str) -> dict:  # what ECS injects at task start, and the secret to re-read
         return {
@@ -155,23 +171,55 @@ def test_rotating_both_logins_under_load_fails_no_request_and_loses_no_send(
     port = _free_port()
     api_log, worker_log = tmp_path / "api.log", tmp_path / "worker.log"
     api = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:app_service.gunicorn_conf", "--bind",
-         f"127.0.0.1:{port}", "app_service.api:create_app()"],
-        cwd=PROJECT_ROOT, stdout=api_log.open("wb"), stderr=subprocess.STDOUT,
-        env={**env(ROLES[0]), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4", "REMINDERLY_API_POOL_SIZE": "2"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:app_service.gunicorn_conf",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app_service.api:create_app()",
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=api_log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={
+            **env(ROLES[0]),
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "4",
+            "REMINDERLY_API_POOL_SIZE": "2",
+        },
+    )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "app_service.cli", "worker", "--channel", "outbox", "--concurrency", "2",
-         "--sms-rate", "2", "--email-rate", "2"],
-        cwd=PROJECT_ROOT, stdout=worker_log.open("wb"), stderr=subprocess.STDOUT, env=env(ROLES[1]),
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "app_service.cli",
+            "worker",
+            "--channel",
+            "outbox",
+            "--concurrency",
+            "2",
+            "--sms-rate",
+            "2",
+            "--email-rate",
+            "2",
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=worker_log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=env(ROLES[1]),
+    )
     base = f"http://127.0.0.1:{port}"
     results: Counter = Counter()
     latencies: list[float] = []
     stop = threading.Event()
 
     def load() -> None:
-        request = urllib.request.Request(f"{base}/v1/campaigns/{pub(campaign)}", headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        request = urllib.request.Request(
+            f"{base}/v1/campaigns/{pub(campaign)}", headers={"Authorization": f"Bearer {token}"}
+        )
         while not stop.is_set():
             started = time.monotonic()
             try:
@@ -199,8 +247,10 @@ def test_rotating_both_logins_under_load_fails_no_request_and_loses_no_send(
         time.sleep(2)
         sent_before = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
         # both at once, each with a window longer than a request waits for a connection (10 s)
-        rotations = [threading.Thread(target=_rotate, args=(client, arns[role], role, password_auth, WINDOW))
-                     for role in ROLES]  # fmt: skip
+        rotations = [
+            threading.Thread(target=_rotate, args=(client, arns[role], role, password_auth, WINDOW))
+            for role in ROLES
+        ]
         for t in rotations:
             t.start()
         for t in rotations:
@@ -227,8 +277,10 @@ def test_rotating_both_logins_under_load_fails_no_request_and_loses_no_send(
         worker_log.read_text(errors="replace"),
     )
     # what was measured (shown with -s)
-    print(f"rotation under load: {dict(results)} responses, slowest {max(latencies):.2f} s, "
-          f"{sent_before} sent before and {sent_at_rotation} by the end of the rotations, of {MESSAGES}")  # fmt: skip
+    print(
+        f"rotation under load: {dict(results)} responses, slowest {max(latencies):.2f} s, "
+        f"{sent_before} sent before and {sent_at_rotation} by the end of the rotations, of {MESSAGES}"
+    )
     # no failed request, and enough of them to have spanned the rotations
     assert set(results) == {200}, (results, api_text[-3000:])
     assert results[200] > 100

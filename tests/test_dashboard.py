@@ -162,16 +162,26 @@ def test_locations_page_lists_and_saves_locations(app, conn, tenant):
     client, _ = _signed_in(app, tenant.token)
     page = client.get("/locations", base_url="https://localhost").get_data(as_text=True)
     assert "No locations yet." in page
-    form = {"csrf_token": _csrf(page), "external_id": "phx", "name": "Phoenix",
-            "timezone": "America/Phoenix", "window_start": "08:00", "window_end": "18:00"}  # fmt: skip
+    form = {
+        "csrf_token": _csrf(page),
+        "external_id": "phx",
+        "name": "Phoenix",
+        "timezone": "America/Phoenix",
+        "window_start": "08:00",
+        "window_end": "18:00",
+    }
     saved = client.post("/locations", data=form, base_url="https://localhost")
     assert saved.status_code == 302
     assert tenant.get("/v1/locations?external_id=phx").json["data"][0]["send_window"] == {
-        "start": "08:00", "end": "18:00"
-    }  # fmt: skip
+        "start": "08:00",
+        "end": "18:00",
+    }
     # a blank field keeps its value; a bad one is refused with the field and reason
-    client.post("/locations", data={"csrf_token": form["csrf_token"], "external_id": "phx",
-                                    "address": "1 Main St"}, base_url="https://localhost")  # fmt: skip
+    client.post(
+        "/locations",
+        data={"csrf_token": form["csrf_token"], "external_id": "phx", "address": "1 Main St"},
+        base_url="https://localhost",
+    )
     assert tenant.get("/v1/locations?external_id=phx").json["data"][0]["name"] == "Phoenix"
     bad = client.post(
         "/locations", data={**form, "timezone": "Mars/Base"}, base_url="https://localhost"
@@ -231,8 +241,12 @@ def test_webhooks_page_lists_endpoints_and_their_attempts_per_account(
     from app_service import safe_http, webhooks
 
     dev = safe_http.Policy(allow_http=True, allow_loopback=True)
-    mine = webhooks.create(conn, tenant.account_id, {"url": "https://hooks.example.com/a",
-                                                     "event_types": ["packet.ready"]}, dev)  # fmt: skip
+    mine = webhooks.create(
+        conn,
+        tenant.account_id,
+        {"url": "https://hooks.example.com/a", "event_types": ["packet.ready"]},
+        dev,
+    )
     theirs = webhooks.create(
         conn, other_tenant.account_id, {"url": "https://other.example.com/b"}, dev
     )

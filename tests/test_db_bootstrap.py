@@ -56,7 +56,9 @@ def test_bootstrap_then_again_after_a_rotation(new_cluster):
             "WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) <> 'reminderly_owner'"
         ).fetchone()
         assert others == (0,)  # the owner owns the schema, not the master user
-        assert owner.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()").fetchone() == ("reminderly_owner",)  # fmt: skip
+        assert owner.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
+        ).fetchone() == ("reminderly_owner",)
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         _login(new_cluster, "reminderly_api_login", "wrong")
     with _login(new_cluster, "reminderly_worker_login", "worker-first") as worker:
@@ -72,11 +74,17 @@ def test_bootstrap_then_again_after_a_rotation(new_cluster):
 
 def test_bootstrap_names_what_to_set_and_never_starts_a_database(tmp_path):
     result = CliRunner().invoke(
-        main, ["db", "bootstrap"],
-        env={"DATABASE_URL": "", "PGHOST": "", "REMINDERLY_DATA_DIR": str(tmp_path),
-             "REMINDERLY_OWNER_PASSWORD": "x", "REMINDERLY_API_LOGIN_PASSWORD": "",
-             "REMINDERLY_WORKER_LOGIN_PASSWORD": ""},
-    )  # fmt: skip
+        main,
+        ["db", "bootstrap"],
+        env={
+            "DATABASE_URL": "",
+            "PGHOST": "",
+            "REMINDERLY_DATA_DIR": str(tmp_path),
+            "REMINDERLY_OWNER_PASSWORD": "x",
+            "REMINDERLY_API_LOGIN_PASSWORD": "",
+            "REMINDERLY_WORKER_LOGIN_PASSWORD": "",
+        },
+    )
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         "error: db bootstrap acts on a stage's database: set DATABASE_URL (or PGHOST and the "

@@ -19,14 +19,25 @@ OLD = {"user": "reminderly_api_login", "password": "old-password"}
 
 
 def _client():
-    return boto3.client("secretsmanager", region_name="us-east-1", aws_access_key_id="x",
-                        aws_secret_access_key="x")  # fmt: skip
+    return boto3.client(
+        "secretsmanager", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
 
 
 def _value(password: str) -> dict:
-    return {"ARN": ARN, "Name": "reminderly-prod/database/api", "VersionId": "v" * 32,
-            "SecretString": json.dumps({"username": "reminderly_api_login", "password": password,
-                                        "host": "db.internal", "port": 5432})}  # fmt: skip
+    return {
+        "ARN": ARN,
+        "Name": "reminderly-prod/database/api",
+        "VersionId": "v" * 32,
+        "SecretString": json.dumps(
+            {
+                "username": "reminderly_api_login",
+                "password": password,
+                "host": "db.internal",
+                "port": 5432,
+            }
+        ),
+    }
 
 
 def _get(stage: str) -> dict:

@@ -21,23 +21,57 @@ ARN = "arn:aws:rds:us-west-2:333333333333:auto-backup:ab-xyz"
 
 
 def clients():
-    return (boto3.client("rds", region_name="us-west-2"), boto3.client("backup", region_name="us-west-2"),
-            boto3.client("cloudwatch", region_name="us-east-1"))  # fmt: skip
+    return (
+        boto3.client("rds", region_name="us-west-2"),
+        boto3.client("backup", region_name="us-west-2"),
+        boto3.client("cloudwatch", region_name="us-east-1"),
+    )
 
 
-def stub_points(rds_stub: Stubber, backup_stub: Stubber, stage: str, replicated_age: timedelta | None,
-                vault_age: timedelta) -> None:  # fmt: skip
-    backups = [] if replicated_age is None else [{
-        "DBInstanceAutomatedBackupsArn": ARN, "Status": "replicating",
-        "RestoreWindow": {"EarliestTime": NOW - timedelta(days=7), "LatestTime": NOW - replicated_age}}]  # fmt: skip
-    rds_stub.add_response("describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": backups},
-                          {"DBInstanceIdentifier": f"reminderly-{stage}-postgres"})  # fmt: skip
-    backup_stub.add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": [
-        {"RecoveryPointArn": "arn:aws:backup:us-west-2:333333333333:recovery-point:rp-1", "Status": "COMPLETED",
-         "CreationDate": NOW - vault_age},
-        {"RecoveryPointArn": "arn:aws:backup:us-west-2:333333333333:recovery-point:rp-2", "Status": "RUNNING",
-         "CreationDate": NOW}]},
-        {"BackupVaultName": f"reminderly-{stage}-dr-vault", "MaxResults": 100})  # fmt: skip
+def stub_points(
+    rds_stub: Stubber,
+    backup_stub: Stubber,
+    stage: str,
+    replicated_age: timedelta | None,
+    vault_age: timedelta,
+) -> None:
+    backups = (
+        []
+        if replicated_age is None
+        else [
+            {
+                "DBInstanceAutomatedBackupsArn": ARN,
+                "Status": "replicating",
+                "RestoreWindow": {
+                    "EarliestTime": NOW - timedelta(days=7),
+                    "LatestTime": NOW - replicated_age,
+                },
+            }
+        ]
+    )
+    rds_stub.add_response(
+        "describe_db_instance_automated_backups",
+        {"DBInstanceAutomatedBackups": backups},
+        {"DBInstanceIdentifier": f"reminderly-{stage}-postgres"},
+    )
+    backup_stub.add_response(
+        "list_recovery_points_by_backup_vault",
+        {
+            "RecoveryPoints": [
+                {
+                    "RecoveryPointArn": "arn:aws:backup:us-west-2:333333333333:recovery-point:rp-1",
+                    "Status": "COMPLETED",
+                    "CreationDate": NOW - vault_age,
+                },
+                {
+                    "RecoveryPointArn": "arn:aws:backup:us-west-2:333333333333:recovery-point:rp-2",
+                    "Status": "RUNNING",
+                    "CreationDate": NOW,
+                },
+            ]
+        },
+        {"BackupVaultName": f"reminderly-{stage}-dr-vault", "MaxResults": 100},
+    )
 
 
 def test_restore_points_against_the_rpo():
@@ -65,26 +99,74 @@ def test_a_drill_restores_verifies_measures_cleans_up_and_publishes(db_url, conn
     ticks = iter([100.0, 100.0 + 1500.0])
     with Stubber(rds) as r, Stubber(backup) as b, Stubber(cloudwatch) as cw:
         stub_points(r, b, "prod", timedelta(minutes=5), timedelta(hours=3))
-        r.add_response("restore_db_instance_to_point_in_time", {"DBInstance": {"DBInstanceIdentifier": target}}, {
-            "SourceDBInstanceAutomatedBackupsArn": ARN, "TargetDBInstanceIdentifier": target,
-            "UseLatestRestorableTime": True, "DBInstanceClass": "db.t4g.medium", "MultiAZ": False,
-            "PubliclyAccessible": False, "DeletionProtection": False, "CopyTagsToSnapshot": False,
-            "Tags": [{"Key": "reminderly:drill", "Value": "prod"}], "DBSubnetGroupName": "drill-subnets",
-            "VpcSecurityGroupIds": ["sg-1"]})  # fmt: skip
-        available = {"DBInstances": [{"DBInstanceIdentifier": target, "DBInstanceStatus": "available",
-                                      "Endpoint": {"Address": "drill.example", "Port": 5432}}]}  # fmt: skip
+        r.add_response(
+            "restore_db_instance_to_point_in_time",
+            {"DBInstance": {"DBInstanceIdentifier": target}},
+            {
+                "SourceDBInstanceAutomatedBackupsArn": ARN,
+                "TargetDBInstanceIdentifier": target,
+                "UseLatestRestorableTime": True,
+                "DBInstanceClass": "db.t4g.medium",
+                "MultiAZ": False,
+                "PubliclyAccessible": False,
+                "DeletionProtection": False,
+                "CopyTagsToSnapshot": False,
+                "Tags": [{"Key": "reminderly:drill", "Value": "prod"}],
+                "DBSubnetGroupName": "drill-subnets",
+                "VpcSecurityGroupIds": ["sg-1"],
+            },
+        )
+        available = {
+            "DBInstances": [
+                {
+                    "DBInstanceIdentifier": target,
+                    "DBInstanceStatus": "available",
+                    "Endpoint": {"Address": "drill.example", "Port": 5432},
+                }
+            ]
+        }
         r.add_response(
             "describe_db_instances", available, {"DBInstanceIdentifier": target}
         )  # the waiter
         r.add_response("describe_db_instances", available, {"DBInstanceIdentifier": target})
-        r.add_response("delete_db_instance", {}, {"DBInstanceIdentifier": target, "SkipFinalSnapshot": True,
-                                                  "DeleteAutomatedBackups": True})  # fmt: skip
+        r.add_response(
+            "delete_db_instance",
+            {},
+            {
+                "DBInstanceIdentifier": target,
+                "SkipFinalSnapshot": True,
+                "DeleteAutomatedBackups": True,
+            },
+        )
         stage_dim = [{"Name": "Stage", "Value": "prod"}]
         dims = [*stage_dim, {"Name": "Source", "Value": "replicated"}]
-        cw.add_response("put_metric_data", {}, {"Namespace": "Reminderly/DR", "MetricData": [
-            {"MetricName": "DrillSucceeded", "Dimensions": stage_dim, "Value": 1.0, "Unit": "Count"},
-            {"MetricName": "DrillRtoSeconds", "Dimensions": dims, "Value": 1500.0, "Unit": "Seconds"},
-            {"MetricName": "DrillRpoSeconds", "Dimensions": dims, "Value": ANY, "Unit": "Seconds"}]})  # fmt: skip
+        cw.add_response(
+            "put_metric_data",
+            {},
+            {
+                "Namespace": "Reminderly/DR",
+                "MetricData": [
+                    {
+                        "MetricName": "DrillSucceeded",
+                        "Dimensions": stage_dim,
+                        "Value": 1.0,
+                        "Unit": "Count",
+                    },
+                    {
+                        "MetricName": "DrillRtoSeconds",
+                        "Dimensions": dims,
+                        "Value": 1500.0,
+                        "Unit": "Seconds",
+                    },
+                    {
+                        "MetricName": "DrillRpoSeconds",
+                        "Dimensions": dims,
+                        "Value": ANY,
+                        "Unit": "Seconds",
+                    },
+                ],
+            },
+        )
         seen = {}
 
         def verify(host, port):  # the restored instance is, here, the test database
@@ -102,10 +184,19 @@ def test_a_drill_restores_verifies_measures_cleans_up_and_publishes(db_url, conn
         def primary_latest_write():
             return base + (later if "endpoint" in seen else timedelta(seconds=42))
 
-        result = dr.drill(stage="prod", rds_dr=rds, backup_dr=backup, cloudwatch=cloudwatch, verify=verify,
-                          primary_latest_write=primary_latest_write,
-                          subnet_group="drill-subnets", security_groups=["sg-1"], clock=lambda: next(ticks),
-                          now=lambda: NOW, wait_delay=0)  # fmt: skip
+        result = dr.drill(
+            stage="prod",
+            rds_dr=rds,
+            backup_dr=backup,
+            cloudwatch=cloudwatch,
+            verify=verify,
+            primary_latest_write=primary_latest_write,
+            subnet_group="drill-subnets",
+            security_groups=["sg-1"],
+            clock=lambda: next(ticks),
+            now=lambda: NOW,
+            wait_delay=0,
+        )
     assert result.succeeded and not result.breaches and result.error is None
     assert seen["endpoint"] == ("drill.example", 5432)
     assert (result.rto_seconds, result.rpo_seconds) == (1500.0, 42.0)
@@ -119,16 +210,45 @@ def test_a_failed_drill_still_deletes_its_instance_and_reports_failure():
     with Stubber(rds) as r, Stubber(backup) as b, Stubber(cloudwatch) as cw:
         stub_points(r, b, "staging", timedelta(minutes=5), timedelta(hours=3))
         r.add_response("restore_db_instance_to_point_in_time", {}, None)
-        r.add_response("describe_db_instances", {"DBInstances": [{"DBInstanceIdentifier": target,
-                                                                   "DBInstanceStatus": "failed"}]}, None)  # fmt: skip
-        r.add_response("delete_db_instance", {}, {"DBInstanceIdentifier": target, "SkipFinalSnapshot": True,
-                                                  "DeleteAutomatedBackups": True})  # fmt: skip
-        cw.add_response("put_metric_data", {}, {"Namespace": "Reminderly/DR", "MetricData": [
-            {"MetricName": "DrillSucceeded", "Dimensions": [{"Name": "Stage", "Value": "staging"}],
-             "Value": 0.0, "Unit": "Count"}]})  # fmt: skip
-        result = dr.drill(stage="staging", rds_dr=rds, backup_dr=backup, cloudwatch=cloudwatch,
-                          verify=lambda h, p: pytest.fail("nothing to verify"), primary_latest_write=lambda: NOW,
-                          now=lambda: NOW, wait_delay=0)  # fmt: skip
+        r.add_response(
+            "describe_db_instances",
+            {"DBInstances": [{"DBInstanceIdentifier": target, "DBInstanceStatus": "failed"}]},
+            None,
+        )
+        r.add_response(
+            "delete_db_instance",
+            {},
+            {
+                "DBInstanceIdentifier": target,
+                "SkipFinalSnapshot": True,
+                "DeleteAutomatedBackups": True,
+            },
+        )
+        cw.add_response(
+            "put_metric_data",
+            {},
+            {
+                "Namespace": "Reminderly/DR",
+                "MetricData": [
+                    {
+                        "MetricName": "DrillSucceeded",
+                        "Dimensions": [{"Name": "Stage", "Value": "staging"}],
+                        "Value": 0.0,
+                        "Unit": "Count",
+                    }
+                ],
+            },
+        )
+        result = dr.drill(
+            stage="staging",
+            rds_dr=rds,
+            backup_dr=backup,
+            cloudwatch=cloudwatch,
+            verify=lambda h, p: pytest.fail("nothing to verify"),
+            primary_latest_write=lambda: NOW,
+            now=lambda: NOW,
+            wait_delay=0,
+        )
         r.assert_no_pending_responses()
     assert not result.succeeded and "WaiterError" in result.error
 
@@ -182,8 +302,16 @@ def test_dr_commands_name_what_to_set_and_never_start_the_embedded_database(
 ):
     """A laptop with neither AWS credentials nor a database URL: one error line naming all that
     is missing, exit 1, no AWS call and no embedded server started (issue 13)."""
-    for name in ("DATABASE_URL", "PGHOST", "PGUSER", "PGPASSWORD", "AWS_PROFILE", "AWS_ACCESS_KEY_ID",
-                 "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):  # fmt: skip
+    for name in (
+        "DATABASE_URL",
+        "PGHOST",
+        "PGUSER",
+        "PGPASSWORD",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role either
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))

@@ -21,9 +21,15 @@ from app_service import dispatch_queue as dq
 from app_service.queries import Q
 
 BIG_TABLES = {
-    "messages", "packets", "packet_rows", "customers", "appointments",
-    "campaign_message_counts", "packet_message_counts", "campaigns",
-}  # fmt: skip
+    "messages",
+    "packets",
+    "packet_rows",
+    "customers",
+    "appointments",
+    "campaign_message_counts",
+    "packet_message_counts",
+    "campaigns",
+}
 
 
 @pytest.fixture(scope="module")
@@ -172,9 +178,16 @@ def test_report_rollups_are_read_by_key(big):
     for query, params in (
         (Q.campaign_event_counts, {"campaign_id": ids["campaign"]}),
         (Q.survey_score_counts, {"campaign_id": ids["campaign"]}),
-        (Q.campaign_timeseries, {"campaign_id": ids["campaign"], "bucket": "day",
-                                 "since": now - timedelta(days=7), "until": now}),
-    ):  # fmt: skip
+        (
+            Q.campaign_timeseries,
+            {
+                "campaign_id": ids["campaign"],
+                "bucket": "day",
+                "since": now - timedelta(days=7),
+                "until": now,
+            },
+        ),
+    ):
         nodes = explain(conn, query, params)
         touched = [
             (n["Node Type"], n.get("Relation Name")) for n in nodes if n.get("Relation Name")

@@ -17,8 +17,12 @@ from app_service.ops import failover
 
 DR, PRIMARY = "us-west-2", "us-east-1"
 # every secret that names the host: the master's and each login's (the tasks read their own)
-SECRETS = ["reminderly-prod/database/master", "reminderly-prod/database/owner",
-           "reminderly-prod/database/api", "reminderly-prod/database/worker"]  # fmt: skip
+SECRETS = [
+    "reminderly-prod/database/master",
+    "reminderly-prod/database/owner",
+    "reminderly-prod/database/api",
+    "reminderly-prod/database/worker",
+]
 STATE = "/reminderly/prod/dr/failover-state"
 OUTPUTS = {
     "SecurityGroupId": "sg-0dr",
@@ -27,11 +31,25 @@ OUTPUTS = {
     "DomainName": "api.reminders.brightsmile.dental",
     "HostedZoneName": "reminders.brightsmile.dental",
 }
-TARGET = failover.Target(stage="prod", primary_region=PRIMARY, dr_region=DR, api_tasks=3, worker_tasks=2,
-                         backup_retention_days=35, instance_class="db.r7g.large", multi_az=True,
-                         deletion_protection=True, outputs=OUTPUTS)  # fmt: skip
-SECRET_VALUE = {"host": "primary.rds", "port": 5432, "username": "reminderly", "password": "pw",
-                "dbname": "reminderly"}  # fmt: skip
+TARGET = failover.Target(
+    stage="prod",
+    primary_region=PRIMARY,
+    dr_region=DR,
+    api_tasks=3,
+    worker_tasks=2,
+    backup_retention_days=35,
+    instance_class="db.r7g.large",
+    multi_az=True,
+    deletion_protection=True,
+    outputs=OUTPUTS,
+)
+SECRET_VALUE = {
+    "host": "primary.rds",
+    "port": 5432,
+    "username": "reminderly",
+    "password": "pw",
+    "dbname": "reminderly",
+}
 ALARMS = ["reminderly-prod-dead-messages", "reminderly-prod-replica-lag-high"]
 
 
@@ -109,13 +127,26 @@ class Script:
 
 
 def record(s: Script, done: list[str], status: str = "running") -> None:
-    s.call("ssm", DR, "put_parameter", {"Name": STATE, "Value": Recorded(done, status), "Type": "String",
-                                        "Overwrite": True}, {"Version": 1})  # fmt: skip
+    s.call(
+        "ssm",
+        DR,
+        "put_parameter",
+        {"Name": STATE, "Value": Recorded(done, status), "Type": "String", "Overwrite": True},
+        {"Version": 1},
+    )
 
 
 def instance(**extra) -> dict:
-    return {"DBInstances": [{"DBInstanceIdentifier": "reminderly-prod-postgres-dr", "DBInstanceStatus": "available",
-                             "Endpoint": {"Address": "dr.rds", "Port": 5432}, **extra}]}  # fmt: skip
+    return {
+        "DBInstances": [
+            {
+                "DBInstanceIdentifier": "reminderly-prod-postgres-dr",
+                "DBInstanceStatus": "available",
+                "Endpoint": {"Address": "dr.rds", "Port": 5432},
+                **extra,
+            }
+        ]
+    }
 
 
 REPLICA = {
@@ -138,8 +169,13 @@ def step_calls(s: Script, key: str, fail: bool = False) -> None:
         if not fail:
             s.call("rds", DR, "describe_db_instances", DB, instance())
     elif key == "detach-secret":
-        first("secretsmanager", DR, "describe_secret", {"SecretId": SECRETS[0]},
-              *(() if fail else ({"PrimaryRegion": PRIMARY},)))  # fmt: skip
+        first(
+            "secretsmanager",
+            DR,
+            "describe_secret",
+            {"SecretId": SECRETS[0]},
+            *(() if fail else ({"PrimaryRegion": PRIMARY},)),
+        )
         if not fail:
             s.call("secretsmanager", DR, "stop_replication_to_replica", {"SecretId": SECRETS[0]})
             for secret in SECRETS[1:]:
@@ -165,60 +201,159 @@ def step_calls(s: Script, key: str, fail: bool = False) -> None:
                 s.call("secretsmanager", DR, "get_secret_value", {"SecretId": secret}, value)
             for secret in SECRETS:
                 s.call("secretsmanager", DR, "get_secret_value", {"SecretId": secret}, value)
-                s.call("secretsmanager", DR, "put_secret_value",
-                       {"SecretId": secret, "SecretString": json.dumps({**SECRET_VALUE, "host": "dr.rds"})})  # fmt: skip
+                s.call(
+                    "secretsmanager",
+                    DR,
+                    "put_secret_value",
+                    {
+                        "SecretId": secret,
+                        "SecretString": json.dumps({**SECRET_VALUE, "host": "dr.rds"}),
+                    },
+                )
     elif key == "scale":
         for n, (service, count) in enumerate((("api", 3), ("worker", 2))):
-            (first if n == 0 else s.call)("application-autoscaling", DR, "register_scalable_target", {
-                "ServiceNamespace": "ecs", "ResourceId": f"service/reminderly-prod-dr/{service}",
-                "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": count})  # fmt: skip
+            (first if n == 0 else s.call)(
+                "application-autoscaling",
+                DR,
+                "register_scalable_target",
+                {
+                    "ServiceNamespace": "ecs",
+                    "ResourceId": f"service/reminderly-prod-dr/{service}",
+                    "ScalableDimension": "ecs:service:DesiredCount",
+                    "MinCapacity": count,
+                },
+            )
             if fail:
                 return
-            s.call("ecs", DR, "update_service", {"cluster": "reminderly-prod-dr", "service": service,
-                                                 "desiredCount": count})  # fmt: skip
+            s.call(
+                "ecs",
+                DR,
+                "update_service",
+                {"cluster": "reminderly-prod-dr", "service": service, "desiredCount": count},
+            )
     elif key == "alarms":
-        described = {"MetricAlarms": [{"AlarmName": ALARMS[0]}, {"AlarmName": ALARMS[1]}],
-                     "CompositeAlarms": [{"AlarmName": "reminderly-prod-service-degraded"}]}  # fmt: skip
-        first("cloudwatch", DR, "describe_alarms", {"AlarmNamePrefix": "reminderly-prod-",
-              "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}, *(() if fail else (described,)))  # fmt: skip
+        described = {
+            "MetricAlarms": [{"AlarmName": ALARMS[0]}, {"AlarmName": ALARMS[1]}],
+            "CompositeAlarms": [{"AlarmName": "reminderly-prod-service-degraded"}],
+        }
+        first(
+            "cloudwatch",
+            DR,
+            "describe_alarms",
+            {
+                "AlarmNamePrefix": "reminderly-prod-",
+                "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
+            },
+            *(() if fail else (described,)),
+        )
         if not fail:
-            s.call("cloudwatch", DR, "enable_alarm_actions",
-                   {"AlarmNames": [*ALARMS, "reminderly-prod-service-degraded"]})  # fmt: skip
+            s.call(
+                "cloudwatch",
+                DR,
+                "enable_alarm_actions",
+                {"AlarmNames": [*ALARMS, "reminderly-prod-service-degraded"]},
+            )
     elif key == "traffic":
-        first("route53", PRIMARY, "list_hosted_zones_by_name",
-              {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, *(() if fail else (ZONES,)))  # fmt: skip
+        first(
+            "route53",
+            PRIMARY,
+            "list_hosted_zones_by_name",
+            {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"},
+            *(() if fail else (ZONES,)),
+        )
         if fail:
             return
         dns_calls(s, threshold_now=1, threshold_set=2)
 
 
-ZONES = {"HostedZones": [{"Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "reminders.brightsmile.dental.",
-                          "CallerReference": "x"}], "IsTruncated": False, "MaxItems": "1"}  # fmt: skip
+ZONES = {
+    "HostedZones": [
+        {
+            "Id": "/hostedzone/Z0123456789ABCDEFGHIJ",
+            "Name": "reminders.brightsmile.dental.",
+            "CallerReference": "x",
+        }
+    ],
+    "IsTruncated": False,
+    "MaxItems": "1",
+}
 NAME = "api.reminders.brightsmile.dental."
-RECORDS = {"ResourceRecordSets": [
-    {"Name": NAME, "Type": "A", "SetIdentifier": "primary", "Failover": "PRIMARY", "HealthCheckId": "hc-active",
-     "AliasTarget": {"HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": "dualstack.primary-alb.us-east-1.elb.amazonaws.com.",
-                     "EvaluateTargetHealth": True}},
-    {"Name": NAME, "Type": "A", "SetIdentifier": "secondary", "Failover": "SECONDARY",
-     "AliasTarget": {"HostedZoneId": "Z1H1FL5HABSF5", "DNSName": "dualstack.dr-alb-1.us-west-2.elb.amazonaws.com.",
-                     "EvaluateTargetHealth": True}}], "IsTruncated": False, "MaxItems": "2"}  # fmt: skip
+RECORDS = {
+    "ResourceRecordSets": [
+        {
+            "Name": NAME,
+            "Type": "A",
+            "SetIdentifier": "primary",
+            "Failover": "PRIMARY",
+            "HealthCheckId": "hc-active",
+            "AliasTarget": {
+                "HostedZoneId": "Z35SXDOTRQ7X7K",
+                "DNSName": "dualstack.primary-alb.us-east-1.elb.amazonaws.com.",
+                "EvaluateTargetHealth": True,
+            },
+        },
+        {
+            "Name": NAME,
+            "Type": "A",
+            "SetIdentifier": "secondary",
+            "Failover": "SECONDARY",
+            "AliasTarget": {
+                "HostedZoneId": "Z1H1FL5HABSF5",
+                "DNSName": "dualstack.dr-alb-1.us-west-2.elb.amazonaws.com.",
+                "EvaluateTargetHealth": True,
+            },
+        },
+    ],
+    "IsTruncated": False,
+    "MaxItems": "2",
+}
 
 
 def active_check(threshold: int) -> dict:
-    return {"HealthCheck": {"Id": "hc-active", "CallerReference": "r", "HealthCheckVersion": 1, "HealthCheckConfig": {
-        "Type": "CALCULATED", "ChildHealthChecks": ["hc-ready"], "HealthThreshold": threshold}}}  # fmt: skip
+    return {
+        "HealthCheck": {
+            "Id": "hc-active",
+            "CallerReference": "r",
+            "HealthCheckVersion": 1,
+            "HealthCheckConfig": {
+                "Type": "CALCULATED",
+                "ChildHealthChecks": ["hc-ready"],
+                "HealthThreshold": threshold,
+            },
+        }
+    }
 
 
-def dns_calls(s: Script, threshold_now: int, threshold_set: int | None, zones: bool = False,
-              records: dict = RECORDS, ready_reports: list[str] | None = None) -> None:  # fmt: skip
+def dns_calls(
+    s: Script,
+    threshold_now: int,
+    threshold_set: int | None,
+    zones: bool = False,
+    records: dict = RECORDS,
+    ready_reports: list[str] | None = None,
+) -> None:
     """The failover records read, the PRIMARY's calculated check read, (the primary's
     readiness as Route 53 sees it,) and its threshold set when it differs."""
     if zones:
-        s.call("route53", PRIMARY, "list_hosted_zones_by_name",
-               {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, ZONES)  # fmt: skip
-    s.call("route53", PRIMARY, "list_resource_record_sets", {
-        "HostedZoneId": "Z0123456789ABCDEFGHIJ", "StartRecordName": NAME, "StartRecordType": "A",
-        "MaxItems": "2"}, records)  # fmt: skip
+        s.call(
+            "route53",
+            PRIMARY,
+            "list_hosted_zones_by_name",
+            {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"},
+            ZONES,
+        )
+    s.call(
+        "route53",
+        PRIMARY,
+        "list_resource_record_sets",
+        {
+            "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+            "StartRecordName": NAME,
+            "StartRecordType": "A",
+            "MaxItems": "2",
+        },
+        records,
+    )
     if records is not RECORDS:
         return
     s.call(
@@ -229,14 +364,32 @@ def dns_calls(s: Script, threshold_now: int, threshold_set: int | None, zones: b
         active_check(threshold_now),
     )
     if ready_reports is not None:
-        s.call("route53", PRIMARY, "get_health_check_status", {"HealthCheckId": "hc-ready"}, {
-            "HealthCheckObservations": [{"Region": "us-east-1", "IPAddress": f"15.177.0.{n}", "StatusReport": {
-                "Status": r}} for n, r in enumerate(ready_reports)]})  # fmt: skip
+        s.call(
+            "route53",
+            PRIMARY,
+            "get_health_check_status",
+            {"HealthCheckId": "hc-ready"},
+            {
+                "HealthCheckObservations": [
+                    {
+                        "Region": "us-east-1",
+                        "IPAddress": f"15.177.0.{n}",
+                        "StatusReport": {"Status": r},
+                    }
+                    for n, r in enumerate(ready_reports)
+                ]
+            },
+        )
         if sum(r.startswith("Success") for r in ready_reports) * 2 <= len(ready_reports):
             return
     if threshold_set is not None and threshold_set != threshold_now:
-        s.call("route53", PRIMARY, "update_health_check", {"HealthCheckId": "hc-active",
-                                                          "HealthThreshold": threshold_set}, active_check(threshold_set))  # fmt: skip
+        s.call(
+            "route53",
+            PRIMARY,
+            "update_health_check",
+            {"HealthCheckId": "hc-active", "HealthThreshold": threshold_set},
+            active_check(threshold_set),
+        )
 
 
 KEYS = [s.key for s in failover.failover_steps(TARGET, None)]
@@ -310,14 +463,28 @@ def test_interrupted_at_each_step_it_resumes_there(k):
 
 def test_rollback_undoes_the_reversible_steps_newest_first_and_stops_at_the_promotion():
     done = ["database", "wait", "detach-secret", "repoint-secret", "scale"]
-    saved = json.dumps({"plan": "failover", "status": "running", "done": done,
-                        "data": {"endpoint": "dr.rds", "previous_hosts": dict.fromkeys(SECRETS, "primary.rds")}})  # fmt: skip
+    saved = json.dumps(
+        {
+            "plan": "failover",
+            "status": "running",
+            "done": done,
+            "data": {"endpoint": "dr.rds", "previous_hosts": dict.fromkeys(SECRETS, "primary.rds")},
+        }
+    )
     s = Script()
     start_state(s, saved)
     for service in ("api", "worker"):
-        s.call("application-autoscaling", DR, "register_scalable_target", {
-            "ServiceNamespace": "ecs", "ResourceId": f"service/reminderly-prod-dr/{service}",
-            "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 0})  # fmt: skip
+        s.call(
+            "application-autoscaling",
+            DR,
+            "register_scalable_target",
+            {
+                "ServiceNamespace": "ecs",
+                "ResourceId": f"service/reminderly-prod-dr/{service}",
+                "ScalableDimension": "ecs:service:DesiredCount",
+                "MinCapacity": 0,
+            },
+        )
         s.call(
             "ecs",
             DR,
@@ -351,20 +518,47 @@ def test_rollback_undoes_the_reversible_steps_newest_first_and_stops_at_the_prom
 
 
 def test_without_a_replica_the_newest_point_is_restored_into_the_standby_groups():
-    staging = failover.Target(stage="staging", primary_region=PRIMARY, dr_region=DR, api_tasks=2, worker_tasks=1,
-                              backup_retention_days=14, instance_class="db.m7g.large", multi_az=False,
-                              deletion_protection=True, outputs=OUTPUTS)  # fmt: skip
+    staging = failover.Target(
+        stage="staging",
+        primary_region=PRIMARY,
+        dr_region=DR,
+        api_tasks=2,
+        worker_tasks=1,
+        backup_retention_days=14,
+        instance_class="db.m7g.large",
+        multi_az=False,
+        deletion_protection=True,
+        outputs=OUTPUTS,
+    )
     arn = "arn:aws:rds:us-west-2:310987654321:auto-backup:ab-1"
     s = Script()
-    s.fail("rds", DR, "describe_db_instances", {"DBInstanceIdentifier": "reminderly-staging-postgres-dr"},
-           "DBInstanceNotFound")  # fmt: skip
-    s.call("rds", DR, "restore_db_instance_to_point_in_time", {
-        "SourceDBInstanceAutomatedBackupsArn": arn, "TargetDBInstanceIdentifier": "reminderly-staging-postgres-dr",
-        "UseLatestRestorableTime": True, "DBInstanceClass": "db.m7g.large",
-        "DBSubnetGroupName": "reminderly-staging-dr-data", "VpcSecurityGroupIds": ["sg-0dr"],
-        "DBParameterGroupName": "reminderly-staging-dr-postgres18", "MultiAZ": False, "PubliclyAccessible": False,
-        "DeletionProtection": True, "CopyTagsToSnapshot": True, "EnableIAMDatabaseAuthentication": True,
-        "Tags": [{"Key": "reminderly:failover", "Value": "staging"}]})  # fmt: skip
+    s.fail(
+        "rds",
+        DR,
+        "describe_db_instances",
+        {"DBInstanceIdentifier": "reminderly-staging-postgres-dr"},
+        "DBInstanceNotFound",
+    )
+    s.call(
+        "rds",
+        DR,
+        "restore_db_instance_to_point_in_time",
+        {
+            "SourceDBInstanceAutomatedBackupsArn": arn,
+            "TargetDBInstanceIdentifier": "reminderly-staging-postgres-dr",
+            "UseLatestRestorableTime": True,
+            "DBInstanceClass": "db.m7g.large",
+            "DBSubnetGroupName": "reminderly-staging-dr-data",
+            "VpcSecurityGroupIds": ["sg-0dr"],
+            "DBParameterGroupName": "reminderly-staging-dr-postgres18",
+            "MultiAZ": False,
+            "PubliclyAccessible": False,
+            "DeletionProtection": True,
+            "CopyTagsToSnapshot": True,
+            "EnableIAMDatabaseAuthentication": True,
+            "Tags": [{"Key": "reminderly:failover", "Value": "staging"}],
+        },
+    )
     step = failover.failover_steps(staging, arn)[0]
     assert step.title.startswith("Restore the newest replicated point")
     step.run(s.factory(), {})
@@ -377,23 +571,57 @@ def test_failback_repoints_the_primary_unpins_the_name_and_returns_the_standby_t
     s = Script()
     start_state(s, json.dumps({"plan": "failover", "status": "done", "done": KEYS, "data": {}}))
     record(s, [])
-    s.call("rds", PRIMARY, "describe_db_instances", {"DBInstanceIdentifier": "reminderly-prod-postgres"},
-           {"DBInstances": [{"DBInstanceStatus": "available", "Endpoint": {"Address": "rebuilt.rds"}}]})  # fmt: skip
+    s.call(
+        "rds",
+        PRIMARY,
+        "describe_db_instances",
+        {"DBInstanceIdentifier": "reminderly-prod-postgres"},
+        {
+            "DBInstances": [
+                {"DBInstanceStatus": "available", "Endpoint": {"Address": "rebuilt.rds"}}
+            ]
+        },
+    )
     record(s, keys[:1])
     for secret in SECRETS:
-        s.call("secretsmanager", PRIMARY, "get_secret_value", {"SecretId": secret},
-               {"SecretString": json.dumps(SECRET_VALUE)})  # fmt: skip
-        s.call("secretsmanager", PRIMARY, "put_secret_value",
-               {"SecretId": secret, "SecretString": json.dumps({**SECRET_VALUE, "host": "rebuilt.rds"})})  # fmt: skip
+        s.call(
+            "secretsmanager",
+            PRIMARY,
+            "get_secret_value",
+            {"SecretId": secret},
+            {"SecretString": json.dumps(SECRET_VALUE)},
+        )
+        s.call(
+            "secretsmanager",
+            PRIMARY,
+            "put_secret_value",
+            {
+                "SecretId": secret,
+                "SecretString": json.dumps({**SECRET_VALUE, "host": "rebuilt.rds"}),
+            },
+        )
     record(s, keys[:2])
     # pinned to the standby (threshold 2 of 1 child); most checkers see the primary ready
-    dns_calls(s, threshold_now=2, threshold_set=1, zones=True, ready_reports=["Success: HTTP 200", "Success: HTTP 200",
-              "Failure: Connection timed out"])  # fmt: skip
+    dns_calls(
+        s,
+        threshold_now=2,
+        threshold_set=1,
+        zones=True,
+        ready_reports=["Success: HTTP 200", "Success: HTTP 200", "Failure: Connection timed out"],
+    )
     record(s, keys[:3])
     for service in ("api", "worker"):
-        s.call("application-autoscaling", DR, "register_scalable_target", {
-            "ServiceNamespace": "ecs", "ResourceId": f"service/reminderly-prod-dr/{service}",
-            "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 0})  # fmt: skip
+        s.call(
+            "application-autoscaling",
+            DR,
+            "register_scalable_target",
+            {
+                "ServiceNamespace": "ecs",
+                "ResourceId": f"service/reminderly-prod-dr/{service}",
+                "ScalableDimension": "ecs:service:DesiredCount",
+                "MinCapacity": 0,
+            },
+        )
         s.call(
             "ecs",
             DR,
@@ -401,8 +629,13 @@ def test_failback_repoints_the_primary_unpins_the_name_and_returns_the_standby_t
             {"cluster": "reminderly-prod-dr", "service": service, "desiredCount": 0},
         )
     record(s, keys[:4])
-    s.call("cloudwatch", DR, "describe_alarms", {"AlarmNamePrefix": "reminderly-prod-",
-           "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]}, {"MetricAlarms": [{"AlarmName": n} for n in ALARMS]})  # fmt: skip
+    s.call(
+        "cloudwatch",
+        DR,
+        "describe_alarms",
+        {"AlarmNamePrefix": "reminderly-prod-", "AlarmTypes": ["MetricAlarm", "CompositeAlarm"]},
+        {"MetricAlarms": [{"AlarmName": n} for n in ALARMS]},
+    )
     s.call(
         "cloudwatch", DR, "disable_alarm_actions", {"AlarmNames": ["reminderly-prod-dead-messages"]}
     )
@@ -415,9 +648,18 @@ def test_failback_repoints_the_primary_unpins_the_name_and_returns_the_standby_t
             {"SecretId": secret},
             {"ReplicationStatus": []},
         )
-        s.call("secretsmanager", PRIMARY, "replicate_secret_to_regions", {
-            "SecretId": secret, "ForceOverwriteReplicaSecret": True,
-            "AddReplicaRegions": [{"Region": DR, "KmsKeyId": "alias/reminderly-prod-rds-backup-replication"}]})  # fmt: skip
+        s.call(
+            "secretsmanager",
+            PRIMARY,
+            "replicate_secret_to_regions",
+            {
+                "SecretId": secret,
+                "ForceOverwriteReplicaSecret": True,
+                "AddReplicaRegions": [
+                    {"Region": DR, "KmsKeyId": "alias/reminderly-prod-rds-backup-replication"}
+                ],
+            },
+        )
     record(s, keys)
     record(s, keys, "done")
     state = failover.run("failback", steps, s.factory(), TARGET, lambda _: None)
@@ -442,11 +684,29 @@ def test_a_failover_refuses_to_start_while_a_failback_is_unfinished():
 
 def test_the_cli_prints_the_plan_with_what_is_done_and_refuses_without_yes(monkeypatch):
     s = Script()
-    for stack, outputs in (("reminderly-prod-dr-database", {"SecurityGroupId": "sg-0dr"}),
-                           ("reminderly-prod-dr-service", {k: v for k, v in OUTPUTS.items() if k != "SecurityGroupId"})):  # fmt: skip
-        s.call("cloudformation", DR, "describe_stacks", {"StackName": stack}, {"Stacks": [{
-            "StackName": stack, "CreationTime": "2026-11-01T00:00:00Z", "StackStatus": "CREATE_COMPLETE",
-            "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]}]})  # fmt: skip
+    for stack, outputs in (
+        ("reminderly-prod-dr-database", {"SecurityGroupId": "sg-0dr"}),
+        (
+            "reminderly-prod-dr-service",
+            {k: v for k, v in OUTPUTS.items() if k != "SecurityGroupId"},
+        ),
+    ):
+        s.call(
+            "cloudformation",
+            DR,
+            "describe_stacks",
+            {"StackName": stack},
+            {
+                "Stacks": [
+                    {
+                        "StackName": stack,
+                        "CreationTime": "2026-11-01T00:00:00Z",
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+                    }
+                ]
+            },
+        )
     s.call("rds", DR, "describe_db_instances", DB, instance(**REPLICA))
     start_state(
         s,
@@ -474,15 +734,32 @@ def test_the_cli_prints_the_plan_with_what_is_done_and_refuses_without_yes(monke
 
 def test_pinning_is_idempotent_and_refuses_without_the_failover_records():
     s = Script()
-    s.call("route53", PRIMARY, "list_hosted_zones_by_name",
-           {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, ZONES)  # fmt: skip
+    s.call(
+        "route53",
+        PRIMARY,
+        "list_hosted_zones_by_name",
+        {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"},
+        ZONES,
+    )
     dns_calls(s, threshold_now=2, threshold_set=2)  # pinned already: nothing updated
     data: dict = {}
     failover.pin_to_standby(s.factory(), TARGET, data)
     assert data == {"previous_threshold": 2}
-    simple = {"ResourceRecordSets": [{"Name": NAME, "Type": "A", "AliasTarget": {
-        "HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": "primary-alb.us-east-1.elb.amazonaws.com.",
-        "EvaluateTargetHealth": False}}], "IsTruncated": False, "MaxItems": "2"}  # fmt: skip
+    simple = {
+        "ResourceRecordSets": [
+            {
+                "Name": NAME,
+                "Type": "A",
+                "AliasTarget": {
+                    "HostedZoneId": "Z35SXDOTRQ7X7K",
+                    "DNSName": "primary-alb.us-east-1.elb.amazonaws.com.",
+                    "EvaluateTargetHealth": False,
+                },
+            }
+        ],
+        "IsTruncated": False,
+        "MaxItems": "2",
+    }
     dns_calls(s, 1, None, zones=True, records=simple)
     with pytest.raises(RuntimeError, match="lacks its PRIMARY"):
         failover.pin_to_standby(s.factory(), TARGET, {})
@@ -495,11 +772,25 @@ def test_pinning_refuses_when_the_secondary_is_not_the_standby():
         "dualstack.someone-else.elb.amazonaws.com."
     )
     s = Script()
-    s.call("route53", PRIMARY, "list_hosted_zones_by_name",
-           {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"}, ZONES)  # fmt: skip
-    s.call("route53", PRIMARY, "list_resource_record_sets", {
-        "HostedZoneId": "Z0123456789ABCDEFGHIJ", "StartRecordName": NAME, "StartRecordType": "A",
-        "MaxItems": "2"}, other)  # fmt: skip
+    s.call(
+        "route53",
+        PRIMARY,
+        "list_hosted_zones_by_name",
+        {"DNSName": "reminders.brightsmile.dental.", "MaxItems": "1"},
+        ZONES,
+    )
+    s.call(
+        "route53",
+        PRIMARY,
+        "list_resource_record_sets",
+        {
+            "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+            "StartRecordName": NAME,
+            "StartRecordType": "A",
+            "MaxItems": "2",
+        },
+        other,
+    )
     with pytest.raises(RuntimeError, match="not the standby's"):
         failover.pin_to_standby(s.factory(), TARGET, {})
     s.check()
@@ -507,22 +798,34 @@ def test_pinning_refuses_when_the_secondary_is_not_the_standby():
 
 def test_failback_does_not_unpin_while_route53_sees_the_primary_failing():
     s = Script()
-    dns_calls(s, threshold_now=2, threshold_set=1, zones=True,
-              ready_reports=["Failure: HTTP Status Code 503", "Success: HTTP 200", "Failure: timed out"])  # fmt: skip
+    dns_calls(
+        s,
+        threshold_now=2,
+        threshold_set=1,
+        zones=True,
+        ready_reports=["Failure: HTTP Status Code 503", "Success: HTTP 200", "Failure: timed out"],
+    )
     with pytest.raises(RuntimeError, match="passing from 1 of 3 checkers"):
         failover.unpin(s.factory(), TARGET, require_primary_healthy=True)
     s.check()  # no update_health_check: still pinned to the standby
 
 
 def test_rolling_back_the_traffic_step_unpins_the_primary():
-    saved = json.dumps({"plan": "failover", "status": "running", "done": ["traffic"],
-                        "data": {"previous_threshold": 1}})  # fmt: skip
+    saved = json.dumps(
+        {
+            "plan": "failover",
+            "status": "running",
+            "done": ["traffic"],
+            "data": {"previous_threshold": 1},
+        }
+    )
     s = Script()
     start_state(s, saved)
     dns_calls(s, threshold_now=2, threshold_set=1, zones=True)
     record(s, [])
     record(s, [], "rolled-back")
-    state = failover.rollback("failover", failover.failover_steps(TARGET, None), s.factory(), TARGET,
-                              lambda _: None)  # fmt: skip
+    state = failover.rollback(
+        "failover", failover.failover_steps(TARGET, None), s.factory(), TARGET, lambda _: None
+    )
     s.check()
     assert state["status"] == "rolled-back"

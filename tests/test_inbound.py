@@ -33,16 +33,28 @@ def signing_key():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))  # fmt: skip
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     return key, cert.public_bytes(serialization.Encoding.PEM)
 
 
 def signed(key, message: dict, version: str = "2") -> dict:
-    message = {"SignatureVersion": version, "SigningCertURL": CERT_URL, "TopicArn": TOPIC,
-               "MessageId": str(uuid.uuid4()), "Timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-               **message}  # fmt: skip
+    message = {
+        "SignatureVersion": version,
+        "SigningCertURL": CERT_URL,
+        "TopicArn": TOPIC,
+        "MessageId": str(uuid.uuid4()),
+        "Timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        **message,
+    }
     algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
     signature = key.sign(sns.string_to_sign(message), padding.PKCS1v15(), algorithm)
     return {**message, "Signature": base64.b64encode(signature).decode()}
@@ -73,9 +85,12 @@ def sent(conn, db_url, account):
     make_due(conn, step=1)
     pool = db.open_pool(db_url, max_size=3)
     try:
-        Worker(pool, {"sms": OutboxChannel(pool)},
-               WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret=SECRET),
-               emit_metrics=None).run(until_idle=True)  # fmt: skip
+        Worker(
+            pool,
+            {"sms": OutboxChannel(pool)},
+            WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret=SECRET),
+            emit_metrics=None,
+        ).run(until_idle=True)
     finally:
         pool.close()
     return conn.execute(
@@ -85,27 +100,47 @@ def sent(conn, db_url, account):
 
 
 def test_a_subscription_is_confirmed_by_visiting_its_url(inbound_app, signing_key):
-    message = signed(signing_key[0], {"Type": "SubscriptionConfirmation", "Message": "confirm",
-                                      "Token": "t0k", "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t0k"})  # fmt: skip
+    message = signed(
+        signing_key[0],
+        {
+            "Type": "SubscriptionConfirmation",
+            "Message": "confirm",
+            "Token": "t0k",
+            "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t0k",
+        },
+    )
     response = post_sns(inbound_app, message)
     assert response.status_code == 200 and response.json == {"status": "subscribed"}
     assert inbound_app.confirmed == [message["SubscribeURL"]]
     assert inbound_app.fetched == [CERT_URL]
 
 
-@pytest.mark.parametrize("tamper, reason", [
-    (lambda m: {**m, "Message": m["Message"] + " "}, "signature does not match"),
-    (lambda m: {**m, "TopicArn": TOPIC + "-other"}, "topic is not one"),
-    (lambda m: {**m, "SigningCertURL": "https://evil.example.com/cert.pem"}, "SigningCertURL"),
-    (lambda m: {**m, "SigningCertURL": "http://sns.us-east-1.amazonaws.com/x.pem"}, "SigningCertURL"),
-    (lambda m: {**m, "SignatureVersion": "3"}, "SignatureVersion"),
-    (lambda m: {**m, "Signature": "not base64!"}, "malformed"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "tamper, reason",
+    [
+        (lambda m: {**m, "Message": m["Message"] + " "}, "signature does not match"),
+        (lambda m: {**m, "TopicArn": TOPIC + "-other"}, "topic is not one"),
+        (lambda m: {**m, "SigningCertURL": "https://evil.example.com/cert.pem"}, "SigningCertURL"),
+        (
+            lambda m: {**m, "SigningCertURL": "http://sns.us-east-1.amazonaws.com/x.pem"},
+            "SigningCertURL",
+        ),
+        (lambda m: {**m, "SignatureVersion": "3"}, "SignatureVersion"),
+        (lambda m: {**m, "Signature": "not base64!"}, "malformed"),
+    ],
+)
 def test_a_message_that_is_not_genuine_is_refused(
     inbound_app, signing_key, conn, sent, tamper, reason, caplog
 ):
-    message = tamper(signed(signing_key[0], {"Type": "Notification", "Message": json.dumps(
-        {"eventType": "Delivery", "mail": {"messageId": sent[0][1]}})}))  # fmt: skip
+    message = tamper(
+        signed(
+            signing_key[0],
+            {
+                "Type": "Notification",
+                "Message": json.dumps({"eventType": "Delivery", "mail": {"messageId": sent[0][1]}}),
+            },
+        )
+    )
     response = post_sns(inbound_app, message)
     # the caller is not told which check failed; the log says it
     assert response.status_code == 403
@@ -122,18 +157,37 @@ def test_an_old_message_is_refused_as_a_replay(inbound_app, signing_key, sent):
 
 def test_ses_and_sms_receipts_are_applied_once(inbound_app, signing_key, conn, sent):
     (_m1, p1, _), (_m2, p2, _) = sent
-    delivered = signed(signing_key[0], {"Type": "Notification", "Message": json.dumps(
-        {"eventType": "TEXT_DELIVERED", "messageId": p1, "messageStatus": "DELIVERED"})}, version="1")  # fmt: skip
+    delivered = signed(
+        signing_key[0],
+        {
+            "Type": "Notification",
+            "Message": json.dumps(
+                {"eventType": "TEXT_DELIVERED", "messageId": p1, "messageStatus": "DELIVERED"}
+            ),
+        },
+        version="1",
+    )
     assert post_sns(inbound_app, delivered).json == {"status": "delivered"}
     assert post_sns(inbound_app, delivered).json == {"status": "duplicate"}  # SNS retried
-    failed = signed(signing_key[0], {"Type": "Notification", "Message": json.dumps(
-        {"eventType": "TEXT_CARRIER_UNREACHABLE", "messageId": p2})}, version="2")  # fmt: skip
+    failed = signed(
+        signing_key[0],
+        {
+            "Type": "Notification",
+            "Message": json.dumps({"eventType": "TEXT_CARRIER_UNREACHABLE", "messageId": p2}),
+        },
+        version="2",
+    )
     assert post_sns(inbound_app, failed, "application/json").json == {"status": "failed"}
     assert statuses(conn) == {"delivered": 1, "failed:failed": 1, "scheduled": 2}
     ledger = conn.execute("SELECT action, source FROM consent_events").fetchall()
     assert ledger == [("unreachable", "sms")]
-    unknown = signed(signing_key[0], {"Type": "Notification", "Message": json.dumps(
-        {"eventType": "Delivery", "mail": {"messageId": "not-ours"}})})  # fmt: skip
+    unknown = signed(
+        signing_key[0],
+        {
+            "Type": "Notification",
+            "Message": json.dumps({"eventType": "Delivery", "mail": {"messageId": "not-ours"}}),
+        },
+    )
     assert post_sns(inbound_app, unknown).json == {"status": "unknown_message"}
     odd = signed(signing_key[0], {"Type": "Notification", "Message": "[1, 2]"})
     assert post_sns(inbound_app, odd).status_code == 400
@@ -146,8 +200,9 @@ def test_ses_bounce_complaint_and_open(inbound_app, signing_key, conn, account):
         "UPDATE messages SET status = 'sent', sent_at = now(), provider_message_id = 'ses-' || id"
     )
     (a, b) = [r[0] for r in conn.execute("SELECT provider_message_id FROM messages ORDER BY id")]
-    ses = lambda kind, mid, **extra: signed(signing_key[0], {"Type": "Notification", "Message": json.dumps(  # noqa: E731
-        {"eventType": kind, "mail": {"messageId": mid}, **extra})})  # fmt: skip
+    def ses(kind: str, mid: str, **extra) -> dict:
+        message = json.dumps({"eventType": kind, "mail": {"messageId": mid}, **extra})
+        return signed(signing_key[0], {"Type": "Notification", "Message": message})
     assert post_sns(inbound_app, ses("Open", a)).json == {"status": "opened"}
     assert post_sns(inbound_app, ses("Bounce", a, bounce={"bounceType": "Transient"})).json == {
         "status": "soft_bounced"
@@ -169,9 +224,20 @@ def test_inbound_sms_stop_start_confirm_and_free_text(inbound_app, signing_key, 
     (_m1, _, phone1), _ = sent
 
     def sms(text):
-        return signed(signing_key[0], {"Type": "Notification", "Message": json.dumps(
-            {"originationNumber": phone1, "destinationNumber": "+18005550100", "messageBody": text,
-             "inboundMessageId": str(uuid.uuid4())})})  # fmt: skip
+        return signed(
+            signing_key[0],
+            {
+                "Type": "Notification",
+                "Message": json.dumps(
+                    {
+                        "originationNumber": phone1,
+                        "destinationNumber": "+18005550100",
+                        "messageBody": text,
+                        "inboundMessageId": str(uuid.uuid4()),
+                    }
+                ),
+            },
+        )
 
     stop = sms("Stop please")
     assert post_sns(inbound_app, stop).json == {"status": "sms reply: opt_out"}
@@ -265,9 +331,17 @@ def test_email_unsubscribe_page_and_one_click_post(app, conn, account, db_url):
     make_due(conn, step=1)
     pool = db.open_pool(db_url, max_size=3)
     try:
-        Worker(pool, {"email": OutboxChannel(pool)},
-               WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret=SECRET,
-                              public_url="https://r.example"), emit_metrics=None).run(until_idle=True)  # fmt: skip
+        Worker(
+            pool,
+            {"email": OutboxChannel(pool)},
+            WorkerSettings(
+                tick_seconds=0.05,
+                idle_sleep_seconds=0.02,
+                link_secret=SECRET,
+                public_url="https://r.example",
+            ),
+            emit_metrics=None,
+        ).run(until_idle=True)
     finally:
         pool.close()
     (headers,) = conn.execute("SELECT headers FROM outbox").fetchone()
@@ -320,17 +394,31 @@ def test_replies_and_stops_route_by_the_number_the_customer_wrote_to(
         make_due(conn, step=1, campaign_id=campaign)
         pool = db.open_pool(db_url, max_size=3)
         try:
-            Worker(pool, {"sms": OutboxChannel(pool)},
-                   WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret=SECRET),
-                   emit_metrics=None).run(until_idle=True)  # fmt: skip
+            Worker(
+                pool,
+                {"sms": OutboxChannel(pool)},
+                WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret=SECRET),
+                emit_metrics=None,
+            ).run(until_idle=True)
         finally:
             pool.close()
     phone = conn.execute("SELECT phone FROM customers WHERE account_id = %s", [own]).fetchone()[0]
 
     def sms(text, to):
-        return signed(signing_key[0], {"Type": "Notification", "Message": json.dumps(
-            {"originationNumber": phone, "destinationNumber": to, "messageBody": text,
-             "inboundMessageId": str(uuid.uuid4())})})  # fmt: skip
+        return signed(
+            signing_key[0],
+            {
+                "Type": "Notification",
+                "Message": json.dumps(
+                    {
+                        "originationNumber": phone,
+                        "destinationNumber": to,
+                        "messageBody": text,
+                        "inboundMessageId": str(uuid.uuid4()),
+                    }
+                ),
+            },
+        )
 
     def replies(account):
         return conn.execute(
@@ -341,14 +429,20 @@ def test_replies_and_stops_route_by_the_number_the_customer_wrote_to(
     assert post_sns(inbound_app, sms("What time again?", "+18005550111")).status_code == 200
     assert (replies(own), replies(shared)) == (1, 0)  # not the tenant that texted last
     post_sns(inbound_app, sms("STOP", "+18005550111"))
-    opted = dict(conn.execute(
-        "SELECT account_id, sms_opted_out_at IS NOT NULL FROM customers WHERE phone = %s", [phone]
-    ).fetchall())  # fmt: skip
+    opted = dict(
+        conn.execute(
+            "SELECT account_id, sms_opted_out_at IS NOT NULL FROM customers WHERE phone = %s",
+            [phone],
+        ).fetchall()
+    )
     assert opted == {own: True, shared: False}
     post_sns(inbound_app, sms("STOP", "+18005550100"))  # the shared number
-    opted = dict(conn.execute(
-        "SELECT account_id, sms_opted_out_at IS NOT NULL FROM customers WHERE phone = %s", [phone]
-    ).fetchall())  # fmt: skip
+    opted = dict(
+        conn.execute(
+            "SELECT account_id, sms_opted_out_at IS NOT NULL FROM customers WHERE phone = %s",
+            [phone],
+        ).fetchall()
+    )
     assert opted == {own: True, shared: True}
     with pytest.raises(senders.InvalidSender):
         senders.set_sms_sender(conn, own, None, ["555-0100"])
@@ -361,15 +455,27 @@ def test_an_accounts_own_origination_is_used_to_send():
     from app_service.worker.channels.base import OutgoingMessage
     from app_service.worker.channels.sms import SmsChannel
 
-    client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1",
-                          aws_access_key_id="x", aws_secret_access_key="x")  # fmt: skip
+    client = boto3.client(
+        "pinpoint-sms-voice-v2",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
     channel = SmsChannel(client, origination_identity="pool-shared", configuration_set="cs")
     with Stubber(client) as stub:
         for origination in ("pool-own-123", "pool-shared"):
-            stub.add_response("send_text_message", {"MessageId": "m"}, {
-                "DestinationPhoneNumber": "+13125550100", "OriginationIdentity": origination,
-                "MessageBody": "hi", "MessageType": "TRANSACTIONAL", "ConfigurationSetName": "cs",
-                "Context": {"message_id": "1"}})  # fmt: skip
+            stub.add_response(
+                "send_text_message",
+                {"MessageId": "m"},
+                {
+                    "DestinationPhoneNumber": "+13125550100",
+                    "OriginationIdentity": origination,
+                    "MessageBody": "hi",
+                    "MessageType": "TRANSACTIONAL",
+                    "ConfigurationSetName": "cs",
+                    "Context": {"message_id": "1"},
+                },
+            )
         channel.send(OutgoingMessage(1, 1, "sms", "+13125550100", "hi", origination="pool-own-123"))
         channel.send(OutgoingMessage(1, 1, "sms", "+13125550100", "hi"))
         stub.assert_no_pending_responses()
@@ -389,10 +495,12 @@ def test_a_signed_link_has_exactly_one_spelling():
     payload, _, signature = token.rpartition(".")
     pad = "=" * (-len(signature) % 4)
     same_bytes = [
-        c for c in alphabet
+        c
+        for c in alphabet
         if c != signature[-1]
-        and base64.urlsafe_b64decode(signature[:-1] + c + pad) == base64.urlsafe_b64decode(signature + pad)
-    ]  # fmt: skip
+        and base64.urlsafe_b64decode(signature[:-1] + c + pad)
+        == base64.urlsafe_b64decode(signature + pad)
+    ]
     assert same_bytes, "this signature's length leaves no padding bits to vary"
     for c in same_bytes:
         assert signer.message_id(f"{payload}.{signature[:-1]}{c}", "r") is None

@@ -31,8 +31,17 @@ def _operations_with_keys():
 )
 def test_every_operation_refuses_an_unknown_query_parameter_by_name(tenant, path, method):
     url = path.replace("{", "").replace("}", "")
-    for name in ("key_id", "campaign_id", "customer_id", "packet_id", "message_id",
-                 "template_id", "location_id", "appointment_id", "endpoint_id"):  # fmt: skip
+    for name in (
+        "key_id",
+        "campaign_id",
+        "customer_id",
+        "packet_id",
+        "message_id",
+        "template_id",
+        "location_id",
+        "appointment_id",
+        "endpoint_id",
+    ):
         url = url.replace(name, "1")
     response = getattr(tenant, method)(f"{url}?bogus_filter=1", headers={"X-Test": "1"})
     assert response.status_code == 400, (path, method, response.status_code)
@@ -165,8 +174,12 @@ def test_rate_limit_headers_on_every_authenticated_response_and_the_limit_in_the
 
 
 def _events(conn, since_id: int = 0) -> list[tuple[str, dict]]:
-    return [(t, d) for t, d in conn.execute(
-        "SELECT type, data FROM events WHERE id > %s ORDER BY id", [since_id])]  # fmt: skip
+    return [
+        (t, d)
+        for t, d in conn.execute(
+            "SELECT type, data FROM events WHERE id > %s ORDER BY id", [since_id]
+        )
+    ]
 
 
 def test_dev_inbound_simulates_a_reply_a_receipt_and_a_survey_answer(conn, tenant, other_tenant):
@@ -179,12 +192,18 @@ def test_dev_inbound_simulates_a_reply_a_receipt_and_a_survey_answer(conn, tenan
     assert reply.json["result"] == "sms reply: cancel"
     receipt = tenant.post("/v1/dev/inbound", json={"kind": "receipt", "message_id": pub(sent[1])})
     assert receipt.status_code == 200, receipt.json
-    survey = tenant.post("/v1/dev/inbound", json={
-        "kind": "survey_answer", "message_id": pub(sent[2]), "score": 9, "comment": "great"})  # fmt: skip
+    survey = tenant.post(
+        "/v1/dev/inbound",
+        json={"kind": "survey_answer", "message_id": pub(sent[2]), "score": 9, "comment": "great"},
+    )
     assert survey.status_code == 200, survey.json
     types = [t for t, _ in _events(conn, mark)]
-    assert types == ["reply.received", "appointment.cancelled_by_customer", "message.delivered",
-                     "survey.answered"]  # fmt: skip
+    assert types == [
+        "reply.received",
+        "appointment.cancelled_by_customer",
+        "message.delivered",
+        "survey.answered",
+    ]
     answered = _events(conn, mark)[-1][1]
     assert answered["score"] == 9 and answered["customer"]["external_id"] == "c3"
     # the same code as the real webhook: the receipt was recorded as an inbound event

@@ -39,8 +39,11 @@ def _scan(data: bytes, cuts: list[int], limits: Limits | None = None) -> bytes:
 
 
 @settings(max_examples=300, deadline=None)
-@given(doc=DOCS, cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=8),
-       ascii_only=st.booleans())  # fmt: skip
+@given(
+    doc=DOCS,
+    cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=8),
+    ascii_only=st.booleans(),
+)
 def test_a_document_within_the_limits_passes_whole_however_it_is_cut(doc, cuts, ascii_only):
     data = json.dumps(doc, ensure_ascii=ascii_only).encode()
     assert _scan(data, cuts) == data
@@ -61,8 +64,11 @@ HOSTILE = [
 
 
 @settings(max_examples=60, deadline=None)
-@given(index=st.integers(min_value=0, max_value=len(HOSTILE) - 1), doc=DOCS,
-       cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=8))  # fmt: skip
+@given(
+    index=st.integers(min_value=0, max_value=len(HOSTILE) - 1),
+    doc=DOCS,
+    cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=8),
+)
 def test_a_hostile_token_anywhere_is_refused_however_it_is_cut(index, doc, cuts):
     token, reason = HOSTILE[index]
     data = b'[{"before": ' + json.dumps(doc).encode() + b', "x": ' + token + b"}]"
@@ -71,8 +77,14 @@ def test_a_hostile_token_anywhere_is_refused_however_it_is_cut(index, doc, cuts)
 
 
 def test_look_alikes_are_not_refused():
-    for text in (b'"\\\\ud800"', b'"ud800"', b'"\\ud83d\\ude00"', b'"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["',
-                 b'"' + b"9" * 10_000 + b'"', b"[true, false, null, 1e-5, -0.0]"):  # fmt: skip
+    for text in (
+        b'"\\\\ud800"',
+        b'"ud800"',
+        b'"\\ud83d\\ude00"',
+        b'"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["',
+        b'"' + b"9" * 10_000 + b'"',
+        b"[true, false, null, 1e-5, -0.0]",
+    ):
         assert _scan(text, [1, 3, 5, 8]) == text
 
 

@@ -53,9 +53,10 @@ def _runs_named_queries(path: Path) -> bool:
 
 def test_only_the_core_runs_named_queries() -> None:
     outside = sorted(
-        name for name, path in _modules().items()
+        name
+        for name, path in _modules().items()
         if _layer(name) != "core" and _runs_named_queries(path)
-    )  # fmt: skip
+    )
     assert outside == [], "named queries outside the core: move them into a capability module"
 
 
@@ -72,8 +73,14 @@ def test_the_core_imports_no_entry_point() -> None:
 
 # an entry point may use the shared web plumbing (API and console are one Flask app), and the
 # API's app factory composes the console into that app; nothing else crosses
-ALLOWED = {("api", "web"), ("dashboard", "web"), ("api", "dashboard"), ("cli", "worker"),
-           ("cli", "ops"), ("cli", "api")}  # fmt: skip
+ALLOWED = {
+    ("api", "web"),
+    ("dashboard", "web"),
+    ("api", "dashboard"),
+    ("cli", "worker"),
+    ("cli", "ops"),
+    ("cli", "api"),
+}
 
 
 def test_entry_points_do_not_reach_into_each_other() -> None:

@@ -99,9 +99,12 @@ def test_purge_pii_empties_the_local_outbox_of_purged_customers(conn, db_url, ca
     make_due(conn, step=1)
     pool = db.open_pool(db_url, max_size=3)
     try:
-        Worker(pool, {"sms": OutboxChannel(pool)},
-               WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret="s"),
-               emit_metrics=None).run(until_idle=True)  # fmt: skip
+        Worker(
+            pool,
+            {"sms": OutboxChannel(pool)},
+            WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret="s"),
+            emit_metrics=None,
+        ).run(until_idle=True)
     finally:
         pool.close()
     assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (2,)

@@ -10,8 +10,17 @@ import psycopg
 
 from app_service import resources
 
-STATUSES = ("scheduled", "ready", "sent", "delivered", "failed", "retry", "dead", "suppressed",
-            "cancelled")  # fmt: skip
+STATUSES = (
+    "scheduled",
+    "ready",
+    "sent",
+    "delivered",
+    "failed",
+    "retry",
+    "dead",
+    "suppressed",
+    "cancelled",
+)
 
 
 def test_the_definition_agrees_with_the_queue_index(conn: psycopg.Connection) -> None:

@@ -77,9 +77,15 @@ def test_replay_dead_with_a_dry_run_and_filters(conn, account, runner):
     make_due(conn)
     dq.mark_ready(conn)
     claimed = dq.claim(conn, "w", limit=10)
-    dq.fail(conn, "w", [(claimed[0].id, "ThrottlingException: rate exceeded", False),
-                        (claimed[1].id, "ThrottlingException: rate exceeded", False),
-                        (claimed[2].id, "ServiceUnavailable", False)])  # fmt: skip
+    dq.fail(
+        conn,
+        "w",
+        [
+            (claimed[0].id, "ThrottlingException: rate exceeded", False),
+            (claimed[1].id, "ThrottlingException: rate exceeded", False),
+            (claimed[2].id, "ServiceUnavailable", False),
+        ],
+    )
     assert statuses(conn) == {"dead": 3}
     dry = runner.invoke(main, ["ops", "replay-dead", "--error", "throttling", "--dry-run"])
     assert dry.output.strip() == "2 dead messages would be replayed" and statuses(conn) == {
@@ -98,9 +104,15 @@ def test_replay_dead_with_a_dry_run_and_filters(conn, account, runner):
 
 def test_a_worker_drains_when_asked(conn, db_url, account, runner):
     pool = db.open_pool(db_url, max_size=4)
-    worker = Worker(pool, {"sms": OutboxChannel(pool)},
-                    WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.05, heartbeat_seconds=0.1, link_secret="s"),
-                    name="test-worker-1", emit_metrics=None)  # fmt: skip
+    worker = Worker(
+        pool,
+        {"sms": OutboxChannel(pool)},
+        WorkerSettings(
+            tick_seconds=0.05, idle_sleep_seconds=0.05, heartbeat_seconds=0.1, link_secret="s"
+        ),
+        name="test-worker-1",
+        emit_metrics=None,
+    )
     thread = threading.Thread(target=worker.run)
     thread.start()
     try:
@@ -145,10 +157,16 @@ def test_alarms_in_alarm_are_the_stages_with_their_runbooks():
         "reminderly-staging-dead-messages",
     ):
         cw.put_metric_alarm(
-            AlarmName=name, AlarmDescription=f"x. Runbook: https://example/runbooks/{name.split('-', 2)[2]}.md",
-            MetricName="M", Namespace="N", Statistic="Sum", Period=60, EvaluationPeriods=1,
-            Threshold=0, ComparisonOperator="GreaterThanThreshold",
-        )  # fmt: skip
+            AlarmName=name,
+            AlarmDescription=f"x. Runbook: https://example/runbooks/{name.split('-', 2)[2]}.md",
+            MetricName="M",
+            Namespace="N",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=0,
+            ComparisonOperator="GreaterThanThreshold",
+        )
     cw.set_alarm_state(
         AlarmName="reminderly-prod-dead-messages", StateValue="ALARM", StateReason="3 dead"
     )
@@ -164,17 +182,48 @@ def test_alarms_in_alarm_are_the_stages_with_their_runbooks():
 def test_opsitems_are_listed_acknowledged_and_resolved_with_exact_calls():
     ssm = boto3.client("ssm", region_name="us-east-1")
     with Stubber(ssm) as stub:
-        stub.add_response("describe_ops_items", {"OpsItemSummaries": [
-            {"OpsItemId": "oi-123", "Title": "reminderly-prod-dead-messages", "Status": "Open", "Severity": "2"}]},
-            {"OpsItemFilters": [{"Key": "Status", "Values": ["Open", "InProgress"], "Operator": "Equal"},
-                                {"Key": "Title", "Values": ["reminderly-prod-"], "Operator": "Contains"}],
-             "MaxResults": 50})  # fmt: skip
-        stub.add_response("update_ops_item", {}, {
-            "OpsItemId": "oi-123", "Status": "InProgress",
-            "OperationalData": {"/reminderly/note": {"Value": "ana: looking", "Type": "String"}}})  # fmt: skip
-        stub.add_response("update_ops_item", {}, {
-            "OpsItemId": "oi-123", "Status": "Resolved",
-            "OperationalData": {"/reminderly/note": {"Value": "ana: replayed 2", "Type": "String"}}})  # fmt: skip
+        stub.add_response(
+            "describe_ops_items",
+            {
+                "OpsItemSummaries": [
+                    {
+                        "OpsItemId": "oi-123",
+                        "Title": "reminderly-prod-dead-messages",
+                        "Status": "Open",
+                        "Severity": "2",
+                    }
+                ]
+            },
+            {
+                "OpsItemFilters": [
+                    {"Key": "Status", "Values": ["Open", "InProgress"], "Operator": "Equal"},
+                    {"Key": "Title", "Values": ["reminderly-prod-"], "Operator": "Contains"},
+                ],
+                "MaxResults": 50,
+            },
+        )
+        stub.add_response(
+            "update_ops_item",
+            {},
+            {
+                "OpsItemId": "oi-123",
+                "Status": "InProgress",
+                "OperationalData": {
+                    "/reminderly/note": {"Value": "ana: looking", "Type": "String"}
+                },
+            },
+        )
+        stub.add_response(
+            "update_ops_item",
+            {},
+            {
+                "OpsItemId": "oi-123",
+                "Status": "Resolved",
+                "OperationalData": {
+                    "/reminderly/note": {"Value": "ana: replayed 2", "Type": "String"}
+                },
+            },
+        )
         assert aws.open_ops_items(ssm, "prod")[0]["id"] == "oi-123"
         aws.acknowledge_ops_item(ssm, "oi-123", "looking", "ana")
         aws.resolve_ops_item(ssm, "oi-123", "replayed 2", "ana")
@@ -186,9 +235,17 @@ def test_status_with_aws_names_the_alarms(conn, due, runner, monkeypatch):
 
     with mock_aws():
         cw = boto3.client("cloudwatch", region_name="us-east-1")
-        cw.put_metric_alarm(AlarmName="reminderly-dev-oldest-ready-message-age", AlarmDescription="late. Runbook: r",
-                            MetricName="M", Namespace="N", Statistic="Maximum", Period=60, EvaluationPeriods=1,
-                            Threshold=300, ComparisonOperator="GreaterThanThreshold")  # fmt: skip
+        cw.put_metric_alarm(
+            AlarmName="reminderly-dev-oldest-ready-message-age",
+            AlarmDescription="late. Runbook: r",
+            MetricName="M",
+            Namespace="N",
+            Statistic="Maximum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=300,
+            ComparisonOperator="GreaterThanThreshold",
+        )
         cw.set_alarm_state(
             AlarmName="reminderly-dev-oldest-ready-message-age",
             StateValue="ALARM",

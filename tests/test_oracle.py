@@ -37,8 +37,10 @@ CUSTOMERS = [f"c{i}" for i in range(5)]
 APPOINTMENTS = [f"a{i}" for i in range(7)]
 
 REMINDER = (
-    ("reminder", "sms", (OStep(1, timedelta(hours=-48), "sms"), OStep(2, timedelta(hours=-2), "sms")))
-)  # fmt: skip
+    "reminder",
+    "sms",
+    (OStep(1, timedelta(hours=-48), "sms"), OStep(2, timedelta(hours=-2), "sms")),
+)
 SURVEY = ("survey", "email", (OStep(1, timedelta(hours=2), "email"),))
 REVIEW = ("review_request", "sms", (OStep(1, timedelta(days=1), "sms", time(10, 0)),))
 
@@ -104,12 +106,23 @@ def _make_campaign(conn, account: int, spec) -> int:
     cid = campaigns.create_campaign(
         conn,
         CampaignSpec(
-            account, kind, kind, channel,
-            [Step(f"s{s.step}", s.offset, "Hi {{ first_name }}", channel=s.channel,
-                  local_time=s.local_time, subject="Hi" if s.channel == "email" else None)
-             for s in steps],
+            account,
+            kind,
+            kind,
+            channel,
+            [
+                Step(
+                    f"s{s.step}",
+                    s.offset,
+                    "Hi {{ first_name }}",
+                    channel=s.channel,
+                    local_time=s.local_time,
+                    subject="Hi" if s.channel == "email" else None,
+                )
+                for s in steps
+            ],
         ),
-    )  # fmt: skip
+    )
     campaigns.set_status(conn, cid, "active")
     return cid
 
@@ -177,11 +190,21 @@ def test_planning_matches_the_model(conn: psycopg.Connection, case) -> None:
                 continue
             expected = model.load(
                 cid,
-                [ORow(r["customer_id"], r["appointment_id"], r["local_at"], r["timezone"],
-                      r["status"], r["phone_ok"], r["email_ok"]) for r in rows],
+                [
+                    ORow(
+                        r["customer_id"],
+                        r["appointment_id"],
+                        r["local_at"],
+                        r["timezone"],
+                        r["status"],
+                        r["phone_ok"],
+                        r["email_ok"],
+                    )
+                    for r in rows
+                ],
                 None if snapshot is None else (snapshot.starts_from, snapshot.starts_to),
                 bool(scope and scope[2]),
-            )  # fmt: skip
+            )
             actual = {"refused": "refused", "failed": "empty"}.get(result.status, "ready")
             assert actual == expected, (result, rows)
             if expected == "ready":

@@ -9,15 +9,19 @@ from app_service.worker.provider_rates import email_rate, ses_max_send_rate
 
 
 def sesv2():
-    return boto3.client("sesv2", region_name="us-east-1", aws_access_key_id="test",
-                        aws_secret_access_key="test")  # fmt: skip
+    return boto3.client(
+        "sesv2", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
 
 
 def test_the_granted_rate_is_read_from_get_account():
     client = sesv2()
     with Stubber(client) as stub:
-        stub.add_response("get_account", {"SendQuota": {"Max24HourSend": 50000.0, "MaxSendRate": 14.0,
-                                                        "SentLast24Hours": 12.0}}, {})  # fmt: skip
+        stub.add_response(
+            "get_account",
+            {"SendQuota": {"Max24HourSend": 50000.0, "MaxSendRate": 14.0, "SentLast24Hours": 12.0}},
+            {},
+        )
         assert ses_max_send_rate(client) == 14.0
         stub.assert_no_pending_responses()
 
@@ -25,8 +29,9 @@ def test_the_granted_rate_is_read_from_get_account():
 def test_an_unreadable_quota_leaves_the_configured_rate():
     client = sesv2()
     with Stubber(client) as stub:
-        stub.add_client_error("get_account", service_error_code="AccessDeniedException",
-                              http_status_code=403)  # fmt: skip
+        stub.add_client_error(
+            "get_account", service_error_code="AccessDeniedException", http_status_code=403
+        )
         assert ses_max_send_rate(client) is None
     assert email_rate(20.0, None) == 20.0
 

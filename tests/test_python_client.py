@@ -64,8 +64,12 @@ def test_a_campaign_a_packet_its_report_and_a_signed_webhook_through_the_client(
     client, conn, db_url
 ):
     with Receiver("whsec_" + "A" * 32) as receiver:
-        made = create_webhook_endpoint.sync(client=client, body=WebhookEndpointCreate.from_dict({
-            "url": "https://hooks.example.com/reminderly", "event_types": ["packet.ready"]}))  # fmt: skip
+        made = create_webhook_endpoint.sync(
+            client=client,
+            body=WebhookEndpointCreate.from_dict(
+                {"url": "https://hooks.example.com/reminderly", "event_types": ["packet.ready"]}
+            ),
+        )
         assert not isinstance(made, Problem), made
         assert made.secret.startswith("whsec_")
         # the API (started without the development policy) only takes https; the receiver
@@ -75,21 +79,45 @@ def test_a_campaign_a_packet_its_report_and_a_signed_webhook_through_the_client(
         )
         receiver.secret = made.secret
 
-        campaign = create_campaign.sync(client=client, body=CampaignCreate.from_dict({
-            "name": "Cleanings", "kind": "reminder", "channel": "sms",
-            "send_window_start": "00:00", "send_window_end": "23:59",
-            "steps": [{"name": "day before", "offset_minutes": -1440,
-                       "template": "Hi {{ first_name }}, see you {{ appointment_at }}"}],
-        }))  # fmt: skip
+        campaign = create_campaign.sync(
+            client=client,
+            body=CampaignCreate.from_dict(
+                {
+                    "name": "Cleanings",
+                    "kind": "reminder",
+                    "channel": "sms",
+                    "send_window_start": "00:00",
+                    "send_window_end": "23:59",
+                    "steps": [
+                        {
+                            "name": "day before",
+                            "offset_minutes": -1440,
+                            "template": "Hi {{ first_name }}, see you {{ appointment_at }}",
+                        }
+                    ],
+                }
+            ),
+        )
         assert not isinstance(campaign, Problem), campaign
         activated = activate_campaign.sync(campaign.id, client=client)
         assert activated.status == "active"
 
         when = (datetime.now().replace(microsecond=0) + timedelta(days=3)).isoformat()
-        rows = [PacketRow(customer_id=f"c{i}", appointment_id=f"a{i}", appointment_at=when,
-                          first_name=f"N{i}", phone=f"(312) 555-01{i:02d}") for i in range(1, 4)]  # fmt: skip
-        rows.append(PacketRow(customer_id="c9", appointment_id="a9", appointment_at=when,
-                              phone="not a phone"))  # fmt: skip
+        rows = [
+            PacketRow(
+                customer_id=f"c{i}",
+                appointment_id=f"a{i}",
+                appointment_at=when,
+                first_name=f"N{i}",
+                phone=f"(312) 555-01{i:02d}",
+            )
+            for i in range(1, 4)
+        ]
+        rows.append(
+            PacketRow(
+                customer_id="c9", appointment_id="a9", appointment_at=when, phone="not a phone"
+            )
+        )
         packet = create_packet.sync(campaign.id, client=client, body=rows)
         assert not isinstance(packet, Problem), packet
         assert (packet.rows.accepted, packet.rows.rejected) == (3, 1)

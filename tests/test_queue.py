@@ -179,9 +179,13 @@ def test_transient_failures_back_off_exponentially_then_go_dead(conn, account):
 
 def test_backoff_is_capped_at_retry_max(conn, account):
     campaign = make_campaign(
-        conn, account, offsets=(-2,), max_attempts=10,
-        retry_base=timedelta(minutes=10), retry_max=timedelta(minutes=15),
-    )  # fmt: skip
+        conn,
+        account,
+        offsets=(-2,),
+        max_attempts=10,
+        retry_base=timedelta(minutes=10),
+        retry_max=timedelta(minutes=15),
+    )
     load_rows(conn, campaign, [person(1)])
     make_due(conn)
     for _ in range(3):

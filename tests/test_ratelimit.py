@@ -35,11 +35,19 @@ def test_two_workers_together_stay_within_one_senders_rate(conn, db_url, account
     pools = [db.open_pool(db_url, max_size=4) for _ in range(2)]
     try:
         workers = [
-            Worker(pool, {"sms": OutboxChannel(pool)},
-                   WorkerSettings(batch=10, tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret="s"),
-                   emit_metrics=None, limiters={"sms": SharedRateLimiter(pool, SendRate("sms:outbox", rate, 1.0), chunk=1)})
+            Worker(
+                pool,
+                {"sms": OutboxChannel(pool)},
+                WorkerSettings(
+                    batch=10, tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret="s"
+                ),
+                emit_metrics=None,
+                limiters={
+                    "sms": SharedRateLimiter(pool, SendRate("sms:outbox", rate, 1.0), chunk=1)
+                },
+            )
             for pool in pools
-        ]  # fmt: skip
+        ]
         threads = [threading.Thread(target=w.run, kwargs={"until_idle": True}) for w in workers]
         for t in threads:
             t.start()

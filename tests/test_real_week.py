@@ -253,10 +253,15 @@ def test_api_empty_packet_is_422(tenant):
 def test_locations_over_the_api_drive_scheduling_and_review_links(tenant, other_tenant, conn):
     made = tenant.post(
         "/v1/locations",
-        json={"external_id": "phx", "name": "Phoenix", "timezone": "America/Phoenix",
-              "review_url": "https://g.page/r/phx/review", "address": "1 Main St",
-              "send_window": {"start": "08:00", "end": "18:00"}},
-    )  # fmt: skip
+        json={
+            "external_id": "phx",
+            "name": "Phoenix",
+            "timezone": "America/Phoenix",
+            "review_url": "https://g.page/r/phx/review",
+            "address": "1 Main St",
+            "send_window": {"start": "08:00", "end": "18:00"},
+        },
+    )
     assert made.status_code == 201, made.json
     loc = made.json
     assert loc["send_window"] == {"start": "08:00", "end": "18:00"}
@@ -271,10 +276,13 @@ def test_locations_over_the_api_drive_scheduling_and_review_links(tenant, other_
     for bad, pointer in [
         ({"external_id": "x", "timezone": "Mars/Base"}, "/timezone"),
         ({"external_id": "x", "review_url": "javascript:alert(1)"}, "/review_url"),
-        ({"external_id": "x", "send_window": {"start": "18:00", "end": "08:00"}}, "/send_window/end"),
+        (
+            {"external_id": "x", "send_window": {"start": "18:00", "end": "08:00"}},
+            "/send_window/end",
+        ),
         ({"external_id": ""}, "/external_id"),
         ({"external_id": "x", "colour": "red"}, ""),
-    ]:  # fmt: skip
+    ]:
         r = tenant.post("/v1/locations", json=bad)
         assert r.status_code == 400, (bad, r.json)
         assert r.json["errors"][0]["pointer"].startswith(pointer), (bad, r.json)
@@ -300,8 +308,12 @@ def test_an_undefined_location_is_kept_with_a_warning(tenant):
     assert r.status_code == 201
     assert r.json["rows"]["warned"] == 1
     assert r.json["warnings_by_reason"] == [
-        {"column": "location_id", "reason": "not defined for the account: the account's defaults apply", "count": 1}
-    ]  # fmt: skip
+        {
+            "column": "location_id",
+            "reason": "not defined for the account: the account's defaults apply",
+            "count": 1,
+        }
+    ]
 
 
 def test_appointments_over_the_api_with_messages_in_every_campaign(tenant, other_tenant):
@@ -310,9 +322,14 @@ def test_appointments_over_the_api_with_messages_in_every_campaign(tenant, other
     reminder = _api_campaign(tenant)
     survey = tenant.post(
         "/v1/campaigns",
-        json={**CAMPAIGN, "name": "Survey", "kind": "survey", "channel": "sms",
-              "steps": [{"name": "after", "offset_minutes": 120, "template": "How was it?"}]},
-    ).json["id"]  # fmt: skip
+        json={
+            **CAMPAIGN,
+            "name": "Survey",
+            "kind": "survey",
+            "channel": "sms",
+            "steps": [{"name": "after", "offset_minutes": 120, "template": "How was it?"}],
+        },
+    ).json["id"]
     tenant.post(f"/v1/campaigns/{survey}/activate")
     rows = [person(1), person(2)]
     for cid in (reminder, survey):
@@ -344,19 +361,26 @@ def test_a_big_upload_answers_202_and_a_worker_loads_it(tenant, db_url, conn):
     url = f"/v1/campaigns/{_api_campaign(tenant)}/packets"
     body = csv_bytes([person(i) for i in range(1, 301)] + [person(400, phone="12")])
     stored = tenant.post(
-        url, data=body, headers={"Content-Type": "text/csv", "Prefer": "respond-async",
-                                 "Idempotency-Key": "big-1"},
-    )  # fmt: skip
+        url,
+        data=body,
+        headers={"Content-Type": "text/csv", "Prefer": "respond-async", "Idempotency-Key": "big-1"},
+    )
     assert stored.status_code == 202, stored.json
     assert stored.json["status"] == "receiving" and stored.json["body_bytes"] == len(body)
     assert stored.headers["Preference-Applied"] == "respond-async"
     location = stored.headers["Location"]
     # the same key and body again while it waits: the same packet; another body: 409
-    again = tenant.post(url, data=body, headers={"Content-Type": "text/csv",
-                        "Prefer": "respond-async", "Idempotency-Key": "big-1"})  # fmt: skip
+    again = tenant.post(
+        url,
+        data=body,
+        headers={"Content-Type": "text/csv", "Prefer": "respond-async", "Idempotency-Key": "big-1"},
+    )
     assert again.status_code == 200 and again.json["id"] == stored.json["id"]
-    other = tenant.post(url, data=body + b"c9,x\n", headers={"Content-Type": "text/csv",
-                        "Prefer": "respond-async", "Idempotency-Key": "big-1"})  # fmt: skip
+    other = tenant.post(
+        url,
+        data=body + b"c9,x\n",
+        headers={"Content-Type": "text/csv", "Prefer": "respond-async", "Idempotency-Key": "big-1"},
+    )
     assert other.status_code == 409
 
     seen: list[int] = []

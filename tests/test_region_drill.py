@@ -34,14 +34,39 @@ def test_the_verdict_sees_a_second_send_a_lost_message_and_a_retried_in_flight_o
     dropped one: not passed."""
     due = [1, 2, 3, 4]
     good = region_drill.FailoverResult(in_flight_at_kill=[2])
-    region_drill.judge(good, {1: ("sent", None), 2: ("failed", "send_outcome_unknown"), 3: ("sent", None),
-                              4: ("sent", None)}, due, Counter({1: 1, 2: 1, 3: 1, 4: 1}), before=2)  # fmt: skip
+    region_drill.judge(
+        good,
+        {
+            1: ("sent", None),
+            2: ("failed", "send_outcome_unknown"),
+            3: ("sent", None),
+            4: ("sent", None),
+        },
+        due,
+        Counter({1: 1, 2: 1, 3: 1, 4: 1}),
+        before=2,
+    )
     assert good.passed and good.sent_after_failover == 2
     resent = region_drill.FailoverResult(in_flight_at_kill=[2])
-    region_drill.judge(resent, {1: ("sent", None), 2: ("sent", None), 3: ("sent", None), 4: ("sent", None)},
-                       due, Counter({1: 1, 2: 2, 3: 1, 4: 1}), before=2)  # fmt: skip
+    region_drill.judge(
+        resent,
+        {1: ("sent", None), 2: ("sent", None), 3: ("sent", None), 4: ("sent", None)},
+        due,
+        Counter({1: 1, 2: 2, 3: 1, 4: 1}),
+        before=2,
+    )
     assert not resent.passed and resent.sent_twice == [2] and resent.unknown == []
     dropped = region_drill.FailoverResult(in_flight_at_kill=[2])
-    region_drill.judge(dropped, {1: ("sent", None), 2: ("failed", "send_outcome_unknown"), 3: ("ready", None),
-                                 4: ("sent", None)}, due, Counter({1: 1, 2: 1, 4: 1}), before=2)  # fmt: skip
+    region_drill.judge(
+        dropped,
+        {
+            1: ("sent", None),
+            2: ("failed", "send_outcome_unknown"),
+            3: ("ready", None),
+            4: ("sent", None),
+        },
+        due,
+        Counter({1: 1, 2: 1, 4: 1}),
+        before=2,
+    )
     assert not dropped.passed and dropped.lost == [3]

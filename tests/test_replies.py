@@ -13,15 +13,35 @@ from app_service.replies import classify, handle_reply
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        ("STOP", "opt_out"), ("stop", "opt_out"), ("Stop please", "opt_out"), ("please stop!", "opt_out"),
-        ("STOPALL", "opt_out"), ("Unsubscribe.", "opt_out"), ("cancel", "opt_out"), ("END", "opt_out"),
-        ("quit", "opt_out"), ("START", "opt_in"), ("unstop", "opt_in"), ("help?", "help"),
-        ("YES", "confirm"), ("y", "confirm"), ("C", "confirm"), ("Confirm!!", "confirm"), ("yes, see you then", "confirm"),
-        ("NO", "cancel"), ("n", "cancel"), ("No, I can't make it", "cancel"),
-        ("Can I come at 3 instead?", "other"), ("", "other"), ("👍", "other"),
-        ("I could not stop laughing at the last visit, the dentist is great and I will certainly be back", "other"),
+        ("STOP", "opt_out"),
+        ("stop", "opt_out"),
+        ("Stop please", "opt_out"),
+        ("please stop!", "opt_out"),
+        ("STOPALL", "opt_out"),
+        ("Unsubscribe.", "opt_out"),
+        ("cancel", "opt_out"),
+        ("END", "opt_out"),
+        ("quit", "opt_out"),
+        ("START", "opt_in"),
+        ("unstop", "opt_in"),
+        ("help?", "help"),
+        ("YES", "confirm"),
+        ("y", "confirm"),
+        ("C", "confirm"),
+        ("Confirm!!", "confirm"),
+        ("yes, see you then", "confirm"),
+        ("NO", "cancel"),
+        ("n", "cancel"),
+        ("No, I can't make it", "cancel"),
+        ("Can I come at 3 instead?", "other"),
+        ("", "other"),
+        ("👍", "other"),
+        (
+            "I could not stop laughing at the last visit, the dentist is great and I will certainly be back",
+            "other",
+        ),
     ],
-)  # fmt: skip
+)
 def test_classify(text, kind):
     assert classify(text) == kind
 

@@ -24,9 +24,12 @@ from tests.helpers import load_rows, make_campaign, make_due, person
 def send_due(db_url: str) -> None:
     pool = db.open_pool(db_url, max_size=3)
     try:
-        Worker(pool, {"sms": OutboxChannel(pool), "email": OutboxChannel(pool)},
-               WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret="s"),
-               emit_metrics=None).run(until_idle=True)  # fmt: skip
+        Worker(
+            pool,
+            {"sms": OutboxChannel(pool), "email": OutboxChannel(pool)},
+            WorkerSettings(tick_seconds=0.05, idle_sleep_seconds=0.02, link_secret="s"),
+            emit_metrics=None,
+        ).run(until_idle=True)
     finally:
         pool.close()
 
@@ -49,8 +52,17 @@ def test_a_reminder_campaigns_report_counts_what_came_back(conn, db_url, account
     ids = sent_ids(conn, campaign)
     assert len(ids) == 10
     for i, mid in enumerate(ids[:6]):  # six delivered receipts
-        one(conn, Q.record_delivery, {"source": "sms", "event_id": f"e{i}", "provider_id": f"outbox-{mid}",
-                                      "outcome": "delivered", "detail": "{}"})  # fmt: skip
+        one(
+            conn,
+            Q.record_delivery,
+            {
+                "source": "sms",
+                "event_id": f"e{i}",
+                "provider_id": f"outbox-{mid}",
+                "outcome": "delivered",
+                "detail": "{}",
+            },
+        )
     handle_reply(conn, ids[0], "YES")
     handle_reply(conn, ids[1], "Y")
     handle_reply(conn, ids[2], "STOP")
@@ -221,9 +233,13 @@ def test_a_breakdown_per_location_from_its_rollup(conn, db_url, account):
     load_rows(conn, campaign, [person(3, hours=96, location_id="main")])
     moved = {loc["location"]: loc for loc in reports.campaign_report(conn, campaign)["locations"]}
     assert moved["main"]["planned"] == 5 and moved["north"]["planned"] == 1
-    recount = dict(conn.execute(
-        "SELECT coalesce(l.external_id, '(none)'), count(*) FROM messages m LEFT JOIN locations l ON l.id = m.location_id "
-        "WHERE m.campaign_id = %s GROUP BY 1", [campaign]).fetchall())  # fmt: skip
+    recount = dict(
+        conn.execute(
+            "SELECT coalesce(l.external_id, '(none)'), count(*) FROM messages m LEFT JOIN locations l ON l.id = m.location_id "
+            "WHERE m.campaign_id = %s GROUP BY 1",
+            [campaign],
+        ).fetchall()
+    )
     assert recount == {k: v["planned"] for k, v in moved.items() if v["planned"]}
 
 
@@ -241,8 +257,13 @@ def test_days_are_the_accounts_local_days(conn, db_url):
         "(%(c)s, '2026-11-27 14:00+00', 'sent', 0, 2), (%(c)s, '2026-11-27 16:00+00', 'sent', 0, 3)",
         {"c": campaign},
     )
-    days = reports.timeseries(conn, campaign, "day", datetime(2026, 11, 26, tzinfo=UTC),
-                              datetime(2026, 11, 29, tzinfo=UTC))  # fmt: skip
+    days = reports.timeseries(
+        conn,
+        campaign,
+        "day",
+        datetime(2026, 11, 26, tzinfo=UTC),
+        datetime(2026, 11, 29, tzinfo=UTC),
+    )
     # 14:00 UTC is 23:00 on the 27th in Tokyo; 16:00 UTC is 01:00 on the 28th
     assert [(d["bucket"].astimezone(UTC), d["sent"]) for d in days] == [
         (datetime(2026, 11, 26, 15, tzinfo=UTC), 2),

@@ -32,11 +32,22 @@ def test_every_documented_operation_is_routed_at_its_path_and_method() -> None:
 
 def _document(operation_id: str) -> dict:
     return {
-        "paths": {"/v1/things/{thing_id}": {"get": {"operationId": operation_id, "parameters": [
-            {"name": "thing_id", "in": "path", "schema": {"$ref": "#/components/schemas/Id"}}
-        ]}}},
+        "paths": {
+            "/v1/things/{thing_id}": {
+                "get": {
+                    "operationId": operation_id,
+                    "parameters": [
+                        {
+                            "name": "thing_id",
+                            "in": "path",
+                            "schema": {"$ref": "#/components/schemas/Id"},
+                        }
+                    ],
+                }
+            }
+        },
         "components": {"parameters": {}},
-    }  # fmt: skip
+    }
 
 
 def test_an_operation_without_a_view_stops_start_up() -> None:

@@ -44,6 +44,15 @@ def test_a_template_over_the_segment_limit_is_refused(conn, account):
 
 
 def test_a_template_within_the_limit_is_accepted(conn, account):
-    spec = CampaignSpec(account, "short", "reminder", "sms",
-                        [Step("2h", timedelta(hours=-2), "Hi {{ first_name }}, see you at {{ appointment_time }}.")])  # fmt: skip
+    spec = CampaignSpec(
+        account,
+        "short",
+        "reminder",
+        "sms",
+        [
+            Step(
+                "2h", timedelta(hours=-2), "Hi {{ first_name }}, see you at {{ appointment_time }}."
+            )
+        ],
+    )
     assert campaigns.create_campaign(conn, spec) > 0

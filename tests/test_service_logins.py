@@ -70,8 +70,10 @@ def test_the_api_login_is_isolated_once_it_becomes_a_tenant(db_url, conn):
             "SELECT count(*) FROM api_keys WHERE prefix = %s", [prefix]
         ).fetchone() == (1,)
         # as the key's tenant: its own account only
-        c.execute("SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %s, false)",
-                  [str(a)])  # fmt: skip
+        c.execute(
+            "SELECT set_config('role', 'reminderly_api', false), set_config('reminderly.account_id', %s, false)",
+            [str(a)],
+        )
         assert [r[0] for r in c.execute("SELECT id FROM accounts")] == [a]
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             c.execute("SELECT count(*) FROM outbox")

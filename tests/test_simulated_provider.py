@@ -82,9 +82,13 @@ def test_throttling_above_the_accepted_rate():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"p50_ms": 0}, "p50 <= p99"), ({"p50_ms": 5, "p99_ms": 1}, "p50 <= p99"),
-     ({"transient_rate": 0.8, "permanent_rate": 0.5}, "at most 1"), ({"accepted_rate": 0}, "positive")],
-)  # fmt: skip
+    [
+        ({"p50_ms": 0}, "p50 <= p99"),
+        ({"p50_ms": 5, "p99_ms": 1}, "p50 <= p99"),
+        ({"transient_rate": 0.8, "permanent_rate": 0.5}, "at most 1"),
+        ({"accepted_rate": 0}, "positive"),
+    ],
+)
 def test_impossible_simulations_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Simulation(**kwargs)
@@ -96,8 +100,19 @@ def test_the_worker_command_runs_against_the_simulator(db_url, conn, account, mo
     load_rows(conn, campaign, [person(i) for i in range(1, 21)])
     make_due(conn)
     runner = CliRunner()
-    result = runner.invoke(main, ["worker", "--channel", "simulated", "--sim-p50-ms", "2",
-                                  "--sim-p99-ms", "10", "--until-idle"])  # fmt: skip
+    result = runner.invoke(
+        main,
+        [
+            "worker",
+            "--channel",
+            "simulated",
+            "--sim-p50-ms",
+            "2",
+            "--sim-p99-ms",
+            "10",
+            "--until-idle",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (20,)
     assert conn.execute("SELECT count(*) FROM messages WHERE status = 'sent'").fetchone() == (20,)

@@ -15,8 +15,9 @@ from app_service.worker.channels.sms import SmsChannel
 from app_service.worker.channels.sms_route import RoutedSmsChannel, RoutePolicy
 
 SMS = OutgoingMessage(42, 7, "sms", "+13125550134", "See you tomorrow")
-POLICY = RoutePolicy(failure_share=0.5, sustained_seconds=10, min_calls=4, probe_every_seconds=5,
-                     probes_to_recover=2)  # fmt: skip
+POLICY = RoutePolicy(
+    failure_share=0.5, sustained_seconds=10, min_calls=4, probe_every_seconds=5, probes_to_recover=2
+)
 
 
 class Clock:
@@ -29,25 +30,41 @@ class Clock:
 
 @pytest.fixture
 def route():
-    sms = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1",
-                       aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+    sms = boto3.client(
+        "pinpoint-sms-voice-v2",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     clock, emitted = Clock(), []
     routed = RoutedSmsChannel(
         SmsChannel(sms, origination_identity="pool-main", configuration_set="cs"),
-        primary="pool-main", secondary="+18005550100", policy=POLICY, emit=emitted.append,
+        primary="pool-main",
+        secondary="+18005550100",
+        policy=POLICY,
+        emit=emitted.append,
         clock=clock,
-    )  # fmt: skip
+    )
     with Stubber(sms) as stub:
         yield routed, stub, clock, emitted
 
 
 def expect(stub, origination: str, *, throttled: bool = False) -> None:
-    params = {"DestinationPhoneNumber": "+13125550134", "OriginationIdentity": origination,
-              "MessageBody": "See you tomorrow", "MessageType": "TRANSACTIONAL",
-              "ConfigurationSetName": "cs", "Context": {"message_id": "42"}}  # fmt: skip
+    params = {
+        "DestinationPhoneNumber": "+13125550134",
+        "OriginationIdentity": origination,
+        "MessageBody": "See you tomorrow",
+        "MessageType": "TRANSACTIONAL",
+        "ConfigurationSetName": "cs",
+        "Context": {"message_id": "42"},
+    }
     if throttled:
-        stub.add_client_error("send_text_message", service_error_code="ThrottlingException",
-                              http_status_code=400, expected_params=params)  # fmt: skip
+        stub.add_client_error(
+            "send_text_message",
+            service_error_code="ThrottlingException",
+            http_status_code=400,
+            expected_params=params,
+        )
     else:
         stub.add_response("send_text_message", {"MessageId": "m"}, params)
 
@@ -106,9 +123,14 @@ def test_a_few_failures_among_many_successes_do_not_switch(route):
 def test_an_accounts_own_number_is_never_swapped(route):
     routed, stub, _, _ = route
     routed.on_secondary = True
-    params = {"DestinationPhoneNumber": "+13125550134", "OriginationIdentity": "pool-account",
-              "MessageBody": "See you tomorrow", "MessageType": "TRANSACTIONAL",
-              "ConfigurationSetName": "cs", "Context": {"message_id": "42"}}  # fmt: skip
+    params = {
+        "DestinationPhoneNumber": "+13125550134",
+        "OriginationIdentity": "pool-account",
+        "MessageBody": "See you tomorrow",
+        "MessageType": "TRANSACTIONAL",
+        "ConfigurationSetName": "cs",
+        "Context": {"message_id": "42"},
+    }
     stub.add_response("send_text_message", {"MessageId": "m"}, params)
     routed.send(replace(SMS, origination="pool-account"))
     stub.assert_no_pending_responses()
@@ -116,9 +138,12 @@ def test_an_accounts_own_number_is_never_swapped(route):
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"failure_share": 0}, "failure_share"), ({"sustained_seconds": 0}, "periods"),
-     ({"min_calls": 0}, "min_calls")],
-)  # fmt: skip
+    [
+        ({"failure_share": 0}, "failure_share"),
+        ({"sustained_seconds": 0}, "periods"),
+        ({"min_calls": 0}, "min_calls"),
+    ],
+)
 def test_impossible_policies_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         RoutePolicy(**kwargs)

@@ -70,8 +70,13 @@ def test_events_arrive_signed_in_order_once_each_after_500s_and_a_timeout(
         # the receiver fails: 500, 500, then stalls past the sender's timeout (it processed
         # the event, the sender never saw the answer), then recovers
         receiver.script.extend([500, 500, ("sleep", 1.5)])
-        drain(dispatcher, lambda: pending(conn) == 0 and conn.execute(
-            "SELECT count(*) FROM webhook_deliveries").fetchone()[0] == 6)  # fmt: skip
+        drain(
+            dispatcher,
+            lambda: (
+                pending(conn) == 0
+                and conn.execute("SELECT count(*) FROM webhook_deliveries").fetchone()[0] == 6
+            ),
+        )
 
         assert all(r["verified"] for r in receiver.requests)
         ids = [r["headers"]["webhook-id"] for r in receiver.requests]
@@ -81,15 +86,24 @@ def test_events_arrive_signed_in_order_once_each_after_500s_and_a_timeout(
         # exactly once after deduplication on webhook-id
         assert sorted(receiver.processed) == sorted(f"evt_{i}" for i in expected)
         types = {k: p["type"] for k, p in receiver.processed.items()}
-        assert sorted(types.values()) == sorted([
-            "packet.ready", "message.sent", "message.sent", "message.sent",
-            "reply.received", "consent.opted_out",
-        ])  # fmt: skip
+        assert sorted(types.values()) == sorted(
+            [
+                "packet.ready",
+                "message.sent",
+                "message.sent",
+                "message.sent",
+                "reply.received",
+                "consent.opted_out",
+            ]
+        )
         # in order per resource: customer c1's sent, reply, opt-out reached the receiver (as
         # a 2xx) in that order, though its first event waited for a retry
         ok = [r["headers"]["webhook-id"] for r in receiver.requests if r["status"] == 200]
-        c1 = [f"evt_{i}" for i in expected if receiver.processed[f"evt_{i}"]["data"]
-              .get("customer", {}).get("external_id") == "c1"]  # fmt: skip
+        c1 = [
+            f"evt_{i}"
+            for i in expected
+            if receiver.processed[f"evt_{i}"]["data"].get("customer", {}).get("external_id") == "c1"
+        ]
         assert [types[k] for k in c1] == ["message.sent", "reply.received", "consent.opted_out"]
         assert [k for k in ok if k in c1] == c1
         # ... while other resources did not wait: the first 2xx was c3's message, sent while
@@ -117,8 +131,9 @@ def test_attempts_are_listed_over_the_api_and_a_replay_is_delivered(
     monkeypatch.setenv("REMINDERLY_WEBHOOKS_DEV", "1")  # the API accepts a loopback URL
     tenant = make_tenant(conn, app, "Hooks")
     with Receiver("whsec_" + "A" * 32) as receiver:
-        made = tenant.post("/v1/webhook-endpoints", json={
-            "url": receiver.url, "event_types": ["packet.ready"]}).json  # fmt: skip
+        made = tenant.post(
+            "/v1/webhook-endpoints", json={"url": receiver.url, "event_types": ["packet.ready"]}
+        ).json
         receiver.secret = made["secret"]
         campaign = make_campaign(conn, tenant.account_id, offsets=(-48,))
         load_rows(conn, campaign, [person(1)])
@@ -159,19 +174,26 @@ def test_during_a_rotation_both_secrets_sign_and_after_it_only_the_new(conn, acc
 
 
 def test_an_endpoint_failing_continuously_is_disabled_with_an_event(conn, account, db_url):
-    people = (("owner@example.com", "owner"), ("admin@example.com", "admin"),
-              ("desk@example.com", "staff"))  # fmt: skip
+    people = (
+        ("owner@example.com", "owner"),
+        ("admin@example.com", "admin"),
+        ("desk@example.com", "staff"),
+    )
     for email, role in people:
         user = conn.execute(
             "INSERT INTO users (email) VALUES (%s) RETURNING id", [email]
         ).fetchone()[0]
-        conn.execute("INSERT INTO memberships (account_id, user_id, role) VALUES (%s, %s, %s)",
-                     [account, user, role])  # fmt: skip
+        conn.execute(
+            "INSERT INTO memberships (account_id, user_id, role) VALUES (%s, %s, %s)",
+            [account, user, role],
+        )
     settings = DeliverySettings(
-        retry_base=timedelta(milliseconds=20), retry_max=timedelta(milliseconds=20),
-        retry_window=timedelta(minutes=5), disable_after=timedelta(milliseconds=100),
+        retry_base=timedelta(milliseconds=20),
+        retry_max=timedelta(milliseconds=20),
+        retry_window=timedelta(minutes=5),
+        disable_after=timedelta(milliseconds=100),
         policy=FAST.policy,
-    )  # fmt: skip
+    )
     dispatcher = WebhookDispatcher(db_url, "w", settings, ids=IDS)
     try:
         with Receiver("whsec_" + "A" * 32) as down, Receiver("whsec_" + "A" * 32) as other:
@@ -206,10 +228,12 @@ def test_an_endpoint_failing_continuously_is_disabled_with_an_event(conn, accoun
 
 def test_a_delivery_that_fails_for_its_whole_window_gives_way_to_the_next(conn, account, db_url):
     settings = DeliverySettings(
-        retry_base=timedelta(milliseconds=20), retry_max=timedelta(milliseconds=20),
-        retry_window=timedelta(milliseconds=300), disable_after=timedelta(hours=1),
+        retry_base=timedelta(milliseconds=20),
+        retry_max=timedelta(milliseconds=20),
+        retry_window=timedelta(milliseconds=300),
+        disable_after=timedelta(hours=1),
         policy=FAST.policy,
-    )  # fmt: skip
+    )
     dispatcher = WebhookDispatcher(db_url, "w", settings, ids=IDS)
     try:
         made = endpoint(conn, account, "http://placeholder.invalid/")
@@ -217,12 +241,26 @@ def test_a_delivery_that_fails_for_its_whole_window_gives_way_to_the_next(conn, 
             conn.execute("UPDATE webhook_endpoints SET url = %s", [receiver.url])
             receiver.script.extend([410] * 1000)
             load_rows(conn, make_campaign(conn, account, offsets=(-48,)), [person(1)])
-            drain(dispatcher, lambda: conn.execute(
-                "SELECT count(*) FROM webhook_deliveries WHERE status = 'failed'").fetchone()[0] == 1)  # fmt: skip
+            drain(
+                dispatcher,
+                lambda: (
+                    conn.execute(
+                        "SELECT count(*) FROM webhook_deliveries WHERE status = 'failed'"
+                    ).fetchone()[0]
+                    == 1
+                ),
+            )
             receiver.script.clear()
             send_step(conn)
-            drain(dispatcher, lambda: conn.execute(
-                "SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'").fetchone()[0] == 1)  # fmt: skip
+            drain(
+                dispatcher,
+                lambda: (
+                    conn.execute(
+                        "SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'"
+                    ).fetchone()[0]
+                    == 1
+                ),
+            )
             assert receiver.requests[-1]["payload"]["type"] == "message.sent"
     finally:
         dispatcher.close()
@@ -233,9 +271,14 @@ def test_a_delivery_that_fails_for_its_whole_window_gives_way_to_the_next(conn, 
 
 @pytest.mark.parametrize(
     "url",
-    ["https://127.0.0.1:9/x", "https://169.254.169.254/latest/meta-data/", "https://10.0.0.5/x",
-     "https://[::ffff:127.0.0.1]/x", "http://hooks.example.com/x"],
-)  # fmt: skip
+    [
+        "https://127.0.0.1:9/x",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.5/x",
+        "https://[::ffff:127.0.0.1]/x",
+        "http://hooks.example.com/x",
+    ],
+)
 def test_production_refuses_private_addresses_and_plain_http(url):
     with pytest.raises(safe_http.Refused):
         safe_http.post(url, b"{}", {}, safe_http.PRODUCTION)
@@ -299,8 +342,9 @@ def test_no_redirect_is_followed_and_the_body_read_is_capped(monkeypatch):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        answer = safe_http.post(f"http://127.0.0.1:{server.server_port}/a", b"{}", {},
-                                safe_http.DEVELOPMENT)  # fmt: skip
+        answer = safe_http.post(
+            f"http://127.0.0.1:{server.server_port}/a", b"{}", {}, safe_http.DEVELOPMENT
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -311,8 +355,11 @@ def test_no_redirect_is_followed_and_the_body_read_is_capped(monkeypatch):
 def test_the_worker_thread_delivers_until_stopped(conn, account, db_url):
     """The thread `reminderly worker` starts: its loop (several endpoints at once) delivers
     what appears while it runs, and it stops when asked."""
-    thread = WebhookDispatcher(db_url, "thread", DeliverySettings(
-        policy=FAST.policy, idle_seconds=0.05, endpoints_at_once=2))  # fmt: skip
+    thread = WebhookDispatcher(
+        db_url,
+        "thread",
+        DeliverySettings(policy=FAST.policy, idle_seconds=0.05, endpoints_at_once=2),
+    )
     with Receiver("whsec_" + "A" * 32) as a, Receiver("whsec_" + "A" * 32) as b:
         a.secret = endpoint(conn, account, a.url).secret
         b.secret = endpoint(conn, account, b.url).secret
@@ -353,8 +400,9 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_total_deadline():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    policy = safe_http.Policy(allow_http=True, allow_loopback=True, read_timeout=1.0,
-                              total_timeout=1.5)  # fmt: skip
+    policy = safe_http.Policy(
+        allow_http=True, allow_loopback=True, read_timeout=1.0, total_timeout=1.5
+    )
     try:
         started = time.monotonic()
         answer = safe_http.post(f"http://127.0.0.1:{server.server_port}/", b"{}", {}, policy)
@@ -387,20 +435,31 @@ def test_a_failing_resource_holds_back_only_its_own_later_events(conn, account, 
         first, second, _ = send_step(conn)
         handle_reply(conn, first, "yes")  # c1: reply.received, appointment.confirmed
         handle_reply(conn, second, "yes")
-        drain(dispatcher, lambda: {about(r["payload"]) for r in receiver.requests
-                                   if r["status"] == 200} >= {"c2", "c3"}
-              and sum(1 for r in receiver.requests if r["status"] == 200) == 5)  # fmt: skip
+        drain(
+            dispatcher,
+            lambda: (
+                {about(r["payload"]) for r in receiver.requests if r["status"] == 200}
+                >= {"c2", "c3"}
+                and sum(1 for r in receiver.requests if r["status"] == 200) == 5
+            ),
+        )
         ok = [r["payload"] for r in receiver.requests if r["status"] == 200]
         assert "c1" not in {about(p) for p in ok}
         assert [p["type"] for p in ok if about(p) == "c2"] == [
-            "message.sent", "reply.received", "appointment.confirmed"]  # fmt: skip
+            "message.sent",
+            "reply.received",
+            "appointment.confirmed",
+        ]
         # c1's later events were never sent while its first was failing
         c1_sent = [r["payload"]["type"] for r in receiver.requests if about(r["payload"]) == "c1"]
         assert set(c1_sent) == {"message.sent"}
         receiver.refuse = None
         drain(dispatcher, lambda: pending(conn) == 0)
-        c1_ok = [r["payload"]["type"] for r in receiver.requests
-                 if r["status"] == 200 and about(r["payload"]) == "c1"]  # fmt: skip
+        c1_ok = [
+            r["payload"]["type"]
+            for r in receiver.requests
+            if r["status"] == 200 and about(r["payload"]) == "c1"
+        ]
         assert c1_ok == ["message.sent", "reply.received", "appointment.confirmed"]
 
 
@@ -434,7 +493,9 @@ def test_events_while_disabled_are_skipped_and_a_range_replay_recovers_them(
         handle_reply(conn, sent, "yes")
         drain(dispatcher, lambda: len(receiver.processed) == 2)
         assert [p["type"] for p in receiver.processed.values()] == [
-            "reply.received", "appointment.confirmed"]  # fmt: skip
+            "reply.received",
+            "appointment.confirmed",
+        ]
 
         ended = conn.execute("SELECT now()").fetchone()[0]
         body = {"since": started.isoformat(), "until": ended.isoformat(), "only_undelivered": True}
@@ -447,15 +508,25 @@ def test_events_while_disabled_are_skipped_and_a_range_replay_recovers_them(
         # the CLI replays the whole range again (not only the undelivered): 4 more requests
         monkeypatch.setenv("DATABASE_URL", conn.info.dsn)
         (row_id,) = conn.execute("SELECT id FROM webhook_endpoints").fetchone()  # the CLI's id
-        result = CliRunner().invoke(main, ["webhook", "replay", str(row_id), "--since",
-                                           started.isoformat(timespec="seconds").replace("+00:00", "+0000")])  # fmt: skip
+        result = CliRunner().invoke(
+            main,
+            [
+                "webhook",
+                "replay",
+                str(row_id),
+                "--since",
+                started.isoformat(timespec="seconds").replace("+00:00", "+0000"),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert "4 deliveries queued" in result.output
         drain(dispatcher, lambda: len(receiver.requests) == 8)
         assert len(receiver.processed) == 4  # the receiver's dedup sees nothing new
 
-        too_long = tenant.post(f"{hook}/replay-range", json={
-            "since": "2026-01-01T00:00:00Z", "until": "2026-03-01T00:00:00Z"})  # fmt: skip
+        too_long = tenant.post(
+            f"{hook}/replay-range",
+            json={"since": "2026-01-01T00:00:00Z", "until": "2026-03-01T00:00:00Z"},
+        )
         assert too_long.status_code == 400 and too_long.json["errors"][0]["pointer"] == "/until"
         other = make_tenant(conn, app, "Other")
         assert other.post(f"{hook}/replay-range", json=body).status_code == 404
@@ -467,10 +538,12 @@ def test_disabling_an_endpoint_emits_a_metric(conn, account, db_url):
     seen: list[dict] = []
     telemetry.set_sink(seen.append)
     settings = DeliverySettings(
-        retry_base=timedelta(milliseconds=20), retry_max=timedelta(milliseconds=20),
-        retry_window=timedelta(minutes=5), disable_after=timedelta(milliseconds=50),
+        retry_base=timedelta(milliseconds=20),
+        retry_max=timedelta(milliseconds=20),
+        retry_window=timedelta(minutes=5),
+        disable_after=timedelta(milliseconds=50),
         policy=FAST.policy,
-    )  # fmt: skip
+    )
     dispatcher = WebhookDispatcher(db_url, "w", settings)
     try:
         with Receiver("whsec_" + "A" * 32) as down:

@@ -49,9 +49,21 @@ def wheel(tmp_path_factory) -> Path:
             shutil.copy2(src, source / name)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(source)],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (built,) = out.glob("reminderly-*.whl")
     return built
 
@@ -63,8 +75,11 @@ def installed(wheel: Path, tmp_path_factory) -> Path:
     venv.create(env_dir, with_pip=True)
     subprocess.run(
         [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
-        check=True, capture_output=True, timeout=900, cwd=env_dir,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        timeout=900,
+        cwd=env_dir,
+    )
     return env_dir
 
 
@@ -100,8 +115,11 @@ def test_the_wheel_carries_every_module_the_sql_and_the_openapi_tree(wheel: Path
         "openapi": "app_service/_openapi",
     }
     for folder, package in shipped.items():
-        files = {p.relative_to(PROJECT_ROOT / folder) for p in (PROJECT_ROOT / folder).rglob("*")
-                 if p.suffix in (".sql", ".yaml") and p.is_file()}  # fmt: skip
+        files = {
+            p.relative_to(PROJECT_ROOT / folder)
+            for p in (PROJECT_ROOT / folder).rglob("*")
+            if p.suffix in (".sql", ".yaml") and p.is_file()
+        }
         assert files, folder
         assert {f"{package}/{f}" for f in files} - names == set(), folder
     # development tools and harnesses stay in the repository

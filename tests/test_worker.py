@@ -88,9 +88,11 @@ def test_missing_merge_field_fails_that_message_permanently(conn, pool, account)
     load_rows(conn, campaign, [person(1, pet="Rex"), person(2)])
     make_due(conn)
     run_worker(pool, OutboxChannel(pool))
-    rows = dict(conn.execute(
-        "SELECT c.external_id, m.status || ':' || coalesce(m.last_error, '') FROM messages m JOIN customers c ON c.id = m.customer_id"
-    ).fetchall())  # fmt: skip
+    rows = dict(
+        conn.execute(
+            "SELECT c.external_id, m.status || ':' || coalesce(m.last_error, '') FROM messages m JOIN customers c ON c.id = m.customer_id"
+        ).fetchall()
+    )
     assert rows == {"c1": "sent:", "c2": "failed:missing merge field: 'pet' is undefined"}
 
 
@@ -107,8 +109,13 @@ def test_permanent_refusal_fails_at_once_and_marks_the_recipient_unreachable(con
 
 
 def test_throttling_backs_off_and_nothing_goes_dead(conn, pool, account):
-    campaign = make_campaign(conn, account, max_attempts=10, retry_base=timedelta(milliseconds=100),
-                             retry_max=timedelta(milliseconds=400))  # fmt: skip
+    campaign = make_campaign(
+        conn,
+        account,
+        max_attempts=10,
+        retry_base=timedelta(milliseconds=100),
+        retry_max=timedelta(milliseconds=400),
+    )
     load_rows(conn, campaign, [person(i) for i in range(1, 6)])
     make_due(conn)
     channel = FaultyChannel(OutboxChannel(pool), Faults(throttle_until=time.monotonic() + 1.5))
@@ -192,11 +199,21 @@ def _spawn(
     """A worker process logged in as the worker's own least-privilege login, as in AWS."""
     url = make_conninfo(db_url, user="reminderly_worker_login")
     proc = subprocess.Popen(
-        [sys.executable, str(PROJECT_ROOT / "tests" / "worker_proc.py"), url, str(delay), str(lease),
-         str(inflight), str(batch)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=PROJECT_ROOT,
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "tests" / "worker_proc.py"),
+            url,
+            str(delay),
+            str(lease),
+            str(inflight),
+            str(batch),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=PROJECT_ROOT,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-    )  # fmt: skip
+    )
     assert proc.stdout.readline().strip() == "started"
     return proc
 
@@ -359,10 +376,12 @@ def test_frequency_cap_allows_one_survey_per_customer_per_window(conn, pool, acc
     load_rows(conn, second, [person(1, hours=6, appointment_id="a1-b"), person(2, hours=6)])
     make_due(conn)
     run_worker(pool, OutboxChannel(pool))
-    by_customer = dict(conn.execute(
-        "SELECT c.external_id || '/' || m.campaign_id, m.status || ':' || m.reason FROM messages m"
-        " JOIN customers c ON c.id = m.customer_id"
-    ).fetchall())  # fmt: skip
+    by_customer = dict(
+        conn.execute(
+            "SELECT c.external_id || '/' || m.campaign_id, m.status || ':' || m.reason FROM messages m"
+            " JOIN customers c ON c.id = m.customer_id"
+        ).fetchall()
+    )
     assert by_customer == {
         f"c1/{first}": "sent:",
         f"c1/{second}": "suppressed:frequency_cap",
@@ -379,14 +398,18 @@ def test_frequency_cap_holds_within_one_batch_and_across_workers(conn, pool, acc
     load_rows(conn, capped, rows)
     make_due(conn)
     run_worker(pool, OutboxChannel(pool), batch=20, concurrency=2)
-    outcome = dict(conn.execute(
-        "SELECT c.external_id, array_agg(m.status || ':' || m.reason ORDER BY m.status) FROM messages m"
-        " JOIN customers c ON c.id = m.customer_id GROUP BY 1"
-    ).fetchall())  # fmt: skip
+    outcome = dict(
+        conn.execute(
+            "SELECT c.external_id, array_agg(m.status || ':' || m.reason ORDER BY m.status) FROM messages m"
+            " JOIN customers c ON c.id = m.customer_id GROUP BY 1"
+        ).fetchall()
+    )
     for customer in ("c1", "c2"):
         assert sorted(outcome[customer]) == [
-            "sent:", "suppressed:frequency_cap", "suppressed:frequency_cap"
-        ], outcome  # fmt: skip
+            "sent:",
+            "suppressed:frequency_cap",
+            "suppressed:frequency_cap",
+        ], outcome
     assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (2,)
 
 
@@ -413,10 +436,12 @@ def test_per_customer_rules_hold_across_workers_with_full_windows(conn, pool, db
             t.join(30)
     finally:
         other.close()
-    outcome = dict(conn.execute(
-        "SELECT c.external_id, array_agg(m.status || ':' || m.reason ORDER BY m.status, m.reason)"
-        " FROM messages m JOIN customers c ON c.id = m.customer_id GROUP BY 1"
-    ).fetchall())  # fmt: skip
+    outcome = dict(
+        conn.execute(
+            "SELECT c.external_id, array_agg(m.status || ':' || m.reason ORDER BY m.status, m.reason)"
+            " FROM messages m JOIN customers c ON c.id = m.customer_id GROUP BY 1"
+        ).fetchall()
+    )
     for c in range(1, 8):
         assert outcome[f"c{c}"] == ["sent:", "suppressed:frequency_cap", "suppressed:frequency_cap"]
     assert outcome["c8"] == ["suppressed:opted_out"] * 3
@@ -435,8 +460,9 @@ def test_the_tick_publishes_the_expected_drain_time(conn, pool, campaign):
     load_rows(conn, campaign, [person(i) for i in range(1, 6)])
     make_due(conn)
     emitted: list[dict] = []
-    worker = Worker(pool, {"sms": OutboxChannel(pool)}, WorkerSettings(**FAST),
-                    emit_metrics=emitted.append)  # fmt: skip
+    worker = Worker(
+        pool, {"sms": OutboxChannel(pool)}, WorkerSettings(**FAST), emit_metrics=emitted.append
+    )
     worker._beat("running")
     values = worker.tick()
     assert values["ExpectedDrainSeconds"] == DRAIN_CEILING_SECONDS  # 10 ready, nothing sent yet

@@ -39,9 +39,15 @@ class Receiver:
                     else:
                         action = receiver.script.popleft() if receiver.script else 200
                     status = ("late" if isinstance(action, tuple) else action) if verified else 401
-                    receiver.requests.append({"headers": headers, "verified": verified,
-                                              "payload": payload, "status": status,
-                                              "raw": body})  # fmt: skip
+                    receiver.requests.append(
+                        {
+                            "headers": headers,
+                            "verified": verified,
+                            "payload": payload,
+                            "status": status,
+                            "raw": body,
+                        }
+                    )
                     if verified:  # processed once per webhook-id, whatever the answer
                         receiver.processed.setdefault(headers["webhook-id"], payload)
                 if isinstance(action, tuple):

@@ -19,11 +19,18 @@ if __name__ == "__main__":
     pool = db.open_pool(url, max_size=8)
     channel = FaultyChannel(OutboxChannel(pool), Faults(delay_seconds=delay))
     worker = Worker(
-        pool, {"sms": channel, "email": channel},
-        WorkerSettings(batch=batch, inflight=inflight, lease=timedelta(seconds=lease), tick_seconds=0.2,
-                       idle_sleep_seconds=0.1),
-        name=f"proc-{sys.argv[2]}", emit_metrics=None,
-    )  # fmt: skip
+        pool,
+        {"sms": channel, "email": channel},
+        WorkerSettings(
+            batch=batch,
+            inflight=inflight,
+            lease=timedelta(seconds=lease),
+            tick_seconds=0.2,
+            idle_sleep_seconds=0.1,
+        ),
+        name=f"proc-{sys.argv[2]}",
+        emit_metrics=None,
+    )
     signal.signal(signal.SIGTERM, lambda *_: worker.request_stop())
     print("started", flush=True)
     worker.run()

@@ -42,9 +42,15 @@ class SyntheticCustomer:
 
 
 def synthetic_history(
-    conn: psycopg.Connection, account_id: int, campaign_id: int, customers: int, *, seed: int = 7,
-    max_messages: int = 12, days: int = 365,
-) -> list[SyntheticCustomer]:  # fmt: skip
+    conn: psycopg.Connection,
+    account_id: int,
+    campaign_id: int,
+    customers: int,
+    *,
+    seed: int = 7,
+    max_messages: int = 12,
+    days: int = 365,
+) -> list[SyntheticCustomer]:
     """Customers with a known true response probability now (Beta(1.2, 3) across customers,
     about 0.29 on average), each sent 1..max_messages messages of `campaign_id` over the last
     `days`. Behaviour changes: for half of them, messages older than 180 days were answered with
@@ -54,11 +60,17 @@ def synthetic_history(
     rng = random.Random(seed)
     now = datetime.now(UTC)
     with conn.transaction():
-        ids = [r[0] for r in conn.execute(
-            "INSERT INTO customers (account_id, external_id) SELECT %s, 'syn-' || g FROM generate_series(1, %s) g RETURNING id",
-            [account_id, customers])]  # fmt: skip
-        conn.execute("CREATE TEMP TABLE syn (customer_id bigint, seq bigint, sent_at timestamptz, responded boolean, "
-                     "answered_at timestamptz) ON COMMIT DROP")  # fmt: skip
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "INSERT INTO customers (account_id, external_id) SELECT %s, 'syn-' || g FROM generate_series(1, %s) g RETURNING id",
+                [account_id, customers],
+            )
+        ]
+        conn.execute(
+            "CREATE TEMP TABLE syn (customer_id bigint, seq bigint, sent_at timestamptz, responded boolean, "
+            "answered_at timestamptz) ON COMMIT DROP"
+        )
         truth = []
         seq = 0
         with conn.cursor().copy("COPY syn FROM STDIN") as copy:
@@ -83,7 +95,8 @@ def synthetic_history(
                         )
                     )
                 truth.append(SyntheticCustomer(cid, p, n, responded))
-        conn.execute("""
+        conn.execute(
+            """
             WITH ins AS (
                 INSERT INTO messages (account_id, campaign_id, packet_id, customer_id, appointment_id, step,
                                       channel, status, send_at, sent_at)
@@ -93,5 +106,6 @@ def synthetic_history(
             INSERT INTO message_events (account_id, campaign_id, message_id, customer_id, kind, data, occurred_at)
             SELECT %(account)s, %(campaign)s, ins.id, ins.customer_id, 'reply', '{"classified": "other"}', syn.answered_at
             FROM ins JOIN syn ON syn.seq = -ins.appointment_id WHERE syn.responded""",
-            {"account": account_id, "campaign": campaign_id})  # fmt: skip
+            {"account": account_id, "campaign": campaign_id},
+        )
     return truth

@@ -46,8 +46,14 @@ def _user() -> str | None:
 def _run(binary: str, args: list[str], **kwargs) -> str:
     """Run a PostgreSQL binary; its output goes through files (pg_ctl holds pipes open)."""
     with tempfile.TemporaryFile("w+") as out:
-        result = subprocess.run([str(embedded.binary(binary)), *args], stdout=out, stderr=subprocess.STDOUT,
-                                text=True, timeout=300, **kwargs)  # fmt: skip
+        result = subprocess.run(
+            [str(embedded.binary(binary)), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=300,
+            **kwargs,
+        )
         out.seek(0)
         text = out.read()
     if result.returncode != 0:
@@ -84,13 +90,22 @@ class Cluster:
     def initdb(self) -> None:
         self.data.mkdir(mode=0o700)
         _give(self.data)
-        _run("initdb", ["-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                        "--locale=C"], user=_user())  # fmt: skip
+        _run(
+            "initdb",
+            ["-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"],
+            user=_user(),
+        )
 
     def configure(self, **settings: str) -> None:
-        lines = [f"{k} = '{v}'" for k, v in {
-            "listen_addresses": "", "unix_socket_directories": str(self.sock), "port": str(self.port),
-            **settings}.items()]  # fmt: skip
+        lines = [
+            f"{k} = '{v}'"
+            for k, v in {
+                "listen_addresses": "",
+                "unix_socket_directories": str(self.sock),
+                "port": str(self.port),
+                **settings,
+            }.items()
+        ]
         with (self.data / "postgresql.auto.conf").open("a") as f:
             f.write("\n".join(lines) + "\n")
         _give(self.data)
@@ -138,17 +153,29 @@ class DrillReport:
 
     @property
     def passed(self) -> bool:
-        return all(r.tables_match and r.acknowledged_lost == 0 and r.deleted_rows_back is not False
-                   for r in self.restores) and len(self.restores) == 2  # fmt: skip
+        return (
+            all(
+                r.tables_match and r.acknowledged_lost == 0 and r.deleted_rows_back is not False
+                for r in self.restores
+            )
+            and len(self.restores) == 2
+        )
 
 
 def _seed(url: str, packets_n: int, rows: int) -> int:
     """An account, a campaign, packets loaded and some messages sent; returns the campaign."""
     with psycopg.connect(url, autocommit=True) as conn:
         account = campaigns.create_account(conn, "Drill Clinic", timezone="America/Chicago")
-        campaign = campaigns.create_campaign(conn, CampaignSpec(
-            account, "drill reminders", "reminder", "sms",
-            [Step("day before", timedelta(hours=-24), "Hi {{ first_name }}")]))  # fmt: skip
+        campaign = campaigns.create_campaign(
+            conn,
+            CampaignSpec(
+                account,
+                "drill reminders",
+                "reminder",
+                "sms",
+                [Step("day before", timedelta(hours=-24), "Hi {{ first_name }}")],
+            ),
+        )
         campaigns.set_status(conn, campaign, "active")
         for n in range(packets_n):
             body = demo_data.sample_csv(seed=500 + n, rows=rows)
@@ -165,8 +192,11 @@ def _seed(url: str, packets_n: int, rows: int) -> int:
 
 def _dispatch(conn: psycopg.Connection, n: int) -> None:
     """Send n messages (as a worker records them): due now, claimed, completed."""
-    conn.execute("UPDATE messages SET send_at = now() WHERE id IN (SELECT id FROM messages "
-                 "WHERE status = 'scheduled' ORDER BY id LIMIT %s)", [n])  # fmt: skip
+    conn.execute(
+        "UPDATE messages SET send_at = now() WHERE id IN (SELECT id FROM messages "
+        "WHERE status = 'scheduled' ORDER BY id LIMIT %s)",
+        [n],
+    )
     dispatch_queue.mark_ready(conn)
     claimed = dispatch_queue.claim(conn, "drill", limit=n)
     dispatch_queue.complete(
@@ -188,8 +218,12 @@ def run(workdir: Path | None = None, *, packets_n: int = 3, rows: int = 200) -> 
     try:
         primary = Cluster(root, "primary")
         primary.initdb()
-        primary.configure(wal_level="replica", archive_mode="on", archive_timeout="60",
-                          archive_command=f"test ! -f {archive}/%f && cp %p {archive}/%f")  # fmt: skip
+        primary.configure(
+            wal_level="replica",
+            archive_mode="on",
+            archive_timeout="60",
+            archive_command=f"test ! -f {archive}/%f && cp %p {archive}/%f",
+        )
         primary.start()
         started.append(primary)
         with psycopg.connect(primary.url(), autocommit=True) as conn:
@@ -221,7 +255,8 @@ def run(workdir: Path | None = None, *, packets_n: int = 3, rows: int = 200) -> 
             (target,) = conn.execute("SELECT clock_timestamp()").fetchone()
             time.sleep(1.1)
             report.bad_delete_rows = conn.execute(
-                "DELETE FROM messages WHERE campaign_id = %s", [campaign]).rowcount  # fmt: skip
+                "DELETE FROM messages WHERE campaign_id = %s", [campaign]
+            ).rowcount
             _wait_archived(conn)
 
         primary.destroy()  # the disaster
@@ -230,8 +265,11 @@ def run(workdir: Path | None = None, *, packets_n: int = 3, rows: int = 200) -> 
         report.restores.append(
             _restore_dump(root, expected, acknowledged, last_acknowledged_write, started)
         )
-        report.restores.append(_restore_pitr(root, archive, target, expected, acknowledged,
-                                             last_acknowledged_write, started))  # fmt: skip
+        report.restores.append(
+            _restore_pitr(
+                root, archive, target, expected, acknowledged, last_acknowledged_write, started
+            )
+        )
         return report
     finally:
         for cluster in started:
@@ -282,14 +320,25 @@ def _restore_dump(
     return _verify("pg_dump", cluster.url("reminderly"), t0, expected, acknowledged, last_write)
 
 
-def _restore_pitr(root: Path, archive: Path, target: datetime, expected, acknowledged, last_write,
-                  started: list[Cluster]) -> RestoreResult:  # fmt: skip
+def _restore_pitr(
+    root: Path,
+    archive: Path,
+    target: datetime,
+    expected,
+    acknowledged,
+    last_write,
+    started: list[Cluster],
+) -> RestoreResult:
     t0 = time.monotonic()
     cluster = Cluster(root, "restored-pitr")
     shutil.copytree(root / "base", cluster.data)
     cluster.data.chmod(0o700)
-    cluster.configure(restore_command=f"cp {archive}/%f %p", recovery_target_time=target.isoformat(),
-                      recovery_target_action="promote", archive_mode="off")  # fmt: skip
+    cluster.configure(
+        restore_command=f"cp {archive}/%f %p",
+        recovery_target_time=target.isoformat(),
+        recovery_target_action="promote",
+        archive_mode="off",
+    )
     (cluster.data / "recovery.signal").touch()
     _give(cluster.data)
     cluster.start()

@@ -86,8 +86,13 @@ def _worker(url: str, provider: ProviderLog, *, lease: float, name: str):
     from app_service.worker.runner import Worker, WorkerSettings
 
     pool = db.open_pool(url, max_size=4)
-    settings = WorkerSettings(batch=10, lease=timedelta(seconds=lease), tick_seconds=0.2,
-                              idle_sleep_seconds=0.1, link_secret=LINK_SECRET)  # fmt: skip
+    settings = WorkerSettings(
+        batch=10,
+        lease=timedelta(seconds=lease),
+        tick_seconds=0.2,
+        idle_sleep_seconds=0.1,
+        link_secret=LINK_SECRET,
+    )
     return Worker(pool, {"sms": provider}, settings, name=name, emit_metrics=None), pool
 
 
@@ -109,8 +114,12 @@ class FailoverResult:
     def passed(self) -> bool:
         # how many marked messages never reached the provider depends on the worker's marker
         # groups (runner.WorkerSettings.marker_group): reported, not bounded here
-        return (not self.sent_twice and not self.lost and bool(self.in_flight_at_kill)
-                and self.unknown == self.in_flight_at_kill)  # fmt: skip
+        return (
+            not self.sent_twice
+            and not self.lost
+            and bool(self.in_flight_at_kill)
+            and self.unknown == self.in_flight_at_kill
+        )
 
 
 def _seed(url: str, rows: int, due: int) -> list[int]:
@@ -125,10 +134,18 @@ def _seed(url: str, rows: int, due: int) -> list[int]:
         )
     with psycopg.connect(url, autocommit=True) as conn:
         account = campaigns.create_account(conn, "Region Drill Clinic", timezone="America/Chicago")
-        campaign = campaigns.create_campaign(conn, CampaignSpec(
-            account, "region drill reminders", "reminder", "sms",
-            [Step("day before", timedelta(hours=-24), "Hi {{ first_name }}, see you tomorrow")],
-            send_window_start=dtime(0, 0), send_window_end=dtime.max))  # fmt: skip
+        campaign = campaigns.create_campaign(
+            conn,
+            CampaignSpec(
+                account,
+                "region drill reminders",
+                "reminder",
+                "sms",
+                [Step("day before", timedelta(hours=-24), "Hi {{ first_name }}, see you tomorrow")],
+                send_window_start=dtime(0, 0),
+                send_window_end=dtime.max,
+            ),
+        )
         campaigns.set_status(conn, campaign, "active")
         packets.load_packet(conn, campaign, csv_source(io.BytesIO(out.getvalue().encode())))
         return [r[0] for r in conn.execute(Q.drill_make_due, {"n": due}).fetchall()]
@@ -143,9 +160,20 @@ def _with_checkout_on_path() -> dict[str, str]:
 
 def _spawn(url: str, provider: ProviderLog, lease: float) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tools.region_drill", url, str(provider.path), str(provider.delay), str(lease)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_with_checkout_on_path(),
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tools.region_drill",
+            url,
+            str(provider.path),
+            str(provider.delay),
+            str(lease),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_with_checkout_on_path(),
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     if line != "started":
@@ -163,8 +191,15 @@ def _wait(predicate, timeout: float, what: str) -> float:
     return time.monotonic() - started
 
 
-def run(workdir: Path | None = None, *, rows: int = 60, due: int = 40, kill_after: int = 15,
-        delay: float = 0.06, lease: float = 5.0) -> FailoverResult:  # fmt: skip
+def run(
+    workdir: Path | None = None,
+    *,
+    rows: int = 60,
+    due: int = 40,
+    kill_after: int = 15,
+    delay: float = 0.06,
+    lease: float = 5.0,
+) -> FailoverResult:
     """The whole drill in a fresh folder; the clusters are stopped and removed at the end. The
     killed worker's `lease` is what the DR side waits out before it starts (a batch of 10 sends
     must fit in it: a worker whose own lease runs out mid-batch leaves its marked messages
@@ -284,8 +319,13 @@ def _judge(
     judge(result, outcomes, due_ids, provider.sends(), before)
 
 
-def judge(result: FailoverResult, outcomes: dict[int, tuple[str, str | None]], due_ids: list[int],
-          sends: Counter[int], before: int) -> None:  # fmt: skip
+def judge(
+    result: FailoverResult,
+    outcomes: dict[int, tuple[str, str | None]],
+    due_ids: list[int],
+    sends: Counter[int],
+    before: int,
+) -> None:
     """Fill the verdict from the DR side's message states and the provider's log."""
     result.sent_after_failover = sum(sends.values()) - before
     result.sent_twice = sorted(m for m, n in sends.items() if n > 1)

@@ -104,7 +104,9 @@ class Contract:
                 if "$ref" in schema
                 else schema.get("type", "string")
             )
-            op.params.append(Param(p["name"], p["in"], p.get("required", False), kind, self._validator(schema)))  # fmt: skip
+            op.params.append(
+                Param(p["name"], p["in"], p.get("required", False), kind, self._validator(schema))
+            )
         if "requestBody" in raw:
             body = self._resolve(raw["requestBody"])
             op.body_required = body.get("required", False)
@@ -158,7 +160,12 @@ class Contract:
             where = {"parameter": name[:100], "in": "query"}
             if name not in known:
                 listed = ", ".join(sorted(known)) or "none"
-                errors.append({**where, "detail": f"is not a parameter of this operation (it takes: {listed})"})  # fmt: skip
+                errors.append(
+                    {
+                        **where,
+                        "detail": f"is not a parameter of this operation (it takes: {listed})",
+                    }
+                )
             elif len(request.args.getlist(name)) > 1:
                 errors.append({**where, "detail": "is given more than once"})
         return errors

@@ -69,9 +69,13 @@ def install(app: Flask, contract: Contract) -> None:
             if errors:
                 log.error(
                     "response breaks the contract",
-                    extra={"operation": g.operation.get("operationId"), "errors": errors[:5],
-                           "status": response.status_code, "request_id": g.request_id},
-                )  # fmt: skip
+                    extra={
+                        "operation": g.operation.get("operationId"),
+                        "errors": errors[:5],
+                        "status": response.status_code,
+                        "request_id": g.request_id,
+                    },
+                )
                 response = problem(
                     500, "Internal Server Error", "the response did not match the API definition"
                 )

@@ -42,8 +42,9 @@ def run(
             stored_body = response.get_json()
             if redact is not None:
                 stored_body = redact(stored_body)
-            idempotency_keys.store(conn, ident, response.status_code, stored_body,
-                                   response.headers.get("Location"))  # fmt: skip
+            idempotency_keys.store(
+                conn, ident, response.status_code, stored_body, response.headers.get("Location")
+            )
             return response
         stored = idempotency_keys.stored(conn, ident)
     if bytes(stored["request_hash"]) != digest:

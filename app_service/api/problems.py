@@ -10,8 +10,12 @@ PROBLEM_TYPE_BASE = "https://reminderly.dev/problems/"
 
 
 def problem(status: int, title: str, detail: str, **extra) -> Response:
-    body = {"type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"), "title": title,
-            "status": status, "detail": detail}  # fmt: skip
+    body = {
+        "type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if has_request_context() and getattr(g, "request_id", None):
         body["request_id"] = g.request_id
     headers = extra.pop("headers", None)

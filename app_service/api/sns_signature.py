@@ -27,8 +27,11 @@ def verify_sns() -> None:
     try:
         message = json_limits.loads(request.get_data())
     except json_limits.JsonLimitError as exc:
-        raise ApiError(exc.status, "Bad Request" if exc.status == 400 else "Content Too Large",
-                       f"the body is refused: {exc.reason}") from None  # fmt: skip
+        raise ApiError(
+            exc.status,
+            "Bad Request" if exc.status == 400 else "Content Too Large",
+            f"the body is refused: {exc.reason}",
+        ) from None
     except ValueError:
         raise ApiError(400, "Bad Request", "the body is not an SNS message (JSON)") from None
     if not isinstance(message, dict):

@@ -38,10 +38,21 @@ def generate(output: Path = TARGET) -> Path:
         staged = Path(tmp) / "client"
         env = {**os.environ, "PATH": f"{tool.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         done = subprocess.run(
-            [str(tool), "generate", "--path", str(bundle), "--config", str(CONFIG),
-             "--output-path", str(staged)],
-            capture_output=True, text=True, env=env, check=False,
-        )  # fmt: skip
+            [
+                str(tool),
+                "generate",
+                "--path",
+                str(bundle),
+                "--config",
+                str(CONFIG),
+                "--output-path",
+                str(staged),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         if done.returncode != 0 or not (staged / "reminderly_client").is_dir():
             raise GenerationFailed((done.stdout + done.stderr).strip()[-2000:])
         shutil.rmtree(staged / ".ruff_cache", ignore_errors=True)  # the post hooks' cache

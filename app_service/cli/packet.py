@@ -105,7 +105,9 @@ def load(
     assert status is not None
     if as_json:
         click.echo(
-            json.dumps(packet_state.summary(status) | {"created": result.created}, default=str, indent=2)
+            json.dumps(
+                packet_state.summary(status) | {"created": result.created}, default=str, indent=2
+            )
         )
     else:
         if not result.created:

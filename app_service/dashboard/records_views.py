@@ -68,8 +68,11 @@ def campaign_page(campaign_id: int):
     points = {p["bucket"].astimezone(tz).date(): p for p in found}
     days = [(since + timedelta(days=i)).date() for i in range(14)]
     series = {k: [points.get(d, {}).get(k, 0) for d in days] for k in reports.SERIES}
-    chart = bars("Messages sent, delivered, responses and clicks per day, last 14 days",
-                 [d.strftime("%b %d") for d in days], series)  # fmt: skip
+    chart = bars(
+        "Messages sent, delivered, responses and clicks per day, last 14 days",
+        [d.strftime("%b %d") for d in days],
+        series,
+    )
     survey_chart = ""
     if "survey" in report:
         dist = report["survey"]["distribution"]
@@ -77,8 +80,15 @@ def campaign_page(campaign_id: int):
             "Survey answers per score, 0 to 10", list(dist), {"responses": list(dist.values())}
         )
     packet_rows = packet_records.recent_packets(conn, campaign_id, limit=50)
-    return page("dashboard/campaign.html", report=report, chart=chart, survey_chart=survey_chart, packets=packet_rows,
-                can_write=g.dash["can_write"], can_edit=may("edit_campaigns"))  # fmt: skip
+    return page(
+        "dashboard/campaign.html",
+        report=report,
+        chart=chart,
+        survey_chart=survey_chart,
+        packets=packet_rows,
+        can_write=g.dash["can_write"],
+        can_edit=may("edit_campaigns"),
+    )
 
 
 @bp.post("/campaigns/<id:campaign_id>/packets")
@@ -114,8 +124,14 @@ def upload(campaign_id: int):
         conn, campaign_id, csv_source(io.BytesIO(data), file.filename), dry_run=True
     )
     draft_id = packet_records.save_draft(conn, campaign_id, file.filename, data)
-    return page("dashboard/check.html", campaign_id=campaign_id, filename=file.filename,
-                draft_id=draft_id, result=checked, preview=checked.preview)  # fmt: skip
+    return page(
+        "dashboard/check.html",
+        campaign_id=campaign_id,
+        filename=file.filename,
+        draft_id=draft_id,
+        result=checked,
+        preview=checked.preview,
+    )
 
 
 @bp.post("/campaigns/<id:campaign_id>/drafts/<id:draft_id>")

@@ -16,14 +16,29 @@ from app_service.db import one
 from app_service.queries import Q
 from app_service.replies import classify, survey_score
 
-SES_OUTCOMES = {"Delivery": "delivered", "Complaint": "complaint", "Open": "opened",
-                "Click": "clicked", "Reject": "failed"}  # fmt: skip
+SES_OUTCOMES = {
+    "Delivery": "delivered",
+    "Complaint": "complaint",
+    "Open": "opened",
+    "Click": "clicked",
+    "Reject": "failed",
+}
 SMS_OUTCOMES = {
     "TEXT_DELIVERED": "delivered",
-    **dict.fromkeys(("TEXT_BLOCKED", "TEXT_INVALID", "TEXT_INVALID_MESSAGE", "TEXT_UNREACHABLE",
-                     "TEXT_CARRIER_UNREACHABLE", "TEXT_CARRIER_BLOCKED", "TEXT_TTL_EXPIRED",
-                     "TEXT_SPAM"), "failed"),
-}  # fmt: skip
+    **dict.fromkeys(
+        (
+            "TEXT_BLOCKED",
+            "TEXT_INVALID",
+            "TEXT_INVALID_MESSAGE",
+            "TEXT_UNREACHABLE",
+            "TEXT_CARRIER_UNREACHABLE",
+            "TEXT_CARRIER_BLOCKED",
+            "TEXT_TTL_EXPIRED",
+            "TEXT_SPAM",
+        ),
+        "failed",
+    ),
+}
 
 
 class UnreadableNotification(ValueError):
@@ -54,9 +69,17 @@ def apply_notification(conn: psycopg.Connection, sns_message_id: str, body: str)
 
 
 def _record(conn, source: str, event_id: str, provider_id: str, outcome: str, detail: dict) -> str:
-    (result,) = one(conn, Q.record_delivery, {"source": source, "event_id": event_id,
-                                              "provider_id": provider_id, "outcome": outcome,
-                                              "detail": Jsonb(detail)})  # fmt: skip
+    (result,) = one(
+        conn,
+        Q.record_delivery,
+        {
+            "source": source,
+            "event_id": event_id,
+            "provider_id": provider_id,
+            "outcome": outcome,
+            "detail": Jsonb(detail),
+        },
+    )
     return result
 
 
@@ -68,10 +91,22 @@ def _ses(conn, event_id: str, event: dict) -> str:
     if kind == "Bounce":
         bounce = event.get("bounce") or {}
         if bounce.get("bounceType") != "Permanent":
-            return _record(conn, "ses", event_id, provider_id, "soft_bounced",
-                           {"type": bounce.get("bounceType"), "subtype": bounce.get("bounceSubType")})  # fmt: skip
-        return _record(conn, "ses", event_id, provider_id, "bounced",
-                       {"reason": f"permanent bounce: {bounce.get('bounceSubType', 'General')}"})  # fmt: skip
+            return _record(
+                conn,
+                "ses",
+                event_id,
+                provider_id,
+                "soft_bounced",
+                {"type": bounce.get("bounceType"), "subtype": bounce.get("bounceSubType")},
+            )
+        return _record(
+            conn,
+            "ses",
+            event_id,
+            provider_id,
+            "bounced",
+            {"reason": f"permanent bounce: {bounce.get('bounceSubType', 'General')}"},
+        )
     outcome = SES_OUTCOMES.get(kind)
     if outcome is None:
         return "ignored"
@@ -86,8 +121,14 @@ def _sms_event(conn, event_id: str, event: dict) -> str:
         return "ignored"
     if not provider_id:
         raise UnreadableNotification("the SMS event names no message")
-    return _record(conn, "sms", event_id, provider_id, outcome,
-                   {"reason": event["eventType"], "status": event.get("messageStatus")})  # fmt: skip
+    return _record(
+        conn,
+        "sms",
+        event_id,
+        provider_id,
+        outcome,
+        {"reason": event["eventType"], "status": event.get("messageStatus")},
+    )
 
 
 def _inbound_sms(conn, event: dict) -> str:
@@ -97,7 +138,15 @@ def _inbound_sms(conn, event: dict) -> str:
     text = str(event["messageBody"])[:1600]
     kind = "score" if survey_score(text) is not None else classify(text)
     to = event.get("destinationNumber")  # the number the customer wrote to routes the reply
-    (applied,) = one(conn, Q.record_inbound_sms, {"event_id": event_id, "from": str(event["originationNumber"]),
-                                                  "kind": kind, "text": text,
-                                                  "to": str(to) if to else None})  # fmt: skip
+    (applied,) = one(
+        conn,
+        Q.record_inbound_sms,
+        {
+            "event_id": event_id,
+            "from": str(event["originationNumber"]),
+            "kind": kind,
+            "text": text,
+            "to": str(to) if to else None,
+        },
+    )
     return "duplicate" if applied < 0 else f"sms reply: {kind}"

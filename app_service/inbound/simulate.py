@@ -45,14 +45,29 @@ def check_stage() -> None:
 def answer_survey(conn: psycopg.Connection, message_id: int, score: int, comment: str) -> bool:
     """A survey answer as the survey page records it (the first answer wins)."""
     with conn.transaction():
-        (recorded,) = one(conn, Q.record_survey_response, {
-            "message_id": message_id, "score": score, "comment": comment[:2000], "channel": "web",
-        })  # fmt: skip
+        (recorded,) = one(
+            conn,
+            Q.record_survey_response,
+            {
+                "message_id": message_id,
+                "score": score,
+                "comment": comment[:2000],
+                "channel": "web",
+            },
+        )
     return bool(recorded)
 
 
-def simulate(conn: psycopg.Connection, message_id: int, kind: str, *, text: str = "",
-             outcome: str = "delivered", score: int | None = None, comment: str = "") -> str:  # fmt: skip
+def simulate(
+    conn: psycopg.Connection,
+    message_id: int,
+    kind: str,
+    *,
+    text: str = "",
+    outcome: str = "delivered",
+    score: int | None = None,
+    comment: str = "",
+) -> str:
     """Apply one simulated inbound event to a message (run as the service's own login, as the
     real webhooks are); returns what was done, as the real webhook answers it."""
     check_stage()
@@ -78,8 +93,12 @@ def simulate(conn: psycopg.Connection, message_id: int, kind: str, *, text: str 
             raise CannotSimulate(
                 "message_id", "replies come to SMS messages of a customer with a phone"
             )
-        event = {"originationNumber": m["phone"], "destinationNumber": m["sender_number"],
-                 "messageBody": text, "inboundMessageId": dev_id}  # fmt: skip
+        event = {
+            "originationNumber": m["phone"],
+            "destinationNumber": m["sender_number"],
+            "messageBody": text,
+            "inboundMessageId": dev_id,
+        }
     elif m["channel"] == "email":
         ses = {
             "Delivery": {},

@@ -31,8 +31,14 @@ def alarms_in_alarm(cloudwatch: Any, stage: str) -> list[dict]:
                 if "Runbook: " in description
                 else None
             )
-            out.append({"name": alarm["AlarmName"], "reason": alarm.get("StateReason", ""),
-                        "since": alarm.get("StateUpdatedTimestamp"), "runbook": runbook})  # fmt: skip
+            out.append(
+                {
+                    "name": alarm["AlarmName"],
+                    "reason": alarm.get("StateReason", ""),
+                    "since": alarm.get("StateUpdatedTimestamp"),
+                    "runbook": runbook,
+                }
+            )
     return out
 
 
@@ -46,10 +52,15 @@ def open_ops_items(ssm: Any, stage: str) -> list[dict]:
         MaxResults=50,
     )
     return [
-        {"id": s["OpsItemId"], "title": s.get("Title", ""), "status": s.get("Status"),
-         "severity": s.get("Severity"), "created": s.get("CreatedTime")}
+        {
+            "id": s["OpsItemId"],
+            "title": s.get("Title", ""),
+            "status": s.get("Status"),
+            "severity": s.get("Severity"),
+            "created": s.get("CreatedTime"),
+        }
         for s in response.get("OpsItemSummaries", [])
-    ]  # fmt: skip
+    ]
 
 
 def _note(text: str, who: str) -> dict:

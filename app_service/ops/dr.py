@@ -60,21 +60,38 @@ def restore_points(
         if b.get("Status") in ("replicating", "active")
     ]
     arn = backups[0]["DBInstanceAutomatedBackupsArn"] if backups else None
-    replicated_latest = max((b["RestoreWindow"]["LatestTime"] for b in backups if b.get("RestoreWindow", {}).get("LatestTime")), default=None)  # fmt: skip
+    replicated_latest = max(
+        (
+            b["RestoreWindow"]["LatestTime"]
+            for b in backups
+            if b.get("RestoreWindow", {}).get("LatestTime")
+        ),
+        default=None,
+    )
     points = backup_dr.list_recovery_points_by_backup_vault(
         BackupVaultName=vault_name(stage), MaxResults=100
     )
-    completed = [p for p in points.get("RecoveryPoints", [])
-                 if p.get("Status") == "COMPLETED" and p.get("ResourceType", "RDS") == "RDS"]  # fmt: skip
+    completed = [
+        p
+        for p in points.get("RecoveryPoints", [])
+        if p.get("Status") == "COMPLETED" and p.get("ResourceType", "RDS") == "RDS"
+    ]
     newest_copy = max(completed, key=lambda p: p["CreationDate"], default=None)
     vault_latest = newest_copy["CreationDate"] if newest_copy else None
     newest = max((t for t in (replicated_latest, vault_latest) if t is not None), default=None)
     age = (now - newest).total_seconds() if newest else None
     rpo = OBJECTIVES[stage].rpo_seconds
     return RestorePoints(
-        stage, arn, replicated_latest, vault_latest, newest, age, rpo, age is None or age > rpo,
+        stage,
+        arn,
+        replicated_latest,
+        vault_latest,
+        newest,
+        age,
+        rpo,
+        age is None or age > rpo,
         newest_copy["RecoveryPointArn"] if newest_copy else None,
-    )  # fmt: skip
+    )
 
 
 # --- drill ----------------------------------------------------------------------------------
@@ -164,10 +181,13 @@ def drill(
         _publish(cloudwatch, result, objectives)
         return result
     common: dict[str, Any] = {
-        "DBInstanceClass": instance_class, "MultiAZ": False, "PubliclyAccessible": False,
-        "DeletionProtection": False, "CopyTagsToSnapshot": False,
+        "DBInstanceClass": instance_class,
+        "MultiAZ": False,
+        "PubliclyAccessible": False,
+        "DeletionProtection": False,
+        "CopyTagsToSnapshot": False,
         "Tags": [{"Key": "reminderly:drill", "Value": stage}],
-    }  # fmt: skip
+    }
     if subnet_group:
         common["DBSubnetGroupName"] = subnet_group
     if security_groups:
@@ -176,15 +196,26 @@ def drill(
         common["DBParameterGroupName"] = parameter_group
     if source == "replicated":
         result.restored_from = points.replicated_backup_arn
-        restore, params = rds_dr.restore_db_instance_to_point_in_time, {
-            "SourceDBInstanceAutomatedBackupsArn": points.replicated_backup_arn,
-            "TargetDBInstanceIdentifier": target, "UseLatestRestorableTime": True, **common}  # fmt: skip
+        restore, params = (
+            rds_dr.restore_db_instance_to_point_in_time,
+            {
+                "SourceDBInstanceAutomatedBackupsArn": points.replicated_backup_arn,
+                "TargetDBInstanceIdentifier": target,
+                "UseLatestRestorableTime": True,
+                **common,
+            },
+        )
         missing = "no replicated automated backup in the DR region"
     else:
         result.restored_from = points.vault_recovery_point_arn
-        restore, params = rds_dr.restore_db_instance_from_db_snapshot, {
-            "DBInstanceIdentifier": target, "DBSnapshotIdentifier": points.vault_recovery_point_arn,
-            **common}  # fmt: skip
+        restore, params = (
+            rds_dr.restore_db_instance_from_db_snapshot,
+            {
+                "DBInstanceIdentifier": target,
+                "DBSnapshotIdentifier": points.vault_recovery_point_arn,
+                **common,
+            },
+        )
         missing = f"no completed recovery point in {vault_name(stage)}"
     if result.restored_from is None:
         result.error = missing
@@ -196,7 +227,8 @@ def drill(
         restore(**params)
         created = True
         rds_dr.get_waiter("db_instance_available").wait(
-            DBInstanceIdentifier=target, WaiterConfig={"Delay": wait_delay, "MaxAttempts": 120})  # fmt: skip
+            DBInstanceIdentifier=target, WaiterConfig={"Delay": wait_delay, "MaxAttempts": 120}
+        )
         endpoint = rds_dr.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0][
             "Endpoint"
         ]

@@ -151,9 +151,11 @@ def _scale(clients: Clients, t: Target, counts: dict[str, int]) -> None:
     cluster = naming.dr_cluster(t.stage)
     for service, count in counts.items():
         clients("application-autoscaling", t.dr_region).register_scalable_target(
-            ServiceNamespace="ecs", ResourceId=f"service/{cluster}/{service}",
-            ScalableDimension="ecs:service:DesiredCount", MinCapacity=count,
-        )  # fmt: skip
+            ServiceNamespace="ecs",
+            ResourceId=f"service/{cluster}/{service}",
+            ScalableDimension="ecs:service:DesiredCount",
+            MinCapacity=count,
+        )
         clients("ecs", t.dr_region).update_service(
             cluster=cluster, service=service, desiredCount=count
         )
@@ -183,11 +185,16 @@ def _failover_records(clients: Clients, t: Target) -> dict[str, dict]:
     records = r53.list_resource_record_sets(
         HostedZoneId=zone, StartRecordName=_name(t), StartRecordType="A", MaxItems="2"
     )["ResourceRecordSets"]
-    found = {r["Failover"]: r for r in records
-             if r["Name"] == _name(t) and r["Type"] == "A" and r.get("Failover")}  # fmt: skip
+    found = {
+        r["Failover"]: r
+        for r in records
+        if r["Name"] == _name(t) and r["Type"] == "A" and r.get("Failover")
+    }
     if set(found) != {"PRIMARY", "SECONDARY"} or not found["PRIMARY"].get("HealthCheckId"):
-        raise RuntimeError(f"{_name(t)} lacks its PRIMARY (with a health check) and SECONDARY failover "
-                           "records: deploy the service and dr-service stacks first")  # fmt: skip
+        raise RuntimeError(
+            f"{_name(t)} lacks its PRIMARY (with a health check) and SECONDARY failover "
+            "records: deploy the service and dr-service stacks first"
+        )
     return found
 
 
@@ -224,8 +231,10 @@ def pin_to_standby(clients: Clients, t: Target, data: dict) -> None:
     records = _failover_records(clients, t)
     secondary = records["SECONDARY"].get("AliasTarget", {}).get("DNSName", "")
     if not _same_host(secondary, t.outputs.get("LoadBalancerDnsName", "")):
-        raise RuntimeError(f"the SECONDARY record of {_name(t)} points at {secondary}, not the standby's "
-                           "load balancer: deploy the dr-service stack")  # fmt: skip
+        raise RuntimeError(
+            f"the SECONDARY record of {_name(t)} points at {secondary}, not the standby's "
+            "load balancer: deploy the dr-service stack"
+        )
     check_id, config = _primary_check(clients, t, records)
     data.setdefault("previous_threshold", config["HealthThreshold"])
     _set_threshold(clients, check_id, config, len(config["ChildHealthChecks"]) + 1)
@@ -243,8 +252,10 @@ def unpin(clients: Clients, t: Target, require_primary_healthy: bool) -> None:
             reports = [o["StatusReport"]["Status"] for o in seen["HealthCheckObservations"]]
             passing = sum(r.startswith("Success") for r in reports)
             if not reports or passing * 2 <= len(reports):
-                raise RuntimeError(f"Route 53 sees the primary's /v1/ready passing from {passing} of "
-                                   f"{len(reports)} checkers: make it ready, then resume")  # fmt: skip
+                raise RuntimeError(
+                    f"Route 53 sees the primary's /v1/ready passing from {passing} of "
+                    f"{len(reports)} checkers: make it ready, then resume"
+                )
     _set_threshold(clients, check_id, config, len(children))
 
 
@@ -263,21 +274,29 @@ def failover_steps(t: Target, replicated_backup_arn: str | None) -> list[Step]:
                 found.get("ReadReplicaSourceDBInstanceIdentifier")
                 and found["DBInstanceStatus"] == "available"
             ):
-                rds(c).promote_read_replica(DBInstanceIdentifier=t.instance,
-                                            BackupRetentionPeriod=t.backup_retention_days)  # fmt: skip
+                rds(c).promote_read_replica(
+                    DBInstanceIdentifier=t.instance, BackupRetentionPeriod=t.backup_retention_days
+                )
             return  # restored or promoted already (or promotion under way: the next step waits)
         if replicated_backup_arn is None:
             raise RuntimeError(
                 f"no {t.instance} and no replicated automated backup in {t.dr_region}"
             )
         rds(c).restore_db_instance_to_point_in_time(
-            SourceDBInstanceAutomatedBackupsArn=replicated_backup_arn, TargetDBInstanceIdentifier=t.instance,
-            UseLatestRestorableTime=True, DBInstanceClass=t.instance_class,
-            DBSubnetGroupName=naming.dr_subnet_group(t.stage), VpcSecurityGroupIds=[t.outputs["SecurityGroupId"]],
-            DBParameterGroupName=naming.dr_parameter_group(t.stage), MultiAZ=t.multi_az,
-            PubliclyAccessible=False, DeletionProtection=t.deletion_protection, CopyTagsToSnapshot=True,
-            EnableIAMDatabaseAuthentication=True, Tags=[{"Key": "reminderly:failover", "Value": t.stage}],
-        )  # fmt: skip
+            SourceDBInstanceAutomatedBackupsArn=replicated_backup_arn,
+            TargetDBInstanceIdentifier=t.instance,
+            UseLatestRestorableTime=True,
+            DBInstanceClass=t.instance_class,
+            DBSubnetGroupName=naming.dr_subnet_group(t.stage),
+            VpcSecurityGroupIds=[t.outputs["SecurityGroupId"]],
+            DBParameterGroupName=naming.dr_parameter_group(t.stage),
+            MultiAZ=t.multi_az,
+            PubliclyAccessible=False,
+            DeletionProtection=t.deletion_protection,
+            CopyTagsToSnapshot=True,
+            EnableIAMDatabaseAuthentication=True,
+            Tags=[{"Key": "reminderly:failover", "Value": t.stage}],
+        )
 
     def wait(c: Clients, data: dict) -> None:
         rds(c).get_waiter("db_instance_available").wait(
@@ -298,8 +317,10 @@ def failover_steps(t: Target, replicated_backup_arn: str | None) -> list[Step]:
                 sm.stop_replication_to_replica(SecretId=secret_id)
 
     def repoint_secret(c: Clients, data: dict) -> None:
-        data.setdefault("previous_hosts", {s: _secret(c, t.dr_region, s).get("host")
-                                           for s in naming.database_secrets(t.stage)})  # fmt: skip
+        data.setdefault(
+            "previous_hosts",
+            {s: _secret(c, t.dr_region, s).get("host") for s in naming.database_secrets(t.stage)},
+        )
         _put_host(c, t.dr_region, t.stage, data["endpoint"])
 
     def unrepoint_secret(c: Clients, data: dict) -> None:
@@ -316,20 +337,46 @@ def failover_steps(t: Target, replicated_backup_arn: str | None) -> list[Step]:
     def traffic_back(c: Clients, data: dict) -> None:
         unpin(c, t, require_primary_healthy=False)
 
-    promote = "Promote the standing replica" if replicated_backup_arn is None else (
-        "Restore the newest replicated point into the standby's subnet, security and parameter groups")  # fmt: skip
+    promote = (
+        "Promote the standing replica"
+        if replicated_backup_arn is None
+        else (
+            "Restore the newest replicated point into the standby's subnet, security and parameter groups"
+        )
+    )
     return [
         Step("database", f"{promote} as {t.instance}", database),
         Step("wait", f"Wait until {t.instance} is available and standalone", wait),
-        Step("detach-secret", "Make the database secrets' DR replicas standalone secrets", detach_secret),
-        Step("repoint-secret", "Point the DR database secrets at the new instance", repoint_secret, unrepoint_secret),
-        Step("scale", f"Scale the standby services up (api {t.api_tasks}, worker {t.worker_tasks})",
-             lambda c, d: _scale(c, t, {"api": t.api_tasks, "worker": t.worker_tasks}),
-             lambda c, d: _scale(c, t, {"api": 0, "worker": 0})),
-        Step("alarms", "Turn the standby's alarm actions on (paging, OpsItems)", alarms_on, alarms_off),
-        Step("traffic", f"Pin {t.outputs.get('DomainName')} to the standby's load balancer (Route 53 failover)",
-             lambda c, d: pin_to_standby(c, t, d), traffic_back),
-    ]  # fmt: skip
+        Step(
+            "detach-secret",
+            "Make the database secrets' DR replicas standalone secrets",
+            detach_secret,
+        ),
+        Step(
+            "repoint-secret",
+            "Point the DR database secrets at the new instance",
+            repoint_secret,
+            unrepoint_secret,
+        ),
+        Step(
+            "scale",
+            f"Scale the standby services up (api {t.api_tasks}, worker {t.worker_tasks})",
+            lambda c, d: _scale(c, t, {"api": t.api_tasks, "worker": t.worker_tasks}),
+            lambda c, d: _scale(c, t, {"api": 0, "worker": 0}),
+        ),
+        Step(
+            "alarms",
+            "Turn the standby's alarm actions on (paging, OpsItems)",
+            alarms_on,
+            alarms_off,
+        ),
+        Step(
+            "traffic",
+            f"Pin {t.outputs.get('DomainName')} to the standby's load balancer (Route 53 failover)",
+            lambda c, d: pin_to_standby(c, t, d),
+            traffic_back,
+        ),
+    ]
 
 
 def failback_steps(t: Target) -> list[Step]:
@@ -345,8 +392,10 @@ def failback_steps(t: Target) -> list[Step]:
             or found["DBInstanceStatus"] != "available"
             or found.get("ReadReplicaSourceDBInstanceIdentifier")
         ):
-            raise RuntimeError(f"{primary} in {t.primary_region} is not an available standalone instance: "
-                               "rebuild it from the DR side first (dr/README.md)")  # fmt: skip
+            raise RuntimeError(
+                f"{primary} in {t.primary_region} is not an available standalone instance: "
+                "rebuild it from the DR side first (dr/README.md)"
+            )
         data["endpoint"] = found["Endpoint"]["Address"]
 
     def replicate(c: Clients, data: dict) -> None:
@@ -356,26 +405,43 @@ def failback_steps(t: Target) -> list[Step]:
             if any(r["Region"] == t.dr_region for r in described.get("ReplicationStatus", [])):
                 continue
             sm.replicate_secret_to_regions(
-                SecretId=secret_id, ForceOverwriteReplicaSecret=True,
-                AddReplicaRegions=[{"Region": t.dr_region,
-                                    "KmsKeyId": f"alias/{t.prefix}-rds-backup-replication"}],
-            )  # fmt: skip
+                SecretId=secret_id,
+                ForceOverwriteReplicaSecret=True,
+                AddReplicaRegions=[
+                    {"Region": t.dr_region, "KmsKeyId": f"alias/{t.prefix}-rds-backup-replication"}
+                ],
+            )
 
     def alarms_off(c: Clients, data: dict) -> None:
         names = [n for n in _standby_alarms(c, t) if not n.endswith(STANDBY_ALWAYS_ON)]
         c("cloudwatch", t.dr_region).disable_alarm_actions(AlarmNames=names)
 
     return [
-        Step("primary-database", f"Check {primary} in {t.primary_region} is available", primary_ready),
-        Step("primary-secret", "Point the primary's database secrets at it",
-             lambda c, d: _put_host(c, t.primary_region, t.stage, d["endpoint"])),
-        Step("traffic", f"Unpin {t.outputs.get('DomainName')}: the primary answers once Route 53 sees it ready",
-             lambda c, d: unpin(c, t, require_primary_healthy=True)),
-        Step("scale", "Scale the standby services back to zero",
-             lambda c, d: _scale(c, t, {"api": 0, "worker": 0})),
-        Step("alarms", "Turn the standby's alarm actions off (replica-lag-high stays on)", alarms_off),
-        Step("replicate-secret", "Replicate the database secrets to the DR region again", replicate),
-    ]  # fmt: skip
+        Step(
+            "primary-database", f"Check {primary} in {t.primary_region} is available", primary_ready
+        ),
+        Step(
+            "primary-secret",
+            "Point the primary's database secrets at it",
+            lambda c, d: _put_host(c, t.primary_region, t.stage, d["endpoint"]),
+        ),
+        Step(
+            "traffic",
+            f"Unpin {t.outputs.get('DomainName')}: the primary answers once Route 53 sees it ready",
+            lambda c, d: unpin(c, t, require_primary_healthy=True),
+        ),
+        Step(
+            "scale",
+            "Scale the standby services back to zero",
+            lambda c, d: _scale(c, t, {"api": 0, "worker": 0}),
+        ),
+        Step(
+            "alarms", "Turn the standby's alarm actions off (replica-lag-high stays on)", alarms_off
+        ),
+        Step(
+            "replicate-secret", "Replicate the database secrets to the DR region again", replicate
+        ),
+    ]
 
 
 # --- running, recording, resuming -----------------------------------------------------------
@@ -388,13 +454,21 @@ def read_state(clients: Clients, t: Target) -> dict:
 
 def _record(clients: Clients, t: Target, state: dict) -> None:
     clients("ssm", t.dr_region).put_parameter(
-        Name=naming.failover_state(t.stage), Value=json.dumps(state, sort_keys=True), Type="String",
+        Name=naming.failover_state(t.stage),
+        Value=json.dumps(state, sort_keys=True),
+        Type="String",
         Overwrite=True,
-    )  # fmt: skip
+    )
 
 
-def run(plan: str, steps: list[Step], clients: Clients, t: Target, log: Callable[[str], None],
-        now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict:  # fmt: skip
+def run(
+    plan: str,
+    steps: list[Step],
+    clients: Clients,
+    t: Target,
+    log: Callable[[str], None],
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> dict:
     """Run (or resume) `plan`: skip the steps the state records as done, record each one done
     as it finishes. Refuses while another plan is unfinished."""
     state = read_state(clients, t)

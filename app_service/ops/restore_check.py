@@ -10,10 +10,19 @@ from datetime import datetime
 import psycopg
 
 CHECKED_TABLES = (
-    "accounts", "customers", "campaigns", "campaign_steps", "packets", "packet_rows",
-    "appointments", "messages", "message_events", "consent_events",
-    "campaign_message_counts", "packet_message_counts",
-)  # fmt: skip
+    "accounts",
+    "customers",
+    "campaigns",
+    "campaign_steps",
+    "packets",
+    "packet_rows",
+    "appointments",
+    "messages",
+    "message_events",
+    "consent_events",
+    "campaign_message_counts",
+    "packet_message_counts",
+)
 
 
 def table_state(url: str) -> dict[str, tuple[int, str]]:

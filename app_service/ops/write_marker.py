@@ -44,9 +44,14 @@ class MarkerPublisher:
     `every_seconds`. A failed put is logged and retried at the next heartbeat: the worker's
     sending never waits on it."""
 
-    def __init__(self, ssm: Any, parameter: str, every_seconds: float = EVERY_SECONDS,
-                 clock: Callable[[], float] = time.monotonic,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
+    def __init__(
+        self,
+        ssm: Any,
+        parameter: str,
+        every_seconds: float = EVERY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.ssm, self.parameter, self.every = ssm, parameter, every_seconds
         self._clock, self._now = clock, now
         self._last: float | None = None
@@ -77,8 +82,12 @@ def read(ssm: Any, parameter: str) -> Marker:
     )
 
 
-def latest_write_reader(ssm: Any, parameter: str, now: Callable[[], datetime] = lambda: datetime.now(UTC),
-                        stale_after: timedelta = STALE_AFTER) -> Callable[[], datetime]:  # fmt: skip
+def latest_write_reader(
+    ssm: Any,
+    parameter: str,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    stale_after: timedelta = STALE_AFTER,
+) -> Callable[[], datetime]:
     """What `dr.drill` calls at the failure instant: the marker's newest write, refused when
     older than `stale_after`."""
 
@@ -86,8 +95,10 @@ def latest_write_reader(ssm: Any, parameter: str, now: Callable[[], datetime] = 
         marker = read(ssm, parameter)
         age = now() - marker.newest_write
         if age > stale_after:
-            raise StaleMarker(f"{parameter} is {age.total_seconds():.0f} s old (over "
-                              f"{stale_after.total_seconds():.0f} s): the primary is not publishing")  # fmt: skip
+            raise StaleMarker(
+                f"{parameter} is {age.total_seconds():.0f} s old (over "
+                f"{stale_after.total_seconds():.0f} s): the primary is not publishing"
+            )
         return marker.newest_write
 
     return latest

@@ -191,8 +191,14 @@ def _bounded_filters() -> dict[str, Callable]:
         _limit(_int(slices), "the number of slices", MAX_RANGE)
         return sync_do_slice(value, slices, fill_with)
 
-    def wordwrap(environment, s: Any, width: int = 79, break_long_words: bool = True,
-                 wrapstring: Any = None, break_on_hyphens: bool = True) -> str:  # fmt: skip
+    def wordwrap(
+        environment,
+        s: Any,
+        width: int = 79,
+        break_long_words: bool = True,
+        wrapstring: Any = None,
+        break_on_hyphens: bool = True,
+    ) -> str:
         lines = len(str(s)) // max(_int(width), 1) + str(s).count("\n") + 1
         _limit(len(str(s)) + lines * len(str(wrapstring or "\n")), "the wrapped text")
         return FILTERS["wordwrap"](
@@ -211,8 +217,18 @@ def _bounded_filters() -> dict[str, Callable]:
         return _bounded_list(value, "the list")
 
     wordwrap.jinja_pass_arg = FILTERS["wordwrap"].jinja_pass_arg  # type: ignore[attr-defined]
-    f.update(center=center, indent=indent, format=format_, join=join, replace=replace,
-             batch=batch, slice=slice_, wordwrap=wordwrap, list=list_, tojson=tojson)  # fmt: skip
+    f.update(
+        center=center,
+        indent=indent,
+        format=format_,
+        join=join,
+        replace=replace,
+        batch=batch,
+        slice=slice_,
+        wordwrap=wordwrap,
+        list=list_,
+        tojson=tojson,
+    )
     return f
 
 

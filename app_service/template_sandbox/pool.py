@@ -61,13 +61,22 @@ class _Gone(Exception):
 
 class _Child:
     def __init__(self, memory_mb: int, cpu_seconds: int) -> None:
-        cmd = [sys.executable, "-m", "app_service.template_sandbox.child",
-               str(memory_mb * 1024 * 1024), str(cpu_seconds)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "app_service.template_sandbox.child",
+            str(memory_mb * 1024 * 1024),
+            str(cpu_seconds),
+        ]
         try:
             self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                close_fds=True, start_new_session=True,
-            )  # fmt: skip
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+                start_new_session=True,
+            )
         except OSError as exc:
             raise RendererUnavailable(f"cannot start a render process: {exc}") from None
         self.buffer = b""

@@ -16,9 +16,17 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
 from phonenumbers.data import _AVAILABLE_REGION_CODES
 
 TYPES = (
-    "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
-    "personal_number", "voip", "pager", "uan", "voicemail",
-)  # fmt: skip
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "voicemail",
+)
 OUT = Path(__file__).resolve().parents[1] / "procedures" / "010_phone_regions.sql"
 
 

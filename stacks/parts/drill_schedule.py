@@ -31,11 +31,26 @@ SCHEDULE = events.Schedule.cron(minute="0", hour="10", week_day="MON,THU")
 def drill_command(config: StageConfig, database_security_group: str) -> list[str]:
     s = config.name
     return [
-        "reminderly", "dr", "drill", "--stage", s, "--primary-region", config.region,
-        "--dr-region", config.dr_region, "--source", "all", "--last-write-from", "marker",
-        "--subnet-group", naming.dr_subnet_group(s), "--parameter-group", naming.dr_parameter_group(s),
-        "--security-group", database_security_group,
-    ]  # fmt: skip
+        "reminderly",
+        "dr",
+        "drill",
+        "--stage",
+        s,
+        "--primary-region",
+        config.region,
+        "--dr-region",
+        config.dr_region,
+        "--source",
+        "all",
+        "--last-write-from",
+        "marker",
+        "--subnet-group",
+        naming.dr_subnet_group(s),
+        "--parameter-group",
+        naming.dr_parameter_group(s),
+        "--security-group",
+        database_security_group,
+    ]
 
 
 def drill_resources(config: StageConfig) -> dict[str, list[str]]:
@@ -61,8 +76,9 @@ def drill_resources(config: StageConfig) -> dict[str, list[str]]:
     }
 
 
-def schedule_drill(service, *, config: StageConfig, database_security_group: ISecurityGroup,
-                   keys: list[kms.IKey]) -> events.Rule:  # fmt: skip
+def schedule_drill(
+    service, *, config: StageConfig, database_security_group: ISecurityGroup, keys: list[kms.IKey]
+) -> events.Rule:
     """The drill's task definition (the service's image, settings and database secret) and its
     weekly rule, in the standby service stack `service`."""
     # a reading login's credentials (the worker's) verify the restored copy
@@ -77,28 +93,63 @@ def schedule_drill(service, *, config: StageConfig, database_security_group: ISe
     arns = drill_resources(config)
     role = task.task_role
     for actions, resources in (
-        (["rds:DescribeDBInstances", "rds:DescribeDBInstanceAutomatedBackups"],
-         arns["instances"] + arns["sources"][:1]),
-        (["rds:RestoreDBInstanceToPointInTime", "rds:RestoreDBInstanceFromDBSnapshot", "rds:AddTagsToResource"],
-         arns["instances"] + arns["sources"] + arns["groups"]),
+        (
+            ["rds:DescribeDBInstances", "rds:DescribeDBInstanceAutomatedBackups"],
+            arns["instances"] + arns["sources"][:1],
+        ),
+        (
+            [
+                "rds:RestoreDBInstanceToPointInTime",
+                "rds:RestoreDBInstanceFromDBSnapshot",
+                "rds:AddTagsToResource",
+            ],
+            arns["instances"] + arns["sources"] + arns["groups"],
+        ),
         (["rds:DeleteDBInstance"], arns["instances"]),
         (["backup:ListRecoveryPointsByBackupVault"], arns["vault"]),
         (["ssm:GetParameter"], arns["marker"]),
         # the restored instance is encrypted like its source: the replication key, the vault's
-        (["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:Encrypt", "kms:GenerateDataKey",
-          "kms:ReEncryptFrom", "kms:ReEncryptTo"], [k.key_arn for k in keys]),
-    ):  # fmt: skip
+        (
+            [
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:CreateGrant",
+                "kms:Encrypt",
+                "kms:GenerateDataKey",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+            ],
+            [k.key_arn for k in keys],
+        ),
+    ):
         role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
-    CfnOutput(service, "DrillTaskDefinitionOutput", key="DrillTaskDefinition", value=task.task_definition_arn,
-              description="The DR drill's task (runbooks/dr-drill-overdue.md runs it by hand)")  # fmt: skip
-    role.add_to_principal_policy(iam.PolicyStatement(
-        actions=["cloudwatch:PutMetricData"], resources=["*"],
-        conditions={"StringEquals": {"cloudwatch:namespace": DR_NAMESPACE}},
-    ))  # fmt: skip
+    CfnOutput(
+        service,
+        "DrillTaskDefinitionOutput",
+        key="DrillTaskDefinition",
+        value=task.task_definition_arn,
+        description="The DR drill's task (runbooks/dr-drill-overdue.md runs it by hand)",
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": DR_NAMESPACE}},
+        )
+    )
     return events.Rule(
-        service, "ScheduledDrill", rule_name=f"{config.prefix}-dr-drill", schedule=SCHEDULE,
+        service,
+        "ScheduledDrill",
+        rule_name=f"{config.prefix}-dr-drill",
+        schedule=SCHEDULE,
         description="reminderly dr drill --source all: restore, verify, measure RPO/RTO (dr/README.md)",
-        targets=[events_targets.EcsTask(
-            cluster=service.cluster, task_definition=task, subnet_selection=service.app_subnets,
-            security_groups=service.task_groups, assign_public_ip=False)],
-    )  # fmt: skip
+        targets=[
+            events_targets.EcsTask(
+                cluster=service.cluster,
+                task_definition=task,
+                subnet_selection=service.app_subnets,
+                security_groups=service.task_groups,
+                assign_public_ip=False,
+            )
+        ],
+    )

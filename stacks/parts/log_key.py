@@ -16,15 +16,28 @@ def log_key(scope: Construct, config: StageConfig) -> kms.Key:
     """A rotated key that CloudWatch Logs may use for this account's log groups only."""
     stack = Stack.of(scope)
     key = kms.Key(
-        scope, "LogsKey", enable_key_rotation=True,
+        scope,
+        "LogsKey",
+        enable_key_rotation=True,
         description=f"{config.prefix}: encrypts the {stack.stack_name} log groups",
         removal_policy=kept(config),
-    )  # fmt: skip
-    key.add_to_resource_policy(iam.PolicyStatement(
-        principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-        actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        resources=["*"],
-        conditions={"ArnLike": {
-            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{stack.region}:{stack.account}:log-group:*"}},
-    ))  # fmt: skip
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=[
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{stack.region}:{stack.account}:log-group:*"
+                }
+            },
+        )
+    )
     return key

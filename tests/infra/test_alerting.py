@@ -33,8 +33,11 @@ def alarms(templates, stage: str) -> dict[str, dict]:
 
 def paging_topic_ref(templates, stage: str) -> dict:
     raw = templates[f"reminderly-{stage}-monitoring"]
-    (topic_id,) = [k for k, v in resources(raw, "AWS::SNS::Topic").items()
-                   if v["Properties"]["TopicName"] == f"reminderly-{stage}-paging"]  # fmt: skip
+    (topic_id,) = [
+        k
+        for k, v in resources(raw, "AWS::SNS::Topic").items()
+        if v["Properties"]["TopicName"] == f"reminderly-{stage}-paging"
+    ]
     return {"Ref": topic_id}
 
 
@@ -90,8 +93,15 @@ def test_the_failure_rate_counts_what_a_provider_outage_produces(templates):
     by_name = {v: k for k, v in names.items()}
 
     def at(sent=0.0, retried=0.0, failed=0.0, dead=0.0) -> float:
-        return _evaluate(expression, **{by_name["MessagesSent"]: sent, by_name["MessagesRetried"]: retried,
-                                        by_name["MessagesFailed"]: failed, by_name["MessagesDead"]: dead})  # fmt: skip
+        return _evaluate(
+            expression,
+            **{
+                by_name["MessagesSent"]: sent,
+                by_name["MessagesRetried"]: retried,
+                by_name["MessagesFailed"]: failed,
+                by_name["MessagesDead"]: dead,
+            },
+        )
 
     assert at(sent=100, retried=50) > rate["Threshold"]  # an outage: everything retries
     assert at(sent=100, dead=10) > rate["Threshold"]
@@ -122,8 +132,11 @@ def test_database_and_ses_alarms(templates, stage):
     assert bounce["Threshold"] < 0.05 and complaint["Threshold"] < 0.001  # before AWS's review
     raw = templates[f"reminderly-{stage}-monitoring"]
     (composite,) = resources(raw, "AWS::CloudWatch::CompositeAlarm").values()
-    (db_id,) = [k for k, v in resources(raw, "AWS::CloudWatch::Alarm").items()
-                if v["Properties"]["AlarmName"] == f"reminderly-{stage}-database-unavailable"]  # fmt: skip
+    (db_id,) = [
+        k
+        for k, v in resources(raw, "AWS::CloudWatch::Alarm").items()
+        if v["Properties"]["AlarmName"] == f"reminderly-{stage}-database-unavailable"
+    ]
     assert {"Fn::GetAtt": [db_id, "Arn"]} in composite["Properties"]["AlarmRule"]["Fn::Join"][1]
 
 
@@ -136,10 +149,15 @@ def test_undelivered_inbound_events_land_in_an_encrypted_dlq_and_alarm(templates
     queue = service["Resources"][queue_id]["Properties"]
     assert queue["QueueName"] == f"reminderly-{stage}-inbound-dlq"
     assert "KmsMasterKeyId" in queue and queue["MessageRetentionPeriod"] == 14 * 86400
-    (policy,) = [p["Properties"] for p in resources(service, "AWS::SQS::QueuePolicy").values()
-                 if {"Ref": queue_id} in p["Properties"]["Queues"]]  # fmt: skip
-    assert any(s.get("Principal") == {"Service": "sns.amazonaws.com"} and s["Action"] == "sqs:SendMessage"
-               for s in policy["PolicyDocument"]["Statement"])  # fmt: skip
+    (policy,) = [
+        p["Properties"]
+        for p in resources(service, "AWS::SQS::QueuePolicy").values()
+        if {"Ref": queue_id} in p["Properties"]["Queues"]
+    ]
+    assert any(
+        s.get("Principal") == {"Service": "sns.amazonaws.com"} and s["Action"] == "sqs:SendMessage"
+        for s in policy["PolicyDocument"]["Statement"]
+    )
     alarm = alarms(templates, stage)["inbound-delivery-failures"]
     watched = {
         m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m
@@ -151,8 +169,11 @@ def test_undelivered_inbound_events_land_in_an_encrypted_dlq_and_alarm(templates
 @pytest.mark.parametrize("stage", list(TEST_STAGES))
 def test_a_failed_migration_task_alarms(templates, stage):
     service = templates[f"reminderly-{stage}-service"]
-    (rule_id, rule), = [(k, v["Properties"]) for k, v in resources(service, "AWS::Events::Rule").items()
-                        if v["Properties"]["Name"].endswith("-migration-failed")]  # fmt: skip
+    ((rule_id, rule),) = [
+        (k, v["Properties"])
+        for k, v in resources(service, "AWS::Events::Rule").items()
+        if v["Properties"]["Name"].endswith("-migration-failed")
+    ]
     pattern = rule["EventPattern"]
     assert pattern["detail-type"] == ["ECS Task State Change"]
     assert pattern["detail"]["lastStatus"] == ["STOPPED"]

@@ -94,9 +94,10 @@ def test_the_pipeline_app_holds_the_pipeline_and_deploys_contract_names(
     assert nested == {stack_name(s, u) for s in ("staging", "prod") for u in UNITS}
     # the deploy actions of the pipeline itself name those stacks
     (pipeline,) = (
-        r for r in templates[PIPELINE_STACK]["Resources"].values()
+        r
+        for r in templates[PIPELINE_STACK]["Resources"].values()
         if r["Type"] == "AWS::CodePipeline::Pipeline"
-    )  # fmt: skip
+    )
     deployed = {
         a["Configuration"]["StackName"]
         for s in pipeline["Properties"]["Stages"]
@@ -137,14 +138,22 @@ def test_cdk_cli_lists_only_the_stage(tmp_path):
     env["PATH"] = f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"
     listed = subprocess.run(
         [cdk, "ls", "-c", "stage=dev", "--output", str(tmp_path / "out")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.split() == [stack_name("dev", u) for u in UNITS]
     refused = subprocess.run(
         [cdk, "ls", "-c", "stage=prod", "--output", str(tmp_path / "out2")],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert refused.returncode != 0
     assert "prod.account" in refused.stderr and "prod.paging_subscription" in refused.stderr
 
@@ -167,8 +176,11 @@ def test_stage_run_finds_the_service_stack_by_its_contract_name(tmp_path):
     env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
     run = subprocess.run(
         ["bash", PROJECT_ROOT / "scripts" / "stage-run.sh", "prod", "reminderly", "ops", "status"],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     described = [c for c in log.read_text().splitlines() if "describe-stacks" in c]
     assert described and all(
@@ -184,9 +196,10 @@ def test_pipeline_asset_steps_publish_each_destination_from_its_own_manifest(
     commands = [
         c
         for r in templates[PIPELINE_STACK]["Resources"].values()
-        if r["Type"] == "AWS::CodeBuild::Project" and "cdk-assets" in r["Properties"]["Source"]["BuildSpec"]
+        if r["Type"] == "AWS::CodeBuild::Project"
+        and "cdk-assets" in r["Properties"]["Source"]["BuildSpec"]
         for c in json.loads(r["Properties"]["Source"]["BuildSpec"])["phases"]["build"]["commands"]
-    ]  # fmt: skip
+    ]
     assert commands
     accounts = {TEST_STAGES[s].account for s in ("staging", "prod")}
     for command in commands:

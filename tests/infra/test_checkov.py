@@ -25,10 +25,21 @@ def run_checkov(directory: Path) -> list[dict]:
         "checkov is not installed: scripts/test.sh installs it into .venv-checkov"
     )
     ran = subprocess.run(
-        [CHECKOV, "-d", directory, "--framework", "cloudformation", "--compact",
-         "--output", "json", "--skip-download"],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            CHECKOV,
+            "-d",
+            directory,
+            "--framework",
+            "cloudformation",
+            "--compact",
+            "--output",
+            "json",
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert ran.stdout, ran.stderr
     report = json.loads(ran.stdout)
     return report if isinstance(report, list) else [report]
@@ -41,8 +52,10 @@ def test_checkov_finds_nothing_in_any_template(assembly, pipeline_assembly, tmp_
     (report,) = run_checkov(tmp_path)
     assert report["summary"]["checkov_version"] == PINNED
     assert report["summary"]["parsing_errors"] == 0
-    failed = [f"{f['file_path']}: {f['resource']} {f['check_id']} {f['check_name']}"
-              for f in report["results"]["failed_checks"]]  # fmt: skip
+    failed = [
+        f"{f['file_path']}: {f['resource']} {f['check_id']} {f['check_name']}"
+        for f in report["results"]["failed_checks"]
+    ]
     assert failed == []
     assert report["summary"]["passed"] > 500  # it really checked the stacks
     skipped = {(s["check_id"], s["resource"]) for s in report["results"]["skipped_checks"]}

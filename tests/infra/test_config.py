@@ -11,8 +11,16 @@ from cdk.config import PIPELINE, STAGES, IncompleteConfig, require_settings
 
 from .conftest import AZ_CONTEXT, TEST_PIPELINE, TEST_STAGES
 
-EVERY_SETTING = ("account", "hosted_zone_name", "domain_name", "ses_identity", "sms_pool_id",
-                 "dr_ses_identity", "dr_sms_pool_id", "paging_subscription")  # fmt: skip
+EVERY_SETTING = (
+    "account",
+    "hosted_zone_name",
+    "domain_name",
+    "ses_identity",
+    "sms_pool_id",
+    "dr_ses_identity",
+    "dr_sms_pool_id",
+    "paging_subscription",
+)
 
 
 def refusal(stages, pipeline=None) -> str:
@@ -38,8 +46,9 @@ def test_dev_only_warns():
 
 def test_filled_in_settings_pass_and_a_partial_fill_names_only_what_is_left():
     assert require_settings(TEST_STAGES.values(), TEST_PIPELINE) == []
-    partial = dataclasses.replace(TEST_STAGES["prod"], sms_pool_id=STAGES["prod"].sms_pool_id,
-                                  paging_subscription=None)  # fmt: skip
+    partial = dataclasses.replace(
+        TEST_STAGES["prod"], sms_pool_id=STAGES["prod"].sms_pool_id, paging_subscription=None
+    )
     message = refusal([partial])
     assert message.count("\n  - ") == 2
     assert "prod.sms_pool_id" in message and "prod.paging_subscription" in message

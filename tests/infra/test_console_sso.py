@@ -11,8 +11,11 @@ from tests.infra.conftest import SSO, TEST_STAGES
 
 
 def _rules(template: dict) -> list[dict]:
-    return [r["Properties"] for r in template["Resources"].values()
-            if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"]  # fmt: skip
+    return [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+    ]
 
 
 def _api_env(template: dict) -> dict:

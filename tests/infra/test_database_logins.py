@@ -43,12 +43,24 @@ def test_the_logins_are_the_roles_the_migration_creates():
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_login_has_its_own_encrypted_replicated_rotated_secret(templates, stage):
     raw = templates[f"reminderly-{stage}-database"]
-    secrets = {v["Properties"]["Name"]: (k, v["Properties"]) for k, v in resources(raw, "AWS::SecretsManager::Secret").items()}  # fmt: skip
+    secrets = {
+        v["Properties"]["Name"]: (k, v["Properties"])
+        for k, v in resources(raw, "AWS::SecretsManager::Secret").items()
+    }
     assert set(secrets) == set(naming.database_secrets(stage))
-    (key_id,) = [k for k, v in resources(raw, "AWS::KMS::Key").items()
-                 if "database storage" in v["Properties"]["Description"]]  # fmt: skip
-    attachments = {v["Properties"]["SecretId"]["Ref"]: k for k, v in resources(raw, "AWS::SecretsManager::SecretTargetAttachment").items()}  # fmt: skip
-    schedules = {v["Properties"]["SecretId"]["Ref"]: v["Properties"] for v in resources(raw, "AWS::SecretsManager::RotationSchedule").values()}  # fmt: skip
+    (key_id,) = [
+        k
+        for k, v in resources(raw, "AWS::KMS::Key").items()
+        if "database storage" in v["Properties"]["Description"]
+    ]
+    attachments = {
+        v["Properties"]["SecretId"]["Ref"]: k
+        for k, v in resources(raw, "AWS::SecretsManager::SecretTargetAttachment").items()
+    }
+    schedules = {
+        v["Properties"]["SecretId"]["Ref"]: v["Properties"]
+        for v in resources(raw, "AWS::SecretsManager::RotationSchedule").values()
+    }
     apps = resources(raw, "AWS::Serverless::Application")
     for login, role in naming.DATABASE_LOGINS.items():
         logical, props = secrets[naming.database_login_secret(stage, login)]
@@ -83,8 +95,11 @@ def test_every_task_logs_in_as_its_own_login_and_verifies_the_server(templates, 
             assert _secret_logical_id(env["REMINDERLY_DB_SECRET_ID"]) == TASK_LOGIN[task]
     # the bundle the tasks point at is in the image
     dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
-    assert re.search(rf"^ADD https://truststore\.pki\.rds\.amazonaws\.com/global/global-bundle\.pem {RDS_CA_BUNDLE}$",
-                     dockerfile, re.M)  # fmt: skip
+    assert re.search(
+        rf"^ADD https://truststore\.pki\.rds\.amazonaws\.com/global/global-bundle\.pem {RDS_CA_BUNDLE}$",
+        dockerfile,
+        re.M,
+    )
     assert f"RUN chmod 0644 {RDS_CA_BUNDLE}" in dockerfile
 
 
@@ -127,10 +142,16 @@ def test_the_bootstrap_runs_once_before_the_first_migration(templates, stage):
     assert "bootstrap-1" in create and "BootstrapTask" in create  # a constant id: once per stack
     container = _tasks(templates, f"reminderly-{stage}-service")["Bootstrap"]
     assert container["Command"] == ["reminderly", "db", "bootstrap"]
-    firsts = {s["Name"]: _secret_logical_id(s["ValueFrom"]) for s in container["Secrets"]
-              if s["Name"].endswith("_PASSWORD")}  # fmt: skip
-    assert firsts == {"REMINDERLY_OWNER_PASSWORD": "Owner", "REMINDERLY_API_LOGIN_PASSWORD": "Api",
-                      "REMINDERLY_WORKER_LOGIN_PASSWORD": "Worker"}  # fmt: skip
+    firsts = {
+        s["Name"]: _secret_logical_id(s["ValueFrom"])
+        for s in container["Secrets"]
+        if s["Name"].endswith("_PASSWORD")
+    }
+    assert firsts == {
+        "REMINDERLY_OWNER_PASSWORD": "Owner",
+        "REMINDERLY_API_LOGIN_PASSWORD": "Api",
+        "REMINDERLY_WORKER_LOGIN_PASSWORD": "Worker",
+    }
     migrate = _tasks(templates, f"reminderly-{stage}-service")["Migrate"]
     assert (
         migrate["Command"][:3] == ["reminderly", "db", "migrate"]
@@ -138,7 +159,11 @@ def test_the_bootstrap_runs_once_before_the_first_migration(templates, stage):
     )
     # the standby neither bootstraps nor migrates; its tasks read the logins' replicas by name
     standby = templates[f"reminderly-{stage}-dr-service"]
-    assert not [k for k in resources(standby, "Custom::AWS") if k.startswith(("BootstrapOnCreate", "MigrateOnDeploy"))]  # fmt: skip
+    assert not [
+        k
+        for k in resources(standby, "Custom::AWS")
+        if k.startswith(("BootstrapOnCreate", "MigrateOnDeploy"))
+    ]
     api = _tasks(templates, f"reminderly-{stage}-dr-service")["Api"]
     env = {e["Name"]: e["Value"] for e in api["Environment"]}
     assert env["REMINDERLY_DB_SECRET_ID"] == naming.database_login_secret(stage, "api")
@@ -147,16 +172,22 @@ def test_the_bootstrap_runs_once_before_the_first_migration(templates, stage):
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_failed_rotation_alarms(templates, stage):
     service = templates[f"reminderly-{stage}-service"]
-    (rule,) = [r["Properties"] for r in resources(service, "AWS::Events::Rule").values()
-               if r["Properties"]["Name"] == f"reminderly-{stage}-secret-rotation-failed"]  # fmt: skip
+    (rule,) = [
+        r["Properties"]
+        for r in resources(service, "AWS::Events::Rule").values()
+        if r["Properties"]["Name"] == f"reminderly-{stage}-secret-rotation-failed"
+    ]
     pattern = rule["EventPattern"]
     assert pattern["source"] == ["aws.secretsmanager"]
     assert pattern["detail-type"] == ["AWS Service Event via CloudTrail"]
     assert pattern["detail"]["eventName"] == ["RotationFailed", "RotationAbandoned"]
     assert rule["Targets"][0]["Arn"]["Fn::GetAtt"][1] == "Arn"  # kept in a queue for diagnosis
     monitoring = templates[f"reminderly-{stage}-monitoring"]
-    (alarm,) = [a["Properties"] for a in resources(monitoring, "AWS::CloudWatch::Alarm").values()
-                if a["Properties"]["AlarmName"] == f"reminderly-{stage}-secret-rotation-failed"]  # fmt: skip
+    (alarm,) = [
+        a["Properties"]
+        for a in resources(monitoring, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["AlarmName"] == f"reminderly-{stage}-secret-rotation-failed"
+    ]
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == (
         "AWS/Events",
         "TriggeredRules",

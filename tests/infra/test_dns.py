@@ -90,10 +90,16 @@ def test_failover_records_and_the_primary_health_check(templates, stage):
     ready = checks[child["Ref"]]["Properties"]["HealthCheckConfig"]
     (alb_id,) = resources(primary, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     assert ready == {
-        "Type": "HTTPS", "FullyQualifiedDomainName": {"Fn::GetAtt": [alb_id, "DNSName"]}, "Port": 443,
-        "ResourcePath": "/v1/ready", "EnableSNI": True, "RequestInterval": 30, "FailureThreshold": 3,
-        "Inverted": False, "MeasureLatency": False,
-    }  # fmt: skip
+        "Type": "HTTPS",
+        "FullyQualifiedDomainName": {"Fn::GetAtt": [alb_id, "DNSName"]},
+        "Port": 443,
+        "ResourcePath": "/v1/ready",
+        "EnableSNI": True,
+        "RequestInterval": 30,
+        "FailureThreshold": 3,
+        "Inverted": False,
+        "MeasureLatency": False,
+    }
     # the standby makes no health check and no zone: the zone is the primary's, by name
     assert not resources(standby, "AWS::Route53::HealthCheck")
     assert not resources(standby, "AWS::Route53::HostedZone")

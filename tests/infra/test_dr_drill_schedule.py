@@ -37,15 +37,22 @@ IAM_ACTION = {  # the drill's calls and the IAM action each needs
 
 
 def _drill_task(template: dict) -> tuple[str, dict]:
-    (found,) = [(k, r["Properties"]) for k, r in resources(template, "AWS::ECS::TaskDefinition").items()
-                if r["Properties"]["ContainerDefinitions"][0]["Command"][:3] == ["reminderly", "dr", "drill"]]  # fmt: skip
+    (found,) = [
+        (k, r["Properties"])
+        for k, r in resources(template, "AWS::ECS::TaskDefinition").items()
+        if r["Properties"]["ContainerDefinitions"][0]["Command"][:3]
+        == ["reminderly", "dr", "drill"]
+    ]
     return found
 
 
 def _statements(template: dict, task: dict) -> list[dict]:
     role = task["TaskRoleArn"]["Fn::GetAtt"][0]
-    (policy,) = [r["Properties"] for r in resources(template, "AWS::IAM::Policy").values()
-                 if {"Ref": role} in r["Properties"]["Roles"]]  # fmt: skip
+    (policy,) = [
+        r["Properties"]
+        for r in resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role} in r["Properties"]["Roles"]
+    ]
     return policy["PolicyDocument"]["Statement"]
 
 
@@ -64,8 +71,11 @@ def test_the_drill_is_scheduled_as_a_task_in_the_standby_tier(stage, templates):
     config = TEST_STAGES[stage]
     service = templates[stack_name(stage, "dr-service")]
     task_id, task = _drill_task(service)
-    (rule,) = [r for r in resources(service, "AWS::Events::Rule").values()
-               if r["Properties"].get("ScheduleExpression")]  # fmt: skip
+    (rule,) = [
+        r
+        for r in resources(service, "AWS::Events::Rule").values()
+        if r["Properties"].get("ScheduleExpression")
+    ]
     props = rule["Properties"]
     assert props["ScheduleExpression"] == "cron(0 10 ? * MON,THU *)" and props["State"] == "ENABLED"
     assert props["Name"] == f"reminderly-{stage}-dr-drill"
@@ -76,17 +86,38 @@ def test_the_drill_is_scheduled_as_a_task_in_the_standby_tier(stage, templates):
     (cluster,) = resources(service, "AWS::ECS::Cluster")
     assert target["Arn"] == {"Fn::GetAtt": [cluster, "Arn"]}
     # the same network path as the standby's services (the database admits their group)
-    worker = next(s["Properties"] for s in resources(service, "AWS::ECS::Service").values()
-                  if s["Properties"]["ServiceName"] == "worker")  # fmt: skip
-    assert (ecs["NetworkConfiguration"]["AwsVpcConfiguration"]["SecurityGroups"]
-            == worker["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"])  # fmt: skip
+    worker = next(
+        s["Properties"]
+        for s in resources(service, "AWS::ECS::Service").values()
+        if s["Properties"]["ServiceName"] == "worker"
+    )
+    assert (
+        ecs["NetworkConfiguration"]["AwsVpcConfiguration"]["SecurityGroups"]
+        == worker["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"]
+    )
     # the command: what the CLI accepts, with the standby's groups, the marker, both sources
     command = task["ContainerDefinitions"][0]["Command"]
     *words, group = command
-    assert words == ["reminderly", "dr", "drill", "--stage", stage, "--primary-region", config.region,
-                     "--dr-region", config.dr_region, "--source", "all", "--last-write-from", "marker",
-                     "--subnet-group", naming.dr_subnet_group(stage), "--parameter-group",
-                     naming.dr_parameter_group(stage), "--security-group"]  # fmt: skip
+    assert words == [
+        "reminderly",
+        "dr",
+        "drill",
+        "--stage",
+        stage,
+        "--primary-region",
+        config.region,
+        "--dr-region",
+        config.dr_region,
+        "--source",
+        "all",
+        "--last-write-from",
+        "marker",
+        "--subnet-group",
+        naming.dr_subnet_group(stage),
+        "--parameter-group",
+        naming.dr_parameter_group(stage),
+        "--security-group",
+    ]
     main.commands["dr"].commands["drill"].make_context("drill", [*words[3:], "sg-1"])
     dr_db = templates[stack_name(stage, "dr-database")]
     exported = json.dumps(group)
@@ -124,13 +155,30 @@ def test_every_arn_the_scheduled_drill_touches_is_allowed_and_defined(stage, tem
     vault_copy = f"{rds_arn}:snapshot:awsbackup:copyjob-1c2d"
     marker = json.dumps({"newest_write": NOW.isoformat(), "published_at": NOW.isoformat()})
     answers = {
-        ("rds", "describe_db_instance_automated_backups"): {"DBInstanceAutomatedBackups": [{
-            "DBInstanceAutomatedBackupsArn": auto_backup, "Status": "replicating", "RestoreWindow": {"LatestTime": NOW}}]},
-        ("backup", "list_recovery_points_by_backup_vault"): {"RecoveryPoints": [
-            {"RecoveryPointArn": vault_copy, "Status": "COMPLETED", "ResourceType": "RDS", "CreationDate": NOW}]},
-        ("rds", "describe_db_instances"): {"DBInstances": [{"Endpoint": {"Address": "d.rds", "Port": 5432}}]},
+        ("rds", "describe_db_instance_automated_backups"): {
+            "DBInstanceAutomatedBackups": [
+                {
+                    "DBInstanceAutomatedBackupsArn": auto_backup,
+                    "Status": "replicating",
+                    "RestoreWindow": {"LatestTime": NOW},
+                }
+            ]
+        },
+        ("backup", "list_recovery_points_by_backup_vault"): {
+            "RecoveryPoints": [
+                {
+                    "RecoveryPointArn": vault_copy,
+                    "Status": "COMPLETED",
+                    "ResourceType": "RDS",
+                    "CreationDate": NOW,
+                }
+            ]
+        },
+        ("rds", "describe_db_instances"): {
+            "DBInstances": [{"Endpoint": {"Address": "d.rds", "Port": 5432}}]
+        },
         ("ssm", "get_parameter"): {"Parameter": {"Value": marker}},
-    }  # fmt: skip
+    }
     log: list = []
 
     def client(service_name: str):
@@ -140,13 +188,21 @@ def test_every_arn_the_scheduled_drill_touches_is_allowed_and_defined(stage, tem
 
     for source in dr.SOURCES:
         result = dr.drill(
-            stage=stage, source=source, rds_dr=client("rds"), backup_dr=client("backup"),
-            cloudwatch=client("cloudwatch"), verify=lambda h, p: {"tables": {}, "latest_write": NOW},
-            primary_latest_write=write_marker.latest_write_reader(client("ssm"), naming.last_write_parameter(stage),
-                                                                  now=lambda: NOW),
-            subnet_group=args["--subnet-group"], security_groups=["<the imported group>"],
-            parameter_group=args["--parameter-group"], now=lambda: NOW, clock=lambda: 0.0,
-        )  # fmt: skip
+            stage=stage,
+            source=source,
+            rds_dr=client("rds"),
+            backup_dr=client("backup"),
+            cloudwatch=client("cloudwatch"),
+            verify=lambda h, p: {"tables": {}, "latest_write": NOW},
+            primary_latest_write=write_marker.latest_write_reader(
+                client("ssm"), naming.last_write_parameter(stage), now=lambda: NOW
+            ),
+            subnet_group=args["--subnet-group"],
+            security_groups=["<the imported group>"],
+            parameter_group=args["--parameter-group"],
+            now=lambda: NOW,
+            clock=lambda: 0.0,
+        )
         assert result.succeeded, result.error
     statements = _statements(service, task)
     needed: list[tuple[str, str]] = []
@@ -172,8 +228,10 @@ def test_every_arn_the_scheduled_drill_touches_is_allowed_and_defined(stage, tem
                     f"arn:aws:backup:{config.dr_region}:{config.account}:backup-vault:{p['BackupVaultName']}",
                 )
             )
-            assert p["BackupVaultName"] in [r["Properties"]["BackupVaultName"]
-                                            for r in resources(dr_stack, "AWS::Backup::BackupVault").values()]  # fmt: skip
+            assert p["BackupVaultName"] in [
+                r["Properties"]["BackupVaultName"]
+                for r in resources(dr_stack, "AWS::Backup::BackupVault").values()
+            ]
         elif svc == "ssm":
             needed.append(
                 (action, f"arn:aws:ssm:{config.dr_region}:{config.account}:parameter{p['Name']}")
@@ -217,8 +275,11 @@ def test_the_primary_publishes_its_last_write_where_the_drill_reads_it(stage, te
     }  # until a worker writes
 
     def worker_env(template: dict) -> tuple[dict, dict]:
-        (task,) = [t["Properties"] for t in resources(template, "AWS::ECS::TaskDefinition").values()
-                   if t["Properties"]["ContainerDefinitions"][0]["Command"][:2] == ["reminderly", "worker"]]  # fmt: skip
+        (task,) = [
+            t["Properties"]
+            for t in resources(template, "AWS::ECS::TaskDefinition").values()
+            if t["Properties"]["ContainerDefinitions"][0]["Command"][:2] == ["reminderly", "worker"]
+        ]
         return {e["Name"]: e["Value"] for e in task["ContainerDefinitions"][0]["Environment"]}, task
 
     primary = templates[stack_name(stage, "service")]
@@ -271,6 +332,10 @@ def test_backups_are_copied_to_the_dr_vault_the_drill_restores_from(stage, templ
     (instance,) = resources(database, "AWS::RDS::DBInstance")
     assert instance in json.dumps(selection["Resources"])
     # a copy that fails alarms in the primary region, where AWS Backup runs the copy job
-    alarms = [r["Properties"]["AlarmName"] for r in resources(templates[stack_name(stage, "monitoring")],
-                                                                 "AWS::CloudWatch::Alarm").values()]  # fmt: skip
+    alarms = [
+        r["Properties"]["AlarmName"]
+        for r in resources(
+            templates[stack_name(stage, "monitoring")], "AWS::CloudWatch::Alarm"
+        ).values()
+    ]
     assert f"reminderly-{stage}-backup-copy-failed" in alarms

@@ -70,12 +70,24 @@ def _run(plan: str, stage: str, templates: dict, replica: bool) -> list:
     )
     outputs = {**_outputs(dr_db), **_outputs(dr_service)}
     d = failover.STAGE_DEFAULTS[stage]
-    target = failover.Target(stage=stage, primary_region=config.region, dr_region=config.dr_region,
-                             api_tasks=d.api_tasks, worker_tasks=d.worker_tasks,
-                             backup_retention_days=d.backup_retention_days, instance_class=d.instance_class,
-                             multi_az=d.multi_az, deletion_protection=d.deletion_protection, outputs=outputs)  # fmt: skip
-    alarms = [r["Properties"]["AlarmName"] for r in resources(templates[stack_name(stage, "dr-monitoring")],
-                                                              "AWS::CloudWatch::Alarm").values()]  # fmt: skip
+    target = failover.Target(
+        stage=stage,
+        primary_region=config.region,
+        dr_region=config.dr_region,
+        api_tasks=d.api_tasks,
+        worker_tasks=d.worker_tasks,
+        backup_retention_days=d.backup_retention_days,
+        instance_class=d.instance_class,
+        multi_az=d.multi_az,
+        deletion_protection=d.deletion_protection,
+        outputs=outputs,
+    )
+    alarms = [
+        r["Properties"]["AlarmName"]
+        for r in resources(
+            templates[stack_name(stage, "dr-monitoring")], "AWS::CloudWatch::Alarm"
+        ).values()
+    ]
     instance = {"DBInstanceStatus": "available", "Endpoint": {"Address": "x.rds"}}
     answers = {
         ("rds", "describe_db_instances"): {"DBInstances": [instance]},
@@ -83,9 +95,11 @@ def _run(plan: str, stage: str, templates: dict, replica: bool) -> list:
         ("secretsmanager", "describe_secret"): {"PrimaryRegion": config.region},
         ("secretsmanager", "get_secret_value"): {"SecretString": json.dumps({"host": "old"})},
         ("cloudwatch", "describe_alarms"): {"MetricAlarms": [{"AlarmName": a} for a in alarms]},
-        ("route53", "list_hosted_zones_by_name"): {"HostedZones": [{"Id": "/hostedzone/Z1", "Name": "<output HostedZoneName>."}]},
+        ("route53", "list_hosted_zones_by_name"): {
+            "HostedZones": [{"Id": "/hostedzone/Z1", "Name": "<output HostedZoneName>."}]
+        },
         **_route53_answers(templates, stage),
-    }  # fmt: skip
+    }
     if plan == "failback":  # the failover pinned the name to the standby
         config_seen = answers[("route53", "get_health_check")]["HealthCheck"]["HealthCheckConfig"]
         config_seen["HealthThreshold"] = len(config_seen["ChildHealthChecks"]) + 1
@@ -104,8 +118,11 @@ def _run(plan: str, stage: str, templates: dict, replica: bool) -> list:
 
 
 def _failover_record(template: dict, role: str) -> dict:
-    (record,) = [r["Properties"] for r in resources(template, "AWS::Route53::RecordSet").values()
-                 if r["Properties"].get("Failover") == role]  # fmt: skip
+    (record,) = [
+        r["Properties"]
+        for r in resources(template, "AWS::Route53::RecordSet").values()
+        if r["Properties"].get("Failover") == role
+    ]
     return record
 
 
@@ -122,14 +139,25 @@ def _route53_answers(templates: dict, stage: str) -> dict:
     children = [c["Ref"] for c in config.get("ChildHealthChecks", [])]
     name = "<output DomainName>."
     return {
-        ("route53", "list_resource_record_sets"): {"ResourceRecordSets": [
-            {**primary, "Name": name, "HealthCheckId": check_id},
-            {**secondary, "Name": name, "AliasTarget": {"DNSName": "dualstack.<output LoadBalancerDnsName>"}}]},
-        ("route53", "get_health_check"): {"HealthCheck": {"HealthCheckConfig": {
-            **config, "ChildHealthChecks": children}}},
-        ("route53", "get_health_check_status"): {"HealthCheckObservations": [
-            {"StatusReport": {"Status": "Success: HTTP Status Code 200"}}]},
-    }  # fmt: skip
+        ("route53", "list_resource_record_sets"): {
+            "ResourceRecordSets": [
+                {**primary, "Name": name, "HealthCheckId": check_id},
+                {
+                    **secondary,
+                    "Name": name,
+                    "AliasTarget": {"DNSName": "dualstack.<output LoadBalancerDnsName>"},
+                },
+            ]
+        },
+        ("route53", "get_health_check"): {
+            "HealthCheck": {"HealthCheckConfig": {**config, "ChildHealthChecks": children}}
+        },
+        ("route53", "get_health_check_status"): {
+            "HealthCheckObservations": [
+                {"StatusReport": {"Status": "Success: HTTP Status Code 200"}}
+            ]
+        },
+    }
 
 
 def _props(template: dict, kind: str, prop: str) -> list:
@@ -154,16 +182,26 @@ def test_the_standby_stacks_exist_in_the_dr_region(stage, assembly: Path, templa
     assert _props(service, "AWS::ApplicationAutoScaling::ScalableTarget", "MinCapacity") == [0, 0]
     # the same image and task definitions as the primary (the asset is the same image)
     primary = templates[stack_name(stage, "service")]
-    image = {json.dumps(c["Image"]) for t in resources(primary, "AWS::ECS::TaskDefinition").values()
-             for c in t["Properties"]["ContainerDefinitions"]}  # fmt: skip
-    standby = {json.dumps(c["Image"]) for t in resources(service, "AWS::ECS::TaskDefinition").values()
-               for c in t["Properties"]["ContainerDefinitions"]}  # fmt: skip
+    image = {
+        json.dumps(c["Image"])
+        for t in resources(primary, "AWS::ECS::TaskDefinition").values()
+        for c in t["Properties"]["ContainerDefinitions"]
+    }
+    standby = {
+        json.dumps(c["Image"])
+        for t in resources(service, "AWS::ECS::TaskDefinition").values()
+        for c in t["Properties"]["ContainerDefinitions"]
+    }
     assert len(image) == 1 and {i.split(":")[-1] for i in image} == {
         i.split(":")[-1] for i in standby
     }
     # the standby worker sends from the DR region's identities
-    env = {e["Name"]: e["Value"] for t in resources(service, "AWS::ECS::TaskDefinition").values()
-           for c in t["Properties"]["ContainerDefinitions"] for e in c.get("Environment", [])}  # fmt: skip
+    env = {
+        e["Name"]: e["Value"]
+        for t in resources(service, "AWS::ECS::TaskDefinition").values()
+        for c in t["Properties"]["ContainerDefinitions"]
+        for e in c.get("Environment", [])
+    }
     assert env["REMINDERLY_SMS_ORIGINATION"] == config.dr_sms_pool_id
     assert env["REMINDERLY_SES_FROM"].endswith(f"@{config.dr_ses_identity}>")
     # no migration on deploy against a replica; the name's SECONDARY failover record only
@@ -176,8 +214,10 @@ def test_the_standby_stacks_exist_in_the_dr_region(stage, assembly: Path, templa
 @pytest.mark.parametrize("stage", list(TEST_STAGES))
 def test_standby_alarms_act_only_after_a_failover_except_replica_lag(stage, templates):
     monitoring = templates[stack_name(stage, "dr-monitoring")]
-    alarms = {r["Properties"]["AlarmName"]: r["Properties"].get("ActionsEnabled", True)
-              for r in resources(monitoring, "AWS::CloudWatch::Alarm").values()}  # fmt: skip
+    alarms = {
+        r["Properties"]["AlarmName"]: r["Properties"].get("ActionsEnabled", True)
+        for r in resources(monitoring, "AWS::CloudWatch::Alarm").values()
+    }
     enabled = {a for a, on in alarms.items() if on}
     drill = {
         f"reminderly-{stage}-dr-drill-overdue",
@@ -190,8 +230,11 @@ def test_standby_alarms_act_only_after_a_failover_except_replica_lag(stage, temp
     assert {a for a in alarms if a.endswith(failover.STANDBY_ALWAYS_ON)} == enabled
     assert _props(monitoring, "AWS::CloudWatch::CompositeAlarm", "ActionsEnabled") == [False]
     if TEST_STAGES[stage].dr_replica:
-        (lag,) = [r["Properties"] for r in resources(monitoring, "AWS::CloudWatch::Alarm").values()
-                  if r["Properties"]["AlarmName"].endswith("replica-lag-high")]  # fmt: skip
+        (lag,) = [
+            r["Properties"]
+            for r in resources(monitoring, "AWS::CloudWatch::Alarm").values()
+            if r["Properties"]["AlarmName"].endswith("replica-lag-high")
+        ]
         assert lag["Threshold"] == TEST_STAGES["prod"].alarms.replica_lag_seconds
         assert lag["MetricName"] == "ReplicaLag"
 
@@ -208,8 +251,11 @@ def test_prod_keeps_an_encrypted_cross_region_replica(templates):
         and props["SourceRegion"] == "us-east-1"
     )
     key = templates[stack_name("prod", "dr")]
-    (key_id,) = [k for k, r in key["Resources"].items() if r["Type"] == "AWS::KMS::Key"
-                 and "replicated" in r["Properties"]["Description"]]  # fmt: skip
+    (key_id,) = [
+        k
+        for k, r in key["Resources"].items()
+        if r["Type"] == "AWS::KMS::Key" and "replicated" in r["Properties"]["Description"]
+    ]
     assert key_id in json.dumps(props["KmsKeyId"])  # imported from the DR stack: that key
     for stage in ("dev", "staging"):
         assert not resources(templates[stack_name(stage, "dr-database")], "AWS::RDS::DBInstance")
@@ -249,8 +295,14 @@ def test_every_name_the_failover_touches_is_defined_by_the_templates(stage, repl
     # the secret: the primary's database secret, replicated to the DR region, read by the standby
     primary_db = templates[stack_name(stage, "database")]
     for _, secret in _params(log, "SecretId"):
-        (props,) = [p for p in (r["Properties"] for r in resources(primary_db, "AWS::SecretsManager::Secret").values())
-                    if p.get("Name") == secret]  # fmt: skip
+        (props,) = [
+            p
+            for p in (
+                r["Properties"]
+                for r in resources(primary_db, "AWS::SecretsManager::Secret").values()
+            )
+            if p.get("Name") == secret
+        ]
         assert config.dr_region in [r["Region"] for r in props["ReplicaRegions"]]
         assert f":secretsmanager:{config.dr_region}:" in json.dumps(
             dr_service
@@ -336,10 +388,21 @@ def test_the_failover_defaults_are_the_deployed_settings():
 
     for name, config in STAGES.items():
         d = failover.STAGE_DEFAULTS[name]
-        assert (d.api_tasks, d.worker_tasks, d.backup_retention_days, d.instance_class, d.multi_az,
-                d.deletion_protection) == (config.api_min_tasks, config.worker_min_tasks, config.db_backup_retention_days,
-                                           f"db.{config.db_instance_type}", config.db_multi_az,
-                                           config.db_deletion_protection)  # fmt: skip
+        assert (
+            d.api_tasks,
+            d.worker_tasks,
+            d.backup_retention_days,
+            d.instance_class,
+            d.multi_az,
+            d.deletion_protection,
+        ) == (
+            config.api_min_tasks,
+            config.worker_min_tasks,
+            config.db_backup_retention_days,
+            f"db.{config.db_instance_type}",
+            config.db_multi_az,
+            config.db_deletion_protection,
+        )
 
 
 @pytest.mark.parametrize("stage", list(TEST_STAGES))
@@ -355,20 +418,32 @@ def test_every_name_the_drill_touches_is_defined_by_the_templates(stage, templat
     log: list = []
     now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
     answers = {
-        ("rds", "describe_db_instance_automated_backups"): {"DBInstanceAutomatedBackups": [{
-            "DBInstanceAutomatedBackupsArn": "arn:aws:rds:us-west-2:1:auto-backup:ab", "Status": "replicating",
-            "RestoreWindow": {"LatestTime": now}}]},
-        ("rds", "describe_db_instances"): {"DBInstances": [{"Endpoint": {"Address": "d.rds", "Port": 5432}}]},
-    }  # fmt: skip
+        ("rds", "describe_db_instance_automated_backups"): {
+            "DBInstanceAutomatedBackups": [
+                {
+                    "DBInstanceAutomatedBackupsArn": "arn:aws:rds:us-west-2:1:auto-backup:ab",
+                    "Status": "replicating",
+                    "RestoreWindow": {"LatestTime": now},
+                }
+            ]
+        },
+        ("rds", "describe_db_instances"): {
+            "DBInstances": [{"Endpoint": {"Address": "d.rds", "Port": 5432}}]
+        },
+    }
     dr_db = templates[stack_name(stage, "dr-database")]
     result = dr.drill(
-        stage=stage, rds_dr=Recorder("rds", config.dr_region, log, answers, []),
+        stage=stage,
+        rds_dr=Recorder("rds", config.dr_region, log, answers, []),
         backup_dr=Recorder("backup", config.dr_region, log, answers, []),
         cloudwatch=Recorder("cloudwatch", config.region, log, answers, []),
-        verify=lambda host, port: {"tables": {}, "latest_write": now}, primary_latest_write=lambda: now,
-        subnet_group=naming.dr_subnet_group(stage), security_groups=["<output SecurityGroupId>"],
-        now=lambda: now, clock=lambda: 0.0,
-    )  # fmt: skip
+        verify=lambda host, port: {"tables": {}, "latest_write": now},
+        primary_latest_write=lambda: now,
+        subnet_group=naming.dr_subnet_group(stage),
+        security_groups=["<output SecurityGroupId>"],
+        now=lambda: now,
+        clock=lambda: 0.0,
+    )
     assert result.succeeded, result.error
     (source,) = [
         p["DBInstanceIdentifier"]

@@ -56,9 +56,10 @@ def test_every_step_runs_on_the_ubuntu_standard_image_without_debian_packages(te
 
 def test_the_browser_test_runs_before_staging_is_deployed(templates):
     (pipeline,) = [
-        r["Properties"] for r in templates[PIPELINE_STACK]["Resources"].values()
+        r["Properties"]
+        for r in templates[PIPELINE_STACK]["Resources"].values()
         if r["Type"] == "AWS::CodePipeline::Pipeline"
-    ]  # fmt: skip
+    ]
     (staging,) = [s for s in pipeline["Stages"] if s["Name"] == "Staging"]
     order = {a["Name"]: a["RunOrder"] for a in staging["Actions"]}
     deploys = [n for n in order if n.endswith(".Deploy")]
@@ -122,8 +123,10 @@ def _run_test_sh(tmp_path: Path, **env) -> list[str]:
         (tools / name).symlink_to(shutil.which(name))
     ran = subprocess.run(
         ["/bin/bash", str(root / "scripts" / "test.sh"), "-q"],
-        env={"PATH": str(tools), "HOME": str(tmp_path), **env}, capture_output=True, text=True,
-    )  # fmt: skip
+        env={"PATH": str(tools), "HOME": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+    )
     assert ran.returncode == 0, ran.stderr
     return log.read_text().splitlines()
 

@@ -18,8 +18,15 @@ from app_service.cli import main
 RUNBOOKS = PROJECT_ROOT / "runbooks"
 DOCS = sorted(RUNBOOKS.glob("*.md"))
 REQUIRED = ("alarm_id", "severity", "owner", "last_reviewed", "last_drilled")
-SECTIONS = ("Impact", ("Is it real", "Is it needed"), "Diagnosis", "Mitigation", "Verification", "Escalation",
-            "Follow-up")  # fmt: skip
+SECTIONS = (
+    "Impact",
+    ("Is it real", "Is it needed"),
+    "Diagnosis",
+    "Mitigation",
+    "Verification",
+    "Escalation",
+    "Follow-up",
+)
 
 
 def front_matter(path: Path) -> dict[str, str]:
@@ -63,8 +70,9 @@ def test_every_alarm_links_a_runbook_that_names_it(templates):
     assert len(links) == 2 * 3 * 24 + 3 * 2 + 1
     assert sorted(a for a in links if "-dr-drill-" in a) == [
         f"reminderly-{s}-dr-monitoring:reminderly-{s}-dr-drill-{a}"
-        for s in ("dev", "prod", "staging") for a in ("objective-breached", "overdue")
-    ]  # fmt: skip
+        for s in ("dev", "prod", "staging")
+        for a in ("objective-breached", "overdue")
+    ]
     assert [a for a in links if a.endswith("-replica-lag-high")] == [
         "reminderly-prod-dr-monitoring:reminderly-prod-replica-lag-high"
     ]

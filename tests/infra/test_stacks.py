@@ -25,23 +25,28 @@ def template(templates, stage: str, stack: str) -> Template:
 def test_database_is_encrypted_private_and_sized_by_stage(templates, stage):
     config = STAGES[stage]
     t = template(templates, stage, "database")
-    t.has_resource_properties("AWS::RDS::DBInstance", {
-        "Engine": "postgres",
-        "EngineVersion": "18.3",
-        "StorageEncrypted": True,
-        "KmsKeyId": Match.any_value(),
-        "PubliclyAccessible": False,
-        "MultiAZ": config.db_multi_az,
-        "DeletionProtection": config.db_deletion_protection,
-        "BackupRetentionPeriod": config.db_backup_retention_days,
-        "EnablePerformanceInsights": True,
-        "PerformanceInsightsKMSKeyId": Match.any_value(),
-        "AutoMinorVersionUpgrade": False,
-        "EnableIAMDatabaseAuthentication": True,
-        "AutomaticBackupReplicationRegion": config.dr_region,
-        "AutomaticBackupReplicationKmsKeyId": Match.string_like_regexp(f"^arn:aws:kms:{config.dr_region}:"),
-        "DBInstanceClass": f"db.{config.db_instance_type}",
-    })  # fmt: skip
+    t.has_resource_properties(
+        "AWS::RDS::DBInstance",
+        {
+            "Engine": "postgres",
+            "EngineVersion": "18.3",
+            "StorageEncrypted": True,
+            "KmsKeyId": Match.any_value(),
+            "PubliclyAccessible": False,
+            "MultiAZ": config.db_multi_az,
+            "DeletionProtection": config.db_deletion_protection,
+            "BackupRetentionPeriod": config.db_backup_retention_days,
+            "EnablePerformanceInsights": True,
+            "PerformanceInsightsKMSKeyId": Match.any_value(),
+            "AutoMinorVersionUpgrade": False,
+            "EnableIAMDatabaseAuthentication": True,
+            "AutomaticBackupReplicationRegion": config.dr_region,
+            "AutomaticBackupReplicationKmsKeyId": Match.string_like_regexp(
+                f"^arn:aws:kms:{config.dr_region}:"
+            ),
+            "DBInstanceClass": f"db.{config.db_instance_type}",
+        },
+    )
     expected_policy = "Snapshot" if config.retain_data else "Delete"
     t.has_resource("AWS::RDS::DBInstance", {"DeletionPolicy": expected_policy})
 
@@ -54,17 +59,33 @@ def test_prod_is_multi_az_and_protected(templates):
 @pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_database_parameters_force_ssl_and_log_slow_statements(templates, stage):
     t = template(templates, stage, "database")
-    t.has_resource_properties("AWS::RDS::DBParameterGroup", {"Parameters": Match.object_like({
-        "rds.force_ssl": "1", "log_min_duration_statement": PARAMETERS["log_min_duration_statement"]})})  # fmt: skip
+    t.has_resource_properties(
+        "AWS::RDS::DBParameterGroup",
+        {
+            "Parameters": Match.object_like(
+                {
+                    "rds.force_ssl": "1",
+                    "log_min_duration_statement": PARAMETERS["log_min_duration_statement"],
+                }
+            )
+        },
+    )
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_credentials_are_generated_encrypted_and_rotated(templates, stage):
     t = template(templates, stage, "database")
-    t.has_resource_properties("AWS::SecretsManager::Secret", {
-        "KmsKeyId": Match.any_value(), "GenerateSecretString": Match.object_like({"SecretStringTemplate": Match.any_value()})})  # fmt: skip
-    t.has_resource_properties("AWS::SecretsManager::RotationSchedule", {
-        "RotationRules": {"ScheduleExpression": "rate(30 days)"}})  # fmt: skip
+    t.has_resource_properties(
+        "AWS::SecretsManager::Secret",
+        {
+            "KmsKeyId": Match.any_value(),
+            "GenerateSecretString": Match.object_like({"SecretStringTemplate": Match.any_value()}),
+        },
+    )
+    t.has_resource_properties(
+        "AWS::SecretsManager::RotationSchedule",
+        {"RotationRules": {"ScheduleExpression": "rate(30 days)"}},
+    )
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
@@ -81,9 +102,28 @@ def test_database_security_group_is_closed_to_the_world(templates, stage):
 def test_backups_copy_to_the_dr_region_vault(templates, stage):
     config = STAGES[stage]
     t = template(templates, stage, "database")
-    t.has_resource_properties("AWS::Backup::BackupPlan", {"BackupPlan": {"BackupPlanRule": [Match.object_like({
-        "CopyActions": [Match.object_like({"DestinationBackupVaultArn": Match.string_like_regexp(
-            f"^arn:aws:backup:{config.dr_region}:{config.account}:backup-vault:reminderly-{stage}-dr-vault$")})]})]}})  # fmt: skip
+    t.has_resource_properties(
+        "AWS::Backup::BackupPlan",
+        {
+            "BackupPlan": {
+                "BackupPlanRule": [
+                    Match.object_like(
+                        {
+                            "CopyActions": [
+                                Match.object_like(
+                                    {
+                                        "DestinationBackupVaultArn": Match.string_like_regexp(
+                                            f"^arn:aws:backup:{config.dr_region}:{config.account}:backup-vault:reminderly-{stage}-dr-vault$"
+                                        )
+                                    }
+                                )
+                            ]
+                        }
+                    )
+                ]
+            }
+        },
+    )
     dr = template(templates, stage, "dr")
     dr.has_resource_properties(
         "AWS::KMS::Alias", {"AliasName": f"alias/reminderly-{stage}-rds-backup-replication"}
@@ -120,15 +160,30 @@ def test_every_alarm_links_its_runbook_and_opens_an_opsitem(templates, stage):
         a["Properties"]["AlarmName"].removeprefix(f"reminderly-{stage}-") for a in alarms.values()
     }
     assert ids == {
-        "rds-cpu-high", "rds-free-storage-low", "rds-freeable-memory-low", "rds-connections-high",
-        "rds-transaction-id-wraparound", "backup-copy-failed", "oldest-ready-message-age",
-        "dispatch-failure-rate", "dead-messages", "packet-load-failures", "worker-heartbeat-missing",
-        "alb-5xx-rate", "api-latency-p99-high", "api-unhealthy-hosts", "api-tasks-below-desired",
+        "rds-cpu-high",
+        "rds-free-storage-low",
+        "rds-freeable-memory-low",
+        "rds-connections-high",
+        "rds-transaction-id-wraparound",
+        "backup-copy-failed",
+        "oldest-ready-message-age",
+        "dispatch-failure-rate",
+        "dead-messages",
+        "packet-load-failures",
+        "worker-heartbeat-missing",
+        "alb-5xx-rate",
+        "api-latency-p99-high",
+        "api-unhealthy-hosts",
+        "api-tasks-below-desired",
         "worker-tasks-below-desired",
-        "database-unavailable", "ses-bounce-rate-high", "ses-complaint-rate-high",
-        "inbound-delivery-failures", "migration-failed", "secret-rotation-failed",
+        "database-unavailable",
+        "ses-bounce-rate-high",
+        "ses-complaint-rate-high",
+        "inbound-delivery-failures",
+        "migration-failed",
+        "secret-rotation-failed",
         "sms-route-switched",
-    }  # fmt: skip
+    }
     # the DR drill runs and publishes in the DR region: its alarms are the standby's
     standby = resources(templates[f"reminderly-{stage}-dr-monitoring"], "AWS::CloudWatch::Alarm")
     overdue = next(
@@ -165,8 +220,23 @@ def test_every_alarm_links_its_runbook_and_opens_an_opsitem(templates, stage):
 def test_paging_topic_is_encrypted_and_tls_only(templates, stage):
     t = template(templates, stage, "monitoring")
     t.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
-    t.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})  # fmt: skip
+    t.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
@@ -218,7 +288,7 @@ def test_front_door_is_https_only_behind_waf(templates, stage):
     } <= names
     rate = next(r for r in acl["Rules"] if r["Name"] == "per-ip-rate-limit")
     assert rate["Statement"]["RateBasedStatement"]["Limit"] == config.waf_rate_limit_per_5_min
-    t.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)  # fmt: skip
+    t.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
@@ -244,8 +314,11 @@ def test_tasks_get_credentials_only_as_secrets(templates, stage):
         ("reminderly", "db"),
         ("reminderly", "worker"),
     ]
-    (api,) = [d for d in definitions.values()
-              if d["Properties"]["ContainerDefinitions"][0]["Command"][0] == "gunicorn"]  # fmt: skip
+    (api,) = [
+        d
+        for d in definitions.values()
+        if d["Properties"]["ContainerDefinitions"][0]["Command"][0] == "gunicorn"
+    ]
     api_env = {
         e["Name"]: e["Value"] for e in api["Properties"]["ContainerDefinitions"][0]["Environment"]
     }
@@ -257,9 +330,11 @@ def test_worker_may_send_and_nothing_more(templates, stage):
     config = STAGES[stage]
     raw = templates[f"reminderly-{stage}-service"]
     statements = [
-        st for p in resources(raw, "AWS::IAM::Policy").values() if "WorkerTaskTaskRole" in str(p["Properties"]["Roles"])
+        st
+        for p in resources(raw, "AWS::IAM::Policy").values()
+        if "WorkerTaskTaskRole" in str(p["Properties"]["Roles"])
         for st in p["Properties"]["PolicyDocument"]["Statement"]
-    ]  # fmt: skip
+    ]
     actions = sorted(
         a
         for st in statements
@@ -316,26 +391,41 @@ def test_migrations_run_before_the_services_and_scaling_is_wired(templates, stag
         "AWS::ECS::Cluster",
         {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
     )
-    t.has_resource_properties("AWS::EC2::SecurityGroupIngress", {"FromPort": 5432, "ToPort": 5432,
-                                                                 "SourceSecurityGroupId": Match.any_value()})  # fmt: skip
+    t.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        {"FromPort": 5432, "ToPort": 5432, "SourceSecurityGroupId": Match.any_value()},
+    )
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_restores_are_tested_weekly_from_the_newest_snapshot(templates, stage):
     t = template(templates, stage, "database")
-    t.has_resource_properties("AWS::Backup::RestoreTestingPlan", {
-        "RecoveryPointSelection": Match.object_like({"Algorithm": "LATEST_WITHIN_WINDOW", "RecoveryPointTypes": ["SNAPSHOT"]}),
-        "ScheduleExpression": Match.string_like_regexp("^cron\\(")})  # fmt: skip
-    t.has_resource_properties("AWS::Backup::RestoreTestingSelection", {
-        "ProtectedResourceType": "RDS", "RestoreMetadataOverrides": Match.object_like({"publiclyaccessible": "false"})})  # fmt: skip
+    t.has_resource_properties(
+        "AWS::Backup::RestoreTestingPlan",
+        {
+            "RecoveryPointSelection": Match.object_like(
+                {"Algorithm": "LATEST_WITHIN_WINDOW", "RecoveryPointTypes": ["SNAPSHOT"]}
+            ),
+            "ScheduleExpression": Match.string_like_regexp("^cron\\("),
+        },
+    )
+    t.has_resource_properties(
+        "AWS::Backup::RestoreTestingSelection",
+        {
+            "ProtectedResourceType": "RDS",
+            "RestoreMetadataOverrides": Match.object_like({"publiclyaccessible": "false"}),
+        },
+    )
 
 
 @pytest.mark.parametrize("stage", STAGE_NAMES)
 def test_inbound_events_reach_the_webhook_encrypted_and_links_are_signed(templates, stage):
     t = template(templates, stage, "service")
     raw = templates[f"reminderly-{stage}-service"]
-    t.has_resource_properties("AWS::SNS::Topic", {"TopicName": f"reminderly-{stage}-inbound",
-                                                  "KmsMasterKeyId": Match.any_value()})  # fmt: skip
+    t.has_resource_properties(
+        "AWS::SNS::Topic",
+        {"TopicName": f"reminderly-{stage}-inbound", "KmsMasterKeyId": Match.any_value()},
+    )
     (subscription,) = resources(raw, "AWS::SNS::Subscription").values()
     assert subscription["Properties"]["Protocol"] == "https"
     # on the stage's own name, on which the certificate is valid (not the load balancer's)
@@ -356,8 +446,10 @@ def test_inbound_events_reach_the_webhook_encrypted_and_links_are_signed(templat
         "sms-voice.amazonaws.com",
     ]
     assert "aws:SourceAccount" in publish["Condition"]["StringEquals"]
-    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-               for s in policy["Statement"])  # fmt: skip
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["Statement"]
+    )
     for definition in resources(raw, "AWS::ECS::TaskDefinition").values():
         (container,) = definition["Properties"]["ContainerDefinitions"]
         env = {e["Name"] for e in container.get("Environment", [])}
@@ -379,26 +471,36 @@ def test_the_worker_scales_on_expected_drain_time_capped_by_the_provider_rate(te
     config = STAGES[stage]
     raw = templates[f"reminderly-{stage}-service"]
     targets = {
-        k: v["Properties"] for k, v in resources(raw, "AWS::ApplicationAutoScaling::ScalableTarget").items()
+        k: v["Properties"]
+        for k, v in resources(raw, "AWS::ApplicationAutoScaling::ScalableTarget").items()
         if "Worker" in k
-    }  # fmt: skip
+    }
     (worker_target,) = targets.values()
     assert worker_target["MaxCapacity"] == config.worker_tasks_for_rate
     assert worker_target["MinCapacity"] == config.worker_min_tasks
     policies = [
-        p["Properties"] for k, p in resources(raw, "AWS::ApplicationAutoScaling::ScalingPolicy").items()
+        p["Properties"]
+        for k, p in resources(raw, "AWS::ApplicationAutoScaling::ScalingPolicy").items()
         if "Worker" in k
-    ]  # fmt: skip
+    ]
     assert all(p["PolicyType"] == "StepScaling" for p in policies)  # no CPU target tracking
-    triggers = [a["Properties"] for a in resources(raw, "AWS::CloudWatch::Alarm").values()
-                if a["Properties"].get("MetricName") == "ExpectedDrainSeconds"]  # fmt: skip
-    assert triggers and all(a["Namespace"] == "Reminderly" and a["Statistic"] == "Maximum"
-                            and a["Dimensions"] == [{"Name": "Stage", "Value": config.name}]
-                            for a in triggers)  # fmt: skip
+    triggers = [
+        a["Properties"]
+        for a in resources(raw, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "ExpectedDrainSeconds"
+    ]
+    assert triggers and all(
+        a["Namespace"] == "Reminderly"
+        and a["Statistic"] == "Maximum"
+        and a["Dimensions"] == [{"Name": "Stage", "Value": config.name}]
+        for a in triggers
+    )
     assert {a["Threshold"] for a in triggers} == {30, 120}  # scale in under 30 s, out over 2 min
-    assert not any(a["Properties"].get("MetricName") == "CPUUtilization"
-                   and "Worker" in json.dumps(a["Properties"].get("Dimensions", []))
-                   for a in resources(raw, "AWS::CloudWatch::Alarm").values())  # fmt: skip
+    assert not any(
+        a["Properties"].get("MetricName") == "CPUUtilization"
+        and "Worker" in json.dumps(a["Properties"].get("Dimensions", []))
+        for a in resources(raw, "AWS::CloudWatch::Alarm").values()
+    )
     for definition in resources(raw, "AWS::ECS::TaskDefinition").values():
         (container,) = definition["Properties"]["ContainerDefinitions"]
         if container["Command"][:2] != ["reminderly", "worker"]:
@@ -406,8 +508,11 @@ def test_the_worker_scales_on_expected_drain_time_capped_by_the_provider_rate(te
         env = {e["Name"]: e["Value"] for e in container.get("Environment", [])}
         assert env["REMINDERLY_INFLIGHT"] == str(config.worker_inflight)
         assert env.get("REMINDERLY_SMS_SECONDARY_ORIGINATION") == config.sms_secondary_origination
-    statements = [s for p in resources(raw, "AWS::IAM::Policy").values()
-                  for s in p["Properties"]["PolicyDocument"]["Statement"]]  # fmt: skip
+    statements = [
+        s
+        for p in resources(raw, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
     sms = [s for s in statements if s["Action"] == "sms-voice:SendTextMessage"]
     assert len(sms) == 1
     granted = json.dumps(sms[0]["Resource"])
@@ -432,8 +537,14 @@ def test_the_provider_rate_caps_the_worker_tasks():
 
 def test_the_sms_route_alarm_watches_the_secondary_route(templates):
     t = template(templates, "prod", "monitoring")
-    t.has_resource_properties("AWS::CloudWatch::Alarm", {
-        "AlarmName": Match.string_like_regexp("sms-route-switched$"), "MetricName": "SmsRouteOnSecondary",
-        "Namespace": "Reminderly", "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold",
-        "AlarmDescription": Match.string_like_regexp("runbooks/sms-route-switched\\.md$"),
-    })  # fmt: skip
+    t.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": Match.string_like_regexp("sms-route-switched$"),
+            "MetricName": "SmsRouteOnSecondary",
+            "Namespace": "Reminderly",
+            "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "AlarmDescription": Match.string_like_regexp("runbooks/sms-route-switched\\.md$"),
+        },
+    )

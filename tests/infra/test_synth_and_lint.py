@@ -104,8 +104,13 @@ def test_pipeline_tests_then_staging_smoke_approval_prod(templates):
     assert list(stages)[-2:] == ["Staging", "Prod"]
     assert stages["Staging"][-1] == "SmokeTest"
     assert stages["Prod"][0] == "PromoteToProd"
-    approval = next(a for s in pipeline["Properties"]["Stages"] if s["Name"] == "Prod" for a in s["Actions"]
-                    if a["Name"] == "PromoteToProd")  # fmt: skip
+    approval = next(
+        a
+        for s in pipeline["Properties"]["Stages"]
+        if s["Name"] == "Prod"
+        for a in s["Actions"]
+        if a["Name"] == "PromoteToProd"
+    )
     assert approval["ActionTypeId"]["Category"] == "Approval"
     for stage in ("Staging", "Prod"):
         deployed = {n.split(".")[0] for n in stages[stage] if n.endswith(".Deploy")}

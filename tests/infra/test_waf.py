@@ -24,7 +24,7 @@ def web_acl(templates, stage: str) -> dict:
 
 def matches(statement: dict, request: dict) -> bool:
     """The statement kinds the label rule uses, as WAF defines them."""
-    (kind, body), = statement.items()  # fmt: skip
+    ((kind, body),) = statement.items()
     if kind == "AndStatement":
         return all(matches(s, request) for s in body["Statements"])
     if kind == "NotStatement":
@@ -109,8 +109,11 @@ def test_the_exempt_routes_are_the_apps_large_body_routes():
     rules = {
         (rule.rule, method) for rule in app.url_map.iter_rules() for method in rule.methods or ()
     }
-    for route in ("/v1/campaigns/<id:campaign_id>/packets", "/campaigns/<id:campaign_id>/packets",
-                  "/v1/webhooks/sns"):  # fmt: skip
+    for route in (
+        "/v1/campaigns/<id:campaign_id>/packets",
+        "/campaigns/<id:campaign_id>/packets",
+        "/v1/webhooks/sns",
+    ):
         assert (route, "POST") in rules, route
         example = re.sub(r"<id:\w+>", "4503599627370497", route)  # a public id (2**52 + 1)
         assert re.search(UPLOAD_PATH, example), example
@@ -137,10 +140,22 @@ def test_size_rule_counts_and_nothing_else_of_the_core_set_is_overridden(templat
 def test_without_the_exemption_rule_every_large_body_would_be_blocked(templates):
     """The evaluator is not vacuous: the committed rules without the override block uploads."""
     acl = web_acl(templates, "prod")
-    stripped = {**acl, "Rules": [
-        {**r, "Statement": {"ManagedRuleGroupStatement": {
-            k: v for k, v in r["Statement"]["ManagedRuleGroupStatement"].items() if k != "RuleActionOverrides"}}}
-        if r["Name"] == "AWSManagedRulesCommonRuleSet" else r
-        for r in acl["Rules"]
-    ]}  # fmt: skip
+    stripped = {
+        **acl,
+        "Rules": [
+            {
+                **r,
+                "Statement": {
+                    "ManagedRuleGroupStatement": {
+                        k: v
+                        for k, v in r["Statement"]["ManagedRuleGroupStatement"].items()
+                        if k != "RuleActionOverrides"
+                    }
+                },
+            }
+            if r["Name"] == "AWSManagedRulesCommonRuleSet"
+            else r
+            for r in acl["Rules"]
+        ],
+    }
     assert verdict(stripped, "POST", "/v1/campaigns/12/packets") == "blocked by the core rule set"

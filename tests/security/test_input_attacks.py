@@ -69,8 +69,12 @@ def campaign_id(tenant) -> int:
 
 def _packet(tenant, campaign_id: int, body: bytes, **kw):
     started = time.monotonic()
-    response = tenant.post(f"/v1/campaigns/{campaign_id}/packets", data=body,
-                           headers={"Content-Type": "application/json"}, **kw)  # fmt: skip
+    response = tenant.post(
+        f"/v1/campaigns/{campaign_id}/packets",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        **kw,
+    )
     assert time.monotonic() - started < SECONDS
     return response
 
@@ -164,28 +168,37 @@ def test_a_chunked_json_body_over_1_mib_is_413_not_truncated(tenant, db_url):
     response = tenant.client.post(
         "/v1/customers",
         input_stream=io.BytesIO(body),
-        headers={"Authorization": f"Bearer {tenant.token}", "Content-Type": "application/json",
-                 "Transfer-Encoding": "chunked"},
+        headers={
+            "Authorization": f"Bearer {tenant.token}",
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
         environ_base={"wsgi.input_terminated": True},
-    )  # fmt: skip
+    )
     assert "1048576" in _problem(response, 413)["detail"]
     small = json.dumps({"external_id": "e2"}).encode()
     response = tenant.client.post(
         "/v1/customers",
         input_stream=io.BytesIO(small),
-        headers={"Authorization": f"Bearer {tenant.token}", "Content-Type": "application/json",
-                 "Transfer-Encoding": "chunked"},
+        headers={
+            "Authorization": f"Bearer {tenant.token}",
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
         environ_base={"wsgi.input_terminated": True},
-    )  # fmt: skip
+    )
     assert response.status_code == 201  # a chunked body within the limit is read whole
     assert _count(db_url, "customers") == 1
 
 
-@pytest.mark.parametrize("async_threshold, prefer", [
-    (8 << 20, None),  # loaded in the request
-    (10_000, None),  # stored for the background loader (over the async threshold)
-    (8 << 20, "respond-async"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "async_threshold, prefer",
+    [
+        (8 << 20, None),  # loaded in the request
+        (10_000, None),  # stored for the background loader (over the async threshold)
+        (8 << 20, "respond-async"),
+    ],
+)
 def test_a_chunked_packet_over_its_limit_is_413_and_keeps_nothing(
     app, tenant, campaign_id, db_url, async_threshold, prefer
 ):
@@ -193,8 +206,12 @@ def test_a_chunked_packet_over_its_limit_is_413_and_keeps_nothing(
     app.config["ASYNC_PACKET_BYTES"] = async_threshold
     body = csv_bytes([person(i) for i in range(2_000)])
     assert len(body) > 100_000
-    headers = {"Authorization": f"Bearer {tenant.token}", "Content-Type": "text/csv",
-               "Transfer-Encoding": "chunked", **({"Prefer": prefer} if prefer else {})}  # fmt: skip
+    headers = {
+        "Authorization": f"Bearer {tenant.token}",
+        "Content-Type": "text/csv",
+        "Transfer-Encoding": "chunked",
+        **({"Prefer": prefer} if prefer else {}),
+    }
     response = tenant.client.post(
         f"/v1/campaigns/{campaign_id}/packets",
         input_stream=io.BytesIO(body),
@@ -213,15 +230,18 @@ def test_a_chunked_packet_over_its_limit_is_413_and_keeps_nothing(
 # --- bodies before authentication ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path, method", [
-    ("/login", "POST"),  # the dashboard's sign-in (read a 500 MiB body to disk before)
-    ("/v1/customers", "POST"),
-    ("/v1/campaigns/1/packets", "POST"),
-    ("/r/abc", "POST"),
-    ("/v1/webhooks/sns", "POST"),
-    ("/v1/health", "GET"),
-    ("/no/such/route", "POST"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "path, method",
+    [
+        ("/login", "POST"),  # the dashboard's sign-in (read a 500 MiB body to disk before)
+        ("/v1/customers", "POST"),
+        ("/v1/campaigns/1/packets", "POST"),
+        ("/r/abc", "POST"),
+        ("/v1/webhooks/sns", "POST"),
+        ("/v1/health", "GET"),
+        ("/no/such/route", "POST"),
+    ],
+)
 def test_a_declared_500_mib_body_is_413_before_a_byte_is_read(app, path, method):
     class Unreadable(io.RawIOBase):
         def readable(self):
@@ -243,19 +263,27 @@ def test_a_declared_500_mib_body_is_413_before_a_byte_is_read(app, path, method)
 
 
 def test_the_idempotency_store_never_holds_a_live_key(conn, app, tenant, db_url):
-    first = tenant.post("/v1/api-keys", json={"name": "ci", "scopes": ["write"]},
-                        headers={"Idempotency-Key": "mint-1"})  # fmt: skip
+    first = tenant.post(
+        "/v1/api-keys",
+        json={"name": "ci", "scopes": ["write"]},
+        headers={"Idempotency-Key": "mint-1"},
+    )
     assert first.status_code == 201 and first.json["token"].startswith("rmd_")
-    replay = tenant.post("/v1/api-keys", json={"name": "ci", "scopes": ["write"]},
-                         headers={"Idempotency-Key": "mint-1"})  # fmt: skip
+    replay = tenant.post(
+        "/v1/api-keys",
+        json={"name": "ci", "scopes": ["write"]},
+        headers={"Idempotency-Key": "mint-1"},
+    )
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert replay.json["id"] == first.json["id"] and "token" not in replay.json
     operator = make_tenant(conn, app, "Ops", scopes=("operator",))
-    made = operator.post("/v1/accounts", json={"name": "New Clinic"},
-                         headers={"Idempotency-Key": "acct-1"})  # fmt: skip
+    made = operator.post(
+        "/v1/accounts", json={"name": "New Clinic"}, headers={"Idempotency-Key": "acct-1"}
+    )
     assert made.status_code == 201 and made.json["api_key"]["token"].startswith("rmd_")
-    again = operator.post("/v1/accounts", json={"name": "New Clinic"},
-                          headers={"Idempotency-Key": "acct-1"})  # fmt: skip
+    again = operator.post(
+        "/v1/accounts", json={"name": "New Clinic"}, headers={"Idempotency-Key": "acct-1"}
+    )
     assert again.json["account"]["id"] == made.json["account"]["id"]
     assert "token" not in again.json["api_key"]
     with psycopg.connect(db_url) as c:
@@ -327,8 +355,9 @@ def test_failed_sign_ins_are_limited_per_address_before_the_key_is_looked_up(app
     login.environ_base["wsgi.url_scheme"] = "https"
     form = login.get("/login", base_url="https://localhost").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    page = login.post("/login", data={"api_key": tenant.token, "csrf_token": csrf},
-                      base_url="https://localhost")  # fmt: skip
+    page = login.post(
+        "/login", data={"api_key": tenant.token, "csrf_token": csrf}, base_url="https://localhost"
+    )
     assert page.status_code == 429 and page.mimetype == "text/html"
     assert tenant.get("/v1/campaigns", environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 200
 
@@ -340,13 +369,20 @@ def test_dashboard_sign_in_failures_count(app, tenant):
     for _ in range(2):
         form = client.get("/login", base_url="https://localhost").get_data(as_text=True)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        bad = client.post("/login", data={"api_key": "rmd_nope", "csrf_token": csrf},
-                          base_url="https://localhost")  # fmt: skip
+        bad = client.post(
+            "/login", data={"api_key": "rmd_nope", "csrf_token": csrf}, base_url="https://localhost"
+        )
         assert bad.status_code == 401
     form = client.get("/login", base_url="https://localhost").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    assert client.post("/login", data={"api_key": tenant.token, "csrf_token": csrf},
-                       base_url="https://localhost").status_code == 429  # fmt: skip
+    assert (
+        client.post(
+            "/login",
+            data={"api_key": tenant.token, "csrf_token": csrf},
+            base_url="https://localhost",
+        ).status_code
+        == 429
+    )
 
 
 # --- the SNS webhook ----------------------------------------------------------------------------
@@ -358,9 +394,16 @@ def signing_key():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))  # fmt: skip
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     return key, cert.public_bytes(serialization.Encoding.PEM)
 
 
@@ -374,8 +417,16 @@ def sns_app(app, signing_key):
     return app
 
 
-@pytest.mark.parametrize("body", [DEEP[0], DEEP[1], b'{"Type": ' + LONG_NUMBERS[0] + b"}",
-                                  b'{"Type": ' + SURROGATES[0] + b"}", b"[" * 300 + b"]" * 300])  # fmt: skip
+@pytest.mark.parametrize(
+    "body",
+    [
+        DEEP[0],
+        DEEP[1],
+        b'{"Type": ' + LONG_NUMBERS[0] + b"}",
+        b'{"Type": ' + SURROGATES[0] + b"}",
+        b"[" * 300 + b"]" * 300,
+    ],
+)
 def test_a_hostile_sns_body_is_a_400(sns_app, body):
     response = sns_app.test_client().post("/v1/webhooks/sns", data=body, content_type="text/plain")
     assert "refused" in _problem(response, 400)["detail"]
@@ -405,24 +456,35 @@ CERT_URLS = [
 
 @pytest.mark.parametrize("url", CERT_URLS)
 def test_a_certificate_url_off_an_sns_host_is_refused_without_saying_why(sns_app, signing_key, url):
-    message = signed(signing_key[0], {"Type": "Notification", "Message": "{}",
-                                      "SigningCertURL": url})  # fmt: skip
+    message = signed(
+        signing_key[0], {"Type": "Notification", "Message": "{}", "SigningCertURL": url}
+    )
     problem = _problem(post_sns(sns_app, message), 403)
     assert problem["detail"] == "not a valid SNS message for this deployment"
     assert sns_app.fetched == []  # never fetched
 
 
-@pytest.mark.parametrize("subscribe_url", [
-    "https://evil.example/?Action=ConfirmSubscription",
-    "https://x@sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription",
-    "http://169.254.169.254/latest/meta-data/",
-    "",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "subscribe_url",
+    [
+        "https://evil.example/?Action=ConfirmSubscription",
+        "https://x@sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription",
+        "http://169.254.169.254/latest/meta-data/",
+        "",
+    ],
+)
 def test_a_subscribe_url_off_an_sns_host_is_refused_not_visited(
     sns_app, signing_key, subscribe_url
 ):
-    message = signed(signing_key[0], {"Type": "SubscriptionConfirmation", "Message": "confirm",
-                                      "Token": "t", "SubscribeURL": subscribe_url})  # fmt: skip
+    message = signed(
+        signing_key[0],
+        {
+            "Type": "SubscriptionConfirmation",
+            "Message": "confirm",
+            "Token": "t",
+            "SubscribeURL": subscribe_url,
+        },
+    )
     _problem(post_sns(sns_app, message), 403)
     assert sns_app.confirmed == []
 
@@ -462,24 +524,45 @@ def test_a_survey_score_that_is_not_0_to_10_in_ascii_is_the_form_again(
     assert _count(db_url, "survey_responses") == 0
 
 
-@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00Z",
-                                  "2200-01-01T10:00:00Z", "1990-05-05T10:00:00+02:00"])  # fmt: skip
+@pytest.mark.parametrize(
+    "when",
+    [
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00Z",
+        "2200-01-01T10:00:00Z",
+        "1990-05-05T10:00:00+02:00",
+    ],
+)
 def test_an_appointment_outside_a_sane_window_is_a_row_error_and_listings_still_work(
     tenant, campaign_id, when
 ):
-    response = tenant.post(f"/v1/campaigns/{campaign_id}/packets",
-                           data=csv_bytes([person(1, appointment_at=when), person(2)]),
-                           headers={"Content-Type": "text/csv"})  # fmt: skip
+    response = tenant.post(
+        f"/v1/campaigns/{campaign_id}/packets",
+        data=csv_bytes([person(1, appointment_at=when), person(2)]),
+        headers={"Content-Type": "text/csv"},
+    )
     assert response.status_code == 201 and response.json["rows"]["rejected"] == 1
     errors = tenant.get(response.json["links"]["errors"]).json["data"]
     assert errors[0]["column"] == "appointment_at" and "within a year" in errors[0]["reason"]
-    for path in (f"/v1/packets/{response.json['id']}/messages", "/v1/customers",
-                 f"/v1/campaigns/{campaign_id}/report"):  # fmt: skip
+    for path in (
+        f"/v1/packets/{response.json['id']}/messages",
+        "/v1/customers",
+        f"/v1/campaigns/{campaign_id}/report",
+    ):
         assert tenant.get(path).status_code == 200, path
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0",
-                                  "-2+3", "@SUM(1,1)", "\t=1", "\r=1"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name",
+    [
+        '=HYPERLINK("http://evil.example","x")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1,1)",
+        "\t=1",
+        "\r=1",
+    ],
+)
 def test_csv_report_cells_cannot_run_as_formulas(tenant, name):
     made = tenant.post("/v1/campaigns", json={**CAMPAIGN, "name": name})
     assert made.status_code == 201
@@ -497,8 +580,9 @@ def test_csv_report_cells_cannot_run_as_formulas(tenant, name):
 # --- headers and what other tenants see -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/login", "/r/not-a-token", "/u/not-a-token", "/docs",
-                                  "/v1/health", "/"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path", ["/login", "/r/not-a-token", "/u/not-a-token", "/docs", "/v1/health", "/"]
+)
 def test_pages_carry_security_headers(app, path):
     plain = app.test_client().get(path)
     secure = app.test_client().get(path, base_url="https://localhost")
@@ -526,15 +610,18 @@ def test_readiness_opens_no_connection_per_call(app, monkeypatch):
 
 
 def test_an_operators_pause_reason_is_not_shown_to_tenants(conn, app):
-    conn.execute("INSERT INTO sending_pauses (scope, reason, paused_by) VALUES "
-                 "('sms', 'Complaints about Tenant Zeta Dental', 'oncall')")  # fmt: skip
+    conn.execute(
+        "INSERT INTO sending_pauses (scope, reason, paused_by) VALUES "
+        "('sms', 'Complaints about Tenant Zeta Dental', 'oncall')"
+    )
     tenant = make_tenant(conn, app, "Alpha")
     client = app.test_client()
     client.environ_base["wsgi.url_scheme"] = "https"
     form = client.get("/login", base_url="https://localhost").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    client.post("/login", data={"api_key": tenant.token, "csrf_token": csrf},
-                base_url="https://localhost")  # fmt: skip
+    client.post(
+        "/login", data={"api_key": tenant.token, "csrf_token": csrf}, base_url="https://localhost"
+    )
     page = client.get("/health", base_url="https://localhost")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -553,8 +640,10 @@ def test_the_cli_grants_the_operator_scope_and_that_key_only_creates_accounts(
     made = runner.invoke(main, ["account", "create", "Platform Ops"])
     assert made.exit_code == 0, made.output
     account = int(made.output.split()[1])
-    minted = runner.invoke(main, ["api-key", "create", "--account", str(account), "--name", "ops",
-                                  "--scope", "operator"])  # fmt: skip
+    minted = runner.invoke(
+        main,
+        ["api-key", "create", "--account", str(account), "--name", "ops", "--scope", "operator"],
+    )
     assert minted.exit_code == 0, minted.output
     token = minted.output.strip().rsplit(" ", 1)[1]
     client = app.test_client()
@@ -568,8 +657,10 @@ def test_the_cli_grants_the_operator_scope_and_that_key_only_creates_accounts(
 
 def test_an_address_that_keeps_forging_sns_messages_is_held_off(sns_app, signing_key):
     sns_app.extensions["reminderly.address_limits"] = AddressLimits.from_config(1000, 3)
-    forged = {**signed(signing_key[0], {"Type": "Notification", "Message": "{}"}),
-              "Signature": "AAAA"}  # fmt: skip
+    forged = {
+        **signed(signing_key[0], {"Type": "Notification", "Message": "{}"}),
+        "Signature": "AAAA",
+    }
     for _ in range(3):
         _problem(post_sns(sns_app, forged), 403)
     fetched = len(sns_app.fetched)
@@ -578,11 +669,20 @@ def test_an_address_that_keeps_forging_sns_messages_is_held_off(sns_app, signing
     assert len(sns_app.fetched) == fetched  # no certificate check for it
     other = sns_app.test_client().post(
         "/v1/webhooks/sns",
-        data=json.dumps(signed(signing_key[0], {"Type": "UnsubscribeConfirmation", "Message": "m",
-                                                "Token": "t", "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?x"})),
+        data=json.dumps(
+            signed(
+                signing_key[0],
+                {
+                    "Type": "UnsubscribeConfirmation",
+                    "Message": "m",
+                    "Token": "t",
+                    "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?x",
+                },
+            )
+        ),
         content_type="text/plain",
         environ_base={"REMOTE_ADDR": "10.3.3.3"},
-    )  # fmt: skip
+    )
     assert other.status_code == 200  # SNS itself, from another address, goes on
 
 
@@ -592,8 +692,11 @@ def test_a_chunked_form_body_over_its_limit_is_413(app, path):
     response = app.test_client().post(
         path,
         input_stream=io.BytesIO(body),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"},
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Transfer-Encoding": "chunked",
+        },
         environ_base={"wsgi.input_terminated": True},
         base_url="https://localhost",
-    )  # fmt: skip
+    )
     assert response.status_code == 413

@@ -117,8 +117,12 @@ def _get(base: str, path: str, headers: dict | None = None) -> tuple[int, dict]:
 def test_two_gunicorn_workers_allow_the_limit_once(db_url, tmp_path):
     _inside_one_window()
     limit = 24
-    env = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2", "REMINDERLY_API_POOL_SIZE": "2",
-           "REMINDERLY_KEYLESS_PER_MINUTE": str(limit)}  # fmt: skip
+    env = {
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "2",
+        "REMINDERLY_API_POOL_SIZE": "2",
+        "REMINDERLY_KEYLESS_PER_MINUTE": str(limit),
+    }
     with serve_gunicorn(db_url, tmp_path / "gunicorn.log", **env) as (base, proc):
         statuses: list[int] = []
         lock = threading.Lock()

@@ -99,8 +99,9 @@ def test_attacks_over_gunicorn_get_4xx_in_time_and_other_tenants_are_served(guni
         api = Client(base, attacker)
         for i, payload in enumerate(chunk):
             started = time.monotonic()
-            status, _, body = api.call("POST", "/v1/templates",
-                                       {"name": f"a{n}-{i}", "channel": "sms", "body": payload})  # fmt: skip
+            status, _, body = api.call(
+                "POST", "/v1/templates", {"name": f"a{n}-{i}", "channel": "sms", "body": payload}
+            )
             with lock:
                 answers.append((status, time.monotonic() - started, json.dumps(body)))
 
@@ -124,9 +125,11 @@ def test_attacks_over_gunicorn_get_4xx_in_time_and_other_tenants_are_served(guni
         assert "0x" not in body
     assert served and all(status == 200 for status, _ in served)
     assert max(elapsed for _, elapsed in served) < BOUND_SECONDS
-    status, _, created = other.call("POST", "/v1/templates",
-                                    {"name": "fine", "channel": "sms", "body": "Hi {{ first_name }}"})  # fmt: skip
+    status, _, created = other.call(
+        "POST", "/v1/templates", {"name": "fine", "channel": "sms", "body": "Hi {{ first_name }}"}
+    )
     assert status == 201, created
-    status, _, preview = other.call("POST", f"/v1/templates/{created['id']}/preview",
-                                    {"merge_fields": {"first_name": "Bo"}})  # fmt: skip
+    status, _, preview = other.call(
+        "POST", f"/v1/templates/{created['id']}/preview", {"merge_fields": {"first_name": "Bo"}}
+    )
     assert status == 200 and preview["body"] == "Hi Bo"

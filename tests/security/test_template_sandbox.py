@@ -13,8 +13,10 @@ from app_service.template_sandbox.limits import ENV, MAX_OUTPUT
 from app_service.template_sandbox.pool import RenderPool
 from tests.security.attacks import CLASSES, FIELDS, FOLDING
 
-BENIGN = ("Hi {{ first_name }}, {{ '%d'|format(3) }} {{ 2**10 }} {{ '{:,}'.format(1234567) }}"
-          " {{ 'ab'*2 }} {{ range(3)|join(',') }}")  # fmt: skip
+BENIGN = (
+    "Hi {{ first_name }}, {{ '%d'|format(3) }} {{ 2**10 }} {{ '{:,}'.format(1234567) }}"
+    " {{ 'ab'*2 }} {{ range(3)|join(',') }}"
+)
 BENIGN_TEXT = "Hi Ann, 3 1024 1,234,567 abab 0,1,2"
 BOUND = {"time": 12.0, "memory": 12.0}  # seconds for the whole class; others: 5 s
 
@@ -40,14 +42,30 @@ def test_the_failures_say_which_limit():
     reasons = {
         p: str(r)
         for p, r in zip(
-            ["{{ 3**(3*10**7) }}", "{{ 'x'*100000000 }}", "{{ range(100001)|length }}",
-             "{{ {}.pop }}", "{{ 1/0 }}", CLASSES["time"][0]],
-            render_many([(p, FIELDS) for p in [
-                "{{ 3**(3*10**7) }}", "{{ 'x'*100000000 }}", "{{ range(100001)|length }}",
-                "{{ {}.pop }}", "{{ 1/0 }}", CLASSES["time"][0]]]),
+            [
+                "{{ 3**(3*10**7) }}",
+                "{{ 'x'*100000000 }}",
+                "{{ range(100001)|length }}",
+                "{{ {}.pop }}",
+                "{{ 1/0 }}",
+                CLASSES["time"][0],
+            ],
+            render_many(
+                [
+                    (p, FIELDS)
+                    for p in [
+                        "{{ 3**(3*10**7) }}",
+                        "{{ 'x'*100000000 }}",
+                        "{{ range(100001)|length }}",
+                        "{{ {}.pop }}",
+                        "{{ 1/0 }}",
+                        CLASSES["time"][0],
+                    ]
+                ]
+            ),
             strict=True,
         )
-    }  # fmt: skip
+    }
     assert "power's result" in reasons["{{ 3**(3*10**7) }}"]
     assert "repeated text" in reasons["{{ 'x'*100000000 }}"]
     assert "range would be too large" in reasons["{{ range(100001)|length }}"]

@@ -36,8 +36,9 @@ def _hostile_campaign(conn, account: int, template: str) -> int:
     """A campaign whose step holds `template` (stored as it was before the checks, or as a
     template that fails only with some rows' data)."""
     campaign = make_campaign(conn, account, offsets=(-2,))
-    conn.execute("UPDATE campaign_steps SET template = %s WHERE campaign_id = %s",
-                 [template, campaign])  # fmt: skip
+    conn.execute(
+        "UPDATE campaign_steps SET template = %s WHERE campaign_id = %s", [template, campaign]
+    )
     return campaign
 
 
@@ -48,10 +49,14 @@ def _two_tenants(conn, payloads: list[str]) -> tuple[int, int]:
     bystander = campaigns.create_account(conn, "Bystander", timezone="America/Chicago")
     for i, payload in enumerate(payloads):
         campaign = _hostile_campaign(conn, attacker, payload)
-        load_rows(conn, campaign, [person(1000 + 2 * i, visits="0"),
-                                   person(1001 + 2 * i, visits="5")])  # fmt: skip
-    load_rows(conn, make_campaign(conn, bystander, offsets=(-2,)),
-              [person(i) for i in range(1, BYSTANDERS + 1)])  # fmt: skip
+        load_rows(
+            conn, campaign, [person(1000 + 2 * i, visits="0"), person(1001 + 2 * i, visits="5")]
+        )
+    load_rows(
+        conn,
+        make_campaign(conn, bystander, offsets=(-2,)),
+        [person(i) for i in range(1, BYSTANDERS + 1)],
+    )
     make_due(conn)
     # interleaved by due time: each batch claimed holds both tenants' messages
     conn.execute(
@@ -83,8 +88,12 @@ def test_each_class_fails_its_messages_and_the_other_tenant_is_sent(conn, pool, 
         return found
 
     monkeypatch.setattr(runner.dq, "claim", claim)
-    worker = Worker(pool, {"sms": OutboxChannel(pool)},
-                    WorkerSettings(**FAST, concurrency=2, batch=7), emit_metrics=None)  # fmt: skip
+    worker = Worker(
+        pool,
+        {"sms": OutboxChannel(pool)},
+        WorkerSettings(**FAST, concurrency=2, batch=7),
+        emit_metrics=None,
+    )
     started = time.monotonic()
     worker.run(until_idle=True)  # returns only once nothing is pending: no thread died
     assert time.monotonic() - started < 30
@@ -97,11 +106,18 @@ def test_each_class_fails_its_messages_and_the_other_tenant_is_sent(conn, pool, 
         assert status == "failed" and attempts == 1, (status, error, attempts)
         assert error.startswith("template_error: "), error
         assert "0x" not in error
-    sent = {r[0] for r in conn.execute("SELECT m.account_id FROM outbox o JOIN messages m"
-                                       " ON m.id = o.message_id").fetchall()}  # fmt: skip
+    sent = {
+        r[0]
+        for r in conn.execute(
+            "SELECT m.account_id FROM outbox o JOIN messages m ON m.id = o.message_id"
+        ).fetchall()
+    }
     assert sent <= {bystander, attacker}
-    assert conn.execute("SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id"
-                        " WHERE m.account_id = %s", [bystander]).fetchone() == (BYSTANDERS,)  # fmt: skip
+    assert conn.execute(
+        "SELECT count(*) FROM outbox o JOIN messages m ON m.id = o.message_id"
+        " WHERE m.account_id = %s",
+        [bystander],
+    ).fetchone() == (BYSTANDERS,)
     assert worker.counters.failed == sum(1 for s, _, _ in attacked if s == "failed")
     assert {attacker, bystander} in batches  # batches held both tenants' messages
 
@@ -110,11 +126,15 @@ def test_a_data_dependent_error_fails_only_the_row_it_breaks(conn, pool, account
     campaign = _hostile_campaign(conn, account, "{{ 100 // (visits|int) }} visits left")
     load_rows(conn, campaign, [person(1, visits="0"), person(2, visits="4")])
     make_due(conn)
-    Worker(pool, {"sms": OutboxChannel(pool)}, WorkerSettings(**FAST),
-           emit_metrics=None).run(until_idle=True)  # fmt: skip
-    rows = dict(conn.execute(
-        "SELECT c.external_id, m.status || ' ' || coalesce(m.last_error, '') FROM messages m"
-        " JOIN customers c ON c.id = m.customer_id").fetchall())  # fmt: skip
+    Worker(pool, {"sms": OutboxChannel(pool)}, WorkerSettings(**FAST), emit_metrics=None).run(
+        until_idle=True
+    )
+    rows = dict(
+        conn.execute(
+            "SELECT c.external_id, m.status || ' ' || coalesce(m.last_error, '') FROM messages m"
+            " JOIN customers c ON c.id = m.customer_id"
+        ).fetchall()
+    )
     assert rows == {
         "c1": "failed template_error: ZeroDivisionError: integer division or modulo by zero",
         "c2": "sent ",
@@ -138,8 +158,9 @@ class ExplodingChannel:
 
 def test_any_exception_for_one_message_fails_that_message_only(conn, pool, monkeypatch):
     attacker, bystander = _two_tenants(conn, ["Hi {{ first_name }}"])
-    victim = conn.execute("SELECT min(id) FROM messages WHERE account_id = %s",
-                          [bystander]).fetchone()[0]  # fmt: skip
+    victim = conn.execute(
+        "SELECT min(id) FROM messages WHERE account_id = %s", [bystander]
+    ).fetchone()[0]
     from app_service.worker.compose import Composer
 
     real_fields = Composer.fields
@@ -151,15 +172,19 @@ def test_any_exception_for_one_message_fails_that_message_only(conn, pool, monke
 
     monkeypatch.setattr(Composer, "fields", fields)
     channel = ExplodingChannel(OutboxChannel(pool), attacker)
-    Worker(pool, {"sms": channel}, WorkerSettings(**FAST, concurrency=2, batch=5),
-           emit_metrics=None).run(until_idle=True)  # fmt: skip
+    Worker(
+        pool, {"sms": channel}, WorkerSettings(**FAST, concurrency=2, batch=5), emit_metrics=None
+    ).run(until_idle=True)
     assert _outcomes(conn, attacker) == [("failed", "send_error: RuntimeError", 1)] * 2
-    outcomes = conn.execute("SELECT id, status, last_error FROM messages WHERE account_id = %s",
-                            [bystander]).fetchall()  # fmt: skip
+    outcomes = conn.execute(
+        "SELECT id, status, last_error FROM messages WHERE account_id = %s", [bystander]
+    ).fetchall()
     for mid, status, error in outcomes:
         if mid == victim:
             assert (status, error) == (
-                "failed", "template_error: the merge fields could not be prepared (KeyError)")  # fmt: skip
+                "failed",
+                "template_error: the merge fields could not be prepared (KeyError)",
+            )
         else:
             assert status == "sent"
 
@@ -181,14 +206,18 @@ def test_the_dispatch_loop_outlives_an_exception_in_a_whole_batch(conn, pool, mo
 
     monkeypatch.setattr(compose, "render_many", flaky)
     monkeypatch.setattr(runner.Worker, "_record_failures", _explode_once(runner.Worker))
-    worker = Worker(pool, {"sms": OutboxChannel(pool)},
-                    WorkerSettings(**FAST, batch=50, lease=timedelta(seconds=1)),
-                    emit_metrics=None)  # fmt: skip
+    worker = Worker(
+        pool,
+        {"sms": OutboxChannel(pool)},
+        WorkerSettings(**FAST, batch=50, lease=timedelta(seconds=1)),
+        emit_metrics=None,
+    )
     started = time.monotonic()
     worker.run(until_idle=True)
     assert time.monotonic() - started < 30
-    states = conn.execute("SELECT status, count(*) FROM messages WHERE account_id = %s"
-                          " GROUP BY 1", [bystander]).fetchall()  # fmt: skip
+    states = conn.execute(
+        "SELECT status, count(*) FROM messages WHERE account_id = %s GROUP BY 1", [bystander]
+    ).fetchall()
     assert states == [("sent", BYSTANDERS)]
 
 
@@ -213,9 +242,12 @@ def test_a_worker_process_stays_up_through_every_class(conn, db_url):
     attacker, bystander = _two_tenants(conn, payloads)
     proc = subprocess.Popen(
         [sys.executable, str(PROJECT_ROOT / "tests" / "worker_proc.py"), db_url, "0", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=PROJECT_ROOT,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-    )  # fmt: skip
+    )
     try:
         assert proc.stdout.readline().strip() == "started"
         deadline = time.monotonic() + 90
@@ -232,8 +264,9 @@ def test_a_worker_process_stays_up_through_every_class(conn, db_url):
         attacked = _outcomes(conn, attacker)
         failed = [o for o in attacked if o[0] != "sent"]
         assert len(failed) == len(attacked) - 2  # all but `100 // visits`, `5 % visits` with 5
-        assert all(s == "failed" and e.startswith("template_error: ") and a == 1
-                   for s, e, a in failed)  # fmt: skip
+        assert all(
+            s == "failed" and e.startswith("template_error: ") and a == 1 for s, e, a in failed
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

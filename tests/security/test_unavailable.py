@@ -54,11 +54,15 @@ def test_no_database_configured_is_a_503_over_gunicorn(tmp_path):
         needs_db = [
             ("GET", "/v1/customers", b"", key),
             ("GET", "/v1/account", b"", key),
-            ("POST", "/v1/customers", b'{"external_id": "c1"}',
-             {**key, "Content-Type": "application/json"}),
+            (
+                "POST",
+                "/v1/customers",
+                b'{"external_id": "c1"}',
+                {**key, "Content-Type": "application/json"},
+            ),
             ("GET", f"/r/{token}", b"", {}),
             ("GET", f"/u/{LinkSigner(secret).token(12345, 'u')}", b"", {}),
-        ]  # fmt: skip
+        ]
         for method, path, body, headers in needs_db:
             response, data, took = _call(base, method, path, body, headers)
             _assert_unavailable(
@@ -153,11 +157,16 @@ def no_render_process(monkeypatch):
 def test_no_render_process_is_a_503_and_nothing_is_stored(tenant, no_render_process):
     attempts = [
         ("/v1/templates", {"name": "t", "channel": "sms", "body": "Hi {{ first_name }}"}),
-        ("/v1/campaigns", {
-            "name": "c", "kind": "reminder", "channel": "sms",
-            "steps": [{"name": "s", "offset_minutes": -60, "template": "Hi {{ first_name }}"}],
-        }),
-    ]  # fmt: skip
+        (
+            "/v1/campaigns",
+            {
+                "name": "c",
+                "kind": "reminder",
+                "channel": "sms",
+                "steps": [{"name": "s", "offset_minutes": -60, "template": "Hi {{ first_name }}"}],
+            },
+        ),
+    ]
     for path, body in attempts:
         answered = tenant.post(path, json=body)
         _assert_unavailable(

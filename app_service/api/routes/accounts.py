@@ -49,8 +49,10 @@ def create_account_view():
             raise bad_field(f"/{exc.field}", exc.reason) from None
         finally:
             c.execute("SET LOCAL ROLE reminderly_api")
-        payload = {"account": shapes.account(account),
-                   "api_key": {**shapes.api_key(key.record), "token": key.token}}  # fmt: skip
+        payload = {
+            "account": shapes.account(account),
+            "api_key": {**shapes.api_key(key.record), "token": key.token},
+        }
         return created(payload, "/v1/account")
 
     return idempotency.run(create, redact=_without_account_token)
@@ -76,8 +78,9 @@ def create_key():
             data["scopes"],
             rate_limit_per_minute=data.get("rate_limit_per_minute", 6000),
         )
-        return created({**shapes.api_key(key.record), "token": key.token},
-                       f"/v1/api-keys/{key.record['id']}")  # fmt: skip
+        return created(
+            {**shapes.api_key(key.record), "token": key.token}, f"/v1/api-keys/{key.record['id']}"
+        )
 
     return idempotency.run(create, redact=_without_token)
 

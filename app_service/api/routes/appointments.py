@@ -16,11 +16,15 @@ from app_service.api.routing import operation
 def list_appointments():
     return page(
         lambda after, limit: appointments.list_appointments(
-            conn(), account_id(), after=after, limit=limit,
-            external_id=request.args.get("external_id"), status=request.args.get("status"),
+            conn(),
+            account_id(),
+            after=after,
+            limit=limit,
+            external_id=request.args.get("external_id"),
+            status=request.args.get("status"),
         ),
         shapes.appointment,
-    )  # fmt: skip
+    )
 
 
 @operation("getAppointment")

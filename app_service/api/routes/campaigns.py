@@ -29,11 +29,14 @@ _SETTINGS = {
     "max_attempts": ("max_attempts", int),
     "retry_base_seconds": ("retry_base", lambda s: timedelta(seconds=s)),
     "retry_max_seconds": ("retry_max", lambda s: timedelta(seconds=s)),
-    "frequency_cap_seconds": ("frequency_cap", lambda s: None if s is None else timedelta(seconds=s)),
+    "frequency_cap_seconds": (
+        "frequency_cap",
+        lambda s: None if s is None else timedelta(seconds=s),
+    ),
     "max_sms_segments": ("max_sms_segments", int),
     "audience_top_n": ("audience_top_n", lambda n: n),
     "audience_by": ("audience_by", lambda v: v),
-}  # fmt: skip
+}
 
 
 def _when(raw: str | None) -> datetime | None:
@@ -115,9 +118,12 @@ def create_campaign():
 
     def create():
         spec = CampaignSpec(
-            account_id=account_id(), kind=data["kind"], channel=data["channel"],
-            steps=_steps(data["steps"]), **_settings(data),
-        )  # fmt: skip
+            account_id=account_id(),
+            kind=data["kind"],
+            channel=data["channel"],
+            steps=_steps(data["steps"]),
+            **_settings(data),
+        )
         try:
             new_id = campaigns.create_campaign(conn(), spec)
         except campaigns.InvalidCampaign as exc:
@@ -169,8 +175,11 @@ def report(campaign_id: int):
     if request.args.get("format") == "csv":  # a CSV is not JSON: its id is made public here
         public = campaign_id.public
         csv = reports.report_csv({**found, "campaign_id": public})
-        return Response(csv, mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="campaign-{public}-report.csv"'})  # fmt: skip
+        return Response(
+            csv,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="campaign-{public}-report.csv"'},
+        )
     return jsonify(found)
 
 
@@ -185,8 +194,13 @@ def timeseries(campaign_id: int):
     until = max(until, since)
     bucket = request.args.get("bucket", "day")
     points = reports.timeseries(conn(), campaign_id, bucket, since, until)
-    return jsonify(campaign_id=campaign_id, bucket=bucket, since=shapes.ts(since), until=shapes.ts(until),
-                   points=[{**p, "bucket": shapes.ts(p["bucket"])} for p in points])  # fmt: skip
+    return jsonify(
+        campaign_id=campaign_id,
+        bucket=bucket,
+        since=shapes.ts(since),
+        until=shapes.ts(until),
+        points=[{**p, "bucket": shapes.ts(p["bucket"])} for p in points],
+    )
 
 
 for _verb in campaigns.VERBS:  # one view per lifecycle verb: activateCampaign, pauseCampaign, ...

@@ -65,9 +65,13 @@ def change_consent(customer_id: int):
     data = body()
     with conn().transaction():
         suppressed = consent.record(
-            conn(), customer_id, data["channel"], data["action"], data["source"],
+            conn(),
+            customer_id,
+            data["channel"],
+            data["action"],
+            data["source"],
             data.get("note"),
-        )  # fmt: skip
+        )
     return jsonify(
         customer=shapes.customer(_customer_or_404(customer_id)),
         suppressed_messages=suppressed,

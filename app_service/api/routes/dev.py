@@ -27,10 +27,14 @@ def dev_inbound():
     tenancy.leave(conn())
     try:
         done = simulate.simulate(
-            conn(), message_id, data["kind"], text=data.get("text", ""),
-            outcome=data.get("outcome", "delivered"), score=data.get("score"),
+            conn(),
+            message_id,
+            data["kind"],
+            text=data.get("text", ""),
+            outcome=data.get("outcome", "delivered"),
+            score=data.get("score"),
             comment=data.get("comment", ""),
-        )  # fmt: skip
+        )
     except simulate.CannotSimulate as exc:
         raise bad_field(f"/{exc.field}", exc.reason) from None
     finally:

@@ -37,8 +37,13 @@ def _target(token: str, purpose: str) -> dict:
 
 
 def _page(heading: str, text: str, target: dict, status: int = 200, form_action: str | None = None):
-    html = render_template("message.html", heading=heading, text=text, form_action=form_action,
-                           account_name=target.get("account_name"))  # fmt: skip
+    html = render_template(
+        "message.html",
+        heading=heading,
+        text=text,
+        form_action=form_action,
+        account_name=target.get("account_name"),
+    )
     return Response(html, status=status, mimetype="text/html")
 
 
@@ -71,8 +76,9 @@ def link(token: str):
         return _page("Thank you", "There is nothing more to do here.", target)
     if target["answered"]:
         return _page("Thank you", "Your answer has been recorded.", target)
-    html = render_template("survey.html", location_name=target["location_name"],
-                           account_name=target["account_name"])  # fmt: skip
+    html = render_template(
+        "survey.html", location_name=target["location_name"], account_name=target["account_name"]
+    )
     return Response(html, mimetype="text/html")
 
 

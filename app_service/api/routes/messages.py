@@ -14,13 +14,26 @@ from app_service.api.problems import ApiError, not_found
 from app_service.api.routes import account_id, conn, ids
 from app_service.api.routing import operation
 
-STATUSES = ("scheduled", "ready", "sent", "delivered", "failed", "retry", "dead", "suppressed",
-            "cancelled")  # fmt: skip
+STATUSES = (
+    "scheduled",
+    "ready",
+    "sent",
+    "delivered",
+    "failed",
+    "retry",
+    "dead",
+    "suppressed",
+    "cancelled",
+)
 
 
 def _bad(name: str, detail: str) -> ApiError:
-    return ApiError(400, "Bad Request", f"{name}: {detail}",
-                    errors=[{"parameter": name, "in": "query", "detail": detail}])  # fmt: skip
+    return ApiError(
+        400,
+        "Bad Request",
+        f"{name}: {detail}",
+        errors=[{"parameter": name, "in": "query", "detail": detail}],
+    )
 
 
 def _position(cursor: str | None) -> tuple[int, int]:
@@ -65,10 +78,15 @@ def list_messages():
         raise _bad("send_at_to", "must be after send_at_from")
     campaign = request.args.get("campaign_id")
     found = message_records.list_messages(
-        conn(), account_id(), after=(after_packet, after_id), limit=limit + 1,
-        statuses=_statuses(request.args.get("status")), send_from=send_from, send_to=send_to,
+        conn(),
+        account_id(),
+        after=(after_packet, after_id),
+        limit=limit + 1,
+        statuses=_statuses(request.args.get("status")),
+        send_from=send_from,
+        send_to=send_to,
         campaign_id=_campaign(campaign),
-    )  # fmt: skip
+    )
     more = len(found) > limit
     found = found[:limit]
     last = found[-1] if found else None

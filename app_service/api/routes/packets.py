@@ -162,9 +162,14 @@ def _store_for_background(
     campaign_id: int, stream: IO[bytes], key: str | None, snapshot: Snapshot | None
 ):
     result = packets.store_upload(
-        conn(), campaign_id, stream, kind="csv" if request.mimetype == "text/csv" else "json",
-        content_type=request.mimetype, idempotency_key=key, snapshot=snapshot,
-    )  # fmt: skip
+        conn(),
+        campaign_id,
+        stream,
+        kind="csv" if request.mimetype == "text/csv" else "json",
+        content_type=request.mimetype,
+        idempotency_key=key,
+        snapshot=snapshot,
+    )
     shaped = _shaped(result.packet_id)
     if not result.created:
         existing = packet_records.get_packet(conn(), result.packet_id)
@@ -201,9 +206,14 @@ def create_packet(campaign_id: int):
             400,
             "Bad Request",
             "a dry run keeps nothing, so it takes no Idempotency-Key",
-            errors=[{"parameter": "Idempotency-Key", "in": "header",
-                     "detail": "must not be sent with dry_run=true"}],
-        )  # fmt: skip
+            errors=[
+                {
+                    "parameter": "Idempotency-Key",
+                    "in": "header",
+                    "detail": "must not be sent with dry_run=true",
+                }
+            ],
+        )
     snapshot = _snapshot()
     body = _CountedBody(request.stream, current_app.config["MAX_PACKET_BYTES"])
     try:
@@ -221,10 +231,15 @@ def create_packet(campaign_id: int):
             422,
             "Snapshot would cancel too much",
             result.failure_reason or "snapshot refused",
-            errors=[{"parameter": "force", "in": "query",
-                     "detail": "set force=true to cancel the absent appointments anyway"}],
+            errors=[
+                {
+                    "parameter": "force",
+                    "in": "query",
+                    "detail": "set force=true to cancel the absent appointments anyway",
+                }
+            ],
             **(result.detail or {}),
-        )  # fmt: skip
+        )
     if body.too_large:
         raise _too_large(body, None if dry_run else result.packet_id)
     if dry_run:
@@ -319,9 +334,15 @@ def packet_messages(packet_id: int):
 def report(packet_id: int):
     status = _packet(packet_id)
     return jsonify(
-        packet_id=packet_id, campaign_id=status.campaign_id, status=status.status,
-        rows={"submitted": status.rows_submitted, "accepted": status.rows_accepted,
-              "rejected": status.rows_rejected},
-        rejected_by_reason=shapes.rejections(status), stage_seconds=status.stage_seconds,
+        packet_id=packet_id,
+        campaign_id=status.campaign_id,
+        status=status.status,
+        rows={
+            "submitted": status.rows_submitted,
+            "accepted": status.rows_accepted,
+            "rejected": status.rows_rejected,
+        },
+        rejected_by_reason=shapes.rejections(status),
+        stage_seconds=status.stage_seconds,
         funnel=reports.funnel(status.messages),
-    )  # fmt: skip
+    )

@@ -34,9 +34,13 @@ def create_template():
     def create():
         try:
             row = templates.create_template(
-                conn(), account_id(), data["name"], data["channel"], data["body"],
+                conn(),
+                account_id(),
+                data["name"],
+                data["channel"],
+                data["body"],
                 data.get("subject"),
-            )  # fmt: skip
+            )
         except templates.TemplateInvalid as exc:
             raise bad_field(f"/{exc.part}", str(exc)) from None
         except templates.TemplateUnrenderable as exc:

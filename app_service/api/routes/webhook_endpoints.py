@@ -18,22 +18,33 @@ from app_service.api.shapes import ts
 
 def endpoint_shape(r: dict) -> dict:
     return {
-        "id": r["id"], "url": r["url"], "description": r["description"],
-        "event_types": list(r["event_types"]), "enabled": r["enabled"],
-        "disabled_reason": r["disabled_reason"], "failing_since": ts(r["failing_since"]),
+        "id": r["id"],
+        "url": r["url"],
+        "description": r["description"],
+        "event_types": list(r["event_types"]),
+        "enabled": r["enabled"],
+        "disabled_reason": r["disabled_reason"],
+        "failing_since": ts(r["failing_since"]),
         "previous_secret_expires_at": ts(r["previous_secret_expires_at"])
-        if r["previous_secret"] else None,
-        "created_at": ts(r["created_at"]), "updated_at": ts(r["updated_at"]),
-    }  # fmt: skip
+        if r["previous_secret"]
+        else None,
+        "created_at": ts(r["created_at"]),
+        "updated_at": ts(r["updated_at"]),
+    }
 
 
 def attempt_shape(r: dict) -> dict:
     return {
-        "id": r["id"], "delivery_id": r["delivery_id"], "event_id": r["event_id"],
-        "event_type": r["event_type"], "attempted_at": ts(r["attempted_at"]),
-        "status_code": r["status_code"], "latency_ms": r["latency_ms"],
-        "response_excerpt": r["response_excerpt"], "error": r["error"],
-    }  # fmt: skip
+        "id": r["id"],
+        "delivery_id": r["delivery_id"],
+        "event_id": r["event_id"],
+        "event_type": r["event_type"],
+        "attempted_at": ts(r["attempted_at"]),
+        "status_code": r["status_code"],
+        "latency_ms": r["latency_ms"],
+        "response_excerpt": r["response_excerpt"],
+        "error": r["error"],
+    }
 
 
 def _policy() -> safe_http.Policy:
@@ -137,8 +148,9 @@ def replay_range(endpoint_id: int):
     data = body()
     since, until = (datetime.fromisoformat(data[k]) for k in ("since", "until"))
     try:
-        queued = webhooks.replay_range(conn(), endpoint_id, since, until,
-                                       only_undelivered=data.get("only_undelivered", False))  # fmt: skip
+        queued = webhooks.replay_range(
+            conn(), endpoint_id, since, until, only_undelivered=data.get("only_undelivered", False)
+        )
     except webhooks.InvalidEndpoint as exc:
         raise bad_field(f"/{exc.field}", exc.reason) from None
     if queued is None:
