@@ -200,9 +200,11 @@ def test_ses_bounce_complaint_and_open(inbound_app, signing_key, conn, account):
         "UPDATE messages SET status = 'sent', sent_at = now(), provider_message_id = 'ses-' || id"
     )
     (a, b) = [r[0] for r in conn.execute("SELECT provider_message_id FROM messages ORDER BY id")]
+
     def ses(kind: str, mid: str, **extra) -> dict:
         message = json.dumps({"eventType": kind, "mail": {"messageId": mid}, **extra})
         return signed(signing_key[0], {"Type": "Notification", "Message": message})
+
     assert post_sns(inbound_app, ses("Open", a)).json == {"status": "opened"}
     assert post_sns(inbound_app, ses("Bounce", a, bounce={"bounceType": "Transient"})).json == {
         "status": "soft_bounced"
