@@ -18,7 +18,7 @@ from constructs import Construct
 
 from cdk.config import StageConfig
 from deploy_contract import metrics as M
-from deploy_contract.dr import OBJECTIVES, VAULT_RPO_SECONDS
+from stacks.parts import platform_alarms
 from stacks.parts.runbook_alarm import RunbookAlarm, RunbookCompositeAlarm
 from stacks.parts.unit import UnitStack
 from stacks.service_stack import ServiceStack
@@ -61,42 +61,42 @@ class MonitoringStack(UnitStack):
         t = config.alarms
         five = Duration.minutes(5)
         rds_alarms = [
-            self._alarm(
+            self.alarm(
                 "rds-cpu-high",
                 "Database CPU above {t}% for 15 minutes.",
                 t.rds_cpu_percent,
                 GT,
                 database.metric_cpu_utilization(period=five),
             ),
-            self._alarm(
+            self.alarm(
                 "rds-free-storage-low",
                 "Database free storage below {t} GiB.",
                 t.rds_free_storage_gib * 2**30,
                 LT,
                 database.metric_free_storage_space(period=five),
             ),
-            self._alarm(
+            self.alarm(
                 "rds-freeable-memory-low",
                 "Database freeable memory below {t} MiB.",
                 t.rds_freeable_memory_mib * 2**20,
                 LT,
                 database.metric_freeable_memory(period=five),
             ),
-            self._alarm(
+            self.alarm(
                 "rds-connections-high",
                 "Database connections above {t}.",
                 t.rds_connections,
                 GT,
                 database.metric_database_connections(period=five),
             ),
-            self._alarm(
+            self.alarm(
                 "rds-transaction-id-wraparound",
                 "Oldest transaction ID age above {t}: vacuum is not keeping up.",
                 t.rds_max_used_transaction_ids,
                 GT,
                 database.metric("MaximumUsedTransactionIDs", period=five),
             ),
-            self._alarm(
+            self.alarm(
                 "backup-copy-failed",
                 "An AWS Backup copy to the DR region failed.",
                 0,
@@ -111,21 +111,21 @@ class MonitoringStack(UnitStack):
             ),
         ]
         app_alarms = [
-            self._alarm(
+            self.alarm(
                 "oldest-ready-message-age",
                 "The oldest ready message has waited over 5 minutes: reminders are late.",
                 300,
                 GT,
                 self._app(M.OLDEST_READY_MESSAGE_AGE, "Maximum"),
             ),
-            self._alarm(
+            self.alarm(
                 "dispatch-failure-rate",
                 "Over 5% of send attempts failed (retried, failed or dead) in 15 minutes.",
                 5,
                 GT,
                 self.failure_rate(),
             ),
-            self._alarm(
+            self.alarm(
                 "dead-messages",
                 "Messages went dead (retries spent).",
                 0,
@@ -133,7 +133,7 @@ class MonitoringStack(UnitStack):
                 self._app(M.MESSAGES_DEAD, "Sum"),
                 evaluation_periods=1,
             ),
-            self._alarm(
+            self.alarm(
                 "packet-load-failures",
                 "Packets failed to load.",
                 0,
@@ -141,7 +141,7 @@ class MonitoringStack(UnitStack):
                 self._app(M.PACKETS_FAILED, "Sum"),
                 evaluation_periods=1,
             ),
-            self._alarm(
+            self.alarm(
                 "sms-route-switched",
                 "SMS went out from the secondary origination: the primary pool was "
                 "throttled or failing.",
@@ -150,7 +150,7 @@ class MonitoringStack(UnitStack):
                 self._app(M.SMS_ROUTE_ON_SECONDARY, "Maximum", period=Duration.minutes(1)),
                 evaluation_periods=1,
             ),
-            self._alarm(
+            self.alarm(
                 "worker-heartbeat-missing",
                 "No worker heartbeat for 5 minutes: no messages are being sent.",
                 1,
@@ -165,12 +165,12 @@ class MonitoringStack(UnitStack):
             rds_alarms
             + app_alarms
             + self._service_alarms(service)
-            + (self._dr_alarms() if standby else [])
-            + self._delivery_alarms(database, service)
+            + (platform_alarms.dr_alarms(self) if standby else [])
+            + platform_alarms.delivery_alarms(self, database, service)
         )
         if replica_lag:  # acts in standby: the replica is what prod's RPO rests on
             self.alarms.append(
-                self._alarm(
+                self.alarm(
                     "replica-lag-high",
                     "The DR replica is over {t} s behind the primary (prod's RPO rests on it).",
                     t.replica_lag_seconds,
@@ -212,7 +212,7 @@ class MonitoringStack(UnitStack):
         errors = alb.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=five)
         target_errors = tg.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=five)
         alarms = [
-            self._alarm(
+            self.alarm(
                 "alb-5xx-rate",
                 "Over 2% of requests got a 5xx answer for 15 minutes.",
                 2,
@@ -228,14 +228,14 @@ class MonitoringStack(UnitStack):
                     label="5xx %",
                 ),
             ),
-            self._alarm(
+            self.alarm(
                 "api-latency-p99-high",
                 "API p99 latency above 1 s for 15 minutes.",
                 1.0,
                 GT,
                 tg.target_response_time(statistic="p99", period=five),
             ),
-            self._alarm(
+            self.alarm(
                 "api-unhealthy-hosts",
                 "An API task fails its readiness check.",
                 0,
@@ -266,7 +266,7 @@ class MonitoringStack(UnitStack):
                 },
             )
             alarms.append(
-                self._alarm(
+                self.alarm(
                     f"{name}-tasks-below-desired",
                     f"Fewer {name} tasks run than desired for 5 minutes.",
                     0,
@@ -301,144 +301,6 @@ class MonitoringStack(UnitStack):
             label="dispatch failure %",
         )
 
-    def _delivery_alarms(
-        self, database: rds.IDatabaseInstance, service: ServiceStack
-    ) -> list[RunbookAlarm]:
-        """What stops messages or their answers without failing a send: the database gone,
-        SES reputation (AWS pauses an account's sending at high bounce or complaint rates),
-        inbound events SNS could not deliver, a failed migration, a failed credential rotation."""
-        minute = Duration.minutes(1)
-        inbound = service.inbound_topic.topic_name
-        return [
-            # RDS stops reporting engine metrics while the instance is down (stopped, crashed,
-            # storage-full, failing over): no sample for 3 minutes is the outage
-            self._alarm(
-                "database-unavailable",
-                "The database reported no metrics for 3 minutes: it is down or unreachable.",
-                1,
-                LT,
-                database.metric_database_connections(statistic="SampleCount", period=minute),
-                evaluation_periods=3,
-                missing_data=cloudwatch.TreatMissingData.BREACHING,
-            ),
-            self._alarm(
-                "ses-bounce-rate-high",
-                "SES bounce rate above {t} (AWS reviews the account at 0.05).",
-                0.04,
-                GT,
-                cloudwatch.Metric(
-                    namespace="AWS/SES",
-                    metric_name="Reputation.BounceRate",
-                    statistic="Maximum",
-                    period=Duration.minutes(15),
-                ),
-                evaluation_periods=1,
-            ),
-            self._alarm(
-                "ses-complaint-rate-high",
-                "SES complaint rate above {t} (AWS reviews the account at 0.001).",
-                0.0008,
-                GT,
-                cloudwatch.Metric(
-                    namespace="AWS/SES",
-                    metric_name="Reputation.ComplaintRate",
-                    statistic="Maximum",
-                    period=Duration.minutes(15),
-                ),
-                evaluation_periods=1,
-            ),
-            self._alarm(
-                "inbound-delivery-failures",
-                "SNS could not deliver inbound events (replies, opt-outs, bounces) to the API; they wait in the dead-letter queue.",
-                0,
-                GT,
-                cloudwatch.MathExpression(
-                    expression="FILL(failed, 0) + FILL(waiting, 0)",
-                    period=Duration.minutes(5),
-                    using_metrics={
-                        "failed": cloudwatch.Metric(
-                            namespace="AWS/SNS",
-                            metric_name="NumberOfNotificationsFailed",
-                            statistic="Sum",
-                            dimensions_map={"TopicName": inbound},
-                        ),
-                        "waiting": service.inbound_dlq.metric_approximate_number_of_messages_visible(
-                            statistic="Maximum"
-                        ),
-                    },
-                    label="undelivered inbound events",
-                ),
-                evaluation_periods=1,
-            ),
-            self._alarm(
-                "migration-failed",
-                "The deploy's migration task failed: new API tasks cannot become ready.",
-                0,
-                GT,
-                cloudwatch.Metric(
-                    namespace="AWS/Events",
-                    metric_name="TriggeredRules",
-                    statistic="Sum",
-                    period=Duration.minutes(5),
-                    dimensions_map={"RuleName": service.migration_failures.rule_name},
-                ),
-                evaluation_periods=1,
-            ),
-            self._alarm(
-                "secret-rotation-failed",
-                "A Secrets Manager rotation failed: a database login's password may now differ from its secret's AWSCURRENT.",
-                0,
-                GT,
-                cloudwatch.Metric(
-                    namespace="AWS/Events",
-                    metric_name="TriggeredRules",
-                    statistic="Sum",
-                    period=Duration.minutes(5),
-                    dimensions_map={"RuleName": service.rotation_failures.rule_name},
-                ),
-                evaluation_periods=1,
-            ),
-        ]
-
-    def _dr_alarms(self) -> list[RunbookAlarm]:
-        """Drills (`reminderly dr drill`, scheduled in the standby tier) publish DrillSucceeded
-        (1, or 0 when a restore failed or breached its RPO/RTO objectives) in the DR region:
-        none for a week, or a failed one, alarms."""
-        objectives = OBJECTIVES[self.config.name]
-        day = Duration.days(1)
-
-        def succeeded(statistic: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace=M.DR_NAMESPACE,
-                metric_name=M.DRILL_SUCCEEDED,
-                statistic=statistic,
-                period=day,
-                dimensions_map={M.STAGE_DIMENSION: self.config.name},
-            )
-
-        return [  # they act in standby too: the drill runs while the primary serves
-            self._alarm(
-                "dr-drill-overdue",
-                f"No successful DR drill in {objectives.drill_every_days} days.",
-                1,
-                LT,
-                succeeded("Maximum"),
-                evaluation_periods=objectives.drill_every_days,
-                missing_data=cloudwatch.TreatMissingData.BREACHING,
-                actions_enabled=True,
-            ),
-            self._alarm(
-                "dr-drill-objective-breached",
-                f"A DR drill failed or missed its objectives (RPO {objectives.rpo_seconds} s, "
-                f"RTO {objectives.rto_seconds} s; the DR vault's copies: RPO {VAULT_RPO_SECONDS} s).",
-                1,
-                LT,
-                succeeded("Minimum"),
-                evaluation_periods=1,
-                actions_enabled=True,
-            ),
-        ]
-
     def _app(self, name: str, statistic: str, period: Duration | None = None) -> cloudwatch.Metric:
         return cloudwatch.Metric(
             namespace=M.APP_NAMESPACE,
@@ -448,7 +310,7 @@ class MonitoringStack(UnitStack):
             dimensions_map={M.STAGE_DIMENSION: self.config.name},
         )
 
-    def _alarm(
+    def alarm(
         self, alarm_id: str, summary: str, threshold: float, comparison, metric, **kwargs
     ) -> RunbookAlarm:
         shown = (

@@ -1,5 +1,8 @@
 """A region failover (and failback) as a resumable plan of idempotent steps.
 
+(Over 400 lines on purpose: on-call reads the failover and failback plans as one procedure,
+each step beside the helpers it uses; split, the code of one runbook would be in three files.)
+
 `reminderly dr failover --stage S` prints the plan, then runs it step by step. Each step first
 reads what is already true (so running it twice changes nothing) and is recorded as done in an
 SSM parameter in the DR region (naming.failover_state) before the next starts: a failover
