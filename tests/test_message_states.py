@@ -1,6 +1,7 @@
-"""A pending message is defined once (message_pending, db/procedures/015_message_states.sql):
-it agrees with the queue index's partial predicate for every status a message can have, the
-planner still matches that index through it, and no other SQL file spells it out again."""
+"""Facts of the message tables defined once in SQL. A pending message (message_pending,
+db/procedures/015_message_states.sql) agrees with the queue index's partial predicate for every
+status, the planner still matches that index through it, and no other SQL file spells it out;
+the rollup slot (012_rollup_slot.sql) is likewise written once."""
 
 from __future__ import annotations
 
@@ -53,5 +54,18 @@ def test_no_other_sql_spells_the_predicate_out() -> None:
         path.name
         for path in [*sql_dir.joinpath("procedures").iterdir(), sql_dir / "queries.sql"]
         if path.name != "015_message_states.sql" and literal.search(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_the_rollup_slot_is_defined_once() -> None:
+    """Rollup triggers take their slot from rollup_slot() (012_rollup_slot.sql), so the number
+    of slots readers sum over cannot differ between two triggers."""
+    literal = re.compile(r"pg_backend_pid\(\)\s*%")
+    sql_dir = resources.SQL_DIR
+    offenders = [
+        path.name
+        for path in [*sql_dir.joinpath("procedures").iterdir(), sql_dir / "queries.sql"]
+        if path.name != "012_rollup_slot.sql" and literal.search(path.read_text())
     ]
     assert offenders == []

@@ -13,17 +13,17 @@ BEGIN
         FROM new_rows GROUP BY 1, 2, 3, 4, 5
     ), c AS (
         INSERT INTO campaign_message_counts AS t (campaign_id, status, reason, slot, n)
-        SELECT campaign_id, status, reason, pg_backend_pid() % 16, sum(n)
+        SELECT campaign_id, status, reason, rollup_slot(), sum(n)
         FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (campaign_id, status, reason, slot) DO UPDATE SET n = t.n + excluded.n
     ), l AS (
         INSERT INTO campaign_location_counts AS t (campaign_id, location_id, status, slot, n)
-        SELECT campaign_id, location_id, status, pg_backend_pid() % 16, sum(n)
+        SELECT campaign_id, location_id, status, rollup_slot(), sum(n)
         FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (campaign_id, location_id, status, slot) DO UPDATE SET n = t.n + excluded.n
     )
     INSERT INTO packet_message_counts AS t (packet_id, status, reason, slot, n)
-    SELECT packet_id, status, reason, pg_backend_pid() % 16, sum(n)
+    SELECT packet_id, status, reason, rollup_slot(), sum(n)
     FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (packet_id, status, reason, slot) DO UPDATE SET n = t.n + excluded.n;
     RETURN NULL;
@@ -47,17 +47,17 @@ BEGIN
         GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0
     ), c AS (
         INSERT INTO campaign_message_counts AS t (campaign_id, status, reason, slot, n)
-        SELECT campaign_id, status, reason, pg_backend_pid() % 16, sum(n)
+        SELECT campaign_id, status, reason, rollup_slot(), sum(n)
         FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
         ON CONFLICT (campaign_id, status, reason, slot) DO UPDATE SET n = t.n + excluded.n
     ), l AS (
         INSERT INTO campaign_location_counts AS t (campaign_id, location_id, status, slot, n)
-        SELECT campaign_id, location_id, status, pg_backend_pid() % 16, sum(n)
+        SELECT campaign_id, location_id, status, rollup_slot(), sum(n)
         FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
         ON CONFLICT (campaign_id, location_id, status, slot) DO UPDATE SET n = t.n + excluded.n
     )
     INSERT INTO packet_message_counts AS t (packet_id, status, reason, slot, n)
-    SELECT packet_id, status, reason, pg_backend_pid() % 16, sum(n)
+    SELECT packet_id, status, reason, rollup_slot(), sum(n)
     FROM d GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
     ON CONFLICT (packet_id, status, reason, slot) DO UPDATE SET n = t.n + excluded.n;
     RETURN NULL;

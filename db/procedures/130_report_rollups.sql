@@ -10,11 +10,11 @@ BEGIN
         FROM new_rows GROUP BY 1, 2, 3
     ), c AS (
         INSERT INTO campaign_event_counts AS t (campaign_id, kind, slot, n)
-        SELECT campaign_id, kind, pg_backend_pid() % 16, sum(n) FROM e GROUP BY 1, 2 ORDER BY 1, 2
+        SELECT campaign_id, kind, rollup_slot(), sum(n) FROM e GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (campaign_id, kind, slot) DO UPDATE SET n = t.n + excluded.n
     )
     INSERT INTO campaign_hourly_counts AS t (campaign_id, hour, metric, slot, n)
-    SELECT campaign_id, hour, kind, pg_backend_pid() % 16, n FROM e ORDER BY 1, 2, 3
+    SELECT campaign_id, hour, kind, rollup_slot(), n FROM e ORDER BY 1, 2, 3
     ON CONFLICT (campaign_id, hour, metric, slot) DO UPDATE SET n = t.n + excluded.n;
     RETURN NULL;
 END
@@ -31,7 +31,7 @@ CREATE OR REPLACE FUNCTION messages_sent_counted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     INSERT INTO campaign_hourly_counts AS t (campaign_id, hour, metric, slot, n)
-    SELECT campaign_id, date_trunc('hour', sent_at), 'sent', pg_backend_pid() % 16, count(*)
+    SELECT campaign_id, date_trunc('hour', sent_at), 'sent', rollup_slot(), count(*)
     FROM new_rows WHERE status = 'sent' AND sent_at = now()
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (campaign_id, hour, metric, slot) DO UPDATE SET n = t.n + excluded.n;
@@ -51,7 +51,7 @@ CREATE OR REPLACE FUNCTION survey_responses_counted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     INSERT INTO survey_score_counts AS t (campaign_id, score, slot, n, comments)
-    SELECT campaign_id, score, pg_backend_pid() % 16, count(*), count(comment)
+    SELECT campaign_id, score, rollup_slot(), count(*), count(comment)
     FROM new_rows GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (campaign_id, score, slot) DO UPDATE SET n = t.n + excluded.n, comments = t.comments + excluded.comments;
     RETURN NULL;
