@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -163,6 +164,10 @@ def test_demo_then_tick_and_campaign_commands(runner):
     assert demo.output.count("rows: 30 submitted") == 2
     ready = int(demo.output.split(" messages due now are ready")[0].rsplit("\n", 1)[-1])
     assert ready >= 4, demo.output  # a newcomer's worker has something to send at once
+    # the curl it suggests names the campaign as the API takes it: its public id
+    shown_id = re.search(r"/v1/campaigns/(\d+)/report", demo.output)[1]
+    internal = runner.invoke(main, ["ids", "internal", shown_id]).output.split()
+    assert int(shown_id) >= 2**52 and internal == ["1"], demo.output
     show = runner.invoke(main, ["campaign", "show", "1"])
     assert "step 1 48 hours before: 48h before by sms" in show.output
     assert runner.invoke(main, ["tick"]).exit_code == 0

@@ -9,7 +9,9 @@ import click
 from app_service import api_keys, campaigns, demo_data, dispatch_queue, packet_state, packets
 from app_service.cli.common import connect, friendly_errors, settings
 from app_service.cli.packet import print_summary
+from app_service.links import link_secret
 from app_service.packet_source import csv_source
+from app_service.public_ids import PublicIds
 
 
 @click.command("demo")
@@ -48,7 +50,8 @@ def demo(n_packets: int, rows: int) -> None:
     click.echo(
         f"next: reminderly campaign show {reminder_id}   reminderly packet errors {result.packet_id}"
     )
+    public = PublicIds(link_secret(settings())).encode(reminder_id)  # what the API takes
     click.echo(
         f"      curl -H 'Authorization: Bearer {key.token}' "
-        f"http://127.0.0.1:{settings().port}/v1/campaigns/{reminder_id}/report"
+        f"http://127.0.0.1:{settings().port}/v1/campaigns/{public}/report"
     )
