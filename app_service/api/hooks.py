@@ -11,17 +11,15 @@ import re
 import uuid
 from time import perf_counter
 
-import psycopg
 from flask import Flask, Response, g, request
-from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from app_service.api.contract import Contract
 from app_service.api.problems import ApiError, problem
 from app_service.api.sns_signature import verify_sns
 from app_service.api_keys import authenticate
-from app_service.template_sandbox import RendererUnavailable
 from app_service.web import request_db
+from app_service.web import unavailable as web_unavailable
 from app_service.web.limits import RateState, client_address, sign_in_failed
 
 log = logging.getLogger("reminderly.api")
@@ -124,25 +122,12 @@ def install(app: Flask, contract: Contract) -> None:
             headers = {**(headers or {}), "Retry-After": str(retry_after)}
         return problem(code, _TITLES.get(code, exc.name), detail, headers=headers)
 
-    @app.errorhandler(request_db.DatabaseUnavailable)
-    @app.errorhandler(psycopg.OperationalError)
-    @app.errorhandler(PoolTimeout)
-    @app.errorhandler(RendererUnavailable)
     def unavailable(exc: Exception) -> Response:
-        """What the request needs is missing right now (no database configured or reachable,
-        a connection lost mid-request, no render process): 503 with Retry-After, not 500."""
-        if isinstance(exc, RendererUnavailable):
-            detail = "no render process could be started; try again later"
-        elif isinstance(exc, request_db.DatabaseUnavailable):
-            detail = f"{exc}; try again later"
-        else:
-            detail = "the database is not reachable; try again later"
-        log.warning(
-            "service unavailable",
-            extra={"request_id": g.get("request_id"), "error": type(exc).__name__},
-        )
-        headers = {"Retry-After": str(max(1, request_db.RETRY_SECONDS))}
+        detail, headers = web_unavailable.described(exc)
         return problem(503, "Service Unavailable", detail, headers=headers)
+
+    for kind in web_unavailable.KINDS:
+        app.register_error_handler(kind, unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

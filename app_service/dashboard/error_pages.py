@@ -5,13 +5,10 @@ problem+json handlers answer everything else; neither knows the other."""
 
 from __future__ import annotations
 
-import psycopg
 from flask import Blueprint, Response, g, render_template, request
-from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from app_service.template_sandbox import RendererUnavailable
-from app_service.web import request_db
+from app_service.web import unavailable as web_unavailable
 
 
 def _page(title: str, detail: str, status: int, headers: dict | None = None) -> Response:
@@ -35,14 +32,8 @@ def http_error(exc: HTTPException) -> Response:
 
 
 def unavailable(exc: Exception) -> Response:
-    if isinstance(exc, RendererUnavailable):
-        detail = "no render process could be started; try again later"
-    elif isinstance(exc, request_db.DatabaseUnavailable):
-        detail = f"{exc}; try again later"
-    else:
-        detail = "the database is not reachable; try again later"
-    retry = {"Retry-After": str(max(1, request_db.RETRY_SECONDS))}
-    return _page("Service Unavailable", detail, 503, retry)
+    detail, headers = web_unavailable.described(exc)
+    return _page("Service Unavailable", detail, 503, headers)
 
 
 def install(bp: Blueprint) -> None:
@@ -50,10 +41,5 @@ def install(bp: Blueprint) -> None:
     if HTTPException in bp.error_handler_spec.get(None, {}).get(None, {}):
         return
     bp.register_error_handler(HTTPException, http_error)
-    for unavailable_kind in (
-        request_db.DatabaseUnavailable,
-        psycopg.OperationalError,
-        PoolTimeout,
-        RendererUnavailable,
-    ):
-        bp.register_error_handler(unavailable_kind, unavailable)
+    for kind in web_unavailable.KINDS:
+        bp.register_error_handler(kind, unavailable)
