@@ -943,6 +943,12 @@ SELECT * FROM people_reset_of(%(token_hash)s);
 -- name: people_reset_finish
 SELECT people_reset_finish(%(token_hash)s, %(password_hash)s) AS done;
 
+-- name: people_email_change_request
+SELECT people_email_change_request(%(user_id)s, %(new_email)s, %(token_hash)s, %(link)s) AS asked;
+
+-- name: people_email_change_finish
+SELECT * FROM people_email_change_finish(%(token_hash)s);
+
 -- name: people_set_disabled
 -- An operator disables (or re-enables) a user everywhere; disabling ends every session at once.
 WITH changed AS (

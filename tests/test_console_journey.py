@@ -56,8 +56,12 @@ def _fresh_code(totp: pyotp.TOTP, used: set[str]) -> str:
     return code
 
 
+AUTHENTICATORS: dict[str, tuple[pyotp.TOTP, set[str]]] = {}  # email: its TOTP, codes used
+
+
 def _join(browser, base: str, link: str, email: str, name: str, shots: bool = False):
-    """Accept an invitation, sign in, enrol TOTP; returns the signed-in page."""
+    """Accept an invitation, sign in, enrol TOTP (kept in AUTHENTICATORS); returns the
+    signed-in page."""
     page = browser.new_context(base_url=base).new_page()
     page.goto(link.replace(base, ""))
     if shots:
@@ -76,6 +80,7 @@ def _join(browser, base: str, link: str, email: str, name: str, shots: bool = Fa
         _accessible(page, "mfa-setup")
     totp = pyotp.TOTP(page.get_by_label("Setup key").input_value())
     used: set[str] = set()
+    AUTHENTICATORS[email] = (totp, used)
     page.get_by_label("Code from the app").fill(_fresh_code(totp, used))
     page.get_by_role("button", name="Turn on").click()
     assert page.locator("#recovery-codes li").count() == 10
@@ -181,6 +186,8 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
     _accessible(owner, "sessions")
     owner.goto(f"{base}/account/password")
     _accessible(owner, "password")
+    owner.goto(f"{base}/account/email")
+    _accessible(owner, "email")
     owner.goto(f"{base}/keys")
     owner.get_by_label("Name").fill("Practice system")
     owner.get_by_role("button", name="Make key").click()
@@ -218,6 +225,10 @@ def test_a_security_key_stands_in_for_the_code(gunicorn, db_url, chromium):
     )
     page.get_by_role("link", name="Security keys").click()
     page.get_by_label("Name for the new key").fill("Blue key")
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app").fill(
+        _fresh_code(*AUTHENTICATORS["keys@clinic.example"])
+    )
     page.get_by_role("button", name="Add a security key").click()
     expect(page.locator("#security-keys")).to_contain_text("Blue key")
     _accessible(page, "security-keys")

@@ -390,6 +390,89 @@ def test_changing_the_password_needs_the_current_one_and_a_fresh_code(app, conn)
     assert _sign_in(app, "me@example.com", new, "192.0.2.3")[1].status_code == 302
 
 
+def _mail_to(conn, recipient: str) -> list[str]:
+    """Subject and body of each mail to the recipient, newest first."""
+    found = directory.mail(conn, 50)
+    return [f"{m['subject']}\n{m['body']}" for m in found if m["recipient"] == recipient]
+
+
+def test_changing_the_email_needs_re_authentication_and_the_new_address(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    me, totp, recovery = _enrolled_person(app, conn, account, "me@example.com")
+    _enrolled_person(app, conn, account, "taken@example.com")
+
+    def ask(email: str, password: str = PASSWORD, code: str | None = None):
+        code = code or totp.at(time.time() + 30)
+        return me.post(
+            "/account/email",
+            {"email": email, "current": password, "code": code},
+            refresh="/account/email",
+        )
+
+    assert ask("new@example.com", password="nope").status_code == 401
+    assert ask("new@example.com", code="123456").status_code == 401
+    bad = ask("not an address")
+    assert bad.status_code == 400 and "New email" in bad.get_data(as_text=True)
+    assert conn.execute("SELECT count(*) FROM email_changes").fetchone()[0] == 0
+    assert _mail_to(conn, "new@example.com") == []
+
+    # an address with a sign-in gets the same answer; nothing changes, that address is told
+    taken = ask("Taken@Example.com")
+    assert taken.status_code == 200 and "on its way" in taken.get_data(as_text=True)
+    assert conn.execute("SELECT count(*) FROM email_changes").fetchone()[0] == 0
+    assert "already has a sign-in" in _mail_to(conn, "taken@example.com")[0]
+
+    asked = ask("new@example.com", code=recovery[0])  # this step's code is spent: a recovery code
+    assert asked.status_code == 200 and "on its way" in asked.get_data(as_text=True)
+    link = re.search(r"https?://\S+", _mail_to(conn, "new@example.com")[0]).group(0)
+    assert any("is being changed" in body for body in _mail_to(conn, "me@example.com"))
+
+    # opening the link changes nothing (mail scanners follow links); the button does
+    visitor = Browser(app, "198.51.100.9")
+    path = link.removeprefix(BASE)
+    assert visitor.get(path).status_code == 200
+    assert (
+        conn.execute(
+            "SELECT email FROM users WHERE id = (SELECT user_id FROM email_changes)"
+        ).fetchone()[0]
+        == "me@example.com"
+    )
+    done = visitor.post(path)
+    assert done.status_code == 302 and done.headers["Location"] == "/login?email_changed=1"
+    assert visitor.post(path, refresh=path).status_code == 404  # single use
+    assert me.get("/").headers["Location"].startswith("/login")  # every session ended
+    assert "now new@example.com" in _mail_to(conn, "me@example.com")[0]
+    assert _sign_in(app, "me@example.com", PASSWORD, "192.0.2.4")[1].status_code == 401
+    assert _sign_in(app, "new@example.com", PASSWORD, "192.0.2.5")[1].status_code == 302
+    actions = [
+        r[0]
+        for r in conn.execute(
+            "SELECT action FROM audit_log WHERE action LIKE 'email.%%' ORDER BY id"
+        )
+    ]
+    assert actions == [
+        "email.change_failed",
+        "email.change_failed",
+        "email.change_requested",  # the taken address: asked, though nothing could change
+        "email.change_requested",
+        "email.changed",
+    ]
+
+
+def test_an_expired_email_link_changes_nothing(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    me, totp, _ = _enrolled_person(app, conn, account, "me@example.com")
+    me.post(
+        "/account/email",
+        {"email": "later@example.com", "current": PASSWORD, "code": totp.at(time.time() + 30)},
+        refresh="/account/email",
+    )
+    conn.execute("UPDATE email_changes SET expires_at = now() - interval '1 second'")
+    link = re.search(r"https?://\S+", _mail_to(conn, "later@example.com")[0]).group(0)
+    assert Browser(app).post(link.removeprefix(BASE)).status_code == 404
+    assert conn.execute("SELECT count(*) FROM users WHERE email = 'me@example.com'").fetchone()[0]
+
+
 def test_a_keys_changes_over_the_api_are_audited_in_its_account_only(app, conn):
     from tests.api_support import CAMPAIGN
 
@@ -579,7 +662,7 @@ def test_keys_made_in_the_console_record_who_made_them(app, conn):
 
 def test_security_key_endpoints_refuse_forgeries(app, conn):
     account = make_tenant(conn, app, "Clinic").account_id
-    me, _, _ = _enrolled_person(app, conn, account, "me@example.com")
+    me, totp, _ = _enrolled_person(app, conn, account, "me@example.com")
     b, _ = _sign_in(app, "me@example.com", address="192.0.2.70")
     b.get("/login/mfa")
     # no CSRF header: refused before anything happens
@@ -593,10 +676,22 @@ def test_security_key_endpoints_refuse_forgeries(app, conn):
     refused = b.client.post("/webauthn/auth/verify", base_url=BASE, headers=headers, json=forged)
     assert refused.status_code == 400 and refused.mimetype == "application/problem+json"
     assert b.get("/").headers["Location"] == "/login/mfa"
-    # registration needs a finished sign-in; a forged attestation is refused
+    # registration needs a finished sign-in and re-authentication; a forged attestation is
+    # refused
     me.get("/account/security-keys")
+    for asked in ({}, {"password": PASSWORD, "code": "123456"}, {"password": "x", "code": "1"}):
+        refused = me.client.post(
+            "/webauthn/register/options",
+            base_url=BASE,
+            headers={"X-CSRF-Token": me.csrf},
+            json=asked,
+        )
+        assert refused.status_code == 401 and refused.mimetype == "application/problem+json"
     opts = me.client.post(
-        "/webauthn/register/options", base_url=BASE, headers={"X-CSRF-Token": me.csrf}
+        "/webauthn/register/options",
+        base_url=BASE,
+        headers={"X-CSRF-Token": me.csrf},
+        json={"password": PASSWORD, "code": totp.at(time.time() + 30)},
     )
     assert opts.status_code == 200 and opts.json["rp"]["id"] == "localhost"
     bad = me.client.post(

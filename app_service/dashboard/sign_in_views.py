@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, request,
 from app_service.dashboard.views import _check_csrf as check_csrf
 from app_service.dashboard.views import actor, base_url, page, person_only, signed_in
 from app_service.people import (
+    directory,
     passwords,
     security_keys,
     sign_in,
@@ -183,6 +184,54 @@ def password_page():
     return page("dashboard/password.html", done=True)
 
 
+@bp.route("/account/email", methods=["GET", "POST"])
+@signed_in
+def email_page():
+    """Changing one's sign-in email: re-authentication, then a link to the new address."""
+    person_only()
+    if request.method == "GET":
+        return page("dashboard/email.html")
+    check_csrf()
+    conn = request_db.connection()
+    me = sign_in.current(conn, session.get("sid"))
+    form = request.form
+    try:
+        sign_in.request_email_change(
+            conn,
+            me,
+            form.get("email", ""),
+            form.get("current", ""),
+            form.get("code", ""),
+            _secret(),
+            base_url(),
+            _context(),
+        )
+    except directory.InvalidChange as exc:
+        return page("dashboard/email.html", error=f"New email: {exc.reason}"), 400
+    except PermissionError as exc:
+        sign_in_failed(current_app)
+        return page("dashboard/email.html", error=str(exc)), 401
+    return page("dashboard/email.html", sent=True)
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+def email_confirm(token: str):
+    """The link mailed to the new address. Opening it (GET) changes nothing, so a mail
+    scanner that follows links cannot spend it; the button does."""
+    if request.method == "GET":
+        return page("dashboard/email_confirm.html", token=token)
+    check_csrf()
+    if not sign_in.confirm_email_change(request_db.connection(), token, _context()):
+        return page(
+            "dashboard/error.html",
+            title="Link not valid",
+            detail="This link was used or has expired, or the address now has a sign-in; "
+            "ask for the change again.",
+        ), 404
+    session.clear()
+    return redirect("/login?email_changed=1")
+
+
 @bp.route("/login/reset", methods=["GET", "POST"])
 def reset_request():
     """The same answer whether or not the email has a sign-in (no enumeration)."""
@@ -251,8 +300,23 @@ def security_keys_page():
 def webauthn_register_options():
     _json_csrf()
     person_only()
-    me = sign_in.current(request_db.connection(), session.get("sid"))
-    options, challenge = security_keys.registration_options(request_db.connection(), me, base_url())
+    conn = request_db.connection()
+    me = sign_in.current(conn, session.get("sid"))
+    body = request.get_json(silent=True) or {}
+    try:
+        sign_in.reauthenticate(
+            conn,
+            me,
+            str(body.get("password") or ""),
+            str(body.get("code") or ""),
+            _secret(),
+            _context(),
+            "security_key.add_failed",
+        )
+    except PermissionError as exc:
+        sign_in_failed(current_app)
+        return _refused(str(exc), 401)
+    options, challenge = security_keys.registration_options(conn, me, base_url())
     session["webauthn_challenge"] = challenge.hex()
     return Response(options, mimetype="application/json")
 

@@ -260,6 +260,31 @@ def end_own_session(conn: psycopg.Connection, user_id: int, id_hash: str) -> boo
     )
 
 
+def reauthenticate(
+    conn: psycopg.Connection,
+    session: dict,
+    password: str,
+    code: str,
+    link_secret: str,
+    ctx: Context,
+    failure: str,
+) -> dict:
+    """Asks a signed-in user for their password and a fresh second factor (a TOTP code newer
+    than the last one accepted, or an unused recovery code) before a change to how they sign
+    in: a session left open on a shared computer is not enough to take the account over.
+    Returns the user; raises PermissionError with the generic error, recording `failure`."""
+    user, secret = _secret(conn, session["email"], link_secret)
+    if (
+        throttled(conn, session["email"], ctx)
+        or not passwords.verify(user["password_hash"], password)
+        or not secret
+        or not _code_accepted(conn, user, secret, code, ctx)
+    ):
+        _failed(conn, session["email"], user["user_id"], ctx, failure)
+        raise PermissionError(GENERIC_ERROR)
+    return user
+
+
 def change_password(
     conn: psycopg.Connection,
     session: dict,
@@ -269,28 +294,60 @@ def change_password(
     link_secret: str,
     ctx: Context,
 ) -> None:
-    """Re-authenticates first (the current password and a fresh second factor), then checks
-    and stores the new password. Raises WeakPassword, or PermissionError with the generic
-    error when re-authentication fails."""
+    """Re-authenticates first, then checks and stores the new password. Raises WeakPassword,
+    or PermissionError with the generic error when re-authentication fails."""
     passwords.check_new(new_password, email=session["email"])  # before a code is spent
-    user, secret = _secret(conn, session["email"], link_secret)
-    step = mfa.matching_step(secret, code) if secret else None
-    if (
-        not passwords.verify(user["password_hash"], current_password)
-        or step is None
-        or not rows(
-            conn,
-            Q.people_accept_totp_step,
-            {"user_id": user["user_id"], "step": step, "confirm": False},
-        )[0]["accepted"]
-    ):
-        _failed(conn, session["email"], user["user_id"], ctx, "password.change_failed")
-        raise PermissionError(GENERIC_ERROR)
+    user = reauthenticate(
+        conn, session, current_password, code, link_secret, ctx, "password.change_failed"
+    )
     conn.execute(
         Q.people_set_password,
         {"user_id": user["user_id"], "hash": passwords.hash_password(new_password)},
     )
     audit.sign_in_event(conn, user["user_id"], "password.changed", ctx.address, ctx.request_id)
+
+
+def request_email_change(
+    conn: psycopg.Connection,
+    session: dict,
+    new_email: str,
+    password: str,
+    code: str,
+    link_secret: str,
+    base_url: str,
+    ctx: Context,
+) -> None:
+    """Re-authenticates, then mails a confirmation link to the new address (and a notice to
+    the current one); the email changes only when that link is opened. The caller says the
+    same thing whether or not the new address already has a sign-in. Raises InvalidChange for
+    an address that is not one, PermissionError when re-authentication fails."""
+    wanted = normalise_email(new_email)  # before a code is spent
+    user = reauthenticate(conn, session, password, code, link_secret, ctx, "email.change_failed")
+    token = secrets.token_urlsafe(32)
+    asked = rows(
+        conn,
+        Q.people_email_change_request,
+        {
+            "user_id": user["user_id"],
+            "new_email": wanted,
+            "token_hash": token_hash(token),
+            "link": f"{base_url.rstrip('/')}/account/email/{token}",
+        },
+    )[0]["asked"]
+    if asked:
+        audit.sign_in_event(
+            conn, user["user_id"], "email.change_requested", ctx.address, ctx.request_id
+        )
+
+
+def confirm_email_change(conn: psycopg.Connection, token: str, ctx: Context) -> bool:
+    """Opens a confirmation link: the new email takes effect and every session of the user
+    ends. False when the link was used, expired, or the address was taken meanwhile."""
+    done = rows(conn, Q.people_email_change_finish, {"token_hash": token_hash(token)})
+    if not done:
+        return False
+    audit.sign_in_event(conn, done[0]["user_id"], "email.changed", ctx.address, ctx.request_id)
+    return True
 
 
 def enter_as_member(conn: psycopg.Connection, session: dict) -> None:

@@ -26,7 +26,12 @@
 
   async function register(button) {
     const name = document.getElementById("key-name").value;
-    const options = await (await post("/webauthn/register/options")).json();
+    const asked = await post("/webauthn/register/options", {
+      password: document.getElementById("key-password").value,
+      code: document.getElementById("key-code").value,
+    });
+    if (!asked.ok) { status((await asked.json()).detail); return; }
+    const options = await asked.json();
     options.challenge = b64u.toBuf(options.challenge);
     options.user.id = b64u.toBuf(options.user.id);
     options.excludeCredentials = descriptors(options.excludeCredentials);
