@@ -1,4 +1,4 @@
--- Changing a user's sign-in email (table: db/migrations/0026_email_changes.sql).
+-- Changing a user's sign-in email (table: db/migrations/0022_email_changes.sql).
 --
 -- The request is made by the application after it re-authenticated the user. The answer to the
 -- user is the same whether or not the new address already has a sign-in (no enumeration): the

@@ -1,4 +1,4 @@
--- 0026_email_changes: a user changes their sign-in email. The change is asked for after
+-- 0022_email_changes: a user changes their sign-in email. The change is asked for after
 -- re-authentication (password and a fresh second factor) and takes effect only when the link
 -- mailed to the new address is opened: single-use, one hour, only the token's SHA-256 kept.
 -- Like password_resets, the table is not granted to the API's role: it is reached only through
