@@ -43,3 +43,15 @@ def set_audit_retention(conn: psycopg.Connection, days: int) -> int:
     if not low <= days <= high:
         raise InvalidSetting("audit_retention_days", f"must be from {low} to {high} days")
     return rows(conn, Q.account_set_audit_retention, {"days": days})[0]["previous"]
+
+
+SIGN_IN_METHODS = ("password", "sso")
+
+
+def set_sign_in_method(conn: psycopg.Connection, method: str) -> str:
+    """Whether members sign in with password + second factor or only through the stage's
+    single sign-on; returns the previous value. Requiring SSO ends the account's password
+    sessions at once. The database refuses a role below admin, whatever the caller checked."""
+    if method not in SIGN_IN_METHODS:
+        raise InvalidSetting("sign_in_method", f"one of {', '.join(SIGN_IN_METHODS)}")
+    return rows(conn, Q.account_set_sign_in_method, {"method": method})[0]["previous"]

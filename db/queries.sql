@@ -824,7 +824,7 @@ SELECT * FROM people_memberships(%(user_id)s);
 
 -- name: people_session_start
 SELECT people_session_start(%(session_id)s, %(user_id)s, %(account_id)s, %(address)s,
-                            %(user_agent)s) AS started;
+                            %(user_agent)s, %(sso)s) AS started;
 
 -- name: people_session
 SELECT * FROM people_session(%(session_id)s);
@@ -1208,3 +1208,6 @@ SELECT * FROM account_settings();
 
 -- name: account_set_audit_retention
 SELECT account_set_audit_retention(%(days)s) AS previous;
+
+-- name: account_set_sign_in_method
+SELECT account_set_sign_in_method(%(method)s) AS previous;

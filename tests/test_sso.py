@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from app_service.people import sso
 from tests.api_support import make_tenant
-from tests.test_people import BASE, Browser, _enrolled_person
+from tests.test_people import BASE, PASSWORD, Browser, _enrolled_person
 
 ALB = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/reminderly-prod/abc"
 ISSUER = "https://idp.clinic.example"
@@ -104,4 +104,73 @@ def test_sso_signs_a_member_in_and_refuses_strangers(app, conn, monkeypatch):
         .client.get("/login/sso", base_url=BASE, headers={"x-amzn-oidc-data": token()})
         .status_code
         == 404
+    )
+
+
+def _sso_browser(app, **claims) -> Browser:
+    b = Browser(app, "198.51.100.20")
+    signed = b.client.get(
+        "/login/sso", base_url=BASE, headers={"x-amzn-oidc-data": token(**claims)}
+    )
+    assert signed.status_code == 302
+    return b
+
+
+def test_an_account_that_requires_sso_takes_no_password_sign_in(app, conn, monkeypatch):
+    """An owner who signed in through SSO requires it for the account: the account's password
+    sessions stop at once, password sign-in says to use SSO, SSO still signs in; requiring it
+    from a password session, without SSO on the platform, or below admin is refused."""
+    account = make_tenant(conn, app, "Clinic").account_id
+    owner, _, _ = _enrolled_person(app, conn, account, "owner@example.com")
+    staff, _, _ = _enrolled_person(app, conn, account, "staff@example.com", role="staff")
+    require = {"sign_in_method": "sso"}
+
+    not_set_up = owner.post("/settings/sign-in", require, refresh="/settings")
+    assert not_set_up.status_code == 400
+    assert "not set up on this platform" in not_set_up.get_data(as_text=True)
+    monkeypatch.setenv("REMINDERLY_SSO_ALB_ARN", ALB)
+    monkeypatch.setenv("REMINDERLY_SSO_ISSUER", ISSUER)
+    monkeypatch.setattr(sso, "fetch_key", fetch)
+    from_password = owner.post("/settings/sign-in", require, refresh="/settings")
+    assert from_password.status_code == 400
+    assert "sign in through single sign-on first" in from_password.get_data(as_text=True)
+    assert staff.post("/settings/sign-in", require, refresh="/settings").status_code == 403
+    assert (
+        conn.execute("SELECT sign_in_method FROM accounts WHERE id = %s", [account]).fetchone()[0]
+        == "password"
+    )
+
+    through_sso = _sso_browser(app)
+    assert 'value="sso"' in through_sso.get("/settings").get_data(as_text=True)
+    bad = through_sso.post("/settings/sign-in", {"sign_in_method": "magic"}, refresh="/settings")
+    assert bad.status_code == 400 and "one of password, sso" in bad.get_data(as_text=True)
+    done = through_sso.post("/settings/sign-in", require, refresh="/settings")
+    assert done.status_code == 302 and done.headers["Location"] == "/settings?saved=1"
+    assert through_sso.get("/").status_code == 200  # the SSO session goes on
+
+    for password_session in (owner, staff):  # ended at once
+        assert password_session.get("/").headers["Location"].startswith("/login")
+    again = Browser(app, "192.0.2.30").post(
+        "/login", {"email": "staff@example.com", "password": PASSWORD}
+    )
+    assert again.status_code == 403 and "single sign-on" in again.get_data(as_text=True)
+    wrong = Browser(app, "192.0.2.31").post(
+        "/login", {"email": "staff@example.com", "password": "not the password"}
+    )
+    assert wrong.status_code == 401  # a wrong password learns nothing about the method
+    assert "single sign-on" not in wrong.get_data(as_text=True)
+    entry = conn.execute(
+        "SELECT before, after FROM audit_log WHERE action = 'settings.changed'"
+    ).fetchone()
+    assert entry == ({"sign_in_method": "password"}, {"sign_in_method": "sso"})
+
+    back = through_sso.post(
+        "/settings/sign-in", {"sign_in_method": "password"}, refresh="/settings"
+    )
+    assert back.status_code == 302
+    assert (
+        Browser(app, "192.0.2.32")
+        .post("/login", {"email": "staff@example.com", "password": PASSWORD})
+        .status_code
+        == 302
     )

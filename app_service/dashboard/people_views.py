@@ -15,6 +15,7 @@ from app_service.people import (
     keys,
     permissions,
     sign_in,
+    sso,
 )
 from app_service.web import request_db
 
@@ -205,7 +206,7 @@ def _settings_page(error: str | None = None, status: int = 200, saved: bool = Fa
         "dashboard/settings.html",
         s=accounts.settings(request_db.connection()),
         email_from=platform.ses_from,
-        sso_issuer=platform.sso_issuer if platform.sso_alb_arn else None,
+        sso_issuer=sso_set_up.issuer if (sso_set_up := sso.SsoSettings.from_env()) else None,
         event_days=f"{platform.event_retention_days:g}",
         can_change=may("manage_settings"),
         error=error,
@@ -239,5 +240,39 @@ def save_settings():
         object_type="account",
         before={"audit_retention_days": previous},
         after={"audit_retention_days": days},
+    )
+    return redirect("/settings?saved=1")
+
+
+@bp.post("/settings/sign-in")
+@signed_in
+def save_sign_in_method():
+    """Requiring single sign-on is refused unless the stage has it and the member changing it
+    signed in through it: the change must not lock its own author out."""
+    check_csrf()
+    if not may("manage_settings"):
+        abort(403, "your role may not change the account's settings")
+    method = request.form.get("sign_in_method", "")
+    if method == "sso" and sso.SsoSettings.from_env() is None:
+        return _settings_page(
+            error="Sign-in method: single sign-on is not set up on this platform", status=400
+        )
+    if method == "sso" and not g.dash.get("via_sso"):
+        return _settings_page(
+            error="Sign-in method: sign in through single sign-on first, so that requiring it "
+            "cannot lock you out",
+            status=400,
+        )
+    try:
+        previous = accounts.set_sign_in_method(request_db.connection(), method)
+    except accounts.InvalidSetting as exc:
+        return _settings_page(error=f"Sign-in method: {exc.reason}", status=400)
+    audit.record(
+        request_db.connection(),
+        actor(),
+        "settings.changed",
+        object_type="account",
+        before={"sign_in_method": previous},
+        after={"sign_in_method": method},
     )
     return redirect("/settings?saved=1")

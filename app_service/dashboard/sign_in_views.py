@@ -55,6 +55,13 @@ def password_sign_in():
             "dashboard/login.html", error="Too many attempts from here; wait a few minutes."
         )
         return response, 429, {"Retry-After": "300"}
+    if outcome.status == "sso_required":
+        response = page(
+            "dashboard/login.html",
+            error="Your account signs in through single sign-on: use the link below.",
+            email=email,
+        )
+        return response, 403
     if outcome.session_id is None:
         sign_in_failed(current_app)
         return page("dashboard/login.html", error=sign_in.GENERIC_ERROR, email=email), 401

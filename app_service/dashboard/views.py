@@ -157,6 +157,7 @@ def _user_session(conn, session_id: str):
         "user_id": found["user_id"],
         "email": found["email"],
         "location_id": found["location_id"],
+        "via_sso": found["via_sso"],
     }
 
 

@@ -23,7 +23,7 @@ GENERIC_ERROR = "The email, password or code is not right."
 
 @dataclass
 class Outcome:
-    status: str  # signed_in_pending_mfa | enrol_mfa | invalid | throttled
+    status: str  # signed_in_pending_mfa | enrol_mfa | invalid | throttled | sso_required
     session_id: str | None = None
     user_id: int | None = None
 
@@ -80,11 +80,17 @@ def with_password(
     if not ok or user is None or user["disabled"]:
         _failed(conn, address, user["user_id"] if user else None, ctx, "sign_in.failed")
         return Outcome("invalid")
-    accounts = rows(conn, Q.people_memberships, {"user_id": user["user_id"]})
+    memberships = rows(conn, Q.people_memberships, {"user_id": user["user_id"]})
+    accounts = [a for a in memberships if a["sign_in_method"] == "password"]
     chosen = next(
         (a["account_id"] for a in accounts if a["account_id"] == account_id),
         accounts[0]["account_id"] if accounts else None,
     )
+    if chosen is None and memberships:  # the password was right: saying why is safe
+        audit.sign_in_event(
+            conn, user["user_id"], "sign_in.sso_required", ctx.address, ctx.request_id
+        )
+        return Outcome("sso_required")
     if chosen is None:
         _failed(conn, address, user["user_id"], ctx, "sign_in.failed")
         return Outcome("invalid")
@@ -98,6 +104,7 @@ def with_password(
             "account_id": chosen,
             "address": ctx.address,
             "user_agent": ctx.user_agent,
+            "sso": False,
         },
     )[0]["started"]
     if not started:
@@ -459,6 +466,7 @@ def with_sso(conn: psycopg.Connection, identity, ctx: Context) -> Outcome:
             "account_id": accounts[0]["account_id"],
             "address": ctx.address,
             "user_agent": ctx.user_agent,
+            "sso": True,
         },
     )
     conn.execute(Q.people_session_mfa_done, {"session_id": session_id})

@@ -34,52 +34,61 @@ LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 $$;
 
 -- The accounts a user may enter, with the role held in each.
+DROP FUNCTION IF EXISTS people_memberships(bigint);
 CREATE OR REPLACE FUNCTION people_memberships(p_user bigint)
-RETURNS TABLE (account_id bigint, account_name text, role member_role, location_id bigint)
+RETURNS TABLE (account_id bigint, account_name text, role member_role, location_id bigint,
+               sign_in_method text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
-    SELECT m.account_id, a.name, m.role, m.location_id
+    SELECT m.account_id, a.name, m.role, m.location_id, a.sign_in_method
     FROM memberships m JOIN accounts a ON a.id = m.account_id
     WHERE m.user_id = p_user ORDER BY a.name, m.account_id
 $$;
 
 -- A new server-side session for a user in one account where they are a member; the second
 -- factor is still to do (mfa_at NULL), so the session opens nothing but the MFA pages yet.
+-- An account that requires single sign-on takes only sessions begun through it (p_sso).
+DROP FUNCTION IF EXISTS people_session_start(text, bigint, bigint, text, text);
 CREATE OR REPLACE FUNCTION people_session_start(p_id text, p_user bigint, p_account bigint,
-                                                p_address text, p_agent text)
+                                                p_address text, p_agent text,
+                                                p_sso boolean DEFAULT false)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     IF NOT EXISTS (SELECT FROM memberships m JOIN users u ON u.id = m.user_id
+                   JOIN accounts a ON a.id = m.account_id
                    WHERE m.user_id = p_user AND m.account_id = p_account
-                     AND u.disabled_at IS NULL) THEN
+                     AND u.disabled_at IS NULL
+                     AND (p_sso OR a.sign_in_method = 'password')) THEN
         RETURN false;
     END IF;
-    INSERT INTO dashboard_sessions (id, user_id, account_id, address, user_agent)
-    VALUES (p_id, p_user, p_account, p_address, left(p_agent, 300));
+    INSERT INTO dashboard_sessions (id, user_id, account_id, address, user_agent, sso)
+    VALUES (p_id, p_user, p_account, p_address, left(p_agent, 300), p_sso);
     RETURN true;
 END
 $$;
 
 -- The live session's user, account and role: not ended, at most 8 hours old, idle at most
--- 30 minutes (each call keeps it alive), the user enabled and still a member.
+-- 30 minutes (each call keeps it alive), the user enabled and still a member, and begun
+-- through SSO if the account now requires it.
+DROP FUNCTION IF EXISTS people_session(text);
 CREATE OR REPLACE FUNCTION people_session(p_id text)
 RETURNS TABLE (user_id bigint, account_id bigint, account_name text, role member_role,
                location_id bigint, email text, display_name text, mfa_done boolean,
-               totp_confirmed boolean, started_at timestamptz)
+               totp_confirmed boolean, started_at timestamptz, via_sso boolean)
 LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
     WITH live AS (
         UPDATE dashboard_sessions s SET last_seen_at = now()
         WHERE s.id = p_id AND s.user_id IS NOT NULL AND s.ended_at IS NULL
           AND s.created_at > now() - interval '8 hours'
           AND s.last_seen_at > now() - interval '30 minutes'
-        RETURNING s.user_id, s.account_id, s.mfa_at, s.created_at
+        RETURNING s.user_id, s.account_id, s.mfa_at, s.created_at, s.sso
     )
     SELECT u.id, m.account_id, a.name, m.role, m.location_id, u.email, u.display_name,
-           live.mfa_at IS NOT NULL, u.totp_confirmed_at IS NOT NULL, live.created_at
+           live.mfa_at IS NOT NULL, u.totp_confirmed_at IS NOT NULL, live.created_at, live.sso
     FROM live
     JOIN users u ON u.id = live.user_id AND u.disabled_at IS NULL
     JOIN memberships m ON m.user_id = live.user_id AND m.account_id = live.account_id
-    JOIN accounts a ON a.id = m.account_id
+    JOIN accounts a ON a.id = m.account_id AND (live.sso OR a.sign_in_method = 'password')
 $$;
 
 CREATE OR REPLACE FUNCTION people_session_mfa_done(p_id text) RETURNS void
@@ -389,11 +398,13 @@ $$;
 -- The account's settings as the console shows them (every member may read): its name,
 -- country and timezone, how long the audit log keeps entries, and its SMS sender identity
 -- (its own origination and numbers, or none: the platform's shared one).
+DROP FUNCTION IF EXISTS account_settings();
 CREATE OR REPLACE FUNCTION account_settings()
 RETURNS TABLE (name text, default_country text, timezone text, audit_retention_days integer,
-               sms_origination text, sms_numbers text[])
+               sign_in_method text, sms_origination text, sms_numbers text[])
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
-    SELECT a.name, a.default_country, a.timezone, a.audit_retention_days, a.sms_origination,
+    SELECT a.name, a.default_country, a.timezone, a.audit_retention_days, a.sign_in_method,
+           a.sms_origination,
            ARRAY(SELECT s.number FROM sms_sender_numbers s WHERE s.account_id = a.id
                  ORDER BY s.number)
     FROM accounts a WHERE a.id = app_account_id()
@@ -413,6 +424,25 @@ BEGIN
     END IF;
     SELECT audit_retention_days INTO previous FROM accounts WHERE id = app_account_id() FOR UPDATE;
     UPDATE accounts SET audit_retention_days = p_days WHERE id = app_account_id();
+    RETURN previous;
+END
+$$;
+
+-- Whether the account's members sign in with password + second factor or only through the
+-- stage's single sign-on: owners and admins only; keys may not. Requiring SSO ends the
+-- password sessions in the account at once (people_session stops opening them). Returns the
+-- previous value, for the audit entry.
+CREATE OR REPLACE FUNCTION account_set_sign_in_method(p_method text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    previous text;
+BEGIN
+    IF coalesce(app_role(), '') NOT IN ('owner', 'admin') THEN
+        RAISE EXCEPTION 'only an owner or an admin may change the account''s settings'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT sign_in_method INTO previous FROM accounts WHERE id = app_account_id() FOR UPDATE;
+    UPDATE accounts SET sign_in_method = p_method WHERE id = app_account_id();
     RETURN previous;
 END
 $$;
