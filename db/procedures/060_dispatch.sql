@@ -10,6 +10,7 @@ CREATE OR REPLACE FUNCTION mark_ready(p_limit integer DEFAULT 10000) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
+    answered integer;
 BEGIN
     WITH due AS (
         SELECT m.id, (cs.send_offset < interval '0' AND a.starts_at <= now()) AS passed
@@ -26,7 +27,18 @@ BEGIN
            reason = CASE WHEN due.passed THEN 'appointment_passed' ELSE '' END, updated_at = now()
     FROM due WHERE m.id = due.id;
     GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n;
+    -- the inbox's answers (campaign 0, 0022_inbox_answers.sql): no campaign to be active and
+    -- no appointment to pass; scheduled for their send window, or retrying
+    WITH due AS (
+        SELECT q.id FROM messages q
+        WHERE q.campaign_id = 0 AND q.status IN ('scheduled', 'retry') AND q.send_at <= now()
+        ORDER BY q.send_at LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE messages m SET status = 'ready', reason = '', updated_at = now()
+    FROM due WHERE m.id = due.id;
+    GET DIAGNOSTICS answered = ROW_COUNT;
+    RETURN n + answered;
 END
 $$;
 
@@ -92,7 +104,8 @@ $$;
 
 -- Record failed sends by p_worker. Permanent errors fail at once; transient ones retry after
 -- retry_base * 2^(attempts-1) (capped at retry_max, with +-20% jitter) until the campaign's
--- max_attempts, then the message is dead. Returns each message's new status.
+-- max_attempts, then the message is dead (an inbox answer: send_policies' own). Returns each
+-- message's new status.
 CREATE OR REPLACE FUNCTION fail_messages(p_worker text, p_ids bigint[], p_errors text[],
                                          p_permanent boolean[])
 RETURNS TABLE (id bigint, status text, send_at timestamptz)
@@ -106,8 +119,9 @@ LANGUAGE sql AS $$
                                     * (0.8 + 0.4 * random()) END,
         last_error = left(x.error, 1000), lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
         send_started_at = NULL  -- the provider answered: a retry cannot duplicate
-    FROM unnest(p_ids, p_errors, p_permanent) AS x(id, error, permanent), campaigns c
-    WHERE m.id = x.id AND c.id = m.campaign_id AND m.status = 'ready' AND m.lease_owner = p_worker
+    FROM unnest(p_ids, p_errors, p_permanent) AS x(id, error, permanent), send_policies c
+    WHERE m.id = x.id AND c.campaign_id = m.campaign_id AND m.status = 'ready'
+      AND m.lease_owner = p_worker
     RETURNING m.id, m.status, m.send_at
 $$;
 
@@ -124,9 +138,9 @@ LANGUAGE sql AS $$
             reason = CASE WHEN m.send_started_at IS NOT NULL THEN 'send_outcome_unknown' ELSE m.reason END,
             last_error = 'lease expired (worker ' || m.lease_owner || ')',
             lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-        FROM campaigns c
+        FROM send_policies c
         WHERE m.status = 'ready' AND m.lease_owner IS NOT NULL AND m.lease_expires_at < now()
-          AND c.id = m.campaign_id
+          AND c.campaign_id = m.campaign_id
         RETURNING 1
     ) SELECT count(*)::integer FROM r
 $$;
