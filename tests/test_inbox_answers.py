@@ -8,12 +8,13 @@ template rendered for the customer."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from app_service import consent, db, replies, senders, templates
+from app_service import dispatch_queue as dq
 from app_service.worker.channels.outbox import OutboxChannel
 from app_service.worker.runner import Worker, WorkerSettings
 from tests.api_support import IDS, make_tenant
@@ -266,3 +267,31 @@ def test_a_reply_keeps_the_number_it_reached(conn, clinic):
     assert conn.execute(
         "SELECT data ->> 'to' FROM message_events WHERE kind = 'reply' ORDER BY id"
     ).fetchall() == [(OWN_NUMBER,), (None,)]
+
+
+def test_an_answer_retries_by_its_own_policy_and_a_crash_mid_call_never_resends(app, conn, clinic):
+    c1 = clinic["c1"]
+    desk, _, _ = _enrolled_person(app, conn, clinic["account"], "desk@example.com", "staff")
+    form = {**_form(desk, c1), "text": "Call us back, please."}
+    assert desk.post(f"/inbox/{c1}/answer", form).status_code == 302
+    (claimed,) = dq.claim(conn, "w1", 10)
+    assert claimed.campaign_id == 0 and claimed.step == 0
+    before = datetime.now(UTC)
+    assert dq.fail(conn, "w1", [(claimed.id, "throttled", False)]) == {claimed.id: "retry"}
+    (send_at,) = conn.execute("SELECT send_at FROM messages WHERE id = %s", [claimed.id]).fetchone()
+    assert timedelta(seconds=23) < send_at - before < timedelta(seconds=37)  # 30 s +-20%
+    conn.execute("UPDATE messages SET send_at = now() WHERE id = %s", [claimed.id])
+    assert dq.mark_ready(conn) == 1
+    # the worker marks the send and dies during the provider call: failed, never sent again
+    (claimed,) = dq.claim(conn, "w2", 10, timedelta(seconds=1))
+    assert dq.begin_sends(conn, "w2", [claimed.id]) == {claimed.id: "send"}
+    conn.execute(
+        "UPDATE messages SET lease_expires_at = now() - interval '1 second' WHERE id = %s",
+        [claimed.id],
+    )
+    assert dq.reclaim_expired_leases(conn) == 1
+    assert conn.execute(
+        "SELECT status, reason FROM messages WHERE id = %s", [claimed.id]
+    ).fetchone() == ("failed", "send_outcome_unknown")
+    thread = desk.get(f"/inbox/{c1}").get_data(as_text=True)
+    assert "(sms, failed (send_outcome_unknown))" in thread

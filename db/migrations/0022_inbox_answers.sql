@@ -8,7 +8,7 @@
 -- messages_once holds). Every report, list and analytic joins campaigns or reads a
 -- campaign's rollups, so an answer counts in none of them; its rollup rows (campaign 0) are
 -- never read and are hidden by the rollups' row-level security. Procedures that need a
--- campaign's settings take the answers' own (060_dispatch.sql, 175_answers.sql).
+-- campaign's settings (attempts, retries) take the answers' own (060_dispatch.sql).
 
 CREATE TABLE answers (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -36,15 +36,6 @@ CREATE INDEX answers_customer_idx ON answers (account_id, customer_id, id);
 CREATE INDEX messages_answers_due_idx ON messages (send_at)
     WHERE campaign_id = 0 AND status IN ('scheduled', 'retry');
 
--- The retry policy of a message's campaign, and the answers' own (campaign 0): what
--- fail_messages and reclaim_expired_leases join (060_dispatch.sql). Read with the caller's
--- rights (security_invoker), so the campaigns' row-level security holds as before.
-CREATE VIEW send_policies WITH (security_invoker = true) AS
-    SELECT id AS campaign_id, max_attempts, retry_base, retry_max FROM campaigns
-    UNION ALL
-    SELECT 0, 5::smallint, interval '30 seconds', interval '10 minutes';
-
-GRANT SELECT ON send_policies TO reminderly_api;
 GRANT SELECT, INSERT ON answers TO reminderly_api;
 GRANT UPDATE (body, subject) ON answers TO reminderly_api;  -- erasure (SECURITY DEFINER anyway)
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO reminderly_api;
