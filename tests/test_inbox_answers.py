@@ -295,3 +295,16 @@ def test_an_answer_retries_by_its_own_policy_and_a_crash_mid_call_never_resends(
     ).fetchone() == ("failed", "send_outcome_unknown")
     thread = desk.get(f"/inbox/{c1}").get_data(as_text=True)
     assert "(sms, failed (send_outcome_unknown))" in thread
+
+
+def test_erasing_the_customer_removes_answers_texts_and_cancels_the_pending(app, conn, clinic):
+    c1 = clinic["c1"]
+    owner, _, _ = _enrolled_person(app, conn, clinic["account"], "owner@example.com")
+    form = {**_form(owner, c1), "text": "Your results are in."}
+    assert owner.post(f"/inbox/{c1}/answer", form).status_code == 302
+    erased = owner.post(f"/customers/{c1}/erase", {"confirm": "erase"}, refresh=f"/customers/{c1}")
+    assert erased.status_code == 302
+    assert conn.execute(
+        "SELECT a.body, m.status, m.reason FROM answers a"
+        " JOIN messages m ON m.campaign_id = 0 AND m.appointment_id = -a.id"
+    ).fetchone() == ("", "cancelled", "erased")
