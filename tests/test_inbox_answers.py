@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 
 from app_service import consent, db, replies, senders, templates
@@ -308,3 +309,33 @@ def test_erasing_the_customer_removes_answers_texts_and_cancels_the_pending(app,
         "SELECT a.body, m.status, m.reason FROM answers a"
         " JOIN messages m ON m.campaign_id = 0 AND m.appointment_id = -a.id"
     ).fetchone() == ("", "cancelled", "erased")
+
+
+def test_the_database_refuses_an_answer_outside_the_members_location(app, conn, clinic):
+    """Row-level security, whatever SQL runs: a member scoped to south cannot write an
+    answer to north's customer, nor read north's answers."""
+    from tests.test_people import _as_member, _leave
+
+    south, north = (
+        conn.execute("SELECT id FROM locations WHERE external_id = %s", [x]).fetchone()[0]
+        for x in ("south", "north")
+    )
+    (user,) = conn.execute(
+        "INSERT INTO users (email) VALUES ('s@example.com') RETURNING id"
+    ).fetchone()
+    insert = (
+        "INSERT INTO answers (account_id, customer_id, user_id, channel, body, form_token)"
+        " VALUES (%s, %s, %s, 'sms', 'x', md5(random()::text))"
+    )
+    _as_member(conn, clinic["account"], "staff", south)
+    try:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(insert, [clinic["account"], clinic["c1"], user])
+        conn.execute(insert, [clinic["account"], clinic["c2"], user])  # their own customer
+    finally:
+        _leave(conn)
+    _as_member(conn, clinic["account"], "staff", north)
+    try:
+        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)
+    finally:
+        _leave(conn)

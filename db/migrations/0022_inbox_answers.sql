@@ -36,8 +36,9 @@ CREATE INDEX answers_customer_idx ON answers (account_id, customer_id, id);
 CREATE INDEX messages_answers_due_idx ON messages (send_at)
     WHERE campaign_id = 0 AND status IN ('scheduled', 'retry');
 
+-- Members write answers and never change them (erase_customer empties their texts as the
+-- table's owner).
 GRANT SELECT, INSERT ON answers TO reminderly_api;
-GRANT UPDATE (body, subject) ON answers TO reminderly_api;  -- erasure (SECURITY DEFINER anyway)
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO reminderly_api;
 
 ALTER TABLE answers ENABLE ROW LEVEL SECURITY;
@@ -47,8 +48,9 @@ CREATE POLICY location_scope ON answers AS RESTRICTIVE FOR SELECT TO reminderly_
     USING (app_location_id() IS NULL OR customer_id IN (SELECT id FROM customers));
 CREATE POLICY role_may_insert ON answers AS RESTRICTIVE FOR INSERT TO reminderly_api
     WITH CHECK (app_may_write('answers', 'INSERT'));
-CREATE POLICY role_may_update ON answers AS RESTRICTIVE FOR UPDATE TO reminderly_api
-    USING (app_may_write('answers', 'UPDATE'));
+-- and only to a customer the member sees (queue_answer checks it first; this holds for any SQL)
+CREATE POLICY location_scope_insert ON answers AS RESTRICTIVE FOR INSERT TO reminderly_api
+    WITH CHECK (app_location_id() IS NULL OR customer_id IN (SELECT id FROM customers));
 
 -- Staff answer customers: the matrix gains answers (replaces 0021's definition).
 CREATE OR REPLACE FUNCTION app_may_write(p_table text, p_command text) RETURNS boolean
