@@ -339,3 +339,14 @@ def test_the_database_refuses_an_answer_outside_the_members_location(app, conn, 
         assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)
     finally:
         _leave(conn)
+
+
+def test_an_email_answer_has_its_subject_and_an_unsubscribe_link(app, conn, db_url, clinic):
+    c1 = clinic["c1"]
+    desk, _, _ = _enrolled_person(app, conn, clinic["account"], "desk@example.com", "staff")
+    form = {**_form(desk, c1), "channel": "email", "text": "Your forms are attached."}
+    assert desk.post(f"/inbox/{c1}/answer", {**form, "subject": "Your forms"}).status_code == 302
+    (out,) = _run_worker(db_url).seen
+    assert (out.channel, out.recipient, out.subject) == ("email", "c1@example.com", "Your forms")
+    assert out.body == "Your forms are attached." and out.origination is None
+    assert "List-Unsubscribe" in out.headers
