@@ -158,13 +158,17 @@ SELECT role, relation::text, predicate, index::text, estimated_rows FROM campaig
 -- name: message_for_send
 SELECT m.id, m.account_id, m.customer_id, m.channel, m.step, cu.phone, cu.email, cu.first_name, cu.last_name,
        st.template, st.subject, a.merge_fields, a.starts_at, a.timezone, l.name AS location_name,
-       l.review_url, ca.name AS campaign_name, ca.kind, ac.sms_origination
+       l.review_url, ca.name AS campaign_name, ca.kind,
+       coalesce(an.origination, ac.sms_origination) AS sms_origination,
+       an.body AS answer_body, an.subject AS answer_subject
+-- an inbox answer (campaign 0) has its text and sender in answers, and no appointment or step
 FROM messages m
 JOIN accounts ac ON ac.id = m.account_id
 JOIN customers cu ON cu.id = m.customer_id
-JOIN appointments a ON a.id = m.appointment_id
-JOIN campaign_steps st ON st.campaign_id = m.campaign_id AND st.step = m.step
-JOIN campaigns ca ON ca.id = m.campaign_id
+LEFT JOIN appointments a ON a.id = m.appointment_id
+LEFT JOIN campaign_steps st ON st.campaign_id = m.campaign_id AND st.step = m.step
+LEFT JOIN campaigns ca ON ca.id = m.campaign_id
+LEFT JOIN answers an ON m.campaign_id = 0 AND an.id = -m.appointment_id
 LEFT JOIN locations l ON l.id = a.location_id
 WHERE m.id = ANY(%(ids)s);
 
@@ -1002,17 +1006,49 @@ LEFT JOIN people_members() m ON m.user_id = c.assigned_user
 WHERE c.customer_id = %(customer_id)s;
 
 -- name: inbox_thread
--- What was sent to the customer and what they wrote, oldest first.
+-- What was sent to the customer, what they wrote and what the team answered (with its
+-- delivery status, and who), newest first.
 SELECT * FROM (
     SELECT m.sent_at AS at, 'out' AS direction, ca.name || ', step ' || m.step AS text,
-           m.status AS detail
+           m.status AS detail, NULL AS author
     FROM messages m JOIN campaigns ca ON ca.id = m.campaign_id
     WHERE m.customer_id = %(customer_id)s AND m.sent_at IS NOT NULL
     UNION ALL
-    SELECT e.occurred_at, 'in', coalesce(e.data ->> 'text', ''), e.data ->> 'classified'
+    SELECT e.occurred_at, 'in', coalesce(e.data ->> 'text', ''), e.data ->> 'classified', NULL
     FROM message_events e
     WHERE e.customer_id = %(customer_id)s AND e.kind IN ('reply', 'keyword')
+    UNION ALL
+    SELECT coalesce(m.sent_at, x.created_at), 'answer', x.body,
+           x.channel || ', ' || CASE
+               WHEN m.status = 'scheduled'
+                   THEN 'scheduled for ' || to_char(m.send_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
+               WHEN m.status IS NULL THEN 'not visible'
+               ELSE m.status || coalesce(' (' || nullif(m.reason, '') || ')', '') END,
+           coalesce(u.email, 'former member')
+    FROM answers x
+    LEFT JOIN messages m ON m.campaign_id = 0 AND m.appointment_id = -x.id
+    LEFT JOIN people_members() u ON u.user_id = x.user_id
+    WHERE x.customer_id = %(customer_id)s
 ) t ORDER BY at DESC LIMIT 200;
+
+-- name: answer_queue
+SELECT outcome, answer_id, send_at, location_name, tz, win_start, win_end
+FROM queue_answer(%(customer_id)s, %(user_id)s, %(channel)s, %(body)s, %(subject)s,
+                  %(template_id)s, %(token)s, %(schedule)s);
+
+-- name: answer_context
+-- What a quick reply is rendered with, and what the answer form offers: the customer's
+-- fields and addresses, their consent per channel, and their latest appointment's.
+SELECT cu.first_name, cu.last_name, cu.phone IS NOT NULL AS has_phone,
+       cu.email IS NOT NULL AS has_email, cu.sms_opted_out_at, cu.email_opted_out_at,
+       a.starts_at, a.merge_fields, w.tz, w.location_name, w.win_start, w.win_end,
+       (now() AT TIME ZONE w.tz)::time AS local_now
+FROM customers cu
+CROSS JOIN LATERAL answer_window(cu.id) w
+LEFT JOIN LATERAL (
+    SELECT x.starts_at, x.merge_fields FROM appointments x
+    WHERE x.customer_id = cu.id ORDER BY x.starts_at DESC LIMIT 1) a ON true
+WHERE cu.id = %(customer_id)s;
 
 -- name: inbox_notes
 SELECT n.id, n.body, n.created_at, m.email AS author

@@ -1,6 +1,6 @@
 """The console as its people use it, in Debian's Chromium (Playwright) against gunicorn: an owner
 accepts the operator's invitation, enrols TOTP, invites a manager and a viewer; the manager
-enrols and uploads a list; the owner reads the audit log; the viewer is refused by UI and by
+enrols and uploads a list; the owner answers a reply in the inbox and reads the audit log; the viewer is refused by UI and by
 direct URL. axe-core checks each page for WCAG 2.2 AA violations at desktop and phone width,
 and screenshots go to test-artifacts/console-*.png."""
 
@@ -165,6 +165,15 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
     owner.get_by_label("Add a note").fill("Offered Thursday 10:00")
     owner.get_by_role("button", name="Add note").click()
     assert "Offered Thursday 10:00" in owner.locator("#notes").inner_text()
+    # and answers the patient: now, or at the window's next opening in quiet hours
+    owner.get_by_label("Your answer").fill("Thursday at 10:00 is free; shall we move it?")
+    owner.get_by_role("button", name="Send answer").click()
+    later = owner.get_by_role("button", name="Send at the next allowed time")
+    if later.count():
+        _accessible(owner, "answer-quiet-hours")
+        later.click()
+    answer = owner.locator("#thread .answer").first.inner_text()
+    assert "Answer by" in answer and "Thursday at 10:00 is free" in answer
     _accessible(owner, "conversation")
     owner.get_by_role("link", name="Customers").click()
     owner.get_by_label("Name, phone, email or your id").fill("Name0")

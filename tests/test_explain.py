@@ -195,3 +195,26 @@ def test_report_rollups_are_read_by_key(big):
         # the rollups are read by key; a tiny lookup table (accounts) may be scanned
         rollups = [(kind, rel) for kind, rel in touched if rel.endswith("_counts")]
         assert rollups and all(kind != "Seq Scan" for kind, _ in rollups), touched
+
+
+def test_the_inbox_answers_paths_use_indexes(big):
+    """Answers (campaign 0, 0022_inbox_answers.sql) on the worker's paths: mark_ready finds
+    the due ones by their own small index (never walking the campaigns' backlog), and a
+    failure or a send's details look the campaign up by key."""
+    conn, _ = big
+    body = conn.execute("SELECT prosrc FROM pg_proc WHERE proname = 'mark_ready'").fetchone()[0]
+    due = re.search(r"\(\s*(SELECT q\.id FROM messages q.*?SKIP LOCKED)\s*\)", body, re.S)
+    nodes = explain(conn, due.group(1).replace("p_limit", "10000"))
+    assert_indexed(nodes)
+    assert "messages_answers_due_idx" in {n.get("Index Name") for n in nodes}
+    arrays = {
+        "p_ids": "ARRAY[1, 2]::bigint[]",
+        "p_errors": "ARRAY['x', 'y']",
+        "p_permanent": "ARRAY[false, false]",
+    }
+    assert_indexed(explain(conn, function_body(conn, "fail_messages", {"p_worker": "w"}, arrays)))
+    # a send's details: the hot tables by key, as before answers existed (the few campaigns
+    # and accounts may be hashed; answers, empty here, joins by its primary key)
+    nodes = explain(conn, Q.message_for_send, {"ids": [1, 2, 3]})
+    hot = {"messages", "customers", "appointments", "campaign_steps"}
+    assert not [n for n in nodes if n["Node Type"] == "Seq Scan" and n["Relation Name"] in hot]

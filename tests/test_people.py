@@ -513,6 +513,9 @@ def test_row_level_security_enforces_the_same_matrix_as_the_console(app, conn, r
 
     account = make_tenant(conn, app, "Clinic").account_id
     campaign = make_campaign(conn, account)
+    (member,) = conn.execute(
+        "INSERT INTO users (email) VALUES ('member@example.com') RETURNING id"
+    ).fetchone()
     attempts = {
         "edit_campaigns": ("UPDATE campaigns SET name = name || '!' WHERE id = %s", [campaign]),
         "edit_locations": ("UPDATE locations SET name = 'x' WHERE account_id = %s", [account]),
@@ -527,6 +530,11 @@ def test_row_level_security_enforces_the_same_matrix_as_the_console(app, conn, r
             [account, campaign],
         ),
         "manage_settings": ("SELECT account_set_audit_retention(100)", []),
+        "answer_replies": (
+            "INSERT INTO answers (account_id, customer_id, user_id, channel, body, form_token)"
+            " VALUES (%s, 0, %s, 'sms', 'x', md5(random()::text))",
+            [account, member],
+        ),
     }
     conn.execute("INSERT INTO locations (account_id, external_id) VALUES (%s, 'north')", [account])
     for action, (sql, params) in attempts.items():

@@ -29,6 +29,10 @@ class Composer:
         fields: dict[int, dict] = {}
         made: dict[int, OutgoingMessage | RenderError | str] = {}
         for claimed in batch:
+            d = details.get(claimed.id)
+            if d is not None and d.get("answer_body") is not None:
+                made[claimed.id] = self.answer(d)  # written by a person: sent as written
+                continue
             try:
                 fields[claimed.id] = self.fields(details[claimed.id])
             except Exception as exc:
@@ -60,6 +64,16 @@ class Composer:
                     "error", f"the message could not be built ({type(exc).__name__})"
                 )
         return [made[c.id] for c in batch]
+
+    def answer(self, d: dict) -> OutgoingMessage | RenderError:
+        """An inbox answer: its text as the member wrote (or edited) it, never rendered again
+        (a customer's own braces stay text), from the sender its answers row names."""
+        if not d["answer_body"]:
+            return RenderError("recipient", "the answer's text was erased with the customer")
+        try:
+            return self.outgoing(d, d["answer_body"], d["answer_subject"] or "Re: your message")
+        except RenderError as exc:
+            return exc
 
     def fields(self, d: dict) -> dict:
         tz = ZoneInfo(d["timezone"])

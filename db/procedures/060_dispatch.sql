@@ -10,6 +10,7 @@ CREATE OR REPLACE FUNCTION mark_ready(p_limit integer DEFAULT 10000) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
+    answered integer;
 BEGIN
     WITH due AS (
         SELECT m.id, (cs.send_offset < interval '0' AND a.starts_at <= now()) AS passed
@@ -26,7 +27,18 @@ BEGIN
            reason = CASE WHEN due.passed THEN 'appointment_passed' ELSE '' END, updated_at = now()
     FROM due WHERE m.id = due.id;
     GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n;
+    -- the inbox's answers (campaign 0, 0022_inbox_answers.sql): no campaign to be active and
+    -- no appointment to pass; scheduled for their send window, or retrying
+    WITH due AS (
+        SELECT q.id FROM messages q
+        WHERE q.campaign_id = 0 AND q.status IN ('scheduled', 'retry') AND q.send_at <= now()
+        ORDER BY q.send_at LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE messages m SET status = 'ready', reason = '', updated_at = now()
+    FROM due WHERE m.id = due.id;
+    GET DIAGNOSTICS answered = ROW_COUNT;
+    RETURN n + answered;
 END
 $$;
 
@@ -92,41 +104,50 @@ $$;
 
 -- Record failed sends by p_worker. Permanent errors fail at once; transient ones retry after
 -- retry_base * 2^(attempts-1) (capped at retry_max, with +-20% jitter) until the campaign's
--- max_attempts, then the message is dead. Returns each message's new status.
+-- max_attempts, then the message is dead. An inbox answer (campaign 0, no campaigns row) has
+-- the answers' own: 5 attempts, from 30 seconds up to 10 minutes apart. Returns each
+-- message's new status.
 CREATE OR REPLACE FUNCTION fail_messages(p_worker text, p_ids bigint[], p_errors text[],
                                          p_permanent boolean[])
 RETURNS TABLE (id bigint, status text, send_at timestamptz)
 LANGUAGE sql AS $$
     UPDATE messages m SET
         status = CASE WHEN x.permanent THEN 'failed'
-                      WHEN m.attempts >= c.max_attempts THEN 'dead'
+                      WHEN m.attempts >= x.max_attempts THEN 'dead'
                       ELSE 'retry' END,
-        send_at = CASE WHEN x.permanent OR m.attempts >= c.max_attempts THEN m.send_at
-                       ELSE now() + least(c.retry_max, c.retry_base * power(2, m.attempts - 1))
+        send_at = CASE WHEN x.permanent OR m.attempts >= x.max_attempts THEN m.send_at
+                       ELSE now() + least(x.retry_max, x.retry_base * power(2, m.attempts - 1))
                                     * (0.8 + 0.4 * random()) END,
         last_error = left(x.error, 1000), lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
         send_started_at = NULL  -- the provider answered: a retry cannot duplicate
-    FROM unnest(p_ids, p_errors, p_permanent) AS x(id, error, permanent), campaigns c
-    WHERE m.id = x.id AND c.id = m.campaign_id AND m.status = 'ready' AND m.lease_owner = p_worker
+    FROM (SELECT f.id, f.error, f.permanent,
+                 coalesce(c.max_attempts, 5) AS max_attempts,
+                 coalesce(c.retry_base, interval '30 seconds') AS retry_base,
+                 coalesce(c.retry_max, interval '10 minutes') AS retry_max
+          FROM unnest(p_ids, p_errors, p_permanent) AS f(id, error, permanent)
+          JOIN messages q ON q.id = f.id
+          LEFT JOIN campaigns c ON c.id = q.campaign_id) AS x
+    WHERE m.id = x.id AND m.status = 'ready' AND m.lease_owner = p_worker
     RETURNING m.id, m.status, m.send_at
 $$;
 
 -- Leases that expired (their worker died or stalled): released, so the message is ready
--- again, or dead when the attempts are spent. A message whose worker had started the provider
--- call (send_started_at) may have been delivered: it is failed as send_outcome_unknown and
--- never sent again (the reconciliation rule: at most once). Returns how many were reclaimed.
+-- again, or dead when the attempts are spent (an inbox answer: 5, as in fail_messages). A
+-- message whose worker had started the provider call (send_started_at) may have been
+-- delivered: it is failed as send_outcome_unknown and never sent again (the reconciliation
+-- rule: at most once). Returns how many were reclaimed.
 CREATE OR REPLACE FUNCTION reclaim_expired_leases() RETURNS integer
 LANGUAGE sql AS $$
     WITH r AS (
         UPDATE messages m SET
             status = CASE WHEN m.send_started_at IS NOT NULL THEN 'failed'
-                          WHEN m.attempts >= c.max_attempts THEN 'dead' ELSE 'ready' END,
+                          WHEN m.attempts >= coalesce((SELECT c.max_attempts FROM campaigns c
+                                                       WHERE c.id = m.campaign_id), 5)
+                          THEN 'dead' ELSE 'ready' END,
             reason = CASE WHEN m.send_started_at IS NOT NULL THEN 'send_outcome_unknown' ELSE m.reason END,
             last_error = 'lease expired (worker ' || m.lease_owner || ')',
             lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-        FROM campaigns c
         WHERE m.status = 'ready' AND m.lease_owner IS NOT NULL AND m.lease_expires_at < now()
-          AND c.id = m.campaign_id
         RETURNING 1
     ) SELECT count(*)::integer FROM r
 $$;

@@ -112,7 +112,11 @@ $$;
 -- appointment (goal reached: suppressed 'confirmed'); cancel cancels the appointment and its
 -- pending messages in every campaign; a number 0-10 answers a survey; help and other text are
 -- kept for the operator.
-CREATE OR REPLACE FUNCTION record_reply(p_message bigint, p_kind text, p_text text) RETURNS text
+-- p_to: the number the customer wrote to (an SMS), kept with the reply: the inbox answers
+-- from it (175_answers.sql).
+DROP FUNCTION IF EXISTS record_reply(bigint, text, text);
+CREATE OR REPLACE FUNCTION record_reply(p_message bigint, p_kind text, p_text text,
+                                        p_to text DEFAULT NULL) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     m messages;
@@ -126,7 +130,8 @@ BEGIN
     INSERT INTO message_events (account_id, campaign_id, message_id, customer_id, kind, data)
     VALUES (m.account_id, m.campaign_id, m.id, m.customer_id,
             CASE WHEN p_kind IN ('opt_out', 'opt_in', 'help') THEN 'keyword' ELSE 'reply' END,
-            jsonb_build_object('text', p_text, 'classified', p_kind));
+            jsonb_build_object('text', p_text, 'classified', p_kind)
+            || CASE WHEN p_to IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('to', p_to) END);
     IF p_kind = 'opt_out' THEN
         PERFORM record_consent(m.customer_id, 'sms', 'opt_out', 'sms reply', left(p_text, 200));
     ELSIF p_kind = 'opt_in' THEN

@@ -135,12 +135,20 @@ LANGUAGE sql STABLE AS $$
     UNION ALL SELECT 'appointments.location_id', count(*) FROM appointments x
         WHERE x.location_id IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM locations l WHERE l.id = x.location_id AND l.account_id = x.account_id)
+    -- campaign 0: the inbox's answers, whose appointment_id is minus their answers row's id
     UNION ALL SELECT 'messages.campaign_id', count(*) FROM messages m
-        WHERE NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = m.campaign_id AND c.account_id = m.account_id)
+        WHERE m.campaign_id <> 0
+          AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = m.campaign_id AND c.account_id = m.account_id)
     UNION ALL SELECT 'messages.packet_id', count(*) FROM messages m
-        WHERE NOT EXISTS (SELECT 1 FROM packets p WHERE p.id = m.packet_id AND p.campaign_id = m.campaign_id)
+        WHERE m.campaign_id <> 0
+          AND NOT EXISTS (SELECT 1 FROM packets p WHERE p.id = m.packet_id AND p.campaign_id = m.campaign_id)
     UNION ALL SELECT 'messages.customer_id', count(*) FROM messages m
         WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = m.customer_id AND c.account_id = m.account_id)
     UNION ALL SELECT 'messages.appointment_id', count(*) FROM messages m
-        WHERE NOT EXISTS (SELECT 1 FROM appointments a WHERE a.id = m.appointment_id AND a.account_id = m.account_id)
+        WHERE m.campaign_id <> 0
+          AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.id = m.appointment_id AND a.account_id = m.account_id)
+    UNION ALL SELECT 'messages.answer', count(*) FROM messages m
+        WHERE m.campaign_id = 0
+          AND NOT EXISTS (SELECT 1 FROM answers x WHERE x.id = -m.appointment_id
+                            AND x.account_id = m.account_id AND x.customer_id = m.customer_id)
 $$;

@@ -46,7 +46,9 @@ $$;
 -- - to a shared (or unknown, or missing) number: the customers with that phone of the accounts
 --   that send from the shared identity (shared consent).
 -- Opt-out and opt-in apply to every such customer (carriers treat a number as one subscriber of
--- the sending number); anything else answers the latest message sent to that phone among them.
+-- the sending number); anything else answers the latest message sent to that phone among them
+-- (a campaign's before an inbox answer: "YES" or "CANCEL" after an answer still confirms or
+-- cancels the appointment the reminder was about). The reply keeps the number it reached.
 -- Returns the number of customers it applied to, or -1 for a duplicate delivery.
 DROP FUNCTION IF EXISTS record_inbound_sms(text, text, text, text);
 CREATE OR REPLACE FUNCTION record_inbound_sms(p_event_id text, p_from text, p_kind text, p_text text,
@@ -73,10 +75,10 @@ BEGIN
     LOOP
         SELECT m.id INTO latest FROM messages m
         WHERE m.customer_id = cu.id AND m.channel = 'sms' AND m.sent_at IS NOT NULL
-        ORDER BY m.sent_at DESC LIMIT 1;
+        ORDER BY m.campaign_id = 0, m.sent_at DESC LIMIT 1;
         IF p_kind IN ('opt_out', 'opt_in') THEN
             IF latest IS NOT NULL THEN
-                PERFORM record_reply(latest, p_kind, p_text);
+                PERFORM record_reply(latest, p_kind, p_text, p_to);
             ELSE
                 PERFORM record_consent(cu.id, 'sms', p_kind, 'sms reply', left(p_text, 200));
             END IF;
@@ -88,9 +90,9 @@ BEGIN
         JOIN accounts a ON a.id = c.account_id
         WHERE c.phone = p_from AND m.channel = 'sms' AND m.sent_at IS NOT NULL
           AND CASE WHEN owner IS NOT NULL THEN c.account_id = owner ELSE a.sms_origination IS NULL END
-        ORDER BY m.sent_at DESC LIMIT 1;
+        ORDER BY m.campaign_id = 0, m.sent_at DESC LIMIT 1;
         IF latest IS NOT NULL THEN
-            PERFORM record_reply(latest, p_kind, p_text);
+            PERFORM record_reply(latest, p_kind, p_text, p_to);
             n := 1;
         END IF;
     END IF;

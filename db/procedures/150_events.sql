@@ -36,7 +36,9 @@ BEGIN
                max(attempts) AS attempts
         FROM (SELECT id, status, 1 AS s, account_id, campaign_id, packet_id, customer_id,
                      appointment_id, location_id, step, channel, reason, attempts
-              FROM new_rows WHERE status IN ('sent', 'delivered', 'failed', 'dead')
+              -- not the inbox's answers (campaign 0): they are a conversation, not a send
+              -- of the integrator's campaigns (0022_inbox_answers.sql)
+              FROM new_rows WHERE status IN ('sent', 'delivered', 'failed', 'dead') AND campaign_id <> 0
               UNION ALL
               SELECT id, status, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
               FROM old_rows WHERE status IN ('sent', 'delivered', 'failed', 'dead')) AS x
@@ -116,7 +118,7 @@ BEGIN
     LEFT JOIN customers cu ON cu.id = m.customer_id
     LEFT JOIN appointments a ON a.id = m.appointment_id
     LEFT JOIN locations l ON l.id = coalesce(m.location_id, a.location_id)
-    WHERE e.type IS NOT NULL
+    WHERE e.type IS NOT NULL AND m.campaign_id <> 0
     ORDER BY e.id;
     RETURN NULL;
 END

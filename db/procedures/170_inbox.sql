@@ -31,7 +31,8 @@ CREATE TRIGGER conversation_on_reply AFTER INSERT ON message_events
     EXECUTE FUNCTION conversation_on_reply();
 
 -- Erasing one customer on request (the console; the caller's account only): names, phone,
--- email, merge fields, reply and survey texts, inbox notes and the local outbox's copies
+-- email, merge fields, reply and survey texts, inbox notes and answers' texts, and the local
+-- outbox's copies
 -- go; the send ledger stays (which messages were sent when, their statuses, and the consent
 -- ledger's opt-ins and opt-outs, the evidence carriers ask for). Refused while a send to the
 -- customer is under way; their pending messages are cancelled ('erased').
@@ -61,6 +62,7 @@ BEGIN
     UPDATE consent_events SET note = NULL WHERE customer_id = p_customer;
     UPDATE conversations SET last_reply_text = '' WHERE customer_id = p_customer;
     DELETE FROM conversation_notes WHERE customer_id = p_customer;
+    UPDATE answers SET body = '', subject = NULL WHERE customer_id = p_customer;
     DELETE FROM outbox o USING messages m WHERE m.customer_id = p_customer AND o.message_id = m.id;
     RETURN 'erased';
 END
