@@ -198,7 +198,7 @@ def test_report_rollups_are_read_by_key(big):
 
 
 def test_the_inbox_answers_paths_use_indexes(big):
-    """Answers (campaign 0, 0022_inbox_answers.sql) on the worker's paths: mark_ready finds
+    """Answers (campaign 0, 0024_inbox_answers.sql) on the worker's paths: mark_ready finds
     the due ones by their own small index (never walking the campaigns' backlog), and a
     failure or a send's details look the campaign up by key."""
     conn, _ = big

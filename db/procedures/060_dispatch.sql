@@ -27,7 +27,7 @@ BEGIN
            reason = CASE WHEN due.passed THEN 'appointment_passed' ELSE '' END, updated_at = now()
     FROM due WHERE m.id = due.id;
     GET DIAGNOSTICS n = ROW_COUNT;
-    -- the inbox's answers (campaign 0, 0022_inbox_answers.sql): no campaign to be active and
+    -- the inbox's answers (campaign 0, 0024_inbox_answers.sql): no campaign to be active and
     -- no appointment to pass; scheduled for their send window, or retrying
     WITH due AS (
         SELECT q.id FROM messages q

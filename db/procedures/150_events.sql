@@ -37,7 +37,7 @@ BEGIN
         FROM (SELECT id, status, 1 AS s, account_id, campaign_id, packet_id, customer_id,
                      appointment_id, location_id, step, channel, reason, attempts
               -- not the inbox's answers (campaign 0): they are a conversation, not a send
-              -- of the integrator's campaigns (0022_inbox_answers.sql)
+              -- of the integrator's campaigns (0024_inbox_answers.sql)
               FROM new_rows WHERE status IN ('sent', 'delivered', 'failed', 'dead') AND campaign_id <> 0
               UNION ALL
               SELECT id, status, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL

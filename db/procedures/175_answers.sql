@@ -1,4 +1,4 @@
--- The inbox's answers (0022_inbox_answers.sql): a member's text to a customer, queued as a
+-- The inbox's answers (0024_inbox_answers.sql): a member's text to a customer, queued as a
 -- message of no campaign (campaign 0) that the worker sends like any other.
 
 -- The account's own number the customer last wrote to (the reply records it: record_reply's

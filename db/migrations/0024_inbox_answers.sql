@@ -1,4 +1,4 @@
--- 0022_inbox_answers: a member answers a customer from the console's inbox, in free text or a
+-- 0024_inbox_answers: a member answers a customer from the console's inbox, in free text or a
 -- quick reply from a template. An answer is a row of `answers` (who wrote what, from which
 -- sender, under which form token) and one message of no campaign that the worker sends like
 -- any other: queued, claimed, rate-limited, marked before the provider call, recorded.
