@@ -218,12 +218,13 @@ def version(conn: psycopg.Connection, template_id: int, number: int) -> dict | N
     return found[0] if found else None
 
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+_TOKENS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\s+|\w+|[^\w\s]", re.S)
 
 
 def diff(old: str, new: str) -> list[tuple[str, str]]:
     """Word-level changes from `old` to `new` as (op, text) with op ' ' (same), '-' or '+':
-    a message is a few sentences, where a line diff would mark the whole text changed."""
+    a message is a few sentences, where a line diff would mark the whole text changed. A
+    merge field or tag is one word."""
     a, b = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
     out: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():

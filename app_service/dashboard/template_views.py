@@ -73,7 +73,7 @@ def _form() -> dict:
 
 def _matches(v: dict) -> list[dict]:
     """Customers found by the preview's search box (the member's own, by row-level security)."""
-    if not v["customer_q"]:
+    if not v.get("customer_q"):
         return []
     return customer_care.search(request_db.connection(), v["customer_q"])[:20]
 
@@ -201,16 +201,23 @@ def live_preview():
     return render_template("dashboard/_template_preview.html", p=shown, channel=v["channel"])
 
 
-@bp.get("/templates/<id:template_id>/versions/<int:number>")
+def _number(value: str | None) -> int | None:
+    """A version number from a query or form (versions are numbered per template, 1, 2, ...;
+    not row ids, so they travel as parameters, not as path segments the ids would rewrite)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) <= 9 else None
+
+
+@bp.get("/templates/<id:template_id>/versions")
 @signed_in
-def version_page(template_id: int, number: int):
+def version_page(template_id: int):
     conn = request_db.connection()
     t = _template_or_404(template_id)
+    number = _number(request.args.get("show")) or t["version"]
     shown = templates.version(conn, template_id, number)
     if shown is None:
         abort(404)
-    against_arg = request.args.get("against", "")
-    against_number = int(against_arg) if against_arg.isdigit() else number - 1
+    against_number = _number(request.args.get("against")) or number - 1
     against = templates.version(conn, template_id, against_number) if against_number else None
     diff = {
         "body": templates.diff(against["body"] if against else "", shown["body"]),
@@ -229,13 +236,16 @@ def version_page(template_id: int, number: int):
     )
 
 
-@bp.post("/templates/<id:template_id>/versions/<int:number>/restore")
+@bp.post("/templates/<id:template_id>/restore")
 @signed_in
-def restore_version(template_id: int, number: int):
+def restore_version(template_id: int):
     check_csrf()
     _require_edit()
     conn = request_db.connection()
     t = _template_or_404(template_id)
+    number = _number(request.form.get("version"))
+    if number is None:
+        abort(400, "version: the number of the version to restore")
     base = request.form.get("base_version", "")
     try:
         done = template_changes.restore(
