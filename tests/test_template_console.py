@@ -6,6 +6,9 @@ segments and names the characters that force UCS-2; viewers and staff edit nothi
 
 from __future__ import annotations
 
+import re
+from zoneinfo import ZoneInfo
+
 import psycopg
 import pytest
 
@@ -31,6 +34,12 @@ def _versions(conn, template: int) -> list[tuple]:
         " LEFT JOIN users u ON u.id = v.author_user WHERE template_id = %s ORDER BY version",
         [template],
     ).fetchall()
+
+
+def _diff(html: str) -> str:
+    """The body's diff as <ins>/<del> around the text, without the screen-reader words."""
+    inner = html.split('id="diff-body">', 1)[1].split("</p>", 1)[0]
+    return re.sub(r'<span class="sr">[^<]*</span>', "", inner)
 
 
 def _new_template(browser, name: str = "Reminder", body: str = V1) -> int:
@@ -75,9 +84,10 @@ def test_every_save_is_a_version_with_its_author_diff_and_restore(app, conn):
     history = manager.get(page).get_data(as_text=True)
     assert "owner@example.com" in history and "mgr@example.com" in history
     v2 = manager.get(f"{page}/versions?show=2").get_data(as_text=True)
-    assert "<del>Hi</del><ins>Hello</ins>" in v2
+    assert _diff(v2).startswith("<del>Hi</del><ins>Hello</ins> {{ first_name }}, see you")
+    assert '<span class="sr">[added: </span>Hello' in v2  # said, not only coloured
     v3 = manager.get(f"{page}/versions?show=3&against=1").get_data(as_text=True)
-    assert "<ins> at {{ location }}</ins>" in v3 and "<del>Hi</del>" in v3
+    assert "<ins> at {{ location }}</ins>" in _diff(v3) and "<del>Hi</del>" in _diff(v3)
     # restoring version 1 removes {{ location }}: confirmed first, then a new version 4
     restore = f"{page}/restore"
     ask = manager.post(restore, {"version": "1", "base_version": "3"}, refresh=f"{page}/versions")
@@ -150,7 +160,12 @@ def test_preview_with_sample_values_a_visible_customer_and_no_other(app, conn):
     assert "Fields your files must carry: bring" in text
     # a customer of the account: their name and appointment, and the viewing is audited
     shown = manager.post("/templates/preview", {**form, "customer": str(pub(north_customer))})
-    assert shown.status_code == 200 and "Hi Name1, it\u2019s at " in shown.get_data(as_text=True)
+    starts_at, tz = conn.execute(
+        "SELECT starts_at, timezone FROM appointments WHERE customer_id = %s", [north_customer]
+    ).fetchone()
+    local = starts_at.astimezone(ZoneInfo(tz)).strftime("%-I:%M %p")  # as the worker writes it
+    assert shown.status_code == 200
+    assert f"Hi Name1, it\u2019s at {local}" in shown.get_data(as_text=True)
     assert "[first_name]" not in shown.get_data(as_text=True)
     viewed = conn.execute(
         "SELECT object_id FROM audit_log WHERE action = 'customer.viewed'"
