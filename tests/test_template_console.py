@@ -267,3 +267,8 @@ def test_viewers_and_staff_read_templates_but_change_nothing(app, conn):
         intruder.post(page, {"body": V2, "base_version": "1", "action": "save"}).status_code == 404
     )
     assert link(page) not in intruder.get("/templates").get_data(as_text=True)
+    _as_member(conn, other, "owner")  # and its database session reads no version either
+    try:
+        assert conn.execute("SELECT count(*) FROM template_versions").fetchone() == (0,)
+    finally:
+        _leave(conn)
