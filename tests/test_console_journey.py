@@ -300,7 +300,9 @@ def test_a_manager_edits_a_template_with_its_live_preview_and_history(gunicorn, 
     expect(preview).to_contain_text("UCS-2 because of \u2013 (U+2013)")  # typed, not submitted
     expect(preview.locator("mark.field")).to_have_count(2)
     page.get_by_label("Find a customer").fill("Name1")
-    page.get_by_role("button", name="Find").click()
+    page.get_by_role("button", name="Find").click()  # a full page: the script loads again
+    expect(page.get_by_label("Customer", exact=True).locator("option")).to_have_count(2)
+    page.wait_for_load_state("load")
     page.get_by_label("Customer", exact=True).select_option(index=1)
     expect(preview).to_contain_text("Hi Name1, see you at")  # the select's change, live
     _accessible(page, "template-editor")

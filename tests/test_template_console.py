@@ -158,6 +158,23 @@ def test_preview_with_sample_values_a_visible_customer_and_no_other(app, conn):
     assert "Hi [first_name], it\u2019s at [appointment_time]" in text
     assert "(U+2019)" in text and "(U+1F9B7)" in text and "1 SMS segment (UCS-2)" in text
     assert "Fields your files must carry: bring" in text
+    email = manager.post(
+        "/templates/preview",
+        {"channel": "email", "body": "Dear {{ first_name }}", "subject": "{{ location }} visit"},
+    ).get_data(as_text=True)
+    assert "Subject: [location] visit" in email and "no segment limit" in email
+    assert '<mark class="field">{{ location }}</mark>' in email
+    # an email template must have a subject: refused, naming it, and nothing saved
+    missing = manager.post(
+        "/templates/new",
+        {"name": "e", "channel": "email", "body": "Dear {{ first_name }}", "action": "save"},
+    )
+    assert missing.status_code == 400 and "subject: is required" in missing.get_data(as_text=True)
+    broken = manager.post(
+        "/templates/new",
+        {"name": "b", "channel": "sms", "body": "Hi {{ first_name", "action": "save"},
+    )
+    assert broken.status_code == 400 and "body: cannot be parsed" in broken.get_data(as_text=True)
     # a customer of the account: their name and appointment, and the viewing is audited
     shown = manager.post("/templates/preview", {**form, "customer": str(pub(north_customer))})
     starts_at, tz = conn.execute(
@@ -183,6 +200,10 @@ def test_preview_with_sample_values_a_visible_customer_and_no_other(app, conn):
         {**form, "name": "x", "customer": str(pub(north_customer)), "action": "preview"},
     )
     assert page.status_code == 200 and "Hi Name1, it\u2019s at " in page.get_data(as_text=True)
+    # previewing the same customer again (the live preview, at each pause) is not a new entry
+    assert conn.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'customer.viewed'"
+    ).fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM templates").fetchone()[0] == 0  # nothing saved
     # another account's customer, and a customer outside a scoped member's location: 404
     other = make_tenant(conn, app, "Other").account_id

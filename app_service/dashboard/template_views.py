@@ -7,7 +7,7 @@ types and swaps in the same server-rendered fragment. The rules are the core's
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request, session
 
 from app_service import templates
 from app_service.dashboard.views import _check_csrf as check_csrf
@@ -41,9 +41,20 @@ def _preview(channel: str, body: str, subject: str | None, customer: int | None)
     and the characters that force UCS-2, and the source with its merge fields marked."""
     fields: dict = {}
     if customer is not None:
-        found = template_changes.preview_fields(request_db.connection(), actor(), customer)
+        # one audit entry per customer chosen in this session, not one per keystroke's preview
+        # (the session cookie keeps the public id: row ids are never shown)
+        shown_id = (
+            str(current_app.extensions["reminderly.ids"].encode(customer)) if customer else ""
+        )
+        found = template_changes.preview_fields(
+            request_db.connection(),
+            actor(),
+            customer,
+            audited=session.get("previewed_customer") != shown_id,
+        )
         if found is None:
             raise NoCustomer
+        session["previewed_customer"] = shown_id
         fields = found
     out: dict = {
         "source": templates.highlight(body),

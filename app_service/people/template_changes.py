@@ -126,11 +126,15 @@ def restore(
     )
 
 
-def preview_fields(conn: psycopg.Connection, actor: Actor, customer_id: int) -> dict | None:
+def preview_fields(
+    conn: psycopg.Connection, actor: Actor, customer_id: int, *, audited: bool = True
+) -> dict | None:
     """A customer's merge fields for a preview (None when not visible to this member); showing
-    them is viewing the customer's record, so it is audited like opening it."""
+    them is viewing the customer's record, so it is audited like opening it (`audited` False
+    when this session already recorded viewing this customer: a live preview asks again at
+    every pause in the typing)."""
     fields = templates.customer_fields(conn, customer_id)
-    if fields is not None:
+    if fields is not None and audited:
         audit.record(
             conn,
             actor,
