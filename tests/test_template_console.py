@@ -126,6 +126,13 @@ def test_every_save_is_a_version_with_its_author_diff_and_restore(app, conn):
             )
     finally:
         _leave(conn)
+    # and held for every login, whatever code runs: no rewrite, no change without its version
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+        conn.execute("UPDATE template_versions SET body = 'x' WHERE template_id = %s", [template])
+    for sneak in ("body = 'sneaked in'", "body = 'sneaked in', version = version + 1"):
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation), conn.transaction():
+            conn.execute(f"UPDATE templates SET {sneak} WHERE id = %s", [template])
+    assert conn.execute("SELECT body FROM templates WHERE id = %s", [template]).fetchone() == (V1,)
 
 
 def test_a_template_made_over_the_api_records_its_key(app, conn):
