@@ -153,6 +153,8 @@ def _previewed(v: dict, t: dict | None):
 def save_template(template_id: int | None = None):
     check_csrf()
     t = _template_or_404(template_id) if template_id is not None else None
+    if t is None:
+        _require_edit()  # the new-template page is for people who may save one
     v = _form()
     action = request.form.get("action", "save")
     if action in ("preview", "find"):
