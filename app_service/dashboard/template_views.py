@@ -92,6 +92,10 @@ def _matches(v: dict) -> list[dict]:
 def _editor(v: dict, template: dict | None, status: int = 200, **extra):
     conn = request_db.connection()
     history = templates.versions(conn, template["id"]) if template else []
+    if "preview" not in extra and v.get("body"):  # a refused save still shows what it was
+        channel = template["channel"] if template else v.get("channel", "sms")
+        channel = channel if channel in CHANNELS else "sms"
+        extra["preview"] = _preview(channel, v["body"], v.get("subject"), None)
     return page(
         "dashboard/template.html",
         v=v,
