@@ -293,6 +293,7 @@ def test_a_manager_edits_a_template_with_its_live_preview_and_history(gunicorn, 
     page.get_by_role("link", name="Templates").click()
     _accessible(page, "templates")
     page.get_by_role("link", name="New template").click()
+    page.wait_for_url(re.compile(r"/templates/new$"))
     page.get_by_label("Template name").fill("Day before")
     body = page.get_by_label("Message (merge fields like")
     body.fill("Hi {{ first_name }}, see you at {{ appointment_time }} \u2013 reply YES")

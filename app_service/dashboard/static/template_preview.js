@@ -26,4 +26,11 @@
   const later = () => { clearTimeout(timer); timer = setTimeout(refresh, 350); };
   form.addEventListener("input", later);
   form.addEventListener("change", later);
+  // typed before this script ran (a slow page), or restored by the browser: catch up once
+  const fields = form.querySelectorAll("textarea, input:not([type=hidden]), select");
+  const chosenAtLoad = (select) => Math.max(0, Array.from(select.options).findIndex((o) => o.defaultSelected));
+  const edited = (el) => (el.tagName === "SELECT"
+    ? el.selectedIndex !== chosenAtLoad(el)
+    : el.value !== el.defaultValue);
+  if (Array.from(fields).some(edited)) refresh();
 })();
