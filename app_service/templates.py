@@ -5,6 +5,10 @@ sample values for the rest, and says what an SMS would cost in segments."""
 
 from __future__ import annotations
 
+import difflib
+import re
+from zoneinfo import ZoneInfo
+
 import psycopg
 from jinja2 import meta
 
@@ -108,16 +112,8 @@ def list_templates(conn: psycopg.Connection, account_id: int, after: int, limit:
     return rows(conn, Q.list_templates, {"account_id": account_id, "after": after, "limit": limit})
 
 
-def create_template(
-    conn: psycopg.Connection,
-    account_id: int,
-    name: str,
-    channel: str,
-    body: str,
-    subject: str | None = None,
-) -> dict:
-    """Store a template that parses and renders in the sandbox; an email one needs a subject.
-    TemplateInvalid (with the part), TemplateUnrenderable, or TemplateExists otherwise."""
+def _checked(channel: str, body: str, subject: str | None) -> None:
+    """TemplateInvalid (naming the part) or TemplateUnrenderable unless the text is storable."""
     for part, text in (("body", body), ("subject", subject)):
         if text:
             try:
@@ -127,15 +123,160 @@ def create_template(
     if channel == "email" and not subject:
         raise TemplateInvalid("is required for an email template", "subject")
     check(body, subject)
+
+
+def create_template(
+    conn: psycopg.Connection,
+    account_id: int,
+    name: str,
+    channel: str,
+    body: str,
+    subject: str | None = None,
+    *,
+    author_user: int | None = None,
+    author_key: int | None = None,
+) -> dict:
+    """Store a template that parses and renders in the sandbox; an email one needs a subject.
+    TemplateInvalid (with the part), TemplateUnrenderable, or TemplateExists otherwise. Its
+    text is kept as version 1, by its author (a member or a key)."""
+    _checked(channel, body, subject)
     params = {
         "account_id": account_id,
         "name": name,
         "channel": channel,
         "subject": subject,
         "body": body,
+        "author_user": author_user,
+        "author_key": author_key,
     }
     try:
         with conn.transaction():
             return rows(conn, Q.create_template, params)[0]
     except psycopg.errors.UniqueViolation:
         raise TemplateExists(f"a template named {name!r} exists") from None
+
+
+class TemplateChanged(Exception):
+    """Someone saved the template after the editor opened it: saving over their version would
+    lose it unseen (409; the editor reloads and sees the history)."""
+
+
+def fields_of(body: str, subject: str | None) -> set[str]:
+    return set(merge_fields(body)) | (set(merge_fields(subject)) if subject else set())
+
+
+def field_change(before: dict, body: str, subject: str | None) -> tuple[list[str], list[str]]:
+    """The merge fields a new text adds and removes against `before` (a template or version):
+    an added field must be in the business's files, a removed one may be a mistake."""
+    old, new = fields_of(before["body"], before["subject"]), fields_of(body, subject)
+    return sorted(new - old), sorted(old - new)
+
+
+def update_template(
+    conn: psycopg.Connection,
+    template_id: int,
+    base_version: int,
+    body: str,
+    subject: str | None,
+    *,
+    author_user: int | None = None,
+    author_key: int | None = None,
+    restored_from: int | None = None,
+) -> dict | None:
+    """A new version of the template's text over `base_version` (the one the editor saw), kept
+    in its history with its author. None when there is no such template; TemplateChanged when
+    another version was saved since; TemplateInvalid/TemplateUnrenderable as for a new one."""
+    current = get_template(conn, template_id)
+    if current is None:
+        return None
+    _checked(current["channel"], body, subject if current["channel"] == "email" else None)
+    params = {
+        "id": template_id,
+        "base_version": base_version,
+        "subject": subject if current["channel"] == "email" else None,
+        "body": body,
+        "author_user": author_user,
+        "author_key": author_key,
+        "restored_from": restored_from,
+    }
+    with conn.transaction():
+        found = rows(conn, Q.template_update, params)
+    if not found:
+        raise TemplateChanged(
+            f"version {current['version']} was saved after version {base_version}, which you edited"
+        )
+    return found[0]
+
+
+def versions(conn: psycopg.Connection, template_id: int, limit: int = 200) -> list[dict]:
+    """The template's versions, newest first, each with its author (email or key name)."""
+    return rows(conn, Q.template_versions, {"template_id": template_id, "limit": limit})
+
+
+def version(conn: psycopg.Connection, template_id: int, number: int) -> dict | None:
+    found = rows(conn, Q.template_version, {"template_id": template_id, "version": number})
+    return found[0] if found else None
+
+
+_TOKENS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\s+|\w+|[^\w\s]", re.S)
+
+
+def diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Word-level changes from `old` to `new` as (op, text) with op ' ' (same), '-' or '+':
+    a message is a few sentences, where a line diff would mark the whole text changed. A
+    merge field or tag is one word."""
+    a, b = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append((" ", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("-", "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("+", "".join(b[j1:j2])))
+    return out
+
+
+def appointment_fields(starts_at, timezone: str) -> dict[str, str]:
+    """The appointment's merge fields in its location's timezone, as every message shows them
+    (the worker's composer and the console's preview use this one definition)."""
+    local = starts_at.astimezone(ZoneInfo(timezone))
+    return {
+        "appointment_at": local.strftime("%a %b %-d at %-I:%M %p"),
+        "appointment_date": local.strftime("%A, %B %-d"),
+        "appointment_time": local.strftime("%-I:%M %p"),
+    }
+
+
+def customer_fields(conn: psycopg.Connection, customer_id: int) -> dict[str, str] | None:
+    """A customer's merge fields as a message to them would carry (from their latest
+    appointment); links are per message, so they stay samples. None when the customer is not
+    visible here: another account's, or outside the member's location (row-level security)."""
+    found = rows(conn, Q.template_preview_customer, {"customer_id": customer_id})
+    if not found:
+        return None
+    c = found[0]
+    fields = {
+        **{k: str(v) for k, v in (c["merge_fields"] or {}).items() if v is not None},
+        "first_name": c["first_name"],
+        "last_name": c["last_name"],
+        "location": c["location_name"],
+        **(appointment_fields(c["starts_at"], c["timezone"]) if c["starts_at"] else {}),
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+_MARKUP = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.S)
+
+
+def highlight(source: str) -> list[tuple[str, str]]:
+    """The source as (kind, text) pieces, kind 'text', 'field' ({{ ... }}), 'tag' ({% ... %})
+    or 'comment', so an editor can mark where merge fields and logic are."""
+    out = []
+    for i, piece in enumerate(_MARKUP.split(source or "")):
+        if not piece:
+            continue
+        kind = "text" if i % 2 == 0 else {"{{": "field", "{%": "tag", "{#": "comment"}[piece[:2]]
+        out.append((kind, piece))
+    return out

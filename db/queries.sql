@@ -349,16 +349,67 @@ WHERE account_id = %(account_id)s AND id > %(after)s
 ORDER BY id LIMIT %(limit)s;
 
 -- name: create_template
-INSERT INTO templates (account_id, name, channel, subject, body)
-VALUES (%(account_id)s, %(name)s, %(channel)s, %(subject)s, %(body)s)
-RETURNING id, name, channel, subject, body, created_at, updated_at;
+-- the template and its version 1, in one statement
+WITH made AS (
+    INSERT INTO templates (account_id, name, channel, subject, body)
+    VALUES (%(account_id)s, %(name)s, %(channel)s, %(subject)s, %(body)s)
+    RETURNING id, account_id, name, channel, subject, body, version, created_at, updated_at
+), kept AS (
+    INSERT INTO template_versions (account_id, template_id, version, subject, body, author_user,
+                                   author_key)
+    SELECT account_id, id, version, subject, body, %(author_user)s, %(author_key)s FROM made
+)
+SELECT id, name, channel, subject, body, version, created_at, updated_at FROM made;
 
 -- name: get_template
-SELECT id, name, channel, subject, body, created_at, updated_at FROM templates WHERE id = %(id)s;
+SELECT id, name, channel, subject, body, version, created_at, updated_at FROM templates
+WHERE id = %(id)s;
 
 -- name: list_templates
-SELECT id, name, channel, subject, body, created_at, updated_at FROM templates
+SELECT id, name, channel, subject, body, version, created_at, updated_at FROM templates
 WHERE account_id = %(account_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;
+
+-- name: template_update
+-- A new version of the text, only over the version the editor started from (none when someone
+-- saved in between: the row lock makes the second writer see the first one's version).
+WITH changed AS (
+    UPDATE templates SET subject = %(subject)s, body = %(body)s, version = version + 1,
+                         updated_at = now()
+    WHERE id = %(id)s AND version = %(base_version)s
+    RETURNING id, account_id, name, channel, subject, body, version, created_at, updated_at
+), kept AS (
+    INSERT INTO template_versions (account_id, template_id, version, subject, body, author_user,
+                                   author_key, restored_from)
+    SELECT account_id, id, version, subject, body, %(author_user)s, %(author_key)s,
+           %(restored_from)s FROM changed
+)
+SELECT id, name, channel, subject, body, version, created_at, updated_at FROM changed;
+
+-- name: template_versions
+-- A template's history, newest first, with who made each version (a member's email, a key's name).
+SELECT v.version, v.subject, v.body, v.author_user, v.author_key, v.restored_from, v.created_at,
+       m.email AS author_email, k.name AS author_key_name
+FROM template_versions v
+LEFT JOIN people_members() m ON m.user_id = v.author_user
+LEFT JOIN api_keys k ON k.id = v.author_key
+WHERE v.template_id = %(template_id)s ORDER BY v.version DESC LIMIT %(limit)s;
+
+-- name: template_version
+SELECT version, subject, body, restored_from, created_at FROM template_versions
+WHERE template_id = %(template_id)s AND version = %(version)s;
+
+-- name: template_preview_customer
+-- A customer's merge fields as the worker would fill them, from their latest appointment
+-- (row-level security: none for another account's customer or outside the member's location).
+SELECT cu.id, cu.first_name, cu.last_name, a.merge_fields, a.starts_at, a.timezone,
+       l.name AS location_name, l.review_url
+FROM customers cu
+LEFT JOIN LATERAL (
+    SELECT ap.merge_fields, ap.starts_at, ap.timezone, ap.location_id FROM appointments ap
+    WHERE ap.customer_id = cu.id ORDER BY ap.starts_at DESC LIMIT 1
+) a ON true
+LEFT JOIN locations l ON l.id = a.location_id
+WHERE cu.id = %(customer_id)s;
 
 -- name: list_packets
 SELECT id FROM packets WHERE campaign_id = %(campaign_id)s AND id > %(after)s ORDER BY id LIMIT %(limit)s;

@@ -61,9 +61,17 @@ def configure(app: Flask, link_secret: str) -> None:
         people_views,
         records_views,  # noqa: F401 (its routes are on bp, registered below)
         sign_in_views,
+        template_views,
     )
 
-    for blueprint in (bp, sign_in_views.bp, people_views.bp, inbox_views.bp, campaign_views.bp):
+    for blueprint in (
+        bp,
+        sign_in_views.bp,
+        people_views.bp,
+        inbox_views.bp,
+        campaign_views.bp,
+        template_views.bp,
+    ):
         error_pages.install(blueprint)
         app.register_blueprint(blueprint)
 

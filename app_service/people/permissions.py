@@ -16,6 +16,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "export_customers": frozenset({"owner", "admin", "manager"}),
     "erase_customers": frozenset({"owner", "admin"}),
     "edit_campaigns": frozenset({"owner", "admin", "manager"}),
+    "edit_templates": frozenset({"owner", "admin", "manager"}),
     "edit_locations": frozenset({"owner", "admin", "manager"}),
     "manage_users": frozenset({"owner", "admin"}),
     "manage_keys": frozenset({"owner", "admin"}),

@@ -4,10 +4,9 @@ rendered in the template sandbox (a whole batch in one round trip), its recipien
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from app_service.links import LinkSigner
 from app_service.models import ClaimedMessage
+from app_service.templates import appointment_fields
 from app_service.worker.channels.base import OutgoingMessage
 from app_service.worker.render import RenderError, render_many
 
@@ -76,15 +75,11 @@ class Composer:
             return exc
 
     def fields(self, d: dict) -> dict:
-        tz = ZoneInfo(d["timezone"])
-        local = d["starts_at"].astimezone(tz)
         fields = {
             **(d["merge_fields"] or {}),
             "first_name": d["first_name"],
             "last_name": d["last_name"],
-            "appointment_at": local.strftime("%a %b %-d at %-I:%M %p"),
-            "appointment_date": local.strftime("%A, %B %-d"),
-            "appointment_time": local.strftime("%-I:%M %p"),
+            **appointment_fields(d["starts_at"], d["timezone"]),
             "location": d["location_name"],
         }
         # the survey page or the review site, through a signed link that records the click

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import g, jsonify
 
 from app_service import templates
 from app_service.api import idempotency, shapes
@@ -40,6 +40,7 @@ def create_template():
                 data["channel"],
                 data["body"],
                 data.get("subject"),
+                author_key=g.caller.key_id,  # version 1's author
             )
         except templates.TemplateInvalid as exc:
             raise bad_field(f"/{exc.part}", str(exc)) from None
