@@ -1,4 +1,4 @@
--- Template history (0023_template_versions.sql), held whatever code writes: a template's text
+-- Template history (0025_template_versions.sql), held whatever code writes: a template's text
 -- never changes without its version kept, and a kept version is never rewritten.
 
 -- At commit, the template's current version must be in its history with the same text (the

@@ -1,4 +1,4 @@
--- 0023_template_versions: every change to a template keeps a version (who, when, the subject
+-- 0025_template_versions: every change to a template keeps a version (who, when, the subject
 -- and body), so the console can show the history, a diff between versions and restore one.
 --
 -- A template is a starting text: a campaign step copies it (StepInput.template_id), and the
