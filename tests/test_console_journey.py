@@ -232,6 +232,8 @@ def test_a_security_key_stands_in_for_the_code(gunicorn, db_url, chromium):
             }
         },
     )
+    page.get_by_role("link", name="Your sign-in").click()
+    _accessible(page, "your-sign-in")
     page.get_by_role("link", name="Security keys").click()
     page.get_by_label("Name for the new key").fill("Blue key")
     page.get_by_label("Current password").fill(PASSWORD)

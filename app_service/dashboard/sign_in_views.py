@@ -161,6 +161,14 @@ def invitation_accept(token: str):
     return redirect("/login?welcome=1")
 
 
+@bp.get("/account")
+@signed_in
+def account_page():
+    """One's own sign-in: the pages that change it, apart from the account's menu."""
+    person_only()
+    return page("dashboard/account.html")
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def password_page():
