@@ -962,6 +962,12 @@ DELETE FROM memberships WHERE user_id = %(user_id)s RETURNING user_id, role;
 INSERT INTO staff_mail (account_id, recipient, subject, body)
 VALUES (%(account_id)s, %(recipient)s, %(subject)s, %(body)s) RETURNING id;
 
+-- name: template_test_sends_recent
+-- A member's test sends in the last hour (the audit log is the record of them).
+SELECT count(*) AS n FROM audit_log
+WHERE actor_user = %(user_id)s AND action = 'template.test_sent'
+  AND at > now() - interval '1 hour';
+
 -- name: staff_mail_list
 -- The local mailbox (development): newest first, every account.
 SELECT id, account_id, recipient, subject, body, created_at, sent_at

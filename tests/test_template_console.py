@@ -300,3 +300,86 @@ def test_viewers_and_staff_read_templates_but_change_nothing(app, conn):
         assert conn.execute("SELECT count(*) FROM template_versions").fetchone() == (0,)
     finally:
         _leave(conn)
+
+
+def _mail(conn) -> list[tuple]:
+    return conn.execute("SELECT recipient, subject, body FROM staff_mail ORDER BY id").fetchall()
+
+
+def test_a_test_send_goes_to_the_member_alone_with_sample_values(app, conn):
+    """The editor's text (unsaved edits too) rendered with sample values, mailed to the
+    member's own sign-in address whatever the form says; audited; ten an hour; refused to
+    roles that may not edit templates and for a text that does not render."""
+    account = make_tenant(conn, app, "Clinic").account_id
+    manager, _, _ = _enrolled_person(app, conn, account, "mgr@example.com", "manager")
+    template = _new_template(manager)
+    page = f"/templates/{template}"
+    before = len(_mail(conn))
+    sent = manager.post(
+        page,
+        {
+            "body": V2 + " Bring your card.",
+            "base_version": "1",
+            "action": "test",
+            "recipient": "victim@example.net",
+        },
+        refresh=page,
+    )
+    assert sent.status_code == 200
+    assert "A test is on its way to mgr@example.com" in sent.get_data(as_text=True)
+    mails = _mail(conn)[before:]
+    assert len(mails) == 1
+    recipient, subject, body = mails[0]
+    assert recipient == "mgr@example.com" and subject == "[Test] How your SMS reads"
+    assert body.startswith("Hello [first_name], see you at [appointment_time]. Bring your card.")
+    assert "1 SMS segment(s), GSM-7" in body
+    assert [v[0] for v in _versions(conn, template)] == [1]  # a test saves nothing
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'template.test_sent'"
+        ).fetchone()[0]
+        == 1
+    )
+
+    email = manager.post(
+        "/templates/new",
+        {
+            "name": "Mail",
+            "channel": "email",
+            "subject": "Visit on {{ appointment_date }}",
+            "body": "Dear {{ first_name }}",
+            "action": "test",
+        },
+        refresh="/templates/new",
+    )
+    assert email.status_code == 200
+    assert _mail(conn)[-1] == (
+        "mgr@example.com",
+        "[Test] Visit on [appointment_date]",
+        "Dear [first_name]",
+    )
+    broken = manager.post(
+        page, {"body": "Hi {{ first_name", "base_version": "1", "action": "test"}, refresh=page
+    )
+    assert broken.status_code == 400 and len(_mail(conn)) == before + 2
+
+    for _ in range(8):
+        assert (
+            manager.post(
+                page, {"body": V1, "base_version": "1", "action": "test"}, refresh=page
+            ).status_code
+            == 200
+        )
+    limited = manager.post(page, {"body": V1, "base_version": "1", "action": "test"}, refresh=page)
+    assert limited.status_code == 429 and "10 test sends an hour" in limited.get_data(as_text=True)
+    assert len(_mail(conn)) == before + 10
+
+    viewer, _, _ = _enrolled_person(app, conn, account, "viewer@example.com", "viewer")
+    before = len(_mail(conn))  # the viewer's invitation
+    assert (
+        viewer.post(
+            page, {"body": V1, "base_version": "1", "action": "test"}, refresh=page
+        ).status_code
+        == 403
+    )
+    assert len(_mail(conn)) == before

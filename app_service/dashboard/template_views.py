@@ -164,6 +164,8 @@ def save_template(template_id: int | None = None):
     if action in ("preview", "find"):
         return _previewed(v, t)
     _require_edit()
+    if action == "test":
+        return _test_sent(v, t)
     conn = request_db.connection()
     try:
         if t is None:
@@ -199,6 +201,30 @@ def save_template(template_id: int | None = None):
     except templates.TemplateExists as exc:
         return _editor(v, t, 409, error=f"name: {exc}")
     return _go(f"/templates/{t['id']}")
+
+
+def _test_sent(v: dict, t: dict | None):
+    """The editor's text, rendered with sample values, mailed to the member's own address."""
+    channel = t["channel"] if t else v["channel"]
+    if channel not in CHANNELS:
+        return _editor(v, t, 400, error="channel: sms or email")
+    try:
+        template_changes.test_send(
+            request_db.connection(),
+            actor(),
+            g.dash["email"],
+            t["id"] if t else None,
+            channel,
+            v["body"],
+            v["subject"] or None,
+        )
+    except template_changes.TooManyTests as exc:
+        return _editor(v, t, 429, error=f"Not sent: {exc}.")
+    except templates.TemplateInvalid as exc:
+        return _editor(v, t, 400, error=f"{exc.part}: {exc}")
+    except templates.TemplateUnrenderable as exc:
+        return _editor(v, t, 422, error=f"{exc.part}: {exc.reason}")
+    return _editor(v, t, notice=f"A test is on its way to {g.dash['email']}.")
 
 
 @bp.post("/templates/preview")

@@ -8,8 +8,10 @@ from __future__ import annotations
 import psycopg
 
 from app_service import templates
+from app_service.db import rows
 from app_service.people import audit, permissions
 from app_service.people.audit import Actor
+from app_service.queries import Q
 
 
 class FieldsChanged(Exception):
@@ -144,3 +146,61 @@ def preview_fields(
             after={"via": "template preview"},
         )
     return fields
+
+
+TEST_SENDS_PER_HOUR = 10
+
+
+class TooManyTests(Exception):
+    """A member's test sends are limited (the console must not become a mail cannon)."""
+
+
+def test_send(
+    conn: psycopg.Connection,
+    actor: Actor,
+    recipient: str,
+    template_id: int | None,
+    channel: str,
+    body: str,
+    subject: str | None,
+) -> dict:
+    """Mails the text as the editor holds it, rendered with sample values, to the member's own
+    sign-in address (nobody else's: no address is taken from the form). An email template
+    arrives as the customer would read it; an SMS template arrives as an email showing the text
+    and its segments, since members have no phone on record. Sample values only: a customer's
+    details are not mailed around. Returns what was sent; raises TemplateInvalid or
+    TemplateUnrenderable for a text that cannot render, TooManyTests past the hourly limit."""
+    permissions.require(actor.role, "edit_templates")
+    shown = templates.preview(channel, body, subject if channel == "email" else None, {})
+    if rows(conn, Q.template_test_sends_recent, {"user_id": actor.user_id})[0]["n"] >= (
+        TEST_SENDS_PER_HOUR
+    ):
+        raise TooManyTests(f"at most {TEST_SENDS_PER_HOUR} test sends an hour")
+    if channel == "email":
+        mail_subject, mail_body = f"[Test] {shown['subject'] or ''}".strip(), shown["body"]
+    else:
+        sms = shown["sms"]
+        mail_subject = "[Test] How your SMS reads"
+        mail_body = (
+            f"{shown['body']}\n\n-- \n{sms['characters']} characters, {sms['segments']} SMS "
+            f"segment(s), {sms['encoding']}. Merge fields show as [name] in a test."
+        )
+    with conn.transaction():
+        conn.execute(
+            Q.staff_mail_put,
+            {
+                "account_id": actor.account_id,
+                "recipient": recipient,
+                "subject": mail_subject[:300],
+                "body": mail_body,
+            },
+        )
+        audit.record(
+            conn,
+            actor,
+            "template.test_sent",
+            object_type="template",
+            object_id=template_id,
+            after={"channel": channel, "to": "self"},
+        )
+    return {"subject": mail_subject, "body": mail_body}
