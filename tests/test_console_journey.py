@@ -135,14 +135,20 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
     manager.get_by_role("link", name="Campaigns").click()
     manager.get_by_role("link", name="reminder campaign").first.click()
     upload = manager.locator("input[type=file]")
+    sites = ("north", "north", "south")
     upload.set_input_files(
         {
             "name": "tomorrow.csv",
             "mimeType": "text/csv",
-            "buffer": csv_bytes([person(i) for i in range(3)]),
+            "buffer": csv_bytes([person(i, location_id=sites[i]) for i in range(3)]),
         }
     )
-    manager.get_by_role("button", name="Upload now").click()
+    # through the check page: what will change, then load it
+    manager.get_by_role("button", name="Check first").click()
+    manager.get_by_role("button", name="Load it").wait_for()  # the check page, nothing loaded
+    assert "What will change" in manager.locator("main").inner_text()
+    _accessible(manager, "upload-check")
+    manager.get_by_role("button", name="Load it").click()
     manager.wait_for_url(re.compile(r"/packets/\d+$"))
     _accessible(manager, "packet")
     assert manager.get_by_role("link", name="People").count() == 0  # not in a manager's menu
@@ -153,6 +159,50 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
         assert viewer.goto(f"{base}{path}").status == 403
     viewer.goto(f"{base}/locations")
     assert viewer.get_by_role("button", name="Save").count() == 0
+
+    # front-desk staff, one per location, invited through the People page
+    owner.get_by_role("link", name="People").click()
+    for site in ("north", "south"):
+        invite = owner.locator("form", has=owner.locator("#invite-email"))
+        invite.get_by_label("Email").fill(f"{site}@maple.example")
+        invite.get_by_label("Role", exact=True).select_option("staff")
+        invite.get_by_label("Location").select_option(label=site)
+        invite.get_by_role("button", name="Send invitation").click()
+        assert (
+            owner.get_by_role("status").inner_text() == f"Invitation sent to {site}@maple.example."
+        )
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        links = {
+            m["recipient"]: re.search(r"https?://\S+", m["body"]).group(0)
+            for m in directory.mail(conn, 10)
+        }
+    north = _join(chromium, base, links["north@maple.example"], "north@maple.example", "Nia")
+    south = _join(chromium, base, links["south@maple.example"], "south@maple.example", "Sol")
+
+    # a north patient texts back; the north desk answers; the south desk never sees it
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        north_message = conn.execute(
+            "SELECT m.id FROM messages m JOIN locations l ON l.id = m.location_id"
+            " JOIN campaigns c ON c.id = m.campaign_id"
+            " WHERE l.external_id = 'north' AND c.name = 'reminder campaign' ORDER BY m.id LIMIT 1"
+        ).fetchone()[0]
+        replies.handle_reply(conn, north_message, "Can I bring my son too?")
+    north.get_by_role("link", name="Inbox").click()
+    north.locator("#conversations a").first.click()
+    conversation_url = north.url
+    north.get_by_label("Your answer").fill("Yes, book him in at the desk.")
+    north.get_by_role("button", name="Send answer").click()
+    later = north.get_by_role("button", name="Send at the next allowed time")
+    if later.count():
+        later.click()
+    assert "Yes, book him in" in north.locator("#thread .answer").first.inner_text()
+    south.get_by_role("link", name="Inbox").click()
+    assert south.locator("#conversations a").count() == 0
+    assert south.goto(conversation_url).status == 404  # by direct URL too
+    assert viewer.goto(conversation_url).status == 200  # a viewer reads...
+    assert viewer.get_by_role("button", name="Send answer").count() == 0  # ...and cannot answer
+    for path in ("/people", "/audit", "/keys", "/templates/new", "/campaigns/new"):
+        assert south.goto(f"{base}{path}").status == 403, path
 
     # a patient texts back; the owner finds it in the inbox and takes it
     with psycopg.connect(db_url, autocommit=True) as conn:
@@ -187,8 +237,15 @@ def test_an_owner_a_manager_and_a_viewer_in_a_real_browser(gunicorn, db_url, chr
 
     owner.goto(f"{base}/audit")
     text = owner.locator("#audit").inner_text()
-    for action in ("invitation.created", "invitation.accepted", "mfa.enrolled", "packet.uploaded"):
+    for action in (
+        "invitation.created",
+        "invitation.accepted",
+        "mfa.enrolled",
+        "packet.uploaded",
+        "conversation.answered",
+    ):
         assert action in text
+    assert "north@maple.example" in text
     assert "manager@maple.example" in text
     _accessible(owner, "audit")
     owner.goto(f"{base}/sessions")
