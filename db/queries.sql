@@ -911,6 +911,9 @@ SELECT people_accept_totp_step(%(user_id)s, %(step)s, %(confirm)s) AS accepted;
 -- name: people_set_recovery_codes
 SELECT people_set_recovery_codes(%(user_id)s, %(hashes)s);
 
+-- name: people_remove_security_key
+SELECT people_remove_security_key(%(user_id)s, %(credential_id)s) AS removed;
+
 -- name: people_use_recovery_code
 SELECT people_use_recovery_code(%(user_id)s, %(hash)s) AS used;
 

@@ -473,6 +473,75 @@ def test_an_expired_email_link_changes_nothing(app, conn):
     assert conn.execute("SELECT count(*) FROM users WHERE email = 'me@example.com'").fetchone()[0]
 
 
+def test_new_recovery_codes_replace_the_old_after_re_authentication(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    me, totp, old = _enrolled_person(app, conn, account, "me@example.com")
+    path = "/account/recovery-codes"
+    assert me.get(path).status_code == 200
+    wrong = me.post(path, {"current": "nope", "code": old[0]}, refresh=path)
+    assert wrong.status_code == 401 and "<code>" not in wrong.get_data(as_text=True)
+    made = me.post(path, {"current": PASSWORD, "code": totp.at(time.time() + 30)}, refresh=path)
+    assert made.status_code == 200
+    new = re.findall(r"<li><code>([a-z2-7-]+)</code></li>", made.get_data(as_text=True))
+    assert len(new) == 10 and not set(new) & set(old)
+    # an old code, never used, no longer counts; a new one does
+    assert me.post(path, {"current": PASSWORD, "code": old[1]}, refresh=path).status_code == 401
+    assert me.post(path, {"current": PASSWORD, "code": new[0]}, refresh=path).status_code == 200
+    actions = [
+        r[0]
+        for r in conn.execute(
+            "SELECT action FROM audit_log WHERE action LIKE 'mfa.recovery%%' ORDER BY id"
+        )
+    ]
+    assert actions == [
+        "mfa.recovery_codes_failed",
+        "mfa.recovery_codes_renewed",
+        "mfa.recovery_codes_failed",
+        "mfa.recovery_codes_renewed",
+    ]
+
+
+def test_removing_a_security_key_needs_re_authentication_and_ones_own_key(app, conn):
+    account = make_tenant(conn, app, "Clinic").account_id
+    me, totp, codes = _enrolled_person(app, conn, account, "me@example.com")
+    _enrolled_person(app, conn, account, "other@example.com")
+    for email, key in (("me@example.com", b"mine"), ("other@example.com", b"theirs")):
+        conn.execute(
+            "INSERT INTO webauthn_credentials (credential_id, user_id, public_key, sign_count,"
+            " name) SELECT %s, id, 'k', 0, %s FROM users WHERE email = %s",
+            [key, f"{email} key", email],
+        )
+    page = me.get("/account/security-keys").get_data(as_text=True)
+    assert "me@example.com key" in page and "other@example.com key" not in page
+    mine, theirs = "bWluZQ", "dGhlaXJz"  # base64url of the two credential ids
+    remove = "/account/security-keys/remove"
+    refresh = "/account/security-keys"
+    assert (
+        me.post(
+            remove, {"key": mine, "current": PASSWORD, "code": "000000"}, refresh=refresh
+        ).status_code
+        == 401
+    )
+    assert (
+        me.post(
+            remove,
+            {"key": theirs, "current": PASSWORD, "code": totp.at(time.time() + 30)},
+            refresh=refresh,
+        ).status_code
+        == 404
+    )
+    done = me.post(remove, {"key": mine, "current": PASSWORD, "code": codes[0]}, refresh=refresh)
+    assert done.status_code == 200 and "Removed me@example.com key" in done.get_data(as_text=True)
+    left = [r[0] for r in conn.execute("SELECT name FROM webauthn_credentials ORDER BY name")]
+    assert left == ["other@example.com key"]
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'mfa.security_key_removed'"
+        ).fetchone()[0]
+        == 1
+    )
+
+
 def test_a_keys_changes_over_the_api_are_audited_in_its_account_only(app, conn):
     from tests.api_support import CAMPAIGN
 

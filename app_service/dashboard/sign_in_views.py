@@ -310,6 +310,65 @@ def security_keys_page():
     return page("dashboard/security_keys.html", keys=found)
 
 
+@bp.post("/account/security-keys/remove")
+@signed_in
+def security_key_remove():
+    """Removing a key changes how one signs in: re-authentication first."""
+    check_csrf()
+    person_only()
+    conn = request_db.connection()
+    me = sign_in.current(conn, session.get("sid"))
+    form = request.form
+
+    def again(error: str, status: int):
+        found = security_keys.listed(conn, g.dash["user_id"])
+        return page("dashboard/security_keys.html", keys=found, error=error), status
+
+    try:
+        sign_in.reauthenticate(
+            conn,
+            me,
+            form.get("current", ""),
+            form.get("code", ""),
+            _secret(),
+            _context(),
+            "security_key.remove_failed",
+        )
+        name = security_keys.remove(conn, me, form.get("key", ""), actor())
+    except PermissionError as exc:
+        sign_in_failed(current_app)
+        return again(str(exc), 401)
+    except security_keys.Refused as exc:
+        return again(f"Key: {exc}", 404)
+    found = security_keys.listed(conn, g.dash["user_id"])
+    return page("dashboard/security_keys.html", keys=found, removed=name)
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+@signed_in
+def recovery_codes_page():
+    """New recovery codes (the old ones stop working) after re-authentication."""
+    person_only()
+    if request.method == "GET":
+        return page("dashboard/recovery_renew.html")
+    check_csrf()
+    conn = request_db.connection()
+    me = sign_in.current(conn, session.get("sid"))
+    try:
+        codes = sign_in.renew_recovery_codes(
+            conn,
+            me,
+            request.form.get("current", ""),
+            request.form.get("code", ""),
+            _secret(),
+            _context(),
+        )
+    except PermissionError as exc:
+        sign_in_failed(current_app)
+        return page("dashboard/recovery_renew.html", error=str(exc)), 401
+    return page("dashboard/recovery_codes.html", codes=codes)
+
+
 @bp.post("/webauthn/register/options")
 @signed_in
 def webauthn_register_options():

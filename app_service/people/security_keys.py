@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import webauthn
-from webauthn.helpers import bytes_to_base64url
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
@@ -102,6 +102,31 @@ def register(
     audit.record(
         conn, actor, "mfa.security_key_added", object_type="user", object_id=user["user_id"]
     )
+
+
+def remove(conn: psycopg.Connection, user: dict, key_id: str, actor: audit.Actor) -> str:
+    """Removes one of the user's own keys (the caller re-authenticated them); returns its
+    name. Raises Refused for a key that is not theirs."""
+    try:
+        credential_id = base64url_to_bytes(key_id)
+    except (ValueError, TypeError):
+        raise Refused("no such security key") from None
+    removed = rows(
+        conn,
+        Q.people_remove_security_key,
+        {"user_id": user["user_id"], "credential_id": credential_id},
+    )[0]["removed"]
+    if removed is None:
+        raise Refused("no such security key")
+    audit.record(
+        conn,
+        actor,
+        "mfa.security_key_removed",
+        object_type="user",
+        object_id=user["user_id"],
+        before={"name": removed},
+    )
+    return removed
 
 
 def authentication_options(

@@ -314,6 +314,30 @@ def change_password(
     audit.sign_in_event(conn, user["user_id"], "password.changed", ctx.address, ctx.request_id)
 
 
+def renew_recovery_codes(
+    conn: psycopg.Connection,
+    session: dict,
+    password: str,
+    code: str,
+    link_secret: str,
+    ctx: Context,
+) -> list[str]:
+    """Re-authenticates, then replaces every recovery code with ten new ones (shown once):
+    for a user whose codes ran low or may have been seen. Raises PermissionError."""
+    user = reauthenticate(
+        conn, session, password, code, link_secret, ctx, "mfa.recovery_codes_failed"
+    )
+    codes = mfa.new_recovery_codes()
+    conn.execute(
+        Q.people_set_recovery_codes,
+        {"user_id": user["user_id"], "hashes": [mfa.code_hash(c) for c in codes]},
+    )
+    audit.sign_in_event(
+        conn, user["user_id"], "mfa.recovery_codes_renewed", ctx.address, ctx.request_id
+    )
+    return codes
+
+
 def request_email_change(
     conn: psycopg.Connection,
     session: dict,

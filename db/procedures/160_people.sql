@@ -362,6 +362,14 @@ LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
     VALUES (p_id, p_user, p_key, p_count, p_name)
 $$;
 
+-- Removing one of the user's own keys (after the application re-authenticated them).
+CREATE OR REPLACE FUNCTION people_remove_security_key(p_user bigint, p_id bytea)
+RETURNS text
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    DELETE FROM webauthn_credentials WHERE user_id = p_user AND credential_id = p_id
+    RETURNING name
+$$;
+
 CREATE OR REPLACE FUNCTION people_use_security_key(p_user bigint, p_id bytea, p_count bigint)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
