@@ -314,13 +314,13 @@ class ExportBuilder(threading.Thread):
         super().__init__(name="report-exports", daemon=True)
         self._url, self._owner, self._encode = url, owner, encode
         self._idle = idle_seconds
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             built = None
             try:
                 with connect(self._url, autocommit=True) as conn:
@@ -331,4 +331,4 @@ class ExportBuilder(threading.Thread):
             except Exception as exc:  # one bad export must not end the thread
                 log.error("report exports: unexpected %s", type(exc).__name__)
             if built is None:
-                self._stop.wait(self._idle)
+                self._halt.wait(self._idle)
