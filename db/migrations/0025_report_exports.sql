@@ -146,3 +146,21 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Uploads by a member scoped to one location write appointments of that location only
+-- (validate_packet refuses other rows with their reason; this holds whatever code runs).
+CREATE POLICY location_scope_insert ON appointments AS RESTRICTIVE FOR INSERT TO reminderly_api
+    WITH CHECK (app_location_id() IS NULL OR location_id = app_location_id());
+CREATE POLICY location_scope_update ON appointments AS RESTRICTIVE FOR UPDATE TO reminderly_api
+    USING (app_location_id() IS NULL OR location_id = app_location_id())
+    WITH CHECK (app_location_id() IS NULL OR location_id = app_location_id());
+-- ... and may create the customers of their rows: a customer is visible to them when they have
+-- an appointment at the member's location, or when this very transaction created the row
+-- (created_at is now(), the transaction's start), so an upload's new customer can be read
+-- back for its appointment. An existing customer of another location stays hidden, and its
+-- upsert refused (validate_packet names the row first).
+DROP POLICY location_scope ON customers;
+CREATE POLICY location_scope ON customers AS RESTRICTIVE FOR SELECT TO reminderly_api
+    USING (app_location_id() IS NULL OR created_at = now() OR EXISTS (
+        SELECT FROM appointments a WHERE a.customer_id = customers.id
+                                     AND a.location_id = app_location_id()));

@@ -75,3 +75,26 @@ BEGIN
     RETURN n;
 END
 $$;
+
+-- Uploads by a member scoped to one location (validate_packet, 050_packets.sql): which of the
+-- packet's customer or appointment ids already exist in the account outside the caller's
+-- location. Row-level security hides those rows from the member, so without this their
+-- upsert would fail the whole packet; with it, each such row is refused with its reason.
+-- Answers only for the caller's own account and scope (nothing for an unscoped caller).
+CREATE OR REPLACE FUNCTION scope_foreign_ids(p_kind text, p_ids text[]) RETURNS text[]
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT coalesce(array_agg(x.external_id), '{}') FROM (
+        SELECT c.external_id FROM customers c
+        WHERE p_kind = 'customer' AND app_location_id() IS NOT NULL
+          AND c.account_id = app_account_id() AND c.external_id = ANY (p_ids)
+          AND NOT EXISTS (SELECT FROM appointments a
+                          WHERE a.customer_id = c.id AND a.location_id = app_location_id())
+        UNION ALL
+        SELECT a.external_id FROM appointments a
+        WHERE p_kind = 'appointment' AND app_location_id() IS NOT NULL
+          AND a.account_id = app_account_id() AND a.external_id = ANY (p_ids)
+          AND a.location_id IS DISTINCT FROM app_location_id()
+    ) x
+$$;
+REVOKE ALL ON FUNCTION scope_foreign_ids(text, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION scope_foreign_ids(text, text[]) TO reminderly_api;
