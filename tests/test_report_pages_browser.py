@@ -68,7 +68,7 @@ def test_report_filters_and_exports_in_a_real_browser(gunicorn, db_url, chromium
             for _ in range(2)
         ]
     assert report_exports.build_next(db_url, "browser-test", IDS.encode) == made[0]
-    owner.get_by_role("link", name="Exports").click()
+    owner.get_by_role("navigation", name="Main").get_by_role("link", name="Exports").click()
     assert owner.locator("#exports tbody tr").count() == 2
     _accessible(owner, "exports")
     owner.goto(IDS.publish_path(f"/exports/{made[1]}"))
