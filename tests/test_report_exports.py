@@ -403,3 +403,27 @@ def test_every_role_may_read_and_export_reports(app, conn, role, monkeypatch):
     assert backwards.status_code == 400 and "until: must be after since" in backwards.get_data(
         as_text=True
     )
+
+
+def test_the_api_filters_a_report_and_its_series_by_location(app, conn):
+    from tests.api_support import make_tenant as tenant_with_key
+
+    account, campaign = _setup(app, conn)
+    api = tenant_with_key(conn, app, "Chain key", ("read",), account_id=account)
+    north, south = _loc(conn, "north"), _loc(conn, "south")
+    base = f"/v1/campaigns/{IDS.encode(campaign)}/report"
+    for location in (north, south):
+        got = api.get(f"{base}?location_id={IDS.encode(location)}")
+        assert got.status_code == 200, got.get_json()
+        want = _independent(conn, campaign, location)
+        assert {k: got.get_json()["funnel"][k] for k in want} == want
+        since = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        series = api.get(f"{base}/timeseries?location_id={IDS.encode(location)}&since={since}")
+        assert sum(p["responses"] for p in series.get_json()["points"]) == want["responded"]
+    figures = api.get(f"{base}?location_id={IDS.encode(north)}&format=csv").get_data(as_text=True)
+    assert "campaign,location,north" in figures and "location.south" not in figures
+    other = make_tenant(conn, app, "Other").account_id
+    conn.execute("INSERT INTO locations (account_id, external_id) VALUES (%s, 'far')", [other])
+    for location in (IDS.encode(_loc(conn, "far")), 2**52 + 1):
+        assert api.get(f"{base}?location_id={location}").status_code == 404
+        assert api.get(f"{base}/timeseries?location_id={location}").status_code == 404
