@@ -6,7 +6,7 @@ NPS: the share of promoters (9-10) minus the share of detractors (0-6), in point
 score beside it.
 
 A report may be limited to one location (`location_id`, a row id; the per-location rollups of
-0025_report_exports). A member scoped to one location always gets theirs: `scoped_location`
+0026_report_exports). A member scoped to one location always gets theirs: `scoped_location`
 refuses any other, so a URL cannot widen what they see (row-level security refuses it too)."""
 
 from __future__ import annotations

@@ -1309,7 +1309,7 @@ SELECT account_set_audit_retention(%(days)s) AS previous;
 SELECT account_set_sign_in_method(%(method)s) AS previous;
 
 -- ---------------------------------------------------------------------------------------------
--- Reports per location, and CSV exports built in the background (0025_report_exports).
+-- Reports per location, and CSV exports built in the background (0026_report_exports).
 
 -- name: location_message_counts
 -- one location's message states in a campaign (location 0: appointments without one)

@@ -93,7 +93,7 @@ DECLARE
     needs_email boolean;
     region phone_regions;
     n_warned integer;
-    -- a member scoped to one location uploads for it only (0025): its external id, and the
+    -- a member scoped to one location uploads for it only (0026): its external id, and the
     -- packet's customers and appointments that belong elsewhere (read past row-level security
     -- by scope_foreign_ids, which answers for the caller's own scope only)
     v_scope bigint := app_location_id();

@@ -1,11 +1,11 @@
--- Report rollups (campaign-wide and per location, 0025) kept by statement triggers, in the transaction of each change (as
+-- Report rollups (campaign-wide and per location, 0026) kept by statement triggers, in the transaction of each change (as
 -- 040_rollups.sql does for message states). They run as their owner: the API's role reads
 -- the rollups of its own campaigns and writes none.
 
 CREATE OR REPLACE FUNCTION message_events_counted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
-    -- per location too (0025): an event's location is its message's
+    -- per location too (0026): an event's location is its message's
     WITH e AS MATERIALIZED (
         SELECT r.campaign_id, coalesce(m.location_id, 0) AS location_id, r.kind,
                date_trunc('hour', r.occurred_at) AS hour, count(*) AS n

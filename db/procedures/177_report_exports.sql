@@ -1,4 +1,4 @@
--- CSV exports built in the background (0025_report_exports). The API's role may only read
+-- CSV exports built in the background (0026_report_exports). The API's role may only read
 -- report_exports; a request goes through report_export_request, which fixes the account to the
 -- caller's and refuses a location outside the member's scope (a location-scoped member cannot
 -- widen an export by editing a form or URL: the database refuses it too).

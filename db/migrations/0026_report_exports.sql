@@ -1,4 +1,4 @@
--- 0025_report_exports: reports per location, and CSV exports built in the background.
+-- 0026_report_exports: reports per location, and CSV exports built in the background.
 --
 -- 1. The interaction, hourly and survey rollups gain a location dimension (kept by the same
 --    statement triggers as the campaign-wide ones, db/procedures/130_report_rollups.sql), so
