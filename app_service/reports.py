@@ -3,7 +3,11 @@ survey scores), so they cost the same for ten messages or ten million.
 
 NPS: the share of promoters (9-10) minus the share of detractors (0-6), in points from -100 to
 100. CSAT here: the share of answers of 8 or more (satisfied), in percent, with the average
-score beside it."""
+score beside it.
+
+A report may be limited to one location (`location_id`, a row id; the per-location rollups of
+0026_report_exports). A member scoped to one location always gets theirs: `scoped_location`
+refuses any other, so a URL cannot widen what they see (row-level security refuses it too)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,20 @@ from app_service.db import rows
 from app_service.queries import Q
 
 PENDING = ("scheduled", "ready", "retry")
+
+
+class OutsideScope(PermissionError):
+    """A location-scoped member asked for another location's (or every location's) figures."""
+
+
+def scoped_location(scope: int | None, requested: int | None) -> int | None:
+    """The location a report is limited to: the member's own when they are scoped to one (a
+    request for it, or for none, gives it; any other is refused), else what was asked."""
+    if scope is None:
+        return requested
+    if requested is not None and requested != scope:
+        raise OutsideScope("you see one location only")
+    return scope
 
 
 def funnel(counts: dict[str, int], events: dict[str, int] | None = None) -> dict:
@@ -82,15 +100,21 @@ def survey_summary(score_rows: list[dict]) -> dict:
     }
 
 
-def campaign_report(conn: psycopg.Connection, campaign_id: int) -> dict | None:
+def campaign_report(
+    conn: psycopg.Connection, campaign_id: int, location_id: int | None = None
+) -> dict | None:
+    """The campaign's report; with `location_id`, every figure is that location's."""
     campaign = get_campaign(conn, campaign_id)
     if campaign is None:
         return None
-    counts = campaign_counts(conn, campaign_id)
-    events = {
-        r["kind"]: int(r["n"])
-        for r in rows(conn, Q.campaign_event_counts, {"campaign_id": campaign_id})
-    }
+    where = {"campaign_id": campaign_id, "location_id": location_id}
+    if location_id is None:
+        counts = campaign_counts(conn, campaign_id)
+        event_rows = rows(conn, Q.campaign_event_counts, where)
+    else:
+        counts = {r["status"]: int(r["n"]) for r in rows(conn, Q.location_message_counts, where)}
+        event_rows = rows(conn, Q.location_event_counts, where)
+    events = {r["kind"]: int(r["n"]) for r in event_rows}
     f = funnel(counts, events)
     report = {
         "campaign_id": campaign_id,
@@ -107,11 +131,10 @@ def campaign_report(conn: psycopg.Connection, campaign_id: int) -> dict | None:
             "opt_out": _rate(f["opted_out"], f["planned"]),
         },
     }
-    report["locations"] = locations(conn, campaign_id)
+    report["locations"] = locations(conn, campaign_id, location_id)
     if campaign["kind"] == "survey":
-        report["survey"] = survey_summary(
-            rows(conn, Q.survey_score_counts, {"campaign_id": campaign_id})
-        )
+        scores = Q.survey_score_counts if location_id is None else Q.location_survey_score_counts
+        report["survey"] = survey_summary(rows(conn, scores, where))
     if campaign["kind"] == "review_request":
         report["review"] = {
             "sent": f["sent"],
@@ -121,11 +144,13 @@ def campaign_report(conn: psycopg.Connection, campaign_id: int) -> dict | None:
     return report
 
 
-def locations(conn: psycopg.Connection, campaign_id: int) -> list[dict]:
+def locations(conn: psycopg.Connection, campaign_id: int, only: int | None = None) -> list[dict]:
     """Messages per location of the business (from the location rollup): planned, pending,
     sent, delivered, failed, suppressed; appointments without a location are "(none)"."""
     out: dict[int, dict] = {}
     for r in rows(conn, Q.campaign_location_counts, {"campaign_id": campaign_id}):
+        if only is not None and r["location_id"] != only:
+            continue
         entry = out.setdefault(
             r["location_id"],
             {
@@ -157,18 +182,23 @@ SERIES = ("sent", "delivered", "responses", "clicked")
 
 
 def timeseries(
-    conn: psycopg.Connection, campaign_id: int, bucket: str, since: datetime, until: datetime
+    conn: psycopg.Connection,
+    campaign_id: int,
+    bucket: str,
+    since: datetime,
+    until: datetime,
+    location_id: int | None = None,
 ) -> list[dict]:
     """Activity per hour or day (the account's local days): sent, delivered, responses (replies
-    and survey answers), clicks."""
+    and survey answers), clicks; with `location_id`, that location's."""
     if bucket not in ("hour", "day"):
         raise ValueError("bucket must be hour or day")
     out: dict[datetime, dict] = {}
-    for r in rows(
-        conn,
-        Q.campaign_timeseries,
-        {"campaign_id": campaign_id, "bucket": bucket, "since": since, "until": until},
-    ):
+    params = {"campaign_id": campaign_id, "bucket": bucket, "since": since, "until": until}
+    query = Q.campaign_timeseries
+    if location_id is not None:
+        query, params = Q.location_timeseries, {**params, "location_id": location_id}
+    for r in rows(conn, query, params):
         point = out.setdefault(r["bucket"], {"bucket": r["bucket"], **dict.fromkeys(SERIES, 0)})
         metric = {
             "reply": "responses",
@@ -191,7 +221,9 @@ def csv_cell(value):
     return value
 
 
-class _SafeWriter:
+class SafeWriter:
+    """csv.writer (RFC 4180 quoting) whose every cell goes through `csv_cell`."""
+
     def __init__(self, out: io.StringIO):
         self._writer = csv.writer(out)
 
@@ -202,10 +234,12 @@ class _SafeWriter:
 def report_csv(report: dict) -> str:
     """The report as CSV: one row per figure (section, metric, value), formula-safe."""
     out = io.StringIO()
-    writer = _SafeWriter(out)
+    writer = SafeWriter(out)
     writer.writerow(["section", "metric", "value"])
     for key in ("campaign_id", "name", "kind", "channel", "status"):
         writer.writerow(["campaign", key, report[key]])
+    if report.get("location") is not None:
+        writer.writerow(["campaign", "location", report["location"]])
     for key, value in report["funnel"].items():
         if isinstance(value, dict):
             for sub, n in value.items():

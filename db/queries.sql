@@ -1307,3 +1307,112 @@ SELECT account_set_audit_retention(%(days)s) AS previous;
 
 -- name: account_set_sign_in_method
 SELECT account_set_sign_in_method(%(method)s) AS previous;
+
+-- ---------------------------------------------------------------------------------------------
+-- Reports per location, and CSV exports built in the background (0026_report_exports).
+
+-- name: location_message_counts
+-- one location's message states in a campaign (location 0: appointments without one)
+SELECT status, sum(n)::bigint AS n FROM campaign_location_counts
+WHERE campaign_id = %(campaign_id)s AND location_id = %(location_id)s GROUP BY 1 HAVING sum(n) <> 0;
+
+-- name: location_event_counts
+SELECT kind, sum(n)::bigint AS n FROM campaign_location_event_counts
+WHERE campaign_id = %(campaign_id)s AND location_id = %(location_id)s GROUP BY 1;
+
+-- name: location_survey_score_counts
+SELECT score, sum(n)::bigint AS n, sum(comments)::bigint AS comments FROM survey_location_score_counts
+WHERE campaign_id = %(campaign_id)s AND location_id = %(location_id)s GROUP BY 1 ORDER BY 1;
+
+-- name: location_timeseries
+-- bucket: 'hour' or 'day', in the account's timezone (as campaign_timeseries)
+SELECT date_trunc(%(bucket)s, h.hour AT TIME ZONE a.timezone) AT TIME ZONE a.timezone AS bucket,
+       h.metric, sum(h.n)::bigint AS n
+FROM campaign_location_hourly_counts h
+JOIN campaigns c ON c.id = h.campaign_id
+JOIN accounts a ON a.id = c.account_id
+WHERE h.campaign_id = %(campaign_id)s AND h.location_id = %(location_id)s
+  AND h.hour >= %(since)s AND h.hour < %(until)s
+GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- name: campaign_planned_total
+-- every message a campaign planned (or one location's): the most rows an export can hold
+SELECT coalesce(sum(n), 0)::bigint FROM campaign_location_counts
+WHERE campaign_id = %(campaign_id)s
+  AND (%(location_id)s::bigint IS NULL OR location_id = %(location_id)s);
+
+-- name: report_export_rows
+-- a campaign's messages by send time, with what came back; the export's rows
+SELECT m.id, m.step, m.channel, m.status, m.reason, m.send_at, m.sent_at,
+       l.external_id AS location, a.external_id AS appointment, cu.external_id AS customer,
+       coalesce(ev.delivered, false) AS delivered, coalesce(ev.replied, false) AS replied,
+       coalesce(ev.confirmed, false) AS confirmed, coalesce(ev.clicked, false) AS clicked,
+       sr.score AS survey_score
+FROM messages m
+LEFT JOIN locations l ON l.id = m.location_id
+LEFT JOIN appointments a ON a.id = m.appointment_id
+LEFT JOIN customers cu ON cu.id = m.customer_id
+LEFT JOIN LATERAL (
+    SELECT bool_or(e.kind = 'delivered') AS delivered, bool_or(e.kind = 'reply') AS replied,
+           bool_or(e.kind = 'confirmed') AS confirmed, bool_or(e.kind = 'link_clicked') AS clicked
+    FROM message_events e WHERE e.message_id = m.id
+) ev ON true
+LEFT JOIN survey_responses sr ON sr.message_id = m.id
+WHERE m.account_id = %(account_id)s AND m.campaign_id = %(campaign_id)s
+  AND m.send_at >= %(since)s AND m.send_at < %(until)s
+  AND (%(location_id)s::bigint IS NULL OR m.location_id = %(location_id)s)
+ORDER BY m.send_at, m.id;
+
+-- name: report_export_request
+SELECT report_export_request(%(campaign_id)s, %(location_id)s, %(since)s, %(until)s,
+                             %(user_id)s, %(key_id)s, %(expected)s);
+
+-- name: report_export_get
+SELECT e.id, e.campaign_id, c.name AS campaign_name, e.location_id, l.external_id AS location,
+       l.name AS location_name, e.since, e.until, e.state, e.rows_expected, e.rows_written,
+       e.bytes, e.error, e.created_at, e.started_at, e.finished_at, e.expires_at,
+       e.requested_user, e.requested_key, e.account_id,
+       e.state = 'done' AND e.expires_at > now() AS downloadable
+FROM report_exports e
+JOIN campaigns c ON c.id = e.campaign_id
+LEFT JOIN locations l ON l.id = e.location_id
+WHERE e.id = %(id)s;
+
+-- name: report_export_list
+SELECT e.id, e.campaign_id, c.name AS campaign_name, e.location_id, l.external_id AS location,
+       l.name AS location_name, e.since, e.until, e.state, e.rows_expected, e.rows_written,
+       e.created_at, e.expires_at, e.state = 'done' AND e.expires_at > now() AS downloadable
+FROM report_exports e
+JOIN campaigns c ON c.id = e.campaign_id
+LEFT JOIN locations l ON l.id = e.location_id
+ORDER BY e.id DESC LIMIT %(limit)s;
+
+-- name: report_export_chunk
+SELECT data FROM report_export_chunks WHERE export_id = %(id)s AND seq = %(seq)s;
+
+-- name: claim_report_export
+SELECT id, account_id, campaign_id, location_id, since, until, rows_expected
+FROM claim_report_export(%(owner)s, %(lease)s);
+
+-- name: report_export_progress
+-- the builder's lease renewed with its progress; false when it lost the lease
+UPDATE report_exports SET rows_written = %(rows)s, bytes = %(bytes)s, lease_until = now() + %(lease)s
+WHERE id = %(id)s AND state = 'running' AND lease_owner = %(owner)s
+RETURNING true;
+
+-- name: report_export_put_chunk
+INSERT INTO report_export_chunks (export_id, seq, data) VALUES (%(id)s, %(seq)s, %(data)s);
+
+-- name: report_export_finish
+UPDATE report_exports SET state = 'done', rows_written = %(rows)s, bytes = %(bytes)s,
+       finished_at = now(), expires_at = now() + %(keep)s, lease_owner = NULL, lease_until = NULL
+WHERE id = %(id)s AND state = 'running' AND lease_owner = %(owner)s
+RETURNING true;
+
+-- name: report_export_fail
+UPDATE report_exports SET state = 'failed', error = left(%(error)s, 500), finished_at = now(),
+       lease_owner = NULL, lease_until = NULL
+WHERE id = %(id)s AND state = 'running' AND lease_owner = %(owner)s;
+
+-- name: expire_report_exports
+SELECT expire_report_exports();

@@ -23,10 +23,12 @@ from app_service import (
     packet_records,
     packet_state,
     packets,
+    report_exports,
     reports,
     sending_control,
     webhooks,
 )
+from app_service.dashboard.report_views import report_location
 from app_service.dashboard.svg import bars
 from app_service.dashboard.views import (
     MAX_UPLOAD,
@@ -57,14 +59,19 @@ def campaigns_page():
 @bp.get("/campaigns/<id:campaign_id>")
 @signed_in
 def campaign_page(campaign_id: int):
+    """The campaign's report, limited to one location when asked (`?location=`) or when the
+    member is scoped to one (report_views.report_location: the URL cannot widen it)."""
+    location, choices = report_location()
     conn = request_db.connection()
-    report = reports.campaign_report(conn, campaign_id)
+    report = reports.campaign_report(conn, campaign_id, location)
     if report is None:
         abort(404)
     tz = ZoneInfo(accounts.get_account(conn, g.dash["account_id"])["timezone"])
     today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     since = today - timedelta(days=13)
-    found = reports.timeseries(conn, campaign_id, "day", since, today + timedelta(days=1))
+    found = reports.timeseries(
+        conn, campaign_id, "day", since, today + timedelta(days=1), location_id=location
+    )
     points = {p["bucket"].astimezone(tz).date(): p for p in found}
     days = [(since + timedelta(days=i)).date() for i in range(14)]
     series = {k: [points.get(d, {}).get(k, 0) for d in days] for k in reports.SERIES}
@@ -83,6 +90,11 @@ def campaign_page(campaign_id: int):
     return page(
         "dashboard/campaign.html",
         report=report,
+        location=location,
+        choices=choices,
+        month_ago=(today - timedelta(days=30)).date(),
+        month_ahead=(today + timedelta(days=30)).date(),
+        stream_rows=report_exports.STREAM_ROWS,
         chart=chart,
         survey_chart=survey_chart,
         packets=packet_rows,
@@ -97,8 +109,8 @@ def upload(campaign_id: int):
     _check_csrf()
     if not may("upload"):
         abort(403, "this key can read but not change anything")
-    if g.dash.get("location_id") is not None:
-        abort(403, "uploads come from members who see every location (yours is scoped to one)")
+    # a member scoped to one location uploads for it: validate_packet refuses each row for
+    # another location (or a customer or appointment kept by one) with its reason
     conn = request_db.connection()
     if campaigns.get_campaign(conn, campaign_id) is None:
         abort(404)

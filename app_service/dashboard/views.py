@@ -60,6 +60,7 @@ def configure(app: Flask, link_secret: str) -> None:
         inbox_views,
         people_views,
         records_views,  # noqa: F401 (its routes are on bp, registered below)
+        report_views,
         sign_in_views,
         template_views,
     )
@@ -71,6 +72,7 @@ def configure(app: Flask, link_secret: str) -> None:
         inbox_views.bp,
         campaign_views.bp,
         template_views.bp,
+        report_views.bp,
     ):
         error_pages.install(blueprint)
         app.register_blueprint(blueprint)

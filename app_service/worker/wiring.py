@@ -161,7 +161,10 @@ def wire(
 ) -> WiredWorker:
     """Connect, build the channels and rates, and the worker over them; `on_beat` hears each
     committed heartbeat (the DR last-write marker, which the CLI makes: it lives in ops/)."""
+    from app_service.links import link_secret
     from app_service.packet_loader import PacketLoader
+    from app_service.public_ids import PublicIds
+    from app_service.report_exports import ExportBuilder
     from app_service.webhook_delivery import WebhookDispatcher
     from app_service.worker import metrics
     from app_service.worker.ratelimit import SendRate, SharedRateLimiter
@@ -198,6 +201,8 @@ def wire(
         background = [
             PacketLoader(url, worker.name),  # big uploads the API stored, loaded here
             WebhookDispatcher(url, worker.name),  # events to webhook endpoints
+            # CSV exports too large for a request, built in PostgreSQL chunks
+            ExportBuilder(url, worker.name, PublicIds(link_secret(settings)).encode),
         ]
         mailer = staff_mailer(options.channel, url, settings)  # invitations, resets: SES in AWS
         if mailer is not None:

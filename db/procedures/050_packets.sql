@@ -93,8 +93,21 @@ DECLARE
     needs_email boolean;
     region phone_regions;
     n_warned integer;
+    -- a member scoped to one location uploads for it only (0026): its external id, and the
+    -- packet's customers and appointments that belong elsewhere (read past row-level security
+    -- by scope_foreign_ids, which answers for the caller's own scope only)
+    v_scope bigint := app_location_id();
+    v_scope_ext text;
+    v_foreign_customers text[] := '{}';
+    v_foreign_appointments text[] := '{}';
 BEGIN
     SELECT * INTO STRICT pk FROM packets WHERE id = p_packet FOR UPDATE;
+    IF v_scope IS NOT NULL THEN
+        SELECT external_id INTO v_scope_ext FROM locations WHERE id = v_scope;
+        UPDATE pg_temp.packet_inbox SET location_id = v_scope_ext WHERE location_id IS NULL;
+        v_foreign_customers := scope_foreign_ids('customer', ARRAY(SELECT DISTINCT customer_id FROM pg_temp.packet_inbox));
+        v_foreign_appointments := scope_foreign_ids('appointment', ARRAY(SELECT DISTINCT appointment_id FROM pg_temp.packet_inbox));
+    END IF;
     IF pk.status <> 'loaded' THEN
         RAISE EXCEPTION 'packet % is %, not loaded', p_packet, pk.status USING ERRCODE = 'check_violation';
     END IF;
@@ -125,6 +138,13 @@ BEGIN
                         coalesce(to_char(t.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                  'packet:' || p_packet)) AS appt_key,
                array_remove(ARRAY[
+                   CASE WHEN v_scope IS NULL THEN NULL
+                        WHEN t.location_id IS DISTINCT FROM v_scope_ext
+                            THEN 'location_id: ' || t.location_id || ' is not your location (you upload for ' || v_scope_ext || ' only)'
+                        WHEN t.appointment_id = ANY (v_foreign_appointments)
+                            THEN 'appointment_id: belongs to another location; only someone who sees every location may change it'
+                        WHEN t.customer_id = ANY (v_foreign_customers)
+                            THEN 'customer_id: is kept by another location; only someone who sees every location may change this customer' END,
                    CASE WHEN t.error_reason IS NOT NULL THEN t.error_column || ': ' || t.error_reason END,
                    CASE WHEN t.customer_id IS NULL THEN 'customer_id: is required'
                         WHEN length(t.customer_id) > 200 THEN 'customer_id: is longer than 200 characters' END,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import Response, jsonify, request
 
-from app_service import campaigns, reports, templates
+from app_service import campaigns, locations, reports, templates
 from app_service.api import idempotency, shapes
 from app_service.api.paging import page
 from app_service.api.problems import (
@@ -16,7 +16,7 @@ from app_service.api.problems import (
     not_found,
     unprocessable_template,
 )
-from app_service.api.routes import account_id, body, conn, created
+from app_service.api.routes import account_id, body, conn, created, ids
 from app_service.api.routing import operation
 from app_service.models import CampaignSpec, Step
 
@@ -167,13 +167,29 @@ def transition(verb: str):
     return view
 
 
+def _location_filter():
+    """`location_id` (a public id) as the location's row id; None when absent; a location the
+    account does not have is a 404."""
+    raw = request.args.get("location_id")
+    if not raw:
+        return None
+    ref = ids().ref(int(raw))
+    found = locations.get_location(conn(), ref) if ref else None
+    if found is None:
+        raise not_found("location", ref)
+    return ref, found["external_id"]
+
+
 @operation("getCampaignReport")
 def report(campaign_id: int):
-    found = reports.campaign_report(conn(), campaign_id)
+    location = _location_filter()
+    found = reports.campaign_report(conn(), campaign_id, int(location[0]) if location else None)
     if found is None:
         raise not_found("campaign", campaign_id)
     if request.args.get("format") == "csv":  # a CSV is not JSON: its id is made public here
         public = campaign_id.public
+        if location:
+            found["location"] = location[1]
         csv = reports.report_csv({**found, "campaign_id": public})
         return Response(
             csv,
@@ -186,6 +202,7 @@ def report(campaign_id: int):
 @operation("getCampaignTimeseries")
 def timeseries(campaign_id: int):
     campaign_or_404(campaign_id)
+    location = _location_filter()
     until = _when(request.args.get("until")) or datetime.now(UTC)
     since = _when(request.args.get("since")) or until - timedelta(days=7)
     # every schema-valid pair is answered (the definition cannot relate two parameters):
@@ -193,7 +210,9 @@ def timeseries(campaign_id: int):
     since = max(since, until - timedelta(days=92))
     until = max(until, since)
     bucket = request.args.get("bucket", "day")
-    points = reports.timeseries(conn(), campaign_id, bucket, since, until)
+    points = reports.timeseries(
+        conn(), campaign_id, bucket, since, until, int(location[0]) if location else None
+    )
     return jsonify(
         campaign_id=campaign_id,
         bucket=bucket,

@@ -15,10 +15,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     campaign_id: int,
     *,
+    location_id: int | Unset = UNSET,
     format_: GetCampaignReportFormat | Unset = GetCampaignReportFormat.JSON,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
+
+    params["location_id"] = location_id
 
     json_format_: str | Unset = UNSET
     if not isinstance(format_, Unset):
@@ -108,6 +111,7 @@ def sync_detailed(
     campaign_id: int,
     *,
     client: AuthenticatedClient | Client,
+    location_id: int | Unset = UNSET,
     format_: GetCampaignReportFormat | Unset = GetCampaignReportFormat.JSON,
 ) -> Response[CampaignReport | Problem]:
     """Campaign funnel
@@ -115,11 +119,15 @@ def sync_detailed(
      Where every message of the campaign is and what came back (replies, confirmations, clicks), rates,
     and for surveys NPS, CSAT and the score distribution; for review requests, clicks to the review
     site. Read from rollups: constant time at any size. `format=csv` downloads the same figures as CSV
-    (section, metric, value).
+    (section, metric, value). `location_id` limits every figure to one location.
 
     Args:
         campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
             (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        location_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
             numbers). Ids are not in creation order and say nothing of how many resources exist; use
             them as given. A number that is no id of yours is a 404.
         format_ (GetCampaignReportFormat | Unset):  Default: GetCampaignReportFormat.JSON.
@@ -134,6 +142,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         campaign_id=campaign_id,
+        location_id=location_id,
         format_=format_,
     )
 
@@ -148,6 +157,7 @@ def sync(
     campaign_id: int,
     *,
     client: AuthenticatedClient | Client,
+    location_id: int | Unset = UNSET,
     format_: GetCampaignReportFormat | Unset = GetCampaignReportFormat.JSON,
 ) -> CampaignReport | Problem | None:
     """Campaign funnel
@@ -155,11 +165,15 @@ def sync(
      Where every message of the campaign is and what came back (replies, confirmations, clicks), rates,
     and for surveys NPS, CSAT and the score distribution; for review requests, clicks to the review
     site. Read from rollups: constant time at any size. `format=csv` downloads the same figures as CSV
-    (section, metric, value).
+    (section, metric, value). `location_id` limits every figure to one location.
 
     Args:
         campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
             (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        location_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
             numbers). Ids are not in creation order and say nothing of how many resources exist; use
             them as given. A number that is no id of yours is a 404.
         format_ (GetCampaignReportFormat | Unset):  Default: GetCampaignReportFormat.JSON.
@@ -175,6 +189,7 @@ def sync(
     return sync_detailed(
         campaign_id=campaign_id,
         client=client,
+        location_id=location_id,
         format_=format_,
     ).parsed
 
@@ -183,6 +198,7 @@ async def asyncio_detailed(
     campaign_id: int,
     *,
     client: AuthenticatedClient | Client,
+    location_id: int | Unset = UNSET,
     format_: GetCampaignReportFormat | Unset = GetCampaignReportFormat.JSON,
 ) -> Response[CampaignReport | Problem]:
     """Campaign funnel
@@ -190,11 +206,15 @@ async def asyncio_detailed(
      Where every message of the campaign is and what came back (replies, confirmations, clicks), rates,
     and for surveys NPS, CSAT and the score distribution; for review requests, clicks to the review
     site. Read from rollups: constant time at any size. `format=csv` downloads the same figures as CSV
-    (section, metric, value).
+    (section, metric, value). `location_id` limits every figure to one location.
 
     Args:
         campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
             (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        location_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
             numbers). Ids are not in creation order and say nothing of how many resources exist; use
             them as given. A number that is no id of yours is a 404.
         format_ (GetCampaignReportFormat | Unset):  Default: GetCampaignReportFormat.JSON.
@@ -209,6 +229,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         campaign_id=campaign_id,
+        location_id=location_id,
         format_=format_,
     )
 
@@ -221,6 +242,7 @@ async def asyncio(
     campaign_id: int,
     *,
     client: AuthenticatedClient | Client,
+    location_id: int | Unset = UNSET,
     format_: GetCampaignReportFormat | Unset = GetCampaignReportFormat.JSON,
 ) -> CampaignReport | Problem | None:
     """Campaign funnel
@@ -228,11 +250,15 @@ async def asyncio(
      Where every message of the campaign is and what came back (replies, confirmations, clicks), rates,
     and for surveys NPS, CSAT and the score distribution; for review requests, clicks to the review
     site. Read from rollups: constant time at any size. `format=csv` downloads the same figures as CSV
-    (section, metric, value).
+    (section, metric, value). `location_id` limits every figure to one location.
 
     Args:
         campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
             (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        location_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
             numbers). Ids are not in creation order and say nothing of how many resources exist; use
             them as given. A number that is no id of yours is a 404.
         format_ (GetCampaignReportFormat | Unset):  Default: GetCampaignReportFormat.JSON.
@@ -249,6 +275,7 @@ async def asyncio(
         await asyncio_detailed(
             campaign_id=campaign_id,
             client=client,
+            location_id=location_id,
             format_=format_,
         )
     ).parsed

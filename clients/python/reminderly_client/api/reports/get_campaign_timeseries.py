@@ -16,12 +16,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     campaign_id: int,
     *,
+    location_id: int | Unset = UNSET,
     bucket: GetCampaignTimeseriesBucket | Unset = GetCampaignTimeseriesBucket.DAY,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
+
+    params["location_id"] = location_id
 
     json_bucket: str | Unset = UNSET
     if not isinstance(bucket, Unset):
@@ -119,6 +122,7 @@ def sync_detailed(
     campaign_id: int,
     *,
     client: AuthenticatedClient | Client,
+    location_id: int | Unset = UNSET,
     bucket: GetCampaignTimeseriesBucket | Unset = GetCampaignTimeseriesBucket.DAY,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
@@ -135,6 +139,10 @@ def sync_detailed(
             (exact in JSON
             numbers). Ids are not in creation order and say nothing of how many resources exist; use
             them as given. A number that is no id of yours is a 404.
+        location_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         bucket (GetCampaignTimeseriesBucket | Unset):  Default: GetCampaignTimeseriesBucket.DAY.
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
@@ -149,6 +157,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         campaign_id=campaign_id,
+        location_id=location_id,
         bucket=bucket,
         since=since,
         until=until,
@@ -165,6 +174,7 @@ def sync(
     campaign_id: int,
     *,
     client: AuthenticatedClient | Client,
+    location_id: int | Unset = UNSET,
     bucket: GetCampaignTimeseriesBucket | Unset = GetCampaignTimeseriesBucket.DAY,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
@@ -179,6 +189,10 @@ def sync(
     Args:
         campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
             (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        location_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
             numbers). Ids are not in creation order and say nothing of how many resources exist; use
             them as given. A number that is no id of yours is a 404.
         bucket (GetCampaignTimeseriesBucket | Unset):  Default: GetCampaignTimeseriesBucket.DAY.
@@ -196,6 +210,7 @@ def sync(
     return sync_detailed(
         campaign_id=campaign_id,
         client=client,
+        location_id=location_id,
         bucket=bucket,
         since=since,
         until=until,
@@ -206,6 +221,7 @@ async def asyncio_detailed(
     campaign_id: int,
     *,
     client: AuthenticatedClient | Client,
+    location_id: int | Unset = UNSET,
     bucket: GetCampaignTimeseriesBucket | Unset = GetCampaignTimeseriesBucket.DAY,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
@@ -222,6 +238,10 @@ async def asyncio_detailed(
             (exact in JSON
             numbers). Ids are not in creation order and say nothing of how many resources exist; use
             them as given. A number that is no id of yours is a 404.
+        location_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
         bucket (GetCampaignTimeseriesBucket | Unset):  Default: GetCampaignTimeseriesBucket.DAY.
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
@@ -236,6 +256,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         campaign_id=campaign_id,
+        location_id=location_id,
         bucket=bucket,
         since=since,
         until=until,
@@ -250,6 +271,7 @@ async def asyncio(
     campaign_id: int,
     *,
     client: AuthenticatedClient | Client,
+    location_id: int | Unset = UNSET,
     bucket: GetCampaignTimeseriesBucket | Unset = GetCampaignTimeseriesBucket.DAY,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
@@ -264,6 +286,10 @@ async def asyncio(
     Args:
         campaign_id (int): A resource's id: an opaque public number, at least 2^52 and below 2^53
             (exact in JSON
+            numbers). Ids are not in creation order and say nothing of how many resources exist; use
+            them as given. A number that is no id of yours is a 404.
+        location_id (int | Unset): A resource's id: an opaque public number, at least 2^52 and
+            below 2^53 (exact in JSON
             numbers). Ids are not in creation order and say nothing of how many resources exist; use
             them as given. A number that is no id of yours is a 404.
         bucket (GetCampaignTimeseriesBucket | Unset):  Default: GetCampaignTimeseriesBucket.DAY.
@@ -282,6 +308,7 @@ async def asyncio(
         await asyncio_detailed(
             campaign_id=campaign_id,
             client=client,
+            location_id=location_id,
             bucket=bucket,
             since=since,
             until=until,
