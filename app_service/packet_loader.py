@@ -99,13 +99,13 @@ class PacketLoader(threading.Thread):
         self._url = url
         self._owner = owner
         self._idle = idle_seconds
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 result = load_next(self._url, self._owner)
             except psycopg.OperationalError as exc:
@@ -115,4 +115,4 @@ class PacketLoader(threading.Thread):
                 log.exception("packet loader: a load failed")
                 result = None
             if result is None:
-                self._stop.wait(self._idle)
+                self._halt.wait(self._idle)

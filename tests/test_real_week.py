@@ -477,3 +477,15 @@ def test_a_worker_killed_mid_load_leaves_a_failed_packet_and_the_key_loads_again
     assert conn.execute("SELECT count(*) FROM packet_uploads").fetchone() == (0,)
     again = tenant.post(url, data=body, headers=headers)
     assert again.status_code == 202 and again.json["id"] != packet_id
+
+
+def test_the_packet_loader_thread_stops_and_joins(db_url):
+    """The worker stops its loader and waits for it: stop() ends the loop and join() returns
+    (a stop event named `_stop` once shadowed threading.Thread's own and made join() raise)."""
+    from app_service.packet_loader import PacketLoader
+
+    loader = PacketLoader(db_url, "join-test", idle_seconds=0.05)
+    loader.start()
+    loader.stop()
+    loader.join(timeout=10)
+    assert not loader.is_alive()
