@@ -9,6 +9,8 @@
 -- Payloads carry ids (reminderly's and the business's external customer, appointment and
 -- location ids) and what the event is about, never a phone number, an email address or a
 -- message text. They run as their owner (SECURITY DEFINER): the API's role only reads events.
+-- A message event's payload is not stored: its row keeps the facts (0024) and readers build it
+-- with event_data(e); every other event stores its payload in `data`.
 
 -- {"id": .., "external_id": ..} or null: a resource reference in a payload. STABLE, as
 -- jsonb_build_object is: an IMMUTABLE SQL function over a stable one is never inlined, and
