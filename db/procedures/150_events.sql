@@ -26,43 +26,52 @@ $$;
 -- writes one in complete_messages' statement, so this is on the queue's hot path.
 CREATE OR REPLACE FUNCTION messages_emit_events() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
-DECLARE
-    first_entry boolean;
 BEGIN
     -- most updates (claims, send markers, mark_ready, cancellations) enter none of these
     -- statuses: a scan of the new rows, and done
     IF NOT EXISTS (SELECT 1 FROM new_rows WHERE status IN ('sent', 'delivered', 'failed', 'dead')) THEN
         RETURN NULL;
     END IF;
-    -- No old row in any of them (a send, a failed send: ready -> sent | failed | dead): every
-    -- new row in one entered it, and the new rows are the events. Otherwise (a receipt:
-    -- sent -> delivered) the rows that entered a status are the (id, status) pairs counted
-    -- once more in new than in old.
-    first_entry := NOT EXISTS (SELECT 1 FROM old_rows
-                               WHERE status IN ('sent', 'delivered', 'failed', 'dead'));
+    -- data NULL: built by event_data() when read. The appointment's start is kept as it is
+    -- now: the payload reports the appointment the message was about. The inbox's answers
+    -- (campaign 0) are left out: they are a conversation, not a send of the integrator's
+    -- campaigns (0024_inbox_answers.sql).
+    IF NOT EXISTS (SELECT 1 FROM old_rows WHERE status IN ('sent', 'delivered', 'failed', 'dead')) THEN
+        -- No old row in any of them (a send, a failed send: ready -> sent | failed | dead):
+        -- every new row in one entered it. The same INSERT as below, straight from new_rows
+        -- (no regrouping, no materialized CTE: measured 2 us a message less on the send path).
+        INSERT INTO events (account_id, type, campaign_id, packet_id, message_id, customer_id,
+                            appointment_id, location_id, customer_external_id,
+                            appointment_external_id, location_external_id, message_step,
+                            message_channel, message_reason, message_attempts,
+                            appointment_starts_at, data)
+        SELECT e.account_id, 'message.' || e.status, e.campaign_id, e.packet_id, e.id,
+               e.customer_id, e.appointment_id, l.id, cu.external_id, a.external_id,
+               l.external_id, e.step, e.channel, e.reason, e.attempts, a.starts_at, NULL
+        FROM new_rows e
+        LEFT JOIN customers cu ON cu.id = e.customer_id
+        LEFT JOIN appointments a ON a.id = e.appointment_id
+        LEFT JOIN locations l ON l.id = coalesce(e.location_id, a.location_id)
+        WHERE e.status IN ('sent', 'delivered', 'failed', 'dead') AND e.campaign_id <> 0
+        ORDER BY e.id;
+        RETURN NULL;
+    END IF;
+    -- Otherwise (a receipt: sent -> delivered) the rows that entered a status are the
+    -- (id, status) pairs counted once more in new than in old.
     WITH entered AS MATERIALIZED (
-        SELECT id, status, account_id, campaign_id, packet_id, customer_id, appointment_id,
-               location_id, step, channel, reason, attempts
-        FROM new_rows
-        WHERE first_entry AND status IN ('sent', 'delivered', 'failed', 'dead')
-          AND campaign_id <> 0  -- not the inbox's answers: see below
-        UNION ALL
-        SELECT id, status, max(account_id), max(campaign_id), max(packet_id), max(customer_id),
-               max(appointment_id), max(location_id), max(step), max(channel), max(reason),
-               max(attempts)
+        SELECT id, status, max(account_id) AS account_id, max(campaign_id) AS campaign_id,
+               max(packet_id) AS packet_id, max(customer_id) AS customer_id,
+               max(appointment_id) AS appointment_id, max(location_id) AS location_id,
+               max(step) AS step, max(channel) AS channel, max(reason) AS reason,
+               max(attempts) AS attempts
         FROM (SELECT id, status, 1 AS s, account_id, campaign_id, packet_id, customer_id,
                      appointment_id, location_id, step, channel, reason, attempts
-              -- not the inbox's answers (campaign 0): they are a conversation, not a send
-              -- of the integrator's campaigns (0024_inbox_answers.sql)
               FROM new_rows WHERE status IN ('sent', 'delivered', 'failed', 'dead') AND campaign_id <> 0
               UNION ALL
               SELECT id, status, -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
               FROM old_rows WHERE status IN ('sent', 'delivered', 'failed', 'dead')) AS x
-        WHERE NOT first_entry
         GROUP BY id, status HAVING sum(s) > 0
     )
-    -- data NULL: built by event_data() when read. The appointment's start is kept as it is
-    -- now: the payload reports the appointment the message was about.
     INSERT INTO events (account_id, type, campaign_id, packet_id, message_id, customer_id,
                         appointment_id, location_id, customer_external_id,
                         appointment_external_id, location_external_id, message_step,
