@@ -1,5 +1,5 @@
-"""A message event's payload is built when it is read (event_data, 0026), from facts its row
-kept at the change. Checked against the payload as the send's statement built it before 0026
+"""A message event's payload is built when it is read (event_data, 0027), from facts its row
+kept at the change. Checked against the payload as the send's statement built it before 0027
 (the same expression, over the same rows, right after each change), byte for byte, and against
 what a later change must not alter. Real database, real procedures."""
 
@@ -11,7 +11,7 @@ import pytest
 from app_service import dispatch_queue as dq
 from tests.helpers import load_rows, make_campaign, person
 
-# The payload as messages_emit_events built it in the changing statement before 0026, applied to
+# The payload as messages_emit_events built it in the changing statement before 0027, applied to
 # the messages as they are now: right after a change, what that trigger wrote.
 BUILT_AT_THE_CHANGE = """
 SELECT m.id, jsonb_build_object(
@@ -111,7 +111,7 @@ def test_message_payloads_built_when_read_are_the_ones_built_at_the_change(conn,
 
 def test_stored_payloads_and_missing_events_read_as_before(conn, account):
     """Events that keep their payload (every other type, and message events written before
-    0026) are returned as stored; a delivery whose event was purged reads NULL."""
+    0027) are returned as stored; a delivery whose event was purged reads NULL."""
     stored = {"message": {"id": 1, "status": "sent"}, "customer": None}
     conn.execute(
         "INSERT INTO events (account_id, type, message_id, data) VALUES (%s, 'message.sent', 1, %s)",

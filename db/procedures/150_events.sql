@@ -9,7 +9,7 @@
 -- Payloads carry ids (reminderly's and the business's external customer, appointment and
 -- location ids) and what the event is about, never a phone number, an email address or a
 -- message text. They run as their owner (SECURITY DEFINER): the API's role only reads events.
--- A message event's payload is not stored: its row keeps the facts (0026) and readers build it
+-- A message event's payload is not stored: its row keeps the facts (0027) and readers build it
 -- with event_data(e); every other event stores its payload in `data`.
 
 -- {"id": .., "external_id": ..} or null: a resource reference in a payload. STABLE, as
@@ -21,7 +21,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                 ELSE jsonb_build_object('id', p_id, 'external_id', p_external_id) END
 $$;
 
--- message.sent | message.delivered | message.failed | message.dead: a lean row (0026), the
+-- message.sent | message.delivered | message.failed | message.dead: a lean row (0027), the
 -- payload's facts in columns, its jsonb built when it is read (event_data below). Every send
 -- writes one in complete_messages' statement, so this is on the queue's hot path.
 CREATE OR REPLACE FUNCTION messages_emit_events() RETURNS trigger
@@ -89,9 +89,9 @@ BEGIN
 END
 $$;
 
--- An event's payload: the stored one, or a message event's built from its columns (0026);
+-- An event's payload: the stored one, or a message event's built from its columns (0027);
 -- NULL for no event (a delivery's event purged: a LEFT JOIN's NULL row).
--- The same jsonb the trigger built in the send's statement before 0026 (the keys, the values
+-- The same jsonb the trigger built in the send's statement before 0027 (the keys, the values
 -- and their JSON types; a timestamp renders in the session's TimeZone, as it did when it was
 -- built at the send: reminderly sets none, so both are the server's). An inlinable SQL
 -- function: readers call it on the rows they return (a page of the feed, a batch of

@@ -1,4 +1,4 @@
--- 0026_lean_message_events: a message event (message.sent | delivered | failed | dead) keeps
+-- 0027_lean_message_events: a message event (message.sent | delivered | failed | dead) keeps
 -- the facts of its payload in columns, and the payload is built when it is read
 -- (event_data(), db/procedures/150_events.sql), not in the statement that sends.
 --
