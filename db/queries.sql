@@ -759,7 +759,8 @@ SELECT count(*) FROM d;
 -- name: list_events
 -- An account's events after a position in (txid, id) order, only from transactions older
 -- than every one still running: a later commit can never land behind a cursor.
-SELECT id, type, occurred_at, txid::text AS txid, data FROM events
+-- A message event's payload is built here, for the page's rows only (event_data).
+SELECT e.id, e.type, e.occurred_at, e.txid::text AS txid, event_data(e) AS data FROM events e
 WHERE account_id = %(account_id)s
   AND (txid, id) > (%(txid)s::xid8, %(after_id)s::bigint)
   AND txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -839,7 +840,7 @@ SELECT * FROM claim_webhook_endpoints(%(owner)s, %(lease)s, %(limit)s)
 -- waits for a retry (a key's deliveries are never due before its first: fan_out_events and
 -- record_webhook_attempt keep it so; the delivery loop holds back the rest of a key that
 -- fails in its pass). The head is one probe of webhook_deliveries_key_idx per row.
-SELECT d.id, d.event_id, d.ordering_key, e.type, e.occurred_at, e.data
+SELECT d.id, d.event_id, d.ordering_key, e.type, e.occurred_at, event_data(e) AS data
 FROM webhook_deliveries d LEFT JOIN events e ON e.id = d.event_id
 WHERE d.endpoint_id = %(endpoint_id)s AND d.status = 'pending' AND d.next_attempt_at <= now()
   AND (SELECT h.next_attempt_at FROM webhook_deliveries h

@@ -12,11 +12,17 @@ from tests.helpers import load_rows, make_campaign, person
 
 
 def events(conn: psycopg.Connection, *types: str) -> list[dict]:
+    """Each event's row, its `data` the payload readers get (event_data: built from the row's
+    columns for a message event)."""
     cur = conn.cursor(row_factory=psycopg.rows.dict_row)
-    return cur.execute(
-        "SELECT * FROM events WHERE cardinality(%s::text[]) = 0 OR type = ANY(%s::text[]) ORDER BY id",
+    found = cur.execute(
+        "SELECT e.*, event_data(e) AS payload FROM events e"
+        " WHERE cardinality(%s::text[]) = 0 OR type = ANY(%s::text[]) ORDER BY id",
         [list(types), list(types)],
     ).fetchall()
+    for r in found:
+        r["data"] = r.pop("payload")
+    return found
 
 
 def send_step(conn: psycopg.Connection, step: int = 1) -> list[int]:

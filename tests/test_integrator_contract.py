@@ -177,7 +177,7 @@ def _events(conn, since_id: int = 0) -> list[tuple[str, dict]]:
     return [
         (t, d)
         for t, d in conn.execute(
-            "SELECT type, data FROM events WHERE id > %s ORDER BY id", [since_id]
+            "SELECT type, event_data(e) FROM events e WHERE id > %s ORDER BY id", [since_id]
         )
     ]
 
