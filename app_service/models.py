@@ -142,3 +142,8 @@ class LoadResult:
     """Numbers behind the problem (snapshot_limit: absent, scope, limit)."""
     preview: dict | None = None
     """A dry run's report (the load's summary and its first row errors); nothing was kept."""
+    row_plans: list[dict] | None = None
+    """A dry run's first rows, each with the messages it would plan (send when, or skip and
+    why), when the caller asked for them (the console's check page)."""
+    sample: dict | None = None
+    """A dry run's first message to be sent, rendered (templates.preview), when asked for."""

@@ -22,7 +22,7 @@ from typing import IO
 import psycopg
 from psycopg import errors
 
-from app_service import telemetry
+from app_service import telemetry, templates
 from app_service.db import one, rows
 from app_service.models import LoadResult, Snapshot
 from app_service.packet_source import PacketFormatError, PacketSource, ReadProgress
@@ -66,11 +66,13 @@ def load_packet(
     progress: ProgressCallback | None = None,
     snapshot: Snapshot | None = None,
     dry_run: bool = False,
+    plan_rows: int = 0,
 ) -> LoadResult:
     """Load, validate and plan one packet. `conn` must be in autocommit mode.
 
     With `dry_run`, everything runs in one transaction that is rolled back: the result's
-    `preview` says what the load would do, and nothing (not even the packet) is kept."""
+    `preview` says what the load would do, and nothing (not even the packet) is kept; with
+    `plan_rows`, also what each of the first rows would do and how the first message reads."""
     if not conn.autocommit:
         raise ValueError("load_packet needs an autocommit connection: it manages its transactions")
     if dry_run:
@@ -78,7 +80,16 @@ def load_packet(
             raise ValueError("a dry run keeps nothing, so it takes no idempotency key")
         try:
             with conn.transaction():
-                _load(conn, campaign_id, source, None, progress, snapshot, dry_run=True)
+                _load(
+                    conn,
+                    campaign_id,
+                    source,
+                    None,
+                    progress,
+                    snapshot,
+                    dry_run=True,
+                    plan_rows=plan_rows,
+                )
         except _DryRunDone as done:
             return done.result
         raise AssertionError("a dry run always ends in _DryRunDone")
@@ -95,6 +106,7 @@ def _load(
     *,
     dry_run: bool,
     stored: int | None = None,
+    plan_rows: int = 0,
 ) -> LoadResult:
     if stored is None:
         packet_id, created = one(
@@ -144,7 +156,7 @@ def _load(
                 detail = json.loads(exc.diag.message_detail or "{}")
                 raise _Refused(exc.diag.message_primary or "snapshot refused", detail) from None
             if dry_run:
-                raise _DryRunDone(_preview(conn, packet_id))
+                raise _DryRunDone(_preview(conn, packet_id, plan_rows))
             if stored is not None:
                 conn.execute(Q.finish_packet_load, {"packet_id": packet_id})
     except _DryRunDone:
@@ -336,7 +348,28 @@ DRY_RUN_ERRORS = 100
 """Rejected rows a dry run reports (the first ones, in row order)."""
 
 
-def _preview(conn: psycopg.Connection, packet_id: int) -> LoadResult:
+def _sample(conn: psycopg.Connection, packet_id: int) -> dict | None:
+    """The first message the load would send, rendered as the worker would (links, which are
+    per message, stay samples); None when it sends nothing."""
+    found = rows(conn, Q.dry_run_sample, {"packet_id": packet_id})
+    if not found:
+        return None
+    m = found[0]
+    fields = {
+        **(m["merge_fields"] or {}),
+        "first_name": m["first_name"] or "",
+        "last_name": m["last_name"] or "",
+        "location": m["location"] or "",
+        **templates.appointment_fields(m["starts_at"], m["timezone"]),
+    }
+    try:
+        shown = templates.preview(m["channel"], m["template"], m["subject"], fields)
+    except (templates.TemplateInvalid, templates.TemplateUnrenderable) as exc:
+        return {"channel": m["channel"], "error": str(exc)}
+    return {"channel": m["channel"], **shown}
+
+
+def _preview(conn: psycopg.Connection, packet_id: int, plan_rows: int = 0) -> LoadResult:
     """What the load did inside the transaction about to be rolled back."""
     status = packet_status(conn, packet_id)
     assert status is not None
@@ -357,6 +390,12 @@ def _preview(conn: psycopg.Connection, packet_id: int) -> LoadResult:
         messages_planned=status.messages_planned,
         failure_reason=status.failure_reason,
         preview=preview,
+        row_plans=(
+            rows(conn, Q.dry_run_row_plans, {"packet_id": packet_id, "rows": plan_rows})
+            if plan_rows
+            else None
+        ),
+        sample=_sample(conn, packet_id) if plan_rows else None,
     )
 
 

@@ -68,6 +68,44 @@ SELECT fail_packet(%(packet_id)s, %(reason)s);
 -- name: delete_packet
 DELETE FROM packets WHERE id = %(packet_id)s AND status = 'received';
 
+-- name: dry_run_row_plans
+-- A dry run's first rows and what each would do, read inside the transaction about to be
+-- rolled back: the messages its appointment gained or changed in it (now() is the
+-- transaction's time), each to be sent at a time or skipped with a reason.
+SELECT r.row_no, r.first_name, r.last_name, r.customer_id AS customer_ref,
+       r.appointment_id AS appointment_ref, a.timezone, r.error_column, r.error_reason,
+       to_char(a.starts_at AT TIME ZONE a.timezone, 'YYYY-MM-DD HH24:MI') AS starts_local,
+       coalesce(jsonb_agg(jsonb_build_object(
+                    'campaign', c.name, 'step', m.step, 'channel', m.channel,
+                    'status', m.status, 'reason', m.reason,
+                    'send_at', to_char(m.send_at AT TIME ZONE a.timezone, 'YYYY-MM-DD HH24:MI'))
+                ORDER BY c.name, m.step, m.channel) FILTER (WHERE m.id IS NOT NULL),
+                '[]') AS messages
+FROM packet_rows r
+JOIN packets p ON p.id = r.packet_id
+LEFT JOIN appointments a ON a.account_id = p.account_id
+      AND a.external_id = coalesce(r.appointment_key, r.appointment_id)
+      AND r.error_column IS NULL
+LEFT JOIN messages m ON m.account_id = p.account_id AND m.appointment_id = a.id
+      AND (m.created_at = now() OR m.updated_at = now())
+LEFT JOIN campaigns c ON c.id = m.campaign_id
+WHERE r.packet_id = %(packet_id)s AND r.row_no <= %(rows)s
+GROUP BY r.packet_id, r.row_no, a.id
+ORDER BY r.row_no;
+
+-- name: dry_run_sample
+-- The first message the dry run would send, with what rendering it needs.
+SELECT m.channel, s.template, s.subject, cu.first_name, cu.last_name, a.starts_at,
+       a.timezone, a.merge_fields, lo.name AS location
+FROM messages m
+JOIN campaign_steps s ON s.campaign_id = m.campaign_id AND s.step = m.step
+JOIN appointments a ON a.id = m.appointment_id
+JOIN customers cu ON cu.id = m.customer_id
+LEFT JOIN locations lo ON lo.id = a.location_id
+WHERE m.packet_id = %(packet_id)s AND m.status IN ('scheduled', 'ready')
+ORDER BY m.send_at, m.id
+LIMIT 1;
+
 -- name: packet_by_checksum
 SELECT id FROM packets
 WHERE campaign_id = %(campaign_id)s AND checksum = %(checksum)s AND status NOT IN ('failed', 'cancelled');

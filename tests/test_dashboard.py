@@ -137,8 +137,10 @@ def test_in_a_real_browser(gunicorn, db_url, browser, tmp_path):
     page.wait_for_url(re.compile(r".*/campaigns/\d+/packets$"))
     assert "Nothing has changed yet" in page.content()
     assert "phone" in page.locator("#row-errors tbody tr").first.inner_text()
-    effects = page.locator("#effects tbody tr").first.inner_text().split()
-    assert effects[:2] == [str(campaign), "2"]  # 2 messages planned in this campaign
+    effects = page.locator("#effects tbody tr").first
+    assert effects.locator("a").get_attribute("href") == f"/campaigns/{campaign}"
+    planned = effects.locator("td").nth(1).inner_text()
+    assert planned == "2"  # 2 messages planned in this campaign (the row links to it by name)
     page.screenshot(path=str(ARTIFACTS / "dashboard-check.png"), full_page=True)
     page.get_by_role("button", name="Load it").click()
     page.wait_for_url(re.compile(r".*/packets/\d+$"))

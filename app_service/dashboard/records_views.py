@@ -103,6 +103,19 @@ def campaign_page(campaign_id: int):
     )
 
 
+CHECK_ROWS = 50
+"""Rows the check page shows one by one (what each would send, or skip and why)."""
+
+SKIP_REASONS = {
+    "opted_out": "the customer opted out of this channel",
+    "no_address": "the row has no phone or email for this channel",
+    "too_late": "its time has passed (the appointment is too soon)",
+    "appointment_cancelled": "the appointment is cancelled",
+    "absent_from_snapshot": "the appointment is not in this full list any more",
+}
+"""Why the planner skips a message, in the front desk's words (the rest show as stored)."""
+
+
 @bp.post("/campaigns/<id:campaign_id>/packets")
 @signed_in
 def upload(campaign_id: int):
@@ -133,9 +146,18 @@ def upload(campaign_id: int):
         return _go(f"/packets/{result.packet_id}")
     # check first: a dry run on screen, the file kept as a draft until the operator confirms
     checked = packets.load_packet(
-        conn, campaign_id, csv_source(io.BytesIO(data), file.filename), dry_run=True
+        conn,
+        campaign_id,
+        csv_source(io.BytesIO(data), file.filename),
+        dry_run=True,
+        plan_rows=CHECK_ROWS,
     )
     draft_id = packet_records.save_draft(conn, campaign_id, file.filename, data)
+    effects = (checked.preview or {}).get("effects") or []
+    names = {
+        e["campaign_id"]: (campaigns.get_campaign(conn, e["campaign_id"]) or {}).get("name")
+        for e in effects
+    }
     return page(
         "dashboard/check.html",
         campaign_id=campaign_id,
@@ -143,6 +165,11 @@ def upload(campaign_id: int):
         draft_id=draft_id,
         result=checked,
         preview=checked.preview,
+        row_plans=checked.row_plans or [],
+        sample=checked.sample,
+        check_rows=CHECK_ROWS,
+        skip_reasons=SKIP_REASONS,
+        campaign_names=names,
     )
 
 
