@@ -6,12 +6,13 @@ replayed answer token, the email link replay, formula injection) are not repeate
 
 from __future__ import annotations
 
+import io
 import logging
 
-from app_service import replies, templates
+from app_service import api_keys, replies, templates
 from tests.api_support import IDS, make_tenant, pub
-from tests.helpers import load_rows, make_campaign, person
-from tests.test_people import BASE, _enrolled_person
+from tests.helpers import csv_bytes, load_rows, make_campaign, person
+from tests.test_people import BASE, Browser, _enrolled_person
 
 XSS = '<img src=x onerror="alert(1)">'
 
@@ -174,3 +175,35 @@ def test_the_new_paths_write_no_phone_or_email_to_the_logs(app, conn, caplog):
     assert conn.execute("SELECT count(*) FROM answers").fetchone()[0] >= 1  # the path ran
     for pii in ("5550001", "555-0001", "c1@example.com", "owner.secret", "moved.secret"):
         assert pii not in logged, pii
+
+
+def test_the_check_page_shows_a_files_markup_as_text_and_another_tenant_gets_404(app, conn):
+    account, campaign, _, _ = _clinic(app, conn)
+    manager, _, _ = _enrolled_person(app, conn, account, "mgr@example.com", "manager")
+    rows = [person(7, first_name=XSS), person(8, phone=XSS)]
+    upload = {"packet": (io.BytesIO(csv_bytes(rows)), f"{XSS}.csv"), "action": "check"}
+    page = manager.post(f"/campaigns/{campaign}/packets", upload, refresh=f"/campaigns/{campaign}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<img src=x" not in html and "&lt;img src=x" in html
+    other = make_tenant(conn, app, "Other").account_id
+    intruder, _, _ = _enrolled_person(app, conn, other, "intruder@example.com", "owner")
+    upload["packet"] = (io.BytesIO(csv_bytes(rows)), "week.csv")
+    assert intruder.post(f"/campaigns/{campaign}/packets", upload, refresh="/").status_code == 404
+    assert conn.execute(
+        "SELECT count(*) FROM packet_drafts WHERE account_id = %s", [other]
+    ).fetchone() == (0,)
+
+
+def test_a_write_keys_console_session_cannot_send_a_template_test(app, conn):
+    """A test send goes to the member's own sign-in address: a session opened with an API key
+    has none, so it is refused (403) rather than failing or mailing anyone."""
+    account, _, _, template = _clinic(app, conn)
+    token = api_keys.create_key(conn, account, "desk", ["write"]).token
+    key = Browser(app)
+    key.get("/login")
+    assert key.post("/login", {"api_key": token}).status_code == 302
+    editor = key.get(f"/templates/{template}").get_data(as_text=True)
+    assert "Save a new version" in editor and "Send a test to me" not in editor
+    sent = key.post(f"/templates/{template}", {"body": "Hi {{ first_name }}", "action": "test"})
+    assert sent.status_code == 403
+    assert conn.execute("SELECT count(*) FROM staff_mail").fetchone() == (0,)
