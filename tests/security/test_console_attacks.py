@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 from app_service import api_keys, replies, templates
 from tests.api_support import IDS, make_tenant, pub
 from tests.helpers import csv_bytes, load_rows, make_campaign, person
-from tests.test_people import BASE, Browser, _enrolled_person
+from tests.test_people import BASE, PASSWORD, Browser, _enrolled_person, _mail_to
 
 XSS = '<img src=x onerror="alert(1)">'
 
@@ -151,7 +152,7 @@ def test_markup_in_template_bodies_and_customer_names_is_shown_as_text(app, conn
 
 def test_the_new_paths_write_no_phone_or_email_to_the_logs(app, conn, caplog):
     account, _, customer, template = _clinic(app, conn)
-    owner, _, _ = _enrolled_person(app, conn, account, "owner.secret@example.com", "owner")
+    owner, _, codes = _enrolled_person(app, conn, account, "owner.secret@example.com", "owner")
     caplog.set_level(logging.DEBUG)
     page = owner.get(f"/inbox/{customer}").get_data(as_text=True)
     token = page.split('name="form_token" value="')[1].split('"')[0]
@@ -166,14 +167,34 @@ def test_the_new_paths_write_no_phone_or_email_to_the_logs(app, conn, caplog):
         "/templates/preview",
         {"channel": "sms", "body": "Hi {{ first_name }}", "customer": str(pub(customer))},
     )
-    owner.get("/account/email")
-    owner.post(
-        "/account/email",
-        {"email": "moved.secret@example.com", "password": "wrong", "code": "000000"},
+    # the sign-in changes, refused and done: email change asked, codes renewed, link pressed
+    for code in ("000000", codes[0]):
+        asked = owner.post(
+            "/account/email",
+            {"email": "moved.secret@example.com", "current": PASSWORD, "code": code},
+            refresh="/account/email",
+        )
+    assert asked.status_code == 200, asked.get_data(as_text=True)
+    renewed = owner.post(
+        "/account/recovery-codes",
+        {"current": PASSWORD, "code": codes[1]},
+        refresh="/account/recovery-codes",
     )
-    logged = caplog.text
-    assert conn.execute("SELECT count(*) FROM answers").fetchone()[0] >= 1  # the path ran
-    for pii in ("5550001", "555-0001", "c1@example.com", "owner.secret", "moved.secret"):
+    assert renewed.status_code == 200
+    link = re.search(r"https?://\S+", _mail_to(conn, "moved.secret@example.com")[0]).group(0)
+    visitor = Browser(app, "198.51.100.9")
+    assert visitor.post(link.removeprefix(BASE), refresh=link.removeprefix(BASE)).status_code == 302
+    # the paths ran: an answer queued, the email changed
+    assert conn.execute("SELECT count(*) FROM answers").fetchone()[0] >= 1
+    assert conn.execute(
+        "SELECT count(*) FROM users WHERE email = 'moved.secret@example.com'"
+    ).fetchone() == (1,)
+    # every record with its structured fields (the JSON formatter writes them all), and the
+    # single-use link's token too
+    logged = caplog.text + "".join(repr(vars(r)) for r in caplog.records)
+    assert caplog.records
+    secret = link.rsplit("/", 1)[1]
+    for pii in ("5550001", "555-0001", "c1@example.com", "owner.secret", "moved.secret", secret):
         assert pii not in logged, pii
 
 
