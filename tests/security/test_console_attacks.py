@@ -10,7 +10,7 @@ import io
 import logging
 import re
 
-from app_service import api_keys, replies, templates
+from app_service import api_keys, replies, report_exports, templates
 from tests.api_support import IDS, make_tenant, pub
 from tests.helpers import csv_bytes, load_rows, make_campaign, person
 from tests.test_people import BASE, PASSWORD, Browser, _enrolled_person, _mail_to
@@ -228,3 +228,49 @@ def test_a_write_keys_console_session_cannot_send_a_template_test(app, conn):
     sent = key.post(f"/templates/{template}", {"body": "Hi {{ first_name }}", "action": "test"})
     assert sent.status_code == 403
     assert conn.execute("SELECT count(*) FROM staff_mail").fetchone() == (0,)
+
+
+def test_markup_in_campaign_location_and_answer_texts_is_shown_as_text(app, conn, monkeypatch):
+    account = make_tenant(conn, app, "Clinic").account_id
+    campaign = make_campaign(conn, account)
+    load_rows(conn, campaign, [person(1, location_id=XSS)])
+    conn.execute("UPDATE campaigns SET name = %s WHERE id = %s", [XSS, campaign])
+    conn.execute(
+        "UPDATE locations SET name = %s, send_window_start = '00:00',"
+        " send_window_end = '23:59:59' WHERE account_id = %s",
+        [XSS, account],
+    )
+    message, customer = conn.execute(
+        "SELECT id, customer_id FROM messages WHERE account_id = %s", [account]
+    ).fetchone()
+    replies.handle_reply(conn, message, XSS)
+    (location,) = conn.execute(
+        "SELECT id FROM locations WHERE account_id = %s", [account]
+    ).fetchone()
+    owner, _, _ = _enrolled_person(app, conn, account, "owner@example.com", "owner")
+    page = owner.get(f"/inbox/{customer}").get_data(as_text=True)
+    token = page.split('name="form_token" value="')[1].split('"')[0]
+    answered = owner.post(
+        f"/inbox/{customer}/answer", {"form_token": token, "channel": "sms", "text": XSS}
+    )
+    assert answered.status_code == 302
+    monkeypatch.setattr(report_exports, "STREAM_ROWS", 0)  # queued: the exports pages show it
+    queued = owner.post(
+        f"/campaigns/{campaign}/exports?location={pub(location)}",
+        {"since": "2020-01-01", "until": "2020-12-31"},
+        refresh=f"/campaigns/{campaign}",
+    )
+    assert queued.status_code == 302
+    export_id = IDS.decode(int(queued.headers["Location"].rsplit("/", 1)[1]))
+    for path in (
+        f"/inbox/{customer}",
+        "/inbox",
+        f"/campaigns/{campaign}",
+        f"/campaigns/{campaign}?location={pub(location)}",
+        "/exports",
+        f"/exports/{export_id}",
+    ):
+        response = owner.get(path)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200 and "<img src=x" not in text, path
+        assert "&lt;img src=x" in text, path
