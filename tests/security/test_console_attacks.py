@@ -103,7 +103,9 @@ def test_every_new_post_refuses_a_missing_or_forged_csrf_token(app, conn):
         f"/campaigns/{campaign}/exports": {"since": "2026-01-01", "until": "2026-01-02"},
         "/account/email": {"email": "new@example.com", "password": "x", "code": "000000"},
         "/account/recovery-codes": {"password": "x", "code": "000000"},
-        "/settings/sign-in": {"method": "password"},
+        "/settings/sign-in": {"sign_in_method": "password"},
+        "/account/security-keys/remove": {"key": "1", "current": "x", "code": "000000"},
+        "/account/email/" + "t" * 43: {},
     }
     before = conn.execute(
         "SELECT (SELECT count(*) FROM answers), (SELECT count(*) FROM template_versions),"
@@ -274,3 +276,27 @@ def test_markup_in_campaign_location_and_answer_texts_is_shown_as_text(app, conn
         text = response.get_data(as_text=True)
         assert response.status_code == 200 and "<img src=x" not in text, path
         assert "&lt;img src=x" in text, path
+
+
+def test_viewers_managers_and_key_sessions_stay_inside_the_matrix(app, conn):
+    account, campaign, _, _ = _clinic(app, conn)
+    viewer, _, _ = _enrolled_person(app, conn, account, "viewer@example.com", "viewer")
+    upload = {"packet": (io.BytesIO(csv_bytes([person(9)])), "week.csv"), "action": "check"}
+    checked = viewer.post(
+        f"/campaigns/{campaign}/packets", upload, refresh=f"/campaigns/{campaign}"
+    )
+    assert checked.status_code == 403  # checking a file is uploading it as a draft
+    assert conn.execute("SELECT count(*) FROM packet_drafts").fetchone() == (0,)
+    manager, _, _ = _enrolled_person(app, conn, account, "mgr@example.com", "manager")
+    method = {"sign_in_method": "password"}
+    assert manager.post("/settings/sign-in", method, refresh="/").status_code == 403
+    # a console session opened with an API key has no sign-in of its own to change
+    token = api_keys.create_key(conn, account, "desk", ["write"]).token
+    key = Browser(app)
+    assert key.post("/login", {"api_key": token}).status_code == 302
+    key.get("/")
+    for path in ("/account/email", "/account/recovery-codes"):
+        assert key.get(path).status_code == 403, path
+        assert key.post(path, {"current": "x", "code": "000000"}).status_code == 403, path
+    removed = key.post("/account/security-keys/remove", {"key": "1"})
+    assert removed.status_code == 403
