@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request, se
 
 from app_service import templates
 from app_service.dashboard.views import _check_csrf as check_csrf
-from app_service.dashboard.views import _go, actor, may, page, signed_in
+from app_service.dashboard.views import _go, actor, may, page, person_only, signed_in
 from app_service.people import customer_care, permissions, template_changes
 from app_service.sms_segments import ucs2_characters
 from app_service.web import request_db
@@ -204,7 +204,9 @@ def save_template(template_id: int | None = None):
 
 
 def _test_sent(v: dict, t: dict | None):
-    """The editor's text, rendered with sample values, mailed to the member's own address."""
+    """The editor's text, rendered with sample values, mailed to the member's own address
+    (a session opened with an API key has none, and no per-member hourly limit: refused)."""
+    person_only()
     channel = t["channel"] if t else v["channel"]
     if channel not in CHANNELS:
         return _editor(v, t, 400, error="channel: sms or email")

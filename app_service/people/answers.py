@@ -91,6 +91,10 @@ def send(
     if not _TOKEN.match(form_token or ""):
         raise AnswerRefused("token", "the form expired: reload the page and send again")
     with conn.transaction():
+        # a quick reply's template is one this member sees (row-level security: their
+        # account's), never another account's id recorded on the answer and its audit entry
+        if template_id is not None and templates.get_template(conn, template_id) is None:
+            raise AnswerRefused("not_found", "no such template")
         (r,) = rows(
             conn,
             Q.answer_queue,
