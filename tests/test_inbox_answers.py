@@ -350,3 +350,24 @@ def test_an_email_answer_has_its_subject_and_an_unsubscribe_link(app, conn, db_u
     assert (out.channel, out.recipient, out.subject) == ("email", "c1@example.com", "Your forms")
     assert out.body == "Your forms are attached." and out.origination is None
     assert "List-Unsubscribe" in out.headers
+
+
+def test_a_form_token_spent_on_one_customer_is_refused_for_another(app, conn, clinic):
+    """A form copied or left open after answering one customer, then sent for another, is
+    refused as expired: it neither answers the second customer nor pretends it did."""
+    c1, c2 = clinic["c1"], clinic["c2"]
+    conn.execute(  # the second customer writes too: both conversations are open
+        "SELECT record_inbound_sms('in-2', '+13125550002', 'other', 'And me?', %s)", [OWN_NUMBER]
+    )
+    desk, _, _ = _enrolled_person(app, conn, clinic["account"], "desk@example.com", "staff")
+    assert desk.get(f"/inbox/{c2}").status_code == 200
+    form = {**_form(desk, c1), "text": "See you at 9:30"}
+    assert desk.post(f"/inbox/{c1}/answer", form, refresh=f"/inbox/{c1}").status_code == 302
+    reused = desk.post(f"/inbox/{c2}/answer", form, refresh=f"/inbox/{c2}")
+    assert reused.status_code == 400
+    assert "the form expired" in reused.get_data(as_text=True)
+    assert conn.execute(
+        "SELECT count(*) FROM answers a JOIN customers c ON c.id = a.customer_id"
+        " WHERE c.external_id = 'c2'"
+    ).fetchone() == (0,)
+    assert _counts(conn) == (1, 1)

@@ -110,6 +110,8 @@ def send(
             },
         )
         outcome = r["outcome"]
+        if outcome == "token_used":
+            raise AnswerRefused("token", "the form expired: reload the page and send again")
         if outcome == "not_found":
             raise AnswerRefused("not_found", "no such customer")
         if outcome == "opted_out":

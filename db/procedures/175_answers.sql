@@ -43,6 +43,7 @@ $$;
 --   'queued'      ready now (inside the send window)
 --   'scheduled'   p_schedule: held for the window's next opening (send_at)
 --   'duplicate'   this form token already made an answer (answer_id, send_at: that one's)
+--   'token_used'  this form token made an answer to another customer (a stale or copied form)
 --   'not_found'   no such customer for this member
 --   'opted_out'   the customer opted out of the channel
 --   'no_address'  no phone number (sms) or email address (email)
@@ -59,12 +60,18 @@ DECLARE
     cu customers;
     w record;
     due timestamptz;
+    token_customer bigint;
 BEGIN
-    SELECT x.id, m.send_at INTO answer_id, send_at
+    SELECT x.id, m.send_at, x.customer_id INTO answer_id, send_at, token_customer
     FROM answers x LEFT JOIN messages m ON m.campaign_id = 0 AND m.appointment_id = -x.id
     WHERE x.account_id = app_account_id() AND x.form_token = p_token;
     IF FOUND THEN
-        outcome := 'duplicate';
+        -- the same form again: that answer; a token spent on another customer: refused
+        outcome := CASE WHEN token_customer = p_customer THEN 'duplicate' ELSE 'token_used' END;
+        IF outcome = 'token_used' THEN
+            answer_id := NULL;
+            send_at := NULL;
+        END IF;
         RETURN NEXT;
         RETURN;
     END IF;
@@ -103,11 +110,15 @@ BEGIN
             CASE WHEN p_channel = 'sms' THEN answer_reply_number(cu.id) END, p_token)
     ON CONFLICT (account_id, form_token) DO NOTHING
     RETURNING id INTO answer_id;
-    IF answer_id IS NULL THEN  -- the same form, submitted at the same moment, won
-        SELECT x.id, m.send_at INTO answer_id, send_at
+    IF answer_id IS NULL THEN  -- the same token, submitted at the same moment, won
+        SELECT x.id, m.send_at, x.customer_id INTO answer_id, send_at, token_customer
         FROM answers x LEFT JOIN messages m ON m.campaign_id = 0 AND m.appointment_id = -x.id
         WHERE x.account_id = app_account_id() AND x.form_token = p_token;
-        outcome := 'duplicate';
+        outcome := CASE WHEN token_customer = p_customer THEN 'duplicate' ELSE 'token_used' END;
+        IF outcome = 'token_used' THEN
+            answer_id := NULL;
+            send_at := NULL;
+        END IF;
         RETURN NEXT;
         RETURN;
     END IF;
