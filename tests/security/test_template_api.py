@@ -48,16 +48,24 @@ def test_creating_a_hostile_template_answers_422(tenant, other_tenant, name):
     assert ok.status_code == 201
 
 
+def _stored(conn, account_id: int, name: str, body: str) -> int:
+    """A template written straight to the database with its first version (as one stored
+    before these rules was, by the history's backfill): what no API call would accept."""
+    return conn.execute(
+        "WITH t AS (INSERT INTO templates (account_id, name, channel, body)"
+        " VALUES (%s, %s, 'sms', %s) RETURNING id, account_id, body)"
+        " INSERT INTO template_versions (account_id, template_id, version, body)"
+        " SELECT account_id, id, 1, body FROM t RETURNING template_id",
+        [account_id, name, body],
+    ).fetchone()[0]
+
+
 @pytest.mark.parametrize("name", sorted(CLASSES))
 def test_previewing_a_stored_hostile_template_answers_422(conn, tenant, name):
     """Templates stored before these rules (or failing only with some data) cannot hurt a
     preview either."""
     for i, payload in enumerate(CLASSES[name]):
-        (tid,) = conn.execute(
-            "INSERT INTO templates (account_id, name, channel, body) VALUES (%s, %s, 'sms', %s)"
-            " RETURNING id",
-            [tenant.account_id, f"{name}-{i}", payload],
-        ).fetchone()
+        tid = _stored(conn, tenant.account_id, f"{name}-{i}", payload)
         fields = {"merge_fields": {"first_name": "Ann"}}
         r = _timed(tenant.post, f"/v1/templates/{pub(tid)}/preview", json=fields)
         body = _unprocessable(r, None)
@@ -75,11 +83,7 @@ def test_a_campaign_step_with_a_hostile_template_answers_422(tenant, name):
 
 
 def test_a_leaking_preview_shows_no_heap_address(conn, tenant):
-    (tid,) = conn.execute(
-        "INSERT INTO templates (account_id, name, channel, body) VALUES (%s, 'leak', 'sms',"
-        " '{{ {}.pop }} {{ joiner() }}') RETURNING id",
-        [tenant.account_id],
-    ).fetchone()
+    tid = _stored(conn, tenant.account_id, "leak", "{{ {}.pop }} {{ joiner() }}")
     r = tenant.post(f"/v1/templates/{pub(tid)}/preview", json={})
     assert r.status_code == 422 and "0x" not in r.get_data(as_text=True)
 
