@@ -608,10 +608,12 @@ SELECT score, sum(n)::bigint AS n, sum(comments)::bigint AS comments FROM survey
 WHERE campaign_id = %(campaign_id)s GROUP BY 1 ORDER BY 1;
 
 -- name: campaign_timeseries
--- bucket: 'hour' or 'day', in the account's timezone (a bucket is the instant it starts)
+-- bucket: 'hour' or 'day', in the account's timezone (a bucket is the instant it starts); the
+-- per-location hourly rollup summed over the campaign's locations (sends are kept per
+-- location only: messages_sent_counted in db/procedures/130_report_rollups.sql)
 SELECT date_trunc(%(bucket)s, h.hour AT TIME ZONE a.timezone) AT TIME ZONE a.timezone AS bucket,
        h.metric, sum(h.n)::bigint AS n
-FROM campaign_hourly_counts h
+FROM campaign_location_hourly_counts h
 JOIN campaigns c ON c.id = h.campaign_id
 JOIN accounts a ON a.id = c.account_id
 WHERE h.campaign_id = %(campaign_id)s AND h.hour >= %(since)s AND h.hour < %(until)s

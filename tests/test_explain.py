@@ -168,12 +168,12 @@ def test_report_rollups_are_read_by_key(big):
     conn.execute("""
         INSERT INTO campaign_event_counts (campaign_id, kind, slot, n)
         SELECT 1000000 + c, k, 0, 1 FROM generate_series(1, 20000) c, unnest(ARRAY['reply', 'delivered']) k;
-        INSERT INTO campaign_hourly_counts (campaign_id, hour, metric, slot, n)
-        SELECT 1000000 + c, date_trunc('hour', now()) - h * interval '1 hour', 'sent', 0, 1
+        INSERT INTO campaign_location_hourly_counts (campaign_id, location_id, hour, metric, slot, n)
+        SELECT 1000000 + c, c % 3, date_trunc('hour', now()) - h * interval '1 hour', 'sent', 0, 1
         FROM generate_series(1, 20000) c, generate_series(0, 5) h;
         INSERT INTO survey_score_counts (campaign_id, score, slot, n, comments)
         SELECT 1000000 + c, s, 0, 1, 0 FROM generate_series(1, 20000) c, generate_series(0, 10) s;
-        ANALYZE campaign_event_counts, campaign_hourly_counts, survey_score_counts""")
+        ANALYZE campaign_event_counts, campaign_location_hourly_counts, survey_score_counts""")
     now = datetime.now(UTC)
     for query, params in (
         (Q.campaign_event_counts, {"campaign_id": ids["campaign"]}),

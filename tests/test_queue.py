@@ -103,7 +103,10 @@ def test_claims_and_send_markers_spare_the_update_triggers_for_their_own_stateme
     assert seen == ["on"] + ["on"] * 6 + [""]  # the claim, six markers, the completion
     assert conn.execute("SELECT * FROM check_rollups()").fetchall() == []
     assert campaigns.campaign_counts(conn, campaign) == {"sent": 6}
-    hourly = "SELECT sum(n) FROM campaign_hourly_counts WHERE campaign_id = %s AND metric = 'sent'"
+    hourly = (
+        "SELECT sum(n) FROM campaign_location_hourly_counts"
+        " WHERE campaign_id = %s AND metric = 'sent'"
+    )
     assert conn.execute(hourly, [campaign]).fetchone() == (6,)
     sent = "SELECT message_id FROM events WHERE type = 'message.sent' ORDER BY message_id"
     assert [i for (i,) in conn.execute(sent)] == sorted(ids)

@@ -253,8 +253,9 @@ def test_days_are_the_accounts_local_days(conn, db_url):
     )
     campaign = make_campaign(conn, account, offsets=(-48,))
     conn.execute(
-        "INSERT INTO campaign_hourly_counts (campaign_id, hour, metric, slot, n) VALUES "
-        "(%(c)s, '2026-11-27 14:00+00', 'sent', 0, 2), (%(c)s, '2026-11-27 16:00+00', 'sent', 0, 3)",
+        "INSERT INTO campaign_location_hourly_counts (campaign_id, location_id, hour, metric,"
+        " slot, n) VALUES (%(c)s, 0, '2026-11-27 14:00+00', 'sent', 0, 2),"
+        " (%(c)s, 0, '2026-11-27 16:00+00', 'sent', 0, 3)",
         {"c": campaign},
     )
     days = reports.timeseries(

@@ -1,4 +1,7 @@
--- Report rollups (campaign-wide and per location, 0026) kept by statement triggers, in the transaction of each change (as
+-- Report rollups (campaign-wide and per location, 0026) kept by statement triggers, in the
+-- transaction of each change. Sends per hour are kept per location only (the campaign-wide
+-- campaign_hourly_counts holds interactions, and no reader uses it since
+-- campaign_timeseries sums the per-location table) (as
 -- 040_rollups.sql does for message states). They run as their owner: the API's role reads
 -- the rollups of its own campaigns and writes none.
 
@@ -42,18 +45,14 @@ CREATE TRIGGER message_events_counts AFTER INSERT ON message_events
 CREATE OR REPLACE FUNCTION messages_sent_counted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
-    WITH s AS MATERIALIZED (
-        SELECT campaign_id, coalesce(location_id, 0) AS location_id,
-               date_trunc('hour', sent_at) AS hour, count(*) AS n
-        FROM new_rows WHERE status = 'sent' AND sent_at = now()
-        GROUP BY 1, 2, 3
-    ), c AS (
-        INSERT INTO campaign_hourly_counts AS t (campaign_id, hour, metric, slot, n)
-        SELECT campaign_id, hour, 'sent', rollup_slot(), sum(n) FROM s GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (campaign_id, hour, metric, slot) DO UPDATE SET n = t.n + excluded.n
-    )
+    -- Sends per hour are kept per location only: every completion runs this, and a second
+    -- (campaign-wide) upsert cost a tenth of one process's send rate (bench/RESULTS.md).
+    -- campaign_timeseries sums the locations when it reads.
     INSERT INTO campaign_location_hourly_counts AS t (campaign_id, location_id, hour, metric, slot, n)
-    SELECT campaign_id, location_id, hour, 'sent', rollup_slot(), n FROM s ORDER BY 1, 2, 3
+    SELECT campaign_id, coalesce(location_id, 0), date_trunc('hour', sent_at), 'sent',
+           rollup_slot(), count(*)
+    FROM new_rows WHERE status = 'sent' AND sent_at = now()
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (campaign_id, location_id, hour, metric, slot) DO UPDATE SET n = t.n + excluded.n;
     RETURN NULL;
 END
