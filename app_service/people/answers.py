@@ -177,11 +177,8 @@ def quick_reply(conn: psycopg.Connection, customer_id: int, template_id: int) ->
             if v
         }
     )
-    if ctx["starts_at"] is not None:
-        local = ctx["starts_at"].astimezone(ZoneInfo(ctx["tz"]))
-        fields["appointment_at"] = local.strftime("%a %b %-d at %-I:%M %p")
-        fields["appointment_date"] = local.strftime("%A, %B %-d")
-        fields["appointment_time"] = local.strftime("%-I:%M %p")
+    if ctx["starts_at"] is not None:  # formatted as every message formats them
+        fields.update(templates.appointment_fields(ctx["starts_at"], ctx["tz"]))
     try:
         shown = templates.preview(
             template["channel"], template["body"], template["subject"], fields
