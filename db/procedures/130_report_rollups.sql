@@ -1,7 +1,7 @@
 -- Report rollups (campaign-wide and per location, 0026) kept by statement triggers, in the
--- transaction of each change. Sends per hour are kept per location only (the campaign-wide
--- campaign_hourly_counts holds interactions, and no reader uses it since
--- campaign_timeseries sums the per-location table) (as
+-- transaction of each change. Hourly counts (sends and interactions) are kept per location
+-- only: campaign_timeseries sums the locations when it reads, and the campaign-wide
+-- campaign_hourly_counts of 0008 is no longer written or read (as
 -- 040_rollups.sql does for message states). They run as their owner: the API's role reads
 -- the rollups of its own campaigns and writes none.
 
@@ -18,10 +18,6 @@ BEGIN
         INSERT INTO campaign_event_counts AS t (campaign_id, kind, slot, n)
         SELECT campaign_id, kind, rollup_slot(), sum(n) FROM e GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (campaign_id, kind, slot) DO UPDATE SET n = t.n + excluded.n
-    ), h AS (
-        INSERT INTO campaign_hourly_counts AS t (campaign_id, hour, metric, slot, n)
-        SELECT campaign_id, hour, kind, rollup_slot(), sum(n) FROM e GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (campaign_id, hour, metric, slot) DO UPDATE SET n = t.n + excluded.n
     ), lc AS (
         INSERT INTO campaign_location_event_counts AS t (campaign_id, location_id, kind, slot, n)
         SELECT campaign_id, location_id, kind, rollup_slot(), sum(n) FROM e
