@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 class WorkerSettings:
     concurrency: int | None = None
     """Dispatch loops (batches prepared and handed over at once); None: enough to keep the
-    window full (2 x inflight / batch + 1, at least 2)."""
+    window full (`loops`)."""
     inflight: int = 16
     """Provider calls in flight at once in this process (its sender threads)."""
     marker_group: int | None = None
@@ -78,6 +78,17 @@ class WorkerSettings:
     """Signs the links in messages (REMINDERLY_LINK_SECRET, else the local data folder's)."""
     analytics_every_seconds: float = 24 * 3600
     """How often customer scores are recomputed (one worker does it; the others find them fresh)."""
+
+    @property
+    def loops(self) -> int:
+        """Dispatch loops when `concurrency` is not set. A batch holds its loop until the
+        slowest of its calls is recorded (it keeps its customers' send locks until then), and
+        a provider's p99 is about four times its mean latency (bench/RESULTS.md: with twice
+        the window in batches, one process at 128 in flight sent 0.47x its ideal, with four
+        times 0.70x): four windows' worth of batches, at least 2."""
+        if self.concurrency:
+            return self.concurrency
+        return max(2, -(-4 * self.inflight // self.batch) + 1)
 
     @property
     def window(self) -> int:
@@ -173,10 +184,8 @@ class Worker(Housekeeping):
     def _loops(self) -> int:
         """Dispatch loops: enough prepared batches that the window never drains between them
         (while one batch's last answers come back, the next ones are already claimed)."""
-        if self.settings.concurrency:
-            return self.settings.concurrency
-        wanted = max(2, -(-2 * self.settings.inflight // self.settings.batch) + 1)
-        return max(1, min(wanted, self.pool.max_size - 1))  # one connection left for the tick
+        # one connection left for the tick
+        return max(1, min(self.settings.loops, self.pool.max_size - 1))
 
     def _dispatch_loop(self, until_idle: bool) -> None:
         while not self.stop.is_set():

@@ -171,7 +171,9 @@ def wire(
 
     inflight = options.inflight or settings.inflight
     url = db.ready_url(settings)
-    loops = options.concurrency or max(2, -(-2 * inflight // options.batch) + 1)
+    loops = WorkerSettings(
+        concurrency=options.concurrency, inflight=inflight, batch=options.batch
+    ).loops
     pool = db.open_pool(url, min_size=1, max_size=loops + 3, name="reminderly-worker")
     try:
         made = channels(options.channel, pool, settings, options.simulation)
