@@ -142,6 +142,8 @@ class Settings:
     render_processes: int = 2
     # events and webhooks
     event_retention_days: float = 30.0
+    # customers not seen for this long lose their personal data (purge_pii, daily); 0: never
+    pii_retention_days: float = 365.0
     webhook_retry_hours: float = 72.0
     webhook_disable_after_hours: float = 120.0
     webhooks_dev: bool = False
@@ -223,6 +225,7 @@ class Settings:
             render_memory_mb=r.integer("REMINDERLY_RENDER_MEMORY_MB", 128, 16),
             render_processes=r.integer("REMINDERLY_RENDER_PROCESSES", 2, 1),
             event_retention_days=r.number("REMINDERLY_EVENT_RETENTION_DAYS", 30.0, 0.0),
+            pii_retention_days=r.number("REMINDERLY_PII_RETENTION_DAYS", 365.0, 0.0),
             webhook_retry_hours=r.number("REMINDERLY_WEBHOOK_RETRY_HOURS", 72.0, 0.0),
             webhook_disable_after_hours=r.number(
                 "REMINDERLY_WEBHOOK_DISABLE_AFTER_HOURS", 120.0, 0.0

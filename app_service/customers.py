@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import psycopg
 
+from app_service import config
 from app_service.db import rows
 from app_service.queries import Q
 
@@ -105,6 +106,13 @@ def timeline(conn: psycopg.Connection, customer_id: int) -> list[dict]:
 def scores(conn: psycopg.Connection, customer_id: int) -> list[dict]:
     """The customer's response and sentiment scores (analytics.refresh_scores computes them)."""
     return rows(conn, Q.customer_scores_of, {"customer_id": customer_id})
+
+
+def pii_retention() -> timedelta | None:
+    """How long a customer not seen keeps their personal data (REMINDERLY_PII_RETENTION_DAYS);
+    None: kept until erased on request."""
+    days = config.current().pii_retention_days
+    return timedelta(days=days) if days > 0 else None
 
 
 def purge_pii(conn: psycopg.Connection, retention: timedelta) -> tuple[int, int]:

@@ -118,3 +118,89 @@ def test_purge_pii_empties_the_local_outbox_of_purged_customers(conn, db_url, ca
         "SELECT m.customer_id FROM outbox o JOIN messages m ON m.id = o.message_id"
     ).fetchall()
     assert left == [(2,)]
+
+
+def _texts_about(conn, customer: int) -> dict[str, int]:
+    """How many free texts each place keeps about a customer (what erasure empties)."""
+    counts = {
+        "reply texts": "SELECT count(*) FROM message_events WHERE customer_id = %s"
+        " AND (data ? 'text' OR data ? 'comment')",
+        "survey comments": "SELECT count(*) FROM survey_responses WHERE customer_id = %s"
+        " AND comment IS NOT NULL",
+        "consent notes": "SELECT count(*) FROM consent_events WHERE customer_id = %s"
+        " AND note IS NOT NULL",
+        "inbox last reply": "SELECT count(*) FROM conversations WHERE customer_id = %s"
+        " AND last_reply_text <> ''",
+        "conversation notes": "SELECT count(*) FROM conversation_notes WHERE customer_id = %s",
+        "answers": "SELECT count(*) FROM answers WHERE customer_id = %s AND body <> ''",
+    }
+    return {k: conn.execute(q, [customer]).fetchone()[0] for k, q in counts.items()}
+
+
+def test_purge_pii_erases_every_text_about_the_customer_as_erasure_does(conn, account, campaign):
+    """Retention forgets what erasure on request forgets (forget_customer_texts serves both):
+    replies (which quote numbers and names), survey comments, consent and inbox notes,
+    answers; the customer seen recently keeps theirs."""
+    from app_service import consent, replies
+
+    load_rows(conn, campaign, [person(1), person(2)])
+    conn.execute("UPDATE messages SET status = 'sent', sent_at = now()")
+    (user,) = conn.execute(
+        "INSERT INTO users (email) VALUES ('desk@example.com') RETURNING id"
+    ).fetchone()
+    for customer in (1, 2):
+        (message,) = conn.execute(
+            "SELECT id FROM messages WHERE customer_id = %s LIMIT 1", [customer]
+        ).fetchone()
+        replies.handle_reply(conn, message, f"call me on 312 555 010{customer}, Ann")
+        consent.record(conn, customer, "email", "opt_out", "console", "asked by phone, Ann")
+        conn.execute(
+            "INSERT INTO survey_responses (message_id, account_id, campaign_id, customer_id,"
+            " score, comment, channel) VALUES (%s, %s, %s, %s, 9, 'Dr Smith was kind', 'web')",
+            [message, account, campaign, customer],
+        )
+        conn.execute(
+            "INSERT INTO conversation_notes (account_id, customer_id, user_id, body)"
+            " VALUES (%s, %s, %s, 'her daughter Jane drives her')",
+            [account, customer, user],
+        )
+        conn.execute(
+            "INSERT INTO answers (account_id, customer_id, user_id, channel, body, form_token)"
+            " VALUES (%s, %s, %s, 'sms', 'See you Tuesday, Ann', %s)",
+            [account, customer, user, f"form-token-{customer:08d}"],
+        )
+    before = _texts_about(conn, 1)
+    assert all(n > 0 for n in before.values()), before
+    conn.execute("UPDATE customers SET last_seen_at = now() - interval '400 days' WHERE id = 1")
+
+    purged, _ = one(conn, Q.purge_pii, {"retention": timedelta(days=365)})
+
+    assert purged == 1
+    assert _texts_about(conn, 1) == dict.fromkeys(before, 0)
+    assert _texts_about(conn, 2) == before  # seen within the retention: untouched
+    # the ledger stays: the replies and consent changes themselves, their kinds and times
+    assert conn.execute(
+        "SELECT count(*) FROM message_events WHERE customer_id = 1 AND kind = 'reply'"
+    ).fetchone() == (1,)
+
+
+def test_the_worker_applies_the_pii_retention_daily(conn, db_url, campaign, monkeypatch):
+    """REMINDERLY_PII_RETENTION_DAYS reaches the worker's daily housekeeping; 0 keeps all."""
+    from app_service import db
+    from app_service.worker.runner import Worker, WorkerSettings
+
+    load_rows(conn, campaign, [person(1)])
+    conn.execute("UPDATE messages SET status = 'sent', sent_at = now()")
+    conn.execute("UPDATE customers SET last_seen_at = now() - interval '40 days'")
+    pool = db.open_pool(db_url, max_size=2)
+    try:
+        worker = Worker(pool, {}, WorkerSettings(link_secret="s"), emit_metrics=None)
+        monkeypatch.setenv("REMINDERLY_PII_RETENTION_DAYS", "0")
+        assert worker.purge_pii() == 0
+        monkeypatch.setenv("REMINDERLY_PII_RETENTION_DAYS", "60")
+        assert worker.purge_pii() == 0
+        monkeypatch.setenv("REMINDERLY_PII_RETENTION_DAYS", "30")
+        assert worker.purge_pii() == 1
+    finally:
+        pool.close()
+    assert conn.execute("SELECT phone FROM customers").fetchone() == (None,)

@@ -208,6 +208,7 @@ def _settings_page(error: str | None = None, status: int = 200, saved: bool = Fa
         email_from=platform.ses_from,
         sso_issuer=sso_set_up.issuer if (sso_set_up := sso.SsoSettings.from_env()) else None,
         event_days=f"{platform.event_retention_days:g}",
+        pii_days=f"{platform.pii_retention_days:g}",
         can_change=may("manage_settings"),
         error=error,
         saved=saved,

@@ -1,7 +1,7 @@
 """The worker's once-a-second side, beside its dispatch loops: the ready tick (leases
 reclaimed, due messages made ready, packets advanced), the metrics of the outcomes since the
 last tick, the heartbeat (and the DR last-write marker after it), and the daily customer
-scores and audit-log retention. A mixin of Worker, whose state it reads."""
+scores and the retention of audit entries and of customers' personal data. A mixin of Worker, whose state it reads."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ class Housekeeping:
                 if time.monotonic() >= next_scores:
                     self.refresh_scores()
                     self.purge_audit_log()
+                    self.purge_pii()
                     next_scores = time.monotonic() + self.settings.analytics_every_seconds
                 if time.monotonic() - last_beat >= self.settings.heartbeat_seconds:
                     self._beat("draining" if self.stop.is_set() else "running")
@@ -68,6 +69,24 @@ class Housekeeping:
 
         with self.pool.connection() as conn:
             return audit.purge(conn)
+
+    def purge_pii(self) -> int:
+        """Personal data past its retention, erased daily with the scores (idempotent: any
+        worker): the counts are logged, never whose."""
+        from app_service import customers
+
+        retention = customers.pii_retention()
+        if retention is None:
+            return 0
+        with self.pool.connection() as conn:
+            purged, rows_deleted = customers.purge_pii(conn, retention)
+        if purged or rows_deleted:
+            log.info(
+                "retention: personal data of %s customers erased, %s raw packet rows deleted",
+                purged,
+                rows_deleted,
+            )
+        return purged
 
     def refresh_scores(self) -> int:
         """Recompute every account's customer scores, unless another worker is doing it or did

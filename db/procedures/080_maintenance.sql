@@ -36,29 +36,32 @@ END
 $$;
 
 -- Purge personal data of customers not seen for `retention` and with nothing pending: names,
--- phone, email, appointment merge fields and what the local outbox kept of their messages
--- are erased; ids and counts stay for reports.
--- Raw packet rows (which hold the same data) older than `retention` are deleted.
+-- phone, email and appointment merge fields, and every free text kept about them
+-- (forget_customer_texts, 170_inbox.sql: replies, survey comments, notes, answers, the local
+-- outbox's copies), as erasure on request does; ids, statuses and counts stay for reports.
+-- Raw packet rows (which hold the same data) older than `retention` are deleted. The worker
+-- runs it daily (REMINDERLY_PII_RETENTION_DAYS); `reminderly maintain purge-pii` by hand.
 CREATE OR REPLACE FUNCTION purge_pii(retention interval, OUT customers_purged integer,
                                      OUT packet_rows_deleted integer)
 LANGUAGE plpgsql AS $$
+DECLARE
+    gone bigint[];
 BEGIN
-    WITH gone AS (
+    WITH g AS (
         UPDATE customers c SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,
                pii_purged_at = now(), updated_at = now()
         WHERE c.pii_purged_at IS NULL AND c.last_seen_at < now() - retention
           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.customer_id = c.id
                           AND message_pending(m.status))
         RETURNING c.id
-    ), appts AS (
-        UPDATE appointments a SET merge_fields = '{}', updated_at = now()
-        FROM gone WHERE a.customer_id = gone.id
-    ), sink AS (
-        -- the local outbox (development's "provider") holds their numbers, names and texts too
-        DELETE FROM outbox o USING messages m, gone
-        WHERE m.customer_id = gone.id AND o.message_id = m.id
     )
-    SELECT count(*) INTO customers_purged FROM gone;
+    SELECT coalesce(array_agg(id), '{}') INTO gone FROM g;
+    customers_purged := cardinality(gone);
+    IF customers_purged > 0 THEN
+        UPDATE appointments SET merge_fields = '{}', updated_at = now()
+        WHERE customer_id = ANY (gone);
+        PERFORM forget_customer_texts(gone);
+    END IF;
 
     DELETE FROM packet_rows r USING packets p
     WHERE r.packet_id = p.id AND p.received_at < now() - retention;

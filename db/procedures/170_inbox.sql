@@ -30,6 +30,29 @@ CREATE TRIGGER conversation_on_reply AFTER INSERT ON message_events
     FOR EACH ROW WHEN (NEW.kind IN ('reply', 'keyword'))
     EXECUTE FUNCTION conversation_on_reply();
 
+-- The free texts kept about customers, erased on request (erase_customer) and after the
+-- retention (purge_pii, 080_maintenance.sql), so the two cannot drift apart: what they wrote
+-- (replies, survey comments, the inbox's last reply), what staff wrote about or to them
+-- (consent notes, conversation notes, answers) and the local outbox's copies of their
+-- messages. Runs as its caller; not for the API's roles (a tenant erases through
+-- erase_customer, which checks the member's role).
+CREATE OR REPLACE FUNCTION forget_customer_texts(p_customers bigint[]) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE message_events SET data = data - 'text' - 'comment'
+    WHERE customer_id = ANY (p_customers) AND (data ? 'text' OR data ? 'comment');
+    UPDATE survey_responses SET comment = NULL
+    WHERE customer_id = ANY (p_customers) AND comment IS NOT NULL;
+    UPDATE consent_events SET note = NULL WHERE customer_id = ANY (p_customers) AND note IS NOT NULL;
+    UPDATE conversations SET last_reply_text = ''
+    WHERE customer_id = ANY (p_customers) AND last_reply_text <> '';
+    DELETE FROM conversation_notes WHERE customer_id = ANY (p_customers);
+    UPDATE answers SET body = '', subject = NULL
+    WHERE customer_id = ANY (p_customers) AND (body <> '' OR subject IS NOT NULL);
+    DELETE FROM outbox o USING messages m
+    WHERE m.customer_id = ANY (p_customers) AND o.message_id = m.id;
+$$;
+REVOKE ALL ON FUNCTION forget_customer_texts(bigint[]) FROM PUBLIC, reminderly_api_login;
+
 -- Erasing one customer on request (the console; the caller's account only): names, phone,
 -- email, merge fields, reply and survey texts, inbox notes and answers' texts, and the local
 -- outbox's copies
@@ -56,14 +79,7 @@ BEGIN
                          pii_purged_at = now(), updated_at = now()
     WHERE id = p_customer;
     UPDATE appointments SET merge_fields = '{}', updated_at = now() WHERE customer_id = p_customer;
-    UPDATE message_events SET data = data - 'text' - 'comment' WHERE customer_id = p_customer
-      AND (data ? 'text' OR data ? 'comment');
-    UPDATE survey_responses SET comment = NULL WHERE customer_id = p_customer;
-    UPDATE consent_events SET note = NULL WHERE customer_id = p_customer;
-    UPDATE conversations SET last_reply_text = '' WHERE customer_id = p_customer;
-    DELETE FROM conversation_notes WHERE customer_id = p_customer;
-    UPDATE answers SET body = '', subject = NULL WHERE customer_id = p_customer;
-    DELETE FROM outbox o USING messages m WHERE m.customer_id = p_customer AND o.message_id = m.id;
+    PERFORM forget_customer_texts(ARRAY[p_customer]);
     RETURN 'erased';
 END
 $$;
