@@ -138,3 +138,57 @@ def test_generated_phone_regions_match_the_generator(tmp_path):
     gen.main()
     assert gen.OUT.read_text() == committed, "rerun db/tools/gen_phone_regions.py"
     shutil.rmtree(tmp_path)
+
+
+def test_0028_keeps_the_hours_only_the_campaign_wide_rollup_had(empty_url, tmp_path):
+    """A campaign archived before 0026 had hours only in campaign_hourly_counts: dropping the
+    table keeps them (as location 0), and a campaign whose locations already hold its hours
+    gets nothing twice."""
+    from datetime import UTC, datetime, timedelta
+
+    from app_service import reports
+    from tests.helpers import make_campaign
+
+    before = tmp_path / "migrations"
+    before.mkdir()
+    for f in migrate.migration_files():
+        if int(f.key) < 28:
+            shutil.copy(f.path, before / f.path.name)
+    migrate.migrate(empty_url, migrations_dir=before)
+    hour = datetime(2026, 11, 2, 15, tzinfo=UTC)
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        from app_service import campaigns
+
+        account = campaigns.create_account(conn, "Clinic", timezone="UTC")
+        archived, live = make_campaign(conn, account), make_campaign(conn, account)
+        for campaign, metric, n in (
+            (archived, "sent", 40),
+            (archived, "reply", 7),
+            (live, "sent", 9),
+        ):
+            conn.execute(
+                "INSERT INTO campaign_hourly_counts (campaign_id, hour, metric, slot, n)"
+                " VALUES (%s, %s, %s, 0, %s)",
+                [campaign, hour, metric, n],
+            )
+        # the live campaign's hour is already kept by its two locations (5 + 4)
+        for location, n in ((1, 5), (2, 4)):
+            conn.execute(
+                "INSERT INTO campaign_location_hourly_counts"
+                " (campaign_id, location_id, hour, metric, slot, n) VALUES (%s, %s, %s, 'sent', 0, %s)",
+                [live, location, hour, n],
+            )
+
+    migrate.migrate(empty_url)
+
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('campaign_hourly_counts')").fetchone() == (None,)
+
+        def series(campaign: int) -> list[tuple]:
+            points = reports.timeseries(
+                conn, campaign, "hour", hour - timedelta(hours=1), hour + timedelta(hours=1)
+            )
+            return [(p["bucket"], p["sent"], p["responses"]) for p in points]
+
+        assert series(archived) == [(hour, 40, 7)]
+        assert series(live) == [(hour, 9, 0)]

@@ -1,8 +1,7 @@
 -- Report rollups (campaign-wide and per location, 0026) kept by statement triggers, in the
 -- transaction of each change. Hourly counts (sends and interactions) are kept per location
--- only: campaign_timeseries sums the locations when it reads, and the campaign-wide
--- campaign_hourly_counts of 0008 is no longer written or read (as
--- 040_rollups.sql does for message states). They run as their owner: the API's role reads
+-- only: campaign_timeseries sums the locations when it reads (the campaign-wide
+-- campaign_hourly_counts of 0008 was dropped in 0028). They run as their owner: the API's role reads
 -- the rollups of its own campaigns and writes none.
 
 CREATE OR REPLACE FUNCTION message_events_counted() RETURNS trigger
