@@ -20,8 +20,11 @@ if not config.current().emf_environment:
 
 @metric_scope
 def emit(values: dict[str, tuple[float, str]], metrics) -> None:
-    """Publish {name: (value, unit)} under the Stage dimension."""
+    """Publish {name: (value, unit)} under the Stage dimension alone: the alarms watch exactly
+    that set. set_dimensions, not put_dimensions: the library merges its default dimensions
+    (LogGroup, ServiceName, ServiceType) into every set put_dimensions adds, and a metric
+    published as {LogGroup, ServiceName, ServiceType, Stage} is not the metric {Stage}."""
     metrics.set_namespace(NAMESPACE)
-    metrics.put_dimensions({STAGE_DIMENSION: config.current().stage or "local"})
+    metrics.set_dimensions({STAGE_DIMENSION: config.current().stage or "local"})
     for name, (value, unit) in values.items():
         metrics.put_metric(name, value, unit)

@@ -6,6 +6,8 @@ the code emits, under the dimensions it emits them with."""
 from __future__ import annotations
 
 import ast
+import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -206,6 +208,83 @@ def watched_metrics(template: dict) -> list[tuple[str, str, dict[str, object]]]:
 @pytest.fixture(scope="module")
 def stage_templates(assembly) -> dict[str, dict]:
     return read_templates(assembly)
+
+
+Published = set[tuple[str, str, frozenset[tuple[str, object]]]]
+"""(namespace, metric, {dimension: value}) as CloudWatch files a datapoint."""
+
+
+def emf_published(stage: str, capsys) -> Published:
+    """What CloudWatch extracts from the real EMF emitter's output for `stage`: every contract
+    metric of the application, under each dimension set the EMF document declares (the library
+    adds its own default dimensions unless told not to)."""
+    from app_service import config, emf
+
+    capsys.readouterr()
+    with config.using(dataclasses.replace(config.current(), stage=stage)):
+        emf.emit({name: (1.0, "Count") for name in sorted(M.APP_METRICS)})
+    published: Published = set()
+    for line in capsys.readouterr().out.splitlines():
+        doc = json.loads(line)
+        for directive in doc["_aws"]["CloudWatchMetrics"]:
+            for dimension_set in directive["Dimensions"]:
+                dims = frozenset((k, doc[k]) for k in dimension_set)
+                for metric in directive["Metrics"]:
+                    published.add((directive["Namespace"], metric["Name"], dims))
+    return published
+
+
+def drill_published(stage: str) -> Published:
+    """What the DR drill's PutMetricData call files, through a real (stubbed) CloudWatch client."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from app_service.ops import dr
+    from deploy_contract.dr import OBJECTIVES
+
+    client = boto3.client(
+        "cloudwatch", region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    calls: list[dict] = []
+    client.meta.events.register(
+        "provide-client-params.cloudwatch.PutMetricData", lambda params, **_: calls.append(params)
+    )
+    result = dr.DrillResult(
+        stage=stage, target_instance="t", restore_started="now", rto_seconds=1, rpo_seconds=1
+    )
+    with Stubber(client) as stub:
+        stub.add_response("put_metric_data", {})
+        dr._publish(client, result, OBJECTIVES[stage])
+    return {
+        (
+            call["Namespace"],
+            d["MetricName"],
+            frozenset((x["Name"], x["Value"]) for x in d.get("Dimensions", [])),
+        )
+        for call in calls
+        for d in call["MetricData"]
+    }
+
+
+@pytest.mark.parametrize("stage", list(TEST_STAGES))
+def test_every_alarm_on_an_application_metric_watches_a_series_the_code_publishes(
+    stage_templates, stage, capsys
+):
+    """An alarm matches a metric only by namespace, name and the exact dimension set: one the
+    code never publishes stays without data forever (and a heartbeat alarm treating missing
+    data as breaching pages for nothing). Read from the emitters' real output, not assumed."""
+    published = emf_published(stage, capsys) | drill_published(stage)
+    assert published, "the emitters published nothing"
+    checked, unmatched = 0, []
+    for unit in ("service", "monitoring", "dr-service", "dr-monitoring"):
+        for namespace, name, dims in watched_metrics(stage_templates[stack_name(stage, unit)]):
+            if not namespace.startswith("Reminderly"):
+                continue  # AWS's own metrics (their dimensions are CloudFormation references)
+            checked += 1
+            if (namespace, name, frozenset(dims.items())) not in published:
+                unmatched.append((unit, namespace, name, dims))
+    assert checked >= sum(len(names) for names in M.WATCHED.values())
+    assert unmatched == []
 
 
 @pytest.mark.parametrize("stage", list(TEST_STAGES))
