@@ -111,6 +111,14 @@ class ServiceStack(UnitStack):
                 runtime.log_groups["Worker"].log_group_name,
                 "the worker's (and one-off commands') logs",
             ),
+            # what the API's runbooks name (aws logs tail, ecs describe-services, elbv2)
+            ("ApiServiceName", api.service.service_name, "the API's ECS service"),
+            ("ApiLogGroup", runtime.log_groups["Api"].log_group_name, "the API's logs"),
+            (
+                "ApiTargetGroupArn",
+                front_door.target_group.target_group_arn,
+                "the API's target group (its health is the readiness check's)",
+            ),
         ]:
             CfnOutput(self, f"{key}Output", key=key, value=value, description=what)
         inbound = InboundTopic(self, "InboundEvents", config=config, public_url=public_url)

@@ -150,3 +150,24 @@ def test_relative_links_resolve():
             if re.match(r"[a-z]+://", target):
                 continue
             assert (path.parent / target).exists(), f"{path.name}: broken link {target}"
+
+
+def test_every_named_value_a_runbook_uses_is_a_stack_output(assembly):
+    """`<ClusterName>` in a command is read from the stage's stack outputs (describe-stacks):
+    a name no stack outputs leaves on-call guessing mid-incident (the API's log group, service
+    and target group had none)."""
+    from .conftest import read_templates
+
+    outputs = {
+        key
+        for template in read_templates(assembly).values()
+        for key in template.get("Outputs", {})
+        if not key.startswith("ExportsOutput")
+    }
+    named = {
+        (path.name, name)
+        for path in [*DOCS, PROJECT_ROOT / "dr" / "README.md"]
+        for name in re.findall(r"<([A-Z][A-Za-z0-9]+)>", path.read_text())
+    }
+    assert {n for _, n in named} >= {"ClusterName", "WorkerServiceName", "ApiLogGroup"}
+    assert sorted((f, n) for f, n in named if n not in outputs) == []
