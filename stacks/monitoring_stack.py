@@ -177,6 +177,9 @@ class MonitoringStack(UnitStack):
                     GT,
                     database.metric("ReplicaLag", statistic="Maximum", period=five),
                     actions_enabled=True,
+                    # a replica that reports no lag is not replicating (stopped, broken, gone):
+                    # the RPO is then unbounded, which silence must not hide
+                    missing_data=cloudwatch.TreatMissingData.BREACHING,
                 )
             )
 

@@ -201,3 +201,16 @@ def test_the_dashboard_graphs_every_alarm_by_its_runbook_id(templates, stage):
     alarm_ids = {k for k, v in resources(raw, "AWS::CloudWatch::Alarm").items()}
     graphed = {i for i in alarm_ids if body.count(f'"{i}"') >= 2}  # status widget + its graph
     assert graphed == alarm_ids
+
+
+def test_a_silent_dr_replica_alarms(templates):
+    """prod's RPO rests on the cross-region replica: one that stops reporting ReplicaLag
+    (replication stopped, the replica broken or deleted) must alarm, not read as no lag."""
+    raw = templates["reminderly-prod-dr-monitoring"]
+    (lag,) = [
+        a["Properties"]
+        for a in resources(raw, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["AlarmName"] == "reminderly-prod-replica-lag-high"
+    ]
+    assert (lag["MetricName"], lag["TreatMissingData"]) == ("ReplicaLag", "breaching")
+    assert lag["ActionsEnabled"] is True
