@@ -29,7 +29,9 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 set +e
-.venv/bin/python -m pytest "${extra[@]}" "$@"
+# two processes (pytest-xdist; the infrastructure tests together in one of them, see
+# tests/infra/conftest.py); REMINDERLY_TEST_PROCESSES=0 runs in this one
+.venv/bin/python -m pytest -n "${REMINDERLY_TEST_PROCESSES:-2}" --dist loadgroup "${extra[@]}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -14,6 +14,15 @@ import pytest
 
 from cdk.config import PIPELINE, STAGES, SsoConfig
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`, scripts/test.sh) the infrastructure tests run in
+    one process: their session-wide synth fixtures are built once, not in every process."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("infra"))
+
 SSO = SsoConfig(
     issuer="https://login.brightsmile.dental",
     authorization_endpoint="https://login.brightsmile.dental/oauth2/authorize",
