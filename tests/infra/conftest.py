@@ -23,6 +23,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if here in item.path.parents:
             item.add_marker(pytest.mark.xdist_group("infra"))
 
+
 SSO = SsoConfig(
     issuer="https://login.brightsmile.dental",
     authorization_endpoint="https://login.brightsmile.dental/oauth2/authorize",
