@@ -805,7 +805,7 @@ WHERE account_id = %(account_id)s
   AND (txid, id) > (%(txid)s::xid8, %(after_id)s::bigint)
   AND txid < pg_snapshot_xmin(pg_current_snapshot())
   AND (%(types)s::text[] IS NULL OR type = ANY(%(types)s::text[]))
-ORDER BY txid, id
+ORDER BY e.txid, e.id -- the column, not the text alias above ("1000" sorts before "999")
 LIMIT %(limit)s
 
 -- name: purge_events

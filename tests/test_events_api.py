@@ -166,3 +166,32 @@ def test_the_feed_and_the_fan_out_read_events_by_index(conn, account):
     ).fetchall()
     plan = "\n".join(r[0] for r in fan_out)
     assert "events_order_idx" in plan, plan
+
+
+def test_the_feed_orders_by_the_transaction_number_not_its_text(conn, tenant):
+    """Transaction ids cross 999 -> 1000 in a live database: the page must sort the xid8
+    column, not the `txid::text` it returns, or a cursor past "1044" skips every event of
+    transactions 888 to 997 (has_more false, those events never shown)."""
+    for txid, kind in (
+        ("100", "webhook_endpoint.disabled"),
+        ("9", "packet.failed"),
+        ("10", "packet.ready"),
+    ):
+        conn.execute(
+            "INSERT INTO events (account_id, type, data, txid) VALUES (%s, %s, '{}', %s)",
+            [tenant.account_id, kind, txid],
+        )
+    everything = feed(tenant, limit=200)["data"]
+    assert [e["type"] for e in everything] == [
+        "packet.failed",
+        "packet.ready",
+        "webhook_endpoint.disabled",
+    ]
+    seen, cursor = [], None
+    while True:
+        page = feed(tenant, limit=1, **({"after": cursor} if cursor else {}))
+        seen += [e["id"] for e in page["data"]]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert seen == [e["id"] for e in everything]
