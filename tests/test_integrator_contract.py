@@ -292,3 +292,29 @@ def test_every_payload_names_resources_with_the_business_ids_too():
         walk(hook["post"]["requestBody"]["content"]["application/json"]["schema"], set())
     walk(schemas["Message"], set())
     assert {"customer", "appointment", "location"} <= set(found)
+
+
+def test_a_404_for_a_number_that_is_no_public_id_does_not_translate_it(conn, tenant):
+    """`/v1/campaigns/3` once answered "campaign <public id of row 3> does not exist": the
+    detail's id translation read the client's 3 as a row id, so any key could map sequence
+    values to public ids (and count rows, which public ids exist to hide)."""
+    campaign = make_campaign(conn, tenant.account_id)
+    for path, what in (
+        (f"/v1/campaigns/{campaign}", "campaign"),
+        ("/v1/packets/1", "packet"),
+        ("/v1/messages/2", "message"),
+    ):
+        response = tenant.get(path)
+        assert response.status_code == 404, response.json
+        number = path.rsplit("/", 1)[1]
+        assert response.json["detail"] == f"{what} with the id {number} does not exist"
+        assert str(pub(int(number))) not in response.data.decode()
+    simulated = tenant.post(
+        "/v1/dev/inbound", json={"kind": "reply", "message_id": 5012, "text": "NO"}
+    )
+    assert simulated.status_code == 404
+    assert simulated.json["detail"] == "message with the id 5012 does not exist"
+    # a public id that names no row of this account is still named as sent
+    other = pub(campaign) + 1 if pub(campaign) + 1 < 2**53 else pub(campaign) - 1
+    missing = tenant.get(f"/v1/campaigns/{other}")
+    assert missing.status_code == 404 and str(other) in missing.json["detail"]

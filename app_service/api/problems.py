@@ -6,6 +6,8 @@ import json
 
 from flask import Response, g, has_request_context
 
+from app_service.public_ids import Ref
+
 PROBLEM_TYPE_BASE = "https://reminderly.dev/problems/"
 
 
@@ -72,7 +74,12 @@ def unprocessable_template(reason: str, pointer: str | None = None) -> ApiError:
 
 
 def not_found(what: str, ident: int) -> ApiError:
-    """`ident` as the client wrote it (a public id's Ref), never a row id."""
+    """`ident` as the client wrote it (a public id's Ref), never a row id. A number that is
+    no public id at all (Ref to row 0: `/v1/campaigns/3`) is named in words the response's id
+    translation leaves alone: "campaign 3" would be read as row 3 and answered with row 3's
+    public id, letting any key map sequence values to public ids and count rows."""
+    if isinstance(ident, Ref) and int(ident) == 0:
+        return ApiError(404, "Not Found", f"{what} with the id {ident.public} does not exist")
     return ApiError(404, "Not Found", f"{what} {getattr(ident, 'public', ident)} does not exist")
 
 
