@@ -223,6 +223,24 @@ def csv_source(stream: IO[bytes], filename: str | None = None) -> PacketSource:
     return PacketSource("csv", filename, rows, lambda: hashing.sha256.digest(), progress)
 
 
+def _wrong_type(item: dict) -> tuple[str, str] | None:
+    """(column, reason) for a known column given as an object, array or boolean: text or a
+    number (read as its text, as a CSV cell would be) is all a known column can hold, and
+    `{"a": 1}` kept as the customer id '{"a": 1}' would be a silent mistake. Other keys are
+    merge fields and keep any JSON."""
+    for key, value in item.items():
+        if key in KNOWN_COLUMNS and isinstance(value, (dict, list, bool)):
+            kind = (
+                "an object"
+                if isinstance(value, dict)
+                else "an array"
+                if isinstance(value, list)
+                else "a boolean"
+            )
+            return key, f"must be a string, not {kind}"
+    return None
+
+
 def _dict_rows(items: Iterable[Any]) -> Iterator[InboxRow]:
     builder: _RowBuilder | None = None
     for row_no, item in enumerate(items, start=1):
@@ -238,6 +256,10 @@ def _dict_rows(items: Iterable[Any]) -> Iterator[InboxRow]:
                 reason = str(exc).replace("the header names column", "names key")
                 yield _RowBuilder(list(REQUIRED_HEADER)).error(row_no, "row", reason)
                 continue
+        wrong = _wrong_type(item)
+        if wrong:
+            yield builder.error(row_no, *wrong)
+            continue
         values = []
         for value in item.values():
             if value is None:

@@ -318,3 +318,27 @@ def test_a_404_for_a_number_that_is_no_public_id_does_not_translate_it(conn, ten
     other = pub(campaign) + 1 if pub(campaign) + 1 < 2**53 else pub(campaign) - 1
     missing = tenant.get(f"/v1/campaigns/{other}")
     assert missing.status_code == 404 and str(other) in missing.json["detail"]
+
+
+def test_a_json_packet_refuses_objects_arrays_and_booleans_in_known_columns(conn, tenant):
+    """The definition types every known column as a string; `{"a": 1}` was kept as the
+    customer id '{"a": 1}' and `true` as the appointment id 'true'. Numbers stay accepted (read
+    as their text, like a CSV cell) and merge fields keep any JSON."""
+    campaign = make_campaign(conn, tenant.account_id)
+    rows = [
+        person(1, customer_id={"a": 1}),
+        person(2, appointment_id=True),
+        person(3, first_name=["x"]),
+        person(4, customer_id=4, insurance={"plan": "gold"}),
+    ]
+    loaded = tenant.post(f"/v1/campaigns/{pub(campaign)}/packets", json=rows)
+    assert loaded.status_code == 201, loaded.json
+    assert loaded.json["rows"]["accepted"] == 1 and loaded.json["rows"]["rejected"] == 3
+    errors = tenant.get(f"/v1/packets/{loaded.json['id']}/errors").json["data"]
+    assert [(e["row_no"], e["column"], e["reason"]) for e in errors] == [
+        (1, "customer_id", "must be a string, not an object"),
+        (2, "appointment_id", "must be a string, not a boolean"),
+        (3, "first_name", "must be a string, not an array"),
+    ]
+    kept = [c["external_id"] for c in tenant.get("/v1/customers").json["data"]]
+    assert kept == ["4"]
