@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -34,10 +35,13 @@ def empty_url(server_url: str) -> str:
     from psycopg import sql
     from psycopg.conninfo import make_conninfo
 
+    name = f"migrate_scratch_{os.getpid()}"  # per test process: DATABASE_URL may be shared
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS migrate_scratch WITH (FORCE)")
-        conn.execute(sql.SQL("CREATE DATABASE migrate_scratch"))
-    return make_conninfo(server_url, dbname="migrate_scratch")
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return make_conninfo(server_url, dbname=name)
 
 
 def test_applies_in_order_and_rerun_is_a_no_op(empty_url, dirs):
