@@ -204,3 +204,38 @@ def test_the_worker_applies_the_pii_retention_daily(conn, db_url, campaign, monk
     finally:
         pool.close()
     assert conn.execute("SELECT phone FROM customers").fetchone() == (None,)
+
+
+def test_a_worker_runs_the_daily_pass_soon_after_it_starts(conn, db_url, campaign, monkeypatch):
+    """Tasks replaced more often than daily (every deploy) still apply the retention: the
+    first daily pass comes `daily_first_seconds` after the start, not a day later."""
+    import threading
+    import time
+
+    from app_service import db
+    from app_service.worker.runner import Worker, WorkerSettings
+
+    load_rows(conn, campaign, [person(1)])
+    conn.execute("UPDATE messages SET status = 'sent', sent_at = now()")
+    conn.execute("UPDATE customers SET last_seen_at = now() - interval '400 days'")
+    monkeypatch.setenv("REMINDERLY_PII_RETENTION_DAYS", "365")
+    pool = db.open_pool(db_url, max_size=3)
+    worker = Worker(
+        pool,
+        {},
+        WorkerSettings(
+            link_secret="s", tick_seconds=0.05, idle_sleep_seconds=0.05, daily_first_seconds=0.2
+        ),
+        emit_metrics=None,
+    )
+    running = threading.Thread(target=worker.run)
+    running.start()
+    try:
+        deadline = time.monotonic() + 20
+        while conn.execute("SELECT phone FROM customers").fetchone() != (None,):
+            assert time.monotonic() < deadline, "the daily pass did not run"
+            time.sleep(0.1)
+    finally:
+        worker.request_stop()
+        running.join(timeout=30)
+        pool.close()

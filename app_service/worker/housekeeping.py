@@ -1,7 +1,8 @@
 """The worker's once-a-second side, beside its dispatch loops: the ready tick (leases
 reclaimed, due messages made ready, packets advanced), the metrics of the outcomes since the
 last tick, the heartbeat (and the DR last-write marker after it), and the daily customer
-scores and the retention of audit entries and of customers' personal data. A mixin of Worker, whose state it reads."""
+scores and the retention of audit entries and of customers' personal data. A mixin of Worker,
+whose state it reads."""
 
 from __future__ import annotations
 
@@ -45,7 +46,9 @@ class Housekeeping:
 
     def _tick_loop(self, until_idle: bool) -> None:
         last_beat = 0.0
-        next_scores = time.monotonic() + self.settings.analytics_every_seconds
+        next_scores = time.monotonic() + min(
+            self.settings.daily_first_seconds, self.settings.analytics_every_seconds
+        )
         while not self.stop.is_set():
             try:
                 self.tick()

@@ -78,6 +78,10 @@ class WorkerSettings:
     """Signs the links in messages (REMINDERLY_LINK_SECRET, else the local data folder's)."""
     analytics_every_seconds: float = 24 * 3600
     """How often customer scores are recomputed (one worker does it; the others find them fresh)."""
+    daily_first_seconds: float = 600.0
+    """When the daily pass (scores, audit and PII retention) first runs after the worker
+    starts: soon, not a day later, so that tasks replaced more often than daily (every deploy)
+    still run it. Scores are skipped while fresh; the purges are idempotent."""
 
     @property
     def loops(self) -> int:
