@@ -185,14 +185,24 @@ def test_purge_pii_erases_every_text_about_the_customer_as_erasure_does(conn, ac
 
 
 def test_the_worker_applies_the_pii_retention_daily(conn, db_url, campaign, monkeypatch):
-    """REMINDERLY_PII_RETENTION_DAYS reaches the worker's daily housekeeping; 0 keeps all."""
+    """REMINDERLY_PII_RETENTION_DAYS reaches the worker's daily housekeeping; 0 keeps all. The
+    worker connects as its own login, as in AWS; the API's login may not forget texts itself."""
+    import psycopg
+    import pytest
+    from psycopg.conninfo import make_conninfo
+
     from app_service import db
     from app_service.worker.runner import Worker, WorkerSettings
 
     load_rows(conn, campaign, [person(1)])
     conn.execute("UPDATE messages SET status = 'sent', sent_at = now()")
     conn.execute("UPDATE customers SET last_seen_at = now() - interval '40 days'")
-    pool = db.open_pool(db_url, max_size=2)
+    with (
+        psycopg.connect(make_conninfo(db_url, user="reminderly_api_login")) as api,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        api.execute("SELECT forget_customer_texts(ARRAY[1::bigint])")
+    pool = db.open_pool(make_conninfo(db_url, user="reminderly_worker_login"), max_size=2)
     try:
         worker = Worker(pool, {}, WorkerSettings(link_secret="s"), emit_metrics=None)
         monkeypatch.setenv("REMINDERLY_PII_RETENTION_DAYS", "0")
