@@ -52,9 +52,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(url: str, **env_extra: str) -> tuple[subprocess.Popen, int]:
+    """gunicorn with the repository's config on a free port, once it accepts connections;
+    `env_extra` overrides the environment (WEB_CONCURRENCY, ...)."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        **env_extra,
+    }
     proc = subprocess.Popen(
         [
             sys.executable,

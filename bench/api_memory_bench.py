@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def rss_mib(pid: int | str = "self") -> float:
@@ -54,53 +55,25 @@ def contract_child(mode: str) -> None:
 
 def gunicorn_rss(workers: int) -> dict:
     """Resident memory of gunicorn serving the API with `workers` processes, after requests."""
+    from api_bench import start_gunicorn
+
     from app_service import embedded, migrate
     from cdk.config import STAGES
 
     pgdata = Path(tempfile.mkdtemp(prefix="api-mem-")) / "pgdata"
     url = embedded.start(pgdata, database="bench", keep_running=False)
     migrate.migrate(url)
-    port = 18000 + os.getpid() % 1000
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "REMINDERLY_LINK_SECRET": "bench",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "python:app_service.gunicorn_conf",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "app_service.api:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, port = start_gunicorn(url, WEB_CONCURRENCY=str(workers), REMINDERLY_LINK_SECRET="bench")
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/v1/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         for _ in range(50):  # every worker has served (and built its app)
             for path in ("/v1/health", "/v1/openapi.json", "/v1/campaigns"):
                 with contextlib.suppress(OSError):  # a 401 without a key is served all the same
                     urllib.request.urlopen(base + path, timeout=5)
+        # the workers: the master's own children (not their render processes)
         children = [
-            int(p.name)
-            for p in Path("/proc").iterdir()
-            if p.name.isdigit()
-            and (p / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(server.pid)
+            int(c)
+            for c in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
         ]
         per_worker = [round(rss_mib(c), 1) for c in children]
         limits = {name: stage.api_memory_mib for name, stage in STAGES.items()}
